@@ -1,0 +1,91 @@
+"""The demo EMG sensor and demo cuff: the adapter boundary with no radio.
+
+The sensor renders blocks from a :class:`~gymtui.sim.physiology.Physiology`
+driven by a :class:`~gymtui.sim.athlete.SimulatedAthlete`, at the device's
+rate scaled by ``speed`` (``--speed 4`` delivers four seconds of signal per
+wall second, stamped on the demo clock). It delivers 10 ms notifications'
+worth of samples at a time, like a BLE sensor would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from gymtui.adapters.base import BlockSink, HealthSink
+from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
+from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.physiology import BandNoisePhysiology, Physiology
+
+
+class DemoEmgSource:
+    """A simulated multichannel EMG sensor implementing :class:`~gymtui.adapters.base.EmgSource`."""
+
+    def __init__(
+        self,
+        channels: tuple[ChannelInfo, ...],
+        *,
+        rate_hz: float = 1000.0,
+        block_s: float = 0.010,
+        speed: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        physiology: Physiology | None = None,
+        athlete: SimulatedAthlete | None = None,
+        seed: int = 0,
+    ) -> None:
+        self._info = SourceInfo("Demo EMG (simulated)", channels, rate_hz)
+        self.athlete = athlete or SimulatedAthlete(tuple(c.role for c in channels), rate_hz, seed=seed)
+        self.physiology = physiology or BandNoisePhysiology(rate_hz, len(channels), seed=seed + 1)
+        self._block_n = max(1, round(block_s * rate_hz))
+        self._speed = speed
+        self._clock = clock
+        self._health = LinkHealth(LinkState.DISCONNECTED)
+        self._task: asyncio.Task[None] | None = None
+        self._seq = 0
+
+    @property
+    def info(self) -> SourceInfo:
+        return self._info
+
+    @property
+    def health(self) -> LinkHealth:
+        return self._health
+
+    async def connect(self, timeout_s: float = 10.0) -> None:
+        self._health = LinkHealth(LinkState.CONNECTED, battery_pct=100, message="simulated")
+
+    async def start(self, on_block: BlockSink, on_health: HealthSink | None = None) -> None:
+        if on_health:
+            on_health(self._health)
+        self._task = asyncio.create_task(self._run(on_block), name="demo-emg")
+
+    def render_block(self, n: int) -> np.ndarray:
+        """The next ``n`` samples, float32 µV ``(n, n_channels)``."""
+        return self.physiology.render(self.athlete.drive(n))
+
+    async def _run(self, on_block: BlockSink) -> None:
+        rate_hz = self._info.rate_hz
+        start_s = self._clock()
+        samples_done = 0
+        while True:
+            # Deliver whatever is due on the (possibly sped-up) clock, in device-sized blocks.
+            due = int((self._clock() - start_s) * rate_hz)
+            while samples_done + self._block_n <= due:
+                block = self.render_block(self._block_n)
+                on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq))
+                self._seq += 1
+                samples_done += self._block_n
+            await asyncio.sleep(self._block_n / rate_hz / self._speed)
+
+    async def disconnect(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        self._health = LinkHealth(LinkState.DISCONNECTED)
