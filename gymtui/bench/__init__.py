@@ -1,0 +1,47 @@
+"""Benchmarks behind ``gymtui bench``.
+
+Each module in :data:`BENCH_MODULES` exposes ``run(report: dict, quick: bool)``
+and adds its own keys to the one report, so every figure is measured in the
+same process on the same machine, side by side.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from typing import Any
+
+BENCH_MODULES: list[str] = [
+    # "gymtui.bench.signal", "gymtui.bench.sim", "gymtui.bench.ui" ... added as they land
+]
+
+
+def machine_info() -> dict[str, Any]:
+    import numpy
+    import scipy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def run_all(quick: bool = False) -> dict[str, Any]:
+    report: dict[str, Any] = {"machine": machine_info()}
+    for name in BENCH_MODULES:
+        importlib.import_module(name).run(report, quick)
+    return report

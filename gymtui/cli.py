@@ -1,0 +1,126 @@
+"""Command line: ``gymtui [--demo] [--db PATH] [--speed X] [--theme NAME]`` and sub-commands.
+
+Every failure the user can cause (a bad argument, an unwritable or corrupt
+database, a second instance on the same database) ends with one clear line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from gymtui import __version__
+from gymtui.commands import COMMANDS
+
+EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage block is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1000, got {text}")
+    return value
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="gymtui",
+        description="Guided timed sets with live EMG activation bars, for the gym floor.",
+    )
+    parser.add_argument("--version", action="version", version=f"gymtui {__version__}")
+    parser.add_argument("--demo", action="store_true", help="simulated EMG sensor (and cuff): no Bluetooth needed")
+    parser.add_argument("--db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
+    parser.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        metavar="X",
+        help="run the demo clock and simulated devices X times faster",
+    )
+    parser.add_argument("--theme", metavar="NAME", help="colour theme (gymtui-floor, gymtui-light)")
+    parser.add_argument(
+        "--mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch out (default 50)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for name, module in COMMANDS.items():
+        importlib.import_module(f"gymtui.commands.{module}").register(sub)
+    return parser
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("GYMTUI_DB")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("gymtui") / "gymtui.db"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command:
+        try:
+            return int(args.func(args) or 0)
+        except KeyboardInterrupt:
+            return 130
+    return run_app(args)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from gymtui.instance import InstanceLock, InstanceLockError
+    from gymtui.store import Store, StoreError
+
+    db_path = (args.db or default_db_path()).expanduser()
+    try:
+        store = Store(db_path)
+    except StoreError as exc:
+        print(f"gymtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    lock = InstanceLock(db_path)
+    try:
+        lock.acquire()
+    except InstanceLockError as exc:
+        store.close()
+        print(f"gymtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from gymtui.app import GymApp, AppConfig
+        from gymtui.themes import ThemeError, theme_names
+
+        if args.theme and args.theme not in theme_names():
+            print(
+                f"gymtui: unknown theme {args.theme!r}; choose one of {', '.join(theme_names())}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        config = AppConfig.from_args(args, db_path)
+        app = GymApp(store, config)
+        app.run()
+        return app.return_code or 0
+    except ThemeError as exc:
+        print(f"gymtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.close()
+        lock.release()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

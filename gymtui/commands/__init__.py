@@ -1,0 +1,12 @@
+"""Sub-commands of the ``gymtui`` CLI, one module each.
+
+Each module exposes ``register(subparsers)``, which adds its parser and sets
+``func`` to a callable ``(args) -> int`` (the exit code). ``gymtui.cli``
+imports only the module a command line names, so ``gymtui --demo`` never pays
+for scipy or bleak at start-up.
+"""
+
+COMMANDS: dict[str, str] = {
+    # name -> module under gymtui.commands
+    "bench": "bench",
+}
