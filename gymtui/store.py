@@ -66,8 +66,11 @@ def check_db_path(path: Path) -> None:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the database folder {parent}: {exc.strerror or exc}") from None
-        if not os.access(parent, os.W_OK):
-            raise StoreError(f"cannot write the database {path}: the folder {parent} is not writable")
+        try:
+            # Creating the file is the only honest test (root ignores permission bits; /proc refuses).
+            path.touch(exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
     elif not os.access(path, os.R_OK | os.W_OK):
         raise StoreError(f"cannot write the database {path}: permission denied")
 
@@ -421,7 +424,8 @@ class Store:
         return ids
 
     def interrupted_sets(self) -> list[SetSummary]:
-        return self._summaries("WHERE s.status = ?", (SetStatus.INTERRUPTED,))
+        """Interrupted sets still waiting for the athlete to rate or discard them."""
+        return self._summaries("WHERE s.status = ? AND s.activation_rating IS NULL", (SetStatus.INTERRUPTED,))
 
     def get_set(self, set_id: int) -> dict[str, Any]:
         return dict(self.db["sets"].get(set_id))

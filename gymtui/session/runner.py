@@ -1,0 +1,300 @@
+"""One set at the rack: the engine's events turned into storage, signal commands and cues.
+
+The runner is the glue the app would otherwise grow in its screens. It owns
+the :class:`SetEngine` for the set, tells the signal worker where phases
+begin and end, tells a simulated athlete what to do (demo mode), and makes
+the set durable: the row when the set starts, each phase when it ends, the
+status when the last work phase ends, raw signal in one-second chunks.
+
+Writes go through the :class:`StoreExecutor` (one thread, FIFO), so a phase
+write submitted after the set row is created always finds its id, and none
+of them blocks the caller. Results computed by the worker thread (a phase's
+%MVC, the set summary) come back through callbacks on that thread; the
+runner only submits store writes from there and forwards the news to
+``notify`` (which the app makes thread-safe with ``post_message``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gymtui.model import Calibration, ChannelInfo, PhaseKind
+from gymtui.session.engine import (
+    Clock,
+    Cue,
+    EndedBy,
+    Event,
+    PhaseEnded,
+    PhaseStarted,
+    SetAborted,
+    SetCompleted,
+    SetEngine,
+)
+from gymtui.session.protocol import SetProtocol
+from gymtui.signal.worker import (
+    BeginMvc,
+    BeginPhase,
+    BeginSet,
+    EndMvc,
+    EndPhase,
+    EndSet,
+    PhaseStats,
+    RawChunk,
+    SignalWorker,
+)
+from gymtui.store import SetStatus, Store, StoreExecutor, now_iso
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SetSummaryReady:
+    """The set's EMG summary is stored; ``summary`` is what the rating screen shows."""
+
+    set_id: int
+    status: str
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationStored:
+    calibration_id: int
+    calibration: Calibration
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFailed:
+    message: str
+
+
+Notice = SetSummaryReady | CalibrationStored | StoreFailed
+
+
+@dataclass
+class _PhaseMeta:
+    index: int
+    kind: str
+    name: str
+    planned_s: float | None
+    started_at: str
+    duration_s: float
+    ended_by: str
+
+
+@dataclass
+class SetContext:
+    """Who and what the set is for."""
+
+    athlete_id: int
+    exercise: str
+    session_id: int | None = None
+    load_kg: float | None = None
+    channels: tuple[ChannelInfo, ...] = ()
+    source_name: str = ""
+    calibration_id: int | None = None
+    pipeline: dict[str, Any] = field(default_factory=dict)
+
+
+class SetRunner:
+    """Runs one set; see the module docstring."""
+
+    def __init__(
+        self,
+        protocol: SetProtocol,
+        context: SetContext,
+        *,
+        clock: Clock,
+        store: StoreExecutor,
+        signal: SignalWorker | None = None,
+        calibrate: bool = False,
+        cue_sink: Callable[[Cue], None] = lambda cue: None,
+        on_intent: Callable[[PhaseKind], None] | None = None,
+        notify: Callable[[Notice], None] = lambda notice: None,
+    ) -> None:
+        self.protocol = protocol.with_calibration() if calibrate else protocol
+        self.context = context
+        self.engine = SetEngine(self.protocol, clock)
+        self._store = store
+        self._signal = signal
+        self._cue_sink = cue_sink
+        self._on_intent = on_intent
+        self._notify = notify
+        self._phase_started_at: dict[int, str] = {}
+        self.set_id: concurrent.futures.Future[int] | None = None
+        self.status = SetStatus.IN_PROGRESS
+
+    # -- commands ------------------------------------------------------------
+    def start(self) -> list[Event]:
+        ctx = self.context
+        self.set_id = self._store.submit(
+            self._store.store.start_set,
+            ctx.athlete_id,
+            ctx.exercise,
+            self.protocol.name,
+            session_id=ctx.session_id,
+            load_kg=ctx.load_kg,
+            channels=[{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels],
+            pipeline=ctx.pipeline,
+            calibration_id=ctx.calibration_id,
+        )
+        self.set_id.add_done_callback(self._report_failure)
+        if self._signal is not None:
+            self._signal.callbacks.on_phase = self._phase_stats_arrived
+            self._signal.callbacks.on_set = self._set_summary_arrived
+            self._signal.callbacks.on_raw = self._raw_arrived
+            self._signal.callbacks.on_mvc = self._mvc_arrived
+            targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]
+            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None))
+        return self._handle(self.engine.start())
+
+    def tick(self) -> list[Event]:
+        return self._handle(self.engine.tick())
+
+    def advance(self) -> list[Event]:
+        return self._handle(self.engine.advance())
+
+    def abort(self) -> list[Event]:
+        return self._handle(self.engine.abort())
+
+    def pause(self) -> None:
+        self.engine.pause()
+        if self._on_intent:
+            self._on_intent(PhaseKind.REST)
+
+    def resume(self) -> list[Event]:
+        phase = self.engine.current_phase
+        if self._on_intent and phase is not None and self.engine.stage.value == "phase":
+            self._on_intent(phase.kind)
+        return self._handle(self.engine.resume())
+
+    def rate(self, rating: int) -> concurrent.futures.Future[None]:
+        """Store the athlete's 1–10 rating in this set's row (whenever it comes)."""
+        set_id = self._require_set_id()
+        return self._store.submit(lambda: self._store.store.rate_set(set_id.result(), rating))
+
+    # -- engine events --------------------------------------------------------------
+    def _handle(self, events: list[Event]) -> list[Event]:
+        for event in events:
+            if isinstance(event, Cue):
+                self._cue_sink(event)
+            elif isinstance(event, PhaseStarted):
+                self._phase_started(event)
+            elif isinstance(event, PhaseEnded):
+                self._phase_ended(event)
+            elif isinstance(event, SetCompleted):
+                self._set_ended(SetStatus.COMPLETED)
+            elif isinstance(event, SetAborted) and self.status == SetStatus.IN_PROGRESS:
+                # Stopping during the rest after a completed set leaves it completed.
+                self._set_ended(SetStatus.ABORTED)
+        return events
+
+    def _phase_started(self, event: PhaseStarted) -> None:
+        self._phase_started_at[event.index] = now_iso()
+        if self._on_intent:
+            self._on_intent(event.phase.kind)
+        if self._signal is not None:
+            if event.phase.kind is PhaseKind.CALIBRATION:
+                self._signal.command(BeginMvc())
+            self._signal.command(BeginPhase(event.index, event.phase.target_pct_mvc))
+
+    def _phase_ended(self, event: PhaseEnded) -> None:
+        if self._on_intent:
+            self._on_intent(PhaseKind.REST)
+        meta = _PhaseMeta(
+            event.index,
+            str(event.phase.kind),
+            event.phase.name,
+            event.phase.duration_s,
+            self._phase_started_at.get(event.index, now_iso()),
+            event.duration_s,
+            str(event.ended_by),
+        )
+        if self.status != SetStatus.IN_PROGRESS:
+            # The rest after a finished set: stored as a phase of the set, no EMG needed.
+            self._write_phase(meta, PhaseStats(None, None, None, 0))
+            return
+        if self._signal is None:
+            self._write_phase(meta, PhaseStats(None, None, None, 0))
+            return
+        if event.phase.kind is PhaseKind.CALIBRATION and event.ended_by is EndedBy.TIME:
+            self._signal.command(EndMvc(self.context.source_name))
+        self._signal.command(EndPhase(meta))
+
+    def _set_ended(self, status: str) -> None:
+        self.status = status
+        if self._signal is None:
+            self._finish(status, {})
+        else:
+            self._signal.command(EndSet(status))
+
+    # -- worker results (worker thread) ----------------------------------------------
+    def _phase_stats_arrived(self, meta: Any, stats: PhaseStats) -> None:
+        if isinstance(meta, _PhaseMeta):
+            self._write_phase(meta, stats)
+
+    def _set_summary_arrived(self, status: Any, summary: dict[str, Any]) -> None:
+        self._finish(str(status), summary)
+
+    def _raw_arrived(self, chunk: RawChunk) -> None:
+        set_id = chunk.token
+        self._store.submit(
+            lambda: self._store.store.append_signal(
+                set_id.result(), chunk.seq, chunk.t0_s, chunk.rate_hz, chunk.samples_uv, chunk.lost_samples
+            )
+        ).add_done_callback(self._report_failure)
+
+    def _mvc_arrived(self, calibration: Calibration) -> None:
+        set_id = self._require_set_id()
+        store: Store = self._store.store
+
+        def save() -> None:
+            calibration_id = store.save_mvc(self.context.athlete_id, calibration)
+            store.set_calibration_for_set(set_id.result(), calibration_id)
+            self._notify(CalibrationStored(calibration_id, calibration))
+
+        self._store.submit(save).add_done_callback(self._report_failure)
+
+    # -- writes ------------------------------------------------------------------------
+    def _write_phase(self, meta: _PhaseMeta, stats: PhaseStats) -> None:
+        set_id = self._require_set_id()
+        metrics = {"time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
+        self._store.submit(
+            lambda: self._store.store.record_phase(
+                set_id.result(),
+                meta.index,
+                meta.kind,
+                meta.name,
+                planned_s=meta.planned_s,
+                started_at=meta.started_at,
+                duration_s=meta.duration_s,
+                ended_by=meta.ended_by,
+                peak_pct_mvc=stats.peak_pct_mvc,
+                mean_pct_mvc=stats.mean_pct_mvc,
+                metrics=metrics,
+            )
+        ).add_done_callback(self._report_failure)
+
+    def _finish(self, status: str, summary: dict[str, Any]) -> None:
+        set_id = self._require_set_id()
+        store: Store = self._store.store
+
+        def finish() -> None:
+            store.finish_set(set_id.result(), status, summary)
+            self._notify(SetSummaryReady(set_id.result(), status, summary))
+
+        self._store.submit(finish).add_done_callback(self._report_failure)
+
+    def _require_set_id(self) -> concurrent.futures.Future[int]:
+        if self.set_id is None:
+            raise RuntimeError("the set has not started")
+        return self.set_id
+
+    def _report_failure(self, future: concurrent.futures.Future[Any]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            log.error("store write failed: %s", exc)
+            self._notify(StoreFailed(f"could not save to the database: {exc}"))

@@ -1,0 +1,47 @@
+"""Messages that cross from worker threads to the UI.
+
+Frames may replace one another (a lagging screen shows the newest, not a
+backlog). Everything else — a stored summary, a calibration, a failure —
+must arrive, so it never replaces anything.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from gymtui.model import ActivationFrame, LinkHealth
+from gymtui.session.runner import Notice
+
+
+class FrameArrived(Message):
+    """The newest activation frame from the signal worker."""
+
+    def __init__(self, frame: ActivationFrame) -> None:
+        super().__init__()
+        self.frame = frame
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FrameArrived)
+
+
+class RunnerNotice(Message):
+    """A stored set summary, a stored calibration or a failed write."""
+
+    def __init__(self, notice: Notice) -> None:
+        super().__init__()
+        self.notice = notice
+
+
+class LinkChanged(Message):
+    """A device's link changed state (connected, lost, reconnecting...)."""
+
+    def __init__(self, device: str, health: LinkHealth) -> None:
+        super().__init__()
+        self.device = device
+        self.health = health
+
+
+class SignalProblem(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

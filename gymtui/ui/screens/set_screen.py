@@ -1,0 +1,129 @@
+"""The set screen: the countdown, the phase and its cue, one bar per muscle."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, PhaseKind
+from gymtui.session.engine import Cue, EngineView, Stage
+from gymtui.session.protocol import SetProtocol
+from gymtui.ui.widgets.activation_bar import ActivationBar
+from gymtui.ui.widgets.countdown import BigCountdown
+
+
+def countdown_text(view: EngineView) -> str:
+    """Whole seconds left, rounded up, so "1" shows until the boundary itself."""
+    if view.remaining_s is None:
+        return "--" if view.stage is not Stage.PHASE else "GO"
+    return str(max(0, math.ceil(view.remaining_s - 1e-9)))
+
+
+class SetScreen(Screen[None]):
+    """Rendered from the app's runner each tick; keys go back to the app."""
+
+    BINDINGS = [
+        Binding("space", "advance", "Next"),
+        Binding("escape", "abort", "Abort set"),
+        Binding("p", "pause", "Pause"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], subtitle: str = "") -> None:
+        super().__init__()
+        self.protocol = protocol
+        self.channels = channels
+        self.subtitle = subtitle
+        self._shown_state: tuple[object, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.protocol.exercise, id="set-title")
+        yield Static("", id="phase-name")
+        yield BigCountdown(id="countdown")
+        yield Static("", id="cue")
+        with Vertical(id="bars"):
+            for i, channel in enumerate(self.channels):
+                yield ActivationBar(channel.muscle, str(channel.role), id=f"bar-{i}")
+        yield Static("", id="set-status")
+        yield Footer()
+
+    # -- rendering ------------------------------------------------------------
+    def show_view(self, view: EngineView, phase_count: int) -> None:
+        countdown = self.query_one(BigCountdown)
+        countdown.value = countdown_text(view)
+        stage_class = "-work"
+        phase = view.phase
+        if view.stage is Stage.LEAD_IN:
+            stage_class = "-lead-in"
+            label = f"GET READY · {phase.name.upper()}" if phase else "GET READY"
+        elif phase is not None and phase.kind is PhaseKind.REST:
+            stage_class = "-rest"
+            label = "REST"
+        elif phase is not None:
+            label = f"{phase.name.upper()}  ·  {view.index + 1}/{phase_count}"
+        else:
+            label = ""
+        if view.paused:
+            label = f"PAUSED · {label}  (p to resume)"
+        for cls in ("-work", "-lead-in", "-rest"):
+            countdown.set_class(cls == stage_class, cls)
+        self.query_one("#phase-name", Static).update(label)
+        if (view.stage, view.index, view.paused, view.completed) != self._shown_state:
+            self._shown_state = (view.stage, view.index, view.paused, view.completed)
+            self.refresh_bindings()
+        target = phase.target_pct_mvc if phase is not None and view.stage is Stage.PHASE else None
+        for bar in self.query(ActivationBar):
+            bar.target = target if _is_target(bar) else None
+
+    def show_cue(self, cue: Cue) -> None:
+        self.query_one("#cue", Static).update(cue.text)
+
+    def show_frame(self, frame: ActivationFrame) -> None:
+        bars = list(self.query(ActivationBar))
+        peak = max(frame.envelope_uv, default=0.0) or 1.0
+        for i, bar in enumerate(bars):
+            if i < len(frame.pct_mvc):
+                bar.pct = frame.pct_mvc[i]
+                bar.level = frame.envelope_uv[i] / peak if frame.pct_mvc[i] is None else 0.0
+            if i < len(frame.quality):
+                bar.flags = frame.quality[i]
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#set-status", Static).update(text)
+
+    def show_link(self, device: str, health: LinkHealth) -> None:
+        lost = health.state in (LinkState.RECONNECTING, LinkState.FAILED, LinkState.DISCONNECTED)
+        self.set_class(lost, "-sensor-lost")
+        if health.state is LinkState.RECONNECTING:
+            self.show_status(f"⚠ SENSOR LOST — RECONNECTING ({device}) · the set goes on")
+        elif lost:
+            self.show_status(f"⚠ sensor {health.state}: {health.message or device}")
+
+    # -- keys -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        runner = getattr(self.app, "runner", None)
+        if action == "advance":
+            return runner is not None and runner.engine.can_advance
+        if action == "abort":
+            return runner is not None and runner.engine.in_work
+        if action == "pause":
+            return runner is not None and runner.engine.running
+        return True
+
+    def action_advance(self) -> None:
+        self.app.advance_set()
+
+    def action_abort(self) -> None:
+        self.app.abort_set()
+
+    def action_pause(self) -> None:
+        self.app.toggle_pause()
+
+
+def _is_target(bar: ActivationBar) -> bool:
+    return bar.role == "target"
