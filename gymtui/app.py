@@ -117,6 +117,7 @@ class GymApp(App[int]):
         self.rating_screen: Any = None
         self.last_rating: int | None = None
         self.last_frame: Any = None
+        self.frames_shown = 0
         self._leave_after_rating = False
 
     # -- start and stop -------------------------------------------------------
@@ -166,9 +167,17 @@ class GymApp(App[int]):
         if self.runner is not None and self.runner.engine.in_work:
             from gymtui.ui.screens.confirm import ConfirmScreen
 
-            if not await self.push_screen_wait(ConfirmScreen("Quit now? The set in progress will be saved as aborted.")):
-                return
-            self.runner.abort()
+            async def answered(quit_now: bool | None) -> None:
+                if quit_now:
+                    await self._quit_now()
+
+            self.push_screen(ConfirmScreen("Quit now? The set in progress will be saved as aborted."), answered)
+            return
+        await self._quit_now()
+
+    async def _quit_now(self) -> None:
+        if self.runner is not None and self.runner.engine.running:
+            self._dispatch(self.runner.abort())
         await self.shutdown()
         self.exit(0)
 
@@ -368,6 +377,7 @@ class GymApp(App[int]):
 
     def on_frame_arrived(self, message: FrameArrived) -> None:
         self.last_frame = message.frame
+        self.frames_shown += 1
         if self.set_screen is not None and self.set_screen.is_mounted:
             self.set_screen.show_frame(message.frame)
 

@@ -75,7 +75,8 @@ class RatingScreen(ModalScreen[int | None]):
         yield Footer()
 
     def watch_summary(self, summary: dict[str, Any] | None) -> None:
-        self.query_one("#rating-summary", Static).update(summary_lines(summary))
+        if self.is_mounted:
+            self.query_one("#rating-summary", Static).update(summary_lines(summary))
 
     def action_rate(self, rating: int) -> None:
         self.dismiss(rating)

@@ -1,0 +1,246 @@
+"""The real app, driven through Pilot, on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from gymtui.app import AppConfig, GymApp
+from gymtui.session.engine import CueKind, Stage
+from gymtui.store import Store
+from gymtui.ui.screens.confirm import ConfirmScreen
+from gymtui.ui.screens.home import HomeScreen
+from gymtui.ui.screens.rating import RatingScreen
+from gymtui.ui.screens.set_screen import SetScreen
+from gymtui.ui.widgets.activation_bar import ActivationBar
+from gymtui.ui.widgets.countdown import BigCountdown
+
+SPEED = 8.0
+"""Fast enough for a whole set in seconds; slow enough that a set outlives a key press.
+
+Pilot's ``press`` waits up to a second for the process to go idle, and a live
+set never does (30 frames a second), so one press costs about 2 s of wall time.
+"""
+
+
+async def wait_until(pilot, predicate, timeout_s: float = 20.0, step_s: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s")
+        await pilot.pause(step_s)
+
+
+def open_app(path: Path, speed: float = SPEED, demo: bool = True) -> tuple[GymApp, Store]:
+    store = Store(path)
+    return GymApp(store, AppConfig(demo=demo, speed=speed, athlete="Demo athlete")), store
+
+
+async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_path: Path) -> None:
+    app, store = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        countdowns: set[str] = set()
+        bar_values: set[int] = set()
+
+        def watch() -> bool:
+            if isinstance(app.screen, SetScreen):
+                countdowns.add(app.screen.query_one(BigCountdown).value)
+                bar = app.screen.query_one("#bar-0", ActivationBar)
+                if bar.pct is not None:
+                    bar_values.add(round(bar.pct))
+            return isinstance(app.screen, RatingScreen)
+
+        await wait_until(pilot, watch, step_s=0.02)
+        assert len(countdowns) >= 5, "the countdown should visibly move"
+        assert len(bar_values) >= 5, "the bars should visibly move"
+        await pilot.press("8")
+        assert isinstance(app.screen, SetScreen)  # the rest counts down after the rating
+        assert app.runner.engine.view().phase.kind == "rest"
+        assert app.screen.query_one(BigCountdown).value not in ("--", "0")
+        await pilot.press("space")  # skip the rest
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await app.shutdown()
+
+    sets = list(store.db["sets"].rows)
+    assert len(sets) == 1
+    row = sets[0]
+    assert (row["status"], row["activation_rating"], row["exercise"]) == ("completed", 8, "Lying leg curl")
+    assert row["peak_pct_mvc"] > row["mean_pct_mvc"] > 0
+    assert row["calibration_id"] is not None
+    phases = store.phases_of(row["id"])
+    assert [p["kind"] for p in phases] == ["calibration", "activation", "eccentric", "isometric", "rest"]
+    assert [p["duration_s"] for p in phases[:4]] == pytest.approx([3.0, 3.0, 5.0, 15.0])
+    assert phases[4]["ended_by"] == "athlete"
+    assert phases[3]["peak_pct_mvc"] > 0
+    signal, rate = store.signal_of(row["id"])
+    assert rate == 1000.0 and signal.shape[1] == 4 and signal.shape[0] > 20_000
+
+
+async def test_calibration_runs_only_the_first_time(tmp_path: Path) -> None:
+    path = tmp_path / "gym.db"
+    for expected_first in ("calibration", "activation"):
+        app, store = open_app(path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await pilot.press("enter")
+            assert app.runner.protocol.phases[0].kind == expected_first
+            await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+            await pilot.press("escape")  # skip the rating
+            await app.shutdown()
+        store.close()
+    store = Store(path)
+    assert store.conn.execute("SELECT count(*) FROM calibrations WHERE kind = 'mvc'").fetchone()[0] == 1
+    assert [r[0] for r in store.conn.execute("SELECT activation_rating FROM sets")] == [None, None]
+
+
+async def test_escape_aborts_the_set_and_keeps_its_finished_phases(tmp_path: Path) -> None:
+    app, store = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "eccentric"
+                         and app.runner.engine.stage is Stage.PHASE)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await app.shutdown()
+    [row] = store.db["sets"].rows
+    assert row["status"] == "aborted"
+    phases = store.phases_of(row["id"])
+    assert [p["kind"] for p in phases] == ["calibration", "activation", "eccentric"]
+    assert phases[-1]["ended_by"] == "abort"
+
+
+async def test_q_during_a_set_asks_first(tmp_path: Path) -> None:
+    app, store = open_app(tmp_path / "gym.db", speed=2)  # the set must outlast four key presses
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetScreen))
+        assert app.runner.engine.running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running)
+    [row] = store.db["sets"].rows
+    assert row["status"] == "aborted"
+
+
+async def test_q_at_home_quits_without_asking(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_an_interrupted_set_is_offered_for_rating_on_start(tmp_path: Path) -> None:
+    path = tmp_path / "gym.db"
+    dead = Store(path)
+    athlete = dead.ensure_athlete("Demo athlete")
+    set_id = dead.start_set(athlete, "Lying leg curl", "Phase 4 finisher")
+    dead.record_phase(set_id, 0, "activation", "Activation hold", planned_s=3, started_at="t", duration_s=3, ended_by="time")
+    dead.conn.close()
+
+    app, store = open_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and hasattr(app.screen, "info"))
+        assert [s.id for s in app.screen.info.interrupted] == [set_id]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await pilot.press("0")  # 0 means 10
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and not app.screen.info.interrupted)
+        await app.shutdown()
+    row = store.get_set(set_id)
+    assert (row["status"], row["activation_rating"]) == ("interrupted", 10)
+
+
+async def test_an_interrupted_set_can_be_discarded(tmp_path: Path) -> None:
+    path = tmp_path / "gym.db"
+    dead = Store(path)
+    set_id = dead.start_set(dead.ensure_athlete("Demo athlete"), "Lying leg curl", "p")
+    dead.conn.close()
+    app, store = open_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not app.screen.info.interrupted)
+        await app.shutdown()
+    assert store.get_set(set_id)["status"] == "discarded"
+
+
+async def test_every_phase_change_rings_and_counts_3_2_1(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await app.shutdown()
+    kinds = [c.kind for c in app.cue_log]
+    assert kinds.count(CueKind.GO) == 4  # calibration, activation, eccentric, isometric
+    counts = [c.text for c in app.cue_log if c.kind is CueKind.COUNT]
+    assert counts[:3] == ["MVC calibration in 3", "MVC calibration in 2", "MVC calibration in 1"]
+    assert all(c.bell for c in app.cue_log)
+    assert all(c.flash for c in app.cue_log if c.kind is CueKind.GO)
+
+
+async def test_frames_coalesce_when_the_screen_is_slow(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path / "gym.db", speed=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.signal is not None and app.frames_shown > 5)
+        posted_before, shown_before = app.signal.frames_posted, app.frames_shown
+        time.sleep(0.6)  # the UI thread is stuck: the worker keeps posting
+        await pilot.pause(0.1)
+        posted = app.signal.frames_posted - posted_before
+        shown = app.frames_shown - shown_before
+        await app.shutdown()
+    assert posted >= 12
+    assert shown <= posted / 3, f"{shown} of {posted} frames were handled one by one"
+
+
+async def test_the_set_screen_fits_80x24(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE)
+        screen = app.screen
+        countdown = screen.query_one(BigCountdown)
+        assert countdown.scale >= 1
+        for bar in screen.query(ActivationBar):
+            assert bar.region.height >= 1 and bar.region.bottom <= 23
+        await app.shutdown()
+
+
+async def test_a_big_terminal_gets_bigger_numerals(tmp_path: Path) -> None:
+    scales = {}
+    for size in ((80, 24), (200, 60)):
+        app, _ = open_app(tmp_path / f"gym{size[0]}.db")
+        async with app.run_test(size=size) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            scales[size] = app.screen.query_one(BigCountdown).scale
+            await app.shutdown()
+    assert scales[(200, 60)] >= 2 * scales[(80, 24)]
+
+
+async def test_without_a_sensor_the_set_runs_as_a_timer(tmp_path: Path) -> None:
+    app, store = open_app(tmp_path / "gym.db", demo=False)
+    app.clock.speed = SPEED
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        assert app.runner.protocol.phases[0].kind == "activation"  # no calibration without a sensor
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await pilot.press("5")
+        await app.shutdown()
+    [row] = store.db["sets"].rows
+    assert (row["status"], row["activation_rating"], row["peak_pct_mvc"]) == ("completed", 5, None)
