@@ -206,12 +206,12 @@ async def test_frames_coalesce_when_the_screen_is_slow(tmp_path: Path) -> None:
 
 
 async def test_the_set_screen_fits_80x24(tmp_path: Path) -> None:
-    app, _ = open_app(tmp_path / "gym.db")
+    app, _ = open_app(tmp_path / "gym.db", speed=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE)
-        screen = app.screen
+        screen = app.set_screen
         countdown = screen.query_one(BigCountdown)
         assert countdown.scale >= 1
         for bar in screen.query(ActivationBar):
@@ -222,12 +222,12 @@ async def test_the_set_screen_fits_80x24(tmp_path: Path) -> None:
 async def test_a_big_terminal_gets_bigger_numerals(tmp_path: Path) -> None:
     scales = {}
     for size in ((80, 24), (200, 60)):
-        app, _ = open_app(tmp_path / f"gym{size[0]}.db")
+        app, _ = open_app(tmp_path / f"gym{size[0]}.db", speed=2)
         async with app.run_test(size=size) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
             await pilot.press("enter")
             await pilot.pause(0.2)
-            scales[size] = app.screen.query_one(BigCountdown).scale
+            scales[size] = app.set_screen.query_one(BigCountdown).scale
             await app.shutdown()
     assert scales[(200, 60)] >= 2 * scales[(80, 24)]
 
