@@ -797,7 +797,7 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
                 "athlete_id = ? AND exercise = ? AND status = 'completed' AND substr(started_at, 1, 10) = ?",
                 [athlete_id, exercise, row[0]],
                 order_by="started_at, id",
-                select="id, started_at, load_kg, reps, activation_rating",
+                select="id, started_at, load_kg, reps, activation_rating, target_share, peak_pct_mvc",
             )
         )
 

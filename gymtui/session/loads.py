@@ -106,7 +106,8 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
             kwargs[key] = float(value)
     if "plates_kg" in kwargs and "plate_pairs" not in kwargs:
         kwargs["plate_pairs"] = (4,) * len(kwargs["plates_kg"])  # type: ignore[arg-type]
-    if len(kwargs.get("plates_kg", GymConfig.plates_kg)) != len(kwargs.get("plate_pairs", GymConfig.plate_pairs)):  # type: ignore[arg-type]
+    default = GymConfig()
+    if len(kwargs.get("plates_kg", default.plates_kg)) != len(kwargs.get("plate_pairs", default.plate_pairs)):  # type: ignore[arg-type]
         problems.append(f"{path}: gym.plate_pairs must have one entry per plate in gym.plates_kg")
         kwargs.pop("plate_pairs", None)
         kwargs.pop("plates_kg", None)
