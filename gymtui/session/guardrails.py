@@ -248,13 +248,17 @@ def bfr_plan(planned: Sequence[PlannedSet]) -> Guard:
 # -- breaks ---------------------------------------------------------------------------
 
 
-def needs_full_activation(history: Sequence[SessionDay], today: dt.date) -> Guard:
-    """After travel or a break, resume with a full activation phase before heavy work."""
+def needs_full_activation(history: Sequence[SessionDay], today: dt.date, break_days: int = BREAK_DAYS) -> Guard:
+    """After travel or a break, resume with a full activation phase before heavy work.
+
+    A break is ``break_days`` without a session (a missed training week);
+    fortnightly maintenance passes twice that.
+    """
     past = [s.day for s in history if s.day < today]
     if not past:
         return _ok("resume_after_break")
     gap = (today - max(past)).days
-    if gap >= BREAK_DAYS:
+    if gap >= break_days:
         return Guard("resume_after_break", Level.INFO, f"{gap} days since your last session: start with a full activation phase before heavy work")
     return _ok("resume_after_break")
 

@@ -225,7 +225,7 @@ def plan_status(
     resume: bool = False,
 ) -> PlanStatus:
     """Where the athlete stands today; ``tool`` is ``"emg"``, ``"bfr"`` or None (week 4)."""
-    days = sorted(s for s in sessions if s.day >= plan.started_on)
+    days = sorted((s for s in sessions if s.day >= plan.started_on), key=lambda s: s.day)
     window = max(0, (today - plan.started_on).days) // 7
     trained_windows = {(s.day - plan.started_on).days // 7 for s in days}
     plan_week = sum(1 for w in trained_windows if w < window) + 1
@@ -237,7 +237,8 @@ def plan_status(
     if block.kind is BlockKind.MAINTENANCE and plan.maintenance_every_weeks == 2:
         # one session per fortnight: the fortnight is two windows of training
         last_window = [s for s in days if (s.day - plan.started_on).days // 7 == window - 1]
-        if last_window and not this_week:
+        previous_block, _ = _block_at(plan, plan_week - 1)
+        if last_window and not this_week and previous_block.kind is BlockKind.MAINTENANCE:
             due = 0
     focus = FOCUS_ROTATION[len([s for s in days if s.day < today]) % len(FOCUS_ROTATION)]
     if done_today:
@@ -254,8 +255,10 @@ def plan_status(
         today_text = f"today: {FOCUS_LABEL[focus]}{light}"
     elif state == "done":
         today_text = f"today: {FOCUS_LABEL.get(focus, focus)} done"
+    elif block.kind is BlockKind.MAINTENANCE:
+        today_text = "neural session done this week" if this_week else "neural session done last week"
     else:
-        today_text = f"today: rest ({len(this_week)} of {due} sessions done this week)" if due else "today: rest (neural session was last week)"
+        today_text = f"today: rest ({len(this_week)} of {due} sessions done this week)"
     line = f"{title} · {today_text}"
     effective_tool = tool if (block.kind is not BlockKind.INTRO or week_in_block >= 4) else None
     return PlanStatus(
@@ -270,13 +273,25 @@ def plan_status(
         options_for(block, week_in_block, tool=tool, resume=resume),
         effective_tool,
         line,
-        _next_line(plan, plan_week, block, week_in_block, state, focus, len(this_week), due),
+        _maintenance_next(plan, window, this_week, focus, state)
+        if block.kind is BlockKind.MAINTENANCE
+        else _next_line(plan, plan_week, block, week_in_block, state, focus, len(this_week), due),
         _week_note(block, week_in_block),
     )
 
 
+def _maintenance_next(plan: Plan, window: int, this_week: Sequence[SessionDay], focus: str, state: str) -> str:
+    if state == "train":
+        return f"Today's neural session: the full four-phase {FOCUS_LABEL[focus]} workout"
+    gap = plan.maintenance_every_weeks if this_week else 1
+    due_on = plan.started_on + dt.timedelta(days=7 * (window + gap))
+    other = FOCUS_ROTATION[(FOCUS_ROTATION.index(focus) + (1 if state == "done" else 0)) % 2] if focus in FOCUS_ROTATION else "lower"
+    return f"Next neural session: {FOCUS_LABEL[other]}, from {due_on:%a %d %b}"
+
+
 def _next_line(plan: Plan, plan_week: int, block: Block, week_in_block: int, state: str, focus: str, done: int, due: int) -> str:
-    next_focus = FOCUS_ROTATION[(FOCUS_ROTATION.index(focus) + (0 if state == "train" else 1)) % len(FOCUS_ROTATION)]
+    step = 0 if state == "rest" else 1  # after a rest day the same focus is still due
+    next_focus = FOCUS_ROTATION[(FOCUS_ROTATION.index(focus) + step) % len(FOCUS_ROTATION)] if focus in FOCUS_ROTATION else FOCUS_ROTATION[0]
     remaining = due - done - (1 if state == "train" else 0)
     if state == "train" and remaining <= 0 or state != "train" and done >= due:
         nxt, nxt_week = _block_at(plan, plan_week + 1)
@@ -310,11 +325,11 @@ def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
 
 def status_from_store(store: Store, athlete_id: int, today: dt.date, *, tool: str | None = None) -> PlanStatus:
     """The home screen's plan line and options, from the log."""
-    from gymtui.session.guardrails import needs_full_activation
+    from gymtui.session.guardrails import BREAK_DAYS, needs_full_activation
 
     plan = ensure_plan(store, athlete_id, today)
     history = session_history(store, athlete_id)
-    resume = needs_full_activation(history, today).fired
+    resume = needs_full_activation(history, today, BREAK_DAYS * plan.maintenance_every_weeks).fired
     return plan_status(plan, history, today, tool=tool, resume=resume)
 
 
