@@ -360,12 +360,11 @@ def activation_sets(template: Template, library: ExerciseLibrary, budget_s: floa
                 )
             )
         round_s = sum(p.estimated_s() for p in this_round)
-        if rounds and used_s + round_s > budget_s:
+        over_budget = used_s + round_s > budget_s and used_s >= ACTIVATION_MIN_S
+        if rounds and (over_budget or used_s + round_s > ACTIVATION_MAX_S):
             break
         rounds.append(this_round)
         used_s += round_s
-        if used_s + round_s > ACTIVATION_MAX_S:
-            break
     for group in rounds:
         planned += [replace(p, of_sets=len(rounds)) for p in group]
     return planned
