@@ -860,6 +860,14 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def session_sets(self, session_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db["sets"].rows_where(
+                "session_id = ? AND status != 'discarded'", [session_id], order_by="started_at, id",
+                select="id AS set_id, exercise, load_kg, reps, activation_rating, status",
+            )
+        )
+
     def foreign_key_problems(self) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
 
