@@ -160,3 +160,31 @@ def test_week_1_day_1_from_a_real_database(tmp_path: Path) -> None:
 def test_unknown_program_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown program"):
         Plan("bro split", MONDAY)
+
+
+def test_plan_command_prints_the_line_and_todays_sets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gymtui.cli import main
+
+    db = tmp_path / "cli.db"
+    assert main(["plan", "--db", str(db), "--date", "2026-01-05"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Week 1 of 4 · neural block · today: lower body"
+    assert any(line.strip().startswith("activation     Glute bridge, 3 s hold · set 1 of") for line in out)
+    assert any("Back squat · set 1 of 4 · 6 reps · Spread the floor" in line for line in out)
+    assert main(["plan", "--db", str(db), "--date", "5 Jan"]) == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_core_programs_modules_import_no_textual() -> None:
+    import subprocess
+    import sys
+
+    modules = ["exercises", "templates", "loads", "plan", "guardrails", "autoreg", "history"]
+    code = (
+        "import sys\n"
+        + "".join(f"import gymtui.session.{m}\n" for m in modules)
+        + "bad = [m for m in ('textual', 'rich', 'bleak') if m in sys.modules]\n"
+        + "print(bad)\nraise SystemExit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -10,4 +10,5 @@ COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
     "bench": "bench",
     "export": "export",
+    "plan": "plan",
 }

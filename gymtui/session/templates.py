@@ -143,6 +143,14 @@ class PlannedSet:
             parts.append(self.intent_cue)
         return " · ".join(parts)
 
+    def log_fields(self) -> dict[str, object]:
+        """Extra columns for the set row: ``store.update_set(set_id, planned.log_fields())``."""
+        return {"workflow_phase": self.workflow_phase.value, "set_number": self.set_number, "pct_1rm": self.pct_1rm}
+
+    def channel_dicts(self) -> list[dict[str, str]]:
+        """The ``channels`` argument of ``Store.start_set``: muscle and role per channel."""
+        return [{"muscle": m, "role": r} for m, r in self.muscles]
+
     def with_load(self, load: Load | None, *, note: str = "") -> PlannedSet:
         return replace(self, load=load, note=note or self.note)
 
@@ -294,7 +302,9 @@ class LoadBook:
         if last is not None:
             kg, _ = last.for_set(set_number)
             if kg is not None:
-                return round_load(kg, exercise.equipment, self.gym), "same as last time (no 1RM yet)"
+                return round_load(kg, exercise.equipment, self.gym), "same as last time" + ("" if pct_1rm is None else " (no 1RM yet)")
+        if pct_1rm is None:
+            return None, "your usual working weight"
         return None, "no load history: pick a weight that leaves the reps in reserve"
 
 
