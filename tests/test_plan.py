@@ -171,8 +171,11 @@ def test_plan_command_prints_the_line_and_todays_sets(tmp_path: Path, capsys: py
     assert out[0] == "Week 1 of 4 · neural block · today: lower body"
     assert any(line.strip().startswith("activation     Glute bridge, 3 s hold · set 1 of") for line in out)
     assert any("Back squat · set 1 of 4 · 6 reps · Spread the floor" in line for line in out)
-    assert main(["plan", "--db", str(db), "--date", "5 Jan"]) == 2
-    assert "not a date" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--db", str(db), "--date", "5 Jan"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a date (YYYY-MM-DD): '5 Jan'" in err
 
 
 def test_core_programs_modules_import_no_textual() -> None:
