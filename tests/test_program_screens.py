@@ -14,7 +14,7 @@ from gymtui.session import guardrails as g
 from gymtui.session.exercises import load_library
 from gymtui.session.history import load_history, load_set_detail, sets_of_session
 from gymtui.session.plan import status_from_store, todays_sets
-from gymtui.store import SetStatus, Store
+from gymtui.store import Store
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
 from gymtui.ui.screens.disclaimer import DisclaimerScreen
 from gymtui.ui.screens._css import tcss_path
@@ -151,7 +151,7 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
     store.append_signal(set_id, 0, 0.0, 1000.0, burst)
     store.update_set(set_id, {"channels": [{"muscle": "Vastus lateralis", "role": "target"}]})
 
-    data = load_history(store, athlete)
+    data = load_history(store, athlete, today=MONDAY + dt.timedelta(days=29))
     assert [e.exercise for e in data.exercises] == ["Leg extension", "Back squat"]
     squat = data.exercises[1]
     assert [w.mean_rating for w in squat.weeks] == [5, 6, 7, 8] and squat.rating_trend == 3
@@ -165,7 +165,8 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
         await pilot.press("down")
         await pilot.pause()
         assert str(screen.query_one("#exercise-title", Label).render()) == "Back squat"
-        assert "rating trend +3.0" in str(screen.query_one("#exercise-summary", Label).render())
+        summary = str(screen.query_one("#exercise-summary", Label).render())
+        assert "rating trend +3.0" in summary and "Perfect reps: 4 → aim for 6" in summary
         assert [p.rating for p in screen.query_one(WeekPlot).points] == [5, 6, 7, 8]
         assert screen.query_one("#week-table", DataTable).row_count == 4
         await pilot.press("s")
@@ -192,3 +193,16 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None]
+
+
+def test_perfect_rep_goal_climbs_by_two_every_two_weeks(store: Store) -> None:
+    from gymtui.session.history import perfect_rep_goal
+
+    athlete = store.ensure_athlete()
+    seed_weeks(store, athlete)  # best perfect reps per week: 3, 4, 5, 6
+    squat = next(e for e in load_history(store, athlete).exercises if e.exercise == "Back squat")
+    first = perfect_rep_goal(squat, MONDAY + dt.timedelta(days=3))
+    assert (first.baseline, first.target, first.by, first.met) == (3, 5, MONDAY + dt.timedelta(weeks=2), False)
+    later = perfect_rep_goal(squat, MONDAY + dt.timedelta(weeks=3, days=1))
+    assert (later.baseline, later.target, later.best_since, later.met) == (4, 6, 6, True)
+    assert later.describe().startswith("Perfect reps: 4 → aim for 6 by")

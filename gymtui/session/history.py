@@ -42,12 +42,54 @@ class WeekPoint:
 class ExerciseHistory:
     exercise: str
     weeks: tuple[WeekPoint, ...]
+    goal: str = ""
+    """The perfect-rep goal in words (empty when no reps were judged yet)."""
 
     @property
     def rating_trend(self) -> float | None:
         """Mean rating of the last week minus the first (positive: the connection is growing)."""
         rated = [w.mean_rating for w in self.weeks if w.mean_rating is not None]
         return rated[-1] - rated[0] if len(rated) >= 2 else None
+
+
+@dataclass(frozen=True, slots=True)
+class PerfectRepGoal:
+    """The guide's neural overload: "8 perfect reps on day one, aim for 10 in two weeks"."""
+
+    baseline: int
+    target: int
+    by: dt.date
+    best_since: int
+    met: bool
+
+    def describe(self) -> str:
+        state = "met" if self.met else f"best so far {self.best_since}"
+        return f"Perfect reps: {self.baseline} → aim for {self.target} by {self.by:%d %b} ({state})"
+
+
+PERFECT_REP_STEP = 2
+PERFECT_REP_WEEKS = 2
+
+
+def perfect_rep_goal(history: ExerciseHistory, today: dt.date) -> PerfectRepGoal | None:
+    """+2 perfect reps in a set over two weeks, from the best set at the start of the window.
+
+    The window starts at the first week with perfect-rep counts and moves on
+    every two weeks, so the goal keeps climbing while the load may stay put.
+    """
+    counted = [w for w in history.weeks if w.best_perfect_reps is not None and w.week_of <= today]
+    if not counted:
+        return None
+    start = counted[0].week_of
+    period = dt.timedelta(weeks=PERFECT_REP_WEEKS)
+    while start + period <= today - dt.timedelta(days=today.weekday()):
+        start += period
+    before = [w.best_perfect_reps for w in counted if w.week_of < start]
+    baseline = max(before) if before else counted[0].best_perfect_reps
+    since = [w.best_perfect_reps for w in counted if w.week_of >= start]
+    best_since = max(since) if since else 0
+    target = int(baseline) + PERFECT_REP_STEP
+    return PerfectRepGoal(int(baseline), target, start + period, int(best_since), best_since >= target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +142,7 @@ def _week(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def load_history(store: Store, athlete_id: int, sessions: int = 30) -> HistoryData:
+def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
     exercises = []
     for name in store.exercises_logged(athlete_id):
         weeks = tuple(
@@ -110,7 +152,9 @@ def load_history(store: Store, athlete_id: int, sessions: int = 30) -> HistoryDa
             )
             for w in store.exercise_weeks(athlete_id, name)
         )
-        exercises.append(ExerciseHistory(name, weeks))
+        history = ExerciseHistory(name, weeks)
+        goal = perfect_rep_goal(history, today or dt.date.today())
+        exercises.append(ExerciseHistory(name, weeks, goal.describe() if goal else ""))
     rows = []
     for s in store.session_list(athlete_id, sessions):
         label = " · ".join(x for x in (s["kind"], s["focus"] and f"{s['focus']} body") if x) or (s["template"] or "session")

@@ -135,7 +135,7 @@ class PlannedSet:
             parts.append(f"{self.reps} reps")
         if self.load is not None:
             parts.append(f"{self.load.kg:g} kg" + (f" ({self.pct_1rm:g} %)" if self.pct_1rm else ""))
-        elif self.pct_1rm:
+        elif self.pct_1rm and self.equipment != "bodyweight":
             parts.append(f"{self.pct_1rm:g} % 1RM")
         if self.rir:
             parts.append(f"{self.rir[0]}–{self.rir[1]} in reserve")

@@ -119,6 +119,7 @@ class HistoryScreen(Screen[None]):
         trend_text = "—" if trend is None else f"{trend:+.1f}"
         self.query_one("#exercise-summary", Label).update(
             f"{len(history.weeks)} weeks · rating trend {trend_text} · {perfect} perfect reps · top {_num(top, '{:g}')} kg"
+            + (f"\n{history.goal}" if history.goal else "")
         )
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)
