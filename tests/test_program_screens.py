@@ -166,7 +166,7 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
         await pilot.pause()
         assert str(screen.query_one("#exercise-title", Label).render()) == "Back squat"
         summary = str(screen.query_one("#exercise-summary", Label).render())
-        assert "rating trend +3.0" in summary and "Perfect reps: 4 → aim for 6" in summary
+        assert "rating trend +3.0" in summary and "Perfect reps: 6 → aim for 8 by 16 Feb" in summary
         assert [p.rating for p in screen.query_one(WeekPlot).points] == [5, 6, 7, 8]
         assert screen.query_one("#week-table", DataTable).row_count == 4
         await pilot.press("s")
