@@ -102,8 +102,8 @@ def test_checkin_rejects_impossible_values() -> None:
 def test_light_day_keeps_only_activation(library) -> None:
     light = g.light_session(SessionOptions(sets_range=(12, 15)))
     planned = expand(builtin_templates(library)["upper"], light, library)
-    assert {p.workflow_phase.value for p in planned} == {"activation", "compound"}
-    assert all(p.pct_1rm is None for p in planned)
+    assert {p.workflow_phase.value for p in planned} == {"activation"}
+    assert not g.activation_budget(planned).fired
 
 
 def test_bfr_time_cap() -> None:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from gymtui.session.templates import SessionOptions
 
 if TYPE_CHECKING:
     from gymtui.session.plan import SessionDay
@@ -220,12 +222,12 @@ def record_checkin(store: Store, athlete_id: int, checkin: CheckIn, advice: Chec
     )
 
 
-def light_session(options: object) -> object:
-    """The options of a light day: activation only (the guide's "light session focusing only on activation")."""
-    from dataclasses import replace
-
-    return replace(options, prefatigue=False, heavy=False, finisher=False, accessories=False,  # type: ignore[type-var]
-                   contrast=False, eccentric_only=False, bfr=False, sets_range=None, intensity_scale=0.6)
+def light_session(options: SessionOptions) -> SessionOptions:
+    """A light day: a full activation phase and nothing else (the guide's "light session focusing only on activation")."""
+    return replace(
+        options, activation=True, activation_s=ACTIVATION_MAX_S, compounds=False, prefatigue=False, heavy=False,
+        finisher=False, accessories=False, contrast=False, eccentric_only=False, bfr=False, sets_range=None,
+    )
 
 
 # -- BFR ----------------------------------------------------------------------------

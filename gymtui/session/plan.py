@@ -366,8 +366,14 @@ def _exercise_keys(data: dict[str, Any], library: ExerciseLibrary) -> set[str]:
     return keys
 
 
-def start_planned_session(store: Store, athlete_id: int, status: PlanStatus) -> int:
-    """Open today's session row, tagged with plan, focus and kind (neural/hypertrophy/deload)."""
+def start_planned_session(store: Store, athlete_id: int, status: PlanStatus, *, light: bool = False) -> int:
+    """Open today's session row, tagged with plan, focus and kind.
+
+    The kind is neural, hypertrophy or deload from the block, or ``light``
+    when the check-in (or the weekly cap) turned today into activation only:
+    a light day is not a neural session and does not count toward the cap.
+    """
     session_id = store.start_session(athlete_id, template=status.focus)
-    store.tag_session(session_id, plan_id=status.plan.id, focus=status.focus, kind=status.session_kind)
+    kind = "light" if light else status.session_kind
+    store.tag_session(session_id, plan_id=status.plan.id, focus=status.focus, kind=kind)
     return session_id

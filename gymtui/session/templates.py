@@ -178,6 +178,7 @@ class SessionOptions:
 
     activation: bool = True
     activation_s: float = 8 * 60
+    compounds: bool = True
     prefatigue: bool = True
     heavy: bool = True
     finisher: bool = True
@@ -563,6 +564,8 @@ def expand(template: Template, options: SessionOptions, library: ExerciseLibrary
     out: list[PlannedSet] = []
     if options.activation:
         out += activation_sets(template, library, options.activation_s)
+    if not options.compounds:  # a light day: activation only
+        return [replace(p, equipment=library.get(p.exercise_key).equipment) for p in out]
     for i, (entry, n_sets) in enumerate(zip(compounds, plan["compound_sets"])):
         exercise = library.get(entry["exercise"])
         if i == 0 and prefatigue_n:
