@@ -176,8 +176,10 @@ def test_template_outside_the_guides_ranges_is_refused_with_its_line(library) ->
     text = '[template]\nname = "x"\n[[compound]]\nexercise = "back_squat"\nsets = 4\nreps = 12\n'
     with pytest.raises(TemplateError, match=r"x.toml:6: compound.reps = 12 is outside the guide's 5–8"):
         parse_template(text, "x.toml", library)
-    with pytest.raises(TemplateError, match="did you mean 'pct_1rm'"):
-        parse_template('[[compound]]\nexercise = "back_squat"\npct_1rn = 80\n', "y.toml", library)
+    with pytest.raises(TemplateError, match="y.toml:7: compound.pct_1rn: unknown key \\(did you mean 'pct_1rm'\\?\\)"):
+        parse_template('[[compound]]\nexercise = "back_squat"\nsets = 4\n\n[[compound]]\nexercise = "bench_press"\npct_1rn = 80\n', "y.toml", library)
+    with pytest.raises(TemplateError, match="z.toml:3: compound.sets: must be a positive number, got 'four'"):
+        parse_template('[[compound]]\nexercise = "back_squat"\nsets = "four"\n', "z.toml", library)
 
 
 def test_epley_is_stated_and_one_rep_is_its_own_max() -> None:

@@ -130,11 +130,16 @@ class Autoregulator:
         self.store.answer_suggestion(suggestion.id, taken, next_set_id)
 
     def _remember_best(self, exercise: str, summary: dict[str, Any]) -> None:
+        """The session's best share and peak so far become the next set's reference."""
         old = self._best.get(exercise, Reference())
-        share, peak = _num(summary, "target_share"), _num(summary, "peak_pct_mvc")
+
+        def best(a: float | None, b: float | None) -> float | None:
+            values = [v for v in (a, b) if v is not None]
+            return max(values) if values else None
+
         self._best[exercise] = Reference(
-            max(x for x in (old.target_share, share) if x is not None) if share is not None or old.target_share else None,
-            max(x for x in (old.peak_pct_mvc, peak) if x is not None) if peak is not None or old.peak_pct_mvc else None,
+            best(old.target_share, _num(summary, "target_share")),
+            best(old.peak_pct_mvc, _num(summary, "peak_pct_mvc")),
         )
 
 

@@ -226,11 +226,48 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
 }
 
 
-def _line(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return 1
+_NUMBERS = {"sets", "reps", "pct_1rm", "hold_s", "eccentric_s", "rest_s"}
+
+
+def _line(text: str, section: str, index: int = 0, key: str | None = None) -> int:
+    """The line of ``key`` in the ``index``-th ``[section]``/``[[section]]`` (or of the header)."""
+    lines = text.splitlines()
+    headers = [i for i, line in enumerate(lines) if line.strip().strip("[]").strip() == section and line.lstrip().startswith("[")]
+    if index >= len(headers):
+        return 1
+    start = headers[index]
+    if key is None:
+        return start + 1
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].lstrip()
+        if stripped.startswith("["):
+            break
+        if stripped.split("=", 1)[0].strip() == key:
+            return i + 1
+    return start + 1
+
+
+def _check_value(section: str, key: str, value: Any, library: ExerciseLibrary) -> str | None:
+    """What is wrong with one template value, or None."""
+    if key in ("exercise", "name", "focus", "tempo", "visualise"):
+        if not isinstance(value, str):
+            return f"must be text, got {value!r}"
+        if key == "exercise" and value not in library:
+            return f"unknown exercise {value!r}"
+        return None
+    if key == "drills" or (section == "bfr" and key == "reps") or key == "rir":
+        kind = str if key == "drills" else int
+        if not isinstance(value, list) or not value or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+            return f"must be a list of {'exercise keys' if kind is str else 'whole numbers'}, got {value!r}"
+        unknown = [v for v in value if key == "drills" and v not in library]
+        return f"unknown exercise {unknown[0]!r}" if unknown else None
+    if key in _NUMBERS:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            return f"must be a positive number, got {value!r}"
+        bounds = _RANGES.get((section, key))
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            return f"= {value} is outside the guide's {bounds[0]:g}–{bounds[1]:g}"
+    return None
 
 
 def parse_template(text: str, source: str, library: ExerciseLibrary) -> Template:
@@ -239,26 +276,20 @@ def parse_template(text: str, source: str, library: ExerciseLibrary) -> Template
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: {exc}") from None
     for section, body in data.items():
-        if section not in _SECTIONS:
+        if section not in _SECTIONS or not isinstance(body, (dict, list)):
             close = difflib.get_close_matches(section, sorted(_SECTIONS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise TemplateError(f"{source}:{_line(text, section)}: unknown section {section!r}{hint}")
-        for entry in body if isinstance(body, list) else [body]:
+        for index, entry in enumerate(body if isinstance(body, list) else [body]):
             for key, value in entry.items():
-                where = f"{source}:{_line(text, key)}: {section}.{key}"
+                where = f"{source}:{_line(text, section, index, key)}: {section}.{key}"
                 if key not in _SECTIONS[section]:
                     close = difflib.get_close_matches(key, sorted(_SECTIONS[section]), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     raise TemplateError(f"{where}: unknown key{hint}")
-                if key == "exercise" and value not in library:
-                    raise TemplateError(f"{where}: unknown exercise {value!r}")
-                if key == "drills":
-                    for drill in value:
-                        if drill not in library:
-                            raise TemplateError(f"{where}: unknown exercise {drill!r}")
-                bounds = _RANGES.get((section, key))
-                if bounds and not bounds[0] <= value <= bounds[1]:
-                    raise TemplateError(f"{where} = {value} is outside the guide's {bounds[0]:g}–{bounds[1]:g}")
+                problem = _check_value(section, key, value, library)
+                if problem:
+                    raise TemplateError(f"{where}{' ' if problem.startswith('=') else ': '}{problem}")
     head = data.get("template", {})
     if "compound" not in data:
         raise TemplateError(f"{source}: a template needs at least one [[compound]]")
