@@ -65,6 +65,8 @@ def test_autoregulator_compares_with_the_sessions_best_and_records_the_answer(tm
     session = store.start_session(athlete)
     set1 = store.start_set(athlete, "Back squat", "compound", session_id=session, load_kg=100.0)
     store.finish_set(set1, SetStatus.COMPLETED, {"target_share": 0.45, "peak_pct_mvc": 75.0})
+    # today's finished set is not its own reference: last week's still is
+    assert auto.reference_for("Back squat") == Reference(pytest.approx(0.42), pytest.approx(72.0))
     assert auto.after_set(squats[0], set1, {"target_share": 0.45, "peak_pct_mvc": 75.0}) is None
     # Set 2: the share drops below 80 % of set 1's 0.45 (not of last week's 0.42).
     set2 = store.start_set(athlete, "Back squat", "compound", session_id=session, load_kg=100.0)

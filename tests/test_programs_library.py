@@ -223,7 +223,8 @@ def test_load_suggestions_from_a_seeded_log(tmp_path: Path, library) -> None:
     one_rm = estimate_1rm(store, athlete, "Back squat", today)
     assert one_rm.kg == pytest.approx(124.7, abs=0.05) and (one_rm.from_load_kg, one_rm.from_reps) == (110.0, 4)
     assert "Epley" in one_rm.formula
-    last = last_time(store, athlete, "Back squat")
+    log_session(store, athlete, today, [{"exercise": "Back squat", "load_kg": 90.0, "reps": 6}])  # today's own set
+    last = last_time(store, athlete, "Back squat", today)
     assert last.on == (today - dt.timedelta(days=3)).isoformat()
     assert last.sets == ((110.0, 4, 8), (110.0, 4, 9))
     assert last.describe() == f"Last time ({last.on}): 110×4 (8/10), 110×4 (9/10)"

@@ -20,6 +20,7 @@ suggestion is stored with whether the athlete took it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -99,16 +100,18 @@ def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: R
 class Autoregulator:
     """Watches one session's heavy sets, suggests, and remembers the answers."""
 
-    def __init__(self, store: Store, athlete_id: int, gym: GymConfig = GymConfig()) -> None:
+    def __init__(self, store: Store, athlete_id: int, gym: GymConfig = GymConfig(), today: dt.date | None = None) -> None:
         self.store = store
         self.athlete_id = athlete_id
         self.gym = gym
+        self.today = today or dt.date.today()
         self._best: dict[str, Reference] = {}
 
     def reference_for(self, exercise: str) -> Reference:
         if exercise in self._best:
             return self._best[exercise]
-        rows = self.store.last_session_sets(self.athlete_id, exercise)
+        # The last day *before* today: today's own sets must not be their own reference.
+        rows = self.store.last_session_sets(self.athlete_id, exercise, before=self.today.isoformat())
         shares = [r["target_share"] for r in rows if r.get("target_share") is not None]
         peaks = [r["peak_pct_mvc"] for r in rows if r.get("peak_pct_mvc") is not None]
         return Reference(sum(shares) / len(shares) if shares else None, sum(peaks) / len(peaks) if peaks else None)

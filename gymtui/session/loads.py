@@ -213,8 +213,9 @@ class LastTime:
         return load, reps
 
 
-def last_time(store: Store, athlete_id: int, exercise: str) -> LastTime | None:
-    rows = store.last_session_sets(athlete_id, exercise)
+def last_time(store: Store, athlete_id: int, exercise: str, today: dt.date | None = None) -> LastTime | None:
+    """The last *earlier* day's sets of this exercise (today's own sets are not "last time")."""
+    rows = store.last_session_sets(athlete_id, exercise, before=(today or dt.date.today()).isoformat())
     if not rows:
         return None
     return LastTime(

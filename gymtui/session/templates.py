@@ -345,7 +345,7 @@ def load_book(store: Any, athlete_id: int, names: list[str], gym: GymConfig = Gy
     from gymtui.session.loads import estimate_1rm, last_time
 
     one_rms = {n: r for n in names if (r := estimate_1rm(store, athlete_id, n, today)) is not None}
-    last = {n: r for n in names if (r := last_time(store, athlete_id, n)) is not None}
+    last = {n: r for n in names if (r := last_time(store, athlete_id, n, today)) is not None}
     return LoadBook(one_rms, last, gym)
 
 
