@@ -191,3 +191,15 @@ def test_core_programs_modules_import_no_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_after_todays_session_the_preview_is_the_next_day(tmp_path: Path) -> None:
+    store = Store(tmp_path / "next.db")
+    athlete = store.ensure_athlete()
+    status_from_store(store, athlete, MONDAY)  # starts the plan today
+    log_session(store, athlete, MONDAY, focus="lower")
+    done = status_from_store(store, athlete, MONDAY)
+    assert done.today == "done" and done.next_focus == "upper"
+    preview = todays_sets(store, athlete, done, load_library(), today=MONDAY)
+    assert preview[0].exercise == "Band lat pulldown"
+    store.close()

@@ -138,7 +138,10 @@ class PlanStatus:
         return session_kind(self.block.kind)
 
     @property
-    def template(self) -> str:
+    def next_focus(self) -> str:
+        """The day the next session trains: today's if due, else the one after today's."""
+        if self.today == "done" and self.focus in FOCUS_ROTATION:
+            return FOCUS_ROTATION[(FOCUS_ROTATION.index(self.focus) + 1) % len(FOCUS_ROTATION)]
         return self.focus
 
 
@@ -342,11 +345,16 @@ def todays_sets(
     today: dt.date | None = None,
     options: SessionOptions | None = None,
 ) -> list[PlannedSet]:
-    """Today's planned sets with loads from the log (1RM → kg on this gym's plates)."""
+    """Today's planned sets with loads from the log (1RM → kg on this gym's plates).
+
+    On a day already trained or a rest day this previews the next session
+    (with this week's options). ``options`` overrides the plan's, e.g.
+    ``guardrails.light_session(status.options)`` after a check-in.
+    """
     from gymtui.session.loads import GymConfig as _Gym
     from gymtui.session.templates import builtin_templates, expand, load_book
 
-    template = builtin_templates(library)[status.focus]
+    template = builtin_templates(library)[status.next_focus]
     names = sorted({library.get(k).name for k in _exercise_keys(template.data, library)})
     book = load_book(store, athlete_id, names, gym or _Gym(), today)
     return expand(template, options or status.options, library, book)
