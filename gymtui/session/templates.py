@@ -467,6 +467,7 @@ def finisher_sets(spec: Mapping[str, Any], library: ExerciseLibrary, book: LoadB
     out = []
     for n in range(1, sets + 1):
         load, note = book.load_for(exercise, pct, n)
+        note = note if load is not None else "a light weight: the hold is the work"
         if n % 2:
             phases = [
                 _reps_phase(reps, "light and controlled", "Light reps"),
