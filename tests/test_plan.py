@@ -182,7 +182,7 @@ def test_core_programs_modules_import_no_textual() -> None:
     import subprocess
     import sys
 
-    modules = ["exercises", "templates", "loads", "plan", "guardrails", "autoreg", "history"]
+    modules = ["exercises", "templates", "loads", "plan", "guardrails", "autoreg", "history", "coach"]
     code = (
         "import sys\n"
         + "".join(f"import gymtui.session.{m}\n" for m in modules)
