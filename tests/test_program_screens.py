@@ -101,12 +101,14 @@ async def test_plan_panel_shows_the_line_next_sets_and_guards(store: Store) -> N
 async def test_checkin_flow_advises_and_dismisses_with_the_choice() -> None:
     screen = CheckinScreen(lambda c: g.assess_checkin(c, 55.0), baseline_rhr_bpm=55.0)
     app = Host(screen)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert screen.query_one("#mood").region.bottom <= 24  # every question fits a small terminal
         await pilot.press("6", ".", "5", "enter", "6", "3", "enter", "2", "enter", "4", "enter")
         await pilot.pause()
         assert screen.query_one("#advice").display
         assert "rest" in str(screen.query_one("#advice-headline", Label).render()).lower()
         assert "slept 6.5 h" in str(screen.query_one("#advice-reasons", Static).render())
+        assert screen.query_one("#rest").region.bottom <= 24  # the choices are on screen too
         await pilot.press("l")  # the athlete chooses a light session over rest
         await pilot.pause()
     (result,) = app.results

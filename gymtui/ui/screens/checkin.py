@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -54,23 +54,25 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         self.result: CheckinResult | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
             yield Label("Check-in before training", classes="title")
-            for key, question, placeholder, restrict in _QUESTIONS:
-                text = question
-                if key == "rhr" and self.baseline_rhr_bpm is not None:
-                    text += f" · baseline {self.baseline_rhr_bpm:.0f}"
-                yield Label(text, classes="question")
-                yield Input(placeholder=placeholder, restrict=restrict, id=key)
+            with Vertical(id="questions"):
+                for key, question, placeholder, restrict in _QUESTIONS:
+                    text = question
+                    if key == "rhr" and self.baseline_rhr_bpm is not None:
+                        text += f" · baseline {self.baseline_rhr_bpm:.0f}"
+                    yield Label(text, classes="question")
+                    yield Input(placeholder=placeholder, restrict=restrict, id=key)
             yield Static("", id="checkin-error", classes="error")
+            yield Label("", id="answers")
             with Vertical(id="advice"):
                 yield Label("", id="advice-headline")
                 yield Static("", id="advice-reasons")
                 yield Static("", id="advice-tips")
                 with Horizontal(classes="buttons"):
-                    yield Button("Train as planned [g]", id="go", variant="success")
-                    yield Button("Light session [l]", id="light", variant="warning")
-                    yield Button("Rest day [r]", id="rest", variant="error")
+                    yield Button("Train as planned (g)", id="go", variant="success")
+                    yield Button("Light session (l)", id="light", variant="warning")
+                    yield Button("Rest day (r)", id="rest", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#advice").display = False
@@ -106,6 +108,12 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         error.update("")
         advice = self.assess(checkin)
         self.result = CheckinResult(checkin, advice, advice.advice)
+        # The answers shrink to one line so the advice and its buttons fit an 80×24 terminal.
+        self.query_one("#questions").display = False
+        rhr = "—" if checkin.resting_hr_bpm is None else f"{checkin.resting_hr_bpm:.0f} bpm"
+        self.query_one("#answers", Label).update(
+            f"Slept {checkin.sleep_h:g} h · resting HR {rhr} · coordination {checkin.coordination}/5 · mood {checkin.mood}/5"
+        )
         box = self.query_one("#advice")
         box.display = True
         for level in Advice:

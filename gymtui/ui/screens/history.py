@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -50,7 +51,7 @@ class SetDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         d = self.detail
         load = f"{d.load_kg:g} kg" if d.load_kg is not None else "no load"
-        yield Label(f"{d.exercise} · {load} × {d.reps or '—'} · {d.started_at[:16].replace('T', ' ')} · {d.status}", id="set-title")
+        yield Label(f"{d.exercise} · {load} × {d.reps or '—'} · {d.started_at[:16].replace('T', ' ')} · {d.status}", id="set-title", markup=False)
         yield Label(
             f"rating {d.activation_rating or '—'}/10 · peak {_num(d.peak_pct_mvc, '{:.0f}')} %MVC · "
             f"target share {_num(d.target_share, '{:.2f}')} · perfect reps {d.perfect_reps if d.perfect_reps is not None else '—'}",
@@ -61,7 +62,7 @@ class SetDetailScreen(Screen[None]):
         table: DataTable[str] = DataTable(id="phase-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "phase", "kind", "planned s", "took s", "ended by", "peak %MVC")
         for p in d.phases:
-            table.add_row(str(p.idx + 1), p.name, p.kind, _num(p.planned_s), _num(p.duration_s), p.ended_by, _num(p.peak_pct_mvc, "{:.0f}"))
+            table.add_row(str(p.idx + 1), Text(p.name), p.kind, _num(p.planned_s), _num(p.duration_s), p.ended_by, _num(p.peak_pct_mvc, "{:.0f}"))
         yield table
         yield Footer()
 
@@ -83,10 +84,10 @@ class HistoryScreen(Screen[None]):
         with TabbedContent(initial="exercises"):
             with TabPane("Exercises", id="exercises"):
                 with Horizontal():
-                    yield OptionList(*[Option(e.exercise, id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
+                    yield OptionList(*[Option(Text(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
                     with Vertical():
-                        yield Label("", id="exercise-title")
-                        yield Label("", id="exercise-summary")
+                        yield Label("", id="exercise-title", markup=False)
+                        yield Label("", id="exercise-summary", markup=False)
                         yield WeekPlot(id="week-plot")
                         table: DataTable[str] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
                         yield table
@@ -103,7 +104,7 @@ class HistoryScreen(Screen[None]):
         sessions = self.query_one("#session-table", DataTable)
         sessions.add_columns("day", "session", "sets", "done", "rating", "exercises")
         for s in self.data.sessions:
-            sessions.add_row(s.day, s.label, str(s.sets), str(s.completed), _num(s.mean_rating), s.exercises, key=str(s.id))
+            sessions.add_row(s.day, s.label, str(s.sets), str(s.completed), _num(s.mean_rating), Text(s.exercises), key=str(s.id))
         if self.data.exercises:
             self.show_exercise(0)
             self.query_one("#exercise-list", OptionList).highlighted = 0
@@ -144,7 +145,7 @@ class HistoryScreen(Screen[None]):
         sets = self.session_sets(int(str(event.row_key.value)))
         listing = self.query_one("#session-sets", OptionList)
         listing.clear_options()
-        listing.add_options([Option(text, id=str(set_id)) for set_id, text in sets])
+        listing.add_options([Option(Text(text), id=str(set_id)) for set_id, text in sets])
         if sets:
             listing.highlighted = 0
             listing.focus()

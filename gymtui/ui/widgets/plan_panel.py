@@ -50,11 +50,12 @@ class PlanPanel(Vertical):
         self._view = view or PlanView("No plan yet")
 
     def compose(self) -> ComposeResult:
-        yield Label(self._view.line, id="plan-line")
-        yield Label(self._view.week_note, id="plan-note")
-        yield Static("", id="plan-sets")
-        yield Static("", id="plan-guards")
-        yield Label(self._view.next_line, id="plan-next")
+        # markup=False: exercise names come from the athlete's own file and may hold brackets.
+        yield Label(self._view.line, id="plan-line", markup=False)
+        yield Label(self._view.week_note, id="plan-note", markup=False)
+        yield Static("", id="plan-sets", markup=False)
+        yield Static("", id="plan-guards", markup=False)
+        yield Label(self._view.next_line, id="plan-next", markup=False)
 
     def on_mount(self) -> None:
         self.show(self._view)
