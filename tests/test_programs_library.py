@@ -245,3 +245,21 @@ def test_without_a_1rm_last_time_is_offered_and_without_history_rir_decides(libr
     planned = expand(builtin_templates(library)["lower"], SessionOptions(activation=False), library, LoadBook())
     squat = next(p for p in planned if p.exercise == "Back squat")
     assert squat.load is None and "reps in reserve" in squat.note
+
+
+def test_a_users_day_template_replaces_the_builtin_and_a_broken_one_is_reported(library) -> None:
+    from gymtui.session.templates import load_templates, user_template_dir
+
+    folder = user_template_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "my_legs.toml").write_text(
+        '[template]\nname = "My legs"\nfocus = "lower"\n\n[[compound]]\nexercise = "hip_thrust"\nsets = 3\nreps = 8\npct_1rm = 75\n',
+        encoding="utf-8",
+    )
+    (folder / "broken.toml").write_text('[template]\nfocus = "upper"\n[[compound]]\nexercise = "bench_press"\nreps = 20\n', encoding="utf-8")
+    templates, problems = load_templates(library)
+    assert templates["lower"].name == "My legs"
+    assert templates["upper"].name == "Upper body"  # the built-in survives the broken file
+    assert problems == [f"{folder / 'broken.toml'}:5: compound.reps = 20 is outside the guide's 5–8"]
+    planned = expand(templates["lower"], SessionOptions(activation=False, prefatigue=False, finisher=False), library)
+    assert [p.exercise for p in planned] == ["Hip thrust"] * 3

@@ -21,7 +21,7 @@ from gymtui.session.exercises import ExerciseLibrary, load_library
 from gymtui.session.history import HistoryData, SetDetail, load_history, load_set_detail, sets_of_session
 from gymtui.session.loads import GymConfig, LastTime, last_time, load_gym_config
 from gymtui.session.plan import PlanStatus, session_history, start_planned_session, status_from_store, todays_sets
-from gymtui.session.templates import PlannedSet
+from gymtui.session.templates import PlannedSet, load_templates
 
 if TYPE_CHECKING:
     from gymtui.store import Store
@@ -62,6 +62,7 @@ class Coach:
             gym, gym_problems = load_gym_config()
             problems += gym_problems
         self.gym = gym
+        problems += load_templates(self.library)[1]
         self.problems = tuple(problems)
         self.today = today
         self.tool = tool

@@ -352,9 +352,9 @@ def todays_sets(
     ``guardrails.light_session(status.options)`` after a check-in.
     """
     from gymtui.session.loads import GymConfig as _Gym
-    from gymtui.session.templates import builtin_templates, expand, load_book
+    from gymtui.session.templates import expand, load_book, load_templates
 
-    template = builtin_templates(library)[status.next_focus]
+    template = load_templates(library)[0][status.next_focus]
     names = sorted({library.get(k).name for k in _exercise_keys(template.data, library)})
     book = load_book(store, athlete_id, names, gym or _Gym(), today)
     return expand(template, options or status.options, library, book)

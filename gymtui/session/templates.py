@@ -312,6 +312,34 @@ def builtin_templates(library: ExerciseLibrary) -> dict[str, Template]:
     return {t.focus: t for t in (load_template(p, library) for p in sorted(TEMPLATE_DIR.glob("*.toml")))}
 
 
+def user_template_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("gymtui") / "templates"
+
+
+def load_templates(library: ExerciseLibrary, user_dir: Path | None = None) -> tuple[dict[str, Template], list[str]]:
+    """Built-in day templates, each replaced by a user's file with the same ``focus``.
+
+    A user's ``templates/*.toml`` (same shape as the built-ins) needs no code;
+    a broken one is reported in one line and the built-in stays.
+    """
+    templates = builtin_templates(library)
+    problems: list[str] = []
+    folder = user_template_dir() if user_dir is None else user_dir
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        try:
+            template = load_template(path, library)
+        except TemplateError as exc:
+            problems.append(str(exc))
+            continue
+        if template.focus not in templates:
+            problems.append(f"{path}: template.focus must be one of {', '.join(sorted(templates))}, got {template.focus!r}")
+            continue
+        templates[template.focus] = template
+    return templates, problems
+
+
 # -- loads ---------------------------------------------------------------------------
 
 
