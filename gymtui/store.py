@@ -275,6 +275,10 @@ class Store:
                 db[table].create_index([column], if_not_exists=True)
             db["sets"].create_index(["exercise", "started_at"], if_not_exists=True)
             db["sets"].create_index(["status"], if_not_exists=True)
+            # -- programs (issue 7): plans, check-ins, suggestions, flags ----------
+            # New tables and new nullable columns only; see _ensure_programs_schema.
+            self._ensure_programs_schema()
+            # -- end programs --------------------------------------------------
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- athletes and sessions ---------------------------------------------
@@ -549,6 +553,327 @@ class Store:
                 )
                 .last_pk
             )
+
+    # == programs (issue 7): plans, check-ins, autoregulation, history, export ==
+    # Appended at the end of the class on purpose: schema additions are new
+    # tables, new nullable columns and views, created if missing.
+
+    def _ensure_programs_schema(self) -> None:
+        db = self.db
+        db["plans"].create(
+            {
+                "id": int,
+                "athlete_id": int,
+                "program": str,
+                "started_on": str,
+                "maintenance_every_weeks": int,
+                "created_at": str,
+                "ended_on": str,
+            },
+            pk="id",
+            foreign_keys=[("athlete_id", "athletes", "id")],
+            not_null={"athlete_id", "program", "started_on", "created_at"},
+            if_not_exists=True,
+        )
+        db["checkins"].create(
+            {
+                "id": int,
+                "athlete_id": int,
+                "session_id": int,
+                "taken_at": str,
+                "sleep_h": float,
+                "resting_hr_bpm": float,
+                "baseline_rhr_bpm": float,
+                "coordination": int,
+                "mood": int,
+                "advice": str,
+                "reasons": str,
+                "choice": str,
+            },
+            pk="id",
+            foreign_keys=[("athlete_id", "athletes", "id"), ("session_id", "sessions", "id")],
+            not_null={"athlete_id", "taken_at", "advice"},
+            if_not_exists=True,
+        )
+        db["suggestions"].create(
+            {
+                "id": int,
+                "athlete_id": int,
+                "set_id": int,
+                "next_set_id": int,
+                "kind": str,
+                "reason": str,
+                "from_kg": float,
+                "to_kg": float,
+                "created_at": str,
+                "taken": int,
+                "answered_at": str,
+            },
+            pk="id",
+            foreign_keys=[
+                ("athlete_id", "athletes", "id"),
+                ("set_id", "sets", "id"),
+                ("next_set_id", "sets", "id"),
+            ],
+            not_null={"athlete_id", "set_id", "kind", "created_at"},
+            if_not_exists=True,
+        )
+        db["athlete_flags"].create(
+            {"athlete_id": int, "key": str, "value": str, "set_at": str},
+            pk=("athlete_id", "key"),
+            foreign_keys=[("athlete_id", "athletes", "id")],
+            not_null={"athlete_id", "key", "set_at"},
+            if_not_exists=True,
+        )
+        new_columns = {
+            "sets": [("workflow_phase", str, None), ("pct_1rm", float, None), ("set_number", int, None)],
+            "sessions": [("plan_id", int, "plans"), ("focus", str, None), ("kind", str, None)],
+        }
+        for table, columns in new_columns.items():
+            have = set(db[table].columns_dict)
+            for name, col_type, fk in columns:
+                if name not in have:
+                    db[table].add_column(name, col_type, fk=fk, fk_col="id" if fk else None)
+        for table, column in [
+            ("plans", "athlete_id"),
+            ("checkins", "athlete_id"),
+            ("checkins", "session_id"),
+            ("suggestions", "athlete_id"),
+            ("suggestions", "set_id"),
+            ("suggestions", "next_set_id"),
+            ("sessions", "plan_id"),
+        ]:
+            db[table].create_index([column], if_not_exists=True)
+        db.create_view(
+            "set_log",
+            """SELECT s.id AS set_id, s.athlete_id, a.name AS athlete, s.session_id,
+       substr(s.started_at, 1, 10) AS day, strftime('%Y-W%W', substr(s.started_at, 1, 10)) AS week,
+       s.exercise, s.workflow_phase, s.load_kg, s.pct_1rm, s.reps, s.activation_rating,
+       s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, s.perfect_reps, s.status
+FROM sets s JOIN athletes a ON a.id = s.athlete_id
+WHERE s.status != 'discarded'""",
+            replace=True,
+        )
+        db.create_view(
+            "activation_by_week",
+            """SELECT athlete_id, exercise, week, count(*) AS sets,
+       round(avg(activation_rating), 2) AS mean_rating,
+       round(avg(peak_pct_mvc), 1) AS mean_peak_pct_mvc,
+       round(avg(target_share), 3) AS mean_target_share,
+       sum(perfect_reps) AS perfect_reps, max(load_kg) AS top_load_kg
+FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
+            replace=True,
+        )
+
+    # -- flags (the disclaimer shown once, and the like) -----------------------
+    def get_flag(self, athlete_id: int, key: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT value FROM athlete_flags WHERE athlete_id = ? AND key = ?", (athlete_id, key)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_flag(self, athlete_id: int, key: str, value: str = "1") -> None:
+        with self.conn:
+            self.db["athlete_flags"].upsert(
+                {"athlete_id": athlete_id, "key": key, "value": value, "set_at": now_iso()},
+                pk=("athlete_id", "key"),
+            )
+
+    def baseline_rhr(self, athlete_id: int) -> float | None:
+        row = self.conn.execute("SELECT baseline_rhr_bpm FROM athletes WHERE id = ?", (athlete_id,)).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def set_baseline_rhr(self, athlete_id: int, bpm: float) -> None:
+        with self.conn:
+            self.db["athletes"].update(athlete_id, {"baseline_rhr_bpm": float(bpm)})
+
+    # -- plans and sessions ------------------------------------------------------
+    def start_plan(self, athlete_id: int, program: str, started_on: str, maintenance_every_weeks: int = 1) -> int:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE plans SET ended_on = ? WHERE athlete_id = ? AND ended_on IS NULL", (started_on, athlete_id)
+            )
+            return int(
+                self.db["plans"]
+                .insert(
+                    {
+                        "athlete_id": athlete_id,
+                        "program": program,
+                        "started_on": started_on,
+                        "maintenance_every_weeks": maintenance_every_weeks,
+                        "created_at": now_iso(),
+                    }
+                )
+                .last_pk
+            )
+
+    def current_plan(self, athlete_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT id FROM plans WHERE athlete_id = ? AND ended_on IS NULL ORDER BY id DESC LIMIT 1", (athlete_id,)
+        ).fetchone()
+        return None if row is None else dict(self.db["plans"].get(row[0]))
+
+    def tag_session(self, session_id: int, *, plan_id: int | None, focus: str, kind: str) -> None:
+        with self.conn:
+            self.db["sessions"].update(session_id, {"plan_id": plan_id, "focus": focus, "kind": kind})
+
+    def session_days(self, athlete_id: int) -> list[dict[str, Any]]:
+        """Sessions with at least one completed set, oldest first: what the plan counts."""
+        rows = self.conn.execute(
+            "SELECT se.id, substr(se.started_at, 1, 10), se.kind, se.focus, se.template "
+            "FROM sessions se WHERE se.athlete_id = ? AND EXISTS "
+            "(SELECT 1 FROM sets s WHERE s.session_id = se.id AND s.status = 'completed') "
+            "ORDER BY se.started_at, se.id",
+            (athlete_id,),
+        ).fetchall()
+        keys = ("id", "day", "kind", "focus", "template")
+        return [dict(zip(keys, r)) for r in rows]
+
+    # -- check-ins -----------------------------------------------------------------
+    def record_checkin(self, athlete_id: int, values: dict[str, Any], session_id: int | None = None) -> int:
+        row = {k: json.dumps(v) if isinstance(v, (list, tuple, dict)) else v for k, v in values.items()}
+        with self.conn:
+            return int(
+                self.db["checkins"]
+                .insert({"athlete_id": athlete_id, "session_id": session_id, "taken_at": now_iso(), **row})
+                .last_pk
+            )
+
+    def checkins_since(self, athlete_id: int, day: str) -> list[dict[str, Any]]:
+        return list(
+            self.db["checkins"].rows_where(
+                "athlete_id = ? AND substr(taken_at, 1, 10) >= ?", [athlete_id, day], order_by="taken_at, id"
+            )
+        )
+
+    # -- autoregulation suggestions ---------------------------------------------
+    def save_suggestion(self, athlete_id: int, set_id: int, kind: str, reason: str, from_kg: float | None, to_kg: float | None) -> int:
+        with self.conn:
+            return int(
+                self.db["suggestions"]
+                .insert(
+                    {
+                        "athlete_id": athlete_id,
+                        "set_id": set_id,
+                        "kind": kind,
+                        "reason": reason,
+                        "from_kg": from_kg,
+                        "to_kg": to_kg,
+                        "created_at": now_iso(),
+                    }
+                )
+                .last_pk
+            )
+
+    def answer_suggestion(self, suggestion_id: int, taken: bool, next_set_id: int | None = None) -> None:
+        with self.conn:
+            self.db["suggestions"].update(
+                suggestion_id, {"taken": int(taken), "next_set_id": next_set_id, "answered_at": now_iso()}
+            )
+
+    def get_suggestion(self, suggestion_id: int) -> dict[str, Any]:
+        return dict(self.db["suggestions"].get(suggestion_id))
+
+    # -- history -------------------------------------------------------------------
+    def loaded_sets(self, athlete_id: int, exercise: str) -> list[dict[str, Any]]:
+        """Completed sets of an exercise with load and reps, newest first (for the 1RM)."""
+        return list(
+            self.db["sets"].rows_where(
+                "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL",
+                [athlete_id, exercise],
+                order_by="started_at DESC, id DESC",
+                select="id, started_at, load_kg, reps, activation_rating, workflow_phase",
+            )
+        )
+
+    def last_session_sets(self, athlete_id: int, exercise: str, before: str | None = None) -> list[dict[str, Any]]:
+        """The completed sets of this exercise on the last day it was trained, in order."""
+        row = self.conn.execute(
+            "SELECT substr(started_at, 1, 10) FROM sets WHERE athlete_id = ? AND exercise = ? "
+            "AND status = 'completed' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
+            "ORDER BY started_at DESC LIMIT 1",
+            (athlete_id, exercise, before, before),
+        ).fetchone()
+        if row is None:
+            return []
+        return list(
+            self.db["sets"].rows_where(
+                "athlete_id = ? AND exercise = ? AND status = 'completed' AND substr(started_at, 1, 10) = ?",
+                [athlete_id, exercise, row[0]],
+                order_by="started_at, id",
+                select="id, started_at, load_kg, reps, activation_rating, target_share, peak_pct_mvc",
+            )
+        )
+
+    def exercises_logged(self, athlete_id: int) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT exercise FROM sets WHERE athlete_id = ? AND status = 'completed' "
+                "GROUP BY exercise ORDER BY max(started_at) DESC",
+                (athlete_id,),
+            )
+        ]
+
+    def exercise_weeks(self, athlete_id: int, exercise: str) -> list[dict[str, Any]]:
+        """Per week (Monday's date): mean rating, mean peak %MVC, perfect reps, top load."""
+        rows = self.conn.execute(
+            "SELECT date(substr(started_at, 1, 10), '-' || ((strftime('%w', substr(started_at, 1, 10)) + 6) % 7) || ' days') AS monday, "
+            "count(*), avg(activation_rating), avg(peak_pct_mvc), avg(target_share), "
+            "sum(perfect_reps), max(perfect_reps), max(load_kg) "
+            "FROM sets WHERE athlete_id = ? AND exercise = ? AND status = 'completed' "
+            "GROUP BY monday ORDER BY monday",
+            (athlete_id, exercise),
+        ).fetchall()
+        keys = ("week_of", "sets", "mean_rating", "mean_peak_pct_mvc", "mean_target_share", "perfect_reps", "best_perfect_reps", "top_load_kg")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def session_list(self, athlete_id: int, limit: int = 30) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT se.id, se.started_at, se.template, se.kind, se.focus, "
+            "count(s.id), sum(s.status = 'completed'), avg(s.activation_rating), "
+            "group_concat(DISTINCT s.exercise) "
+            "FROM sessions se LEFT JOIN sets s ON s.session_id = se.id "
+            "WHERE se.athlete_id = ? GROUP BY se.id ORDER BY se.started_at DESC, se.id DESC LIMIT ?",
+            (athlete_id, limit),
+        ).fetchall()
+        keys = ("id", "started_at", "template", "kind", "focus", "sets", "completed", "mean_rating", "exercises")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def set_detail(self, set_id: int) -> dict[str, Any]:
+        """A set with its phases and reps (the envelope comes from :meth:`signal_of`)."""
+        detail = self.get_set(set_id)
+        detail["phases"] = self.phases_of(set_id)
+        detail["rep_rows"] = list(self.db["reps"].rows_where("set_id = ?", [set_id], order_by="idx"))
+        return detail
+
+    def export_rows(self, athlete_id: int | None = None) -> list[dict[str, Any]]:
+        """One row per set (not discarded), oldest first, with its EMG summary."""
+        where = "WHERE s.status != 'discarded'" + (" AND s.athlete_id = ?" if athlete_id is not None else "")
+        params: tuple[Any, ...] = (athlete_id,) if athlete_id is not None else ()
+        cursor = self.conn.execute(
+            "SELECT s.id AS set_id, a.name AS athlete, s.session_id, se.template AS session_template, "
+            "s.started_at, s.ended_at, s.exercise, s.workflow_phase, s.set_number, s.load_kg, s.pct_1rm, s.reps, "
+            "s.activation_rating, s.status, s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, "
+            "s.time_above_target_s, s.perfect_reps, s.mf_slope_hz_per_s, "
+            "(SELECT count(*) FROM phases p WHERE p.set_id = s.id) AS phases "
+            f"FROM sets s JOIN athletes a ON a.id = s.athlete_id LEFT JOIN sessions se ON se.id = s.session_id {where} "
+            "ORDER BY s.started_at, s.id",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def session_sets(self, session_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db["sets"].rows_where(
+                "session_id = ? AND status != 'discarded'", [session_id], order_by="started_at, id",
+                select="id AS set_id, exercise, load_kg, reps, activation_rating, status",
+            )
+        )
+
+    def foreign_key_problems(self) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
 
 
 class StoreExecutor:

@@ -318,3 +318,21 @@ class SetEngine:
             self._pending.append(SetCompleted(at))
             self._pending.append(Cue(at, CueKind.DONE, "Set complete: rate your activation 1–10", bell=True, flash=True))
         self._enter_next(self.index + 1, at)
+
+    # -- rest adjustment (programs) -------------------------------------------
+    REST_STEP_S = 15.0
+
+    def adjust_rest(self, delta_s: float) -> bool:
+        """±15 s on a running rest (keys + / -); False when no rest is running.
+
+        The rest's end moves; its 3-2-1 counts are re-armed for the seconds
+        still ahead, and a rest shortened into the past ends at the next tick.
+        """
+        phase = self.current_phase
+        if self.stage is not Stage.PHASE or phase is None or phase.kind is not PhaseKind.REST or self._stage_end_s is None:
+            return False
+        now = self._paused_at_s if self._paused_at_s is not None else self._clock()
+        self._stage_end_s = max(now, self._stage_end_s + delta_s)
+        self._counts_left = [n for n in (3, 2, 1) if self._stage_end_s - n >= now]
+        return True
+

@@ -1,0 +1,206 @@
+"""History as plain data for the screens: per-exercise weeks, sessions, one set.
+
+The history screen shows, per exercise, the activation rating and the EMG
+score week by week (the guide: "over months, you will see the score
+increase, even if loads stay the same"), perfect-rep counts and the top
+load; a list of sessions; and a set's detail with its phases and target
+envelope. Everything here is frozen dataclasses of floats and strings, so
+screens take them without touching the store.
+
+The *EMG score* of a week is the mean peak %MVC of the target over that
+week's completed sets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
+
+ENVELOPE_POINTS = 120
+ENVELOPE_WINDOW_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    week_of: dt.date
+    sets: int
+    mean_rating: float | None
+    emg_score: float | None
+    perfect_reps: int
+    best_perfect_reps: int | None
+    top_load_kg: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseHistory:
+    exercise: str
+    weeks: tuple[WeekPoint, ...]
+    goal: str = ""
+    """The perfect-rep goal in words (empty when no reps were judged yet)."""
+
+    @property
+    def rating_trend(self) -> float | None:
+        """Mean rating of the last week minus the first (positive: the connection is growing)."""
+        rated = [w.mean_rating for w in self.weeks if w.mean_rating is not None]
+        return rated[-1] - rated[0] if len(rated) >= 2 else None
+
+
+@dataclass(frozen=True, slots=True)
+class PerfectRepGoal:
+    """The guide's neural overload: "8 perfect reps on day one, aim for 10 in two weeks"."""
+
+    baseline: int
+    target: int
+    by: dt.date
+    best_since: int
+    met: bool
+
+    def describe(self) -> str:
+        state = "met" if self.met else f"best so far {self.best_since}"
+        return f"Perfect reps: {self.baseline} → aim for {self.target} by {self.by:%d %b} ({state})"
+
+
+PERFECT_REP_STEP = 2
+PERFECT_REP_WEEKS = 2
+
+
+def perfect_rep_goal(history: ExerciseHistory, today: dt.date) -> PerfectRepGoal | None:
+    """+2 perfect reps in a set over two weeks, from the best set at the start of the window.
+
+    The window starts at the first week with perfect-rep counts and moves on
+    every two weeks, so the goal keeps climbing while the load may stay put.
+    """
+    counted = [w for w in history.weeks if w.best_perfect_reps is not None and w.week_of <= today]
+    if not counted:
+        return None
+    start = counted[0].week_of
+    period = dt.timedelta(weeks=PERFECT_REP_WEEKS)
+    while start + period <= today - dt.timedelta(days=today.weekday()):
+        start += period
+    before = [w.best_perfect_reps for w in counted if w.week_of < start]
+    baseline = max(before) if before else counted[0].best_perfect_reps
+    since = [w.best_perfect_reps for w in counted if w.week_of >= start]
+    best_since = max(since) if since else 0
+    target = int(baseline) + PERFECT_REP_STEP
+    return PerfectRepGoal(int(baseline), target, start + period, int(best_since), best_since >= target)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: int
+    day: str
+    label: str
+    sets: int
+    completed: int
+    mean_rating: float | None
+    exercises: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryData:
+    exercises: tuple[ExerciseHistory, ...]
+    sessions: tuple[SessionRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseRow:
+    idx: int
+    kind: str
+    name: str
+    duration_s: float | None
+    planned_s: float | None
+    ended_by: str
+    peak_pct_mvc: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetDetail:
+    id: int
+    exercise: str
+    status: str
+    started_at: str
+    load_kg: float | None
+    reps: int | None
+    activation_rating: int | None
+    peak_pct_mvc: float | None
+    target_share: float | None
+    perfect_reps: int | None
+    phases: tuple[PhaseRow, ...]
+    envelope_uv: tuple[float, ...] = ()
+    """The target channel's RMS envelope, resampled to about 120 points."""
+    target_muscle: str = ""
+
+
+def _week(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
+    exercises = []
+    for name in store.exercises_logged(athlete_id):
+        weeks = tuple(
+            WeekPoint(
+                _week(w["week_of"]), w["sets"], w["mean_rating"], w["mean_peak_pct_mvc"],
+                int(w["perfect_reps"] or 0), w["best_perfect_reps"], w["top_load_kg"],
+            )
+            for w in store.exercise_weeks(athlete_id, name)
+        )
+        history = ExerciseHistory(name, weeks)
+        goal = perfect_rep_goal(history, today or dt.date.today())
+        exercises.append(ExerciseHistory(name, weeks, goal.describe() if goal else ""))
+    rows = []
+    for s in store.session_list(athlete_id, sessions):
+        label = " · ".join(x for x in (s["kind"], s["focus"] and f"{s['focus']} body") if x) or (s["template"] or "session")
+        rows.append(SessionRow(s["id"], s["started_at"][:10], label, s["sets"] or 0, s["completed"] or 0, s["mean_rating"], s["exercises"] or ""))
+    return HistoryData(tuple(exercises), tuple(rows))
+
+
+def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:
+    """(set id, one line) for each set of a session, in order: the session's drill-down."""
+    out = []
+    for r in store.session_sets(session_id):
+        load = f"{r['load_kg']:g} kg" if r["load_kg"] is not None else "—"
+        rating = f"{r['activation_rating']}/10" if r["activation_rating"] is not None else "unrated"
+        out.append((int(r["set_id"]), f"{r['exercise']} · {load} × {r['reps'] or '—'} · {rating} · {r['status']}"))
+    return tuple(out)
+
+
+def envelope(samples_uv: np.ndarray, rate_hz: float, points: int = ENVELOPE_POINTS) -> tuple[float, ...]:
+    """RMS over ~100 ms windows of one channel (float32 µV, shape (n,)), about ``points`` values."""
+    x = np.asarray(samples_uv, dtype=np.float64)
+    if x.size == 0 or rate_hz <= 0:
+        return ()
+    x = x - x.mean()
+    window = max(1, int(rate_hz * ENVELOPE_WINDOW_S))
+    n_windows = x.size // window
+    if n_windows == 0:
+        return (float(np.sqrt(np.mean(x**2))),)
+    rms = np.sqrt(np.mean(x[: n_windows * window].reshape(n_windows, window) ** 2, axis=1))
+    if n_windows > points:
+        edges = np.linspace(0, n_windows, points + 1).astype(int)
+        rms = np.array([rms[a:b].max() for a, b in zip(edges[:-1], edges[1:])])
+    return tuple(float(v) for v in rms)
+
+
+def load_set_detail(store: Store, set_id: int) -> SetDetail:
+    row = store.set_detail(set_id)
+    channels = json.loads(row.get("channels") or "[]")
+    target_index = next((i for i, c in enumerate(channels) if isinstance(c, dict) and c.get("role") == "target"), 0)
+    samples, rate_hz = store.signal_of(set_id)
+    env = envelope(samples[:, target_index], rate_hz) if samples.size and samples.shape[1] > target_index else ()
+    phases = tuple(
+        PhaseRow(p["idx"], p["kind"], p["name"] or p["kind"], p["duration_s"], p["planned_s"], p["ended_by"] or "", p["peak_pct_mvc"])
+        for p in row["phases"]
+    )
+    return SetDetail(
+        row["id"], row["exercise"], row["status"], row["started_at"], row["load_kg"], row["reps"],
+        row["activation_rating"], row["peak_pct_mvc"], row["target_share"], row["perfect_reps"], phases, env,
+        channels[target_index]["muscle"] if channels and isinstance(channels[target_index], dict) else "",
+    )

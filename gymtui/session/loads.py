@@ -1,0 +1,225 @@
+"""Loads: estimated 1RM from the log, % of 1RM in kilograms the gym can load.
+
+The 1RM estimate is **Epley's**: ``1RM = load × (1 + reps / 30)``, with a
+single rep counting as itself. It is taken from completed sets of 1–12 reps
+(beyond 12 any formula drifts) in the last eight weeks, best set wins; older
+sets are used only if there is nothing recent. Prescribed percentages (the
+guide's 60–70 % pre-fatigue, 75–85 % heavy work, 110 % eccentrics, 20–30 %
+BFR) become kilograms rounded to what the gym can actually put on: a barbell
+load is bar + pairs of plates from the configured plate set; machines,
+cables and dumbbells go in their own steps. Rounding goes to the nearest
+achievable load, ties downwards (lighter is the safer error).
+
+The gym is configured in ``gym.toml`` beside the user's exercise file::
+
+    [gym]
+    bar_kg = 20
+    plates_kg = [25, 20, 15, 10, 5, 2.5, 1.25]
+    plate_pairs = [4, 2, 2, 2, 2, 2, 2]   # optional: pairs of each plate
+    machine_step_kg = 5
+    cable_step_kg = 2.5
+    dumbbell_step_kg = 2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
+
+ONE_RM_FORMULA = "Epley: 1RM = load × (1 + reps / 30)"
+MAX_REPS_FOR_ESTIMATE = 12
+RECENT_WEEKS = 8
+
+
+def epley_1rm(load_kg: float, reps: int) -> float:
+    """Epley's estimate; one rep is its own 1RM."""
+    if reps < 1 or load_kg <= 0:
+        raise ValueError(f"need a load and at least one rep, got {load_kg} kg × {reps}")
+    return float(load_kg) if reps == 1 else float(load_kg) * (1.0 + reps / 30.0)
+
+
+class GymConfigError(ValueError):
+    """gym.toml is unusable; the message names the file, line and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class GymConfig:
+    bar_kg: float = 20.0
+    plates_kg: tuple[float, ...] = (25.0, 20.0, 15.0, 10.0, 5.0, 2.5, 1.25)
+    plate_pairs: tuple[int, ...] = (4, 2, 2, 2, 2, 2, 2)
+    machine_step_kg: float = 5.0
+    cable_step_kg: float = 2.5
+    dumbbell_step_kg: float = 2.0
+
+    def per_side_loads(self) -> dict[float, tuple[float, ...]]:
+        """Every achievable per-side plate total → the plates that make it (fewest plates)."""
+        best: dict[int, tuple[float, ...]] = {0: ()}
+        # Work in hundredths of a kg so 1.25 kg plates add up exactly.
+        for plate, pairs in sorted(zip(self.plates_kg, self.plate_pairs), reverse=True):
+            step = round(plate * 100)
+            for total, plates in list(best.items()):
+                for n in range(1, pairs + 1):
+                    new = total + n * step
+                    candidate = plates + (plate,) * n
+                    if new not in best or len(candidate) < len(best[new]):
+                        best[new] = candidate
+        return {total / 100: plates for total, plates in best.items()}
+
+
+def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
+    """The gym's bar and plates; on a bad file, defaults plus one-line problems."""
+    import difflib
+
+    from platformdirs import user_config_path
+
+    path = path or user_config_path("gymtui") / "gym.toml"
+    if not path.exists():
+        return GymConfig(), []
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text).get("gym", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return GymConfig(), [f"{path}: {exc}; using the default bar and plates"]
+    valid = {f for f in GymConfig.__dataclass_fields__}
+    kwargs: dict[str, object] = {}
+    problems = []
+    for key, value in data.items():
+        line = next((i for i, s in enumerate(text.splitlines(), 1) if s.strip().startswith(key)), 1)
+        if key not in valid:
+            close = difflib.get_close_matches(key, sorted(valid), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{path}:{line}: unknown key gym.{key}{hint}")
+        elif key in ("plates_kg", "plate_pairs"):
+            if not isinstance(value, list) or not all(isinstance(v, (int, float)) and v > 0 for v in value):
+                problems.append(f"{path}:{line}: gym.{key} must be a list of positive numbers")
+            else:
+                kwargs[key] = tuple(float(v) if key == "plates_kg" else int(v) for v in value)
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            problems.append(f"{path}:{line}: gym.{key} must be a positive number, got {value!r}")
+        else:
+            kwargs[key] = float(value)
+    if "plates_kg" in kwargs and "plate_pairs" not in kwargs:
+        kwargs["plate_pairs"] = (4,) * len(kwargs["plates_kg"])  # type: ignore[arg-type]
+    default = GymConfig()
+    if len(kwargs.get("plates_kg", default.plates_kg)) != len(kwargs.get("plate_pairs", default.plate_pairs)):  # type: ignore[arg-type]
+        problems.append(f"{path}: gym.plate_pairs must have one entry per plate in gym.plates_kg")
+        kwargs.pop("plate_pairs", None)
+        kwargs.pop("plates_kg", None)
+    return GymConfig(**kwargs), problems  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """A load the athlete can set up, and how."""
+
+    kg: float
+    wanted_kg: float
+    plates_per_side: tuple[float, ...] = ()
+    bar_kg: float = 0.0
+
+    def describe(self) -> str:
+        if self.bar_kg and self.plates_per_side:
+            plates = " + ".join(f"{p:g}" for p in self.plates_per_side)
+            return f"{self.kg:g} kg (bar {self.bar_kg:g} + {plates} a side)"
+        if self.bar_kg:
+            return f"{self.kg:g} kg (empty bar)"
+        return f"{self.kg:g} kg"
+
+
+def _round_step(kg: float, step: float) -> float:
+    n = kg / step
+    lower = int(n)
+    return round((lower if n - lower <= 0.5 else lower + 1) * step, 3)
+
+
+def round_load(kg: float, equipment: str, gym: GymConfig = GymConfig()) -> Load:
+    """The achievable load nearest ``kg`` (ties go lighter)."""
+    kg = max(0.0, float(kg))
+    if equipment == "barbell":
+        sides = gym.per_side_loads()
+        per_side = (kg - gym.bar_kg) / 2
+        best = min(sides, key=lambda s: (abs(s - per_side), s))
+        return Load(round(gym.bar_kg + 2 * best, 3), kg, sides[best], gym.bar_kg)
+    step = {
+        "machine": gym.machine_step_kg,
+        "cable": gym.cable_step_kg,
+        "dumbbell": gym.dumbbell_step_kg,
+    }.get(equipment, 1.25)
+    return Load(_round_step(kg, step), kg)
+
+
+@dataclass(frozen=True, slots=True)
+class OneRepMax:
+    exercise: str
+    kg: float
+    from_load_kg: float
+    from_reps: int
+    on: str
+    formula: str = ONE_RM_FORMULA
+
+
+def estimate_1rm(store: Store, athlete_id: int, exercise: str, today: dt.date | None = None) -> OneRepMax | None:
+    """Best Epley estimate from recent completed sets of this exercise, or None."""
+    today = today or dt.date.today()
+    rows = store.loaded_sets(athlete_id, exercise)
+    usable = [r for r in rows if 1 <= (r["reps"] or 0) <= MAX_REPS_FOR_ESTIMATE and (r["load_kg"] or 0) > 0]
+    if not usable:
+        return None
+    since = (today - dt.timedelta(weeks=RECENT_WEEKS)).isoformat()
+    recent = [r for r in usable if r["started_at"][:10] >= since] or usable
+    best = max(recent, key=lambda r: epley_1rm(r["load_kg"], r["reps"]))
+    return OneRepMax(exercise, round(epley_1rm(best["load_kg"], best["reps"]), 1), best["load_kg"], best["reps"], best["started_at"][:10])
+
+
+def prescribe(pct_1rm: float, one_rm: OneRepMax | None, equipment: str, gym: GymConfig = GymConfig()) -> Load | None:
+    """``pct_1rm`` % of the estimated 1RM, rounded to what the gym can load; None without a 1RM."""
+    if one_rm is None:
+        return None
+    return round_load(one_rm.kg * pct_1rm / 100.0, equipment, gym)
+
+
+@dataclass(frozen=True, slots=True)
+class LastTime:
+    """Last session's numbers for an exercise, for one-key "same as last time"."""
+
+    exercise: str
+    on: str
+    sets: tuple[tuple[float | None, int | None, int | None], ...] = field(default_factory=tuple)
+    """(load_kg, reps, activation_rating) per set, in order."""
+
+    @property
+    def top_load_kg(self) -> float | None:
+        loads = [s[0] for s in self.sets if s[0] is not None]
+        return max(loads) if loads else None
+
+    def describe(self) -> str:
+        parts = []
+        for load, reps, rating in self.sets:
+            text = f"{load:g}×{reps}" if load is not None and reps is not None else (f"{reps} reps" if reps else "—")
+            parts.append(text + (f" ({rating}/10)" if rating else ""))
+        return f"Last time ({self.on}): " + ", ".join(parts)
+
+    def for_set(self, set_number: int) -> tuple[float | None, int | None]:
+        """Load and reps of the same set last time (the last one if there were fewer)."""
+        if not self.sets:
+            return None, None
+        load, reps, _ = self.sets[min(set_number, len(self.sets)) - 1]
+        return load, reps
+
+
+def last_time(store: Store, athlete_id: int, exercise: str, today: dt.date | None = None) -> LastTime | None:
+    """The last *earlier* day's sets of this exercise (today's own sets are not "last time")."""
+    rows = store.last_session_sets(athlete_id, exercise, before=(today or dt.date.today()).isoformat())
+    if not rows:
+        return None
+    return LastTime(
+        exercise,
+        rows[0]["started_at"][:10],
+        tuple((r["load_kg"], r["reps"], r["activation_rating"]) for r in rows),
+    )

@@ -1,0 +1,157 @@
+"""History: per exercise, rating and EMG score over weeks; sessions; one set.
+
+Takes a :class:`~gymtui.session.history.HistoryData` (plain data) and two
+loaders the caller provides, for the sets of a session and for one set's
+detail, so that the screen itself never touches the store. Esc goes back.
+
+* **Exercises** tab: pick an exercise on the left; the right shows the
+  week-by-week plot (rating 0–10 beside EMG score), the trend, and a table of
+  weeks with perfect reps and top load.
+* **Sessions** tab: the session list; Enter on a session lists its sets;
+  Enter on a set opens its detail (phases and target envelope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, OptionList, Sparkline, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
+from gymtui.ui.screens._css import tcss_path
+from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
+
+SessionSets = Callable[[int], tuple[tuple[int, str], ...]]
+DetailLoader = Callable[[int], SetDetail]
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
+    """One column per week, labelled with its ISO week number."""
+    return tuple(PlotPoint(f"{w.week_of.isocalendar().week:02d}", w.mean_rating, w.emg_score) for w in history.weeks)
+
+
+class SetDetailScreen(Screen[None]):
+    CSS_PATH = tcss_path("programs.tcss")
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, detail: SetDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        d = self.detail
+        load = f"{d.load_kg:g} kg" if d.load_kg is not None else "no load"
+        yield Label(f"{d.exercise} · {load} × {d.reps or '—'} · {d.started_at[:16].replace('T', ' ')} · {d.status}", id="set-title", markup=False)
+        yield Label(
+            f"rating {d.activation_rating or '—'}/10 · peak {_num(d.peak_pct_mvc, '{:.0f}')} %MVC · "
+            f"target share {_num(d.target_share, '{:.2f}')} · perfect reps {d.perfect_reps if d.perfect_reps is not None else '—'}",
+            id="set-summary",
+        )
+        yield Label(f"Envelope: {d.target_muscle or 'target'}" if d.envelope_uv else "No raw signal stored for this set", id="envelope-label")
+        yield Sparkline(list(d.envelope_uv), id="envelope")
+        table: DataTable[str] = DataTable(id="phase-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "phase", "kind", "planned s", "took s", "ended by", "peak %MVC")
+        for p in d.phases:
+            table.add_row(str(p.idx + 1), Text(p.name), p.kind, _num(p.planned_s), _num(p.duration_s), p.ended_by, _num(p.peak_pct_mvc, "{:.0f}"))
+        yield table
+        yield Footer()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class HistoryScreen(Screen[None]):
+    CSS_PATH = tcss_path("programs.tcss")
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("e", "tab('exercises')", "Exercises"), Binding("s", "tab('sessions')", "Sessions")]
+
+    def __init__(self, data: HistoryData, session_sets: SessionSets | None = None, set_detail: DetailLoader | None = None) -> None:
+        super().__init__()
+        self.data = data
+        self.session_sets = session_sets
+        self.set_detail = set_detail
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="exercises"):
+            with TabPane("Exercises", id="exercises"):
+                with Horizontal():
+                    yield OptionList(*[Option(Text(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
+                    with Vertical():
+                        yield Label("", id="exercise-title", markup=False)
+                        yield Label("", id="exercise-summary", markup=False)
+                        yield WeekPlot(id="week-plot")
+                        table: DataTable[str] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
+                        yield table
+            with TabPane("Sessions", id="sessions"):
+                with Vertical():
+                    sessions: DataTable[str] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
+                    yield sessions
+                    yield OptionList(id="session-sets")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        weeks = self.query_one("#week-table", DataTable)
+        weeks.add_columns("week of", "sets", "rating", "EMG score", "perfect reps", "best set", "top kg")
+        sessions = self.query_one("#session-table", DataTable)
+        sessions.add_columns("day", "session", "sets", "done", "rating", "exercises")
+        for s in self.data.sessions:
+            sessions.add_row(s.day, s.label, str(s.sets), str(s.completed), _num(s.mean_rating), Text(s.exercises), key=str(s.id))
+        if self.data.exercises:
+            self.show_exercise(0)
+            self.query_one("#exercise-list", OptionList).highlighted = 0
+        else:
+            self.query_one("#exercise-title", Label).update("No completed sets yet")
+
+    def show_exercise(self, index: int) -> None:
+        history = self.data.exercises[index]
+        self.query_one("#exercise-title", Label).update(history.exercise)
+        trend = history.rating_trend
+        perfect = sum(w.perfect_reps for w in history.weeks)
+        top = max((w.top_load_kg for w in history.weeks if w.top_load_kg is not None), default=None)
+        trend_text = "—" if trend is None else f"{trend:+.1f}"
+        self.query_one("#exercise-summary", Label).update(
+            f"{len(history.weeks)} weeks · rating trend {trend_text} · {perfect} perfect reps · top {_num(top, '{:g}')} kg"
+            + (f"\n{history.goal}" if history.goal else "")
+        )
+        self.query_one(WeekPlot).points = plot_points(history)
+        table = self.query_one("#week-table", DataTable)
+        table.clear()
+        for w in reversed(history.weeks):
+            table.add_row(
+                w.week_of.isoformat(), str(w.sets), _num(w.mean_rating), _num(w.emg_score, "{:.0f}"),
+                str(w.perfect_reps), str(w.best_perfect_reps or "—"), _num(w.top_load_kg, "{:g}"),
+            )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "exercise-list" and event.option.id is not None:
+            self.show_exercise(int(event.option.id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "session-sets" and self.set_detail is not None and event.option.id:
+            self.app.push_screen(SetDetailScreen(self.set_detail(int(event.option.id))))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "session-table" or self.session_sets is None:
+            return
+        sets = self.session_sets(int(str(event.row_key.value)))
+        listing = self.query_one("#session-sets", OptionList)
+        listing.clear_options()
+        listing.add_options([Option(Text(text), id=str(set_id)) for set_id, text in sets])
+        if sets:
+            listing.highlighted = 0
+            listing.focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,147 @@
+"""Guardrails from the guide's risks and FAQ fire when they should, and only then."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gymtui.session import guardrails as g
+from gymtui.session.exercises import load_library
+from gymtui.session.plan import SessionDay
+from gymtui.session.templates import SessionOptions, builtin_templates, expand
+from gymtui.store import Store
+
+TODAY = dt.date(2026, 3, 12)
+
+
+def days_ago(*offsets: int, kind: str = "neural") -> list[SessionDay]:
+    return [SessionDay(TODAY - dt.timedelta(days=d), kind) for d in offsets]
+
+
+@pytest.fixture
+def library():
+    return load_library()
+
+
+def test_activation_is_planned_within_5_to_10_minutes(library) -> None:
+    template = builtin_templates(library)["lower"]
+    for seconds in (60, 5 * 60, 10 * 60, 30 * 60):  # even a request for 30 min is capped
+        planned = expand(template, SessionOptions(activation_s=seconds, prefatigue=False, heavy=False, finisher=False), library)
+        assert not g.activation_budget(planned).fired
+
+
+def test_activation_budget_fires_on_a_30_minute_activation(library) -> None:
+    template = builtin_templates(library)["lower"]
+    planned = expand(template, SessionOptions(prefatigue=False, heavy=False, finisher=False), library)
+    guard = g.activation_budget(planned * 4)
+    assert guard.level is g.Level.WARN and "5–10 min" in guard.message
+
+
+def test_live_activation_timer_and_burning_target() -> None:
+    assert not g.activation_elapsed(9 * 60).fired
+    assert g.activation_elapsed(10 * 60 + 1).level is g.Level.WARN
+    assert g.after_activation(burning=True).fired and not g.after_activation(burning=False).fired
+
+
+def test_neural_sessions_capped_at_3_to_4_a_week() -> None:
+    assert not g.neural_sessions_this_week(days_ago(1, 3), TODAY).fired
+    assert g.neural_sessions_this_week(days_ago(1, 3, 5), TODAY).level is g.Level.WARN
+    assert g.neural_sessions_this_week(days_ago(0, 1, 3, 5), TODAY).level is g.Level.STOP
+    # sessions older than a week, and non-neural sessions, do not count
+    assert not g.neural_sessions_this_week(days_ago(7, 8, 9, 10), TODAY).fired
+    assert not g.neural_sessions_this_week(days_ago(1, 2, 3, 4, kind="hypertrophy"), TODAY).fired
+
+
+@pytest.mark.parametrize(
+    ("checkin", "advice"),
+    [
+        (g.CheckIn(8.0, 55, coordination=4, mood=4), g.Advice.GO),
+        (g.CheckIn(7.0, 59, coordination=3, mood=3), g.Advice.GO),  # +4 bpm is noise
+        (g.CheckIn(6.0, 55, coordination=4, mood=4), g.Advice.LIGHT),  # short sleep
+        (g.CheckIn(8.0, 61, coordination=4, mood=4), g.Advice.LIGHT),  # RHR +6
+        (g.CheckIn(8.0, 55, coordination=2, mood=4), g.Advice.LIGHT),  # clumsy
+        (g.CheckIn(8.0, 55, coordination=4, mood=1), g.Advice.LIGHT),  # irritable
+        (g.CheckIn(6.0, 55, coordination=2, mood=4), g.Advice.REST),  # two signs
+        (g.CheckIn(8.0, 66, coordination=4, mood=4), g.Advice.REST),  # RHR +11
+        (g.CheckIn(4.5, None, coordination=4, mood=4), g.Advice.REST),  # very short sleep
+    ],
+)
+def test_checkin_suggests_light_or_rest_on_signs_of_cns_fatigue(checkin: g.CheckIn, advice: g.Advice) -> None:
+    result = g.assess_checkin(checkin, baseline_rhr_bpm=55)
+    assert result.advice is advice
+    assert bool(result.reasons) is (advice is not g.Advice.GO)
+    assert bool(result.tips) is (advice is not g.Advice.GO)
+
+
+def test_checkin_without_a_baseline_ignores_heart_rate_and_sets_the_baseline(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.db")
+    athlete = store.ensure_athlete()
+    first = g.CheckIn(8, 70, 4, 4)
+    advice = g.assess_checkin(first, store.baseline_rhr(athlete))
+    assert advice.advice is g.Advice.GO
+    g.record_checkin(store, athlete, first, advice)
+    assert store.baseline_rhr(athlete) == 70
+    second = g.CheckIn(8, 81, 4, 4)
+    advice2 = g.assess_checkin(second, store.baseline_rhr(athlete))
+    assert advice2.advice is g.Advice.REST
+    g.record_checkin(store, athlete, second, advice2, choice="light")
+    rows = store.checkins_since(athlete, "2000-01-01")
+    assert [(r["advice"], r["choice"]) for r in rows] == [("go", "go"), ("rest", "light")]
+    store.close()
+
+
+def test_checkin_rejects_impossible_values() -> None:
+    with pytest.raises(ValueError, match="coordination"):
+        g.CheckIn(8, 60, coordination=7)
+    with pytest.raises(ValueError, match="sleep"):
+        g.CheckIn(30)
+
+
+def test_light_day_keeps_only_activation(library) -> None:
+    light = g.light_session(SessionOptions(sets_range=(12, 15)))
+    planned = expand(builtin_templates(library)["upper"], light, library)
+    assert {p.workflow_phase.value for p in planned} == {"activation"}
+    assert not g.activation_budget(planned).fired
+
+
+def test_bfr_time_cap() -> None:
+    assert not g.bfr_time(14 * 60).fired
+    assert g.bfr_time(15 * 60).level is g.Level.WARN
+    assert g.bfr_time(20 * 60).level is g.Level.STOP
+
+
+def test_bfr_plan_within_the_cap_passes_and_a_doubled_one_is_stopped(library) -> None:
+    planned = expand(builtin_templates(library)["lower"], SessionOptions(bfr=True), library)
+    bfr = [p for p in planned if p.bfr]
+    assert bfr and not g.bfr_plan(planned).fired
+    assert g.bfr_plan(bfr * 6).level is g.Level.STOP
+
+
+def test_resume_with_full_activation_after_a_break() -> None:
+    assert not g.needs_full_activation(days_ago(2, 4, 6), TODAY).fired
+    assert not g.needs_full_activation([], TODAY).fired  # a first session is not a comeback
+    guard = g.needs_full_activation(days_ago(12, 14), TODAY)
+    assert guard.fired and "full activation phase" in guard.message
+    assert not g.needs_full_activation(days_ago(14), TODAY, break_days=20).fired
+
+
+def test_disclaimer_is_shown_once_and_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "d.db"
+    store = Store(path)
+    athlete = store.ensure_athlete()
+    assert g.disclaimer_pending(store, athlete)
+    assert "not medical advice" in g.DISCLAIMER and "qualified professional" in g.DISCLAIMER
+    g.acknowledge_disclaimer(store, athlete)
+    store.close()
+    reopened = Store(path)
+    assert not g.disclaimer_pending(reopened, athlete)
+    reopened.close()
+
+
+def test_session_guards_list_only_what_fired(library) -> None:
+    planned = expand(builtin_templates(library)["lower"], SessionOptions(), library)
+    assert g.session_guards(days_ago(2, 4), TODAY, planned) == []
+    fired = g.session_guards(days_ago(11), TODAY, planned)
+    assert [x.name for x in fired] == ["resume_after_break"]
