@@ -10,4 +10,5 @@ COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
     "bench": "bench",
     "decode": "decode",
+    "scan": "scan",
 }
