@@ -242,3 +242,47 @@ async def test_bleak_client_over_bumble_reads_writes_and_reports_an_unsolicited_
         assert not client.is_connected
     finally:
         await handle.close()
+
+
+async def test_sensor_out_of_range_keeps_reconnecting_with_backoff_then_resumes_with_the_gap_recorded():
+    clock = fast_clock()
+    source, handle = await open_emulated_source("ganglion", speed=SPEED, seed=5, clock=clock)
+    got = Collector()
+    try:
+        await source.connect(timeout_s=5)
+        await source.start(got.on_block, got.health.append)
+        await got.wait_for_samples(200, timeout_s=2)
+        await handle.go_away()
+        left_at = clock()
+        async with asyncio.timeout(5):
+            while "attempt 2" not in source.health.message:  # still trying, and saying so
+                await asyncio.sleep(0.01)
+        assert source.health.state is LinkState.RECONNECTING
+        await handle.come_back()
+        back_at = clock()
+        async with asyncio.timeout(5):
+            while source.health.state is not LinkState.CONNECTED:
+                await asyncio.sleep(0.01)
+        count = sum(b.n_samples for b in got.blocks)
+        await got.wait_for_samples(count + 200, timeout_s=2)
+    finally:
+        await source.disconnect()
+        await handle.close()
+    (gap,) = [b for b in got.blocks if b.lost_samples]
+    away_s = back_at - left_at
+    # Everything the athlete did while the sensor was away is one marked gap, at least that long.
+    assert gap.lost_samples >= away_s * 200 * 0.9
+    assert sum(b.n_samples + b.lost_samples for b in got.blocks) == pytest.approx(
+        (got.blocks[-1].t0_s + got.blocks[-1].duration_s - got.blocks[0].t0_s) * 200, abs=1
+    )
+
+
+async def test_emulated_channels_carry_the_roles_the_simulated_athlete_drives():
+    source, handle = await open_emulated_source("myo", speed=SPEED)
+    try:
+        roles = [c.role.value for c in source.info.channels]
+        assert roles[:3] == ["target", "synergist", "antagonist"] and set(roles[3:]) == {"other"}
+        assert handle.athlete.roles == tuple(c.role for c in source.info.channels)
+        assert source.info.unit == "a.u." and source.info.rate_hz == 200
+    finally:
+        await handle.close()

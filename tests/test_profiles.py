@@ -80,3 +80,20 @@ def test_channel_count_must_suit_the_decoder(tmp_path):
         assert "needs exactly 8 channels" in str(exc) and "stream.options.channels" in str(exc)
     else:
         raise AssertionError("a 7-channel Myo profile must not load")
+
+
+def test_profiles_decoders_and_the_decode_command_need_no_bluetooth_stack():
+    """``gymtui decode`` and profile checks work on a machine without bleak or bumble."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gymtui.adapters.profiles, gymtui.adapters.decoders, gymtui.adapters.pairing, "
+        "gymtui.emulation.encoders, gymtui.commands.decode;"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('bleak', 'bumble', 'textual'));"
+        "print(','.join(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

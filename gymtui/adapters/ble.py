@@ -468,6 +468,28 @@ class BleEmgSource:
             self._on_health(self.health)
 
 
+def paired_sources(
+    paired: PairedDevices,
+    profiles: ProfileSet,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    **kwargs: Any,
+) -> tuple[list[BleEmgSource], list[str]]:
+    """A source for every paired EMG sensor whose profile loaded, plus one message per one skipped.
+
+    For the app: ``sources, problems = paired_sources(PairedDevices.load(), load_profiles(profile_dirs()), clock=clock)``.
+    """
+    sources: list[BleEmgSource] = []
+    problems: list[str] = [paired.problem] if paired.problem else []
+    for device in paired:
+        profile = profiles.get(device.profile)
+        if profile is None:
+            problems.append(f"{device.name or device.address}: profile {device.profile!r} is missing or broken")
+            continue
+        sources.append(BleEmgSource(device, profile, paired=paired, clock=clock, **kwargs))
+    return sources, problems
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:200]

@@ -169,6 +169,22 @@ class EmulatedSensor:
         )
         self._started = True
 
+    async def go_away(self) -> None:
+        """Out of range: drop the link and stop advertising (until :meth:`come_back`)."""
+        if await self.drop_link():
+            # bumble re-arms advertising on disconnect (auto-restart); let it, then stop it.
+            async with asyncio.timeout(2.0):
+                while not self.device.is_advertising:
+                    await asyncio.sleep(0.001)
+        await self.device.stop_advertising()
+
+    async def come_back(self) -> None:
+        adv, rsp = self._advertising()
+        await self.device.start_advertising(
+            auto_restart=True, advertising_data=adv, scan_response_data=rsp,
+            advertising_interval_min=20, advertising_interval_max=20,
+        )
+
     async def close(self) -> None:
         self.stop_stream()
         await self.drop_link(hci.HCI_REMOTE_DEVICE_TERMINATED_CONNECTION_DUE_TO_POWER_OFF_ERROR)

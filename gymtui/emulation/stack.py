@@ -30,8 +30,15 @@ from gymtui.adapters.ble import BleEmgSource
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import ProfileSet, load_profiles
 from gymtui.emulation.bumble_backend import BumbleWorld
-from gymtui.emulation.peripherals import EMULATORS, EmulatedGanglion, EmulatedSensor, SignalSource, SimulatedSignal
-from gymtui.model import ChannelInfo
+from gymtui.emulation.peripherals import (
+    DEFAULT_ROLES,
+    EMULATORS,
+    EmulatedGanglion,
+    EmulatedSensor,
+    SignalSource,
+    SimulatedSignal,
+)
+from gymtui.model import ChannelInfo, MuscleRole
 from gymtui.sim.athlete import SimulatedAthlete
 
 ALIASES = {"myoware": "myoware-wireless", "myoware-uart": "myoware-wireless-uart", "generic": "generic-int16"}
@@ -54,6 +61,13 @@ class EmulatedPeripheralHandle:
         """The peripheral drops the link (as a radio loss); the source shows RECONNECTING and recovers.
         Returns False if there was no link to drop."""
         return await self.sensor.drop_link()
+
+    async def go_away(self) -> None:
+        """The sensor leaves range: the link drops and it stops advertising until :meth:`come_back`."""
+        await self.sensor.go_away()
+
+    async def come_back(self) -> None:
+        await self.sensor.come_back()
 
     async def close(self) -> None:
         await self.sensor.close()
@@ -113,7 +127,15 @@ async def open_emulated_source(
     """
     profiles = load_profiles()
     profile_id = resolve_device(device)
-    roles = tuple(c.role for c in channels) if channels is not None and EMULATORS.get(profile_id, EmulatedSensor).signal_channels is None else None
+    profile = profiles.get(profile_id)
+    if channels is None and profile is not None:
+        # Label the channels with the roles the simulated athlete drives them by.
+        channels = tuple(
+            ChannelInfo(label, DEFAULT_ROLES[i] if i < len(DEFAULT_ROLES) else MuscleRole.OTHER, profile.unit)
+            for i, label in enumerate(profile.channels)
+        )
+    simulated_per_channel = EMULATORS.get(profile_id, EmulatedSensor).signal_channels is None
+    roles = tuple(c.role for c in channels) if channels is not None and simulated_per_channel else None
     handle = await start_emulated_sensor(
         device, profiles=profiles, speed=speed, seed=seed, signal=signal, firmware=firmware, roles=roles
     )
@@ -128,7 +150,7 @@ async def open_emulated_source(
         clock=clock,
         scanner_backend=handle.world.scanner_backend,
         client_backend=handle.world.client_backend,
-        scan_timeout_s=5.0,
+        scan_timeout_s=1.0,  # emulated sensors advertise every 20 ms
         reconnect_delays_s=(0.05, 0.2, 0.5, 1.0, 2.0),
     )
     return source, handle
