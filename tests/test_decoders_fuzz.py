@@ -52,11 +52,17 @@ def test_truncated_and_oversized_myo_packets_are_counted_and_dropped(cut, extra,
 
 
 @settings(max_examples=100, deadline=None)
-@given(which=st.integers(1, 40), cut=st.integers(0, 19), firmware=st.sampled_from([2, 3]))
-def test_truncated_ganglion_packet_is_dropped_counted_and_the_stream_goes_on(which, cut, firmware):
+@given(
+    which=st.integers(1, 40),
+    cut=st.integers(0, 19),
+    extra=st.binary(min_size=1, max_size=12),
+    oversize=st.booleans(),
+    firmware=st.sampled_from([2, 3]),
+)
+def test_truncated_or_oversized_ganglion_packet_is_dropped_counted_and_the_stream_goes_on(which, cut, extra, oversize, firmware):
     counts = np.cumsum(np.full((201 * 6, 4), 64), axis=0)  # whole packets for fw2 and fw3 alike
     packets = GanglionEncoder(firmware, 19).encode(counts)
-    packets[which] = packets[which][:cut]
+    packets[which] = packets[which] + extra if oversize else packets[which][:cut]
     decoder = make_decoder("ganglion", 4, firmware=firmware)
     out = [p for p in map(decoder.feed, packets) if p is not None]
     assert decoder.stats.malformed == 1

@@ -159,6 +159,7 @@ class BleEmgSource:
         reconnect_delays_s: Sequence[float] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0),
         max_connect_attempts: int = 3,
         shutdown_timeout_s: float = 3.0,
+        start_timeout_s: float = 10.0,
     ) -> None:
         if device.address.upper() not in paired:
             raise AdapterError(f"{device.name or device.address} is not paired: pair it first with `gymtui scan --pair`")
@@ -179,6 +180,7 @@ class BleEmgSource:
         self._delays = tuple(reconnect_delays_s) or (1.0,)
         self._max_attempts = max_connect_attempts
         self._shutdown_timeout_s = shutdown_timeout_s
+        self._start_timeout_s = start_timeout_s
         self._scale = np.asarray(profile.scale_uv, dtype=np.float32)
 
         self._client: BleakClient | None = None
@@ -246,7 +248,7 @@ class BleEmgSource:
         self._on_block = on_block
         self._on_health = on_health
         try:
-            async with asyncio.timeout(self._shutdown_timeout_s + 10.0):
+            async with asyncio.timeout(self._start_timeout_s):
                 await self._begin_stream(self._client)
         except Exception as exc:  # noqa: BLE001
             message = f"{self._label}: could not start streaming: {_short(exc)}"
@@ -325,7 +327,7 @@ class BleEmgSource:
         )
         try:
             await self._identify(client)
-        except Exception:
+        except BaseException:  # including cancellation: never leave a half-open link behind
             await client.disconnect()
             raise
         self._client = client
@@ -397,7 +399,7 @@ class BleEmgSource:
             await asyncio.sleep(self._delays[min(attempt, len(self._delays) - 1)])
             attempt += 1
             try:
-                async with asyncio.timeout(self._scan_timeout_s + 15.0):
+                async with asyncio.timeout(self._scan_timeout_s + self._start_timeout_s + 10.0):
                     await self._open_link(self._scan_timeout_s)
                     assert self._client is not None
                     self._resync = True

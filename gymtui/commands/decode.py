@@ -14,7 +14,10 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from gymtui.adapters.profiles import Profile
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,7 +75,7 @@ def parse_capture_line(line: str) -> tuple[str | None, bytes] | None:
     return characteristic, bytes.fromhex(text.replace(" ", "").replace(":", ""))
 
 
-def decode_lines(profile, lines: Iterable[str], *, firmware: int | None, counts: bool, out: TextIO, err: TextIO) -> int:
+def decode_lines(profile: Profile, lines: Iterable[str], *, firmware: int | None, counts: bool, out: TextIO, err: TextIO) -> int:
     """Write the CSV for a capture; return how many lines could not be used."""
     from gymtui.adapters.profiles import normalize_uuid
 

@@ -71,7 +71,7 @@ class BumbleWorld:
         self._central: Device | None = None
         self._scan_users = 0
         self._scan_lock = asyncio.Lock()
-        self._connect_lock = asyncio.Lock()
+        self.connect_lock = asyncio.Lock()  # a controller makes one LE connection at a time
         self._addresses = itertools.count(1)
         self.scanner_backend: type[BaseBleakScanner] = type(
             "BumbleScannerBackend", (BumbleScannerBackend,), {"world": self}
@@ -241,7 +241,7 @@ class BumbleClientBackend(BaseBleakClient):
         timeout = float(kwargs.get("timeout", self._timeout))
         central = await self.world.central()
         try:
-            async with self.world._connect_lock:  # a controller makes one LE connection at a time
+            async with self.world.connect_lock:
                 connection = await asyncio.wait_for(central.connect(self._peer_address, timeout=timeout), timeout)
         except (asyncio.TimeoutError, core.TimeoutError) as exc:
             raise asyncio.TimeoutError(f"{self.address}: no connection within {timeout:.1f} s") from exc
