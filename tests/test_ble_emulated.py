@@ -286,3 +286,34 @@ async def test_emulated_channels_carry_the_roles_the_simulated_athlete_drives():
         assert source.info.unit == "a.u." and source.info.rate_hz == 200
     finally:
         await handle.close()
+
+
+async def test_myo_sleeps_without_never_sleep_but_the_profile_start_up_keeps_it_awake():
+    world = BumbleWorld()
+    profiles = load_profiles()
+    handle = await start_emulated_sensor("myo", world=world, profiles=profiles, speed=SPEED)
+    handle.sensor.sleep_after_s = 3.0  # device seconds; the real armband takes about 30
+    command = "d5060401-a904-deb9-4748-2c7f4a124842"
+    # A naive client that only sets raw mode loses the armband to sleep...
+    device = await BleakScanner.find_device_by_address(handle.sensor.address, timeout=2, backend=world.scanner_backend)
+    dropped = asyncio.Event()
+    naive = BleakClient(device, disconnected_callback=lambda c: dropped.set(), backend=world.client_backend, timeout=5)
+    await naive.connect()
+    await naive.write_gatt_char(command, bytes.fromhex("0103030000"), response=True)
+    await asyncio.wait_for(dropped.wait(), 3.0 / SPEED + 1.0)
+    # ...while the profile's start-up (never-sleep first) keeps the link through the same time.
+    paired = PairedDevices(None)
+    entry = paired.add(PairedDevice(handle.sensor.address, "myo", "Myo"))
+    source = BleEmgSource(
+        entry, profiles["myo"], paired=paired, clock=fast_clock(),
+        scanner_backend=world.scanner_backend, client_backend=world.client_backend, scan_timeout_s=1.0,
+    )
+    got = Collector()
+    try:
+        await source.connect(timeout_s=5)
+        await source.start(got.on_block, got.health.append)
+        await got.wait_for_samples(200 * 5, timeout_s=5 / SPEED * 4)  # five device seconds
+        assert [h.state for h in got.health if h.state is not LinkState.CONNECTED] == []
+    finally:
+        await source.disconnect()
+        await handle.close()
