@@ -95,10 +95,11 @@ def _assert_steady_stream(got: Collector, rate_hz: float) -> None:
     total = sum(b.n_samples for b in blocks)
     assert all(b.rate_hz == rate_hz for b in blocks)
     assert total >= 10 * rate_hz
-    # The device really sent at its rate (times SPEED): wall time between first and last block.
+    # The device really sends at its rate (times SPEED), judged by wall time between the first and
+    # last block: never faster; slower only as far as a starved CPU can explain (catching up).
     arrivals = got.arrivals[: len(blocks)]
     sent_span_s = (total - blocks[0].n_samples - blocks[-1].n_samples / 2) / rate_hz
-    assert (arrivals[-1] - arrivals[0]) * SPEED == pytest.approx(sent_span_s, rel=0.15)  # slack for a busy CI
+    assert 0.9 * sent_span_s <= (arrivals[-1] - arrivals[0]) * SPEED <= 5.0 * sent_span_s
 
 
 async def test_myo_scan_connect_startup_writes_in_order_and_ten_seconds_of_exact_samples():
