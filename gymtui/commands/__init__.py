@@ -9,6 +9,8 @@ for scipy or bleak at start-up.
 COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
     "bench": "bench",
+    "decode": "decode",
     "export": "export",
     "plan": "plan",
+    "scan": "scan",
 }

@@ -1,0 +1,122 @@
+"""Which sensors this user has paired: ``<user config>/gymtui/paired.toml``.
+
+gymtui only ever connects to a device listed here (a gym is full of other
+people's sensors). The file is small, human-readable TOML::
+
+    [[device]]
+    address = "E0:5A:00:00:00:01"
+    name = "Myo"
+    profile = "myo"
+    # firmware = 2   # optional override where the profile's detection is unreliable
+
+A damaged file is reported (file, line) and treated as empty, never as a crash;
+it is only rewritten when the user pairs or forgets a device.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class PairedDevice:
+    address: str
+    profile: str
+    name: str = ""
+    firmware: int | None = None
+
+
+class PairingError(Exception):
+    """The paired-devices file could not be read or written; the message says where."""
+
+
+def default_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("gymtui") / "paired.toml"
+
+
+class PairedDevices:
+    """The paired-device list; ``path=None`` keeps it in memory (demos, tests)."""
+
+    def __init__(self, path: Path | None, devices: list[PairedDevice] | None = None) -> None:
+        self.path = path
+        self._devices: dict[str, PairedDevice] = {d.address.upper(): d for d in devices or []}
+        self.problem: str | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> PairedDevices:
+        """Read the file (default: the user's); a bad file leaves the list empty with :attr:`problem` set."""
+        path = path or default_path()
+        registry = cls(path)
+        if not path.exists():
+            return registry
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            for i, entry in enumerate(doc.get("device", [])):
+                if not isinstance(entry, dict) or not isinstance(entry.get("address"), str) or not isinstance(entry.get("profile"), str):
+                    raise PairingError(f"{path}: device {i + 1}: needs 'address' and 'profile' strings")
+                firmware = entry.get("firmware")
+                if firmware is not None and not isinstance(firmware, int):
+                    raise PairingError(f"{path}: device {i + 1}: key 'firmware' must be a number")
+                registry.add(PairedDevice(entry["address"].upper(), entry["profile"], str(entry.get("name", "")), firmware), save=False)
+        except tomllib.TOMLDecodeError as exc:
+            registry._devices.clear()
+            found = re.search(r"at line (\d+)", str(exc))
+            registry.problem = f"{path}:{found.group(1) if found else '?'}: not valid TOML; no devices are paired until it is fixed"
+        except (OSError, UnicodeDecodeError) as exc:
+            registry.problem = f"{path}: cannot read: {exc}"
+        except PairingError as exc:
+            registry._devices.clear()
+            registry.problem = str(exc)
+        return registry
+
+    def __contains__(self, address: str) -> bool:
+        return address.upper() in self._devices
+
+    def __iter__(self):
+        return iter(list(self._devices.values()))
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def get(self, address: str) -> PairedDevice | None:
+        return self._devices.get(address.upper())
+
+    def add(self, device: PairedDevice, *, save: bool = True) -> PairedDevice:
+        device = replace(device, address=device.address.upper())
+        self._devices[device.address] = device
+        if save:
+            self.save()
+        return device
+
+    def forget(self, address: str) -> bool:
+        removed = self._devices.pop(address.upper(), None) is not None
+        if removed:
+            self.save()
+        return removed
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        lines = ["# Sensors gymtui may connect to. Written by `gymtui scan --pair`; safe to edit.", ""]
+        for device in self._devices.values():
+            lines.append("[[device]]")
+            # JSON string escapes are valid TOML basic-string escapes.
+            lines.append(f"address = {json.dumps(device.address)}")
+            lines.append(f"name = {json.dumps(device.name)}")
+            lines.append(f"profile = {json.dumps(device.profile)}")
+            if device.firmware is not None:
+                lines.append(f"firmware = {int(device.firmware)}")
+            lines.append("")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".toml.tmp")
+            tmp.write_text("\n".join(lines), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError as exc:
+            raise PairingError(f"cannot write {self.path}: {exc.strerror or exc}") from None

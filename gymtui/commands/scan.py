@@ -1,0 +1,142 @@
+"""``gymtui scan``: list the BLE sensors in range with the profile each matches; pair and forget.
+
+    gymtui scan [--timeout S] [--all]            what is in range (sensors we know first)
+    gymtui scan --pair ADDRESS [--firmware N]    remember a sensor; only paired sensors are ever connected
+    gymtui scan --forget ADDRESS | --list        forget one / show the paired list
+    gymtui scan --emulate myo[,ganglion,...]     the same against emulated sensors (no radio needed)
+
+With no usable Bluetooth adapter it prints one line saying so and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+EXIT_UNAVAILABLE = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="list BLE EMG sensors in range with their matching profile; pair or forget one",
+        description="Scan for BLE sensors and show name, RSSI, battery and the profile each matches.",
+    )
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds to listen (default 5)")
+    parser.add_argument("--all", action="store_true", help="also list devices that match no profile")
+    parser.add_argument("--pair", metavar="ADDRESS", help="pair the sensor with this address (found in a scan)")
+    parser.add_argument("--profile", metavar="ID", help="with --pair: use this profile instead of the matched one")
+    parser.add_argument("--firmware", type=int, metavar="N", help="with --pair: force a firmware generation (Ganglion 2 or 3)")
+    parser.add_argument("--forget", metavar="ADDRESS", help="forget a paired sensor")
+    parser.add_argument("--list", action="store_true", help="show the paired sensors and exit")
+    parser.add_argument(
+        "--emulate",
+        metavar="DEVICES",
+        help="scan emulated sensors instead of the radio (comma-separated: myo, ganglion, myoware, generic)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _fail(message: str) -> int:
+    print(f"gymtui scan: {message}", file=sys.stderr)
+    return EXIT_UNAVAILABLE
+
+
+def run(args: argparse.Namespace) -> int:
+    from gymtui.adapters.pairing import PairedDevices, PairingError
+
+    if args.timeout <= 0 or args.timeout > 120:
+        return _fail(f"--timeout must be between 0 and 120 seconds, got {args.timeout}")
+    paired = PairedDevices.load()
+    if paired.problem:
+        print(f"gymtui scan: {paired.problem}", file=sys.stderr)
+    if args.list:
+        if not len(paired):
+            print("No sensors paired yet. Pair one with: gymtui scan --pair ADDRESS")
+        for device in paired:
+            firmware = f"  firmware {device.firmware}" if device.firmware is not None else ""
+            print(f"{device.address}  {device.profile:<22} {device.name}{firmware}")
+        return 0
+    if args.forget:
+        try:
+            removed = paired.forget(args.forget)
+        except PairingError as exc:
+            return _fail(str(exc))
+        print(f"Forgot {args.forget.upper()}." if removed else f"{args.forget.upper()} was not paired.")
+        return 0
+    try:
+        return asyncio.run(_scan(args, paired))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _scan(args: argparse.Namespace, paired) -> int:
+    from gymtui.adapters.ble import NoAdapterError, ScanResult, scan
+    from gymtui.adapters.pairing import PairedDevice, PairingError
+    from gymtui.adapters.profiles import load_profiles, profile_dirs
+
+    profiles = load_profiles(profile_dirs())
+    for error in profiles.errors:
+        print(f"gymtui scan: skipping a broken profile: {error}", file=sys.stderr)
+
+    backend = None
+    handles = []
+    if args.emulate:
+        try:
+            from gymtui.emulation.bumble_backend import BumbleWorld
+            from gymtui.emulation.stack import EMULATED_DEVICES, start_emulated_sensor
+        except ImportError:
+            return _fail("--emulate needs bumble: pip install 'gymtui[emulate]'")
+        world = BumbleWorld()
+        for name in (n.strip() for n in args.emulate.split(",") if n.strip()):
+            if name not in EMULATED_DEVICES:
+                return _fail(f"cannot emulate {name!r}; choose from {', '.join(EMULATED_DEVICES)}")
+            handles.append(await start_emulated_sensor(name, world=world, profiles=profiles, seed=len(handles)))
+        backend = world.scanner_backend
+
+    header_shown = False
+
+    def show(result: ScanResult) -> None:
+        nonlocal header_shown
+        if not header_shown:  # printed with the first device, so "no adapter" stays one line
+            print(f"{'ADDRESS':<18} {'RSSI':>8} {'BATTERY':>7}  {'NAME':<18} PROFILE", flush=True)
+            header_shown = True
+        rssi = f"{result.rssi_dbm} dBm" if result.rssi_dbm is not None else "?"
+        battery = f"{result.battery_pct}%" if result.battery_pct is not None else "—"
+        profile = result.profile.id if result.profile else "(no profile)"
+        mark = "  [paired]" if result.paired else ""
+        print(f"{result.address:<18} {rssi:>8} {battery:>7}  {(result.name or '?'):<18} {profile}{mark}", flush=True)
+
+    try:
+        results = await scan(
+            profiles, timeout_s=args.timeout, paired=paired, on_found=show, backend=backend, only_matching=not args.all
+        )
+    except NoAdapterError as exc:
+        return _fail(str(exc))
+    finally:
+        for handle in handles:
+            await handle.close()
+
+    if args.pair:
+        wanted = args.pair.upper()
+        found = next((r for r in results if r.address == wanted), None)
+        if found is None:
+            return _fail(f"{wanted} was not heard in {args.timeout:g} s; is it on and close by?")
+        profile = profiles.get(args.profile) if args.profile else found.profile
+        if profile is None:
+            hint = f"unknown profile {args.profile!r}" if args.profile else "it matches no profile; give one with --profile ID"
+            return _fail(f"cannot pair {wanted}: {hint}")
+        try:
+            paired.add(PairedDevice(wanted, profile.id, found.name or "", args.firmware))
+        except PairingError as exc:
+            return _fail(str(exc))
+        print(f"Paired {wanted} ({found.name or 'unnamed'}) as {profile.id}. gymtui will connect to it.")
+        return 0
+
+    if not results:
+        print(f"No {'' if args.all else 'known '}sensors heard in {args.timeout:g} s.")
+        return 0
+    known = sum(1 for r in results if r.profile is not None)
+    print(f"{len(results)} device(s) heard, {known} matching a profile. Pair one with: gymtui scan --pair ADDRESS")
+    return 0
