@@ -1,15 +1,16 @@
 """The Textual app: wires devices → signal worker → set runner → screens → store.
 
 The app owns the long-lived parts (store executor, EMG source, signal
-worker, clock) and the current :class:`SetRunner`; screens render and
-forward keys. Cross-thread news arrives as messages (frames may replace each
-other; notices never do).
+worker, clock, the coach that knows the plan) and the current
+:class:`SetRunner`; screens render and forward keys. Cross-thread news
+arrives as messages (frames may replace each other; notices never do).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +19,15 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from gymtui.adapters.base import EmgSource
-from gymtui.model import ChannelInfo, LinkHealth, MuscleRole, PhaseKind
+from gymtui.adapters.base import AdapterError, EmgSource
+from gymtui.model import ChannelInfo, LinkHealth, LinkState, MuscleRole
 from gymtui.resources import resource_dir
 from gymtui.session.clock import ScaledClock
+from gymtui.session.coach import Coach, Home
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
 from gymtui.session.protocol import SetProtocol, builtin_protocol
 from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunner, SetSummaryReady, StoreFailed
+from gymtui.session.templates import PlannedSet
 from gymtui.signal.pipeline import PipelineConfig
 from gymtui.signal.worker import ApplyCalibration, SignalWorker, WorkerCallbacks
 from gymtui.store import SetSummary, Store, StoreExecutor
@@ -34,6 +37,12 @@ from gymtui.ui.messages import FrameArrived, LinkChanged, RunnerNotice, SignalPr
 log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
+DEMO_CHANNELS = (
+    ChannelInfo("Channel 1", MuscleRole.TARGET),
+    ChannelInfo("Channel 2", MuscleRole.SYNERGIST),
+    ChannelInfo("Channel 3", MuscleRole.ANTAGONIST),
+    ChannelInfo("Channel 4", MuscleRole.SYNERGIST),
+)
 
 
 @dataclass(frozen=True)
@@ -46,18 +55,21 @@ class AppConfig:
     db_path: Path | None = None
     mains_hz: float = 50.0
     athlete: str = "Athlete"
-    protocol: str = "finisher"
+    emulate: str | None = None
+    today: dt.date | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path) -> AppConfig:
+        demo = bool(args.demo)
         return cls(
-            demo=bool(args.demo),
-            speed=float(args.speed) if args.demo else 1.0,
+            demo=demo,
+            speed=float(args.speed) if demo else 1.0,
             theme=args.theme or DEFAULT_THEME,
             db_path=db_path,
             mains_hz=float(args.mains or 50),
-            athlete="Demo athlete" if args.demo else "Athlete",
+            athlete="Demo athlete" if demo else "Athlete",
+            emulate=getattr(args, "emulate", None),
         )
 
 
@@ -66,27 +78,38 @@ class HomeInfo:
     """What the home screen shows; read from the store in one go."""
 
     athlete: str
-    protocol: SetProtocol
+    plan: Home | None
     last_rating: int | None
-    calibrated: bool
     interrupted: list[SetSummary]
     recent: list[SetSummary]
     sensor: str
     speed: float
+    disclaimer: str | None = None
+
+    @property
+    def next_set(self) -> PlannedSet | None:
+        return self.plan.next_set if self.plan else None
 
 
-def channels_for(protocol: SetProtocol) -> tuple[ChannelInfo, ...]:
-    """Channel labels from the protocol's muscles (target, synergist, antagonist, ...)."""
-    if protocol.muscles:
-        return tuple(ChannelInfo(muscle, MuscleRole(role)) for muscle, role in protocol.muscles)
-    return (ChannelInfo("Target", MuscleRole.TARGET),)
+def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tuple[ChannelInfo, ...]:
+    """The device's channels, named after the set's muscles where the set names them."""
+    if not device:
+        return ()
+    labelled = []
+    for i, channel in enumerate(device):
+        if i < len(protocol.muscles):
+            muscle, role = protocol.muscles[i]
+            labelled.append(ChannelInfo(muscle, MuscleRole(role), channel.unit))
+        else:
+            labelled.append(channel)
+    return tuple(labelled)
 
 
 class GymApp(App[int]):
     """gymtui."""
 
     TITLE = "gymtui"
-    CSS_PATH = [resource_dir("themes") / "gymtui.tcss"]
+    CSS_PATH = [resource_dir("themes") / "gymtui.tcss", resource_dir("themes") / "programs.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]
     ENABLE_COMMAND_PALETTE = False
@@ -96,41 +119,57 @@ class GymApp(App[int]):
         self.themes = load_themes()
         super().__init__()
         self.config = config
-        self.store = store
-        self.store_exec = StoreExecutor(store)
-        self.clock = clock or ScaledClock(config.speed)
         for theme in self.themes:
             self.register_theme(theme)
         self.theme = config.theme
-        self.protocol = builtin_protocol(config.protocol)
-        self.channels = channels_for(self.protocol)
+        self.store = store
+        self.store_exec = StoreExecutor(store)
+        self.clock = clock or ScaledClock(config.speed)
+        self.quick_protocol = builtin_protocol("finisher")
         self.source: EmgSource | None = None
+        self.emulation: Any = None
+        self.demo_athlete: Any = None
         self.signal: SignalWorker | None = None
         self.athlete_id: int | None = None
+        self.coach: Coach | None = None
+        self.home: HomeInfo | None = None
+        self.session_id: int | None = None
         self.calibration_id: int | None = None
         self.runner: SetRunner | None = None
+        self.planned: PlannedSet | None = None
+        self.pending_suggestion: Any = None
         self.cue_log: list[Cue] = []
         self.summaries: dict[int, SetSummaryReady] = {}
         self.link_health: LinkHealth | None = None
         self.problems: list[str] = []
         self.set_screen: Any = None
         self.rating_screen: Any = None
-        self.last_rating: int | None = None
         self.last_frame: Any = None
         self.frames_shown = 0
         self._leave_after_rating = False
 
-    # -- start and stop -------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """gymtui's own colour variables, from the default theme, so every .tcss $variable resolves."""
         floor = next((t for t in self.themes if t.name == DEFAULT_THEME), self.themes[0])
         return dict(floor.variables)
 
+    # -- start and stop -------------------------------------------------------
     async def on_mount(self) -> None:
+        self._ticker = self.set_interval(1 / 30, self._tick, pause=True)
         self.athlete_id = await self.in_store(self.store.ensure_athlete, self.config.athlete)
         await self.in_store(self.store.recover_interrupted)
-        self._ticker = self.set_interval(1 / 30, self._tick, pause=True)
-        if self.config.demo:
+        today = self.config.today
+        self.coach = await self.in_store(
+            lambda: Coach(
+                self.store,
+                self.athlete_id,
+                today=(lambda: today) if today else dt.date.today,
+                tool="emg" if (self.config.demo or self.config.emulate) else None,
+            )
+        )
+        if self.config.emulate:
+            await self._open_emulated_source(self.config.emulate)
+        elif self.config.demo:
             await self._open_demo_source()
         from gymtui.ui.screens.home import HomeScreen
 
@@ -139,8 +178,21 @@ class GymApp(App[int]):
     async def _open_demo_source(self) -> None:
         from gymtui.adapters.demo import DemoEmgSource
 
-        source = DemoEmgSource(self.channels, rate_hz=DEMO_RATE_HZ, speed=self.config.speed, clock=self.clock)
+        source = DemoEmgSource(DEMO_CHANNELS, rate_hz=DEMO_RATE_HZ, speed=self.config.speed, clock=self.clock)
+        self.demo_athlete = source.athlete
         await self._attach_source(source)
+
+    async def _open_emulated_source(self, device: str) -> None:
+        from gymtui.emulation.stack import open_emulated_source
+
+        try:
+            source, handle = await open_emulated_source(device, speed=self.config.speed, seed=0, clock=self.clock)
+            self.emulation = handle
+            self.demo_athlete = handle.athlete
+            await self._attach_source(source)
+        except AdapterError as exc:
+            self.problems.append(str(exc))
+            self.notify(f"emulated {device}: {exc}", severity="error", timeout=10)
 
     async def _attach_source(self, source: EmgSource) -> None:
         await source.connect()
@@ -154,12 +206,8 @@ class GymApp(App[int]):
         )
         worker.start()
         self.source, self.signal = source, worker
-        stored = await self.in_store(
-            self.store.latest_mvc, self.athlete_id, source.info.name, [c.muscle for c in source.info.channels]
-        )
-        if stored is not None:
-            self.calibration_id, calibration = stored
-            worker.command(ApplyCalibration(calibration))
+        if worker.band_note:
+            self.notify(worker.band_note, timeout=8)
         await source.start(worker.submit, lambda health: self.post_message(LinkChanged(source.info.name, health)))
 
     async def action_quit(self) -> None:
@@ -188,12 +236,18 @@ class GymApp(App[int]):
         if self.source is not None:
             try:
                 await asyncio.wait_for(self.source.disconnect(), timeout=3.0)
-            except (TimeoutError, Exception):  # noqa: BLE001 - leaving anyway; say why in the log
+            except Exception:  # noqa: BLE001 - leaving anyway; the log says why
                 log.exception("sensor did not disconnect cleanly")
             self.source = None
+        if self.emulation is not None:
+            await self.emulation.close()
+            self.emulation = None
         if self.signal is not None:
             await asyncio.to_thread(self.signal.stop)
             self.signal = None
+        if self.session_id is not None:
+            self.store_exec.submit(self.store.end_session, self.session_id)
+            self.session_id = None
         await asyncio.to_thread(self.store_exec.drain)
 
     async def on_unmount(self) -> None:
@@ -207,67 +261,117 @@ class GymApp(App[int]):
         return await asyncio.wrap_future(self.store_exec.submit(fn, *args, **kwargs))
 
     async def home_info(self) -> HomeInfo:
-        assert self.athlete_id is not None
-        store, athlete = self.store, self.athlete_id
-        last, interrupted, recent = await self.in_store(
-            lambda: (
-                store.last_rating(athlete, self.protocol.exercise),
-                store.interrupted_sets(),
-                store.recent_sets(athlete),
-            )
-        )
-        self.last_rating = last
-        return HomeInfo(
-            athlete=self.config.athlete,
-            protocol=self.protocol,
-            last_rating=last,
-            calibrated=self.signal is not None and self.signal.pipeline.calibrated,
-            interrupted=interrupted,
-            recent=recent,
-            sensor=self.source.info.name if self.source else "no sensor (timer only)",
-            speed=self.config.speed,
-        )
+        assert self.athlete_id is not None and self.coach is not None
+        store, athlete, coach = self.store, self.athlete_id, self.coach
+
+        def read() -> tuple[Any, ...]:
+            plan = coach.home()
+            disclaimer = None
+            if plan.disclaimer_pending:
+                from gymtui.session.guardrails import DISCLAIMER
+
+                disclaimer = DISCLAIMER
+                coach.acknowledge_disclaimer()  # shown once
+            exercise = plan.next_set.exercise if plan.next_set else self.quick_protocol.exercise
+            return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
+
+        plan, disclaimer, last, interrupted, recent = await self.in_store(read)
+        sensor = self.source.info.name if self.source else "no sensor (timer only)"
+        self.home = HomeInfo(self.config.athlete, plan, last, interrupted, recent, sensor, self.config.speed, disclaimer)
+        return self.home
 
     # -- sets -----------------------------------------------------------------------
-    def start_set(self) -> list[Event]:
-        """Enter on the home screen: the next planned set, calibrating first if needed."""
-        assert self.athlete_id is not None
+    async def begin_set(self, *, quick: bool = False) -> None:
+        """Enter: the next planned set (``f``: the quick Phase 4 finisher), calibrating first if needed."""
         if self.runner is not None and self.runner.engine.running:
-            raise RuntimeError("a set is already running")
-        calibrate = self.config.demo and self.signal is not None and not self.signal.pipeline.calibrated
-        demo_athlete = getattr(self.source, "athlete", None)
+            return
+        assert self.athlete_id is not None and self.coach is not None
+        planned = None if quick else (self.home.next_set if self.home else None)
+        if planned is None and not quick:
+            self.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
+            return
+        if planned is not None and self.pending_suggestion is not None:
+            suggestion, taken = self.pending_suggestion
+            if taken:
+                from gymtui.session.autoreg import apply
+
+                planned = apply(planned, suggestion, self.coach.gym)
+        protocol = planned.protocol if planned is not None else self.quick_protocol
+        channels = label_channels(self.source.info.channels if self.source else (), protocol)
+        calibrate = await self._prepare_calibration(channels)
+        if planned is not None and self.session_id is None:
+            status = self.home.plan.status if self.home and self.home.plan else None
+            self.session_id = await self.in_store(self.coach.start_session, status)
+        if self.demo_athlete is not None and channels:
+            self.demo_athlete.roles = tuple(c.role for c in channels)
+
+        from gymtui.ui.screens.set_screen import SetScreen
+
+        self.planned = planned
+        self._leave_after_rating = False
+        subtitle = planned.headline() if planned is not None else f"{protocol.name} (quick set)"
+        self.set_screen = SetScreen(protocol, channels, subtitle, emulated=self.emulation is not None)
+        await self.push_screen(self.set_screen)
+        self._dispatch(self._start_runner(protocol, channels, planned, calibrate))
+        self._ticker.resume()
+
+    async def _prepare_calibration(self, channels: tuple[ChannelInfo, ...]) -> bool:
+        """Apply the stored MVC for these muscles on this sensor, or ask for a calibration phase."""
+        if self.signal is None or self.source is None:
+            return False
+        stored = await self.in_store(
+            self.store.latest_mvc, self.athlete_id, self.source.info.name, [c.muscle for c in channels]
+        )
+        if stored is None:
+            self.calibration_id = None
+            self.signal.command(ApplyCalibration(None))
+            return True
+        self.calibration_id, calibration = stored
+        self.signal.command(ApplyCalibration(calibration))
+        return False
+
+    def _start_runner(
+        self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], planned: PlannedSet | None, calibrate: bool
+    ) -> list[Event]:
+        assert self.athlete_id is not None and self.coach is not None
+        coach, session_id, pipeline = self.coach, self.session_id, self._pipeline_report()
+        calibration_id = None if calibrate else self.calibration_id
+        create_row = None
+        if planned is not None:
+            def create_row() -> int:
+                return coach.start_set(planned, session_id, pipeline=pipeline, calibration_id=calibration_id)
+
+        athlete = self.demo_athlete
         runner = SetRunner(
-            self.protocol,
+            protocol,
             SetContext(
                 athlete_id=self.athlete_id,
-                exercise=self.protocol.exercise,
-                channels=self.channels,
+                exercise=protocol.exercise,
+                session_id=session_id,
+                load_kg=planned.load_kg if planned is not None else None,
+                channels=channels,
                 source_name=self.source.info.name if self.source else "",
-                calibration_id=self.calibration_id,
-                pipeline=self._pipeline_report(),
+                calibration_id=calibration_id,
+                pipeline=pipeline,
+                create_row=create_row,
+                reps=planned.reps if planned is not None else None,
             ),
             clock=self.clock,
             store=self.store_exec,
             signal=self.signal,
             calibrate=calibrate,
             cue_sink=self.cue,
-            on_intent=(lambda kind: demo_athlete.set_intent(kind)) if demo_athlete is not None else None,
+            on_intent=(lambda kind: athlete.set_intent(kind)) if athlete is not None else None,
             notify=lambda notice: self.post_message(RunnerNotice(notice)),
         )
         self.runner = runner
-        return runner.start()
-
-    async def begin_set(self) -> None:
-        """Enter: show the set screen, then start the next set."""
-        if self.runner is not None and self.runner.engine.running:
-            return
-        from gymtui.ui.screens.set_screen import SetScreen
-
-        self._leave_after_rating = False
-        self.set_screen = SetScreen(self.protocol, self.channels)
-        await self.push_screen(self.set_screen)
-        self._dispatch(self.start_set())
-        self._ticker.resume()
+        events = runner.start()
+        if self.pending_suggestion is not None and runner.set_id is not None:
+            suggestion, taken = self.pending_suggestion
+            self.pending_suggestion = None
+            set_id = runner.set_id
+            self.store_exec.submit(lambda: coach.answer(suggestion, taken, set_id.result() if taken else None))
+        return events
 
     def advance_set(self) -> None:
         if self.runner is not None:
@@ -276,6 +380,10 @@ class GymApp(App[int]):
     def abort_set(self) -> None:
         if self.runner is not None:
             self._dispatch(self.runner.abort())
+
+    def adjust_rest(self, delta_s: float) -> None:
+        if self.runner is not None and self.runner.engine.adjust_rest(delta_s):
+            self._render_set()
 
     def toggle_pause(self) -> None:
         if self.runner is None:
@@ -286,16 +394,21 @@ class GymApp(App[int]):
             self.runner.pause()
             self._render_set()
 
+    async def drop_sensor_link(self) -> None:
+        """ctrl+d with an emulated sensor: the peripheral drops the link, as a radio loss would."""
+        if self.emulation is not None:
+            await self.emulation.drop_link()
+
     def _tick(self) -> None:
         if self.runner is None or not self.runner.engine.running:
             self._ticker.pause()
             return
         self._dispatch(self.runner.tick())
 
-    def _dispatch(self, events: list) -> None:
+    def _dispatch(self, events: list[Event]) -> None:
         """React to engine events the screens care about, then redraw the set screen."""
         for event in events:
-            if isinstance(event, Cue) and self.set_screen is not None:
+            if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
             elif isinstance(event, SetCompleted):
                 self._ask_rating()
@@ -312,19 +425,42 @@ class GymApp(App[int]):
     def _ask_rating(self) -> None:
         from gymtui.ui.screens.rating import RatingScreen
 
-        runner = self.runner
+        runner, planned = self.runner, self.planned
         assert runner is not None and runner.set_id is not None
-        self.rating_screen = RatingScreen(self.protocol.exercise, self.last_rating)
+        self.rating_screen = RatingScreen(runner.protocol.exercise, self.home.last_rating if self.home else None)
 
         def rated(rating: int | None) -> None:
             self.rating_screen = None
             if rating is not None:
                 runner.rate(rating).add_done_callback(runner._report_failure)
                 self.notify(f"Activation {rating}/10 saved", timeout=3)
+            if planned is not None:
+                self._check_autoregulation(runner, planned, rating)
             if self._leave_after_rating:
                 self._leave_set_screen(when_rated=False)
 
         self.push_screen(self.rating_screen, rated)
+
+    def _check_autoregulation(self, runner: SetRunner, planned: PlannedSet, rating: int | None) -> None:
+        """The guide's 80 % rule after a heavy set: offer a lighter next set."""
+        coach = self.coach
+        set_id = runner.set_id
+        assert coach is not None and set_id is not None
+
+        async def check() -> None:
+            ready = self.summaries.get(await asyncio.wrap_future(set_id))
+            summary = ready.summary if ready is not None else {}
+            suggestion = await self.in_store(coach.after_set, planned, set_id.result(), summary, rating)
+            if suggestion is None:
+                return
+            from gymtui.ui.screens.confirm import ConfirmScreen
+
+            def answered(taken: bool | None) -> None:
+                self.pending_suggestion = (suggestion, bool(taken))
+
+            self.push_screen(ConfirmScreen(suggestion.prompt()), answered)
+
+        self.run_worker(check(), group="autoregulation")
 
     def _leave_set_screen(self, *, when_rated: bool) -> None:
         """Back to home; after a finished rest, wait for a rating still on screen."""
@@ -341,7 +477,7 @@ class GymApp(App[int]):
         self.set_screen = None
         self._ticker.pause()
 
-    def rate_interrupted(self, set_id: int) -> None:
+    def rate_interrupted(self, set_id: int, exercise: str) -> None:
         """Home ``r``: rate a set a dead process left unfinished."""
         from gymtui.ui.screens.rating import RatingScreen
 
@@ -352,7 +488,7 @@ class GymApp(App[int]):
                     f"Interrupted set rated {rating}/10",
                 )
 
-        self.push_screen(RatingScreen(self.protocol.exercise, self.last_rating, title="Interrupted set"), rated)
+        self.push_screen(RatingScreen(exercise, None, title="Interrupted set"), rated)
 
     def discard_interrupted(self, set_id: int) -> None:
         """Home ``d``: mark it discarded; its phases and signal stay in the database."""
@@ -375,11 +511,30 @@ class GymApp(App[int]):
 
         self.run_worker(wait(), group="store-writes")
 
-    def on_frame_arrived(self, message: FrameArrived) -> None:
-        self.last_frame = message.frame
-        self.frames_shown += 1
-        if self.set_screen is not None and self.set_screen.is_mounted:
-            self.set_screen.show_frame(message.frame)
+    # -- other screens ---------------------------------------------------------------------
+    def open_checkin(self) -> None:
+        from gymtui.ui.screens.checkin import CheckinScreen
+
+        coach = self.coach
+        assert coach is not None
+
+        def done(result: Any) -> None:
+            if result is None:
+                return
+            self._write_then_refresh(
+                self.store_exec.submit(coach.record_checkin, result.checkin, result.advice, result.choice),
+                f"Check-in saved: {result.choice.value}",
+            )
+
+        self.push_screen(CheckinScreen(coach.assess, coach.baseline_rhr()), done)
+
+    async def open_history(self) -> None:
+        from gymtui.ui.screens.history import HistoryScreen
+
+        coach = self.coach
+        assert coach is not None
+        data = await self.in_store(coach.history)
+        await self.push_screen(HistoryScreen(data, coach.session_sets, coach.set_detail))
 
     def _pipeline_report(self) -> dict[str, Any]:
         if self.signal is None:
@@ -405,6 +560,12 @@ class GymApp(App[int]):
             self.set_timer(0.25, lambda: self.screen.remove_class("-flash"))
 
     # -- messages from threads -----------------------------------------------------------
+    def on_frame_arrived(self, message: FrameArrived) -> None:
+        self.last_frame = message.frame
+        self.frames_shown += 1
+        if self.set_screen is not None and self.set_screen.is_mounted:
+            self.set_screen.show_frame(message.frame)
+
     def on_runner_notice(self, message: RunnerNotice) -> None:
         notice: Notice = message.notice
         if isinstance(notice, SetSummaryReady):
@@ -423,13 +584,14 @@ class GymApp(App[int]):
         self.notify(message.text, severity="warning", timeout=6)
 
     def on_link_changed(self, message: LinkChanged) -> None:
-        self.link_health = message.health
+        previous, self.link_health = self.link_health, message.health
+        if self.set_screen is not None and self.set_screen.is_mounted:
+            self.set_screen.show_link(message.device, message.health)
+        if message.health.state is LinkState.RECONNECTING:
+            self.bell()
+        elif previous is not None and previous.state is LinkState.RECONNECTING and message.health.state is LinkState.CONNECTED:
+            self.notify(f"{message.device} reconnected", timeout=3)
 
     def action_next_theme(self) -> None:
         names = [t.name for t in self.themes]
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
-
-    @property
-    def demo_intent(self) -> PhaseKind | None:
-        athlete = getattr(self.source, "athlete", None)
-        return getattr(athlete, "intent", None)

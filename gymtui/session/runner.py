@@ -97,6 +97,10 @@ class SetContext:
     source_name: str = ""
     calibration_id: int | None = None
     pipeline: dict[str, Any] = field(default_factory=dict)
+    create_row: Callable[[], int] | None = None
+    """Writes the set row itself (a planned set adds its plan columns); runs on the store thread."""
+    reps: int | None = None
+    """Planned reps, stored with the set when it completes."""
 
 
 class SetRunner:
@@ -130,17 +134,20 @@ class SetRunner:
     # -- commands ------------------------------------------------------------
     def start(self) -> list[Event]:
         ctx = self.context
-        self.set_id = self._store.submit(
-            self._store.store.start_set,
-            ctx.athlete_id,
-            ctx.exercise,
-            self.protocol.name,
-            session_id=ctx.session_id,
-            load_kg=ctx.load_kg,
-            channels=[{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels],
-            pipeline=ctx.pipeline,
-            calibration_id=ctx.calibration_id,
-        )
+        if ctx.create_row is not None:
+            self.set_id = self._store.submit(ctx.create_row)
+        else:
+            self.set_id = self._store.submit(
+                self._store.store.start_set,
+                ctx.athlete_id,
+                ctx.exercise,
+                self.protocol.name,
+                session_id=ctx.session_id,
+                load_kg=ctx.load_kg,
+                channels=[{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels],
+                pipeline=ctx.pipeline,
+                calibration_id=ctx.calibration_id,
+            )
         self.set_id.add_done_callback(self._report_failure)
         if self._signal is not None:
             self._signal.callbacks.on_phase = self._phase_stats_arrived
@@ -148,7 +155,8 @@ class SetRunner:
             self._signal.callbacks.on_raw = self._raw_arrived
             self._signal.callbacks.on_mvc = self._mvc_arrived
             targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]
-            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None))
+            roles = tuple(c.role for c in ctx.channels) or None
+            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles))
         return self._handle(self.engine.start())
 
     def tick(self) -> list[Event]:
@@ -281,6 +289,9 @@ class SetRunner:
     def _finish(self, status: str, summary: dict[str, Any]) -> None:
         set_id = self._require_set_id()
         store: Store = self._store.store
+
+        if status == SetStatus.COMPLETED and self.context.reps is not None and "reps" not in summary:
+            summary = {**summary, "reps": self.context.reps}
 
         def finish() -> None:
             store.finish_set(set_id.result(), status, summary)

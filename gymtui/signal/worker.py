@@ -60,6 +60,7 @@ class ApplyCalibration:
 class BeginSet:
     token: Any  # the caller's handle for the set (e.g. a future of its row id)
     target_pct_mvc: float | None = None
+    roles: tuple[MuscleRole, ...] | None = None  # this set's channel roles, when they differ per exercise
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +325,10 @@ class SignalWorker:
         elif isinstance(command, ApplyCalibration):
             self.pipeline.set_calibration(command.calibration)
         elif isinstance(command, BeginSet):
+            if command.roles:
+                self._target_index = next(
+                    (i for i, role in enumerate(command.roles) if role is MuscleRole.TARGET), 0
+                )
             self._recording = _Recording(command.token, command.target_pct_mvc)
         elif isinstance(command, BeginPhase):
             rec = self._recording

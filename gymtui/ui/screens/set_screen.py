@@ -31,18 +31,29 @@ class SetScreen(Screen[None]):
         Binding("space", "advance", "Next"),
         Binding("escape", "abort", "Abort set"),
         Binding("p", "pause", "Pause"),
+        Binding("plus,equals_sign", "adjust_rest(15)", "+15 s", key_display="+"),
+        Binding("minus", "adjust_rest(-15)", "−15 s", key_display="-"),
+        Binding("ctrl+d", "drop_link", "Drop sensor link"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], subtitle: str = "") -> None:
+    def __init__(
+        self,
+        protocol: SetProtocol,
+        channels: tuple[ChannelInfo, ...],
+        subtitle: str = "",
+        *,
+        emulated: bool = False,
+    ) -> None:
         super().__init__()
         self.protocol = protocol
         self.channels = channels
         self.subtitle = subtitle
+        self.emulated = emulated
         self._shown_state: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Static(self.protocol.exercise, id="set-title")
+        yield Static(self.subtitle or self.protocol.exercise, id="set-title", markup=False)
         yield Static("", id="phase-name")
         yield BigCountdown(id="countdown")
         yield Static("", id="cue")
@@ -113,6 +124,11 @@ class SetScreen(Screen[None]):
             return runner is not None and runner.engine.in_work
         if action == "pause":
             return runner is not None and runner.engine.running
+        if action == "adjust_rest":
+            view = runner.engine.view() if runner is not None else None
+            return view is not None and view.phase is not None and view.phase.kind is PhaseKind.REST
+        if action == "drop_link":
+            return self.emulated
         return True
 
     def action_advance(self) -> None:
@@ -123,6 +139,12 @@ class SetScreen(Screen[None]):
 
     def action_pause(self) -> None:
         self.app.toggle_pause()
+
+    def action_adjust_rest(self, delta_s: float) -> None:
+        self.app.adjust_rest(delta_s)
+
+    async def action_drop_link(self) -> None:
+        await self.app.drop_sensor_link()
 
 
 def _is_target(bar: ActivationBar) -> bool:
