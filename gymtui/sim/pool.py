@@ -54,16 +54,16 @@ class PoolParams:
     cv_smallest_m_s: float = 3.0  # conduction velocity of unit 1
     cv_largest_m_s: float = 5.5  # ... and of the largest unit
     cv_ref_m_s: float = 4.0
-    muap_width_at_ref_s: float = 0.0024  # λ at cv_ref: median frequency ≈ 0.245/λ ≈ 100 Hz
+    muap_width_at_ref_s: float = 0.0028  # λ at cv_ref: one MUAP's median frequency ≈ 0.245/λ ≈ 90 Hz
     muap_size_exponent: float = 0.6  # amplitude ∝ twitch force ** exponent (bigger units, bigger MUAPs)
     muap_depth_spread: float = 0.3  # lognormal σ of per-unit attenuation (depth under the electrode)
     mvc_rms_uv: float = 400.0  # surface RMS at full fresh excitation, before crosstalk and noise
     # Fatigue (per unit, first order; larger units more fatigable).
-    fatigue_rate_per_s: float = 0.025
+    fatigue_rate_per_s: float = 0.012
     fatigability_range: float = 3.0  # the largest unit fatigues this many times faster than the smallest
     recovery_tau_s: float = 90.0
-    cv_drop_at_exhaustion: float = 0.35  # fractional CV loss at fatigue state 1
-    force_drop_at_exhaustion: float = 0.6  # fractional twitch-force loss at fatigue state 1
+    cv_drop_at_exhaustion: float = 0.45  # fractional CV loss at fatigue state 1
+    force_drop_at_exhaustion: float = 0.5  # fractional twitch-force loss at fatigue state 1
 
     @property
     def max_excitation(self) -> float:

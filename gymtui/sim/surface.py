@@ -261,6 +261,7 @@ class MotorUnitPhysiology:
         active = np.stack(
             [pool.active_units(excitation[:, m]) for m, pool in enumerate(self.pools)], axis=1
         ).astype(np.int16)
+        force[active == 0] = 0.0  # the force grid interpolates across the first threshold
         self.truth = BlockTruth(excitation, force, active, delivered)
         return uv.astype(np.float32)
 
