@@ -55,7 +55,7 @@ class PoolParams:
     cv_largest_m_s: float = 5.5  # ... and of the largest unit
     cv_ref_m_s: float = 4.0
     muap_width_at_ref_s: float = 0.0028  # λ at cv_ref: one MUAP's median frequency ≈ 0.245/λ ≈ 90 Hz
-    muap_size_exponent: float = 0.6  # amplitude ∝ twitch force ** exponent (bigger units, bigger MUAPs)
+    muap_size_exponent: float = 1.0  # amplitude ∝ twitch force ** this: near-linear RMS–force (biceps; Lawrence & De Luca 1983, J Appl Physiol 54:1653)
     muap_depth_spread: float = 0.3  # lognormal σ of per-unit attenuation (depth under the electrode)
     mvc_rms_uv: float = 400.0  # surface RMS at full fresh excitation, before crosstalk and noise
     # Fatigue (per unit, first order; larger units more fatigable).

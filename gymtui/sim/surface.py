@@ -69,6 +69,15 @@ class BlockTruth:
 
 
 @dataclass(frozen=True, slots=True)
+class SpikeLog:
+    """Discharges of one block, in time order: muscle, unit index in its pool (0 = first recruited), time."""
+
+    muscle: np.ndarray
+    unit: np.ndarray
+    t_s: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
 class MedianFrequencyTrack:
     """The model's own median frequency per channel, once per ``window_s``, from its spectrum."""
 
@@ -95,7 +104,8 @@ class MotorUnitPhysiology:
     electrode and amplifier noise (2–5 µV RMS at the skin); ``force_control``
     makes the drive a force intent (see :meth:`MotorUnitPool.compensation_map`);
     ``track_mf_band_hz`` records the model's own median frequency per second
-    over that band (costs ~1 ms per simulated second, off by default).
+    over that band (costs ~1 ms per simulated second, off by default);
+    ``record_spikes`` keeps the last block's discharges in :attr:`last_spikes`.
     """
 
     def __init__(
@@ -109,6 +119,7 @@ class MotorUnitPhysiology:
         tick_s: float = 0.05,
         artefacts: ArtefactPlan | None = None,
         track_mf_band_hz: tuple[float, float] | None = None,
+        record_spikes: bool = False,
         seed: int = 0,
     ) -> None:
         if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
@@ -152,6 +163,8 @@ class MotorUnitPhysiology:
         self._tail = np.zeros((self._template_n, self.n_muscles))
         self._refresh_tick_state()
         self.truth: BlockTruth | None = None
+        self._record_spikes = record_spikes
+        self.last_spikes: SpikeLog | None = None
 
         self._mf_band = track_mf_band_hz
         self._mf_every_ticks = max(1, round(1.0 / self.tick_s))
@@ -248,6 +261,8 @@ class MotorUnitPhysiology:
         self._t_int += n_int
 
         surface = self._place_muaps(spikes, block_start, n_int)
+        if self._record_spikes:
+            self.last_spikes = self._spike_log(spikes)
         if self._up > 1:
             surface, self._aa_zi = sps.sosfilt(self._aa_sos, surface, axis=0, zi=self._aa_zi)
             surface = surface[:: self._up]
@@ -316,6 +331,15 @@ class MotorUnitPhysiology:
                 rows[np.arange(seg_n)[:, None] <= rel[~above][None, :]] = False
                 again = rows.any(axis=0)
                 self._next_spike[drop] = np.where(again, seg_start + rows.argmax(axis=0), np.inf)
+
+    def _spike_log(self, spikes: list) -> SpikeLog:
+        units = np.concatenate([s[0] for s in spikes]) if spikes else np.zeros(0, dtype=np.intp)
+        at = np.concatenate([s[1] for s in spikes]) if spikes else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((units, at))
+        units, at = units[order], at[order]
+        first_unit = np.array([sl.start for sl in self._slices])
+        muscle = self._unit_muscle[units]
+        return SpikeLog(muscle, units - first_unit[muscle], at / self.internal_rate_hz)
 
     def _place_muaps(self, spikes: list, block_start: int, n_int: int) -> np.ndarray:
         """Sum every discharge's action potential into ``(n_int, n_muscles)``; keep the overhang as tail."""
