@@ -59,7 +59,7 @@ class PoolParams:
     muap_depth_spread: float = 0.3  # lognormal σ of per-unit attenuation (depth under the electrode)
     mvc_rms_uv: float = 400.0  # surface RMS at full fresh excitation, before crosstalk and noise
     # Fatigue (per unit, first order; larger units more fatigable).
-    fatigue_rate_per_s: float = 0.012
+    fatigue_rate_per_s: float = 0.016
     fatigability_range: float = 3.0  # the largest unit fatigues this many times faster than the smallest
     recovery_tau_s: float = 90.0
     cv_drop_at_exhaustion: float = 0.45  # fractional CV loss at fatigue state 1
