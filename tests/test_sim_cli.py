@@ -145,6 +145,7 @@ def test_artefacts_csv_has_hum_motion_lift_off_clipping_and_gaps(tmp_path):
         (["--scenario", "ramp", "--rate", "100", "--out", "x.csv"], "between 200 and 4000 Hz"),
         (["--scenario", "ramp", "--seconds", "0", "--out", "x.csv"], "must be above 0"),
         (["--scenario", "ramp", "--seed", "abc", "--out", "x.csv"], "not a whole number"),
+        (["--scenario", "ramp", "--seconds", "0.001", "--rate", "200", "--out", "x.csv"], "shorter than one sample"),
         (["--scenario", "ramp", "--out", "/proc/nope/x.csv"], "cannot write /proc/nope/x.csv"),
     ],
 )

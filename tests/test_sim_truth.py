@@ -122,3 +122,15 @@ def test_focus_and_co_contraction_shape_the_drive():
     guarded = mean_drive(co_contraction=0.4)
     assert guarded[2] == pytest.approx(0.4 * guarded[0], rel=0.1)
     assert guarded[2] > 2 * plain[2]
+
+
+def test_crosstalk_reaches_the_neighbouring_channel_only():
+    from gymtui.sim.surface import MotorUnitPhysiology, MuscleSpec
+
+    physiology = MotorUnitPhysiology(1000.0, [MuscleSpec(m) for m in "abc"], crosstalk=0.12, noise_rms_uv=1.0, seed=3)
+    drive = np.zeros((2000, 3))
+    drive[:, 0] = 0.6
+    uv = physiology.render(drive)[500:]
+    rms = uv.std(axis=0)
+    assert rms[1] / rms[0] == pytest.approx(0.12, rel=0.15)
+    assert rms[2] < 2.0  # electrode noise only

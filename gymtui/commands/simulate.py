@@ -78,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
     from gymtui.sim.scenarios import block_rows, csv_formats, csv_header, get_scenario, stream_scenario
 
     scenario = get_scenario(args.scenario)
+    if args.seconds is not None and round(args.seconds * args.rate) < 1:
+        print(
+            f"gymtui simulate: error: {args.seconds:g} s is shorter than one sample at {args.rate:g} Hz",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     to_stdout = args.out == "-"
     try:
         handle = sys.stdout if to_stdout else open(Path(args.out).expanduser(), "w", encoding="utf-8", newline="")
