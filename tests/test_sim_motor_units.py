@@ -120,3 +120,34 @@ def test_fatigue_slows_conduction_and_rest_recovers():
     for _ in range(1200):  # 60 s of rest
         pool.update_fatigue(np.zeros(pool.n_units), 0.05)
     assert pool.fatigue.mean() < 0.6 * fatigue_tired
+
+
+def test_synchrony_raises_amplitude_and_lowers_median_frequency_without_changing_rates():
+    from scipy import signal as sps
+
+    def run(synchrony: float):
+        physiology = MotorUnitPhysiology(
+            RATE_HZ, [MuscleSpec("a", params=PoolParams(synchrony=synchrony))], force_control=False,
+            record_spikes=True, seed=1,
+        )
+        uv = physiology.render(np.full((3000, 1), 0.4))[500:, 0]
+        freqs, psd = sps.welch(uv, fs=RATE_HZ, nperseg=256)
+        band = (freqs >= 20) & (freqs <= 450)
+        cum = np.cumsum(psd[band])
+        log = physiology.last_spikes
+        return uv.std(), np.interp(cum[-1] / 2, cum, freqs[band]), log.t_s.size
+
+    rms0, mf0, spikes0 = run(0.0)
+    rms3, mf3, spikes3 = run(0.3)
+    assert rms3 > 1.2 * rms0  # Yao, Fuglevand & Enoka 2000: synchrony increases EMG amplitude
+    assert mf3 < mf0 - 3.0
+    assert spikes3 == pytest.approx(spikes0, rel=0.03)
+
+
+def test_synchronised_pool_still_streams_identically():
+    muscles = [MuscleSpec("a", params=PoolParams(synchrony=0.3)), MuscleSpec("b", params=PoolParams(synchrony=0.1))]
+    drive = np.clip(0.4 + 0.3 * np.sin(np.linspace(0, 12, 3000)), 0, 1)[:, None].repeat(2, axis=1)
+    whole = MotorUnitPhysiology(RATE_HZ, muscles, seed=9).render(drive)
+    pieces = MotorUnitPhysiology(RATE_HZ, muscles, seed=9)
+    cuts = np.sort(np.random.default_rng(3).choice(np.arange(1, 3000), 50, replace=False))
+    np.testing.assert_array_equal(np.concatenate([pieces.render(p) for p in np.split(drive, cuts)]), whole)

@@ -28,8 +28,8 @@ __all__ = ["demo_physiology", "MotorUnitPhysiology", "MuscleSpec", "SimulatedAth
 MuscleLike = ChannelInfo | MuscleSpec | MuscleRole | tuple[str, MuscleRole | str]
 
 
-def _spec(item: MuscleLike, index: int, mvc_rms_uv: float) -> MuscleSpec:
-    params = PoolParams(mvc_rms_uv=mvc_rms_uv)
+def _spec(item: MuscleLike, index: int, mvc_rms_uv: float, synchrony: float) -> MuscleSpec:
+    params = PoolParams(mvc_rms_uv=mvc_rms_uv, synchrony=synchrony)
     if isinstance(item, MuscleSpec):
         return item
     if isinstance(item, ChannelInfo):
@@ -48,6 +48,7 @@ def demo_physiology(
     profile: AthleteProfile | None = None,
     mains_hz: float = 50.0,
     mains_uv: float = 3.0,
+    synchrony: float = 0.0,
     artefacts: ArtefactPlan | None = None,
 ) -> tuple[MotorUnitPhysiology, SimulatedAthlete]:
     """A motor-unit physiology and the athlete who drives it, for the demo sensor.
@@ -57,13 +58,15 @@ def demo_physiology(
     between 250 and 500 µV (electrode placement and tissue vary), a little
     mains hum is added, and the athlete's drive is a force intent: during
     an isometric the pool fatigues, the median frequency falls and the drive
-    (and the envelope) creeps up to hold the force.
+    (and the envelope) creeps up to hold the force. ``synchrony`` (0–0.3)
+    makes motor units fire together more, as in trained lifters: bigger,
+    lower-frequency EMG for the same drive.
     """
     if not muscles:
         raise ValueError("at least one muscle is needed")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xD3]))
     mvc = rng.uniform(250.0, 500.0, len(muscles))
-    specs = [_spec(m, i, float(v)) for i, (m, v) in enumerate(zip(muscles, mvc))]
+    specs = [_spec(m, i, float(v), synchrony) for i, (m, v) in enumerate(zip(muscles, mvc))]
     plan = artefacts if artefacts is not None else ArtefactPlan(mains_hz=mains_hz, mains_uv=mains_uv)
     physiology = MotorUnitPhysiology(rate_hz, specs, artefacts=plan, seed=seed)
     athlete = SimulatedAthlete(tuple(s.role for s in specs), rate_hz, profile=profile, seed=seed + 1)

@@ -46,6 +46,11 @@ class PoolParams:
     peak_rate_first_hz: float = 35.0  # PFR_1
     peak_rate_drop_hz: float = 10.0  # PFRD: the last unit peaks at 25 Hz
     isi_cv: float = 0.2  # interspike-interval coefficient of variation
+    # Synchrony: the share of discharges pulled onto the pool's common synaptic input (0 = independent
+    # units; short-term synchrony is stronger in trained lifters: Milner-Brown, Stein & Lee 1975,
+    # Electroencephalogr Clin Neurophysiol 38:245; Semmler 2002, Exerc Sport Sci Rev 30:8).
+    synchrony: float = 0.0
+    common_input_rate_hz: float = 25.0  # mean rate of the common input's events
     refractory_s: float = 0.005  # no ISI shorter than this
     twitch_range: float = 100.0  # RP: largest / smallest twitch force
     contraction_time_longest_s: float = 0.090  # T_L
@@ -56,6 +61,7 @@ class PoolParams:
     cv_ref_m_s: float = 4.0
     muap_width_at_ref_s: float = 0.0028  # λ at cv_ref: one MUAP's median frequency ≈ 0.245/λ ≈ 90 Hz
     muap_size_exponent: float = 1.0  # amplitude ∝ twitch force ** this: near-linear RMS–force (biceps; Lawrence & De Luca 1983, J Appl Physiol 54:1653)
+    muap_reversed_share: float = 0.1  # units seen with the opposite polarity (fibres across the innervation zone)
     muap_depth_spread: float = 0.3  # lognormal σ of per-unit attenuation (depth under the electrode)
     mvc_rms_uv: float = 400.0  # surface RMS at full fresh excitation, before crosstalk and noise
     # Fatigue (per unit, first order; larger units more fatigable).
@@ -104,7 +110,8 @@ class MotorUnitPool:
         size = (i - 1) / (n - 1)
         self.cv0_m_s = p.cv_smallest_m_s + (p.cv_largest_m_s - p.cv_smallest_m_s) * size
         depth = np.exp(p.muap_depth_spread * rng.standard_normal(n))
-        sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        # Most MUAPs share a polarity under an electrode pair placed between innervation zone and tendon.
+        sign = np.where(rng.random(n) < p.muap_reversed_share, -1.0, 1.0)
         self.fatigability = p.fatigability_range**size
         self.fatigue = np.zeros(n)
         # Amplitudes before scaling, then scaled so full fresh excitation gives mvc_rms_uv.
@@ -191,7 +198,9 @@ class MotorUnitPool:
 
         Sum over units of the renewal-process spectrum of its train (Gaussian
         ISIs, mean 1/rate, CV ``isi_cv``) times its MUAP's |FT|²; units fire
-        independently. ``rates_hz`` is each unit's mean rate (0 = silent).
+        independently (exact for ``synchrony`` 0; synchrony adds coherent
+        low-frequency power this sum leaves out). ``rates_hz`` is each unit's
+        mean rate (0 = silent).
         """
         on = rates_hz > 0
         if not on.any():

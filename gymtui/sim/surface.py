@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from gymtui.model import MuscleRole
 from gymtui.sim.artefacts import ArtefactInjector, ArtefactPlan
-from gymtui.sim.noise import hashed_normal
+from gymtui.sim.noise import hashed_bits, hashed_normal
 from gymtui.sim.pool import HR1_PEAK, MotorUnitPool, PoolParams, median_frequency_hz
 
 MIN_RATE_HZ = 200.0
@@ -202,6 +202,10 @@ class MotorUnitPhysiology:
         self._isi_cv = cat([np.full(p.n_units, p.params.isi_cv) for p in self.pools])
         self._refractory_n = cat([np.full(p.n_units, p.params.refractory_s) for p in self.pools]) * self.internal_rate_hz
         self._amp_uv = cat([p.muap_amp_uv for p in self.pools])
+        self._synchrony = cat([np.full(p.n_units, p.params.synchrony) for p in self.pools])
+        self._common_events = [np.zeros(0) for _ in self.pools]  # internal sample times, ascending
+        self._common_made = [0] * len(self.pools)
+        self._common_end = [0.0] * len(self.pools)
         self._slices = []
         start = 0
         for p in self.pools:
@@ -337,7 +341,10 @@ class MotorUnitPhysiology:
                 interval = np.maximum(
                     (1.0 + self._isi_cv[fire] * z) * self.internal_rate_hz / rate, self._refractory_n[fire]
                 )
-                self._next_spike[fire] = t[above] + interval
+                next_at = t[above] + interval
+                if self._synchrony[fire].any():
+                    next_at = self._synchronise(fire, t[above], next_at, interval, seg_start)
+                self._next_spike[fire] = next_at
                 self._tick_counts[fire] += 1
             drop = due[~above]
             if drop.size:
@@ -363,6 +370,52 @@ class MotorUnitPhysiology:
         first_unit = np.array([sl.start for sl in self._slices])
         muscle = self._unit_muscle[units]
         return SpikeLog(muscle, units - first_unit[muscle], at / self.internal_rate_hz)
+
+    def _synchronise(
+        self, fire: np.ndarray, now: np.ndarray, next_at: np.ndarray, interval: np.ndarray, seg_start: int
+    ) -> np.ndarray:
+        """Pull a share (``synchrony``) of the next discharges onto the pool's common input events.
+
+        A pulled discharge moves to the nearest common event if that lies
+        within a quarter of its interval (±1 ms jitter), so synchronised
+        units fire together without changing their mean rate much. The
+        choice and the jitter are keyed by (unit, spike number) like the
+        interval itself, and the common events are one deterministic
+        sequence per muscle: block cuts still change nothing.
+        """
+        bits = hashed_bits(self.seed ^ 0x5EC0, self._unit_id[fire], self._spike_number[fire] - np.uint64(1))
+        pulled = ((bits >> np.uint64(11)).astype(np.float64) / 2.0**53) < self._synchrony[fire]
+        jitter = ((bits & np.uint64(0xFFFF)).astype(np.float64) / 65536.0 - 0.5) * 0.002 * self.internal_rate_hz
+        out = next_at.copy()
+        muscles = self._unit_muscle[fire]
+        for m in np.unique(muscles[pulled]):
+            sel = pulled & (muscles == m)
+            events = self._common_events_until(int(m), float(next_at[sel].max()) + 1.0, seg_start)
+            k = np.clip(np.searchsorted(events, next_at[sel]), 1, events.size - 1)
+            before, after = events[k - 1], events[k]
+            nearest = np.where(next_at[sel] - before < after - next_at[sel], before, after)
+            moved = nearest + jitter[sel]
+            ok = (np.abs(nearest - next_at[sel]) < 0.25 * interval[sel]) & (moved > now[sel] + self._refractory_n[fire[sel]])
+            out[sel] = np.where(ok, moved, next_at[sel])
+        return out
+
+    def _common_events_until(self, m: int, t_needed: float, seg_start: int) -> np.ndarray:
+        """Muscle ``m``'s common-input event times, generated on to ``t_needed``; old ones dropped."""
+        params = self.pools[m].params
+        mean_n = self.internal_rate_hz / params.common_input_rate_hz
+        events = self._common_events[m]
+        while self._common_end[m] <= t_needed or events.size < 2:
+            count = self._common_made[m]
+            z = hashed_normal(self.seed ^ 0xC0111, np.full(64, 1_000_000 + m), np.arange(count, count + 64))
+            steps = mean_n * np.maximum(1.0 + 0.2 * z, 0.2)
+            new = self._common_end[m] + np.cumsum(steps)
+            events = np.concatenate([events, new])
+            self._common_end[m] = float(new[-1])
+            self._common_made[m] = count + 64
+        keep_from = np.searchsorted(events, seg_start - self.internal_rate_hz) - 1
+        events = events[max(0, keep_from) :]
+        self._common_events[m] = events
+        return events
 
     def _place_muaps(self, spikes: list, block_start: int, n_int: int) -> np.ndarray:
         """Sum every discharge's action potential into ``(n_int, n_muscles)``; keep the overhang as tail."""
