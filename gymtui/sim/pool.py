@@ -60,11 +60,16 @@ class PoolParams:
     cv_largest_m_s: float = 5.5  # ... and of the largest unit
     cv_ref_m_s: float = 4.0
     muap_width_at_ref_s: float = 0.0028  # λ at cv_ref: one MUAP's median frequency ≈ 0.245/λ ≈ 90 Hz
-    muap_size_exponent: float = 1.0  # amplitude ∝ twitch force ** this: near-linear RMS–force (biceps; Lawrence & De Luca 1983, J Appl Physiol 54:1653)
+    # MUAP amplitude ∝ twitch force ** this; 1 gives the near-linear RMS–force relation
+    # reported for the biceps (Lawrence & De Luca 1983, J Appl Physiol 54:1653–1659).
+    muap_size_exponent: float = 1.0
     muap_reversed_share: float = 0.1  # units seen with the opposite polarity (fibres across the innervation zone)
     muap_depth_spread: float = 0.3  # lognormal σ of per-unit attenuation (depth under the electrode)
     mvc_rms_uv: float = 400.0  # surface RMS at full fresh excitation, before crosstalk and noise
-    # Fatigue (per unit, first order; larger units more fatigable).
+    # Fatigue (per unit, first order; larger units more fatigable). The rate is tuned, not quoted:
+    # a 60 s hold at 50 % MVC loses ~25 % of its median frequency (−0.3 to −0.45 Hz/s) while
+    # drive and RMS rise to hold the force, the size of change reported for such holds
+    # (Merletti et al. 1990); a 15 s hold at 70 % drive falls by ~0.7–1.5 Hz/s.
     fatigue_rate_per_s: float = 0.016
     fatigability_range: float = 3.0  # the largest unit fatigues this many times faster than the smallest
     recovery_tau_s: float = 90.0

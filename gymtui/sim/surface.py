@@ -418,7 +418,12 @@ class MotorUnitPhysiology:
         return events
 
     def _place_muaps(self, spikes: list, block_start: int, n_int: int) -> np.ndarray:
-        """Sum every discharge's action potential into ``(n_int, n_muscles)``; keep the overhang as tail."""
+        """Sum every discharge's action potential into ``(n_int, n_muscles)``; keep the overhang as tail.
+
+        A MUAP template starts at its discharge sample (its centre ≈ 3λ, a
+        few ms, later: a constant latency), so no block needs the next one's
+        spikes; what runs past the block end is added at the next block's start.
+        """
         length = self._template_n
         total = (n_int + length) * self.n_muscles
         if spikes:
