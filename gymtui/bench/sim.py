@@ -25,20 +25,24 @@ SET_SCRIPT_S = (
 
 
 def realtime_factor(rate_hz: float, block_s: float, scale: float = 1.0, seed: int = 0) -> float:
-    """Simulated seconds per wall second for one pass over :data:`SET_SCRIPT_S` (durations × ``scale``)."""
+    """Simulated seconds per CPU second for one pass over :data:`SET_SCRIPT_S` (durations × ``scale``).
+
+    CPU time of this process, not wall time: the figure is "on one core" and
+    should not move when other processes share the machine.
+    """
     from gymtui.sim import demo_physiology
 
     physiology, athlete = demo_physiology(ROLES, rate_hz, seed)
     block_n = max(1, round(block_s * rate_hz))
     simulated_s = 0.0
-    start = time.perf_counter()
+    start = time.process_time()
     for kind, seconds in SET_SCRIPT_S:
         athlete.set_intent(kind, 1.0)
         n_total = round(seconds * scale * rate_hz)
         for done in range(0, n_total, block_n):
             physiology.render(athlete.drive(min(block_n, n_total - done)))
         simulated_s += n_total / rate_hz
-    return simulated_s / (time.perf_counter() - start)
+    return simulated_s / (time.process_time() - start)
 
 
 def run(report: dict[str, Any], quick: bool) -> None:
@@ -49,7 +53,7 @@ def run(report: dict[str, Any], quick: bool) -> None:
     demo = max(realtime_factor(1000.0, 0.01, scale) for _ in range(repeats))
     report["simulator_rtf_4ch_1khz_10ms_blocks"] = round(demo, 1)
     report["simulator_bench_notes"] = (
-        "4 muscles x 120 motor units, force control and fatigue on, athlete drive included; "
+        "simulated s per CPU s (process time); 4 muscles x 120 motor units, force control and fatigue on, athlete drive included; "
         "2 kHz in 100 ms blocks, demo config 1 kHz in 10 ms blocks; best of "
         f"{repeats}, {sum(s for _, s in SET_SCRIPT_S) * scale:g} s simulated each"
     )

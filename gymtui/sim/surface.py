@@ -40,6 +40,7 @@ MIN_RATE_HZ = 200.0
 MAX_RATE_HZ = 4000.0
 _MIN_INTERNAL_RATE_HZ = 1000.0
 _WIDTH_BIN_RATIO = 1.01  # template widths 1 % apart: far below the spread between units
+_WIDTH_GROUP_RATIO = 1.3  # template-length groups: each spans widths within 30 %
 
 
 def anti_alias_taps(rate_hz: float, factor: int, stop_db: float = 60.0) -> np.ndarray:
@@ -229,7 +230,16 @@ class MotorUnitPhysiology:
         t_s = (np.arange(self._template_n) - self._template_n // 2) / self.internal_rate_hz
         x = t_s[None, :] / widths[:, None]
         self._bank = x * np.exp(-(x**2)) / HR1_PEAK  # (n_bins, L)
-        self._template_offsets = np.arange(self._template_n) * self.n_muscles
+        # Narrow MUAPs need a shorter support (±3λ): group the widths so each group is placed with
+        # its own template length, all centred alike (same latency). Most discharges are narrow.
+        self._bin_group = np.floor(np.log(widths / self._width_lo_s) / math.log(_WIDTH_GROUP_RATIO)).astype(np.intp)
+        centre = self._template_n // 2
+        self._groups = []
+        for g in range(int(self._bin_group.max()) + 1):
+            members = np.flatnonzero(self._bin_group == g)
+            half = min(centre, int(math.ceil(3.0 * widths[members[-1]] * self.internal_rate_hz)))
+            lag = np.arange(centre - half, centre + half + 1)
+            self._groups.append((int(members[0]), self._bank[members[0] : members[-1] + 1][:, lag], lag * self.n_muscles))
 
     def _crosstalk_matrix(self, crosstalk: float) -> np.ndarray:
         n = self.n_muscles
@@ -257,7 +267,9 @@ class MotorUnitPhysiology:
         if drive.ndim != 2 or drive.shape[1] != self.n_muscles:
             raise ValueError(f"drive must have shape (n, {self.n_muscles}), got {drive.shape}")
         n = drive.shape[0]
-        command = np.clip(np.nan_to_num(drive), 0.0, 1.0)
+        command = np.clip(drive, 0.0, 1.0)
+        if not np.isfinite(command).all():
+            command = np.nan_to_num(command, nan=0.0)
         if self._up > 1:
             command = np.repeat(command, self._up, axis=0)
         n_int = command.shape[0]
@@ -431,10 +443,16 @@ class MotorUnitPhysiology:
             at = np.concatenate([s[1] for s in spikes])
             bins = np.concatenate([s[2] for s in spikes])
             base = (at - block_start) * self.n_muscles + self._unit_muscle[units]
-            index = base[:, None] + self._template_offsets[None, :]
-            values = np.take(self._bank, bins, axis=0)
-            values *= self._amp_uv[units][:, None]
-            summed = np.bincount(index.ravel(), weights=values.ravel(), minlength=total)
+            amp = self._amp_uv[units]
+            group = self._bin_group[bins]
+            summed = np.zeros(total)
+            for g in np.unique(group):
+                first_bin, templates, offsets = self._groups[g]
+                sel = group == g
+                index = base[sel][:, None] + offsets[None, :]
+                values = np.take(templates, bins[sel] - first_bin, axis=0)
+                values *= amp[sel][:, None]
+                summed += np.bincount(index.ravel(), weights=values.ravel(), minlength=total)
         else:
             summed = np.zeros(total)
         summed = summed.reshape(n_int + length, self.n_muscles)
