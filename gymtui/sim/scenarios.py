@@ -116,9 +116,10 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         Scenario(
             "ramp",
-            "Force ramps linearly from rest to 100 % MVC: recruitment and rate coding in order.",
+            "Force ramps linearly from rest to 100 % MVC over 10 s (10 % MVC/s): recruitment and rate "
+            "coding in order; by the top the pool has tired a little, so drive reaches 1 just short of the fresh maximum.",
             ELBOW_FLEXORS,
-            (Segment("rest", 1.0), Segment("ramp", 19.0, None, force=(0.0, 1.0))),
+            (Segment("rest", 1.0), Segment("ramp", 10.0, None, force=(0.0, 1.0))),
         ),
         Scenario(
             "isometric-hold",
