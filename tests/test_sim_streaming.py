@@ -6,6 +6,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gymtui.model import MuscleRole, PhaseKind
 from gymtui.sim import demo_physiology
@@ -95,3 +97,17 @@ def test_memory_stays_bounded_however_long_the_stream():
 
     short, long = peak_bytes(1.0), peak_bytes(10.0)
     assert long < 1.5 * short + 200_000
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=12))
+def test_any_cut_of_the_stream_gives_the_same_signal(sizes):
+    rate_hz = 1000.0
+    n = sum(sizes)
+    drive = wavy_drive(n, rate_hz)
+    one_go = MotorUnitPhysiology(rate_hz, MUSCLES, seed=5).render(drive)
+    streamed = MotorUnitPhysiology(rate_hz, MUSCLES, seed=5)
+    edges = np.cumsum([0, *sizes])
+    blocks = [streamed.render(drive[a:b]) for a, b in zip(edges[:-1], edges[1:])]  # empty blocks included
+    assert all(block.shape == (b - a, 3) for block, a, b in zip(blocks, edges[:-1], edges[1:]))
+    np.testing.assert_array_equal(np.concatenate(blocks), one_go)
