@@ -238,6 +238,9 @@ def column_key(muscle: str) -> str:
 def build(
     scenario: Scenario, rate_hz: float, seed: int, *, seconds: float | None = None, track_mf: bool = False
 ) -> tuple[MotorUnitPhysiology, SimulatedAthlete]:
+    """The scenario's physiology (its muscles and artefacts) and athlete (its profile), seeded apart."""
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"seconds must be positive, got {seconds:g}")
     seeds = np.random.SeedSequence(seed).generate_state(2)
     plan = scenario.artefacts
     if plan is not None and seconds is not None:
@@ -262,17 +265,21 @@ def stream_scenario(
     seconds: float | None = None,
     seed: int = 0,
     block_s: float = 0.1,
-    track_mf: bool = False,
-    _built: list | None = None,
 ) -> Iterator[ScenarioBlock]:
     """Render ``scenario`` block by block (at most ``block_s`` each; segments start on a block)."""
-    if isinstance(scenario, str):
-        scenario = get_scenario(scenario)
-    if seconds is not None and not seconds > 0:
-        raise ValueError(f"seconds must be positive, got {seconds:g}")
-    physiology, athlete = build(scenario, rate_hz, seed, seconds=seconds, track_mf=track_mf)
-    if _built is not None:
-        _built.append(physiology)
+    scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    physiology, athlete = build(scenario, rate_hz, seed, seconds=seconds)
+    return _render(scenario, physiology, athlete, seconds, block_s)
+
+
+def _render(
+    scenario: Scenario,
+    physiology: MotorUnitPhysiology,
+    athlete: SimulatedAthlete,
+    seconds: float | None,
+    block_s: float,
+) -> Iterator[ScenarioBlock]:
+    rate_hz = physiology.rate_hz
     block_n = max(1, round(block_s * rate_hz))
     roles = [m.role for m in scenario.muscles]
     share = np.array([ROLE_FORCE_SHARE[r] for r in roles])
@@ -308,14 +315,9 @@ def run_scenario(
     track_mf: bool = False,
 ) -> ScenarioRun:
     """A whole scenario in memory, with the model's truth and (optionally) its median-frequency track."""
-    if isinstance(scenario, str):
-        scenario = get_scenario(scenario)
-    built: list[MotorUnitPhysiology] = []
-    blocks = list(
-        stream_scenario(
-            scenario, rate_hz=rate_hz, seconds=seconds, seed=seed, block_s=block_s, track_mf=track_mf, _built=built
-        )
-    )
+    scenario = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    physiology, athlete = build(scenario, rate_hz, seed, seconds=seconds, track_mf=track_mf)
+    blocks = list(_render(scenario, physiology, athlete, seconds, block_s))
     cat = np.concatenate
     return ScenarioRun(
         scenario,
@@ -327,7 +329,7 @@ def run_scenario(
         cat([b.truth.active_units for b in blocks]),
         cat([b.truth.delivered for b in blocks]),
         scenario.timeline(seconds),
-        built[0].median_frequency_track() if track_mf else None,
+        physiology.median_frequency_track() if track_mf else None,
     )
 
 
