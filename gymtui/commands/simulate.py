@@ -24,6 +24,20 @@ def _scenario_names() -> list[str]:
     return list(SCENARIOS)
 
 
+def _scenario_epilog() -> str:
+    import textwrap
+
+    from gymtui.sim.scenarios import SCENARIOS
+
+    lines = ["scenarios:"]
+    for name, scenario in SCENARIOS.items():
+        text = f"{name} ({scenario.natural_s:g} s): {scenario.description}"
+        lines += textwrap.wrap(text, width=78, initial_indent="  ", subsequent_indent="      ")
+    lines.append("")
+    lines.append("columns: t_s, then per muscle <muscle>_uv, _drive (0-1), _force (0-1 of max), _active_units")
+    return "\n".join(lines)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -61,6 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "simulate",
         help="write simulated EMG with its ground truth (drive, force, active units) to CSV",
         description="Simulate a scripted session with motor-unit pools and write the signal and the truth to CSV.",
+        epilog=_scenario_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--scenario", required=True, choices=_scenario_names(), metavar="NAME",
                         help=f"one of: {', '.join(_scenario_names())}")
