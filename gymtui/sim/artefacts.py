@@ -83,7 +83,7 @@ class ArtefactInjector:
         self._mains_phase = rng.uniform(0, 2 * np.pi, n_channels)
         self._n_done = 0
 
-    def apply(self, uv: np.ndarray, excitation: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def apply(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Artefacts added to ``uv`` ``(n, n_channels)``; returns ``(uv, delivered (n,) bool)``."""
         plan = self.plan
         n = uv.shape[0]

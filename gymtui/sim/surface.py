@@ -303,7 +303,7 @@ class MotorUnitPhysiology:
         uv += self.noise_rms_uv * self._noise_rng.standard_normal((n, self.n_muscles))
         delivered = np.ones(n, dtype=bool)
         if self._artefacts is not None:
-            uv, delivered = self._artefacts.apply(uv, excitation)
+            uv, delivered = self._artefacts.apply(uv)
         active = np.stack(
             [pool.active_units(excitation[:, m]) for m, pool in enumerate(self.pools)], axis=1
         ).astype(np.int16)
