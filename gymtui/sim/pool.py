@@ -124,7 +124,7 @@ class MotorUnitPool:
         rms_unscaled = np.sqrt(np.sum(self.peak_rate_hz * muap_energy(shape_amp, self.muap_width_s())))
         self.muap_amp_uv = sign * shape_amp * (p.mvc_rms_uv / rms_unscaled)
         # Mean force per unit at each rate on a drive grid: reused for every force evaluation.
-        self.drive_grid = np.linspace(0.0, 1.0, 129)
+        self.drive_grid = np.linspace(0.0, 1.0, 129)  # uniform: the renderer indexes it directly
         rates = self.rates_hz(self.drive_grid[:, None])  # (G, n)
         self._unit_force_grid = self.twitch_force * force_gain(self.contraction_time_s * rates)
         fmax_unit = self.twitch_force * force_gain(self.contraction_time_s * self.peak_rate_hz)

@@ -254,11 +254,20 @@ class MotorUnitPhysiology:
         widths = np.concatenate([p.muap_width_s() for p in self.pools])
         bins = np.rint(np.log(widths / self._width_lo_s) / math.log(_WIDTH_BIN_RATIO))
         self._unit_bin = np.clip(bins, 0, self._bank.shape[0] - 1).astype(np.intp)
-        self._force_grid = [p.force_grid() for p in self.pools]
+        self._force_grid = np.stack([p.force_grid() for p in self.pools])  # (n_muscles, G)
         if self.force_control:
-            self._drive_map = [p.compensation_map() for p in self.pools]
+            self._drive_map = np.stack([p.compensation_map() for p in self.pools])
         else:
-            self._drive_map = [p.drive_grid for p in self.pools]
+            self._drive_map = np.stack([p.drive_grid for p in self.pools])
+
+    def _on_grid(self, drive: np.ndarray, table: np.ndarray) -> np.ndarray:
+        """Linear interpolation of per-muscle ``table`` (n_muscles, G) on the shared uniform drive grid."""
+        last = table.shape[1] - 1
+        position = drive * last
+        index = np.minimum(position.astype(np.intp), last - 1)
+        frac = position - index
+        cols = np.arange(self.n_muscles)
+        return table[cols, index] * (1.0 - frac) + table[cols, index + 1] * frac
 
     # -- streaming ----------------------------------------------------------
     def render(self, drive: np.ndarray) -> np.ndarray:
@@ -283,9 +292,8 @@ class MotorUnitPhysiology:
             tick_end = (seg_start // self._tick_n + 1) * self._tick_n
             seg_n = min(n_int - pos, tick_end - seg_start)
             seg = slice(pos, pos + seg_n)
-            for m, pool in enumerate(self.pools):
-                excitation[seg, m] = np.interp(command[seg, m], pool.drive_grid, self._drive_map[m])
-                force[seg, m] = np.interp(excitation[seg, m], pool.drive_grid, self._force_grid[m])
+            excitation[seg] = self._on_grid(command[seg], self._drive_map)
+            force[seg] = self._on_grid(excitation[seg], self._force_grid)
             self._discharge(excitation[seg], seg_start, spikes)
             pos += seg_n
             if seg_start + seg_n == tick_end:
@@ -322,16 +330,17 @@ class MotorUnitPhysiology:
         """
         seg_n = excitation.shape[0]
         seg_end = seg_start + seg_n
-        silent = np.isinf(self._next_spike)
-        if silent.any():
+        # Silent units whose threshold the excitation reaches in this segment (usually none).
+        recruits = np.flatnonzero(
+            np.isinf(self._next_spike) & (self._threshold <= excitation.max(axis=0)[self._unit_muscle])
+        )
+        if recruits.size:
             peak_so_far = np.maximum.accumulate(excitation, axis=0)
-            for m, sl in enumerate(self._slices):
-                units = np.flatnonzero(silent[sl])
-                if units.size == 0:
-                    continue
-                first = np.searchsorted(peak_so_far[:, m], self._threshold[sl][units], side="left")
-                crossing = first < seg_n
-                self._next_spike[sl.start + units[crossing]] = seg_start + first[crossing]
+            muscles = self._unit_muscle[recruits]
+            for m in np.unique(muscles):
+                units = recruits[muscles == m]
+                first = np.searchsorted(peak_so_far[:, m], self._threshold[units], side="left")
+                self._next_spike[units] = seg_start + first
         while True:
             due = np.flatnonzero(self._next_spike < seg_end)
             if due.size == 0:
