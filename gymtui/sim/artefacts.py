@@ -81,6 +81,11 @@ class ArtefactInjector:
         # Each channel sees the movement differently (lead routing, electrode position).
         self._motion_gain = rng.uniform(0.4, 1.0, n_channels) * np.where(rng.random(n_channels) < 0.5, -1, 1)
         self._mains_phase = rng.uniform(0, 2 * np.pi, n_channels)
+        harmonic = np.arange(1, len(plan.mains_harmonics) + 1)
+        audible = harmonic * plan.mains_hz < self.rate_hz / 2
+        self._mains_hz = (harmonic * plan.mains_hz)[audible]  # (K,)
+        self._mains_uv = (plan.mains_uv * np.asarray(plan.mains_harmonics))[audible]
+        self._mains_offset = harmonic[audible][:, None] * self._mains_phase[None, :]  # (K, n_channels)
         self._n_done = 0
 
     def apply(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,13 +94,12 @@ class ArtefactInjector:
         n = uv.shape[0]
         t_s = (self._n_done + np.arange(n)) / self.rate_hz
         self._n_done += n
-        noise = self._noise_rng.standard_normal((n, self.n_channels))
+        # Only lift-off uses noise; drawing it every block (or never) keeps the stream cut-independent.
+        noise = self._noise_rng.standard_normal((n, self.n_channels)) if plan.lift_off else None
         out = np.array(uv, dtype=np.float64, copy=True)
-        if plan.mains_uv:
-            for k, rel in enumerate(plan.mains_harmonics, start=1):
-                f_hz = k * plan.mains_hz
-                if f_hz < self.rate_hz / 2:
-                    out += plan.mains_uv * rel * np.sin(2 * np.pi * f_hz * t_s[:, None] + k * self._mains_phase)
+        if plan.mains_uv and self._mains_hz.size:
+            phase = 2 * np.pi * self._mains_hz[None, :, None] * t_s[:, None, None] + self._mains_offset[None]
+            out += np.einsum("k,nkc->nc", self._mains_uv, np.sin(phase))
         for motion in plan.motion:
             inside = motion.window.mask(t_s)
             if inside.any():

@@ -455,7 +455,7 @@ class MotorUnitPhysiology:
             amp = self._amp_uv[units]
             group = self._bin_group[bins]
             summed = np.zeros(total)
-            for g in np.unique(group):
+            for g in np.flatnonzero(np.bincount(group, minlength=len(self._groups))):
                 first_bin, templates, offsets = self._groups[g]
                 sel = group == g
                 index = base[sel][:, None] + offsets[None, :]
