@@ -97,3 +97,10 @@ def test_median_frequency_falls_during_the_15_s_hold(seed, demo_set):
     mf = np.array([np.interp(c[-1] / 2, c, freqs[band]) for c in cum])
     fit = stats.linregress(np.arange(mf.size), mf)
     assert fit.slope < -0.2  # Hz/s, well clear of a 15 s hold's scatter (≈0.15–0.2 Hz/s)
+
+
+def test_envelope_creeps_up_during_the_hold_as_fatigued_units_are_backed_up(demo_set):
+    _, envelope, spans = demo_set
+    hold = envelope[spans[PhaseKind.ISOMETRIC], 0]
+    early, late = hold[500:3500].mean(), hold[-3000:].mean()
+    assert 1.03 < late / early < 1.4  # amplitude rises to hold the force (De Luca 1984)
