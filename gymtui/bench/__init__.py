@@ -15,6 +15,7 @@ from typing import Any
 BENCH_MODULES: list[str] = [
     # "gymtui.bench.signal", "gymtui.bench.sim", "gymtui.bench.ui" ... added as they land
     "gymtui.bench.ble",
+    "gymtui.bench.sim",
 ]
 
 

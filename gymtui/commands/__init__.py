@@ -13,4 +13,5 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "plan": "plan",
     "scan": "scan",
+    "simulate": "simulate",
 }

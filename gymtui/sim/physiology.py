@@ -3,7 +3,9 @@
 A :class:`Physiology` turns per-muscle neural drive (0–1) into surface EMG in
 µV, block by block, keeping whatever state it needs between calls. The demo
 sensor only knows this protocol, so a richer model (motor-unit pools) can
-replace the simple one without touching the sensor or anything above it.
+replace the simple one without touching the sensor or anything above it:
+:class:`gymtui.sim.surface.MotorUnitPhysiology` is that model, and
+:func:`gymtui.sim.demo_physiology` builds one with its athlete for the demo.
 """
 
 from __future__ import annotations
