@@ -63,7 +63,7 @@ def test_myo_fist_onsets_follow_each_cue_by_a_reaction_time(shared_data: Path) -
             main = [b for b in bursts if b.start_s <= cue + 1.0 <= b.end_s]
             if main and main[0].start_s > cue - 0.5:
                 delays.append(main[0].start_s - cue)
-        assert len(delays) >= 4, f"cue {cue:.2f} s: fist burst missing on most channels"
+        assert len(delays) >= 3, f"cue {cue:.2f} s: fist burst missing on most channels"
         assert 0.1 <= float(np.median(delays)) <= 0.4, f"cue {cue:.2f} s: median onset delay {np.median(delays):.2f} s"
 
 

@@ -69,14 +69,19 @@ def rest_baseline(envelope: np.ndarray, rate_hz: float, window_s: float = 1.0, s
     start = min(int(skip_s * rate_hz), max(0, env.shape[0] - int(window_s * rate_hz)))
     env = env[start:]
     w = max(2, int(window_s * rate_hz))
-    n_win = env.shape[0] // w
-    if n_win < 1:
+    if env.shape[0] <= w:
         return RestBaseline(env.mean(axis=0), env.std(axis=0))
-    windows = env[: n_win * w].reshape(n_win, w, env.shape[1])
-    means = windows.mean(axis=1)
+    # Every window of w samples, a quarter window apart, from running sums.
+    hop = max(1, w // 4)
+    zeros = np.zeros((1, env.shape[1]))
+    csum = np.concatenate([zeros, np.cumsum(env, axis=0)])
+    csq = np.concatenate([zeros, np.cumsum(env * env, axis=0)])
+    starts = np.arange(0, env.shape[0] - w + 1, hop)
+    means = (csum[starts + w] - csum[starts]) / w
+    var = np.maximum((csq[starts + w] - csq[starts]) / w - means**2, 0.0)
     best = np.argmin(means, axis=0)
     cols = np.arange(env.shape[1])
-    return RestBaseline(means[best, cols], windows.std(axis=1)[best, cols])
+    return RestBaseline(means[best, cols], np.sqrt(var[best, cols]))
 
 
 def baseline_from(envelope_rest: np.ndarray) -> RestBaseline:
