@@ -58,12 +58,17 @@ class Burst:
         return self.end_s - self.start_s
 
 
-def rest_baseline(envelope: np.ndarray, rate_hz: float, window_s: float = 1.0, skip_s: float = 0.5) -> RestBaseline:
-    """The quietest stretch of each channel, when no rest phase was marked.
+def rest_baseline(
+    envelope: np.ndarray, rate_hz: float, window_s: float = 1.0, skip_s: float = 0.5, quantile: float = 0.1
+) -> RestBaseline:
+    """A typical quiet stretch of each channel, when no rest phase was marked.
 
-    Splits the envelope (after ``skip_s`` of filter settling) into windows of
-    ``window_s`` and takes, per channel, the window with the lowest mean and
-    its SD: Hodges & Bui's rest baseline, found rather than given.
+    Slides a ``window_s`` window over the envelope (after ``skip_s`` of filter
+    settling) and takes, per channel, the window whose mean sits at the
+    ``quantile`` of all window means, with its SD: Hodges & Bui's rest
+    baseline, found rather than given. Not the very quietest window: one
+    lucky second of silence would set the bar below the electrode's usual
+    rest and turn tonic activity into bursts.
     """
     env = np.atleast_2d(np.asarray(envelope, dtype=np.float64).T).T
     start = min(int(skip_s * rate_hz), max(0, env.shape[0] - int(window_s * rate_hz)))
@@ -79,7 +84,8 @@ def rest_baseline(envelope: np.ndarray, rate_hz: float, window_s: float = 1.0, s
     starts = np.arange(0, env.shape[0] - w + 1, hop)
     means = (csum[starts + w] - csum[starts]) / w
     var = np.maximum((csq[starts + w] - csq[starts]) / w - means**2, 0.0)
-    best = np.argmin(means, axis=0)
+    order = np.argsort(means, axis=0)
+    best = order[int(quantile * (len(starts) - 1))]
     cols = np.arange(env.shape[1])
     return RestBaseline(means[best, cols], np.sqrt(var[best, cols]))
 
