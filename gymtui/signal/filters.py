@@ -138,7 +138,8 @@ class StreamingSos:
         self.n_channels = n_channels
         self.settle_on_first = settle_on_first
         self._zi = np.zeros((n_channels, self.sos.shape[0], 2), dtype=np.float64)
-        self._zi_unit = sps.sosfilt_zi(self.sos)  # (n_sections, 2), steady state for a unit step
+        # Steady state for a unit step, (n_sections, 2); an integrator has none.
+        self._zi_unit = sps.sosfilt_zi(self.sos) if settle_on_first else None
         self._started = False
 
     @property
@@ -149,13 +150,18 @@ class StreamingSos:
         self._zi[...] = 0.0
         self._started = False
 
+    def set_state_sum(self, values: np.ndarray) -> None:
+        """Overwrite the first section's first state per channel (an accumulator's running sum)."""
+        self._started = True
+        self._zi[:, 0, 0] = values
+
     def filter_channel_major(self, block_cm: np.ndarray) -> np.ndarray:
         """Filter a channel-major ``(n_channels, n_samples)`` float64 C-contiguous array in place."""
         if block_cm.shape[1] == 0:
             return block_cm
         if not self._started:
             self._started = True
-            if self.settle_on_first:
+            if self._zi_unit is not None:
                 self._zi[...] = self._zi_unit[None, :, :] * block_cm[:, :1, None]
         if _sosfilt_kernel is not None:
             _sosfilt_kernel(self.sos, block_cm, self._zi)
