@@ -160,3 +160,16 @@ def test_summary_and_reps_write_straight_into_the_store(shared_data: Path, tmp_p
     assert [r["idx"] for r in stored] == [1, 2, 3, 4]
     assert stored[0]["peak_pct_mvc"] == reps[0]["peak_pct_mvc"]
     store.close()
+
+
+def test_our_welch_is_scipys_welch() -> None:
+    from scipy import signal as sps
+
+    from gymtui.signal.spectrum import welch_psd
+
+    x = np.random.default_rng(4).standard_normal(1000)
+    for nperseg in (250, 333):
+        f_ours, p_ours = welch_psd(x, 2000.0, nperseg)
+        f_ref, p_ref = sps.welch(x, fs=2000.0, nperseg=nperseg, detrend="constant")
+        np.testing.assert_allclose(f_ours, f_ref)
+        np.testing.assert_allclose(p_ours, p_ref, rtol=1e-10)

@@ -73,6 +73,15 @@ def cci_pct(target: np.ndarray, antagonist: np.ndarray) -> float | None:
     return 200.0 * i_a / (i_t + i_a) if i_t + i_a > 0 else None
 
 
+def _role_mean(block: np.ndarray, channels: list[int]) -> np.ndarray:
+    """Mean over a role's channels per sample (NaN where the role has none)."""
+    if not channels:
+        return np.full(block.shape[0], np.nan)
+    if len(channels) == 1:
+        return block[:, channels[0]].copy()
+    return block[:, channels].mean(axis=1)
+
+
 class SetAnalyzer:
     """Per-set metrics from the worker's frames.
 
@@ -135,6 +144,8 @@ class SetAnalyzer:
         if quality is not None:
             self._frames += 1
             for ch, flags in enumerate(quality[: self.n_channels]):
+                if not flags:
+                    continue
                 counts = self._flag_counts[ch]
                 for flag in flags:
                     counts[flag] = counts.get(flag, 0) + 1
@@ -149,9 +160,9 @@ class SetAnalyzer:
         if idx.size:
             block = pct_mvc[idx]
             self._t.append(t_first + idx / self.rate_hz - self.delay_s)
-            self._tar.append(block[:, self._target].mean(axis=1))
-            self._synv.append(block[:, self._syn].mean(axis=1) if self._syn else np.full(idx.size, np.nan))
-            self._antv.append(block[:, self._ant].mean(axis=1) if self._ant else np.full(idx.size, np.nan))
+            self._tar.append(_role_mean(block, self._target))
+            self._synv.append(_role_mean(block, self._syn))
+            self._antv.append(_role_mean(block, self._ant))
         if filtered is not None and spectral_ok(self.rate_hz):
             self._feed_mf(np.asarray(filtered[:, self._target[0]], dtype=np.float64), t_first)
 
