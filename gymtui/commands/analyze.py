@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
     parser.add_argument("--db", dest="set_db", type=Path, metavar="PATH", help="database for set:ID (default: gymtui --db, $GYMTUI_DB or the user data dir)")
-    parser.add_argument("--mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch (default 50)")
+    parser.add_argument(
+        "--mains", dest="analyze_mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch (default 50)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -102,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     from gymtui.signal.analysis import analyze_recording
     from gymtui.signal.pipeline import PipelineConfig
 
-    config = PipelineConfig(mains_hz=float(args.mains or 50))
+    mains_hz = getattr(args, "analyze_mains", None) or getattr(args, "mains", None) or 50
+    config = PipelineConfig(mains_hz=float(mains_hz))
     try:
         report, envelope, pipeline = analyze_recording(samples, rate_hz, names, config=config)
     except ValueError as exc:  # e.g. a rate too low for the band
@@ -112,10 +116,14 @@ def run(args: argparse.Namespace) -> int:
             _write_envelope(args.envelope_out, envelope, rate_hz, names)
         except OSError as exc:
             return _fail(f"cannot write {args.envelope_out}: {exc.strerror or exc}")
-    if args.json:
-        print(json.dumps(report))
-    else:
-        _print_text(report, pipeline, samples.shape[0] / rate_hz, unit)
+    try:
+        if args.json:
+            print(json.dumps(report))
+        else:
+            _print_text(report, pipeline, samples.shape[0] / rate_hz, unit)
+        sys.stdout.flush()
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
