@@ -79,3 +79,15 @@ def test_dc_blocker_is_an_extra_section_and_removes_a_slow_drift() -> None:
     plain, _ = design_emg_sos(1000.0)
     blocked, _ = design_emg_sos(1000.0, dc_block_hz=1.0)
     assert blocked.shape[0] == plain.shape[0] + 1
+
+
+def test_public_sosfilt_fallback_gives_the_same_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gymtui.signal.filters as filters
+
+    sos, _ = design_emg_sos(1000.0)
+    fast = StreamingSos(sos, 3)
+    expected = np.concatenate([fast(SIGNAL[:100]), fast(SIGNAL[100:])])
+    monkeypatch.setattr(filters, "_sosfilt_kernel", None)  # as if a future scipy moved its kernel
+    slow = StreamingSos(sos, 3)
+    got = np.concatenate([slow(SIGNAL[:100]), slow(SIGNAL[100:])])
+    np.testing.assert_allclose(got, expected, atol=1e-9)

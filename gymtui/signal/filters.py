@@ -166,9 +166,9 @@ class StreamingSos:
         if _sosfilt_kernel is not None:
             _sosfilt_kernel(self.sos, block_cm, self._zi)
             return block_cm
-        out, zi = sps.sosfilt(self.sos, block_cm, axis=-1, zi=np.moveaxis(self._zi, 0, 1))  # pragma: no cover
-        self._zi = np.ascontiguousarray(np.moveaxis(zi, 1, 0))  # pragma: no cover
-        return out  # pragma: no cover
+        out, zi = sps.sosfilt(self.sos, block_cm, axis=-1, zi=np.moveaxis(self._zi, 0, 1))
+        self._zi = np.ascontiguousarray(np.moveaxis(zi, 1, 0))
+        return out
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         """``(n_samples, n_channels)`` in → float64 ``(n_samples, n_channels)`` out."""
