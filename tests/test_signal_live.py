@@ -79,3 +79,19 @@ def test_onset_detector_events_do_not_depend_on_frame_sizes(cuts: list[int]) -> 
     whole = events([])
     assert [k for k, _ in whole] == ["onset", "offset", "onset", "offset"]  # the 40 ms gap merges, the 60 ms blip is too short
     assert events(cuts) == whole
+
+
+def test_tkeo_onsets_in_the_live_chain(shared_data: Path) -> None:
+    rec = load_text(shared_data / "biosppy_emg_1_1khz.txt")
+    live = LiveSignal(rec.rate_hz, [MuscleRole.TARGET], onsets_on="tkeo")
+    onsets = []
+    for start in range(0, rec.samples.shape[0], 33):
+        t_s = start / rec.rate_hz
+        if live._phase_kind is None and 3.0 <= t_s < 3.1:  # 3–12 s is quiet: a rest phase teaches the baseline
+            live.begin_phase(PhaseKind.REST, t_s)
+        if live._phase_kind == PhaseKind.REST.value and t_s >= 12.0:
+            live.end_phase(t_s)
+        block = rec.samples[start : start + 33].astype(np.float32)
+        onsets += [e.t_s for e in live.process(block, (start + 32) / rec.rate_hz).events if e.kind == "onset"]
+    assert any(15.2 <= t <= 15.8 for t in onsets), onsets
+    assert not [t for t in onsets if 27.5 < t < 34.0 or 46.0 < t < 63.0], onsets

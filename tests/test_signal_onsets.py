@@ -118,3 +118,30 @@ def test_baseline_from_rest_is_its_mean_and_sd() -> None:
     b = baseline_from(np.array([[1.0], [3.0]]))
     assert b.mean[0] == 2.0 and b.sd[0] == 1.0
     assert b.threshold(3.0, 0.0)[0] == 5.0
+
+
+def test_streaming_tkeo_matches_offline_one_sample_behind(shared_data: Path) -> None:
+    from gymtui.signal.onsets import StreamingTkeoEnvelope
+
+    rec, _, _, filtered, _ = _bursts(shared_data, "biosppy_emg_1_1khz.txt")
+    offline = tkeo_envelope(filtered, rec.rate_hz)
+    streaming = StreamingTkeoEnvelope(1, rec.rate_hz)
+    sizes = [1, 1, 5, 66, 7, 300] * 100
+    out, start = [], 0
+    for size in sizes:
+        out.append(streaming(filtered[start : start + size]))
+        start += size
+    out.append(streaming(filtered[start:]))
+    got = np.concatenate(out)
+    assert got.shape[0] == filtered.shape[0] - 1
+    np.testing.assert_allclose(got, offline[:-1], rtol=1e-9, atol=1e-9)
+
+
+def test_analyze_with_tkeo_onsets_finds_the_strong_contraction(shared_data: Path) -> None:
+    from gymtui.signal.analysis import analyze_recording
+
+    rec = load_text(shared_data / "biosppy_emg_1_1khz.txt")
+    report, _, _ = analyze_recording(rec.samples, rec.rate_hz, rec.names, onset_method="tkeo")
+    onsets = report["channels"][0]["onsets_s"]
+    assert any(15.2 <= t <= 15.8 for t in onsets)
+    assert not [t for t in onsets if 27.5 < t < 34.0 or 46.0 < t < 63.0]

@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
     parser.add_argument("--db", dest="set_db", type=Path, metavar="PATH", help="database for set:ID (default: gymtui --db, $GYMTUI_DB or the user data dir)")
     parser.add_argument(
+        "--onsets", choices=("envelope", "tkeo"), default="envelope",
+        help="detect onsets on the envelope (default) or on the Teager–Kaiser energy",
+    )
+    parser.add_argument(
         "--mains", dest="analyze_mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch (default 50)"
     )
     parser.set_defaults(func=run)
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     mains_hz = getattr(args, "analyze_mains", None) or getattr(args, "mains", None) or 50
     config = PipelineConfig(mains_hz=float(mains_hz))
     try:
-        report, envelope, pipeline = analyze_recording(samples, rate_hz, names, config=config)
+        report, envelope, pipeline = analyze_recording(samples, rate_hz, names, config=config, onset_method=args.onsets)
     except ValueError as exc:  # e.g. a rate too low for the band
         return _fail(str(exc))
     if args.envelope_out:

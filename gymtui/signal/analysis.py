@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gymtui.signal.onsets import OnsetRule, detect_bursts
+from gymtui.signal.onsets import OnsetRule, detect_bursts, tkeo_envelope
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 from gymtui.signal.quality import assess_quality
 from gymtui.signal.spectrum import fit_slope, median_frequency_series, spectral_ok
@@ -47,6 +47,7 @@ def analyze_recording(
     *,
     config: PipelineConfig | None = None,
     rule: OnsetRule = OnsetRule(),
+    onset_method: str = "envelope",
 ) -> tuple[dict[str, Any], np.ndarray, EmgPipeline]:
     """The JSON report of the issue, the envelope ``(n, ch)`` and the pipeline used.
 
@@ -58,7 +59,16 @@ def analyze_recording(
     x = np.asarray(samples, dtype=np.float64)
     pipeline, envelope, filtered = stream_envelope(x, rate_hz, config)
     delay_s = pipeline.group_delay_s
-    bursts = detect_bursts(envelope, rate_hz, rule=rule, delay_s=delay_s)
+    if onset_method == "tkeo":
+        # TKEO's energy is spikier at rest than an RMS envelope: a higher floor keeps noise out.
+        energy = tkeo_envelope(filtered, rate_hz)
+        tkeo_rule = OnsetRule(rule.k, rule.window_s, rule.min_duration_s, rule.merge_gap_s, max(rule.floor_ratio, 3.0), rule.settle_s)
+        lowpass_delay_s = 2 ** 0.5 / (2 * np.pi * min(50.0, 0.45 * rate_hz))
+        bursts = detect_bursts(energy, rate_hz, rule=tkeo_rule, delay_s=lowpass_delay_s)
+    elif onset_method == "envelope":
+        bursts = detect_bursts(envelope, rate_hz, rule=rule, delay_s=delay_s)
+    else:
+        raise ValueError(f"unknown onset method {onset_method!r}; choose 'envelope' or 'tkeo'")
     band = (pipeline.band.low_hz, float(pipeline.band.high_hz or rate_hz / 2))
     flags = assess_quality(x, rate_hz, mains_hz=pipeline.config.mains_hz, band_hz=band)
     settle = min(int(rule.settle_s * rate_hz), max(0, x.shape[0] - 1))

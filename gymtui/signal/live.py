@@ -13,14 +13,14 @@ attributes for anything this facade does not cover.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from gymtui.model import Calibration, MuscleRole, PhaseKind
 from gymtui.signal.metrics import MetricsConfig, SetAnalyzer
-from gymtui.signal.onsets import OnsetEvent, OnsetRule, StreamingOnsetDetector
+from gymtui.signal.onsets import OnsetEvent, OnsetRule, StreamingOnsetDetector, StreamingTkeoEnvelope
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 from gymtui.signal.quality import QualityMonitor, QualityThresholds
 
@@ -51,7 +51,9 @@ class LiveSignal:
     ``roles`` are the channels' ``ChannelInfo.role`` in channel order (they
     decide target / synergist / antagonist in the set metrics). ``rails`` is
     the raw signal's range where the device profile knows it (e.g. the
-    Myo's int8 −128…127), for a sharper clipping flag.
+    Myo's int8 −128…127), for a sharper clipping flag. ``onsets_on``
+    picks the onset detector's input: the envelope (default) or the
+    Teager–Kaiser energy of the band-passed signal (sharper onsets).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class LiveSignal:
         onset_rule: OnsetRule = OnsetRule(),
         metrics: MetricsConfig = MetricsConfig(),
         quality_thresholds: QualityThresholds = QualityThresholds(),
+        onsets_on: str = "envelope",
     ) -> None:
         self.roles = [MuscleRole(r) for r in roles]
         self.names = list(names or [f"ch{i + 1}" for i in range(len(self.roles))])
@@ -74,7 +77,16 @@ class LiveSignal:
         self.quality = QualityMonitor(
             n, rate_hz, mains_hz=self.pipeline.config.mains_hz, band_hz=band, rails=rails, thresholds=quality_thresholds
         )
-        self.onsets = StreamingOnsetDetector(n, rate_hz, onset_rule, delay_s=self.pipeline.group_delay_s)
+        self._tkeo: StreamingTkeoEnvelope | None = None
+        if onsets_on == "tkeo":
+            self._tkeo = StreamingTkeoEnvelope(n, rate_hz)
+            rule = replace(onset_rule, floor_ratio=max(onset_rule.floor_ratio, 3.0))
+            lowpass_delay_s = 2**0.5 / (2 * np.pi * min(50.0, 0.45 * rate_hz))
+            self.onsets = StreamingOnsetDetector(n, rate_hz, rule, delay_s=lowpass_delay_s + self._tkeo.delay_s)
+        elif onsets_on == "envelope":
+            self.onsets = StreamingOnsetDetector(n, rate_hz, onset_rule, delay_s=self.pipeline.group_delay_s)
+        else:
+            raise ValueError(f"onsets_on must be 'envelope' or 'tkeo', not {onsets_on!r}")
         self.metrics_config = metrics
         self.analyzer: SetAnalyzer | None = None
         self._phase_kind: str | None = None
@@ -92,7 +104,7 @@ class LiveSignal:
         out = self.pipeline.process(samples_uv, t_end_s)
         envelope = out.envelope_uv
         quality = self.quality.update(samples_uv)
-        events = self.onsets.update(envelope)
+        events = self.onsets.update(envelope if self._tkeo is None else self._tkeo(out.filtered_uv))
         pct = self.pipeline.pct_mvc(envelope)
         if self.analyzer is not None:
             self.analyzer.update(pct, out.filtered_uv, t_end_s, quality)

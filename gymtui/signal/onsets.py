@@ -112,6 +112,37 @@ def tkeo_envelope(filtered: np.ndarray, rate_hz: float, lowpass_hz: float = 50.0
     return sps.sosfilt(sos, np.abs(tkeo(filtered)), axis=0)
 
 
+class StreamingTkeoEnvelope:
+    """|TKEO| then a causal low-pass, streaming: the onset detector's input in TKEO mode.
+
+    ψ[n] needs x[n+1], so the output runs one sample behind its input (the
+    first output of a stream is ψ[0] computed as ψ[1], like :func:`tkeo`'s
+    repeated end). Feed band-passed blocks ``(n, n_channels)``; get ``(n,
+    n_channels)``. Identical to :func:`tkeo_envelope` shifted by one sample.
+    """
+
+    def __init__(self, n_channels: int, rate_hz: float, lowpass_hz: float = 50.0) -> None:
+        from gymtui.signal.filters import StreamingSos
+
+        sos = sps.butter(2, min(lowpass_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
+        self._lowpass = StreamingSos(sos, n_channels, settle_on_first=False)
+        self._prev = np.zeros((0, n_channels))  # the last (up to) two input samples
+        self._first = True
+        self.delay_s = 1.0 / rate_hz
+
+    def __call__(self, filtered: np.ndarray) -> np.ndarray:
+        x = np.concatenate([self._prev, np.asarray(filtered, dtype=np.float64)], axis=0)
+        if x.shape[0] < 3:
+            self._prev = x
+            return np.zeros((0, x.shape[1]))
+        psi = np.abs(x[1:-1] ** 2 - x[:-2] * x[2:])
+        if self._first:
+            psi = np.concatenate([psi[:1], psi], axis=0)  # ψ[0] := ψ[1], as offline
+            self._first = False
+        self._prev = x[-2:]
+        return self._lowpass(psi)
+
+
 def _runs(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the True runs of a 1-D boolean array."""
     padded = np.concatenate([[False], active, [False]])
