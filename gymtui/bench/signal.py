@@ -240,7 +240,8 @@ def _latency_ms(n_channels: int, seconds: float) -> tuple[float, float, int]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), int(ms.size)
 
 
-def _rss_growth_mb(n_channels: int, seconds: float) -> float | None:
+def _rss_mb(n_channels: int, seconds: float) -> tuple[float, float] | None:
+    """Resident memory (MB) before and after streaming ``seconds`` through the live chain."""
     try:
         import psutil
     except ImportError:
@@ -264,7 +265,7 @@ def _rss_growth_mb(n_channels: int, seconds: float) -> float | None:
         one_minute(k)
     gc.collect()
     after = proc.memory_info().rss
-    return (after - before) / 1e6
+    return before / 1e6, after / 1e6
 
 
 def run(report: dict[str, Any], quick: bool) -> None:
@@ -286,9 +287,8 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["latency_p99_ms"] = round(p99, 3)
     report["latency_frames"] = n
     stream_s = 600.0 if quick else 7200.0
-    report["rss_growth_mb_2h"] = _round_or_none(_rss_growth_mb(16, stream_s), 2)
+    rss = _rss_mb(16, stream_s)
+    report["rss_before_mb"] = None if rss is None else round(rss[0], 1)
+    report["rss_after_mb"] = None if rss is None else round(rss[1], 1)
+    report["rss_growth_mb_2h"] = None if rss is None else round(rss[1] - rss[0], 2)
     report["rss_stream_s"] = stream_s
-
-
-def _round_or_none(x: float | None, nd: int) -> float | None:
-    return None if x is None else round(x, nd)

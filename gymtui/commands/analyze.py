@@ -160,9 +160,10 @@ def _print_text(report: dict[str, Any], pipeline: Any, duration_s: float, unit: 
             print("  no bursts above the rest baseline")
         for b in ch["bursts"]:
             slope = b["mf_slope_hz_per_s"]
-            mf = (
-                f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz, slope {_fmt(slope, '+.2f')} Hz/s"
-                if slope is not None
-                else "MF n/a"
-            )
+            if slope is not None:
+                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz, slope {slope:+.2f} Hz/s"
+            elif b["mf_start_hz"] is not None:
+                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz (too short for a slope)"
+            else:
+                mf = "MF n/a"
             print(f"  {b['start_s']:7.2f} – {b['end_s']:7.2f} s  ({b['end_s'] - b['start_s']:.2f} s)  {mf}")

@@ -14,11 +14,12 @@ import numpy as np
 from gymtui.signal.onsets import OnsetRule, detect_bursts, tkeo_envelope
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 from gymtui.signal.quality import assess_quality
-from gymtui.signal.spectrum import fit_slope, median_frequency_series, spectral_ok
+from gymtui.signal.spectrum import fit_slope, median_frequency, median_frequency_series, spectral_ok
 
 FRAME_S = 0.033
 MIN_SLOPE_BURST_S = 2.5
 EDGE_TRIM_S = 0.25
+MF_WINDOW_S = 0.5
 
 
 def stream_envelope(
@@ -53,8 +54,10 @@ def analyze_recording(
 
     Onsets/offsets are on the recording's clock (envelope delay removed).
     Median frequency per burst: Welch over 0.5 s windows inside the burst,
-    start and end read off the fitted line; n/a (None) below 500 Hz or for
-    bursts shorter than 2.5 s (the slope is fitted after trimming 0.25 s at each end).
+    start and end read off the fitted line (fitted after trimming 0.25 s at
+    each end) for bursts of 2.5 s or more; for bursts of 1–2.5 s the first
+    and last half second's median frequency and no slope; n/a (None) below
+    500 Hz sampling or for shorter bursts.
     """
     x = np.asarray(samples, dtype=np.float64)
     pipeline, envelope, filtered = stream_envelope(x, rate_hz, config)
@@ -91,6 +94,14 @@ def analyze_recording(
                         mf_end_hz=_r(slope.mf_end_hz, 1),
                         mf_slope_hz_per_s=_r(slope.hz_per_s, 3),
                     )
+            elif spectral_ok(rate_hz) and b.duration_s >= 2 * MF_WINDOW_S:
+                # Too short for a slope: the first and last half second, as they are.
+                a, z = int(b.start_s * rate_hz), int(b.end_s * rate_hz)
+                w = int(MF_WINDOW_S * rate_hz)
+                row.update(
+                    mf_start_hz=_r(median_frequency(filtered[a : a + w, ch], rate_hz), 1),
+                    mf_end_hz=_r(median_frequency(filtered[z - w : z, ch], rate_hz), 1),
+                )
             burst_rows.append(row)
         channels.append(
             {
