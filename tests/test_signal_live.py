@@ -95,3 +95,11 @@ def test_tkeo_onsets_in_the_live_chain(shared_data: Path) -> None:
         onsets += [e.t_s for e in live.process(block, (start + 32) / rec.rate_hz).events if e.kind == "onset"]
     assert any(15.2 <= t <= 15.8 for t in onsets), onsets
     assert not [t for t in onsets if 27.5 < t < 34.0 or 46.0 < t < 63.0], onsets
+
+
+def test_a_channel_without_mvc_reads_none_not_nan() -> None:
+    live = LiveSignal(1000.0, [MuscleRole.TARGET, MuscleRole.OTHER])
+    live.set_calibration(Calibration((100.0, 0.0), 0.1))
+    rng = np.random.default_rng(0)
+    result = live.process((rng.standard_normal((200, 2)) * 50).astype(np.float32), 0.2)
+    assert isinstance(result.pct_mvc[0], float) and result.pct_mvc[1] is None

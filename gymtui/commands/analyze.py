@@ -82,7 +82,9 @@ def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], st
         names: tuple[str, ...] = ()
         try:
             row = store.get_set(set_id)
-            names = tuple(c.get("muscle", "") for c in json.loads(row.get("channels") or "[]"))
+            names = tuple(
+                c.get("muscle", "") if isinstance(c, dict) else str(c) for c in json.loads(row.get("channels") or "[]")
+            )
         except Exception:  # noqa: BLE001 - a set with no row or odd channel JSON still has its signal
             names = ()
     finally:

@@ -111,7 +111,10 @@ class LiveSignal:
         if envelope.shape[0]:
             last = envelope[-1]
             envelope_now = tuple(last.tolist())
-            pct_now = tuple(pct[-1].tolist()) if pct is not None else (None,) * len(envelope_now)
+            # A channel with no usable MVC (zero or missing) reads None, never NaN.
+            pct_now = (
+                tuple(v if v == v else None for v in pct[-1].tolist()) if pct is not None else (None,) * len(envelope_now)
+            )
         else:
             envelope_now = (0.0,) * self.pipeline.n_channels
             pct_now = (None,) * self.pipeline.n_channels
