@@ -17,7 +17,7 @@ put them on the muscle's (:func:`detect_bursts` does it with ``delay_s``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal as sps
@@ -213,7 +213,6 @@ class _ChannelState:
     confirmed: bool = False  # the burst has lasted min_duration
     start_n: int = 0
     last_above_n: int = -(10**12)
-    events: list[OnsetEvent] = field(default_factory=list)
 
 
 class StreamingOnsetDetector:
