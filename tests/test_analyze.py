@@ -125,3 +125,13 @@ def test_every_public_recording_gives_sensible_output(shared_data: Path, capsys:
     assert "low-snr" in channel["flags"]
     long = [b for b in channel["bursts"] if b["end_s"] - b["start_s"] >= 2.5]
     assert long and long[0]["mf_slope_hz_per_s"] is not None and 50 < long[0]["mf_start_hz"] < 200
+
+
+def test_units_come_from_the_header_or_stay_as_they_are(shared_data: Path) -> None:
+    from gymtui.signal.recording import load_text
+
+    assert load_text(shared_data / "physionet_emgdb_healthy_4khz.txt").in_microvolts  # "microvolts" in its header
+    uci = load_text(shared_data / "uci_leg_extension_quads_hams_1khz.txt")
+    assert uci.unit_scale == 1000.0  # RF_mV ... columns
+    counts = load_text(shared_data / "biosppy_emg_1_1khz.txt")
+    assert counts.unit_scale is None and 1500 < counts.samples.mean() < 2500  # ADC counts, untouched

@@ -54,7 +54,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
     rec = load_text(args.path, args.rate)
     if rec.samples.shape[0] < rec.rate_hz * 0.5:
         raise RecordingError(f"{args.path}: only {rec.samples.shape[0]} samples; at least half a second is needed")
-    unit = "µV" if rec.unit_scale != 1.0 else "file units"
+    unit = "µV" if rec.in_microvolts else "file units"
     return rec.samples, rec.rate_hz, rec.names, unit
 
 
@@ -157,7 +157,11 @@ def _print_text(report: dict[str, Any], pipeline: Any, duration_s: float, unit: 
         print("values are in the file's units (no µV scale known)")
     for ch in report["channels"]:
         flags = ", ".join(ch["flags"]) or "none"
-        print(f"\n{ch['name']}: peak {_fmt(ch['peak_envelope_uv'])}  mean {_fmt(ch['mean_envelope_uv'], '.2f')}  flags: {flags}")
+        u = " µV" if unit == "µV" else ""
+        print(
+            f"\n{ch['name']}: envelope peak {_fmt(ch['peak_envelope_uv'])}{u}  mean {_fmt(ch['mean_envelope_uv'], '.2f')}{u}"
+            f"  flags: {flags}"
+        )
         if not ch["bursts"]:
             print("  no bursts above the rest baseline")
         for b in ch["bursts"]:

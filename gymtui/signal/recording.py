@@ -26,13 +26,22 @@ class RecordingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Recording:
-    """``samples`` float64 ``(n_samples, n_channels)`` in the file's units scaled to µV where known."""
+    """``samples`` float64 ``(n_samples, n_channels)``, in µV where the file says its unit.
+
+    ``unit_scale`` is the factor applied to reach µV, or None where the file
+    names no unit (ADC counts, a device's arbitrary units): then the
+    samples are as they were.
+    """
 
     samples: np.ndarray
     rate_hz: float
     names: tuple[str, ...]
     source: str
-    unit_scale: float = 1.0
+    unit_scale: float | None = None
+
+    @property
+    def in_microvolts(self) -> bool:
+        return self.unit_scale is not None
 
     @property
     def duration_s(self) -> float:
@@ -67,13 +76,22 @@ def names_from_header(comments: list[str], n_channels: int) -> tuple[str, ...]:
     return tuple(f"ch{i + 1}" for i in range(n_channels))
 
 
-def _unit_scale(names: tuple[str, ...]) -> float:
-    """Columns all named ``*_mV`` (or ``*_V``) are converted to µV; anything else is taken as it is."""
+_MICROVOLTS = re.compile(r"microvolt|µv\b|\buv\b", re.IGNORECASE)
+
+
+def _unit_scale(names: tuple[str, ...], comments: list[str]) -> float | None:
+    """Factor to µV where the file says its unit, None where it does not (ADC counts, a.u.).
+
+    Columns all named ``*_mV`` (or ``*_V``) are converted; a header that
+    says "microvolts" or "µV" is taken at its word.
+    """
     if names and all(n.lower().endswith("_mv") for n in names):
         return 1000.0
     if names and all(n.lower().endswith("_v") for n in names):
         return 1e6
-    return 1.0
+    if any(_MICROVOLTS.search(line) for line in comments):
+        return 1.0
+    return None
 
 
 def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) -> Recording:
@@ -113,8 +131,8 @@ def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) 
     if not rate_hz > 0:
         raise RecordingError(f"{source}: the sampling rate must be positive, got {rate_hz:g}")
     names = names_from_header(comments, samples.shape[1])
-    scale = _unit_scale(names)
-    return Recording(samples * scale, float(rate_hz), names, source, scale)
+    scale = _unit_scale(names, comments)
+    return Recording(samples * (scale or 1.0), float(rate_hz), names, source, scale)
 
 
 def _is_number(text: str) -> bool:
