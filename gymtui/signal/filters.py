@@ -11,6 +11,10 @@ itself costs for a 33 ms frame of 16 channels (≈19 µs). The worker calls it
 thirty times a second per source, so :class:`StreamingSos` keeps its data
 channel-major and calls scipy's compiled ``_sosfilt`` directly, falling back
 to the public function if a future scipy moves it (a test checks both agree).
+
+Float64 throughout: the kernel costs the same in float32 here (19.3 vs
+19.4 µs per 16-channel frame, measured), and float64 keeps the 12-section
+cascade's narrow notches exact over hours.
 """
 
 from __future__ import annotations
