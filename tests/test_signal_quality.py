@@ -46,7 +46,7 @@ def test_clean_recordings_raise_no_flags(shared_data: Path, biosppy) -> None:
     assert assess_quality(biosppy.samples, biosppy.rate_hz) == [()]
     myo = load_text(shared_data / "myo_fist_clean_200hz.txt")
     assert assess_quality(myo.samples, myo.rate_hz, band_hz=(20.0, 90.0)) == [()] * 8
-    seen = _live(biosppy.samples, biosppy.rate_hz, work=[(15.4, 17.2)])
+    seen = _live(biosppy.samples, biosppy.rate_hz, work=[(15.0, 20.0)])
     for flag in FLAGS:
         assert _flagged_at(seen, flag).size == 0, f"{flag} raised on the clean recording"
 
@@ -56,7 +56,7 @@ def test_flat_line_when_the_electrode_comes_off(biosppy) -> None:
     x[20000:30000] = 2048.0  # the ADC reads mid-scale with the lead off
     assert "flat" in assess_quality(x, biosppy.rate_hz)[0]
     flagged = _flagged_at(_live(x, biosppy.rate_hz), "flat")
-    assert flagged.size and flagged.min() >= 20.0 and flagged.max() <= 31.0
+    assert flagged.size and flagged.min() >= 20.0 and flagged.max() <= 31.6
     assert np.any((flagged > 22) & (flagged < 29))
 
 
@@ -73,9 +73,9 @@ def test_clipping_at_the_rails(shared_data: Path, biosppy) -> None:
     flagged = _flagged_at(_live(y, biosppy.rate_hz), "clipping")
     clipped_s = np.flatnonzero(np.abs(y[:, 0] - 2048) >= 60) / biosppy.rate_hz
     assert np.any((flagged > 16.0) & (flagged < 17.5))
-    # Every flag follows real clipping within one window plus one hop (1.5 s) and a frame.
+    # Every flag follows real clipping within one window, two hops of hysteresis (2 s) and a frame.
     latest_clip_before = clipped_s[np.searchsorted(clipped_s, flagged, side="right") - 1]
-    assert np.all(flagged - latest_clip_before <= 1.55)
+    assert np.all(flagged - latest_clip_before <= 2.05)
 
 
 def test_mains_interference(biosppy) -> None:
@@ -96,7 +96,7 @@ def test_motion_artefact(biosppy) -> None:
     x[window, 0] += sway[window]  # the cable swings for ten seconds
     assert "motion" in assess_quality(x, biosppy.rate_hz)[0]
     flagged = _flagged_at(_live(x, biosppy.rate_hz), "motion")
-    assert flagged.size and flagged.min() >= 30.0 and flagged.max() <= 41.5
+    assert flagged.size and flagged.min() >= 30.0 and flagged.max() <= 42.1
 
 
 def test_low_snr_against_the_rest_baseline(biosppy) -> None:
@@ -104,9 +104,21 @@ def test_low_snr_against_the_rest_baseline(biosppy) -> None:
     x = biosppy.samples.copy()
     x[:, 0] += rng.standard_normal(x.shape[0]) * 60.0  # a noisy, badly placed electrode
     assert "low-snr" in assess_quality(x, biosppy.rate_hz)[0]
-    work = [(15.4, 17.2)]
+    work = [(15.0, 20.0)]
     assert _flagged_at(_live(x, biosppy.rate_hz, work=work), "low-snr").size > 0
     assert _flagged_at(_live(biosppy.samples, biosppy.rate_hz, work=work), "low-snr").size == 0
+
+
+def test_one_odd_window_does_not_flash_a_flag(biosppy) -> None:
+    x = biosppy.samples[:8000].copy()
+    x[3000:4000] = 2048.0  # one second of dropout, aligned so exactly one judgement sees a whole flat window
+
+    def shown(confirm: int) -> list[tuple[str, ...]]:
+        monitor = QualityMonitor(1, biosppy.rate_hz, confirm=confirm)  # judged every 500 samples
+        return [monitor.update(x[s : s + 500])[0] for s in range(0, x.shape[0], 500)]
+
+    assert sum("flat" in flags for flags in shown(confirm=1)) == 1  # without hysteresis: a one-frame flash
+    assert not any("flat" in flags for flags in shown(confirm=2))
 
 
 def test_monitor_learns_rest_from_a_rest_phase_and_costs_one_fft_per_hop(biosppy) -> None:
