@@ -127,8 +127,13 @@ class LiveSignal:
         )
 
     def begin_phase(self, kind: PhaseKind | str, t_s: float) -> None:
-        """A phase starts. Rest phases teach the onset detector and quality monitor what quiet looks like."""
+        """A phase starts. Rest phases teach the onset detector and quality monitor what quiet looks like.
+
+        A phase still open is closed first (its metrics stay in ``analyzer.phases``).
+        """
         kind = PhaseKind(kind)
+        if self._phase_kind is not None:
+            self.end_phase(t_s)
         self._phase_kind = kind.value
         if kind is PhaseKind.REST:
             self.onsets.begin_rest()
