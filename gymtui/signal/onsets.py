@@ -45,7 +45,7 @@ class OnsetRule:
     min_duration_s: float = 0.100
     merge_gap_s: float = 0.150
     floor_ratio: float = 1.0  # threshold never below 2× the rest mean
-    settle_s: float = 1.0  # ignore the filters' start-up transient
+    settle_s: float = 0.25  # ignore the filters' start-up transient (the first sample seeds their state)
 
 
 @dataclass(frozen=True, slots=True)
