@@ -135,3 +135,9 @@ def test_units_come_from_the_header_or_stay_as_they_are(shared_data: Path) -> No
     assert uci.unit_scale == 1000.0  # RF_mV ... columns
     counts = load_text(shared_data / "biosppy_emg_1_1khz.txt")
     assert counts.unit_scale is None and 1500 < counts.samples.mean() < 2500  # ADC counts, untouched
+
+
+def test_text_report_gives_each_slope_its_confidence_interval(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "analyze", str(shared_data / "biosppy_emg_1khz.txt"))
+    slope_lines = [line for line in out.splitlines() if "slope" in line]
+    assert code == 0 and slope_lines and all("95% CI" in line for line in slope_lines)

@@ -114,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
     mains_hz = getattr(args, "analyze_mains", None) or getattr(args, "mains", None) or 50
     config = PipelineConfig(mains_hz=float(mains_hz))
     try:
-        report, envelope, pipeline = analyze_recording(samples, rate_hz, names, config=config, onset_method=args.onsets)
+        report, envelope, pipeline = analyze_recording(
+            samples, rate_hz, names, config=config, onset_method=args.onsets, include_ci=not args.json
+        )
     except ValueError as exc:  # e.g. a rate too low for the band
         return _fail(str(exc))
     if args.envelope_out:
@@ -167,7 +169,9 @@ def _print_text(report: dict[str, Any], pipeline: Any, duration_s: float, unit: 
         for b in ch["bursts"]:
             slope = b["mf_slope_hz_per_s"]
             if slope is not None:
-                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz, slope {slope:+.2f} Hz/s"
+                lo, hi = b.get("mf_slope_ci_hz_per_s") or (None, None)
+                ci = f" (95% CI {lo:+.2f} to {hi:+.2f})" if lo is not None and hi is not None else ""
+                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz, slope {slope:+.2f} Hz/s{ci}"
             elif b["mf_start_hz"] is not None:
                 mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz (too short for a slope)"
             else:

@@ -49,6 +49,7 @@ def analyze_recording(
     config: PipelineConfig | None = None,
     rule: OnsetRule = OnsetRule(),
     onset_method: str = "envelope",
+    include_ci: bool = False,
 ) -> tuple[dict[str, Any], np.ndarray, EmgPipeline]:
     """The JSON report of the issue, the envelope ``(n, ch)`` and the pipeline used.
 
@@ -57,7 +58,9 @@ def analyze_recording(
     start and end read off the fitted line (fitted after trimming 0.25 s at
     each end) for bursts of 2.5 s or more; for bursts of 1–2.5 s the first
     and last half second's median frequency and no slope; n/a (None) below
-    500 Hz sampling or for shorter bursts.
+    500 Hz sampling or for shorter bursts. ``include_ci`` adds each slope's
+    95 % confidence interval (``mf_slope_ci_hz_per_s``) beyond the fixed
+    JSON shape, for the text report.
     """
     x = np.asarray(samples, dtype=np.float64)
     pipeline, envelope, filtered = stream_envelope(x, rate_hz, config)
@@ -94,6 +97,8 @@ def analyze_recording(
                         mf_end_hz=_r(slope.mf_end_hz, 1),
                         mf_slope_hz_per_s=_r(slope.hz_per_s, 3),
                     )
+                    if include_ci:
+                        row["mf_slope_ci_hz_per_s"] = [_r(slope.ci_low, 3), _r(slope.ci_high, 3)]
             elif spectral_ok(rate_hz) and b.duration_s >= 2 * MF_WINDOW_S:
                 # Too short for a slope: the first and last half second, as they are.
                 a, z = int(b.start_s * rate_hz), int(b.end_s * rate_hz)
