@@ -13,7 +13,7 @@ import platform
 from typing import Any
 
 BENCH_MODULES: list[str] = [
-    # "gymtui.bench.signal", "gymtui.bench.sim", "gymtui.bench.ui" ... added as they land
+    "gymtui.bench.signal",
     "gymtui.bench.ble",
     "gymtui.bench.sim",
 ]

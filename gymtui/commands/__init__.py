@@ -8,6 +8,7 @@ for scipy or bleak at start-up.
 
 COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
+    "analyze": "analyze",
     "bench": "bench",
     "decode": "decode",
     "export": "export",

@@ -1,0 +1,179 @@
+"""``gymtui analyze PATH [--rate HZ] [--json] [--envelope-out CSV]``: a recording through the live pipeline.
+
+PATH is a text recording (numeric columns; whitespace, comma or tab
+separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
+in the database (``--db PATH`` or the default database). Prints per channel
+the onsets and offsets, peak and mean envelope, median frequency at the
+start and end of each burst with its slope, and quality flags. A file that
+cannot be read is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="onsets, envelopes, fatigue slopes and quality flags of a recording",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument("path", metavar="PATH", help="text recording, or set:ID for a set in the database")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate (default: from the file header)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
+    parser.add_argument("--db", dest="set_db", type=Path, metavar="PATH", help="database for set:ID (default: gymtui --db, $GYMTUI_DB or the user data dir)")
+    parser.add_argument(
+        "--onsets", choices=("envelope", "tkeo"), default="envelope",
+        help="detect onsets on the envelope (default) or on the Teager–Kaiser energy",
+    )
+    parser.add_argument(
+        "--mains", dest="analyze_mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch (default 50)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _fail(message: str) -> int:
+    print(f"gymtui analyze: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
+    from gymtui.signal.recording import RecordingError, load_text
+
+    if args.path.startswith("set:"):
+        return _load_set(args)
+    rec = load_text(args.path, args.rate)
+    if rec.samples.shape[0] < rec.rate_hz * 0.5:
+        raise RecordingError(f"{args.path}: only {rec.samples.shape[0]} samples; at least half a second is needed")
+    unit = "µV" if rec.in_microvolts else "file units"
+    return rec.samples, rec.rate_hz, rec.names, unit
+
+
+def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
+    from gymtui.signal.recording import RecordingError
+    from gymtui.store import Store, StoreError
+
+    try:
+        set_id = int(args.path[4:])
+    except ValueError:
+        raise RecordingError(f"{args.path}: a set is named set:ID with a numeric ID") from None
+    db_path = getattr(args, "set_db", None) or getattr(args, "db", None)
+    if db_path is None:
+        from gymtui.cli import default_db_path
+
+        db_path = default_db_path()
+    if not Path(db_path).exists():
+        raise RecordingError(f"no database at {db_path} (pass --db PATH)")
+    try:
+        store = Store(db_path)
+    except StoreError as exc:
+        raise RecordingError(str(exc)) from None
+    try:
+        samples, rate_hz = store.signal_of(set_id)
+        names: tuple[str, ...] = ()
+        try:
+            row = store.get_set(set_id)
+            names = tuple(
+                c.get("muscle", "") if isinstance(c, dict) else str(c) for c in json.loads(row.get("channels") or "[]")
+            )
+        except Exception:  # noqa: BLE001 - a set with no row or odd channel JSON still has its signal
+            names = ()
+    finally:
+        store.close()
+    if samples.size == 0:
+        raise RecordingError(f"set {set_id} has no stored signal in {db_path}")
+    if args.rate:
+        rate_hz = args.rate
+    if len(names) != samples.shape[1] or not all(names):
+        names = tuple(f"ch{i + 1}" for i in range(samples.shape[1]))
+    return samples.astype("float64"), rate_hz, names, "µV"
+
+
+def run(args: argparse.Namespace) -> int:
+    from gymtui.signal.recording import RecordingError
+
+    try:
+        samples, rate_hz, names, unit = _load(args)
+    except RecordingError as exc:
+        return _fail(str(exc))
+    if args.rate is not None and not args.rate > 0:
+        return _fail(f"--rate must be positive, got {args.rate:g}")
+
+    from gymtui.signal.analysis import analyze_recording
+    from gymtui.signal.pipeline import PipelineConfig
+
+    mains_hz = getattr(args, "analyze_mains", None) or getattr(args, "mains", None) or 50
+    config = PipelineConfig(mains_hz=float(mains_hz))
+    try:
+        report, envelope, pipeline = analyze_recording(
+            samples, rate_hz, names, config=config, onset_method=args.onsets, include_ci=not args.json
+        )
+    except ValueError as exc:  # e.g. a rate too low for the band
+        return _fail(str(exc))
+    if args.envelope_out:
+        try:
+            _write_envelope(args.envelope_out, envelope, rate_hz, names)
+        except OSError as exc:
+            return _fail(f"cannot write {args.envelope_out}: {exc.strerror or exc}")
+    try:
+        if args.json:
+            print(json.dumps(report))
+        else:
+            _print_text(report, pipeline, samples.shape[0] / rate_hz, unit)
+        sys.stdout.flush()
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write_envelope(path: Path, envelope: Any, rate_hz: float, names: tuple[str, ...]) -> None:
+    import numpy as np
+
+    t_s = np.arange(envelope.shape[0]) / rate_hz
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("t_s," + ",".join(f"{n}_envelope_uv" for n in names) + "\n")
+        np.savetxt(fh, np.column_stack([t_s, envelope]), delimiter=",", fmt="%.6g")
+
+
+def _fmt(x: float | None, spec: str = ".1f") -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def _print_text(report: dict[str, Any], pipeline: Any, duration_s: float, unit: str) -> None:
+    d = pipeline.describe()
+    print(f"rate {report['rate_hz']:g} Hz, {duration_s:.1f} s, {len(report['channels'])} channel(s)")
+    print(f"band {d['band_hz'][0]:g}–{d['band_hz'][1]:g} Hz, notch {d['mains_hz']:g} Hz + harmonics; {d['envelope']}; "
+          f"envelope delay {d['group_delay_s'] * 1000:.1f} ms (removed from onsets)")
+    if d["band_note"]:
+        print(f"note: {d['band_note']}; median frequency n/a at this rate" if report["rate_hz"] < 500 else f"note: {d['band_note']}")
+    if unit != "µV":
+        print("values are in the file's units (no µV scale known)")
+    for ch in report["channels"]:
+        flags = ", ".join(ch["flags"]) or "none"
+        u = " µV" if unit == "µV" else ""
+        print(
+            f"\n{ch['name']}: envelope peak {_fmt(ch['peak_envelope_uv'])}{u}  mean {_fmt(ch['mean_envelope_uv'], '.2f')}{u}"
+            f"  flags: {flags}"
+        )
+        if not ch["bursts"]:
+            print("  no bursts above the rest baseline")
+        for b in ch["bursts"]:
+            slope = b["mf_slope_hz_per_s"]
+            if slope is not None:
+                lo, hi = b.get("mf_slope_ci_hz_per_s") or (None, None)
+                ci = f" (95% CI {lo:+.2f} to {hi:+.2f})" if lo is not None and hi is not None else ""
+                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz, slope {slope:+.2f} Hz/s{ci}"
+            elif b["mf_start_hz"] is not None:
+                mf = f"MF {_fmt(b['mf_start_hz'])} → {_fmt(b['mf_end_hz'])} Hz (too short for a slope)"
+            else:
+                mf = "MF n/a"
+            print(f"  {b['start_s']:7.2f} – {b['end_s']:7.2f} s  ({b['end_s'] - b['start_s']:.2f} s)  {mf}")
