@@ -178,7 +178,9 @@ class GymApp(App[int]):
     async def _open_demo_source(self) -> None:
         from gymtui.adapters.demo import DemoEmgSource
 
-        source = DemoEmgSource(DEMO_CHANNELS, rate_hz=DEMO_RATE_HZ, speed=self.config.speed, clock=self.clock)
+        source = DemoEmgSource(
+            DEMO_CHANNELS, rate_hz=DEMO_RATE_HZ, speed=self.config.speed, clock=self.clock, mains_hz=self.config.mains_hz
+        )
         self.demo_athlete = source.athlete
         await self._attach_source(source)
 
@@ -271,13 +273,14 @@ class GymApp(App[int]):
                 from gymtui.session.guardrails import DISCLAIMER
 
                 disclaimer = DISCLAIMER
-                coach.acknowledge_disclaimer()  # shown once
             exercise = plan.next_set.exercise if plan.next_set else self.quick_protocol.exercise
             return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
 
         plan, disclaimer, last, interrupted, recent = await self.in_store(read)
         sensor = self.source.info.name if self.source else "no sensor (timer only)"
-        self.home = HomeInfo(self.config.athlete, plan, last, interrupted, recent, sensor, self.config.speed, disclaimer)
+        self.home = HomeInfo(
+            self.config.athlete, plan, last, interrupted, recent, sensor, self.config.speed, disclaimer
+        )
         return self.home
 
     # -- sets -----------------------------------------------------------------------
@@ -286,6 +289,8 @@ class GymApp(App[int]):
         if self.runner is not None and self.runner.engine.running:
             return
         assert self.athlete_id is not None and self.coach is not None
+        if self.home is None:  # Enter pressed before the home screen finished reading the plan
+            await self.home_info()
         planned = None if quick else (self.home.next_set if self.home else None)
         if planned is None and not quick:
             self.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
@@ -308,6 +313,9 @@ class GymApp(App[int]):
         from gymtui.ui.screens.set_screen import SetScreen
 
         self.planned = planned
+        if self.home is not None and self.home.disclaimer:
+            # Shown once: on the home screen until the athlete starts training.
+            self.store_exec.submit(self.coach.acknowledge_disclaimer)
         self._leave_after_rating = False
         subtitle = planned.headline() if planned is not None else f"{protocol.name} (quick set)"
         self.set_screen = SetScreen(protocol, channels, subtitle, emulated=self.emulation is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -56,7 +56,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
             return isinstance(app.screen, RatingScreen)
 
         await wait_until(pilot, watch, step_s=0.02)
-        assert len(countdowns) >= 5, "the countdown should visibly move"
+        assert {"3", "2", "1"} <= countdowns, "the countdown should visibly move"
         assert len(bar_values) >= 5, "the bars should visibly move"
         await pilot.press("8")
         assert isinstance(app.screen, SetScreen)  # the rest counts down after the rating
@@ -69,25 +69,49 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
     sets = list(store.db["sets"].rows)
     assert len(sets) == 1
     row = sets[0]
-    assert (row["status"], row["activation_rating"], row["exercise"]) == ("completed", 8, "Lying leg curl")
+    # Week 1 day 1 of the guide's plan starts with glute-bridge activation holds.
+    assert (row["status"], row["activation_rating"], row["exercise"]) == ("completed", 8, "Glute bridge, 3 s hold")
     assert row["peak_pct_mvc"] > row["mean_pct_mvc"] > 0
-    assert row["calibration_id"] is not None
+    assert row["calibration_id"] is not None and row["session_id"] is not None
+    assert row["workflow_phase"] == "activation" and row["reps"] == 6
     phases = store.phases_of(row["id"])
-    assert [p["kind"] for p in phases] == ["calibration", "activation", "eccentric", "isometric", "rest"]
-    assert [p["duration_s"] for p in phases[:4]] == pytest.approx([3.0, 3.0, 5.0, 15.0])
-    assert phases[4]["ended_by"] == "athlete"
-    assert phases[3]["peak_pct_mvc"] > 0
+    assert [p["kind"] for p in phases] == ["calibration"] + ["activation"] * 6 + ["rest"]
+    assert [p["duration_s"] for p in phases[:7]] == pytest.approx([3.0] * 7)
+    assert phases[-1]["ended_by"] == "athlete"
+    assert all(p["peak_pct_mvc"] > 0 for p in phases[1:7])
     signal, rate = store.signal_of(row["id"])
     assert rate == 1000.0 and signal.shape[1] == 4 and signal.shape[0] > 20_000
+    assert [c["muscle"] for c in json.loads(row["channels"])][0] == "Gluteus maximus"
 
 
-async def test_calibration_runs_only_the_first_time(tmp_path: Path) -> None:
+async def test_f_runs_the_phase_4_finisher_hold_eccentric_and_15s_isometric(tmp_path: Path) -> None:
+    app, store = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await wait_until(pilot, lambda: app.rating_screen is not None and app.rating_screen.summary is not None)
+        summary = app.rating_screen.summary
+        await pilot.press("9")
+        await app.shutdown()
+    [row] = store.db["sets"].rows
+    assert (row["exercise"], row["status"], row["activation_rating"]) == ("Lying leg curl", "completed", 9)
+    phases = store.phases_of(row["id"])
+    assert [(p["kind"], p["duration_s"]) for p in phases[:4]] == [
+        ("calibration", 3.0), ("activation", 3.0), ("eccentric", 5.0), ("isometric", 15.0)]
+    iso = json.loads(phases[3]["metrics"])
+    assert iso["mf_slope_hz_per_s"] < 0, "the simulated athlete fatigues in a 15 s hold"
+    assert summary["target_share"] > 0.5 and summary["mf_slope_hz_per_s"] is not None
+    assert row["target_share"] == pytest.approx(summary["target_share"])
+
+
+async def test_calibration_runs_only_the_first_time_for_the_same_muscles(tmp_path: Path) -> None:
     path = tmp_path / "gym.db"
     for expected_first in ("calibration", "activation"):
         app, store = open_app(path)
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-            await pilot.press("enter")
+            await pilot.press("f")
             assert app.runner.protocol.phases[0].kind == expected_first
             await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
             await pilot.press("escape")  # skip the rating
@@ -102,7 +126,7 @@ async def test_escape_aborts_the_set_and_keeps_its_finished_phases(tmp_path: Pat
     app, store = open_app(tmp_path / "gym.db")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
+        await pilot.press("f")
         await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "eccentric"
                          and app.runner.engine.stage is Stage.PHASE)
         await pilot.press("escape")
@@ -113,6 +137,7 @@ async def test_escape_aborts_the_set_and_keeps_its_finished_phases(tmp_path: Pat
     phases = store.phases_of(row["id"])
     assert [p["kind"] for p in phases] == ["calibration", "activation", "eccentric"]
     assert phases[-1]["ended_by"] == "abort"
+    assert app.cue_log[-1].kind is CueKind.ABORT
 
 
 async def test_q_during_a_set_asks_first(tmp_path: Path) -> None:
@@ -180,13 +205,14 @@ async def test_every_phase_change_rings_and_counts_3_2_1(tmp_path: Path) -> None
     app, _ = open_app(tmp_path / "gym.db")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
+        await pilot.press("f")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
         await app.shutdown()
     kinds = [c.kind for c in app.cue_log]
     assert kinds.count(CueKind.GO) == 4  # calibration, activation, eccentric, isometric
     counts = [c.text for c in app.cue_log if c.kind is CueKind.COUNT]
     assert counts[:3] == ["MVC calibration in 3", "MVC calibration in 2", "MVC calibration in 1"]
+    assert counts[3:6] == ["Activation hold in 3", "Activation hold in 2", "Activation hold in 1"]
     assert all(c.bell for c in app.cue_log)
     assert all(c.flash for c in app.cue_log if c.kind is CueKind.GO)
 
@@ -237,7 +263,7 @@ async def test_without_a_sensor_the_set_runs_as_a_timer(tmp_path: Path) -> None:
     app.clock.speed = SPEED
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
+        await pilot.press("f")
         assert app.runner.protocol.phases[0].kind == "activation"  # no calibration without a sensor
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
         await pilot.press("5")

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from gymtui.model import ActivationFrame, Calibration, ChannelInfo, MuscleRole, SampleBlock, SourceInfo
+from gymtui.model import ActivationFrame, Calibration, ChannelInfo, MuscleRole, PhaseKind, SampleBlock, SourceInfo
 from gymtui.signal.worker import (
     ApplyCalibration,
     BeginMvc,
@@ -63,7 +63,7 @@ class Collector:
             on_frame=self.frames.append,
             on_mvc=lambda c: self.events.append(("mvc", c)),
             on_phase=lambda meta, stats: self.events.append(("phase", (meta, stats))),
-            on_set=lambda meta, summary: (self.events.append(("set", (meta, summary))), self.done.set()),
+            on_set=lambda meta, summary, reps: (self.events.append(("set", (meta, summary))), self.done.set()),
             on_raw=lambda chunk: self.events.append(("raw", chunk)),
             on_error=lambda text: self.events.append(("error", text)),
         )
@@ -136,10 +136,10 @@ def test_phase_and_set_statistics_split_exactly_at_the_commands() -> None:
     try:
         worker.command(ApplyCalibration(Calibration((100.0,), 0.1, "test", ("m0",))))
         worker.command(BeginSet("set-token", 40.0))
-        worker.command(BeginPhase(0, 40.0))
+        worker.command(BeginPhase(0, PhaseKind.ISOMETRIC, 40.0))
         seq = feed(worker, burst_signal(2.0, (0, 2.0), 10.0, 0.5, seed=1))  # quiet phase ≈ 10 %MVC
         worker.command(EndPhase("quiet"))
-        worker.command(BeginPhase(1, 40.0))
+        worker.command(BeginPhase(1, PhaseKind.ISOMETRIC, 40.0))
         feed(worker, burst_signal(2.0, (0, 2.0), 60.0, 0.5, seed=2), t0_s=2.0, seq0=seq)  # hard ≈ 60 %MVC
         worker.command(EndPhase("hard"))
         worker.command(EndSet("completed"))

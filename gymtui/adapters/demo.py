@@ -1,7 +1,8 @@
 """The demo EMG sensor and demo cuff: the adapter boundary with no radio.
 
 The sensor renders blocks from a :class:`~gymtui.sim.physiology.Physiology`
-driven by a :class:`~gymtui.sim.athlete.SimulatedAthlete`, at the device's
+(by default the motor-unit simulator) driven by a
+:class:`~gymtui.sim.athlete.SimulatedAthlete`, at the device's
 rate scaled by ``speed`` (``--speed 4`` delivers four seconds of signal per
 wall second, stamped on the demo clock). It delivers 10 ms notifications'
 worth of samples at a time, like a BLE sensor would.
@@ -17,8 +18,9 @@ import numpy as np
 
 from gymtui.adapters.base import BlockSink, HealthSink
 from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
+from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
-from gymtui.sim.physiology import BandNoisePhysiology, Physiology
+from gymtui.sim.physiology import Physiology
 
 
 class DemoEmgSource:
@@ -35,10 +37,13 @@ class DemoEmgSource:
         physiology: Physiology | None = None,
         athlete: SimulatedAthlete | None = None,
         seed: int = 0,
+        mains_hz: float = 50.0,
     ) -> None:
         self._info = SourceInfo("Demo EMG (simulated)", channels, rate_hz)
-        self.athlete = athlete or SimulatedAthlete(tuple(c.role for c in channels), rate_hz, seed=seed)
-        self.physiology = physiology or BandNoisePhysiology(rate_hz, len(channels), seed=seed + 1)
+        if physiology is None or athlete is None:
+            physiology, athlete = demo_physiology(channels, rate_hz, seed, mains_hz=mains_hz)
+        self.athlete = athlete
+        self.physiology = physiology
         self._block_n = max(1, round(block_s * rate_hz))
         self._speed = speed
         self._clock = clock
@@ -70,15 +75,19 @@ class DemoEmgSource:
         rate_hz = self._info.rate_hz
         start_s = self._clock()
         samples_done = 0
+        n = self._block_n
         while True:
-            # Deliver whatever is due on the (possibly sped-up) clock, in device-sized blocks.
-            due = int((self._clock() - start_s) * rate_hz)
-            while samples_done + self._block_n <= due:
-                block = self.render_block(self._block_n)
-                on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq))
-                self._seq += 1
-                samples_done += self._block_n
-            await asyncio.sleep(self._block_n / rate_hz / self._speed)
+            # Render whatever is due on the (possibly sped-up) clock in one call (the
+            # simulator's cost is per call), then hand it over in device-sized blocks.
+            due_blocks = (int((self._clock() - start_s) * rate_hz) - samples_done) // n
+            if due_blocks > 0:
+                rendered = self.render_block(due_blocks * n)
+                for k in range(due_blocks):
+                    block = rendered[k * n:(k + 1) * n]
+                    on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq))
+                    self._seq += 1
+                    samples_done += n
+            await asyncio.sleep(n / rate_hz / self._speed)
 
     async def disconnect(self) -> None:
         if self._task is not None:

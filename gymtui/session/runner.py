@@ -156,7 +156,8 @@ class SetRunner:
             self._signal.callbacks.on_mvc = self._mvc_arrived
             targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]
             roles = tuple(c.role for c in ctx.channels) or None
-            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles))
+            names = tuple(c.muscle for c in ctx.channels) or None
+            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles, names))
         return self._handle(self.engine.start())
 
     def tick(self) -> list[Event]:
@@ -207,7 +208,7 @@ class SetRunner:
         if self._signal is not None:
             if event.phase.kind is PhaseKind.CALIBRATION:
                 self._signal.command(BeginMvc())
-            self._signal.command(BeginPhase(event.index, event.phase.target_pct_mvc))
+            self._signal.command(BeginPhase(event.index, event.phase.kind, event.phase.target_pct_mvc))
 
     def _phase_ended(self, event: PhaseEnded) -> None:
         if self._on_intent:
@@ -244,8 +245,8 @@ class SetRunner:
         if isinstance(meta, _PhaseMeta):
             self._write_phase(meta, stats)
 
-    def _set_summary_arrived(self, status: Any, summary: dict[str, Any]) -> None:
-        self._finish(str(status), summary)
+    def _set_summary_arrived(self, status: Any, summary: dict[str, Any], reps: list[dict[str, Any]]) -> None:
+        self._finish(str(status), summary, reps)
 
     def _raw_arrived(self, chunk: RawChunk) -> None:
         set_id = chunk.token
@@ -269,7 +270,7 @@ class SetRunner:
     # -- writes ------------------------------------------------------------------------
     def _write_phase(self, meta: _PhaseMeta, stats: PhaseStats) -> None:
         set_id = self._require_set_id()
-        metrics = {"time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
+        metrics = {**stats.metrics, "time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
         self._store.submit(
             lambda: self._store.store.record_phase(
                 set_id.result(),
@@ -286,7 +287,7 @@ class SetRunner:
             )
         ).add_done_callback(self._report_failure)
 
-    def _finish(self, status: str, summary: dict[str, Any]) -> None:
+    def _finish(self, status: str, summary: dict[str, Any], reps: list[dict[str, Any]] | None = None) -> None:
         set_id = self._require_set_id()
         store: Store = self._store.store
 
@@ -295,6 +296,8 @@ class SetRunner:
 
         def finish() -> None:
             store.finish_set(set_id.result(), status, summary)
+            if reps:
+                store.record_reps(set_id.result(), reps)
             self._notify(SetSummaryReady(set_id.result(), status, summary))
 
         self._store.submit(finish).add_done_callback(self._report_failure)

@@ -26,12 +26,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from gymtui.model import ActivationFrame, Calibration, MuscleRole, SampleBlock, SourceInfo
+from gymtui.model import ActivationFrame, Calibration, MuscleRole, PhaseKind, SampleBlock, SourceInfo
+from gymtui.signal.live import LiveSignal
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 
 log = logging.getLogger(__name__)
@@ -61,11 +62,13 @@ class BeginSet:
     token: Any  # the caller's handle for the set (e.g. a future of its row id)
     target_pct_mvc: float | None = None
     roles: tuple[MuscleRole, ...] | None = None  # this set's channel roles, when they differ per exercise
+    names: tuple[str, ...] | None = None  # and its muscle names
 
 
 @dataclass(frozen=True, slots=True)
 class BeginPhase:
     index: int
+    kind: PhaseKind
     target_pct_mvc: float | None = None
 
 
@@ -85,12 +88,17 @@ Command = BeginMvc | EndMvc | ApplyCalibration | BeginSet | BeginPhase | EndPhas
 # -- results (worker → caller) -------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class PhaseStats:
-    """The target muscle's activation over one phase (None where uncalibrated or no signal)."""
+    """The target muscle's activation over one phase (None where uncalibrated or no signal).
+
+    ``metrics`` holds the rest of the phase's measures (target share,
+    co-contraction, fatigue slope on a hold...) for the phase row.
+    """
 
     peak_pct_mvc: float | None
     mean_pct_mvc: float | None
     time_above_target_s: float | None
     samples: int
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,61 +116,26 @@ class WorkerCallbacks:
     on_frame: Callable[[ActivationFrame], None]
     on_mvc: Callable[[Calibration], None] = lambda c: None
     on_phase: Callable[[Any, PhaseStats], None] = lambda meta, stats: None
-    on_set: Callable[[Any, dict[str, Any]], None] = lambda meta, summary: None
+    on_set: Callable[[Any, dict[str, Any], list[dict[str, Any]]], None] = lambda meta, summary, reps: None
     on_raw: Callable[[RawChunk], None] = lambda chunk: None
     on_error: Callable[[str], None] = lambda message: None
 
 
 @dataclass
-class _Accumulator:
-    """Running statistics of the target's %MVC over a phase or a set."""
-
-    peak: float = float("-inf")
-    total: float = 0.0
-    count: int = 0
-    above: int = 0
-
-    def add(self, pct: np.ndarray, target_pct: float | None) -> None:
-        if pct.size == 0:
-            return
-        finite = pct[np.isfinite(pct)]
-        if finite.size == 0:
-            return
-        self.peak = max(self.peak, float(finite.max()))
-        self.total += float(finite.sum())
-        self.count += int(finite.size)
-        if target_pct is not None:
-            self.above += int(np.count_nonzero(finite >= target_pct))
-
-    def stats(self, rate_hz: float, target_pct: float | None, samples: int) -> PhaseStats:
-        if self.count == 0:
-            return PhaseStats(None, None, None, samples)
-        return PhaseStats(
-            self.peak,
-            self.total / self.count,
-            self.above / rate_hz if target_pct is not None else None,
-            samples,
-        )
-
-
-@dataclass
 class _Recording:
+    """Raw signal of the set being recorded, cut into ~1 s chunks for the store."""
+
     token: Any
-    target_pct_mvc: float | None
     chunks: list[np.ndarray] = field(default_factory=list)
     chunk_t0_s: float | None = None
     chunk_lost: int = 0
     chunk_n: int = 0
     seq: int = 0
-    set_acc: _Accumulator = field(default_factory=_Accumulator)
-    phase_acc: _Accumulator = field(default_factory=_Accumulator)
-    phase_target: float | None = None
     phase_samples: int = 0
-    phase_times_above: dict[int, float] = field(default_factory=dict)
 
 
 class SignalWorker:
-    """Owns the pipeline for one source and runs it on its own thread."""
+    """Owns the live signal chain for one source and runs it on its own thread."""
 
     def __init__(
         self,
@@ -172,19 +145,25 @@ class SignalWorker:
         *,
         frame_interval_s: float = FRAME_INTERVAL_S,
         wall_clock: Callable[[], float] = time.monotonic,
+        rails: tuple[float, float] | None = None,
     ) -> None:
         self.info = info
         self.callbacks = callbacks
-        self.pipeline = EmgPipeline(info.rate_hz, info.n_channels, config)
+        self.live = LiveSignal(
+            info.rate_hz,
+            [c.role for c in info.channels],
+            config,
+            names=[c.muscle for c in info.channels],
+            rails=rails,
+        )
         self.frame_interval_s = frame_interval_s
         self._wall = wall_clock
         self._queue: queue.Queue[SampleBlock | Command] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._target_index = next(
-            (i for i, c in enumerate(info.channels) if c.role is MuscleRole.TARGET), 0
-        )
-        self._last_envelope = np.zeros(info.n_channels)
+        self._last_envelope: tuple[float, ...] = (0.0,) * info.n_channels
+        self._last_pct: tuple[float | None, ...] = (None,) * info.n_channels
+        self._last_quality: tuple[tuple[str, ...], ...] = ((),) * info.n_channels
         self._last_t_s = 0.0
         self._blocks_seen = 0
         self._lost_samples = 0
@@ -192,6 +171,10 @@ class SignalWorker:
         self._recording: _Recording | None = None
         self.frames_posted = 0
         self.seq_gaps = 0
+
+    @property
+    def pipeline(self) -> EmgPipeline:
+        return self.live.pipeline
 
     # -- caller side (any thread) -------------------------------------------
     def start(self) -> None:
@@ -213,7 +196,7 @@ class SignalWorker:
 
     @property
     def band_note(self) -> str:
-        return self.pipeline.band.note
+        return self.live.pipeline.band.note
 
     # -- worker thread -------------------------------------------------------------
     def _run(self) -> None:
@@ -273,19 +256,13 @@ class SignalWorker:
         samples = blocks[0].samples_uv if len(blocks) == 1 else np.concatenate([b.samples_uv for b in blocks])
         self._blocks_seen += len(blocks)
         t_end_s = blocks[-1].t0_s + blocks[-1].duration_s
-        out = self.pipeline.process(samples, t_end_s)
-        if out.envelope_uv.shape[0]:
-            self._last_envelope = out.envelope_uv[-1]
+        result = self.live.process(samples, t_end_s)
+        self._last_envelope, self._last_pct, self._last_quality = result.envelope_uv, result.pct_mvc, result.quality
         self._last_t_s = t_end_s
         rec = self._recording
         if rec is not None:
             self._record_raw(rec, blocks, samples, lost)
-            pct = self.pipeline.pct_mvc(out.envelope_uv)
             rec.phase_samples += samples.shape[0]
-            if pct is not None:
-                target_pct = pct[:, self._target_index]
-                rec.phase_acc.add(target_pct, rec.phase_target)
-                rec.set_acc.add(target_pct, rec.target_pct_mvc)
 
     def _record_raw(self, rec: _Recording, blocks: list[SampleBlock], samples: np.ndarray, lost: int) -> None:
         if rec.chunk_t0_s is None:
@@ -307,70 +284,66 @@ class SignalWorker:
         self.callbacks.on_raw(chunk)
 
     def _apply(self, command: Command) -> None:
+        live, t_s = self.live, self._last_t_s
         if isinstance(command, BeginMvc):
-            self.pipeline.begin_mvc_capture()
+            live.pipeline.begin_mvc_capture()
         elif isinstance(command, EndMvc):
-            peak = self.pipeline.end_mvc_capture()
+            peak = live.pipeline.end_mvc_capture()
             calibration = Calibration(
                 tuple(float(v) for v in peak),
-                self.pipeline.config.rms_window_s,
+                live.pipeline.config.rms_window_s,
                 command.source,
-                tuple(c.muscle for c in self.info.channels),
+                tuple(live.names),
             )
             if np.all(peak > 0):
-                self.pipeline.set_calibration(calibration)
+                live.set_calibration(calibration)
                 self.callbacks.on_mvc(calibration)
             else:
                 self.callbacks.on_error("MVC calibration saw no signal on some channels; check the electrodes")
         elif isinstance(command, ApplyCalibration):
-            self.pipeline.set_calibration(command.calibration)
+            live.set_calibration(command.calibration)
         elif isinstance(command, BeginSet):
-            if command.roles:
-                self._target_index = next(
-                    (i for i, role in enumerate(command.roles) if role is MuscleRole.TARGET), 0
-                )
-            self._recording = _Recording(command.token, command.target_pct_mvc)
+            if command.roles and len(command.roles) == self.info.n_channels:
+                live.roles = list(command.roles)
+            if command.names and len(command.names) == self.info.n_channels:
+                live.names = list(command.names)
+            if command.target_pct_mvc is not None:
+                live.metrics_config = replace(live.metrics_config, target_line_pct=command.target_pct_mvc)
+            live.begin_set()
+            self._recording = _Recording(command.token)
         elif isinstance(command, BeginPhase):
-            rec = self._recording
-            if rec is not None:
-                rec.phase_acc = _Accumulator()
-                rec.phase_target = command.target_pct_mvc
-                rec.phase_samples = 0
+            if self._recording is not None:
+                self._recording.phase_samples = 0
+                live.begin_phase(command.kind, t_s)
         elif isinstance(command, EndPhase):
             rec = self._recording
             if rec is not None:
                 self._flush_raw()
-                stats = rec.phase_acc.stats(self.info.rate_hz, rec.phase_target, rec.phase_samples)
+                metrics = live.end_phase(t_s) or {}
+                stats = PhaseStats(
+                    metrics.get("peak_pct_mvc"),
+                    metrics.get("mean_pct_mvc"),
+                    metrics.get("time_above_target_s"),
+                    rec.phase_samples,
+                    metrics,
+                )
                 self.callbacks.on_phase(command.meta, stats)
-                rec.phase_acc = _Accumulator()
         elif isinstance(command, EndSet):
             rec = self._recording
             if rec is not None:
                 self._flush_raw()
-                s = rec.set_acc
-                summary = {
-                    "peak_pct_mvc": s.peak if s.count else None,
-                    "mean_pct_mvc": s.total / s.count if s.count else None,
-                }
+                summary, reps = live.finish_set(t_s)
                 self._recording = None
-                self.callbacks.on_set(command.meta, summary)
+                self.callbacks.on_set(command.meta, summary, reps)
 
     def _post_frame(self) -> None:
-        envelope = self._last_envelope
-        pct = self.pipeline.pct_mvc(envelope)
         frame = ActivationFrame(
             t_s=self._last_t_s,
-            envelope_uv=tuple(float(v) for v in envelope),
-            pct_mvc=_as_optional_floats(pct, envelope.shape[0]),
-            quality=(),
+            envelope_uv=self._last_envelope,
+            pct_mvc=self._last_pct,
+            quality=self._last_quality,
             blocks_seen=self._blocks_seen,
             lost_samples=self._lost_samples,
         )
         self.frames_posted += 1
         self.callbacks.on_frame(frame)
-
-
-def _as_optional_floats(values: np.ndarray | None, n: int) -> tuple[float | None, ...]:
-    if values is None:
-        return (None,) * n
-    return tuple(float(v) if np.isfinite(v) else None for v in values)

@@ -1,4 +1,4 @@
-"""Home: what is next, how the last one felt, and anything left unfinished."""
+"""Home: where the athlete is in the plan, what is next, and anything left unfinished."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gymtui.session.protocol import SetProtocol
+from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 
 
 def describe_protocol(protocol: SetProtocol) -> str:
@@ -24,6 +25,9 @@ def describe_protocol(protocol: SetProtocol) -> str:
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "start", "Start set", priority=True),
+        Binding("f", "finisher", "Phase 4 finisher"),
+        Binding("c", "checkin", "Check-in"),
+        Binding("h", "history", "History"),
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
@@ -32,18 +36,21 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield Static("gymtui", id="home-title")
-            yield Static("", id="home-athlete")
-            yield Static("", id="home-next")
-            yield Static("", id="home-protocol")
-            yield Static("", id="home-last")
+            yield Static("", id="home-athlete", markup=False)
+            yield Static("", id="home-disclaimer", markup=False)
+            yield PlanPanel(id="home-plan")
+            yield Static("", id="home-next", markup=False)
+            yield Static("", id="home-last", markup=False)
             with Horizontal(id="home-actions"):
                 yield Button("▶  Start set (Enter)", id="start", variant="success")
+                yield Button("Phase 4 finisher (f)", id="finisher")
             yield Static("", id="home-interrupted-title")
             yield OptionList(id="home-interrupted")
-            yield Static("", id="home-recent")
+            yield Static("", id="home-recent", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#home-disclaimer").display = False
         self.refresh_info()
 
     def on_screen_resume(self) -> None:
@@ -55,62 +62,87 @@ class HomeScreen(Screen[None]):
         self.info = info
         speed = f" · demo ×{info.speed:g}" if info.speed != 1 else ""
         self.query_one("#home-athlete", Static).update(f"{info.athlete} · sensor: {info.sensor}{speed}")
-        self.query_one("#home-next", Static).update(f"Next: {info.protocol.name} — {info.protocol.exercise}")
-        calibration = "" if info.calibrated else "  (a 3-second MVC calibration runs first)"
-        has_sensor = "no sensor" not in info.sensor
-        self.query_one("#home-protocol", Static).update(
-            describe_protocol(info.protocol) + (calibration if has_sensor else "")
-        )
-        last = f"Last activation rating for {info.protocol.exercise}: {info.last_rating}/10" if info.last_rating else "No rating yet for this exercise"
-        self.query_one("#home-last", Static).update(last)
-        options = self.query_one("#home-interrupted", OptionList)
-        options.clear_options()
-        for s in info.interrupted:
-            options.add_option(
-                Option(f"{s.started_at[:16].replace('T', ' ')}  {s.exercise}  ({s.phases_done} phases saved)", id=str(s.id))
-            )
-        title = self.query_one("#home-interrupted-title", Static)
-        if info.interrupted:
-            title.update("Interrupted sets — r: rate it · d: discard it")
-            options.display = True
-            options.highlighted = 0
+        banner = self.query_one("#home-disclaimer", Static)
+        banner.update(info.disclaimer or "")
+        banner.display = bool(info.disclaimer)
+        plan = info.plan
+        if plan is not None:
+            self.query_one(PlanPanel).show(plan_view(plan.status, plan.planned, plan.guards))
+        nxt = info.next_set
+        if nxt is not None:
+            text = f"Next set: {nxt.headline()}"
+            if nxt.warning:
+                text += f"\n⚠ {nxt.warning}"
         else:
-            title.update("")
-            options.display = False
+            text = "Nothing more planned today. f runs a Phase 4 finisher."
+        self.query_one("#home-next", Static).update(text)
+        exercise = nxt.exercise if nxt else self.app.quick_protocol.exercise
+        last = (
+            f"Last activation rating for {exercise}: {info.last_rating}/10"
+            if info.last_rating
+            else f"No rating yet for {exercise}"
+        )
+        self.query_one("#home-last", Static).update(last)
+        self._show_interrupted(info)
         recent = [
-            f"{s.started_at[11:16]} {s.exercise}: {s.status}"
-            + (f", rated {s.activation_rating}" if s.activation_rating else "")
+            f"{s.started_at[11:16]} {s.exercise}: {s.status}" + (f", rated {s.activation_rating}" if s.activation_rating else "")
             for s in info.recent[:3]
         ]
         self.query_one("#home-recent", Static).update("Recent: " + " · ".join(recent) if recent else "")
         self.refresh_bindings()
 
+    def _show_interrupted(self, info: object) -> None:
+        options = self.query_one("#home-interrupted", OptionList)
+        options.clear_options()
+        interrupted = getattr(info, "interrupted", [])
+        for s in interrupted:
+            when = s.started_at[:16].replace("T", " ")
+            options.add_option(Option(f"{when}  {s.exercise}  ({s.phases_done} phases saved)", id=str(s.id)))
+        title = self.query_one("#home-interrupted-title", Static)
+        title.update("Interrupted sets — r: rate it · d: discard it" if interrupted else "")
+        options.display = bool(interrupted)
+        if interrupted:
+            options.highlighted = 0
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        info = getattr(self, "info", None)
         if action in ("rate_interrupted", "discard_interrupted"):
-            info = getattr(self, "info", None)
             return info is not None and bool(info.interrupted)
         return True
 
-    def _selected_interrupted(self) -> int | None:
+    def _selected_interrupted(self) -> tuple[int, str] | None:
         options = self.query_one("#home-interrupted", OptionList)
-        if options.highlighted is None or not options.option_count:
+        info = getattr(self, "info", None)
+        if info is None or options.highlighted is None or not options.option_count:
             return None
-        return int(options.get_option_at_index(options.highlighted).id)
+        set_id = int(options.get_option_at_index(options.highlighted).id)
+        exercise = next((s.exercise for s in info.interrupted if s.id == set_id), "")
+        return set_id, exercise
 
     async def action_start(self) -> None:
         await self.app.begin_set()
 
+    async def action_finisher(self) -> None:
+        await self.app.begin_set(quick=True)
+
+    def action_checkin(self) -> None:
+        self.app.open_checkin()
+
+    async def action_history(self) -> None:
+        await self.app.open_history()
+
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             await self.app.begin_set()
+        elif event.button.id == "finisher":
+            await self.app.begin_set(quick=True)
 
     def action_rate_interrupted(self) -> None:
-        set_id = self._selected_interrupted()
-        if set_id is not None:
-            self.app.rate_interrupted(set_id)
+        selected = self._selected_interrupted()
+        if selected is not None:
+            self.app.rate_interrupted(*selected)
 
     def action_discard_interrupted(self) -> None:
-        set_id = self._selected_interrupted()
-        if set_id is not None:
-            self.app.discard_interrupted(set_id)
-
+        selected = self._selected_interrupted()
+        if selected is not None:
+            self.app.discard_interrupted(selected[0])
