@@ -75,8 +75,9 @@ class RatingScreen(ModalScreen[int | None]):
         yield Footer()
 
     def watch_summary(self, summary: dict[str, Any] | None) -> None:
-        if self.is_mounted:
-            self.query_one("#rating-summary", Static).update(summary_lines(summary))
+        # The summary may arrive before the screen has composed its children.
+        for line in self.query("#rating-summary").results(Static):
+            line.update(summary_lines(summary))
 
     def action_rate(self, rating: int) -> None:
         self.dismiss(rating)
