@@ -28,8 +28,7 @@ from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinis
 from gymtui.session.protocol import SetProtocol, builtin_protocol
 from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunner, SetSummaryReady, StoreFailed
 from gymtui.session.templates import PlannedSet
-from gymtui.signal.pipeline import PipelineConfig
-from gymtui.signal.worker import ApplyCalibration, SignalWorker, WorkerCallbacks
+from gymtui.signal.messages import ApplyCalibration, WorkerCallbacks
 from gymtui.store import SetSummary, Store, StoreExecutor
 from gymtui.themes import DEFAULT_THEME, load_themes
 from gymtui.ui.messages import FrameArrived, LinkChanged, RunnerNotice, SignalProblem
@@ -37,12 +36,14 @@ from gymtui.ui.messages import FrameArrived, LinkChanged, RunnerNotice, SignalPr
 log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
-DEMO_CHANNELS = (
-    ChannelInfo("Channel 1", MuscleRole.TARGET),
-    ChannelInfo("Channel 2", MuscleRole.SYNERGIST),
-    ChannelInfo("Channel 3", MuscleRole.ANTAGONIST),
-    ChannelInfo("Channel 4", MuscleRole.SYNERGIST),
-)
+DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
+
+
+def demo_channels(n: int = 4) -> tuple[ChannelInfo, ...]:
+    """The demo sensor's channels before a set names their muscles (the first four have roles)."""
+    return tuple(
+        ChannelInfo(f"Channel {i + 1}", DEMO_ROLES[i] if i < len(DEMO_ROLES) else MuscleRole.OTHER) for i in range(n)
+    )
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class AppConfig:
     mains_hz: float = 50.0
     athlete: str = "Athlete"
     emulate: str | None = None
+    demo_channels: int = 4
     today: dt.date | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -69,7 +71,8 @@ class AppConfig:
             db_path=db_path,
             mains_hz=float(args.mains or 50),
             athlete="Demo athlete" if demo else "Athlete",
-            emulate=getattr(args, "emulate", None),
+            emulate=getattr(args, "emulate_sensor", None),
+            demo_channels=int(getattr(args, "channels", None) or 4),
         )
 
 
@@ -129,7 +132,7 @@ class GymApp(App[int]):
         self.source: EmgSource | None = None
         self.emulation: Any = None
         self.demo_athlete: Any = None
-        self.signal: SignalWorker | None = None
+        self.signal: Any = None  # SignalWorker, imported with the first sensor (scipy)
         self.athlete_id: int | None = None
         self.coach: Coach | None = None
         self.home: HomeInfo | None = None
@@ -147,6 +150,7 @@ class GymApp(App[int]):
         self.last_frame: Any = None
         self.frames_shown = 0
         self._leave_after_rating = False
+        self.sensor_ready = asyncio.Event()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """gymtui's own colour variables, from the default theme, so every .tcss $variable resolves."""
@@ -167,19 +171,36 @@ class GymApp(App[int]):
                 tool="emg" if (self.config.demo or self.config.emulate) else None,
             )
         )
-        if self.config.emulate:
-            await self._open_emulated_source(self.config.emulate)
-        elif self.config.demo:
-            await self._open_demo_source()
         from gymtui.ui.screens.home import HomeScreen
 
         await self.push_screen(HomeScreen())
+        # Sensors connect behind the first screen: a BLE link can take seconds,
+        # and the athlete can read the plan meanwhile.
+        self.call_after_refresh(lambda: self.run_worker(self._open_sensor(), name="open-sensor", group="sensor"))
+
+    async def _open_sensor(self) -> None:
+        try:
+            if self.config.emulate:
+                await self._open_emulated_source(self.config.emulate)
+            elif self.config.demo:
+                await self._open_demo_source()
+        finally:
+            self.sensor_ready.set()
+        refresh = getattr(self.screen, "refresh_info", None)
+        if refresh is not None and self.source is not None:
+            refresh()
 
     async def _open_demo_source(self) -> None:
         from gymtui.adapters.demo import DemoEmgSource
 
-        source = DemoEmgSource(
-            DEMO_CHANNELS, rate_hz=DEMO_RATE_HZ, speed=self.config.speed, clock=self.clock, mains_hz=self.config.mains_hz
+        # Building the motor-unit pools is numpy work: keep it off the event loop.
+        source = await asyncio.to_thread(
+            DemoEmgSource,
+            demo_channels(self.config.demo_channels),
+            rate_hz=DEMO_RATE_HZ,
+            speed=self.config.speed,
+            clock=self.clock,
+            mains_hz=self.config.mains_hz,
         )
         self.demo_athlete = source.athlete
         await self._attach_source(source)
@@ -197,8 +218,13 @@ class GymApp(App[int]):
             self.notify(f"emulated {device}: {exc}", severity="error", timeout=10)
 
     async def _attach_source(self, source: EmgSource) -> None:
+        from gymtui.signal.pipeline import PipelineConfig
+        from gymtui.signal.worker import SignalWorker
+
         await source.connect()
-        worker = SignalWorker(
+        # The worker's set-up imports scipy and designs its filters: off the event loop too.
+        worker = await asyncio.to_thread(
+            SignalWorker,
             source.info,
             WorkerCallbacks(
                 on_frame=lambda frame: self.post_message(FrameArrived(frame)),
@@ -277,7 +303,12 @@ class GymApp(App[int]):
             return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
 
         plan, disclaimer, last, interrupted, recent = await self.in_store(read)
-        sensor = self.source.info.name if self.source else "no sensor (timer only)"
+        if self.source is not None:
+            sensor = self.source.info.name
+        elif (self.config.demo or self.config.emulate) and not self.sensor_ready.is_set():
+            sensor = "connecting…"
+        else:
+            sensor = "no sensor (timer only)"
         self.home = HomeInfo(
             self.config.athlete, plan, last, interrupted, recent, sensor, self.config.speed, disclaimer
         )
@@ -289,7 +320,8 @@ class GymApp(App[int]):
         if self.runner is not None and self.runner.engine.running:
             return
         assert self.athlete_id is not None and self.coach is not None
-        if self.home is None:  # Enter pressed before the home screen finished reading the plan
+        await self.sensor_ready.wait()  # Enter pressed while the sensor is still connecting
+        if self.home is None:  # or before the home screen finished reading the plan
             await self.home_info()
         planned = None if quick else (self.home.next_set if self.home else None)
         if planned is None and not quick:

@@ -19,6 +19,8 @@ from gymtui import __version__
 from gymtui.commands import COMMANDS
 
 EXIT_USAGE = 2
+EMULATED_DEVICES = ("myo", "ganglion", "myoware", "myoware-uart", "generic")
+"""Kept here, not imported from gymtui.emulation, so the CLI starts without bumble."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -57,6 +59,23 @@ def build_parser() -> OneLineParser:
     parser.add_argument(
         "--mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch out (default 50)"
     )
+    parser.add_argument(
+        "--channels",
+        type=int,
+        choices=range(1, 17),
+        metavar="N",
+        default=None,
+        help="with --demo: simulated EMG channels, 1-16 (default 4)",
+    )
+    parser.add_argument(
+        "--emulate",
+        dest="emulate_sensor",
+        metavar="DEVICE",
+        choices=EMULATED_DEVICES,
+        help="with --demo: run the whole BLE stack against an emulated "
+        + ", ".join(EMULATED_DEVICES)
+        + " (needs the 'emulate' extra: bumble)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, module in COMMANDS.items():
         importlib.import_module(f"gymtui.commands.{module}").register(sub)
@@ -84,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    if args.emulate_sensor and not args.demo:
+        build_parser().error("--emulate needs --demo (emulated sensors are simulated athletes)")
     from gymtui.instance import InstanceLock, InstanceLockError
     from gymtui.store import Store, StoreError
 

@@ -23,6 +23,9 @@ from gymtui.sim.athlete import SimulatedAthlete
 from gymtui.sim.physiology import Physiology
 
 
+DELIVERY_INTERVAL_S = 0.03
+
+
 class DemoEmgSource:
     """A simulated multichannel EMG sensor implementing :class:`~gymtui.adapters.base.EmgSource`."""
 
@@ -87,7 +90,9 @@ class DemoEmgSource:
                     on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq))
                     self._seq += 1
                     samples_done += n
-            await asyncio.sleep(n / rate_hz / self._speed)
+            # Wake about 30 times a second (a BLE link batches notifications per
+            # connection interval too): fewer, larger simulator calls.
+            await asyncio.sleep(max(n / rate_hz, DELIVERY_INTERVAL_S) / self._speed)
 
     async def disconnect(self) -> None:
         if self._task is not None:

@@ -16,6 +16,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.signal",
     "gymtui.bench.ble",
     "gymtui.bench.sim",
+    "gymtui.bench.ui",
 ]
 
 

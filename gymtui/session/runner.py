@@ -20,7 +20,7 @@ import concurrent.futures
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gymtui.model import Calibration, ChannelInfo, PhaseKind
 from gymtui.session.engine import (
@@ -35,7 +35,7 @@ from gymtui.session.engine import (
     SetEngine,
 )
 from gymtui.session.protocol import SetProtocol
-from gymtui.signal.worker import (
+from gymtui.signal.messages import (
     BeginMvc,
     BeginPhase,
     BeginSet,
@@ -44,9 +44,11 @@ from gymtui.signal.worker import (
     EndSet,
     PhaseStats,
     RawChunk,
-    SignalWorker,
 )
 from gymtui.store import SetStatus, Store, StoreExecutor, now_iso
+
+if TYPE_CHECKING:
+    from gymtui.signal.worker import SignalWorker
 
 log = logging.getLogger(__name__)
 

@@ -31,94 +31,41 @@ from typing import Any
 
 import numpy as np
 
-from gymtui.model import ActivationFrame, Calibration, MuscleRole, PhaseKind, SampleBlock, SourceInfo
+from gymtui.model import ActivationFrame, Calibration, SampleBlock, SourceInfo
 from gymtui.signal.live import LiveSignal
+from gymtui.signal.messages import (
+    ApplyCalibration,
+    BeginMvc,
+    BeginPhase,
+    BeginSet,
+    Command,
+    EndMvc,
+    EndPhase,
+    EndSet,
+    PhaseStats,
+    RawChunk,
+    WorkerCallbacks,
+)
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
+
+__all__ = [
+    "ApplyCalibration",
+    "BeginMvc",
+    "BeginPhase",
+    "BeginSet",
+    "EndMvc",
+    "EndPhase",
+    "EndSet",
+    "PhaseStats",
+    "RawChunk",
+    "SignalWorker",
+    "WorkerCallbacks",
+]
 
 log = logging.getLogger(__name__)
 
 FRAME_INTERVAL_S = 1 / 30
 RAW_CHUNK_S = 1.0
-
-
-# -- commands (caller → worker) ----------------------------------------------
-@dataclass(frozen=True, slots=True)
-class BeginMvc:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class EndMvc:
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyCalibration:
-    calibration: Calibration | None
-
-
-@dataclass(frozen=True, slots=True)
-class BeginSet:
-    token: Any  # the caller's handle for the set (e.g. a future of its row id)
-    target_pct_mvc: float | None = None
-    roles: tuple[MuscleRole, ...] | None = None  # this set's channel roles, when they differ per exercise
-    names: tuple[str, ...] | None = None  # and its muscle names
-
-
-@dataclass(frozen=True, slots=True)
-class BeginPhase:
-    index: int
-    kind: PhaseKind
-    target_pct_mvc: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EndPhase:
-    meta: Any  # echoed back with the statistics
-
-
-@dataclass(frozen=True, slots=True)
-class EndSet:
-    meta: Any
-
-
-Command = BeginMvc | EndMvc | ApplyCalibration | BeginSet | BeginPhase | EndPhase | EndSet
-
-
-# -- results (worker → caller) -------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class PhaseStats:
-    """The target muscle's activation over one phase (None where uncalibrated or no signal).
-
-    ``metrics`` holds the rest of the phase's measures (target share,
-    co-contraction, fatigue slope on a hold...) for the phase row.
-    """
-
-    peak_pct_mvc: float | None
-    mean_pct_mvc: float | None
-    time_above_target_s: float | None
-    samples: int
-    metrics: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class RawChunk:
-    token: Any
-    seq: int
-    t0_s: float
-    rate_hz: float
-    samples_uv: np.ndarray  # float32 (n, channels)
-    lost_samples: int
-
-
-@dataclass
-class WorkerCallbacks:
-    on_frame: Callable[[ActivationFrame], None]
-    on_mvc: Callable[[Calibration], None] = lambda c: None
-    on_phase: Callable[[Any, PhaseStats], None] = lambda meta, stats: None
-    on_set: Callable[[Any, dict[str, Any], list[dict[str, Any]]], None] = lambda meta, summary, reps: None
-    on_raw: Callable[[RawChunk], None] = lambda chunk: None
-    on_error: Callable[[str], None] = lambda message: None
 
 
 @dataclass
@@ -217,7 +164,10 @@ class SignalWorker:
             now = self._wall()
             if now >= next_frame_at:
                 self._post_frame()
-                next_frame_at = max(next_frame_at + self.frame_interval_s, now)
+                # Keep the cadence (no drift from processing time); resync after a stall.
+                next_frame_at += self.frame_interval_s
+                if next_frame_at < now - self.frame_interval_s:
+                    next_frame_at = now + self.frame_interval_s
         self._flush_raw()
 
     def _handle_batch(self, batch: list[SampleBlock | Command]) -> None:

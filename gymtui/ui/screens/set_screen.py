@@ -51,6 +51,7 @@ class SetScreen(Screen[None]):
         self.subtitle = subtitle
         self.emulated = emulated
         self._shown_state: tuple[object, ...] = ()
+        self._shown_label = ""
 
     def compose(self) -> ComposeResult:
         yield Static(self.subtitle or self.protocol.exercise, id="set-title", markup=False)
@@ -83,7 +84,9 @@ class SetScreen(Screen[None]):
             label = f"PAUSED · {label}  (p to resume)"
         for cls in ("-work", "-lead-in", "-rest"):
             countdown.set_class(cls == stage_class, cls)
-        self.query_one("#phase-name", Static).update(label)
+        if label != self._shown_label:
+            self._shown_label = label
+            self.query_one("#phase-name", Static).update(label)
         if (view.stage, view.index, view.paused, view.completed) != self._shown_state:
             self._shown_state = (view.stage, view.index, view.paused, view.completed)
             self.refresh_bindings()
@@ -114,6 +117,9 @@ class SetScreen(Screen[None]):
             self.show_status(f"⚠ SENSOR LOST — RECONNECTING ({device}) · the set goes on")
         elif lost:
             self.show_status(f"⚠ sensor {health.state}: {health.message or device}")
+        else:
+            gaps = f" · {health.gaps} gap(s) marked in the signal" if health.gaps else ""
+            self.show_status(f"{device}: connected{gaps}")
 
     # -- keys -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
