@@ -1,0 +1,172 @@
+"""Runs a cuff under the BFR supervisor on the asyncio loop.
+
+The supervisor is pure; something has to carry its commands to a cuff, its
+records to the database and the cuff's readings back. That is this class,
+and nothing else: the app calls the supervisor's event methods through
+:meth:`CuffRunner.handle` (``runner.handle(runner.supervisor.abort())``) and
+reads :meth:`BfrSupervisor.view` for the panel.
+
+- Commands go out in order through one sender task. A deflate drops any
+  not-yet-sent target commands queued before it (they are obsolete and
+  would only delay it) and every write has a 1 s timeout.
+- Every record goes to ``on_record`` (the app writes it to ``cuff_events``)
+  synchronously, before the command is sent.
+- A tick task calls :meth:`BfrSupervisor.tick` every
+  :data:`gymtui.bfr.TICK_INTERVAL_S` of supervisor time.
+- :meth:`emergency` is the synchronous last-resort path for
+  :mod:`gymtui.safety`: it asks the supervisor for its way-out records, logs
+  them and writes the deflate through the cuff's synchronous ``send_now``
+  if it has one (the simulated cuff does); a BLE cuff relies on its
+  link-loss rule once the process is gone.
+
+No Textual here: tests and ``python -c`` scripts run it on a bare loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+from gymtui.adapters.base import AdapterError, Cuff
+from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent
+from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
+
+log = logging.getLogger(__name__)
+
+RecordSink = Callable[[CuffEvent], None]
+SEND_TIMEOUT_S = 1.0
+
+
+def store_record_sink(store: object, *, set_id: Callable[[], int | None] = lambda: None,
+                      session_id: Callable[[], int | None] = lambda: None) -> RecordSink:
+    """A sink writing each record with ``Store.log_cuff_event`` (call it on the store's thread)."""
+
+    def sink(record: CuffEvent) -> None:
+        store.log_cuff_event(  # type: ignore[attr-defined]
+            str(record.kind),
+            pressure_mmhg=record.pressure_mmhg,
+            target_mmhg=record.target_mmhg,
+            reason=record.reason,
+            set_id=set_id(),
+            session_id=session_id(),
+        )
+
+    return sink
+
+
+class CuffRunner:
+    """Carries supervisor records to the log and commands to the cuff."""
+
+    def __init__(
+        self,
+        supervisor: BfrSupervisor,
+        cuff: Cuff,
+        on_record: RecordSink,
+        *,
+        tick_interval_s: float = TICK_INTERVAL_S,
+        speed: float = 1.0,
+        on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
+    ) -> None:
+        self.supervisor = supervisor
+        self.cuff = cuff
+        self._on_record = on_record
+        self._tick_wall_s = tick_interval_s / speed
+        self._on_send_error = on_send_error
+        self._queue: asyncio.Queue[CuffCommand] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, connect_timeout_s: float = 10.0) -> None:
+        """Connect the cuff and start readings, ticks and the sender."""
+        self._queue = asyncio.Queue()
+        self._tasks.append(asyncio.create_task(self._sender(), name="cuff-sender"))
+        await self.cuff.connect(connect_timeout_s)
+        await self.cuff.start(self._on_pressure, self._on_health)
+        self._tasks.append(asyncio.create_task(self._ticker(), name="cuff-ticks"))
+
+    async def stop(self) -> None:
+        """Quit path: deflate, let it reach the cuff, then disconnect (which deflates again)."""
+        self.handle(self.supervisor.quit())
+        await self.flush()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(AdapterError):
+            await self.cuff.disconnect()
+
+    async def flush(self, timeout_s: float = 2.0) -> None:
+        """Wait until every queued command has been written (or failed)."""
+        if self._queue is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), timeout_s)
+
+    def handle(self, records: Iterable[CuffEvent]) -> list[CuffEvent]:
+        """Log each record, queue its command. Returns the records (for alarms in the UI)."""
+        records = list(records)
+        for record in records:
+            try:
+                self._on_record(record)
+            except Exception:  # a full disk must not stop a deflate
+                log.exception("could not log cuff event %s", record.kind)
+            if record.command is not None:
+                self._enqueue(record.command)
+        return records
+
+    def emergency(self, reason: str, *, signal_name: str | None = None) -> None:
+        """Synchronous last resort (signal, atexit, crash): deflate now, log it. Never raises."""
+        try:
+            records = (
+                self.supervisor.signal(signal_name) if signal_name else self.supervisor.exception(reason)
+            )
+        except Exception:
+            log.exception("supervisor failed in the emergency path")
+            records = []
+        for record in records:
+            with contextlib.suppress(Exception):
+                self._on_record(record)
+        send_now = getattr(self.cuff, "send_now", None)
+        command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
+        if send_now is not None:
+            with contextlib.suppress(Exception):
+                send_now(command)
+        else:
+            with contextlib.suppress(Exception):
+                self._enqueue(command)
+
+    # -- internals ------------------------------------------------------------------
+    def _on_pressure(self, reading: PressureReading) -> None:
+        self.handle(self.supervisor.pressure(reading))
+
+    def _on_health(self, health: LinkHealth) -> None:
+        self.handle(self.supervisor.link_changed(health))
+
+    def _enqueue(self, command: CuffCommand) -> None:
+        if self._queue is None:
+            return
+        if command.kind is CuffCommandKind.DEFLATE:
+            while not self._queue.empty():  # obsolete targets must not delay a deflate
+                self._queue.get_nowait()
+                self._queue.task_done()
+        self._queue.put_nowait(command)
+
+    async def _sender(self) -> None:
+        assert self._queue is not None
+        while True:
+            command = await self._queue.get()
+            try:
+                await asyncio.wait_for(self.cuff.send(command), SEND_TIMEOUT_S)
+            except (AdapterError, TimeoutError, OSError) as exc:
+                log.warning("cuff command %s failed: %s", command.kind, exc)
+                if self._on_send_error:
+                    self._on_send_error(command, exc)
+            finally:
+                self._queue.task_done()
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_wall_s)
+            self.handle(self.supervisor.tick())
