@@ -818,7 +818,7 @@ class BfrSupervisor:
             key = f"{self._occ_exercise}:{'ex' if ex_left <= se_left else 'session'}"
             if left <= lim.cap_warning_s and key not in self._warned_cap:
                 self._warned_cap.add(key)
-                out.append(self._notice(now, f"{format_mmss(left)} of occlusion left"))
+                out.append(self._notice(now, f"{format_mmss(math.ceil(left))} of occlusion left"))
             if self._rest_started_at is not None and now - self._rest_started_at > lim.inflated_rest_max_s:
                 msg = f"rest longer than {format_mmss(lim.inflated_rest_max_s)} with the cuff up: cuff deflated"
                 self._deflate(now, msg, out)

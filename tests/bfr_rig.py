@@ -91,5 +91,20 @@ class Rig:
         cmds = self.commands()
         return cmds[-1].kind if cmds else None
 
+    def commanded_up_s(self, exercise_filter=None) -> float:
+        """Time the cuff was commanded up, from the command records alone (an independent count)."""
+        total, up_since = 0.0, None
+        for r in self.records:
+            if r.command is None:
+                continue
+            if r.command.kind is CuffCommandKind.TARGET and up_since is None:
+                up_since = r.at_s
+            elif r.command.kind is CuffCommandKind.DEFLATE and up_since is not None:
+                total += r.at_s - up_since
+                up_since = None
+        if up_since is not None:
+            total += self.clock.t - up_since
+        return total
+
     def kinds(self) -> list[str]:
         return [str(r.kind) for r in self.records]
