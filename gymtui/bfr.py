@@ -87,6 +87,8 @@ LOP_MIN_MMHG = 80.0
 LOP_MAX_MMHG = 300.0
 """Plausible hand-entered LOPs (measured: arm 120–282, leg 160–272 mmHg)."""
 
+RUNAWAY = "pump runs with the cuff commanded down"
+
 TICK_INTERVAL_S = 0.25
 """The longest the app may leave between :meth:`BfrSupervisor.tick` calls."""
 
@@ -229,6 +231,7 @@ class BfrLimits:
 
 
 class CuffState(enum.StrEnum):
+    NOT_CONNECTED = "not connected"
     DEFLATED = "deflated"
     INFLATING = "inflating"
     HOLDING = "holding"
@@ -350,7 +353,9 @@ class BfrSupervisor:
         self._recent: deque[tuple[float, float]] = deque()
         self._dev_since: float | None = None
         self._pump_since: float | None = None
-        self._link_ok = True
+        self._link_ok = False  # until the adapter reports CONNECTED
+        self._link_seen = False
+        self._connected_at: float | None = None
         # alarm
         self._fault = ""  # latched fault: no inflation until the next set start
         self._level = AlarmLevel.NONE
@@ -399,7 +404,7 @@ class BfrSupervisor:
     @property
     def state(self) -> CuffState:
         if not self._link_ok:
-            return CuffState.LINK_LOST
+            return CuffState.LINK_LOST if self._link_seen else CuffState.NOT_CONNECTED
         if self._commanded_mmhg > 0:
             return CuffState.HOLDING if self._reached else CuffState.INFLATING
         if self._pressure is not None and self._pressure > self.limits.residual_mmhg:
@@ -488,6 +493,14 @@ class BfrSupervisor:
         if ok == self._link_ok:
             return out
         self._link_ok = ok
+        if ok and not self._link_seen:
+            # First connection: put the cuff in a known state before anything else.
+            self._link_seen = True
+            self._connected_at = now
+            self._reading_at = None
+            self._deflate(now, "cuff connected: start deflated", out, force=True)
+            out.append(self._notice(now, "cuff connected", set_level=False))
+            return out
         if not ok:
             self._recent.clear()
             self._dev_since = self._pump_since = None
@@ -509,7 +522,8 @@ class BfrSupervisor:
             else:
                 out.append(self._notice(now, "cuff disconnected"))
         else:
-            self._reading_at = now  # give readings time to resume before calling them stale
+            self._connected_at = now  # give readings time to resume before calling them stale
+            self._reading_at = None
             self._deflate(now, "link restored: deflate until the next set", out, force=True)
             out.append(self._notice(now, "cuff reconnected", set_level=False))
         return out
@@ -700,9 +714,9 @@ class BfrSupervisor:
         self._rest_started_at = None
         self._deflate(now, why, out, force=True)
         if not self._link_ok:
-            self._alarm(now, AlarmLevel.RELEASE_BY_HAND, f"{why}: cuff link is down. RELEASE THE CUFF BY HAND NOW.", out)
+            self._alarm(now, AlarmLevel.RELEASE_BY_HAND, f"{why}: cuff link is down. RELEASE THE CUFF BY HAND NOW.", out, repeat=True)
         elif alarm:
-            self._alarm(now, AlarmLevel.ALARM, f"{why}: cuff deflated", out)
+            self._alarm(now, AlarmLevel.ALARM, f"{why}: cuff deflated", out, repeat=True)
         return out
 
     def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent]) -> None:
@@ -713,8 +727,8 @@ class BfrSupervisor:
         self._deflate(now, message, out, force=self._commanded_mmhg > 0 or self._pressure_up())
         self._alarm(now, level, message, out)
 
-    def _alarm(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent]) -> None:
-        if level == self._level and message == self._message:
+    def _alarm(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], *, repeat: bool = False) -> None:
+        if level == self._level and message == self._message and not repeat:
             return
         if level >= self._level:  # the most severe alarm stays on screen
             self._set_level(level, message)
@@ -740,13 +754,16 @@ class BfrSupervisor:
         up = self._commanded_mmhg > 0
         target = self._commanded_mmhg
 
-        # Readings stopped while the cuff is (or may be) up.
-        if self._link_ok and (up or self._pressure_up()) and not fresh:
-            since = self._reading_at
-            if since is None:
-                since = self._inflated_at if self._inflated_at is not None else now
-            if now - since > lim.stale_s:
-                self._raise_fault(now, AlarmLevel.ALARM, "no pressure readings from the cuff: cuff deflated", out)
+        # A connected cuff that stops reporting leaves us blind: we cannot know it is down.
+        if self._link_ok:
+            since = self._reading_at if self._reading_at is not None else self._connected_at
+            if since is not None and now - since > lim.stale_s:
+                self._raise_fault(
+                    now,
+                    AlarmLevel.RELEASE_BY_HAND,
+                    "NO PRESSURE READINGS FROM THE CUFF: deflate sent. If it is tight, RELEASE IT BY HAND.",
+                    out,
+                )
                 return
 
         if fresh and p is not None:
@@ -758,7 +775,18 @@ class BfrSupervisor:
             if flags and (up or self._level < AlarmLevel.ALARM):
                 names = ", ".join(f.name.lower().replace("_", " ") for f in CuffFlag if f & flags and f.name)
                 self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out)
-            if self._stuck(now) and (up or self._pressure_up()):
+            if not up and self._flags & CuffFlag.PUMP_ON:
+                # The pump runs although we commanded the cuff down: the cuff is not obeying.
+                self._pump_since = self._pump_since if self._pump_since is not None else now
+                if now - self._pump_since > lim.tolerance_s and self._fault != RUNAWAY:
+                    self._fault = RUNAWAY
+                    self._deflate(now, self._fault, out, force=True)
+                    self._alarm(
+                        now, AlarmLevel.RELEASE_BY_HAND, "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.", out
+                    )
+            elif not up:
+                self._pump_since = None
+            if self._stuck(now, up) and (up or self._pressure_up()):
                 self._raise_fault(
                     now, AlarmLevel.ALARM, f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose", out
                 )
@@ -857,9 +885,10 @@ class BfrSupervisor:
                         )
                     )
 
-    def _stuck(self, now: float) -> bool:
+    def _stuck(self, now: float, up: bool) -> bool:
+        """Readings frozen for ``stuck_s`` while the cuff is up (or holds pressure): no real sensor does that."""
         lim = self.limits
         if len(self._recent) < 3 or now - self._recent[0][0] < lim.stuck_s:
             return False
         window = [p for t, p in self._recent if now - t <= lim.stuck_s + 0.5]
-        return max(window) - min(window) < lim.stuck_band_mmhg and max(window) > lim.residual_mmhg
+        return max(window) - min(window) < lim.stuck_band_mmhg and (up or max(window) > lim.residual_mmhg)

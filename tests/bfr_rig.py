@@ -44,6 +44,7 @@ class Rig:
         self.readings_on = True
         self._next_tick = self.clock.t
         self._token = 0
+        self.apply(self.sup.link_changed(LinkHealth(LinkState.CONNECTED)))
 
     # app-side plumbing
     def apply(self, records: list[CuffEvent]) -> list[CuffEvent]:

@@ -15,7 +15,7 @@ from gymtui.bfr import (
     Limb,
     validate_settings,
 )
-from gymtui.model import CuffCommandKind, PhaseKind
+from gymtui.model import CuffCommandKind, LinkHealth, LinkState, PhaseKind
 from gymtui.sim.cuff import CuffParams
 
 
@@ -61,10 +61,23 @@ def test_settings_outside_the_hard_bounds_are_refused_with_one_line(limb, lop, p
     assert fragment in str(info.value) and "\n" not in str(info.value)
 
 
+def test_refuses_to_inflate_a_cuff_it_has_not_heard_connect():
+    from gymtui.bfr import BfrSupervisor
+
+    rig = Rig()
+    sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock)
+    assert sup.state is CuffState.NOT_CONNECTED
+    records = sup.set_started("Curl")
+    assert [r.command for r in records if r.command] == []
+    assert "not connected" in records[-1].reason
+    first = sup.link_changed(LinkHealth(LinkState.CONNECTED))
+    assert first[0].command.kind is CuffCommandKind.DEFLATE  # a known state before anything else
+
+
 def test_refuses_to_inflate_without_a_lop_and_says_why():
     rig = Rig(settings=validate_settings("arm", None, 50))
     records = rig.apply(rig.sup.set_started("Curl"))
-    assert rig.commands() == []
+    assert all(c.kind is CuffCommandKind.DEFLATE for c in rig.commands())
     assert records[0].kind is EventKind.NOTICE and "no LOP" in records[0].reason
     assert "no LOP" in rig.sup.view().message
 
@@ -73,7 +86,8 @@ def test_ceiling_is_the_lowest_of_profile_configured_and_hard_percentage():
     rig = Rig(settings=validate_settings("leg", 300, 80, max_mmhg=200), params=CuffParams(max_mmhg=220))
     assert rig.sup.ceiling_mmhg == 200
     rig.apply(rig.sup.set_started("Leg press"))
-    assert rig.commands()[0].target_mmhg == 200  # 80 % of 300 = 240, clamped
+    assert rig.commands()[-1].kind is CuffCommandKind.TARGET
+    assert rig.commands()[-1].target_mmhg == 200  # 80 % of 300 = 240, clamped
     rig = Rig(settings=validate_settings("leg", 300, 80), params=CuffParams(max_mmhg=220))
     assert rig.sup.ceiling_mmhg == 220
 
@@ -216,9 +230,10 @@ def test_stuck_pressure_sensor_raises_the_alarm():
 def test_readings_that_stop_while_inflated_deflate_with_an_alarm():
     rig = inflated_rig()
     rig.readings_on = False
-    rig.run(2.5)
+    rig.run(2.3)
     assert rig.last_command_kind() is CuffCommandKind.DEFLATE
-    assert "no pressure readings" in rig.sup.view().message
+    assert "no pressure readings" in rig.sup.view().message.lower()
+    assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND  # blind: we cannot know it is down
 
 
 def test_a_fault_keeps_the_cuff_down_until_the_next_set():
@@ -287,6 +302,7 @@ def test_prior_session_time_counts_towards_the_cap():
 
     rig = Rig()
     sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock, prior_session_s=15 * 60)
+    sup.link_changed(LinkHealth(LinkState.CONNECTED))
     records = sup.set_started("Curl")
     assert all(r.command is None for r in records)
     assert "session occlusion limit" in records[-1].reason
