@@ -30,7 +30,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from gymtui.adapters.base import AdapterError, Cuff
-from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent
+from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ class CuffRunner:
         self._on_send_error = on_send_error
         self._queue: asyncio.Queue[CuffCommand] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._speed = speed
+        self._quiet_disconnect = False
 
     async def start(self, connect_timeout_s: float = 10.0) -> None:
         """Connect the cuff and start readings, ticks and the sender."""
@@ -86,9 +88,18 @@ class CuffRunner:
         self._tasks.append(asyncio.create_task(self._ticker(), name="cuff-ticks"))
 
     async def stop(self) -> None:
-        """Quit path: deflate, let it reach the cuff, then disconnect (which deflates again)."""
+        """Quit path: deflate, wait (up to the confirm time) until the cuff is down, then disconnect.
+
+        A clean quit with a confirmed-deflated cuff disconnects quietly; if the
+        cuff is not confirmed down, the disconnect reaches the supervisor as a
+        lost link and raises the release-by-hand alarm, as it should.
+        """
         self.handle(self.supervisor.quit())
         await self.flush()
+        deadline = asyncio.get_running_loop().time() + self.supervisor.limits.deflate_confirm_s / self._speed
+        while self.supervisor.state is CuffState.DEFLATING and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        self._quiet_disconnect = self.supervisor.state is CuffState.DEFLATED
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -142,6 +153,8 @@ class CuffRunner:
         self.handle(self.supervisor.pressure(reading))
 
     def _on_health(self, health: LinkHealth) -> None:
+        if self._quiet_disconnect:
+            return  # our own disconnect after a confirmed deflate
         self.handle(self.supervisor.link_changed(health))
 
     def _enqueue(self, command: CuffCommand) -> None:
