@@ -468,6 +468,10 @@ class BfrSupervisor:
     def signal(self, name: str) -> list[CuffEvent]:
         return self._way_out(f"signal {name}", alarm=False)
 
+    def last_resort(self, reason: str) -> list[CuffEvent]:
+        """The process is going (signal, uncaught exception, exit): deflate; an exception also alarms."""
+        return self._way_out(reason[:200], alarm=reason.startswith("exception"))
+
     def pressure(self, reading: PressureReading) -> list[CuffEvent]:
         """A pressure reading from the cuff (any rate; 10–25 Hz is typical)."""
         now = self._advance()

@@ -127,26 +127,26 @@ class CuffRunner:
                 self._enqueue(record.command)
         return records
 
-    def emergency(self, reason: str, *, signal_name: str | None = None) -> None:
-        """Synchronous last resort (signal, atexit, crash): deflate now, log it. Never raises."""
+    def emergency(self, reason: str) -> None:
+        """Synchronous last resort (signal, atexit, crash): deflate now, log it. Never raises.
+
+        Register it with :meth:`gymtui.safety.ProcessSafety.add`.
+        """
         try:
-            records = (
-                self.supervisor.signal(signal_name) if signal_name else self.supervisor.exception(reason)
-            )
+            records = self.supervisor.last_resort(reason)
         except Exception:
             log.exception("supervisor failed in the emergency path")
             records = []
         for record in records:
             with contextlib.suppress(Exception):
                 self._on_record(record)
-        send_now = getattr(self.cuff, "send_now", None)
         command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
-        if send_now is not None:
-            with contextlib.suppress(Exception):
-                send_now(command)
-        else:
-            with contextlib.suppress(Exception):
-                self._enqueue(command)
+        send_now = getattr(self.cuff, "send_now", None)
+        with contextlib.suppress(Exception):
+            if send_now is not None:
+                send_now(command)  # synchronous: done before we return
+            else:
+                self._enqueue(command)  # a BLE cuff: sent if the loop runs again; else its link-loss rule
 
     # -- internals ------------------------------------------------------------------
     def _on_pressure(self, reading: PressureReading) -> None:
