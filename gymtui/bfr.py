@@ -69,7 +69,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gymtui.model import (
-    WORK_PHASE_KINDS,
     CuffCommand,
     CuffCommandKind,
     LinkHealth,
@@ -412,8 +411,13 @@ class BfrSupervisor:
         return CuffState.DEFLATED
 
     # -- events from the app ---------------------------------------------------
-    def set_started(self, exercise: str) -> list[CuffEvent]:
-        """A set starts (its lead-in begins): inflate if everything allows it."""
+    def set_started(self, exercise: str, first_phase: PhaseKind | str | None = None) -> list[CuffEvent]:
+        """A set starts (its lead-in begins): inflate if everything allows it.
+
+        ``first_phase``: the kind of the set's first phase, if known. A set
+        that opens with an MVC calibration (or a rest) inflates at its first
+        work phase instead, not during the lead-in.
+        """
         now = self._advance()
         out: list[CuffEvent] = []
         if self._fault and self._fault_cleared():
@@ -428,6 +432,8 @@ class BfrSupervisor:
         self._phase = None
         self._rest_started_at = None
         self._refusal = ""
+        if first_phase is not None and PhaseKind(first_phase) in (PhaseKind.CALIBRATION, PhaseKind.REST):
+            return out
         self._inflate(now, "set started", out)
         return out
 

@@ -306,3 +306,14 @@ def test_prior_session_time_counts_towards_the_cap():
     records = sup.set_started("Curl")
     assert all(r.command is None for r in records)
     assert "session occlusion limit" in records[-1].reason
+
+
+def test_a_set_that_opens_with_mvc_calibration_inflates_at_its_first_work_phase():
+    rig = Rig()
+    rig.apply(rig.sup.set_started("Curl", first_phase=PhaseKind.CALIBRATION))
+    assert rig.last_command_kind() is CuffCommandKind.DEFLATE  # only the connect-time deflate
+    rig.apply(rig.sup.phase_changed(PhaseKind.CALIBRATION))
+    rig.run(3)
+    assert rig.physics.true_mmhg < 1
+    rig.apply(rig.sup.phase_changed(PhaseKind.ACTIVATION))
+    assert rig.last_command_kind() is CuffCommandKind.TARGET
