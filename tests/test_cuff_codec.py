@@ -125,6 +125,6 @@ def test_a_broken_profile_names_file_and_key(tmp_path):
     bad.write_text(text)
     with pytest.raises(AdapterError, match=r"cuff.toml: \[pressure\] max_mmhg"):
         load_cuff_profile(bad)
-    bad.write_text("[device]\nname = 'x'\n")
+    bad.write_text("name = 'x'\nkind = 'cuff'\n")
     with pytest.raises(AdapterError, match="missing"):
         load_cuff_profile(bad)

@@ -202,7 +202,7 @@ class CuffProfile:
     keepalive_s: float
     watchdog_s: float
     link_loss_deflates: bool
-    name_prefix: str = ""
+    name_patterns: tuple[str, ...] = ()
 
 
 def devices_dir() -> Path:
@@ -223,25 +223,28 @@ def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
     except tomllib.TOMLDecodeError as exc:
         raise AdapterError(f"cuff profile {path} is not valid TOML: {exc}") from None
 
-    def get(section: str, key: str, kind: type) -> object:
-        try:
-            value = doc[section][key]
-        except KeyError:
-            raise AdapterError(f"cuff profile {path}: missing [{section}] {key}") from None
+    def get(section: str | None, key: str, kind: type) -> object:
+        table = doc if section is None else doc.get(section, {})
+        where = f"[{section}] {key}" if section else key
+        if key not in table:
+            raise AdapterError(f"cuff profile {path}: missing {where}")
+        value = table[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind):
-            raise AdapterError(f"cuff profile {path}: [{section}] {key} must be {kind.__name__}")
+            raise AdapterError(f"cuff profile {path}: {where} must be {kind.__name__}")
         return value
 
+    if get(None, "kind", str) != "cuff":
+        raise AdapterError(f"cuff profile {path}: kind must be 'cuff'")
     max_mmhg = get("pressure", "max_mmhg", float)
     if not 0 < max_mmhg <= 400:  # type: ignore[operator]
         raise AdapterError(f"cuff profile {path}: [pressure] max_mmhg must be 1–400 mmHg")
     if get("pressure", "unit", str) != "mmHg":
         raise AdapterError(f"cuff profile {path}: [pressure] unit must be mmHg")
     return CuffProfile(
-        name=str(get("device", "name", str)),
-        decoder=str(get("device", "decoder", str)),
+        name=str(get(None, "name", str)),
+        decoder=str(get(None, "decoder", str)),
         service_uuid=str(get("gatt", "service", str)).lower(),
         pressure_uuid=str(get("gatt", "pressure", str)).lower(),
         command_uuid=str(get("gatt", "command", str)).lower(),
@@ -253,7 +256,7 @@ def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
         keepalive_s=float(get("watchdog", "keepalive_s", float)),  # type: ignore[arg-type]
         watchdog_s=float(get("watchdog", "timeout_s", float)),  # type: ignore[arg-type]
         link_loss_deflates=get("watchdog", "link_loss", str) == "deflate",
-        name_prefix=str(doc.get("device", {}).get("advertised_name_prefix", "")),
+        name_patterns=tuple(str(p) for p in doc.get("match", {}).get("name_patterns", [])),
     )
 
 
