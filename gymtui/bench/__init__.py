@@ -14,6 +14,7 @@ from typing import Any
 
 BENCH_MODULES: list[str] = [
     # "gymtui.bench.signal", "gymtui.bench.sim", "gymtui.bench.ui" ... added as they land
+    "gymtui.bench.bfr",
 ]
 
 

@@ -9,4 +9,5 @@ for scipy or bleak at start-up.
 COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
     "bench": "bench",
+    "cuff": "cuff",
 }

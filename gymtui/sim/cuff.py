@@ -17,8 +17,9 @@ it. What it models, in the units the profile speaks:
   it by ``relief_margin_mmhg`` opens the valve), and the profile's
   **link-loss rule**: on disconnect, or when no valid command arrived for
   ``watchdog_s``, it deflates itself and sets ``WATCHDOG_DEFLATED``.
-- A "runaway pump" fault (the pump stuck on, ignoring commands) to test that
-  the supervisor falls back on telling the athlete to release the cuff.
+- A "runaway pump" fault (the pump stuck on and the valve stuck shut,
+  ignoring commands) to test that the supervisor falls back on telling the
+  athlete to release the cuff; only the mechanical relief still vents.
 """
 
 from __future__ import annotations
@@ -138,15 +139,18 @@ class CuffPhysics:
                 self.pump_on = False
         else:
             self.pump_on = False
-        if self.true_mmhg > p.max_mmhg + p.relief_margin_mmhg:
-            valve_open = True  # the hard relief: firmware (and ideally a mechanical valve)
+        relief = self.true_mmhg > p.max_mmhg + p.relief_margin_mmhg
+        if relief:
+            # The hard relief: firmware opens the valve, and a mechanical relief valve
+            # vents even when the firmware has lost control of the pump.
+            valve_open = True
             self.pump_on = False
             self.flags |= CuffFlag.OVER_PRESSURE
         pumping = (self.pump_on or self.pump_runaway) and not self.pump_dead
         dp = 0.0
         if pumping:
             dp += p.pump_rate_mmhg_s * max(0.0, 1.0 - self.true_mmhg / p.pump_limit_mmhg)
-        if valve_open and not self.pump_runaway:
+        if (valve_open and not self.pump_runaway) or relief:
             dp -= self.true_mmhg / p.valve_tau_s
         dp -= self.true_mmhg * (p.leak_per_s + self.leak_extra_per_s)
         self.true_mmhg = max(0.0, self.true_mmhg + dp * h)
