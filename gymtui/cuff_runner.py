@@ -94,6 +94,8 @@ class CuffRunner:
         cuff is not confirmed down, the disconnect reaches the supervisor as a
         lost link and raises the release-by-hand alarm, as it should.
         """
+        if not self._tasks:
+            return  # already stopped
         self.handle(self.supervisor.quit())
         await self.flush()
         deadline = asyncio.get_running_loop().time() + self.supervisor.limits.deflate_confirm_s / self._speed
