@@ -344,7 +344,6 @@ class BfrSupervisor:
         self._unoccluded_since: float = now - self.limits.reperfusion_s
         self._needs_reperfusion = False
         self._warned_cap: set[str] = set()
-        self._capped: set[str] = set()
         # measurement
         self._pressure: float | None = None
         self._flags = CuffFlag(0)
@@ -422,8 +421,7 @@ class BfrSupervisor:
         out: list[CuffEvent] = []
         if self._fault and self._fault_cleared():
             self._fault = ""
-            self._set_level(AlarmLevel.NONE, "")
-        elif self._level is AlarmLevel.NOTICE:
+        if not self._fault:  # a new set starts with a clean panel unless a fault still stands
             self._set_level(AlarmLevel.NONE, "")
         if self._occ_exercise and exercise != self._occ_exercise and self._exercise_s.get(self._occ_exercise, 0) > 0:
             self._needs_reperfusion = True
@@ -844,7 +842,6 @@ class BfrSupervisor:
             if ex_left <= 0 or se_left <= 0:
                 if ex_left <= 0:
                     msg = f"occlusion limit: {format_mmss(lim.exercise_cap_s)} on {self._occ_exercise}. Cuff deflated."
-                    self._capped.add(self._occ_exercise)
                 else:
                     msg = f"session occlusion limit: {format_mmss(self.session_cap_s)} ({self.settings.limb}). Cuff deflated."
                 self._needs_reperfusion = True
@@ -869,13 +866,16 @@ class BfrSupervisor:
 
         # Deflate confirmation: re-send, then tell the athlete to release by hand.
         if not up and self._deflate_at is not None and not self._deflate_confirmed:
-            if p is None or p <= lim.residual_mmhg:
+            if p is None or (fresh and p <= lim.residual_mmhg):
                 # Down, or never measured (nothing we inflated: the stale rule guards a cuff that was up).
                 self._deflate_confirmed = True
             elif self._link_ok:
-                since = now - self._deflate_at
+                # Judge on readings from this link: after a reconnect the clock starts again.
+                started = max(self._deflate_at, self._connected_at if self._connected_at is not None else -math.inf)
+                since = now - started
                 if since > lim.deflate_confirm_s:
                     self._deflate_confirmed = True  # stop re-sending; the alarm stays
+                    self._fault = self._fault or "cuff did not deflate"
                     self._alarm(
                         now,
                         AlarmLevel.RELEASE_BY_HAND,

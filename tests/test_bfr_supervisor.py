@@ -317,3 +317,27 @@ def test_a_set_that_opens_with_mvc_calibration_inflates_at_its_first_work_phase(
     assert rig.physics.true_mmhg < 1
     rig.apply(rig.sup.phase_changed(PhaseKind.ACTIVATION))
     assert rig.last_command_kind() is CuffCommandKind.TARGET
+
+
+def test_a_reconnected_cuff_that_deflated_itself_raises_no_false_alarm():
+    rig = inflated_rig()
+    rig.lose_link()
+    rig.run(10)  # the cuff let go by itself meanwhile
+    rig.sup.acknowledge()
+    rig.restore_link()
+    rig.apply(rig.sup.tick())  # a tick before the first reading on the new link
+    rig.run(8)
+    assert rig.sup.alarm_level is AlarmLevel.NONE
+    assert not any("DID NOT DEFLATE" in r.reason for r in rig.records)
+    rig.apply(rig.sup.set_started("Curl"))  # the next set may use the cuff again
+    assert rig.last_command_kind() is CuffCommandKind.TARGET
+
+
+def test_a_cuff_that_did_not_deflate_stays_locked_for_the_next_set():
+    rig = inflated_rig()
+    rig.physics.pump_runaway = True
+    rig.run(12)
+    assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
+    records = rig.apply(rig.sup.set_started("Curl"))
+    assert rig.last_command_kind() is CuffCommandKind.DEFLATE
+    assert any("locked after a fault" in r.reason for r in records)
