@@ -68,10 +68,16 @@ class CuffRunner:
         tick_interval_s: float = TICK_INTERVAL_S,
         speed: float = 1.0,
         on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
+        emergency_record: RecordSink | None = None,
     ) -> None:
+        """``on_record`` may hand records to the store's thread; ``emergency_record``
+        (default: ``on_record``) must write synchronously, because after a signal
+        the process may be gone before a queued write runs. Give it a sink over a
+        second ``Store`` on the same file, opened up front (WAL allows it)."""
         self.supervisor = supervisor
         self.cuff = cuff
         self._on_record = on_record
+        self._emergency_record = emergency_record or on_record
         self._tick_wall_s = tick_interval_s / speed
         self._on_send_error = on_send_error
         self._queue: asyncio.Queue[CuffCommand] | None = None
@@ -141,7 +147,7 @@ class CuffRunner:
             records = []
         for record in records:
             with contextlib.suppress(Exception):
-                self._on_record(record)
+                self._emergency_record(record)
         command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
         send_now = getattr(self.cuff, "send_now", None)
         with contextlib.suppress(Exception):

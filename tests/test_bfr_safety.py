@@ -16,9 +16,10 @@ from gymtui.store import Store, now_iso
 
 REPO = Path(__file__).resolve().parents[1]
 
-# A small gymtui process: simulated cuff at 10x, supervisor, runner logging to
-# a real database, safety installed on the asyncio loop. It inflates, says
-# HOLDING, then waits to be killed.
+# A small gymtui process wired as the app should be: simulated cuff at 10x,
+# supervisor, runner logging through the store's own thread (StoreExecutor)
+# with a second, synchronous Store for the emergency path, safety installed on
+# the asyncio loop. It inflates, says HOLDING, then waits to be killed.
 CUFF_PROCESS = r"""
 import asyncio, sys, time
 from gymtui.adapters.cuff import SimulatedCuff
@@ -26,10 +27,13 @@ from gymtui.bfr import BfrSupervisor, CuffState, validate_settings
 from gymtui.cuff_runner import CuffRunner, store_record_sink
 from gymtui.model import PhaseKind
 from gymtui.safety import ProcessSafety
-from gymtui.store import Store
+from gymtui.store import Store, StoreExecutor
 
 store = Store(sys.argv[1])
 session = store.start_session(store.ensure_athlete())
+executor = StoreExecutor(store)
+log_record = store_record_sink(store, session_id=lambda: session)
+emergency_store = Store(sys.argv[1])  # opened up front: the signal path must not wait for a thread
 
 async def main():
     speed = 10.0
@@ -37,7 +41,10 @@ async def main():
     clock = lambda: (time.monotonic() - t0) * speed
     cuff = SimulatedCuff(speed=speed, clock=clock)
     sup = BfrSupervisor(validate_settings("arm", 180, 50), profile_max_mmhg=cuff.max_mmhg, clock=clock)
-    runner = CuffRunner(sup, cuff, store_record_sink(store, session_id=lambda: session), speed=speed)
+    runner = CuffRunner(
+        sup, cuff, lambda record: executor.submit(log_record, record), speed=speed,
+        emergency_record=store_record_sink(emergency_store, session_id=lambda: session),
+    )
     safety = ProcessSafety()
     safety.add(runner.emergency)
     safety.add(lambda reason: print("CUFF", cuff.physics.mode, cuff.sent[-1].reason, flush=True))
