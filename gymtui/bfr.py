@@ -88,6 +88,9 @@ LOP_MAX_MMHG = 300.0
 
 RUNAWAY = "pump runs with the cuff commanded down"
 
+ALARM_SILENCE_S = 30.0
+"""An acknowledged alarm whose cause still stands comes back after this (Delfi PTS ii: 30 s)."""
+
 TICK_INTERVAL_S = 0.25
 """The longest the app may leave between :meth:`BfrSupervisor.tick` calls."""
 
@@ -359,6 +362,7 @@ class BfrSupervisor:
         self._level = AlarmLevel.NONE
         self._message = ""
         self._alarm_seq = 0
+        self._silenced_until = -math.inf
 
     # -- configuration -------------------------------------------------------
     def _check(self, settings: BfrSettings) -> None:
@@ -544,7 +548,13 @@ class BfrSupervisor:
         return out
 
     def acknowledge(self) -> None:
-        """The athlete has seen the alarm: stop showing it (faults stay latched until the next set)."""
+        """The athlete has seen the alarm: silence it for 30 s.
+
+        Faults stay latched until the next set; a cause that still stands (a
+        lost link, a blind or still-tight cuff) raises the alarm again when
+        the silence ends.
+        """
+        self._silenced_until = self._advance() + ALARM_SILENCE_S
         self._set_level(AlarmLevel.NONE, "")
 
     def view(self) -> CuffView:
@@ -762,6 +772,12 @@ class BfrSupervisor:
         up = self._commanded_mmhg > 0
         target = self._commanded_mmhg
 
+        # A silenced alarm whose cause still stands comes back.
+        if self._level < AlarmLevel.RELEASE_BY_HAND and now >= self._silenced_until:
+            standing = self._standing_danger(now, fresh)
+            if standing:
+                self._alarm(now, AlarmLevel.RELEASE_BY_HAND, standing, out)
+
         # A connected cuff that stops reporting leaves us blind: we cannot know it is down.
         if self._link_ok:
             since = self._reading_at if self._reading_at is not None else self._connected_at
@@ -894,6 +910,24 @@ class BfrSupervisor:
                             CuffCommand(CuffCommandKind.DEFLATE, 0.0, "deflate re-sent"),
                         )
                     )
+
+    def _standing_danger(self, now: float, fresh: bool) -> str:
+        """Why the cuff may still be tight with nothing more we can do, or ''."""
+        lim = self.limits
+        if self._link_seen and not self._link_ok and self._pressure_up():
+            return "CUFF LINK STILL DOWN. If the cuff is tight, RELEASE IT BY HAND NOW."
+        if self._link_ok and not fresh and self._pressure_up():
+            return "STILL NO PRESSURE READINGS FROM THE CUFF. If it is tight, RELEASE IT BY HAND."
+        if (
+            fresh
+            and self._commanded_mmhg <= 0
+            and self._deflate_confirmed
+            and self._pressure is not None
+            and self._pressure > lim.residual_mmhg
+            and self._fault
+        ):
+            return f"CUFF STILL AT {self._pressure:.0f} mmHg. RELEASE THE CUFF BY HAND NOW."
+        return ""
 
     def _stuck(self, now: float, up: bool) -> bool:
         """Readings frozen for ``stuck_s`` while the cuff is up (or holds pressure): no real sensor does that."""

@@ -341,3 +341,16 @@ def test_a_cuff_that_did_not_deflate_stays_locked_for_the_next_set():
     records = rig.apply(rig.sup.set_started("Curl"))
     assert rig.last_command_kind() is CuffCommandKind.DEFLATE
     assert any("locked after a fault" in r.reason for r in records)
+
+
+def test_an_acknowledged_alarm_comes_back_after_30_s_while_its_cause_stands():
+    rig = inflated_rig()
+    rig.physics.pump_runaway = True  # the cuff will not let go
+    rig.run(12)
+    assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
+    rig.sup.acknowledge()
+    rig.run(20)
+    assert rig.sup.alarm_level is AlarmLevel.NONE  # silenced
+    rig.run(11)
+    assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
+    assert "RELEASE THE CUFF BY HAND" in rig.sup.view().message
