@@ -86,7 +86,7 @@ LOP_MIN_MMHG = 80.0
 LOP_MAX_MMHG = 300.0
 """Plausible hand-entered LOPs (measured: arm 120–282, leg 160–272 mmHg)."""
 
-RUNAWAY = "pump runs with the cuff commanded down"
+RUNAWAY = "runaway pump"
 
 ALARM_SILENCE_S = 30.0
 """An acknowledged alarm whose cause still stands comes back after this (Delfi PTS ii: 30 s)."""
@@ -363,6 +363,7 @@ class BfrSupervisor:
         self._message = ""
         self._alarm_seq = 0
         self._silenced_until = -math.inf
+        self._raised: set[str] = set()  # fault rules that have fired since the last set start
 
     # -- configuration -------------------------------------------------------
     def _check(self, settings: BfrSettings) -> None:
@@ -425,6 +426,7 @@ class BfrSupervisor:
         out: list[CuffEvent] = []
         if self._fault and self._fault_cleared():
             self._fault = ""
+        self._raised.clear()  # each rule may speak again for this set
         if not self._fault:  # a new set starts with a clean panel unless a fault still stands
             self._set_level(AlarmLevel.NONE, "")
         if self._occ_exercise and exercise != self._occ_exercise and self._exercise_s.get(self._occ_exercise, 0) > 0:
@@ -486,7 +488,7 @@ class BfrSupervisor:
         out: list[CuffEvent] = []
         p = float(reading.pressure_mmhg)
         if not math.isfinite(p):
-            self._raise_fault(now, AlarmLevel.ALARM, "cuff sent an unreadable pressure: cuff deflated", out)
+            self._raise_fault(now, AlarmLevel.ALARM, "cuff sent an unreadable pressure: cuff deflated", out, "unreadable")
             return out
         self._pressure = p
         self._flags = CuffFlag(reading.fault_bits & 0xFFFF)
@@ -737,10 +739,11 @@ class BfrSupervisor:
             self._alarm(now, AlarmLevel.ALARM, f"{why}: cuff deflated", out, repeat=True)
         return out
 
-    def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent]) -> None:
-        """A fault: deflate at once, latch, alarm."""
-        if message == self._fault and self._commanded_mmhg <= 0:
-            return  # already handled; deflate confirmation takes it from here
+    def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], rule: str) -> None:
+        """A fault: deflate at once, latch, alarm. Each rule speaks once per set unless the cuff is up again."""
+        if rule in self._raised and self._commanded_mmhg <= 0:
+            return  # already handled; deflate confirmation and standing alarms take it from here
+        self._raised.add(rule)
         self._fault = message
         self._deflate(now, message, out, force=self._commanded_mmhg > 0 or self._pressure_up())
         self._alarm(now, level, message, out)
@@ -787,32 +790,30 @@ class BfrSupervisor:
                     AlarmLevel.RELEASE_BY_HAND,
                     "NO PRESSURE READINGS FROM THE CUFF: deflate sent. If it is tight, RELEASE IT BY HAND.",
                     out,
+                    "stale",
                 )
                 return
 
         if fresh and p is not None:
             # Hard over-pressure: no waiting.
             if p > self.ceiling_mmhg + lim.tolerance_mmhg or p > self.profile_max_mmhg:
-                if self._level < AlarmLevel.ALARM or up:
-                    self._raise_fault(now, AlarmLevel.ALARM, f"over-pressure {p:.0f} mmHg: cuff deflated", out)
+                self._raise_fault(now, AlarmLevel.ALARM, f"over-pressure {p:.0f} mmHg: cuff deflated", out, "over")
             flags = self._flags & FAULT_FLAGS
-            if flags and (up or self._level < AlarmLevel.ALARM):
+            if flags:
                 names = ", ".join(f.name.lower().replace("_", " ") for f in CuffFlag if f & flags and f.name)
-                self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out)
+                self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out, "flags")
             if not up and self._flags & CuffFlag.PUMP_ON:
                 # The pump runs although we commanded the cuff down: the cuff is not obeying.
                 self._pump_since = self._pump_since if self._pump_since is not None else now
-                if now - self._pump_since > lim.tolerance_s and self._fault != RUNAWAY:
-                    self._fault = RUNAWAY
-                    self._deflate(now, self._fault, out, force=True)
-                    self._alarm(
-                        now, AlarmLevel.RELEASE_BY_HAND, "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.", out
+                if now - self._pump_since > lim.tolerance_s:
+                    self._raise_fault(
+                        now, AlarmLevel.RELEASE_BY_HAND, "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.", out, RUNAWAY
                     )
             elif not up:
                 self._pump_since = None
             if self._stuck(now, up) and (up or self._pressure_up()):
                 self._raise_fault(
-                    now, AlarmLevel.ALARM, f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose", out
+                    now, AlarmLevel.ALARM, f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose", out, "stuck"
                 )
             up = self._commanded_mmhg > 0
 
@@ -829,7 +830,7 @@ class BfrSupervisor:
                         msg = f"over-pressure: {p:.0f} mmHg against {target:.0f} for over {lim.tolerance_s:g} s: cuff deflated"
                     else:
                         msg = f"pressure not held: {p:.0f} mmHg against {target:.0f}: cuff deflated (leak?)"
-                    self._raise_fault(now, AlarmLevel.ALARM, msg, out)
+                    self._raise_fault(now, AlarmLevel.ALARM, msg, out, "band")
                     return
             else:
                 self._dev_since = None
@@ -837,7 +838,11 @@ class BfrSupervisor:
                 self._pump_since = self._pump_since if self._pump_since is not None else now
                 if now - self._pump_since > lim.leak_pump_s:
                     self._raise_fault(
-                        now, AlarmLevel.ALARM, f"leak: the pump ran for over {lim.leak_pump_s:g} s to hold pressure: cuff deflated", out
+                        now,
+                        AlarmLevel.ALARM,
+                        f"leak: the pump ran for over {lim.leak_pump_s:g} s to hold pressure: cuff deflated",
+                        out,
+                        "leak",
                     )
                     return
             else:
@@ -848,6 +853,7 @@ class BfrSupervisor:
                 AlarmLevel.ALARM,
                 f"pressure not reached: {target:.0f} mmHg not reached in {lim.reach_timeout_s:g} s: cuff deflated",
                 out,
+                "reach",
             )
             return
 
@@ -892,6 +898,9 @@ class BfrSupervisor:
                 if since > lim.deflate_confirm_s:
                     self._deflate_confirmed = True  # stop re-sending; the alarm stays
                     self._fault = self._fault or "cuff did not deflate"
+                    if "not deflated" in self._raised:
+                        return
+                    self._raised.add("not deflated")
                     self._alarm(
                         now,
                         AlarmLevel.RELEASE_BY_HAND,

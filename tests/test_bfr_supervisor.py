@@ -350,7 +350,7 @@ def test_an_acknowledged_alarm_comes_back_after_30_s_while_its_cause_stands():
     assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
     rig.sup.acknowledge()
     rig.run(20)
-    assert rig.sup.alarm_level is AlarmLevel.NONE  # silenced
+    assert rig.sup.alarm_level < AlarmLevel.RELEASE_BY_HAND  # silenced (new faults may still speak)
     rig.run(11)
     assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
     assert "RELEASE THE CUFF BY HAND" in rig.sup.view().message
