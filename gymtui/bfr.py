@@ -26,9 +26,11 @@ Invariants (property-tested in ``tests/test_bfr_properties.py``)
    :attr:`BfrLimits.residual_mmhg`) is counted per exercise and per session
    and never goes down: pauses, aborts and restarted sets keep counting. At
    10 min on one exercise, or 15 min (arm) / 20 min (leg) in the session,
-   the cuff deflates and the view says why; that exercise (or the session)
-   does not inflate again. Changing exercise after occlusion requires 3 min
-   of reperfusion first. An inflated rest is capped at 2 min.
+   the cuff deflates and the view says why; that exercise (or, at the
+   session cap, any exercise) does not inflate again. Changing exercise
+   after occlusion, or after a cap, requires 3 min of reperfusion first. An
+   inflated rest is capped at 2 min. ``prior_session_s`` (from
+   ``Store.cuff_occlusion_s``) carries the session count across a restart.
 4. **Rests.** With rest-deflate on, a rest phase deflates the cuff and the
    next work phase re-inflates it; with it off the cuff holds through the
    rest (the classic 30-15-15-15 protocol) within the caps above.
@@ -38,26 +40,35 @@ Invariants (property-tested in ``tests/test_bfr_properties.py``)
    reached within 12 s, or more than 15 mmHg below the target for more than
    1 s once reached, deflates with an alarm; the pump compensating
    continuously for more than 7 s (a leak) deflates with an alarm; a
-   pressure reading frozen for 3 s while the cuff is up (a stuck sensor), a
-   fault bit from the cuff, or no reading for 2 s while the cuff is up
-   deflates with an alarm.
+   pressure reading frozen for 3 s while the cuff is up (a stuck sensor) or
+   a fault bit from the cuff deflates with an alarm. A connected cuff that
+   sends no reading for 2 s, or whose pump runs while commanded down, gets a
+   deflate and the release-by-hand alarm (we cannot see or stop it).
 6. **Every way out deflates.** Set done, Esc, quit, an exception, a signal,
    a time cap, over-pressure, pressure not reached, a leak or a lost link
    issue a deflate command in the same call that learns of it, or at the
    first tick after a time limit passes (so within 1 s when ticked every
-   0.25 s). Where the link is gone the supervisor also raises a loud alarm
-   telling the athlete to release the cuff by hand. If the pressure has not
-   fallen below :attr:`BfrLimits.residual_mmhg` within 6 s of a deflate,
-   the supervisor re-sends the deflate each second and then raises that
-   same alarm.
+   :data:`TICK_INTERVAL_S`). Where the link is gone the supervisor also
+   raises a loud alarm telling the athlete to release the cuff by hand. If
+   the pressure has not fallen below :attr:`BfrLimits.residual_mmhg` within
+   6 s of a deflate, the supervisor re-sends the deflate each second and
+   then raises that same alarm.
 7. **No re-inflation after a way out.** After a set ends, an abort, quit,
-   exception, signal or fault, nothing inflates until the next set starts
-   (and a fault from the cuff or a lost link must be gone by then).
+   exception, signal or fault, nothing inflates until the next set starts;
+   a fault stays latched (the cuff stays down) until a set starts with the
+   link up, no fault bits and the cuff measured down.
+8. **Alarms are heard.** An acknowledged alarm is silenced for 30 s only
+   (:data:`ALARM_SILENCE_S`); if the cuff may still be tight (link down,
+   no readings, pressure still up) the release-by-hand alarm comes back.
+   The supervisor never inflates a cuff it has not heard connect, and its
+   first command to a newly connected cuff is a deflate.
 
 Nothing here is thread-safe: call it from one thread (the app's event loop).
-The process-level last-resort path (:mod:`gymtui.safety`) calls
-:meth:`BfrSupervisor.signal` / :meth:`BfrSupervisor.exception`, which only
-compute records and touch no I/O.
+The process-level last-resort path (:mod:`gymtui.safety` through
+:meth:`gymtui.cuff_runner.CuffRunner.emergency`) calls
+:meth:`BfrSupervisor.last_resort`, which only computes records and touches
+no I/O. :mod:`gymtui.cuff_runner` carries the records to the cuff and the
+log on asyncio; ``gymtui cuff simulate`` shows a block of sets, with faults.
 """
 
 from __future__ import annotations
