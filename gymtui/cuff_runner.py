@@ -32,6 +32,9 @@ from collections.abc import Callable, Iterable
 from gymtui.adapters.base import AdapterError, Cuff
 from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
+from gymtui.session.engine import Event as EngineEvent
+from gymtui.session.engine import PhaseStarted, SetAborted, SetFinished
+from gymtui.session.protocol import SetProtocol
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,26 @@ class CuffRunner:
                 log.exception("could not log cuff event %s", record.kind)
             if record.command is not None:
                 self._enqueue(record.command)
+        return records
+
+    # -- following the session engine ----------------------------------------------------
+    def set_started(self, protocol: SetProtocol) -> list[CuffEvent]:
+        """Call right after ``SetEngine.start()``: the cuff inflates during the lead-in
+        (or at the first work phase, if the set opens with an MVC calibration)."""
+        first = protocol.phases[0].kind if protocol.phases else None
+        return self.handle(self.supervisor.set_started(protocol.exercise, first))
+
+    def follow(self, events: Iterable[EngineEvent]) -> list[CuffEvent]:
+        """Feed every event the engine returned (``start``/``tick``/``advance``/``abort``):
+        a phase start inflates or rests the cuff, the set's end or an abort deflates it."""
+        records: list[CuffEvent] = []
+        for event in events:
+            if isinstance(event, PhaseStarted):
+                records += self.handle(self.supervisor.phase_changed(event.phase.kind))
+            elif isinstance(event, SetFinished):
+                records += self.handle(self.supervisor.set_ended())
+            elif isinstance(event, SetAborted):
+                records += self.handle(self.supervisor.abort())
         return records
 
     def emergency(self, reason: str) -> None:

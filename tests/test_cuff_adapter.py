@@ -120,3 +120,28 @@ async def test_stop_deflates_before_disconnecting(running):
     assert records[-1].kind is EventKind.DEFLATE and records[-1].reason == "quit"
     assert cuff.physics.true_mmhg < 10
     assert sup.alarm_level is AlarmLevel.NONE  # a clean quit is not a lost link
+
+
+async def test_esc_mid_isometric_deflates_within_a_second_following_the_real_engine(running):
+    from gymtui.session.engine import PhaseStarted, SetEngine
+    from gymtui.session.protocol import builtin_protocol
+
+    runner, cuff, sup, records = running
+    protocol = builtin_protocol("finisher")
+    engine = SetEngine(protocol, sup._clock)
+    runner.set_started(protocol)
+    runner.follow(engine.start())
+    in_isometric = False
+    while not in_isometric:
+        await asyncio.sleep(0.01)
+        events = engine.tick()
+        runner.follow(events)
+        in_isometric = any(isinstance(e, PhaseStarted) and e.phase.kind is PhaseKind.ISOMETRIC for e in events)
+    await asyncio.sleep(5 / SPEED)
+    assert sup.state is CuffState.HOLDING and cuff.physics.true_mmhg > 80
+    esc_at = sup._clock()
+    runner.follow(engine.abort())
+    await until(lambda: cuff.physics.true_mmhg < 10, 1.5)
+    deflate = next(r for r in reversed(records) if r.kind is EventKind.DEFLATE)
+    assert deflate.reason == "Esc: set aborted" and deflate.at_s - esc_at < 0.1
+    assert sup._clock() - esc_at < 1.5  # down to a residual 10 mmHg well within a second and a half
