@@ -41,3 +41,24 @@ def test_simulate_refuses_a_target_beyond_the_hard_bound_in_one_line():
     out = gymtui("cuff", "simulate", "--limb", "arm", "--bfr-pct", "75")
     assert out.returncode == 2
     assert out.stderr.strip() == "gymtui cuff simulate: arm target must be 30–60 % of LOP, not 75 %"
+
+
+def test_decode_explains_the_spec_examples_for_makers():
+    out = gymtui("cuff", "decode", "01 07 84 03 db 90")
+    assert out.returncode == 0 and "SET_TARGET token=7 target=90.0 mmHg" in out.stdout
+    out = gymtui("cuff", "decode", "--as", "pressure", "02 01 81 03 84 03 05 00")
+    assert "pressure=89.7 mmHg set_point=90.0 mmHg flags=PUMP_ON|REGULATING" in out.stdout
+
+
+def test_decode_names_what_is_wrong_with_bad_bytes():
+    out = subprocess.run(
+        [sys.executable, "-m", "gymtui", "cuff", "decode"],
+        input="01 07 84 03 00 00\nzz\n03\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    assert "CRC mismatch (got 0000, want 90db)" in out.stderr and "zz: not hex" in out.stderr
+    assert "DEFLATE" in out.stdout  # a bare deflate byte still deflates

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from bfr_rig import Rig
 from textual.app import App, ComposeResult
+from textual.color import Color
 from textual.widgets import Digits, Input, Static
 
 from gymtui.bfr import AlarmLevel, BfrSettings, Limb, validate_settings
@@ -56,6 +57,22 @@ async def test_panel_shows_pressure_percent_lop_band_and_timers_while_holding():
         band = str(app.query_one(CuffBand).render())
         assert "█" in band and "▲" in band
         assert app.alarms == []
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_panel_styles_load_in_dark_and_light_themes(theme):
+    rig = Rig()
+    rig.apply(rig.sup.set_started("Curl"))
+    rig.run(8)
+    app = PanelHost()
+    async with app.run_test(size=(60, 14)) as pilot:
+        app.theme = theme
+        panel = app.query_one(CuffPanel)
+        panel.view = rig.sup.view()
+        await pilot.pause()
+        assert panel.has_class("-holding")
+        success = Color.parse(app.get_css_variables()["success"])
+        assert panel.styles.border_top[1].rgb == success.rgb  # holding shows in the theme's success colour
 
 
 async def test_panel_goes_loud_on_a_stuck_sensor_and_announces_it_once():

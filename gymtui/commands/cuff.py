@@ -1,11 +1,16 @@
-"""``gymtui cuff simulate``: run BFR sets on the simulated cuff under the supervisor and print the log.
+"""``gymtui cuff simulate`` and ``gymtui cuff decode``: BFR cuff tools.
 
-No terminal UI and no waiting: the supervisor, the open-profile codec and the
+``simulate`` runs BFR sets on the simulated cuff under the supervisor and
+prints the log. No terminal UI and no waiting: the supervisor, the open-profile codec and the
 cuff physics run in closed loop on a simulated clock (a 3-set block takes a
 fraction of a second), and every ``cuff_events`` record is printed as the
 app would store it. ``--fault`` injects a cuff failure mid-isometric to show
 what the supervisor does about it; ``--db`` also writes the records to a
 database.
+
+``decode`` reads open-profile bytes as hex (arguments, or one per line on
+stdin) and prints what they mean: the tool a maker uses to check a cuff's
+firmware against ``devices/CUFF-PROTOCOL.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim = sub.add_parser(
         "simulate",
         help="run BFR sets on the simulated cuff and print every cuff event",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description="Run BFR sets on the simulated cuff under the safety supervisor and print every cuff event.",
     )
     sim.add_argument("--limb", choices=("arm", "leg"), default="arm")
     sim.add_argument("--lop", type=float, default=180.0, metavar="MMHG", help="limb occlusion pressure")
@@ -38,6 +43,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--db", metavar="PATH", help="also write the records to this database's cuff_events")
     sim.set_defaults(func=run)
+    dec = sub.add_parser(
+        "decode",
+        help="explain open-cuff-profile bytes (hex) for makers",
+        description="Decode open BFR cuff profile bytes given as hex, e.g. '01 07 84 03 db 90'.",
+    )
+    dec.add_argument("--as", dest="kind", choices=("command", "pressure", "status", "info"), default="command")
+    dec.add_argument("hex", nargs="*", help="hex bytes (spaces allowed); none: read lines from stdin")
+    dec.set_defaults(func=decode)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,3 +139,60 @@ def _inject(loop, fault: str) -> None:
         loop.lose_link()
     elif fault == "silent":
         loop.readings_on = False
+
+
+def decode(args: argparse.Namespace) -> int:
+    from gymtui.adapters.cuff import (
+        CuffProtocolError,
+        Opcode,
+        decode_command,
+        decode_info,
+        decode_pressure,
+        decode_status,
+    )
+
+    opcodes = {v: k for k, v in vars(Opcode).items() if k.isupper()}
+    lines = [" ".join(args.hex)] if args.hex else [line for line in sys.stdin if line.strip()]
+    bad = 0
+    for line in lines:
+        text = line.strip()
+        try:
+            data = bytes.fromhex(text.replace(":", " "))
+        except ValueError:
+            print(f"{text}: not hex", file=sys.stderr)
+            bad += 1
+            continue
+        try:
+            if args.kind == "command":
+                cmd = decode_command(data)
+                what = f"{opcodes.get(cmd.opcode, hex(cmd.opcode))} token={cmd.token}"
+                if cmd.opcode == Opcode.SET_TARGET:
+                    what += f" target={cmd.target_mmhg:.1f} mmHg"
+            elif args.kind == "pressure":
+                f = decode_pressure(data)
+                what = f"seq={f.seq} pressure={f.pressure_mmhg:.1f} mmHg set_point={f.set_point_mmhg:.1f} mmHg flags={_flags(f.flags)}"
+            elif args.kind == "status":
+                st = decode_status(data)
+                what = (
+                    f"flags={_flags(st.flags)} battery={st.battery_pct}% last_token={st.last_token} "
+                    f"last_result={st.last_result} firmware={st.firmware}"
+                )
+            else:
+                info = decode_info(data)
+                what = (
+                    f"version={info.version} max={info.max_mmhg:.1f} mmHg watchdog={info.watchdog_s:g} s "
+                    f"rate={info.rate_hz} Hz link_loss_deflates={'yes' if info.link_loss_deflates else 'NO'}"
+                )
+        except CuffProtocolError as exc:
+            print(f"{text}: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"{data.hex(' ')}  {what}")
+    return 1 if bad else 0
+
+
+def _flags(flags: int) -> str:
+    from gymtui.bfr import CuffFlag
+
+    names = [f.name for f in CuffFlag if f & flags and f.name]
+    return "|".join(names) if names else "0"
