@@ -20,6 +20,24 @@ reads :meth:`BfrSupervisor.view` for the panel.
   link-loss rule once the process is gone.
 
 No Textual here: tests and ``python -c`` scripts run it on a bare loop.
+
+Wiring in the app (demo cuff; a BLE cuff is a :class:`~gymtui.adapters.ble_cuff.BleCuff`)::
+
+    settings = validate_settings(args.cuff, args.lop, args.bfr_pct)      # BfrSettingsError: one line, exit 2
+    cuff = SimulatedCuff(speed=speed, clock=demo_clock)
+    supervisor = BfrSupervisor(settings, profile_max_mmhg=cuff.max_mmhg, clock=demo_clock,
+                               prior_session_s=store.cuff_occlusion_s(since=two_hours_ago_iso))
+    runner = CuffRunner(supervisor, cuff,
+                        lambda r: executor.submit(log_record, r),           # log_record = store_record_sink(store, set_id=..., session_id=...)
+                        speed=speed,
+                        emergency_record=store_record_sink(Store(db_path), set_id=..., session_id=...))
+    await runner.start()
+    safety.add(runner.emergency)
+
+    runner.set_started(protocol); runner.follow(engine.start())          # Enter
+    runner.follow(engine.tick())                                          # every engine tick / advance / abort
+    panel.view = supervisor.view()                                        # a few times a second
+    await runner.stop()                                                   # q: deflates, waits for it, disconnects
 """
 
 from __future__ import annotations
