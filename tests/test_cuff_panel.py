@@ -59,6 +59,22 @@ async def test_panel_shows_pressure_percent_lop_band_and_timers_while_holding():
         assert app.alarms == []
 
 
+async def test_compact_panel_fits_a_small_screen_with_the_pressure_on_its_readout_line():
+    rig = Rig()
+    rig.apply(rig.sup.set_started("Curl"))
+    rig.run(8)
+    app = PanelHost()
+    async with app.run_test(size=(50, 8)) as pilot:
+        panel = app.query_one(CuffPanel)
+        panel.set_compact(True)
+        panel.view = rig.sup.view()
+        await pilot.pause()
+        assert not app.query_one("#cuff-pressure", Digits).display
+        readout = text_of(app, "#cuff-readout")
+        assert readout.split(" mmHg")[0].strip().isdigit() and "% LOP" in readout
+        assert panel.region.height <= 8
+
+
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_panel_styles_load_in_dark_and_light_themes(theme):
     rig = Rig()

@@ -75,7 +75,11 @@ class CuffBand(Widget):
 
 
 class CuffPanel(Widget):
-    """Renders the supervisor's :class:`CuffView`. Set :attr:`view`; nothing else."""
+    """Renders the supervisor's :class:`CuffView`. Set :attr:`view`; nothing else.
+
+    Add the class ``-compact`` (e.g. on a small terminal) to drop the large
+    numerals: the pressure then leads the readout line.
+    """
 
     class Alarm(Message):
         """A new alarm or limit to announce (bell, flash) once."""
@@ -106,6 +110,12 @@ class CuffPanel(Widget):
     def on_mount(self) -> None:
         self._render_view(self.view)
 
+    def set_compact(self, compact: bool) -> None:
+        """Small screens: no large numerals, pressure first on the readout line."""
+        self.set_class(compact, "-compact")
+        if self.is_mounted:
+            self._render_view(self.view)
+
     def _render_view(self, view: CuffView | None) -> None:
         title = self.query_one("#cuff-title", Static)
         digits = self.query_one("#cuff-pressure", Digits)
@@ -125,17 +135,23 @@ class CuffPanel(Widget):
         title.update(f"CUFF · {view.limb.upper()} · {lop} · {view.state.upper()}")
         pressure = view.pressure_mmhg
         digits.update("--" if pressure is None or not view.link_ok else f"{pressure:.0f}")
+        compact = self.has_class("-compact")
         pct = "" if view.pct_lop is None or not view.link_ok else f"{view.pct_lop:.0f} % LOP"
         if view.target_mmhg is not None and view.band_mmhg is not None:
             lo, hi = view.band_mmhg
-            target = f"target {view.target_mmhg:.0f} ({lo:.0f}–{hi:.0f}) · {view.target_pct:g} %"
+            target = f"target {view.target_mmhg:.0f} ({lo:.0f}–{hi:.0f})"
+            if not compact:
+                target += f" · {view.target_pct:g} %"
         else:
             target = "cuff down" if view.commanded_mmhg == 0 else ""
-        readout.update(f"mmHg  {pct}   {target}".rstrip(), layout=False)
+        shown = "--" if pressure is None or not view.link_ok else f"{pressure:.0f}"
+        lead = f"{shown} mmHg" if compact else "mmHg"
+        readout.update(f"{lead}  {pct}   {target}".rstrip(), layout=False)
         occluded = f"on {format_mmss(view.continuous_s)}   " if view.continuous_s > 0 else ""
+        exercise, session = ("ex", "sess") if compact else ("exercise", "session")
         timers.update(
-            f"{occluded}exercise {format_mmss(view.exercise_s)}/{format_mmss(view.exercise_cap_s)}"
-            f"   session {format_mmss(view.session_s)}/{format_mmss(view.session_cap_s)}",
+            f"{occluded}{exercise} {format_mmss(view.exercise_s)}/{format_mmss(view.exercise_cap_s)}"
+            f"   {session} {format_mmss(view.session_s)}/{format_mmss(view.session_cap_s)}",
             layout=False,
         )
         message.update(view.message)
