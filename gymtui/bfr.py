@@ -33,7 +33,8 @@ Invariants (property-tested in ``tests/test_bfr_properties.py``)
    ``Store.cuff_occlusion_s``) carries the session count across a restart.
 4. **Rests.** With rest-deflate on, a rest phase deflates the cuff and the
    next work phase re-inflates it; with it off the cuff holds through the
-   rest (the classic 30-15-15-15 protocol) within the caps above.
+   rest (the classic 30-15-15-15 protocol) within the caps above. A paused
+   set deflates; resuming a work phase re-inflates.
 5. **Regulation faults** (Delfi PTS ii tolerances): pressure more than
    15 mmHg above the target for more than 1 s, or above the ceiling by
    15 mmHg at any instant, deflates at once with an alarm; pressure not
@@ -345,6 +346,7 @@ class BfrSupervisor:
         self._deflate_confirmed = True
         # set context
         self._in_set = False
+        self._paused = False
         self._phase: PhaseKind | None = None
         self._rest_started_at: float | None = None
         self._exercise = ""
@@ -443,6 +445,7 @@ class BfrSupervisor:
         if self._occ_exercise and exercise != self._occ_exercise and self._exercise_s.get(self._occ_exercise, 0) > 0:
             self._needs_reperfusion = True
         self._in_set = True
+        self._paused = False
         self._exercise = exercise
         self._phase = None
         self._rest_started_at = None
@@ -471,6 +474,25 @@ class BfrSupervisor:
             self._rest_started_at = None
             self._inflate(now, f"{kind} phase", out)
         self._monitor(now, out)
+        return out
+
+    def paused(self) -> list[CuffEvent]:
+        """The set is paused: the cuff goes down until it resumes (time stays counted)."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if self._in_set and not self._paused:
+            self._paused = True
+            self._deflate(now, "set paused", out)
+        return out
+
+    def resumed(self) -> list[CuffEvent]:
+        """The set resumes: a work phase brings the cuff back up."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if self._in_set and self._paused:
+            self._paused = False
+            if self._phase is not None and self._phase not in (PhaseKind.REST, PhaseKind.CALIBRATION):
+                self._inflate(now, "set resumed", out)
         return out
 
     def set_ended(self) -> list[CuffEvent]:
@@ -651,7 +673,7 @@ class BfrSupervisor:
         )
 
     def _wants_up(self, now: float) -> bool:
-        return self._in_set and self._phase not in (PhaseKind.CALIBRATION,) and not (
+        return self._in_set and not self._paused and self._phase not in (PhaseKind.CALIBRATION,) and not (
             self._phase is PhaseKind.REST and self.settings.rest_deflate
         )
 
@@ -741,6 +763,7 @@ class BfrSupervisor:
         now = self._advance()
         out: list[CuffEvent] = []
         self._in_set = False
+        self._paused = False
         self._phase = None
         self._rest_started_at = None
         self._deflate(now, why, out, force=True)

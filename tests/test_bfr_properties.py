@@ -40,7 +40,8 @@ way_outs = st.tuples(st.sampled_from(WAY_OUTS))
 short_runs = st.tuples(st.just("run"), st.floats(0.0, 20.0))
 long_runs = st.tuples(st.just("run"), st.floats(20.0, 90.0))
 # The training life of a cuff: sets, phases, pauses (time passing), aborts and restarts.
-training = st.one_of(starts, phases, phases, short_runs, short_runs, long_runs, way_outs)
+pauses = st.tuples(st.sampled_from(["pause", "resume"]))
+training = st.one_of(starts, phases, phases, short_runs, short_runs, long_runs, way_outs, pauses)
 events = st.one_of(
     training,
     training,
@@ -177,6 +178,10 @@ def play(rig: Rig, steps) -> None:
             records = rig.apply(sup.abort())
         elif name == "quit":
             records = rig.apply(sup.quit())
+        elif name == "pause":
+            records = rig.apply(sup.paused())
+        elif name == "resume":
+            records = rig.apply(sup.resumed())
         elif name == "exception":
             records = rig.apply(sup.exception("RuntimeError: boom"))
         elif name == "signal":

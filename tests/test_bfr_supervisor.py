@@ -354,3 +354,15 @@ def test_an_acknowledged_alarm_comes_back_after_30_s_while_its_cause_stands():
     rig.run(11)
     assert rig.sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
     assert "RELEASE THE CUFF BY HAND" in rig.sup.view().message
+
+
+def test_pausing_a_set_deflates_and_resuming_a_work_phase_brings_it_back():
+    rig = inflated_rig()
+    rig.apply(rig.sup.paused())
+    assert rig.last_command_kind() is CuffCommandKind.DEFLATE
+    rig.run(30)
+    assert rig.physics.true_mmhg < 1
+    rig.apply(rig.sup.phase_changed(PhaseKind.ISOMETRIC))  # nothing inflates while paused
+    assert rig.last_command_kind() is CuffCommandKind.DEFLATE
+    rig.apply(rig.sup.resumed())
+    assert rig.last_command_kind() is CuffCommandKind.TARGET
