@@ -64,7 +64,8 @@ async def test_cuff_inflates_to_target_holds_and_esc_deflates(running):
     await until(lambda: cuff.physics.true_mmhg < 10, 1.5)
     kinds = [str(r.kind) for r in records]
     assert kinds.index("inflate") < kinds.index("hold") < len(kinds) - 1 - kinds[::-1].index("deflate")
-    assert cuff.sent[-1].kind is CuffCommandKind.DEFLATE and "Esc" in cuff.sent[-1].reason
+    esc = next(i for i, c in enumerate(cuff.sent) if c.reason == "Esc: set aborted")
+    assert all(c.kind is CuffCommandKind.DEFLATE for c in cuff.sent[esc:])  # (a re-send if the machine lagged)
 
 
 async def test_rest_deflates_to_zero_and_work_brings_it_back(running):
@@ -145,6 +146,6 @@ async def test_esc_mid_isometric_deflates_within_a_second_following_the_real_eng
     deflate = next(r for r in reversed(records) if r.kind is EventKind.DEFLATE)
     assert deflate.reason == "Esc: set aborted" and deflate.at_s - esc_at < 0.05  # issued in the same call
     await runner.flush()
-    assert cuff.sent[-1].reason == "Esc: set aborted"  # ...and written to the cuff at once
+    assert any(c.reason == "Esc: set aborted" for c in cuff.sent)  # ...and written to the cuff at once
     assert cuff.physics.mode is Mode.DEFLATE
     await until(lambda: cuff.physics.true_mmhg < 10, 1.5)

@@ -94,6 +94,6 @@ async def test_sigterm_to_a_textual_app_deflates_before_it_exits():
         await wait_for(lambda: app.sup.state is CuffState.HOLDING)
         os.kill(os.getpid(), signal.SIGTERM)
         await wait_for(lambda: bool(app.signalled))
-        assert app.cuff.sent[-1].reason == "signal SIGTERM"  # written synchronously, before exit
+        assert any(c.reason == "signal SIGTERM" for c in app.cuff.sent)  # written synchronously, before exit
         assert any(r.reason == "signal SIGTERM" and r.command for r in app.records)
     assert app.return_code == 128 + signal.SIGTERM
