@@ -48,19 +48,22 @@ class CuffHost(App):
         await self.runner.start()
         self.safety.add(self.runner.emergency)
         self.safety.install(loop=loop, on_signal=self._on_signal, signals=(signal.SIGTERM,))
-        self.set_interval(0.02, self._refresh_panel)
+        self.panel = self.query_one(CuffPanel)
+        self.refresh_timer = self.set_interval(0.02, self._refresh_panel)
 
     def _on_signal(self, signum: int) -> None:
         self.signalled.append(signum)
         self.exit(return_code=128 + signum)
 
     def _refresh_panel(self) -> None:
-        self.query_one(CuffPanel).view = self.sup.view()
+        if self.panel.is_mounted:
+            self.panel.view = self.sup.view()
 
     def action_abort(self) -> None:
         self.runner.handle(self.sup.abort())
 
     async def on_unmount(self) -> None:
+        self.refresh_timer.stop()  # the panel goes before the runner has finished deflating
         await self.runner.stop()
         self.safety.remove(self.runner.emergency)
         self.safety.uninstall()
