@@ -106,8 +106,9 @@ ALARM_SILENCE_S = 30.0
 TICK_INTERVAL_S = 0.25
 """The longest the app may leave between :meth:`BfrSupervisor.tick` calls."""
 
-LOP_MAX_AGE_DAYS = 30
-"""After this long the app should ask for a fresh LOP measurement."""
+LOP_MAX_AGE_DAYS = 7
+"""After this long the app asks for a fresh LOP: LOP moves with blood pressure and
+posture, and automated BFR devices measure it every session."""
 
 
 class CuffFlag(enum.IntFlag):
