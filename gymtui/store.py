@@ -875,6 +875,84 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
     def foreign_key_problems(self) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
 
+    # -- BFR: limb occlusion pressure (LOP) and occlusion time ---------------------
+    def save_lop(self, athlete_id: int, limb: str, lop_mmhg: float, *, source: str = "manual") -> int:
+        """Store a limb's occlusion pressure (``calibrations`` row, kind ``lop``), dated now.
+
+        ``source`` says how it was measured: ``manual`` (typed from a Doppler
+        or pulse oximeter reading, as clinics do) or the cuff's name.
+        """
+        if limb not in ("arm", "leg"):
+            raise ValueError(f"limb is arm or leg, not {limb!r}")
+        with self.conn:
+            return int(
+                self.db["calibrations"]
+                .insert(
+                    {
+                        "athlete_id": athlete_id,
+                        "kind": "lop",
+                        "taken_at": now_iso(),
+                        "source": source,
+                        "limb": limb,
+                        "lop_mmhg": float(lop_mmhg),
+                    }
+                )
+                .last_pk
+            )
+
+    def latest_lop(self, athlete_id: int, limb: str) -> dict[str, Any] | None:
+        """The newest LOP for this limb: ``{id, limb, lop_mmhg, taken_at, source, age_days}``."""
+        row = self.conn.execute(
+            "SELECT id, limb, lop_mmhg, taken_at, source FROM calibrations "
+            "WHERE athlete_id = ? AND kind = 'lop' AND limb = ? ORDER BY taken_at DESC, id DESC LIMIT 1",
+            (athlete_id, limb),
+        ).fetchone()
+        if not row:
+            return None
+        taken = dt.datetime.fromisoformat(row[3])
+        age_days = (dt.datetime.now().astimezone() - taken).total_seconds() / 86400.0
+        return {
+            "id": int(row[0]),
+            "limb": row[1],
+            "lop_mmhg": float(row[2]),
+            "taken_at": row[3],
+            "source": row[4],
+            "age_days": age_days,
+        }
+
+    def cuff_occlusion_s(self, *, session_id: int | None = None, since: str | None = None) -> float:
+        """Seconds the cuff was commanded up, from ``cuff_events`` (one session, or since a time).
+
+        An inflation opens at an ``inflate`` row and closes at the next
+        ``deflate``; one left open (a killed process) counts up to the last
+        cuff event. The app passes this to a new supervisor
+        (``prior_session_s``) so the session cap survives a restart: e.g.
+        ``since`` two hours ago.
+        """
+        where, params = [], []
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self.conn.execute(f"SELECT at, kind FROM cuff_events {clause} ORDER BY at, id", params).fetchall()
+        total = 0.0
+        opened: dt.datetime | None = None
+        last: dt.datetime | None = None
+        for at, kind in rows:
+            when = dt.datetime.fromisoformat(at)
+            last = when
+            if kind in ("inflate", "target") and opened is None:
+                opened = when
+            elif kind == "deflate" and opened is not None:
+                total += (when - opened).total_seconds()
+                opened = None
+        if opened is not None and last is not None:
+            total += (last - opened).total_seconds()
+        return total
+
 
 class StoreExecutor:
     """Runs every store call on one thread, in order, off the UI's hot path.

@@ -17,6 +17,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.ble",
     "gymtui.bench.sim",
     "gymtui.bench.ui",
+    "gymtui.bench.bfr",
 ]
 
 

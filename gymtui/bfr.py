@@ -1,0 +1,982 @@
+"""The BFR safety supervisor: the only code that may command a cuff.
+
+A pure state machine. It imports no Textual, no bleak and no asyncio; the
+caller injects a monotonic clock (seconds; the demo clock runs ``--speed``
+times faster, tests use a fake) and feeds it events. Every event method
+returns the :class:`CuffEvent` records it produced, in order: each one is a
+line for the ``cuff_events`` table and some carry a :class:`CuffCommand` the
+app must send to the cuff. The app ticks it at least every
+:data:`TICK_INTERVAL_S` of supervisor time, so that time-based rules act
+within a second.
+
+Invariants (property-tested in ``tests/test_bfr_properties.py``)
+-----------------------------------------------------------------
+
+1. **Ceiling.** No command ever targets more than
+   ``ceiling_mmhg = min(profile max, configured max, SYSTEM_MAX_MMHG,
+   limb hard-max % × LOP)``. Every command passes through one choke point
+   (``_command``) that clamps to it.
+2. **Target.** The target is a percentage of the limb's occlusion pressure
+   (LOP). Literature defaults: arm 50 % (40–50 % recommended), leg 70 %
+   (60–80 % recommended); hard bounds arm 30–60 %, leg 40–80 %, LOP 80–300
+   mmHg. Settings outside the bounds are refused with one clear line
+   (:class:`BfrSettingsError`); with no LOP the supervisor refuses to
+   inflate and says why.
+3. **Time caps.** Occlusion time (cuff commanded up, or measured above
+   :attr:`BfrLimits.residual_mmhg`) is counted per exercise and per session
+   and never goes down: pauses, aborts and restarted sets keep counting. At
+   10 min on one exercise, or 15 min (arm) / 20 min (leg) in the session,
+   the cuff deflates and the view says why; that exercise (or, at the
+   session cap, any exercise) does not inflate again. Changing exercise
+   after occlusion, or after a cap, requires 3 min of reperfusion first. An
+   inflated rest is capped at 2 min. ``prior_session_s`` (from
+   ``Store.cuff_occlusion_s``) carries the session count across a restart.
+4. **Rests.** With rest-deflate on, a rest phase deflates the cuff and the
+   next work phase re-inflates it; with it off the cuff holds through the
+   rest (the classic 30-15-15-15 protocol) within the caps above. A paused
+   set deflates; resuming a work phase re-inflates.
+5. **Regulation faults** (Delfi PTS ii tolerances): pressure more than
+   15 mmHg above the target for more than 1 s, or above the ceiling by
+   15 mmHg at any instant, deflates at once with an alarm; pressure not
+   reached within 12 s, or more than 15 mmHg below the target for more than
+   1 s once reached, deflates with an alarm; the pump compensating
+   continuously for more than 7 s (a leak) deflates with an alarm; a
+   pressure reading frozen for 3 s while the cuff is up (a stuck sensor) or
+   a fault bit from the cuff deflates with an alarm. A connected cuff that
+   sends no reading for 2 s, or whose pump runs while commanded down, gets a
+   deflate and the release-by-hand alarm (we cannot see or stop it).
+6. **Every way out deflates.** Set done, Esc, quit, an exception, a signal,
+   a time cap, over-pressure, pressure not reached, a leak or a lost link
+   issue a deflate command in the same call that learns of it, or at the
+   first tick after a time limit passes (so within 1 s when ticked every
+   :data:`TICK_INTERVAL_S`). Where the link is gone the supervisor also
+   raises a loud alarm telling the athlete to release the cuff by hand. If
+   the pressure has not fallen below :attr:`BfrLimits.residual_mmhg` within
+   6 s of a deflate, the supervisor re-sends the deflate each second and
+   then raises that same alarm.
+7. **No re-inflation after a way out.** After a set ends, an abort, quit,
+   exception, signal or fault, nothing inflates until the next set starts;
+   a fault stays latched (the cuff stays down) until a set starts with the
+   link up, no fault bits and the cuff measured down.
+8. **Alarms are heard.** An acknowledged alarm is silenced for 30 s only
+   (:data:`ALARM_SILENCE_S`); if the cuff may still be tight (link down,
+   no readings, pressure still up) the release-by-hand alarm comes back.
+   The supervisor never inflates a cuff it has not heard connect, and its
+   first command to a newly connected cuff is a deflate.
+
+Nothing here is thread-safe: call it from one thread (the app's event loop).
+The process-level last-resort path (:mod:`gymtui.safety` through
+:meth:`gymtui.cuff_runner.CuffRunner.emergency`) calls
+:meth:`BfrSupervisor.last_resort`, which only computes records and touches
+no I/O. :mod:`gymtui.cuff_runner` carries the records to the cuff and the
+log on asyncio; ``gymtui cuff simulate`` shows a block of sets, with faults.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gymtui.model import (
+    CuffCommand,
+    CuffCommandKind,
+    LinkHealth,
+    LinkState,
+    PhaseKind,
+    PressureReading,
+)
+
+Clock = Callable[[], float]
+
+SYSTEM_MAX_MMHG = 250.0
+"""No gymtui command exceeds this, whatever a profile or a user says."""
+
+LOP_MIN_MMHG = 80.0
+LOP_MAX_MMHG = 300.0
+"""Plausible hand-entered LOPs (measured: arm 120–282, leg 160–272 mmHg)."""
+
+RUNAWAY = "runaway pump"
+
+ALARM_SILENCE_S = 30.0
+"""An acknowledged alarm whose cause still stands comes back after this (Delfi PTS ii: 30 s)."""
+
+TICK_INTERVAL_S = 0.25
+"""The longest the app may leave between :meth:`BfrSupervisor.tick` calls."""
+
+LOP_MAX_AGE_DAYS = 7
+"""After this long the app asks for a fresh LOP: LOP moves with blood pressure and
+posture, and automated BFR devices measure it every session."""
+
+
+class CuffFlag(enum.IntFlag):
+    """Status bits a cuff reports (``PressureReading.fault_bits``).
+
+    The open cuff profile (``devices/CUFF-PROTOCOL.md``) puts them on the
+    wire at these positions; other adapters map their device's flags onto
+    them. The low byte is state, the high byte faults.
+    """
+
+    PUMP_ON = 0x0001
+    VALVE_OPEN = 0x0002
+    REGULATING = 0x0004
+    WATCHDOG_DEFLATED = 0x0008  # the cuff deflated itself: link loss or no keep-alive
+    OVER_PRESSURE = 0x0100  # the cuff's own over-pressure trip
+    LEAK = 0x0200
+    SENSOR_FAULT = 0x0400
+    PUMP_FAULT = 0x0800
+    LOW_BATTERY = 0x1000
+    COMMAND_REJECTED = 0x2000
+
+
+FAULT_FLAGS = CuffFlag.OVER_PRESSURE | CuffFlag.LEAK | CuffFlag.SENSOR_FAULT | CuffFlag.PUMP_FAULT
+"""Flags that force a deflate and an alarm."""
+
+
+class Limb(enum.StrEnum):
+    ARM = "arm"
+    LEG = "leg"
+
+
+@dataclass(frozen=True, slots=True)
+class LimbSpec:
+    """Literature defaults and the hard bounds the UI may not cross."""
+
+    default_pct: float
+    recommended_pct: tuple[float, float]
+    hard_pct: tuple[float, float]
+    session_cap_s: float
+
+
+LIMBS: dict[Limb, LimbSpec] = {
+    Limb.ARM: LimbSpec(50.0, (40.0, 50.0), (30.0, 60.0), 15 * 60.0),
+    Limb.LEG: LimbSpec(70.0, (60.0, 80.0), (40.0, 80.0), 20 * 60.0),
+}
+
+
+class BfrSettingsError(ValueError):
+    """Cuff settings the supervisor refuses; the message is one line for the athlete."""
+
+
+@dataclass(frozen=True, slots=True)
+class BfrSettings:
+    """What the athlete chose: limb, LOP, target % and rest behaviour."""
+
+    limb: Limb
+    lop_mmhg: float | None
+    target_pct: float
+    rest_deflate: bool = True
+    max_mmhg: float | None = None  # a configured ceiling below the system's, if any
+
+    @property
+    def spec(self) -> LimbSpec:
+        return LIMBS[self.limb]
+
+    @property
+    def target_mmhg(self) -> float | None:
+        return None if self.lop_mmhg is None else self.lop_mmhg * self.target_pct / 100.0
+
+
+def validate_settings(
+    limb: str | Limb,
+    lop_mmhg: float | str | None,
+    target_pct: float | str | None = None,
+    *,
+    rest_deflate: bool = True,
+    max_mmhg: float | None = None,
+) -> BfrSettings:
+    """Check what a user typed against the hard bounds; raise one clear line if wrong.
+
+    ``target_pct=None`` picks the limb's literature default. ``lop_mmhg=None``
+    is allowed (the supervisor then refuses to inflate and says why).
+    """
+    try:
+        limb = Limb(str(limb).strip().lower())
+    except ValueError:
+        raise BfrSettingsError(f"limb must be arm or leg, not {limb!r}") from None
+    spec = LIMBS[limb]
+    lop = _number(lop_mmhg, "LOP") if lop_mmhg not in (None, "") else None
+    if lop is not None and not LOP_MIN_MMHG <= lop <= LOP_MAX_MMHG:
+        raise BfrSettingsError(
+            f"LOP {lop:g} mmHg is outside {LOP_MIN_MMHG:g}–{LOP_MAX_MMHG:g} mmHg: re-measure it"
+        )
+    pct = spec.default_pct if target_pct in (None, "") else _number(target_pct, "target %")
+    lo, hi = spec.hard_pct
+    if not lo <= pct <= hi:
+        raise BfrSettingsError(f"{limb} target must be {lo:g}–{hi:g} % of LOP, not {pct:g} %")
+    if max_mmhg is not None and not 0 < max_mmhg <= SYSTEM_MAX_MMHG:
+        raise BfrSettingsError(f"configured cuff maximum must be 1–{SYSTEM_MAX_MMHG:g} mmHg")
+    return BfrSettings(limb, lop, pct, rest_deflate, max_mmhg)
+
+
+def _number(value: float | str | None, what: str) -> float:
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        raise BfrSettingsError(f"{what} must be a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise BfrSettingsError(f"{what} must be a finite number")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class BfrLimits:
+    """Tolerances and timings. Defaults from the Delfi PTS ii manual and BFR guidelines."""
+
+    tolerance_mmhg: float = 15.0
+    tolerance_s: float = 1.0
+    reached_band_mmhg: float = 5.0  # within this below target counts as reached
+    reach_timeout_s: float = 12.0
+    leak_pump_s: float = 7.0
+    stuck_s: float = 3.0
+    stuck_band_mmhg: float = 0.05
+    stale_s: float = 2.0
+    residual_mmhg: float = 10.0  # below this the cuff counts as deflated
+    deflate_confirm_s: float = 6.0
+    deflate_resend_s: float = 1.0
+    exercise_cap_s: float = 10 * 60.0
+    session_cap_s: dict[Limb, float] = field(
+        default_factory=lambda: {limb: spec.session_cap_s for limb, spec in LIMBS.items()}
+    )
+    reperfusion_s: float = 3 * 60.0
+    inflated_rest_max_s: float = 120.0
+    cap_warning_s: float = 60.0
+
+
+class CuffState(enum.StrEnum):
+    NOT_CONNECTED = "not connected"
+    DEFLATED = "deflated"
+    INFLATING = "inflating"
+    HOLDING = "holding"
+    DEFLATING = "deflating"
+    LINK_LOST = "link lost"
+
+
+class AlarmLevel(enum.IntEnum):
+    NONE = 0
+    NOTICE = 1  # a limit or refusal the athlete should read
+    ALARM = 2  # a fault: bell, red, deflated
+    RELEASE_BY_HAND = 3  # the cuff may still be tight and we cannot deflate it
+
+
+class EventKind(enum.StrEnum):
+    """``cuff_events.kind``."""
+
+    INFLATE = "inflate"  # first target command from deflated
+    TARGET = "target"  # a target command while already up
+    HOLD = "hold"  # the target was reached; the cuff now holds it (no command)
+    DEFLATE = "deflate"
+    ALARM = "alarm"
+    NOTICE = "notice"  # a refusal, a cap warning, a link change: no command
+
+
+@dataclass(frozen=True, slots=True)
+class CuffEvent:
+    """One ``cuff_events`` row; ``command`` (if any) must be sent to the cuff."""
+
+    at_s: float
+    kind: EventKind
+    pressure_mmhg: float | None
+    target_mmhg: float | None
+    reason: str
+    command: CuffCommand | None = None
+    level: AlarmLevel = AlarmLevel.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class CuffView:
+    """Everything the cuff panel shows, as plain values (no logic in the widget)."""
+
+    limb: Limb
+    lop_mmhg: float | None
+    target_pct: float
+    target_mmhg: float | None  # the set point while a set wants the cuff up
+    band_mmhg: tuple[float, float] | None  # target ± tolerance
+    ceiling_mmhg: float
+    pressure_mmhg: float | None
+    pct_lop: float | None
+    state: CuffState
+    commanded_mmhg: float  # what the cuff was last told (0 = deflate)
+    continuous_s: float  # this inflation so far
+    exercise: str
+    exercise_s: float
+    exercise_cap_s: float
+    session_s: float
+    session_cap_s: float
+    level: AlarmLevel
+    message: str
+    alarm_seq: int  # increments on each new alarm so the UI can ring once
+    link_ok: bool
+    rest_deflate: bool
+
+
+def format_mmss(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class BfrSupervisor:
+    """See the module docstring. One instance per app run (one session)."""
+
+    def __init__(
+        self,
+        settings: BfrSettings,
+        *,
+        profile_max_mmhg: float,
+        clock: Clock,
+        limits: BfrLimits | None = None,
+        link_loss_deflates: bool = True,
+        prior_session_s: float = 0.0,
+    ) -> None:
+        self.limits = limits or BfrLimits()
+        self._clock = clock
+        self.profile_max_mmhg = float(profile_max_mmhg)
+        self.link_loss_deflates = link_loss_deflates
+        self.settings = settings
+        self._check(settings)
+        now = clock()
+        self._last_now = now
+        # commanded state
+        self._commanded_mmhg = 0.0
+        self._inflated_at: float | None = None
+        self._reached = False
+        self._deflate_at: float | None = now
+        self._deflate_resent_at = now
+        self._deflate_confirmed = True
+        # set context
+        self._in_set = False
+        self._paused = False
+        self._phase: PhaseKind | None = None
+        self._rest_started_at: float | None = None
+        self._exercise = ""
+        self._refusal = ""
+        # accounting (never decreases)
+        self._exercise_s: dict[str, float] = {}
+        self._session_s = float(prior_session_s)
+        self._occ_exercise = ""
+        self._occluding = False
+        self._occluded_since: float | None = None
+        self._unoccluded_since: float = now - self.limits.reperfusion_s
+        self._needs_reperfusion = False
+        self._warned_cap: set[str] = set()
+        # measurement
+        self._pressure: float | None = None
+        self._flags = CuffFlag(0)
+        self._reading_at: float | None = None
+        self._recent: deque[tuple[float, float]] = deque()
+        self._dev_since: float | None = None
+        self._pump_since: float | None = None
+        self._link_ok = False  # until the adapter reports CONNECTED
+        self._link_seen = False
+        self._connected_at: float | None = None
+        # alarm
+        self._fault = ""  # latched fault: no inflation until the next set start
+        self._level = AlarmLevel.NONE
+        self._message = ""
+        self._alarm_seq = 0
+        self._silenced_until = -math.inf
+        self._raised: set[str] = set()  # fault rules that have fired since the last set start
+
+    # -- configuration -------------------------------------------------------
+    def _check(self, settings: BfrSettings) -> None:
+        validate_settings(
+            settings.limb,
+            settings.lop_mmhg,
+            settings.target_pct,
+            rest_deflate=settings.rest_deflate,
+            max_mmhg=settings.max_mmhg,
+        )
+
+    def configure(self, settings: BfrSettings) -> list[CuffEvent]:
+        """New settings from the setup screen; only taken while no set runs."""
+        self._check(settings)
+        now = self._advance()
+        if self._in_set:
+            return [self._notice(now, "cuff settings change after this set")]
+        self.settings = settings
+        return []
+
+    @property
+    def ceiling_mmhg(self) -> float:
+        """min(profile max, configured max, system max, hard-max % × LOP); 0 without a LOP."""
+        s = self.settings
+        if s.lop_mmhg is None:
+            return 0.0
+        candidates = [self.profile_max_mmhg, SYSTEM_MAX_MMHG, s.lop_mmhg * s.spec.hard_pct[1] / 100.0]
+        if s.max_mmhg is not None:
+            candidates.append(s.max_mmhg)
+        return max(0.0, min(candidates))
+
+    @property
+    def target_mmhg(self) -> float | None:
+        target = self.settings.target_mmhg
+        return None if target is None else min(target, self.ceiling_mmhg)
+
+    @property
+    def session_cap_s(self) -> float:
+        return self.limits.session_cap_s[self.settings.limb]
+
+    @property
+    def state(self) -> CuffState:
+        if not self._link_ok:
+            return CuffState.LINK_LOST if self._link_seen else CuffState.NOT_CONNECTED
+        if self._commanded_mmhg > 0:
+            return CuffState.HOLDING if self._reached else CuffState.INFLATING
+        if self._pressure is not None and self._pressure > self.limits.residual_mmhg:
+            return CuffState.DEFLATING
+        return CuffState.DEFLATED
+
+    # -- events from the app ---------------------------------------------------
+    def set_started(self, exercise: str, first_phase: PhaseKind | str | None = None) -> list[CuffEvent]:
+        """A set starts (its lead-in begins): inflate if everything allows it.
+
+        ``first_phase``: the kind of the set's first phase, if known. A set
+        that opens with an MVC calibration (or a rest) inflates at its first
+        work phase instead, not during the lead-in.
+        """
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if self._fault and self._fault_cleared():
+            self._fault = ""
+        self._raised.clear()  # each rule may speak again for this set
+        if not self._fault:  # a new set starts with a clean panel unless a fault still stands
+            self._set_level(AlarmLevel.NONE, "")
+        if self._occ_exercise and exercise != self._occ_exercise and self._exercise_s.get(self._occ_exercise, 0) > 0:
+            self._needs_reperfusion = True
+        self._in_set = True
+        self._paused = False
+        self._exercise = exercise
+        self._phase = None
+        self._rest_started_at = None
+        self._refusal = ""
+        if first_phase is not None and PhaseKind(first_phase) in (PhaseKind.CALIBRATION, PhaseKind.REST):
+            return out
+        self._inflate(now, "set started", out)
+        return out
+
+    def phase_changed(self, kind: PhaseKind | str) -> list[CuffEvent]:
+        """A phase starts. Work inflates; rest deflates if rest-deflate is on."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if not self._in_set:
+            return out
+        kind = PhaseKind(kind)
+        self._phase = kind
+        if kind is PhaseKind.REST:
+            self._rest_started_at = now
+            if self.settings.rest_deflate:
+                self._deflate(now, "rest (rest-deflate on)", out)
+        elif kind is PhaseKind.CALIBRATION:
+            self._rest_started_at = None
+            self._deflate(now, "MVC calibration runs without occlusion", out)
+        else:
+            self._rest_started_at = None
+            self._inflate(now, f"{kind} phase", out)
+        self._monitor(now, out)
+        return out
+
+    def paused(self) -> list[CuffEvent]:
+        """The set is paused: the cuff goes down until it resumes (time stays counted)."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if self._in_set and not self._paused:
+            self._paused = True
+            self._deflate(now, "set paused", out)
+        return out
+
+    def resumed(self) -> list[CuffEvent]:
+        """The set resumes: a work phase brings the cuff back up."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        if self._in_set and self._paused:
+            self._paused = False
+            if self._phase is not None and self._phase not in (PhaseKind.REST, PhaseKind.CALIBRATION):
+                self._inflate(now, "set resumed", out)
+        return out
+
+    def set_ended(self) -> list[CuffEvent]:
+        """The set and its rest are over (the engine's ``SetFinished``)."""
+        return self._way_out("set done")
+
+    def abort(self, reason: str = "Esc: set aborted") -> list[CuffEvent]:
+        return self._way_out(reason)
+
+    def quit(self) -> list[CuffEvent]:
+        return self._way_out("quit")
+
+    def exception(self, what: str) -> list[CuffEvent]:
+        return self._way_out(f"exception: {what}"[:200], alarm=True)
+
+    def signal(self, name: str) -> list[CuffEvent]:
+        return self._way_out(f"signal {name}", alarm=False)
+
+    def last_resort(self, reason: str) -> list[CuffEvent]:
+        """The process is going (signal, uncaught exception, exit): deflate; an exception also alarms."""
+        return self._way_out(reason[:200], alarm=reason.startswith("exception"))
+
+    def pressure(self, reading: PressureReading) -> list[CuffEvent]:
+        """A pressure reading from the cuff (any rate; 10–25 Hz is typical)."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        p = float(reading.pressure_mmhg)
+        if not math.isfinite(p):
+            self._raise_fault(now, AlarmLevel.ALARM, "cuff sent an unreadable pressure: cuff deflated", out, "unreadable")
+            return out
+        self._pressure = p
+        self._flags = CuffFlag(reading.fault_bits & 0xFFFF)
+        self._reading_at = now
+        self._recent.append((now, p))
+        while self._recent and now - self._recent[0][0] > self.limits.stuck_s + 0.5:
+            self._recent.popleft()
+        self._monitor(now, out)
+        return out
+
+    def link_changed(self, health: LinkHealth) -> list[CuffEvent]:
+        """The cuff's link health changed (from the adapter's health sink)."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        ok = health.state is LinkState.CONNECTED
+        if ok == self._link_ok:
+            return out
+        self._link_ok = ok
+        if ok and not self._link_seen:
+            # First connection: put the cuff in a known state before anything else.
+            self._link_seen = True
+            self._connected_at = now
+            self._reading_at = None
+            self._deflate(now, "cuff connected: start deflated", out, force=True)
+            out.append(self._notice(now, "cuff connected", set_level=False))
+            return out
+        if not ok:
+            self._recent.clear()
+            self._dev_since = self._pump_since = None
+            up = self._commanded_mmhg > 0 or self._pressure_up()
+            self._fault = self._fault or "cuff link lost"
+            self._deflate(now, "link lost", out, force=True)
+            if up or self._in_set:
+                self_deflate = (
+                    "It should deflate itself; if it is still tight, "
+                    if self.link_loss_deflates
+                    else ""
+                )
+                self._alarm(
+                    now,
+                    AlarmLevel.RELEASE_BY_HAND,
+                    f"CUFF LINK LOST. {self_deflate}RELEASE THE CUFF BY HAND NOW.",
+                    out,
+                )
+            else:
+                out.append(self._notice(now, "cuff disconnected"))
+        else:
+            self._connected_at = now  # give readings time to resume before calling them stale
+            self._reading_at = None
+            self._deflate(now, "link restored: deflate until the next set", out, force=True)
+            out.append(self._notice(now, "cuff reconnected", set_level=False))
+        return out
+
+    def tick(self) -> list[CuffEvent]:
+        """Time passes: caps, timeouts, stale readings, deflate confirmation."""
+        now = self._advance()
+        out: list[CuffEvent] = []
+        self._monitor(now, out)
+        return out
+
+    def acknowledge(self) -> None:
+        """The athlete has seen the alarm: silence it for 30 s.
+
+        Faults stay latched until the next set; a cause that still stands (a
+        lost link, a blind or still-tight cuff) raises the alarm again when
+        the silence ends.
+        """
+        self._silenced_until = self._advance() + ALARM_SILENCE_S
+        self._set_level(AlarmLevel.NONE, "")
+
+    def view(self) -> CuffView:
+        now = self._advance()
+        target = self.target_mmhg if self._in_set else None
+        tol = self.limits.tolerance_mmhg
+        s = self.settings
+        exercise = self._exercise or self._occ_exercise
+        return CuffView(
+            limb=s.limb,
+            lop_mmhg=s.lop_mmhg,
+            target_pct=s.target_pct,
+            target_mmhg=target,
+            band_mmhg=None if target is None else (max(0.0, target - tol), target + tol),
+            ceiling_mmhg=self.ceiling_mmhg,
+            pressure_mmhg=self._pressure,
+            pct_lop=None if self._pressure is None or not s.lop_mmhg else 100.0 * self._pressure / s.lop_mmhg,
+            state=self.state,
+            commanded_mmhg=self._commanded_mmhg,
+            continuous_s=0.0 if self._occluded_since is None else now - self._occluded_since,
+            exercise=exercise,
+            exercise_s=self._exercise_s.get(exercise, 0.0),
+            exercise_cap_s=self.limits.exercise_cap_s,
+            session_s=self._session_s,
+            session_cap_s=self.session_cap_s,
+            level=self._level,
+            message=self._message,
+            alarm_seq=self._alarm_seq,
+            link_ok=self._link_ok,
+            rest_deflate=s.rest_deflate,
+        )
+
+    # accounting queries (tests and the store use them)
+    @property
+    def session_occluded_s(self) -> float:
+        self._advance()
+        return self._session_s
+
+    def exercise_occluded_s(self, exercise: str) -> float:
+        self._advance()
+        return self._exercise_s.get(exercise, 0.0)
+
+    @property
+    def commanded_mmhg(self) -> float:
+        return self._commanded_mmhg
+
+    @property
+    def alarm_level(self) -> AlarmLevel:
+        return self._level
+
+    # -- internals ---------------------------------------------------------------
+    def _advance(self) -> float:
+        """Bring the occlusion accounting up to now (time never runs backwards here)."""
+        now = max(self._clock(), self._last_now)
+        dt = now - self._last_now
+        if self._occluding and dt > 0:
+            self._session_s += dt
+            key = self._occ_exercise
+            self._exercise_s[key] = self._exercise_s.get(key, 0.0) + dt
+        self._last_now = now
+        occluding = self._commanded_mmhg > 0 or self._pressure_up()
+        if occluding and not self._occluding:
+            self._occluded_since = now
+            if self._exercise:
+                self._occ_exercise = self._exercise
+        elif not occluding and self._occluding:
+            self._occluded_since = None
+            self._unoccluded_since = now
+        self._occluding = occluding
+        return now
+
+    def _pressure_up(self) -> bool:
+        """The last known pressure occludes (kept while the link is down: we cannot know better)."""
+        return self._pressure is not None and self._pressure > self.limits.residual_mmhg
+
+    def _fault_cleared(self) -> bool:
+        return (
+            self._link_ok
+            and not (self._flags & FAULT_FLAGS)
+            and (self._pressure is None or self._pressure <= self.limits.residual_mmhg)
+        )
+
+    def _wants_up(self, now: float) -> bool:
+        return self._in_set and not self._paused and self._phase not in (PhaseKind.CALIBRATION,) and not (
+            self._phase is PhaseKind.REST and self.settings.rest_deflate
+        )
+
+    def _refuse_reason(self, now: float) -> str:
+        s = self.settings
+        lim = self.limits
+        if s.lop_mmhg is None:
+            return f"no LOP for the {s.limb}: measure it and enter it in cuff setup; the cuff stays down"
+        if not self._link_ok:
+            return "cuff not connected: the cuff stays down"
+        if self._fault:
+            return f"cuff locked after a fault ({self._fault}): it stays down until the next set"
+        if self._session_s >= self.session_cap_s:
+            return f"session occlusion limit {format_mmss(self.session_cap_s)} ({s.limb}) reached: no more cuff today"
+        if self._exercise_s.get(self._exercise, 0.0) >= lim.exercise_cap_s:
+            return f"{format_mmss(lim.exercise_cap_s)} occlusion limit on {self._exercise} reached: the cuff stays down"
+        if self._needs_reperfusion:
+            left = lim.reperfusion_s - (now - self._unoccluded_since) if not self._occluding else lim.reperfusion_s
+            if left > 0:
+                return f"reperfusion: {format_mmss(left)} more before the cuff inflates again"
+            self._needs_reperfusion = False
+        if self.ceiling_mmhg <= 0:
+            return "cuff ceiling is 0 mmHg: check the cuff profile"
+        return ""
+
+    def _inflate(self, now: float, why: str, out: list[CuffEvent]) -> None:
+        if not self._wants_up(now):
+            return
+        refusal = self._refuse_reason(now)
+        if refusal:
+            if self._commanded_mmhg > 0:
+                self._deflate(now, refusal, out)
+            if refusal != self._refusal:
+                self._refusal = refusal
+                out.append(self._notice(now, refusal))
+            return
+        target = self.target_mmhg
+        assert target is not None
+        if self._commanded_mmhg > 0 and abs(self._commanded_mmhg - target) < 0.05:
+            return
+        kind = EventKind.TARGET if self._commanded_mmhg > 0 else EventKind.INFLATE
+        self._command(now, kind, CuffCommandKind.TARGET, target, f"{why}: {self.settings.target_pct:g} % of LOP", out)
+
+    def _deflate(self, now: float, why: str, out: list[CuffEvent], *, force: bool = False) -> None:
+        if self._commanded_mmhg <= 0 and not force and self._deflate_at is not None:
+            return
+        self._command(now, EventKind.DEFLATE, CuffCommandKind.DEFLATE, 0.0, why, out)
+
+    def _command(
+        self,
+        now: float,
+        kind: EventKind,
+        command_kind: CuffCommandKind,
+        target_mmhg: float,
+        reason: str,
+        out: list[CuffEvent],
+    ) -> None:
+        """The choke point: every command is clamped to the ceiling here."""
+        if command_kind is CuffCommandKind.DEFLATE:
+            target_mmhg = 0.0
+        else:
+            target_mmhg = min(float(target_mmhg), self.ceiling_mmhg)
+            if not target_mmhg > 0:
+                return
+        command = CuffCommand(command_kind, target_mmhg, reason)
+        was_up = self._commanded_mmhg > 0
+        self._commanded_mmhg = target_mmhg
+        if command_kind is CuffCommandKind.DEFLATE:
+            if was_up or self._deflate_at is None:
+                self._deflate_at = now
+            self._deflate_resent_at = now
+            self._deflate_confirmed = False
+            self._inflated_at = None
+            self._reached = False
+        else:
+            if not was_up:
+                self._inflated_at = now
+                self._reached = False
+            self._deflate_at = None
+            self._deflate_confirmed = True
+            self._refusal = ""
+        self._dev_since = self._pump_since = None
+        self._advance()
+        out.append(CuffEvent(now, kind, self._pressure, target_mmhg, reason, command))
+
+    def _way_out(self, why: str, *, alarm: bool = False) -> list[CuffEvent]:
+        now = self._advance()
+        out: list[CuffEvent] = []
+        self._in_set = False
+        self._paused = False
+        self._phase = None
+        self._rest_started_at = None
+        self._deflate(now, why, out, force=True)
+        if not self._link_ok:
+            self._alarm(now, AlarmLevel.RELEASE_BY_HAND, f"{why}: cuff link is down. RELEASE THE CUFF BY HAND NOW.", out, repeat=True)
+        elif alarm:
+            self._alarm(now, AlarmLevel.ALARM, f"{why}: cuff deflated", out, repeat=True)
+        return out
+
+    def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], rule: str) -> None:
+        """A fault: deflate at once, latch, alarm. Each rule speaks once per set unless the cuff is up again."""
+        if rule in self._raised and self._commanded_mmhg <= 0:
+            return  # already handled; deflate confirmation and standing alarms take it from here
+        self._raised.add(rule)
+        self._fault = message
+        self._deflate(now, message, out, force=self._commanded_mmhg > 0 or self._pressure_up())
+        self._alarm(now, level, message, out)
+
+    def _alarm(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], *, repeat: bool = False) -> None:
+        if level == self._level and message == self._message and not repeat:
+            return
+        if level >= self._level:  # the most severe alarm stays on screen
+            self._set_level(level, message)
+        self._alarm_seq += 1
+        out.append(
+            CuffEvent(now, EventKind.ALARM, self._pressure, self._commanded_mmhg or None, message, level=level)
+        )
+
+    def _set_level(self, level: AlarmLevel, message: str) -> None:
+        self._level = level
+        self._message = message
+
+    def _notice(self, now: float, message: str, *, set_level: bool = True) -> CuffEvent:
+        if set_level and self._level <= AlarmLevel.NOTICE:
+            self._set_level(AlarmLevel.NOTICE, message)
+        return CuffEvent(now, EventKind.NOTICE, self._pressure, self._commanded_mmhg or None, message, level=AlarmLevel.NOTICE)
+
+    def _monitor(self, now: float, out: list[CuffEvent]) -> None:
+        """Every rule that depends on time or on the latest reading."""
+        lim = self.limits
+        p = self._pressure
+        fresh = self._link_ok and self._reading_at is not None and now - self._reading_at <= lim.stale_s
+        up = self._commanded_mmhg > 0
+        target = self._commanded_mmhg
+
+        # A silenced alarm whose cause still stands comes back.
+        if self._level < AlarmLevel.RELEASE_BY_HAND and now >= self._silenced_until:
+            standing = self._standing_danger(now, fresh)
+            if standing:
+                self._alarm(now, AlarmLevel.RELEASE_BY_HAND, standing, out)
+
+        # A connected cuff that stops reporting leaves us blind: we cannot know it is down.
+        if self._link_ok:
+            since = self._reading_at if self._reading_at is not None else self._connected_at
+            if since is not None and now - since > lim.stale_s:
+                self._raise_fault(
+                    now,
+                    AlarmLevel.RELEASE_BY_HAND,
+                    "NO PRESSURE READINGS FROM THE CUFF: deflate sent. If it is tight, RELEASE IT BY HAND.",
+                    out,
+                    "stale",
+                )
+                return
+
+        if fresh and p is not None:
+            # Hard over-pressure: no waiting.
+            if p > self.ceiling_mmhg + lim.tolerance_mmhg or p > self.profile_max_mmhg:
+                self._raise_fault(now, AlarmLevel.ALARM, f"over-pressure {p:.0f} mmHg: cuff deflated", out, "over")
+            flags = self._flags & FAULT_FLAGS
+            if flags:
+                names = ", ".join(f.name.lower().replace("_", " ") for f in CuffFlag if f & flags and f.name)
+                self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out, "flags")
+            if not up and self._flags & CuffFlag.PUMP_ON:
+                # The pump runs although we commanded the cuff down: the cuff is not obeying.
+                self._pump_since = self._pump_since if self._pump_since is not None else now
+                if now - self._pump_since > lim.tolerance_s:
+                    self._raise_fault(
+                        now, AlarmLevel.RELEASE_BY_HAND, "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.", out, RUNAWAY
+                    )
+            elif not up:
+                self._pump_since = None
+            if self._stuck(now, up) and (up or self._pressure_up()):
+                self._raise_fault(
+                    now, AlarmLevel.ALARM, f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose", out, "stuck"
+                )
+            up = self._commanded_mmhg > 0
+
+        if up and fresh and p is not None:
+            if not self._reached and p >= target - lim.reached_band_mmhg:
+                self._reached = True
+                out.append(CuffEvent(now, EventKind.HOLD, p, target, "target reached: holding"))
+            deviation = p - target
+            out_of_band = deviation > lim.tolerance_mmhg or (self._reached and deviation < -lim.tolerance_mmhg)
+            if out_of_band:
+                self._dev_since = self._dev_since if self._dev_since is not None else now
+                if now - self._dev_since > lim.tolerance_s:
+                    if deviation > 0:
+                        msg = f"over-pressure: {p:.0f} mmHg against {target:.0f} for over {lim.tolerance_s:g} s: cuff deflated"
+                    else:
+                        msg = f"pressure not held: {p:.0f} mmHg against {target:.0f}: cuff deflated (leak?)"
+                    self._raise_fault(now, AlarmLevel.ALARM, msg, out, "band")
+                    return
+            else:
+                self._dev_since = None
+            if self._reached and self._flags & CuffFlag.PUMP_ON:
+                self._pump_since = self._pump_since if self._pump_since is not None else now
+                if now - self._pump_since > lim.leak_pump_s:
+                    self._raise_fault(
+                        now,
+                        AlarmLevel.ALARM,
+                        f"leak: the pump ran for over {lim.leak_pump_s:g} s to hold pressure: cuff deflated",
+                        out,
+                        "leak",
+                    )
+                    return
+            else:
+                self._pump_since = None
+        if up and not self._reached and self._inflated_at is not None and now - self._inflated_at > lim.reach_timeout_s:
+            self._raise_fault(
+                now,
+                AlarmLevel.ALARM,
+                f"pressure not reached: {target:.0f} mmHg not reached in {lim.reach_timeout_s:g} s: cuff deflated",
+                out,
+                "reach",
+            )
+            return
+
+        # Time caps and the inflated-rest limit.
+        if up:
+            ex_left = lim.exercise_cap_s - self._exercise_s.get(self._occ_exercise, 0.0)
+            se_left = self.session_cap_s - self._session_s
+            if ex_left <= 0 or se_left <= 0:
+                if ex_left <= 0:
+                    msg = f"occlusion limit: {format_mmss(lim.exercise_cap_s)} on {self._occ_exercise}. Cuff deflated."
+                else:
+                    msg = f"session occlusion limit: {format_mmss(self.session_cap_s)} ({self.settings.limb}). Cuff deflated."
+                self._needs_reperfusion = True
+                self._deflate(now, msg, out)
+                self._set_level(AlarmLevel.NOTICE, msg)
+                self._alarm_seq += 1
+                return
+            left = min(ex_left, se_left)
+            key = f"{self._occ_exercise}:{'ex' if ex_left <= se_left else 'session'}"
+            if left <= lim.cap_warning_s and key not in self._warned_cap:
+                self._warned_cap.add(key)
+                out.append(self._notice(now, f"{format_mmss(math.ceil(left))} of occlusion left"))
+            if self._rest_started_at is not None and now - self._rest_started_at > lim.inflated_rest_max_s:
+                msg = f"rest longer than {format_mmss(lim.inflated_rest_max_s)} with the cuff up: cuff deflated"
+                self._deflate(now, msg, out)
+                self._set_level(AlarmLevel.NOTICE, msg)
+                return
+        elif self._in_set and self._wants_up(now) and self._refusal.startswith("reperfusion"):
+            # A refusal for reperfusion lifts by itself: retry when it does.
+            if not self._refuse_reason(now):
+                self._inflate(now, "reperfusion done", out)
+
+        # Deflate confirmation: re-send, then tell the athlete to release by hand.
+        if not up and self._deflate_at is not None and not self._deflate_confirmed:
+            if p is None or (fresh and p <= lim.residual_mmhg):
+                # Down, or never measured (nothing we inflated: the stale rule guards a cuff that was up).
+                self._deflate_confirmed = True
+            elif self._link_ok:
+                # Judge on readings from this link: after a reconnect the clock starts again.
+                started = max(self._deflate_at, self._connected_at if self._connected_at is not None else -math.inf)
+                since = now - started
+                if since > lim.deflate_confirm_s:
+                    self._deflate_confirmed = True  # stop re-sending; the alarm stays
+                    self._fault = self._fault or "cuff did not deflate"
+                    if "not deflated" in self._raised:
+                        return
+                    self._raised.add("not deflated")
+                    self._alarm(
+                        now,
+                        AlarmLevel.RELEASE_BY_HAND,
+                        f"CUFF DID NOT DEFLATE ({(p or 0):.0f} mmHg after {lim.deflate_confirm_s:g} s). RELEASE THE CUFF BY HAND NOW.",
+                        out,
+                    )
+                elif now - self._deflate_resent_at >= lim.deflate_resend_s and (p is None or p > lim.residual_mmhg):
+                    self._deflate_resent_at = now
+                    out.append(
+                        CuffEvent(
+                            now,
+                            EventKind.DEFLATE,
+                            p,
+                            0.0,
+                            "deflate re-sent: pressure still up",
+                            CuffCommand(CuffCommandKind.DEFLATE, 0.0, "deflate re-sent"),
+                        )
+                    )
+
+    def _standing_danger(self, now: float, fresh: bool) -> str:
+        """Why the cuff may still be tight with nothing more we can do, or ''."""
+        lim = self.limits
+        if self._link_seen and not self._link_ok and self._pressure_up():
+            return "CUFF LINK STILL DOWN. If the cuff is tight, RELEASE IT BY HAND NOW."
+        if self._link_ok and not fresh and self._pressure_up():
+            return "STILL NO PRESSURE READINGS FROM THE CUFF. If it is tight, RELEASE IT BY HAND."
+        if (
+            fresh
+            and self._commanded_mmhg <= 0
+            and self._deflate_confirmed
+            and self._pressure is not None
+            and self._pressure > lim.residual_mmhg
+            and self._fault
+        ):
+            return f"CUFF STILL AT {self._pressure:.0f} mmHg. RELEASE THE CUFF BY HAND NOW."
+        return ""
+
+    def _stuck(self, now: float, up: bool) -> bool:
+        """Readings frozen for ``stuck_s`` while the cuff is up (or holds pressure): no real sensor does that."""
+        lim = self.limits
+        if len(self._recent) < 3 or now - self._recent[0][0] < lim.stuck_s:
+            return False
+        window = [p for t, p in self._recent if now - t <= lim.stuck_s + 0.5]
+        return max(window) - min(window) < lim.stuck_band_mmhg and (up or max(window) > lim.residual_mmhg)

@@ -1,0 +1,234 @@
+"""Runs a cuff under the BFR supervisor on the asyncio loop.
+
+The supervisor is pure; something has to carry its commands to a cuff, its
+records to the database and the cuff's readings back. That is this class,
+and nothing else: the app calls the supervisor's event methods through
+:meth:`CuffRunner.handle` (``runner.handle(runner.supervisor.abort())``) and
+reads :meth:`BfrSupervisor.view` for the panel.
+
+- Commands go out in order through one sender task. A deflate drops any
+  not-yet-sent target commands queued before it (they are obsolete and
+  would only delay it) and every write has a 1 s timeout.
+- Every record goes to ``on_record`` (the app writes it to ``cuff_events``)
+  synchronously, before the command is sent.
+- A tick task calls :meth:`BfrSupervisor.tick` every
+  :data:`gymtui.bfr.TICK_INTERVAL_S` of supervisor time.
+- :meth:`emergency` is the synchronous last-resort path for
+  :mod:`gymtui.safety`: it asks the supervisor for its way-out records, logs
+  them and writes the deflate through the cuff's synchronous ``send_now``
+  if it has one (the simulated cuff does); a BLE cuff relies on its
+  link-loss rule once the process is gone.
+
+No Textual here: tests and ``python -c`` scripts run it on a bare loop.
+
+Wiring in the app (demo cuff; a BLE cuff is a :class:`~gymtui.adapters.ble_cuff.BleCuff`)::
+
+    settings = validate_settings(args.cuff, args.lop, args.bfr_pct)      # BfrSettingsError: one line, exit 2
+    cuff = SimulatedCuff(speed=speed, clock=demo_clock)
+    supervisor = BfrSupervisor(settings, profile_max_mmhg=cuff.max_mmhg, clock=demo_clock,
+                               prior_session_s=store.cuff_occlusion_s(since=two_hours_ago_iso))
+    runner = CuffRunner(supervisor, cuff,
+                        lambda r: executor.submit(log_record, r),           # log_record = store_record_sink(store, set_id=..., session_id=...)
+                        speed=speed,
+                        emergency_record=store_record_sink(Store(db_path), set_id=..., session_id=...))
+    await runner.start()
+    safety.add(runner.emergency)
+
+    runner.set_started(protocol); runner.follow(engine.start())          # Enter
+    runner.follow(engine.tick())                                          # every engine tick / advance / abort
+    panel.view = supervisor.view()                                        # a few times a second
+    await runner.stop()                                                   # q: deflates, waits for it, disconnects
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+from gymtui.adapters.base import AdapterError, Cuff
+from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState
+from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
+from gymtui.session.engine import Event as EngineEvent
+from gymtui.session.engine import PhaseStarted, SetAborted, SetFinished
+from gymtui.session.protocol import SetProtocol
+
+log = logging.getLogger(__name__)
+
+RecordSink = Callable[[CuffEvent], None]
+SEND_TIMEOUT_S = 1.0
+
+
+def store_record_sink(store: object, *, set_id: Callable[[], int | None] = lambda: None,
+                      session_id: Callable[[], int | None] = lambda: None) -> RecordSink:
+    """A sink writing each record with ``Store.log_cuff_event`` (call it on the store's thread)."""
+
+    def sink(record: CuffEvent) -> None:
+        store.log_cuff_event(  # type: ignore[attr-defined]
+            str(record.kind),
+            pressure_mmhg=record.pressure_mmhg,
+            target_mmhg=record.target_mmhg,
+            reason=record.reason,
+            set_id=set_id(),
+            session_id=session_id(),
+        )
+
+    return sink
+
+
+class CuffRunner:
+    """Carries supervisor records to the log and commands to the cuff."""
+
+    def __init__(
+        self,
+        supervisor: BfrSupervisor,
+        cuff: Cuff,
+        on_record: RecordSink,
+        *,
+        tick_interval_s: float = TICK_INTERVAL_S,
+        speed: float = 1.0,
+        on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
+        emergency_record: RecordSink | None = None,
+    ) -> None:
+        """``on_record`` may hand records to the store's thread; ``emergency_record``
+        (default: ``on_record``) must write synchronously, because after a signal
+        the process may be gone before a queued write runs. Give it a sink over a
+        second ``Store`` on the same file, opened up front (WAL allows it)."""
+        self.supervisor = supervisor
+        self.cuff = cuff
+        self._on_record = on_record
+        self._emergency_record = emergency_record or on_record
+        self._tick_wall_s = tick_interval_s / speed
+        self._on_send_error = on_send_error
+        self._queue: asyncio.Queue[CuffCommand] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._speed = speed
+        self._quiet_disconnect = False
+
+    async def start(self, connect_timeout_s: float = 10.0) -> None:
+        """Connect the cuff and start readings, ticks and the sender."""
+        self._queue = asyncio.Queue()
+        self._tasks.append(asyncio.create_task(self._sender(), name="cuff-sender"))
+        await self.cuff.connect(connect_timeout_s)
+        await self.cuff.start(self._on_pressure, self._on_health)
+        self._tasks.append(asyncio.create_task(self._ticker(), name="cuff-ticks"))
+
+    async def stop(self) -> None:
+        """Quit path: deflate, wait (up to the confirm time) until the cuff is down, then disconnect.
+
+        A clean quit with a confirmed-deflated cuff disconnects quietly; if the
+        cuff is not confirmed down, the disconnect reaches the supervisor as a
+        lost link and raises the release-by-hand alarm, as it should.
+        """
+        if not self._tasks:
+            return  # already stopped
+        self.handle(self.supervisor.quit())
+        await self.flush()
+        deadline = asyncio.get_running_loop().time() + self.supervisor.limits.deflate_confirm_s / self._speed
+        while self.supervisor.state is CuffState.DEFLATING and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        self._quiet_disconnect = self.supervisor.state is CuffState.DEFLATED
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(AdapterError):
+            await self.cuff.disconnect()
+
+    async def flush(self, timeout_s: float = 2.0) -> None:
+        """Wait until every queued command has been written (or failed)."""
+        if self._queue is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), timeout_s)
+
+    def handle(self, records: Iterable[CuffEvent]) -> list[CuffEvent]:
+        """Log each record, queue its command. Returns the records (for alarms in the UI)."""
+        records = list(records)
+        for record in records:
+            try:
+                self._on_record(record)
+            except Exception:  # a full disk must not stop a deflate
+                log.exception("could not log cuff event %s", record.kind)
+            if record.command is not None:
+                self._enqueue(record.command)
+        return records
+
+    # -- following the session engine ----------------------------------------------------
+    def set_started(self, protocol: SetProtocol) -> list[CuffEvent]:
+        """Call right after ``SetEngine.start()``: the cuff inflates during the lead-in
+        (or at the first work phase, if the set opens with an MVC calibration)."""
+        first = protocol.phases[0].kind if protocol.phases else None
+        return self.handle(self.supervisor.set_started(protocol.exercise, first))
+
+    def follow(self, events: Iterable[EngineEvent]) -> list[CuffEvent]:
+        """Feed every event the engine returned (``start``/``tick``/``advance``/``abort``):
+        a phase start inflates or rests the cuff, the set's end or an abort deflates it."""
+        records: list[CuffEvent] = []
+        for event in events:
+            if isinstance(event, PhaseStarted):
+                records += self.handle(self.supervisor.phase_changed(event.phase.kind))
+            elif isinstance(event, SetFinished):
+                records += self.handle(self.supervisor.set_ended())
+            elif isinstance(event, SetAborted):
+                records += self.handle(self.supervisor.abort())
+        return records
+
+    def emergency(self, reason: str) -> None:
+        """Synchronous last resort (signal, atexit, crash): deflate now, log it. Never raises.
+
+        Register it with :meth:`gymtui.safety.ProcessSafety.add`.
+        """
+        try:
+            records = self.supervisor.last_resort(reason)
+        except Exception:
+            log.exception("supervisor failed in the emergency path")
+            records = []
+        for record in records:
+            with contextlib.suppress(Exception):
+                self._emergency_record(record)
+        command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
+        send_now = getattr(self.cuff, "send_now", None)
+        with contextlib.suppress(Exception):
+            if send_now is not None:
+                send_now(command)  # synchronous: done before we return
+            else:
+                self._enqueue(command)  # a BLE cuff: sent if the loop runs again; else its link-loss rule
+
+    # -- internals ------------------------------------------------------------------
+    def _on_pressure(self, reading: PressureReading) -> None:
+        self.handle(self.supervisor.pressure(reading))
+
+    def _on_health(self, health: LinkHealth) -> None:
+        if self._quiet_disconnect:
+            return  # our own disconnect after a confirmed deflate
+        self.handle(self.supervisor.link_changed(health))
+
+    def _enqueue(self, command: CuffCommand) -> None:
+        if self._queue is None:
+            return
+        if command.kind is CuffCommandKind.DEFLATE:
+            while not self._queue.empty():  # obsolete targets must not delay a deflate
+                self._queue.get_nowait()
+                self._queue.task_done()
+        self._queue.put_nowait(command)
+
+    async def _sender(self) -> None:
+        assert self._queue is not None
+        while True:
+            command = await self._queue.get()
+            try:
+                await asyncio.wait_for(self.cuff.send(command), SEND_TIMEOUT_S)
+            except (AdapterError, TimeoutError, OSError) as exc:
+                log.warning("cuff command %s failed: %s", command.kind, exc)
+                if self._on_send_error:
+                    self._on_send_error(command, exc)
+            finally:
+                self._queue.task_done()
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_wall_s)
+            self.handle(self.supervisor.tick())

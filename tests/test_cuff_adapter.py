@@ -1,0 +1,151 @@
+"""The simulated cuff on a real asyncio loop, run by the supervisor through CuffRunner at 20× speed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from gymtui.adapters.base import AdapterError, Cuff
+from gymtui.adapters.cuff import SimulatedCuff
+from gymtui.bfr import AlarmLevel, BfrSupervisor, CuffEvent, CuffState, EventKind, validate_settings
+from gymtui.cuff_runner import CuffRunner
+from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
+from gymtui.sim.cuff import Mode
+
+SPEED = 20.0
+
+
+class SpedUpClock:
+    """Monotonic time running SPEED× faster, as the demo clock does."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+
+async def until(predicate, sim_seconds: float) -> None:
+    deadline = time.monotonic() + sim_seconds / SPEED + 1.0
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {sim_seconds} simulated seconds")
+        await asyncio.sleep(0.005)
+
+
+@pytest.fixture
+async def running():
+    clock = SpedUpClock(SPEED)
+    cuff = SimulatedCuff(speed=SPEED, clock=clock, seed=3)
+    sup = BfrSupervisor(validate_settings("arm", 180, 50), profile_max_mmhg=cuff.max_mmhg, clock=clock)
+    records: list[CuffEvent] = []
+    runner = CuffRunner(sup, cuff, records.append, speed=SPEED)
+    await runner.start()
+    yield runner, cuff, sup, records
+    await runner.stop()
+
+
+def test_simulated_cuff_implements_the_cuff_protocol():
+    assert isinstance(SimulatedCuff(), Cuff)
+
+
+async def test_cuff_inflates_to_target_holds_and_esc_deflates(running):
+    runner, cuff, sup, records = running
+    runner.handle(sup.set_started("Curl"))
+    runner.handle(sup.phase_changed(PhaseKind.ISOMETRIC))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+    await asyncio.sleep(3 / SPEED)
+    assert sup.view().pressure_mmhg == pytest.approx(90, abs=4)
+    assert cuff.physics.true_mmhg == pytest.approx(90, abs=4)
+    runner.handle(sup.abort())  # Esc mid-isometric
+    await until(lambda: cuff.physics.true_mmhg < 10, 1.5)
+    kinds = [str(r.kind) for r in records]
+    assert kinds.index("inflate") < kinds.index("hold") < len(kinds) - 1 - kinds[::-1].index("deflate")
+    esc = next(i for i, c in enumerate(cuff.sent) if c.reason == "Esc: set aborted")
+    assert all(c.kind is CuffCommandKind.DEFLATE for c in cuff.sent[esc:])  # (a re-send if the machine lagged)
+
+
+async def test_rest_deflates_to_zero_and_work_brings_it_back(running):
+    runner, cuff, sup, records = running
+    runner.handle(sup.set_started("Curl"))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+    runner.handle(sup.phase_changed(PhaseKind.REST))
+    await until(lambda: (sup.view().pressure_mmhg or 99) < 2, 3)
+    runner.handle(sup.phase_changed(PhaseKind.ACTIVATION))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+
+
+async def test_stuck_pressure_fault_raises_the_alarm(running):
+    runner, cuff, sup, records = running
+    runner.handle(sup.set_started("Curl"))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+    cuff.inject_stuck_sensor()
+    await until(lambda: sup.alarm_level >= AlarmLevel.ALARM, 5)
+    alarm = next(r for r in records if r.kind is EventKind.ALARM)
+    assert "stuck" in alarm.reason
+    await until(lambda: cuff.physics.true_mmhg < 10, 2)  # the deflate reached the cuff
+
+
+async def test_lost_link_alarms_and_the_cuff_deflates_itself(running):
+    runner, cuff, sup, records = running
+    runner.handle(sup.set_started("Curl"))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+    cuff.simulate_link_loss()
+    assert sup.alarm_level is AlarmLevel.RELEASE_BY_HAND
+    assert "RELEASE THE CUFF BY HAND" in sup.view().message
+    await until(lambda: cuff.physics.true_mmhg < 10, 2)
+    with pytest.raises(AdapterError):
+        await cuff.send(CuffCommand(CuffCommandKind.TARGET, 90.0))
+
+
+async def test_the_watchdog_deflates_a_cuff_whose_central_stops_writing():
+    clock = SpedUpClock(SPEED)
+    cuff = SimulatedCuff(speed=SPEED, clock=clock)
+    await cuff.connect()
+    await cuff.send(CuffCommand(CuffCommandKind.TARGET, 120.0))
+    # No start(): nobody sends keep-alives. Five simulated seconds later the cuff has let go.
+    await asyncio.sleep(5 / SPEED)
+    cuff._catch_up()
+    assert cuff.physics.true_mmhg < 10
+    await cuff.disconnect()
+
+
+async def test_stop_deflates_before_disconnecting(running):
+    runner, cuff, sup, records = running
+    runner.handle(sup.set_started("Curl"))
+    await until(lambda: sup.state is CuffState.HOLDING, 10)
+    await runner.stop()
+    assert cuff.sent[-1].kind is CuffCommandKind.DEFLATE
+    assert records[-1].kind is EventKind.DEFLATE and records[-1].reason == "quit"
+    assert cuff.physics.true_mmhg < 10
+    assert sup.alarm_level is AlarmLevel.NONE  # a clean quit is not a lost link
+
+
+async def test_esc_mid_isometric_deflates_within_a_second_following_the_real_engine(running):
+    from gymtui.session.engine import PhaseStarted, SetEngine
+    from gymtui.session.protocol import builtin_protocol
+
+    runner, cuff, sup, records = running
+    protocol = builtin_protocol("finisher")
+    engine = SetEngine(protocol, sup._clock)
+    runner.set_started(protocol)
+    runner.follow(engine.start())
+    in_isometric = False
+    while not in_isometric:
+        await asyncio.sleep(0.01)
+        events = engine.tick()
+        runner.follow(events)
+        in_isometric = any(isinstance(e, PhaseStarted) and e.phase.kind is PhaseKind.ISOMETRIC for e in events)
+    await asyncio.sleep(5 / SPEED)
+    assert sup.state is CuffState.HOLDING and cuff.physics.true_mmhg > 80
+    esc_at = sup._clock()
+    runner.follow(engine.abort())
+    deflate = next(r for r in reversed(records) if r.kind is EventKind.DEFLATE)
+    assert deflate.reason == "Esc: set aborted" and deflate.at_s - esc_at < 0.05  # issued in the same call
+    await runner.flush()
+    assert any(c.reason == "Esc: set aborted" for c in cuff.sent)  # ...and written to the cuff at once
+    assert cuff.physics.mode is Mode.DEFLATE
+    await until(lambda: cuff.physics.true_mmhg < 10, 1.5)
