@@ -183,6 +183,8 @@ def load_profiles(directories: Iterable[Path] | None = None) -> ProfileSet:
         for path in sorted(Path(directory).glob("*.toml")):
             try:
                 profile = load_profile(path)
+            except NotAnEmgProfile:
+                continue  # a cuff's profile shares the folder; gymtui.adapters.cuff reads it
             except ProfileError as exc:
                 errors.append(exc)
                 continue
@@ -191,6 +193,18 @@ def load_profiles(directories: Iterable[Path] | None = None) -> ProfileSet:
                 continue
             profiles[profile.id] = profile
     return ProfileSet(profiles, tuple(errors))
+
+
+OTHER_DEVICE_KINDS = frozenset({"cuff"})
+"""Profile kinds that live in devices/ but belong to another loader."""
+
+
+class NotAnEmgProfile(Exception):
+    """The file is a valid profile of another kind (a cuff): not an error, just not ours."""
+
+    def __init__(self, path: Path, line: int | None, key: str | None, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
 
 
 _TOP_KEYS = {"name", "kind", "match", "stream", "battery", "firmware", "startup", "shutdown", "keepalive"}
@@ -323,11 +337,13 @@ class _Reader:
         return GattWrite(characteristic, data, response, str(entry.get("note", "")), float(delay))
 
     def profile(self, doc: Mapping[str, Any]) -> Profile:
-        self.unknown_keys(doc, _TOP_KEYS, "")
-        name = self.string(doc, "name", "")
         kind = self.string(doc, "kind", "", default="emg")
+        if kind in OTHER_DEVICE_KINDS:
+            raise NotAnEmgProfile(self.path, None, "kind", f"a {kind} profile, read by its own loader")
         if kind != "emg":
             raise self.fail("kind", f"only 'emg' sensors are supported here, got {kind!r}")
+        self.unknown_keys(doc, _TOP_KEYS, "")
+        name = self.string(doc, "name", "")
 
         match = self.table(doc, "match")
         assert match is not None
