@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from gymtui.model import ChannelInfo, LinkHealth, LinkState, MuscleRole
 from gymtui.resources import resource_dir
 from gymtui.session.clock import ScaledClock
 from gymtui.session.coach import Coach, Home
-from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.engine import Cue, CueKind, Event, SetAborted, SetCompleted, SetFinished
 from gymtui.session.protocol import SetProtocol, builtin_protocol
 from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunner, SetSummaryReady, StoreFailed
 from gymtui.session.templates import PlannedSet
@@ -36,6 +38,7 @@ from gymtui.ui.messages import FrameArrived, LinkChanged, RunnerNotice, SignalPr
 log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
+SIGNAL_EXIT_GRACE_S = 5.0
 DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
 
 
@@ -57,13 +60,20 @@ class AppConfig:
     mains_hz: float = 50.0
     athlete: str = "Athlete"
     emulate: str | None = None
+    """The emulated BLE sensor, if any (``--emulate myo``)."""
+    emulate_cuff: bool = False
+    cuff: Any = None
+    """BfrSettings when a cuff is on (``--cuff arm|leg``)."""
+    lop_given: bool = False
     demo_channels: int = 4
     today: dt.date | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, db_path: Path) -> AppConfig:
+    def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: Any = None) -> AppConfig:
         demo = bool(args.demo)
+        emulated = tuple(getattr(args, "emulate_sensor", None) or ())
+        sensors = [d for d in emulated if d != "cuff"]
         return cls(
             demo=demo,
             speed=float(args.speed) if demo else 1.0,
@@ -71,7 +81,10 @@ class AppConfig:
             db_path=db_path,
             mains_hz=float(args.mains or 50),
             athlete="Demo athlete" if demo else "Athlete",
-            emulate=getattr(args, "emulate_sensor", None),
+            emulate=sensors[0] if sensors else None,
+            emulate_cuff="cuff" in emulated,
+            cuff=cuff,
+            lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),
         )
 
@@ -112,7 +125,7 @@ class GymApp(App[int]):
     """gymtui."""
 
     TITLE = "gymtui"
-    CSS_PATH = [resource_dir("themes") / "gymtui.tcss", resource_dir("themes") / "programs.tcss"]
+    CSS_PATH = [resource_dir("themes") / name for name in ("gymtui.tcss", "programs.tcss", "cuff_panel.tcss")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]
     ENABLE_COMMAND_PALETTE = False
@@ -151,6 +164,8 @@ class GymApp(App[int]):
         self.frames_shown = 0
         self._leave_after_rating = False
         self.sensor_ready = asyncio.Event()
+        self.cuff_rig: Any = None  # CuffRig when a cuff is on
+        self.cuff_world: Any = None  # the emulated BLE world of an emulated cuff
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """gymtui's own colour variables, from the default theme, so every .tcss $variable resolves."""
@@ -177,6 +192,8 @@ class GymApp(App[int]):
         # Sensors connect behind the first screen: a BLE link can take seconds,
         # and the athlete can read the plan meanwhile.
         self.call_after_refresh(lambda: self.run_worker(self._open_sensor(), name="open-sensor", group="sensor"))
+        if self.config.cuff is not None:
+            self.call_after_refresh(lambda: self.run_worker(self._open_cuff(), name="open-cuff", group="cuff"))
 
     async def _open_sensor(self) -> None:
         try:
@@ -189,6 +206,140 @@ class GymApp(App[int]):
         refresh = getattr(self.screen, "refresh_info", None)
         if refresh is not None and self.source is not None:
             refresh()
+
+    async def _open_cuff(self) -> None:
+        """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
+        from dataclasses import replace
+
+        from gymtui.bfr import LOP_MAX_AGE_DAYS
+        from gymtui.cuff_rig import CuffRig, CuffTarget
+
+        settings = self.config.cuff
+        athlete, store = self.athlete_id, self.store
+        limb = str(settings.limb)
+        if settings.lop_mmhg is not None and self.config.lop_given:
+            await self.in_store(store.save_lop, athlete, limb, settings.lop_mmhg, source="manual")
+        elif settings.lop_mmhg is None:
+            stored = await self.in_store(store.latest_lop, athlete, limb)
+            if stored is not None:
+                settings = replace(settings, lop_mmhg=float(stored["lop_mmhg"]))
+                if stored["age_days"] > LOP_MAX_AGE_DAYS:
+                    self.notify(
+                        f"Your {limb} LOP is {stored['age_days']:.0f} days old: re-measure it (b: cuff setup)",
+                        severity="warning", timeout=12,
+                    )
+            else:
+                self.notify(f"No {limb} LOP stored: the cuff stays down until you enter one (b)", severity="warning", timeout=12)
+        cuff = await self._make_cuff()
+        prior_s = await self.in_store(CuffRig.prior_session_seconds, store)
+
+        def current_set_id() -> int | None:
+            runner = self.runner
+            if runner is None or runner.set_id is None or not runner.set_id.done() or runner.set_id.exception():
+                return None
+            return runner.set_id.result()
+
+        rig = CuffRig(
+            cuff,
+            settings,
+            store=self.store_exec,
+            db_path=Path(self.store.path),
+            clock=self.clock,
+            speed=self.config.speed,
+            target=CuffTarget(set_id=current_set_id, session_id=lambda: self.session_id),
+            prior_session_s=prior_s,
+        )
+        self.cuff_rig = rig
+        try:
+            await rig.start(loop=asyncio.get_running_loop(), on_signal=self._exit_on_signal)
+        except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
+            self.notify(f"cuff: {exc}", severity="error", timeout=12)
+        self._cuff_timer = self.set_interval(0.1, self._show_cuff)
+
+    async def _make_cuff(self) -> Any:
+        if self.config.emulate_cuff:
+            from gymtui.adapters.ble_cuff import BleCuff
+            from gymtui.adapters.cuff_emulated import EmulatedCuff
+            from gymtui.emulation.bumble_backend import BumbleWorld
+
+            world = BumbleWorld()
+            emulated = EmulatedCuff(world.new_device("gymtui-cuff-1"), speed=self.config.speed, clock=self.clock)
+            await emulated.start()
+            self.cuff_world = (world, emulated)
+            return BleCuff(
+                emulated.address,
+                clock=self.clock,
+                speed=self.config.speed,
+                scanner_backend=world.scanner_backend,
+                client_backend=world.client_backend,
+            )
+        from gymtui.adapters.cuff import SimulatedCuff
+
+        return SimulatedCuff(speed=self.config.speed, clock=self.clock)
+
+    def _exit_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGINT/SIGHUP: the cuff was deflated already; leave with the signal's status.
+
+        If the terminal is gone (SIGHUP) the app may not manage an orderly exit;
+        a watchdog ends the process after a few seconds so it never lingers.
+        """
+        watchdog = threading.Timer(SIGNAL_EXIT_GRACE_S, os._exit, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=128 + signum)
+
+    def _show_cuff(self) -> None:
+        if self.cuff_rig is None:
+            return
+        view = self.cuff_rig.view()
+        for screen in (self.set_screen,):
+            if screen is not None and screen.is_mounted:
+                screen.show_cuff(view)
+
+    def on_cuff_panel_alarm(self, message: Any) -> None:
+        """A new cuff alarm: bell, flash and the supervisor's words, loudly."""
+        view = message.view
+        self.cue(Cue(self.clock(), CueKind.ALARM, view.message or "cuff alarm", bell=True, flash=True))
+        self.notify(view.message or "cuff alarm", severity="error", timeout=15)
+
+    def open_cuff_setup(self) -> None:
+        """Home ``b``: limb, LOP, target % and rest-deflate, within the supervisor's hard bounds."""
+        from gymtui.bfr import Limb
+        from gymtui.ui.screens.cuff_setup import CuffSetupScreen
+
+        rig = self.cuff_rig
+        if rig is None:
+            self.notify("No cuff is on: start with --demo --cuff arm|leg", timeout=5)
+            return
+        athlete, store = self.athlete_id, self.store
+
+        async def open_it() -> None:
+            known = {}
+            for limb in Limb:
+                stored = await self.in_store(store.latest_lop, athlete, str(limb))
+                if stored is not None:
+                    known[limb] = (float(stored["lop_mmhg"]), float(stored["age_days"]))
+
+            def saved(settings: Any) -> None:
+                if settings is None:
+                    return
+                previous = rig.supervisor.settings
+                if settings.lop_mmhg is not None and (
+                    settings.lop_mmhg != previous.lop_mmhg or settings.limb != previous.limb
+                ):
+                    self.store_exec.submit(store.save_lop, athlete, str(settings.limb), settings.lop_mmhg)
+                rig.configure(settings)
+                self.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP", timeout=4)
+
+            await self.push_screen(CuffSetupScreen(rig.supervisor.settings, known_lops=known), saved)
+
+        self.run_worker(open_it(), group="cuff-setup")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual swallows handler exceptions, so the process hooks never see them: deflate here."""
+        if self.cuff_rig is not None:
+            self.cuff_rig.fire(f"exception: {error!r}")
+        super()._handle_exception(error)
 
     async def _open_demo_source(self) -> None:
         from gymtui.adapters.demo import DemoEmgSource
@@ -253,33 +404,53 @@ class GymApp(App[int]):
 
     async def _quit_now(self) -> None:
         if self.runner is not None and self.runner.engine.running:
-            self._dispatch(self.runner.abort())
+            self._dispatch(self.runner.abort(), abort_reason="quit: set aborted")
         await self.shutdown()
         self.exit(0)
 
-    async def shutdown(self) -> None:
-        """Stop devices and threads; make every pending write durable."""
+    async def shutdown(self, abort_reason: str = "quit: set aborted") -> None:
+        """Stop devices and threads; make every pending write durable. The cuff goes down first.
+
+        Runs on every way out, including a signal while screens are already
+        gone, so it renders nothing and each step is guarded: one failing
+        step must not leave a cuff up, a thread running or a write unsaved.
+        """
         if self.runner is not None and self.runner.engine.running:
-            self.runner.abort()
+            events = self.runner.abort()
+            if self.cuff_rig is not None:
+                await self._guarded("cuff follows the abort", self.cuff_rig.follow, events, abort_reason=abort_reason)
+        if self.cuff_rig is not None:
+            rig, self.cuff_rig = self.cuff_rig, None
+            self._cuff_timer.stop()
+            await self._guarded("cuff stop", rig.stop)
+            if self.cuff_world is not None:
+                (world, emulated), self.cuff_world = self.cuff_world, None
+                await self._guarded("emulated cuff", emulated.close)
+                await self._guarded("emulated cuff link", world.close)
         if self.source is not None:
-            try:
-                await asyncio.wait_for(self.source.disconnect(), timeout=3.0)
-            except Exception:  # noqa: BLE001 - leaving anyway; the log says why
-                log.exception("sensor did not disconnect cleanly")
-            self.source = None
+            source, self.source = self.source, None
+            await self._guarded("sensor disconnect", asyncio.wait_for, source.disconnect(), 3.0)
         if self.emulation is not None:
-            await self.emulation.close()
-            self.emulation = None
+            emulation, self.emulation = self.emulation, None
+            await self._guarded("emulated sensor", emulation.close)
         if self.signal is not None:
-            await asyncio.to_thread(self.signal.stop)
-            self.signal = None
+            signal_worker, self.signal = self.signal, None
+            await self._guarded("signal worker", asyncio.to_thread, signal_worker.stop)
         if self.session_id is not None:
             self.store_exec.submit(self.store.end_session, self.session_id)
             self.session_id = None
-        await asyncio.to_thread(self.store_exec.drain)
+        await self._guarded("store drain", asyncio.to_thread, self.store_exec.drain)
+
+    async def _guarded(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            result = fn(*args, **kwargs)
+            if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                await result
+        except Exception:  # noqa: BLE001 - leaving anyway; the log says what failed
+            log.exception("shutdown: %s failed", what)
 
     async def on_unmount(self) -> None:
-        if self.signal is not None or self.source is not None:
+        if self.signal is not None or self.source is not None or self.cuff_rig is not None:
             await self.shutdown()
         self.store_exec.shutdown()
 
@@ -350,7 +521,9 @@ class GymApp(App[int]):
             self.store_exec.submit(self.coach.acknowledge_disclaimer)
         self._leave_after_rating = False
         subtitle = planned.headline() if planned is not None else f"{protocol.name} (quick set)"
-        self.set_screen = SetScreen(protocol, channels, subtitle, emulated=self.emulation is not None)
+        self.set_screen = SetScreen(
+            protocol, channels, subtitle, emulated=self.emulation is not None, cuff=self.cuff_rig is not None
+        )
         await self.push_screen(self.set_screen)
         self._dispatch(self._start_runner(protocol, channels, planned, calibrate))
         self._ticker.resume()
@@ -406,6 +579,8 @@ class GymApp(App[int]):
         )
         self.runner = runner
         events = runner.start()
+        if self.cuff_rig is not None:
+            self.cuff_rig.set_started(runner.protocol)
         if self.pending_suggestion is not None and runner.set_id is not None:
             suggestion, taken = self.pending_suggestion
             self.pending_suggestion = None
@@ -429,9 +604,13 @@ class GymApp(App[int]):
         if self.runner is None:
             return
         if self.runner.engine.paused:
+            if self.cuff_rig is not None:
+                self.cuff_rig.resumed()
             self._dispatch(self.runner.resume())
         else:
             self.runner.pause()
+            if self.cuff_rig is not None:
+                self.cuff_rig.paused()
             self._render_set()
 
     async def drop_sensor_link(self) -> None:
@@ -445,8 +624,10 @@ class GymApp(App[int]):
             return
         self._dispatch(self.runner.tick())
 
-    def _dispatch(self, events: list[Event]) -> None:
-        """React to engine events the screens care about, then redraw the set screen."""
+    def _dispatch(self, events: list[Event], *, abort_reason: str | None = None) -> None:
+        """React to engine events (the cuff follows every one), then redraw the set screen."""
+        if self.cuff_rig is not None and events:
+            self.cuff_rig.follow(events, abort_reason=abort_reason)
         for event in events:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)

@@ -40,6 +40,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _emulated_devices(text: str) -> tuple[str, ...]:
+    devices = tuple(d.strip() for d in text.split(",") if d.strip())
+    sensors = [d for d in devices if d != "cuff"]
+    for device in devices:
+        if device != "cuff" and device not in EMULATED_DEVICES:
+            raise argparse.ArgumentTypeError(f"no emulation for {device!r}; choose from {', '.join(EMULATED_DEVICES)}, cuff")
+    if len(sensors) > 1 or not devices:
+        raise argparse.ArgumentTypeError("give at most one sensor, and optionally cuff (e.g. myo,cuff)")
+    return devices
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="gymtui",
@@ -71,11 +82,16 @@ def build_parser() -> OneLineParser:
         "--emulate",
         dest="emulate_sensor",
         metavar="DEVICE",
-        choices=EMULATED_DEVICES,
-        help="with --demo: run the whole BLE stack against an emulated "
+        type=_emulated_devices,
+        help="with --demo: run the whole BLE stack against emulated devices, comma-separated: one of "
         + ", ".join(EMULATED_DEVICES)
-        + " (needs the 'emulate' extra: bumble)",
+        + ", and/or cuff (needs the 'emulate' extra: bumble)",
     )
+    cuff = parser.add_argument_group("BFR cuff (demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)")
+    cuff.add_argument("--cuff", choices=("arm", "leg"), help="put a cuff on this limb")
+    cuff.add_argument("--lop", metavar="MMHG", help="the limb's occlusion pressure (stored; default: the last one stored)")
+    cuff.add_argument("--bfr-pct", metavar="PCT", help="target, % of LOP (default: arm 50, leg 70)")
+    cuff.add_argument("--no-rest-deflate", action="store_true", help="keep the cuff up in rests between sets")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, module in COMMANDS.items():
         importlib.import_module(f"gymtui.commands.{module}").register(sub)
@@ -103,8 +119,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    parser = build_parser()
     if args.emulate_sensor and not args.demo:
-        build_parser().error("--emulate needs --demo (emulated sensors are simulated athletes)")
+        parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
+    if args.emulate_sensor and "cuff" in args.emulate_sensor and not args.cuff:
+        parser.error("--emulate cuff needs --cuff arm|leg")
+    if (args.lop or args.bfr_pct or args.no_rest_deflate) and not args.cuff:
+        parser.error("--lop, --bfr-pct and --no-rest-deflate need --cuff arm|leg")
+    if args.cuff and not args.demo:
+        parser.error("--cuff runs a simulated or emulated cuff and needs --demo; a real cuff pairs with gymtui scan")
+    cuff_settings = None
+    if args.cuff:
+        from gymtui.bfr import BfrSettingsError, validate_settings
+
+        try:
+            cuff_settings = validate_settings(
+                args.cuff, args.lop, args.bfr_pct, rest_deflate=not args.no_rest_deflate
+            )
+        except BfrSettingsError as exc:
+            print(f"gymtui: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     from gymtui.instance import InstanceLock, InstanceLockError
     from gymtui.store import Store, StoreError
 
@@ -131,7 +165,7 @@ def run_app(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        config = AppConfig.from_args(args, db_path)
+        config = AppConfig.from_args(args, db_path, cuff=cuff_settings)
         app = GymApp(store, config)
         app.run()
         return app.return_code or 0

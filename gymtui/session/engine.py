@@ -42,6 +42,7 @@ class CueKind(enum.StrEnum):
     DONE = "done"  # last work phase finished
     READY = "ready"  # rest over: the next set can start
     ABORT = "abort"
+    ALARM = "alarm"  # not the engine's: a device alarm routed through the same cue sink
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class HomeScreen(Screen[None]):
         Binding("f", "finisher", "Phase 4 finisher"),
         Binding("c", "checkin", "Check-in"),
         Binding("h", "history", "History"),
+        Binding("b", "cuff_setup", "Cuff setup"),
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
@@ -108,6 +109,8 @@ class HomeScreen(Screen[None]):
         info = getattr(self, "info", None)
         if action in ("rate_interrupted", "discard_interrupted"):
             return info is not None and bool(info.interrupted)
+        if action == "cuff_setup":
+            return self.app.config.cuff is not None
         return True
 
     def _selected_interrupted(self) -> tuple[int, str] | None:
@@ -124,6 +127,9 @@ class HomeScreen(Screen[None]):
 
     async def action_finisher(self) -> None:
         await self.app.begin_set(quick=True)
+
+    def action_cuff_setup(self) -> None:
+        self.app.open_cuff_setup()
 
     def action_checkin(self) -> None:
         self.app.open_checkin()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,10 @@ from gymtui.session.engine import Cue, EngineView, Stage
 from gymtui.session.protocol import SetProtocol
 from gymtui.ui.widgets.activation_bar import ActivationBar
 from gymtui.ui.widgets.countdown import BigCountdown
+from gymtui.ui.widgets.cuff_panel import CuffPanel
+
+if TYPE_CHECKING:
+    from gymtui.bfr import CuffView
 
 
 def countdown_text(view: EngineView) -> str:
@@ -44,12 +49,14 @@ class SetScreen(Screen[None]):
         subtitle: str = "",
         *,
         emulated: bool = False,
+        cuff: bool = False,
     ) -> None:
         super().__init__()
         self.protocol = protocol
         self.channels = channels
         self.subtitle = subtitle
         self.emulated = emulated
+        self.has_cuff = cuff
         self._shown_state: tuple[object, ...] = ()
         self._shown_label = ""
 
@@ -61,6 +68,8 @@ class SetScreen(Screen[None]):
         with Vertical(id="bars"):
             for i, channel in enumerate(self.channels):
                 yield ActivationBar(channel.muscle, str(channel.role), id=f"bar-{i}")
+        if self.has_cuff:
+            yield CuffPanel(id="cuff-panel")
         yield Static("", id="set-status")
         yield Footer()
 
@@ -106,6 +115,11 @@ class SetScreen(Screen[None]):
                 bar.level = frame.envelope_uv[i] / peak if frame.pct_mvc[i] is None else 0.0
             if i < len(frame.quality):
                 bar.flags = frame.quality[i]
+
+    def show_cuff(self, view: CuffView) -> None:
+        panel = self.query_one(CuffPanel)
+        panel.set_compact(self.size.height < 40)
+        panel.view = view
 
     def show_status(self, text: str) -> None:
         self.query_one("#set-status", Static).update(text)

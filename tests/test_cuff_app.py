@@ -1,0 +1,161 @@
+"""The cuff inside the real app: it tracks the target, rests at zero, and every way out deflates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import pty
+import select
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from gymtui.app import AppConfig, GymApp
+from gymtui.bfr import validate_settings
+from gymtui.session.engine import Stage
+from gymtui.store import Store
+from gymtui.ui.screens.home import HomeScreen
+from gymtui.ui.screens.rating import RatingScreen
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+async def wait_until(pilot, predicate, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def cuff_events(db: Path) -> list[tuple]:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+    except sqlite3.Error:
+        return []  # not created yet
+    try:
+        return conn.execute("SELECT at, kind, pressure_mmhg, target_mmhg, reason FROM cuff_events ORDER BY id").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
+def app_with_cuff(db: Path, speed: float = 4.0) -> tuple[GymApp, Store]:
+    store = Store(db)
+    config = AppConfig(demo=True, speed=speed, athlete="Demo athlete",
+                       cuff=validate_settings("arm", 180, 50), lop_given=True)
+    return GymApp(store, config), store
+
+
+async def test_the_cuff_tracks_the_target_in_the_set_and_is_down_in_the_rest(tmp_path: Path) -> None:
+    app, store = app_with_cuff(tmp_path / "gym.db")
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric")
+        await pilot.pause(1.0)
+        view = app.cuff_rig.view()
+        assert view.target_mmhg == pytest.approx(90.0)  # 50 % of 180
+        assert abs(view.pressure_mmhg - 90.0) <= 15.0
+        panel_text = str(app.set_screen.query_one("#cuff-panel").query_one("#cuff-readout").render())
+        assert "50 %" in panel_text or "LOP" in panel_text
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await pilot.press("8")
+        await wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 5.0)  # rest-deflate
+        await app.shutdown()
+    kinds = [e[1] for e in cuff_events(tmp_path / "gym.db")]
+    assert "inflate" in kinds and "hold" in kinds
+    assert kinds[-1] == "deflate"
+    lop = store.latest_lop(store.ensure_athlete("Demo athlete"), "arm")
+    assert lop["lop_mmhg"] == 180.0
+
+
+async def test_escape_mid_isometric_deflates(tmp_path: Path) -> None:
+    app, _ = app_with_cuff(tmp_path / "gym.db", speed=2.0)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric"
+                         and app.runner.engine.stage is Stage.PHASE)
+        await pilot.pause(0.5)
+        assert app.cuff_rig.view().pressure_mmhg > 60
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.cuff_rig.view().pressure_mmhg < 10.0, timeout_s=10)
+        await app.shutdown()
+    events = cuff_events(tmp_path / "gym.db")
+    deflates = [e for e in events if e[1] == "deflate" and "abort" in e[4]]
+    assert deflates, events
+
+
+async def test_a_stuck_pressure_sensor_raises_the_alarm(tmp_path: Path) -> None:
+    app, _ = app_with_cuff(tmp_path / "gym.db", speed=4.0)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0) > 80)
+        physics = app.cuff_rig.cuff.physics
+        physics.stuck_at_mmhg = round(physics.true_mmhg, 1)  # the pressure sensor freezes
+        await wait_until(pilot, lambda: any(c.kind == "alarm" for c in app.cue_log), timeout_s=15)
+        alarm_cues = [c for c in app.cue_log if c.kind == "alarm"]
+        assert app.cuff_rig.view().level != "none"
+        await app.shutdown()
+    assert alarm_cues and alarm_cues[0].bell and alarm_cues[0].flash
+    kinds = [e[1] for e in cuff_events(tmp_path / "gym.db")]
+    assert "alarm" in kinds
+
+
+def test_sigterm_to_a_running_gymtui_deflates_and_logs_it_after_the_signal(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 120, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gymtui", "--demo", "--cuff", "arm", "--lop", "180", "--bfr-pct", "50",
+         "--speed", "4", "--db", str(db)],
+        stdin=slave, stdout=slave, stderr=slave, cwd=REPO_ROOT, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TERM": "xterm-256color"},
+    )
+    os.close(slave)
+    os.set_blocking(master, False)
+
+    def drain() -> None:
+        while select.select([master], [], [], 0)[0]:
+            try:
+                if not os.read(master, 65536):
+                    return
+            except OSError:
+                return
+
+    try:
+        deadline = time.monotonic() + 60
+        while not any(e[1] == "notice" and e[4] == "cuff connected" for e in cuff_events(db)):
+            assert proc.poll() is None and time.monotonic() < deadline
+            drain()
+            time.sleep(0.1)
+        os.write(master, b"f")  # the Phase 4 finisher, cuff on
+        while not any(e[1] == "hold" for e in cuff_events(db)):  # occluding at the target
+            assert proc.poll() is None and time.monotonic() < deadline, cuff_events(db)
+            drain()
+            time.sleep(0.05)
+        signalled_at = dt.datetime.now().astimezone()
+        proc.send_signal(signal.SIGTERM)
+        while proc.poll() is None and time.monotonic() < deadline:
+            drain()
+            time.sleep(0.05)
+        assert proc.returncode == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    events = cuff_events(db)
+    last = events[-1]
+    assert last[1] == "deflate", events[-5:]
+    assert dt.datetime.fromisoformat(last[0]) >= signalled_at.replace(microsecond=signalled_at.microsecond // 1000 * 1000)
+    assert any(e[1] == "deflate" and "SIGTERM" in e[4] for e in events)
