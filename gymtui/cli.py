@@ -90,7 +90,7 @@ def build_parser() -> OneLineParser:
     cuff = parser.add_argument_group("BFR cuff (demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)")
     cuff.add_argument("--cuff", choices=("arm", "leg"), help="put a cuff on this limb")
     cuff.add_argument("--lop", metavar="MMHG", help="the limb's occlusion pressure (stored; default: the last one stored)")
-    cuff.add_argument("--bfr-pct", metavar="PCT", help="target, % of LOP (default: arm 50, leg 70)")
+    cuff.add_argument("--bfr-pct", metavar="PCT", help="target, %% of LOP (default: arm 50, leg 70)")
     cuff.add_argument("--no-rest-deflate", action="store_true", help="keep the cuff up in rests between sets")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, module in COMMANDS.items():
