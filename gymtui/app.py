@@ -165,6 +165,7 @@ class GymApp(App[int]):
         self._leave_after_rating = False
         self.sensor_ready = asyncio.Event()
         self.cuff_rig: Any = None  # CuffRig when a cuff is on
+        self.next_override: PlannedSet | None = None  # "same as last time" for the next set
         self.cuff_world: Any = None  # the emulated BLE world of an emulated cuff
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -495,6 +496,12 @@ class GymApp(App[int]):
         if self.home is None:  # or before the home screen finished reading the plan
             await self.home_info()
         planned = None if quick else (self.home.next_set if self.home else None)
+        override, self.next_override = self.next_override, None
+        if planned is not None and override is not None and (override.exercise, override.set_number) == (
+            planned.exercise,
+            planned.set_number,
+        ):
+            planned = override
         if planned is None and not quick:
             self.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
             return
@@ -525,6 +532,7 @@ class GymApp(App[int]):
             protocol, channels, subtitle, emulated=self.emulation is not None, cuff=self.cuff_rig is not None
         )
         await self.push_screen(self.set_screen)
+        self.set_screen.show_status(self._sensor_status())
         self._dispatch(self._start_runner(protocol, channels, planned, calibrate))
         self._ticker.resume()
 
@@ -732,6 +740,27 @@ class GymApp(App[int]):
 
         self.run_worker(wait(), group="store-writes")
 
+    def same_as_last_time(self) -> None:
+        """Home ``s``: the next set with last session's load and reps for this set number."""
+        planned = self.home.next_set if self.home else None
+        coach = self.coach
+        if planned is None or coach is None:
+            return
+
+        async def look_up() -> None:
+            last = await self.in_store(coach.last_time, planned.exercise)
+            same = planned.same_as_last_time(last, coach.gym)
+            if same is planned:
+                self.notify(f"No earlier {planned.exercise} set {planned.set_number} to copy", timeout=4)
+                return
+            self.next_override = same
+            self.notify(f"Next: {same.headline()}", timeout=5)
+            refresh = getattr(self.screen, "show_next", None)
+            if refresh is not None:
+                refresh(same)
+
+        self.run_worker(look_up(), group="same-as-last-time")
+
     # -- other screens ---------------------------------------------------------------------
     def open_checkin(self) -> None:
         from gymtui.ui.screens.checkin import CheckinScreen
@@ -756,6 +785,15 @@ class GymApp(App[int]):
         assert coach is not None
         data = await self.in_store(coach.history)
         await self.push_screen(HistoryScreen(data, coach.session_sets, coach.set_detail))
+
+    def _sensor_status(self) -> str:
+        """The set screen's status line: which sensor, and how its signal is filtered."""
+        if self.source is None or self.signal is None:
+            return "no sensor: timer and rating only"
+        pipe = self.signal.pipeline
+        band = pipe.band.note or f"band {pipe.band.low_hz:g}–{pipe.band.high_hz:g} Hz"
+        mains = f", {pipe.config.mains_hz:g} Hz notch" if pipe.config.mains_hz else ""
+        return f"{self.source.info.name} · {self.source.info.rate_hz:g} Hz · {band}{mains} · RMS {pipe.config.rms_window_s * 1000:.0f} ms"
 
     def _pipeline_report(self) -> dict[str, Any]:
         if self.signal is None:

@@ -17,7 +17,7 @@ from gymtui.session.plan import status_from_store, todays_sets
 from gymtui.store import Store
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
 from gymtui.ui.screens.disclaimer import DisclaimerScreen
-from gymtui.ui.screens._css import tcss_path
+from gymtui.resources import resource_dir
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot, render_week_plot
@@ -29,7 +29,7 @@ MONDAY = dt.date(2026, 1, 5)
 class Host(App[None]):
     """Pushes one screen and keeps what it dismissed with; loads the programs stylesheet."""
 
-    CSS_PATH = tcss_path("programs.tcss")
+    CSS_PATH = resource_dir("themes") / "programs.tcss"
 
     def __init__(self, screen=None, panel: PlanPanel | None = None) -> None:
         super().__init__()

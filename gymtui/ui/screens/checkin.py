@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gymtui.session.guardrails import Advice, CheckIn, CheckInAdvice
-from gymtui.ui.screens._css import tcss_path
+from gymtui.resources import resource_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ _QUESTIONS = (
 
 
 class CheckinScreen(ModalScreen[CheckinResult | None]):
-    CSS_PATH = tcss_path("programs.tcss")
+    CSS_PATH = resource_dir("themes") / "programs.tcss"
     BINDINGS = [
         Binding("escape", "skip", "Skip check-in"),
         Binding("g", "choose('go')", "Train as planned", show=False),

@@ -13,11 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from gymtui.ui.screens._css import tcss_path
+from gymtui.resources import resource_dir
 
 
 class DisclaimerScreen(ModalScreen[bool]):
-    CSS_PATH = tcss_path("programs.tcss")
+    CSS_PATH = resource_dir("themes") / "programs.tcss"
     BINDINGS = [Binding("enter", "accept", "I understand", priority=True)]
 
     def __init__(self, text: str) -> None:

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Label, OptionList, Sparkline, Tab
 from textual.widgets.option_list import Option
 
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
-from gymtui.ui.screens._css import tcss_path
+from gymtui.resources import resource_dir
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
 SessionSets = Callable[[int], tuple[tuple[int, str], ...]]
@@ -41,7 +41,7 @@ def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
 
 
 class SetDetailScreen(Screen[None]):
-    CSS_PATH = tcss_path("programs.tcss")
+    CSS_PATH = resource_dir("themes") / "programs.tcss"
     BINDINGS = [Binding("escape", "back", "Back")]
 
     def __init__(self, detail: SetDetail) -> None:
@@ -71,7 +71,7 @@ class SetDetailScreen(Screen[None]):
 
 
 class HistoryScreen(Screen[None]):
-    CSS_PATH = tcss_path("programs.tcss")
+    CSS_PATH = resource_dir("themes") / "programs.tcss"
     BINDINGS = [Binding("escape", "back", "Back"), Binding("e", "tab('exercises')", "Exercises"), Binding("s", "tab('sessions')", "Sessions")]
 
     def __init__(self, data: HistoryData, session_sets: SessionSets | None = None, set_detail: DetailLoader | None = None) -> None:

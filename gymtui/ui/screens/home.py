@@ -25,6 +25,7 @@ def describe_protocol(protocol: SetProtocol) -> str:
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "start", "Start set", priority=True),
+        Binding("s", "same_as_last_time", "Same as last time"),
         Binding("f", "finisher", "Phase 4 finisher"),
         Binding("c", "checkin", "Check-in"),
         Binding("h", "history", "History"),
@@ -70,13 +71,10 @@ class HomeScreen(Screen[None]):
         if plan is not None:
             self.query_one(PlanPanel).show(plan_view(plan.status, plan.planned, plan.guards))
         nxt = info.next_set
-        if nxt is not None:
-            text = f"Next set: {nxt.headline()}"
-            if nxt.warning:
-                text += f"\n⚠ {nxt.warning}"
-        else:
-            text = "Nothing more planned today. f runs a Phase 4 finisher."
-        self.query_one("#home-next", Static).update(text)
+        override = self.app.next_override
+        if nxt is not None and override is not None and override.exercise == nxt.exercise:
+            nxt = override
+        self.show_next(nxt)
         exercise = nxt.exercise if nxt else self.app.quick_protocol.exercise
         last = (
             f"Last activation rating for {exercise}: {info.last_rating}/10"
@@ -91,6 +89,17 @@ class HomeScreen(Screen[None]):
         ]
         self.query_one("#home-recent", Static).update("Recent: " + " · ".join(recent) if recent else "")
         self.refresh_bindings()
+
+    def show_next(self, nxt: object | None) -> None:
+        if nxt is not None:
+            text = f"Next set: {nxt.headline()}"
+            if nxt.note:
+                text += f"  ({nxt.note})"
+            if nxt.warning:
+                text += f"\n⚠ {nxt.warning}"
+        else:
+            text = "Nothing more planned today. f runs a Phase 4 finisher."
+        self.query_one("#home-next", Static).update(text)
 
     def _show_interrupted(self, info: object) -> None:
         options = self.query_one("#home-interrupted", OptionList)
@@ -111,6 +120,8 @@ class HomeScreen(Screen[None]):
             return info is not None and bool(info.interrupted)
         if action == "cuff_setup":
             return self.app.config.cuff is not None
+        if action == "same_as_last_time":
+            return info is not None and info.next_set is not None and info.next_set.counts_toward_volume
         return True
 
     def _selected_interrupted(self) -> tuple[int, str] | None:
@@ -127,6 +138,9 @@ class HomeScreen(Screen[None]):
 
     async def action_finisher(self) -> None:
         await self.app.begin_set(quick=True)
+
+    def action_same_as_last_time(self) -> None:
+        self.app.same_as_last_time()
 
     def action_cuff_setup(self) -> None:
         self.app.open_cuff_setup()
