@@ -154,6 +154,6 @@ def run(report: dict[str, Any], quick: bool) -> None:
     live = asyncio.run(_live_isometric(window_s=5.0 if quick else 10.0))
     report.update(live)
     report["ui_bench_notes"] = (
-        "startup: real CLI in a 120x40 pty to the first home-screen render; fps/cpu: headless app, 8-channel demo "
+        "startup: the real CLI in a 120x40 terminal (tmux, else a bare pty) to the first home-screen render; fps/cpu: headless app, 8-channel demo "
         "sensor at x1, middle of a live 15 s isometric, process CPU (all threads) per wall second"
     )
