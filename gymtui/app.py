@@ -204,7 +204,7 @@ class GymApp(App[int]):
                 await self._open_demo_source()
         finally:
             self.sensor_ready.set()
-        refresh = getattr(self.screen, "refresh_info", None)
+        refresh = getattr(self.screen_stack[-1] if self.screen_stack else None, "refresh_info", None)
         if refresh is not None and self.source is not None:
             refresh()
 
@@ -734,7 +734,7 @@ class GymApp(App[int]):
                 self.notify(f"could not save: {exc}", severity="error", timeout=10)
                 return
             self.notify(done_text, timeout=3)
-            refresh = getattr(self.screen, "refresh_info", None)
+            refresh = getattr(self.screen_stack[-1] if self.screen_stack else None, "refresh_info", None)
             if refresh is not None:
                 refresh()
 
@@ -755,7 +755,7 @@ class GymApp(App[int]):
                 return
             self.next_override = same
             self.notify(f"Next: {same.headline()}", timeout=5)
-            refresh = getattr(self.screen, "show_next", None)
+            refresh = getattr(self.screen_stack[-1] if self.screen_stack else None, "show_next", None)
             if refresh is not None:
                 refresh(same)
 
@@ -814,9 +814,10 @@ class GymApp(App[int]):
         self.cue_log.append(cue)
         if cue.bell:
             self.bell()
-        if cue.flash:
-            self.screen.add_class("-flash")
-            self.set_timer(0.25, lambda: self.screen.remove_class("-flash"))
+        if cue.flash and self.screen_stack:
+            screen = self.screen  # the flash ends on the screen it started on, even if that one has gone
+            screen.add_class("-flash")
+            self.set_timer(0.25, lambda: screen.remove_class("-flash"))
 
     # -- messages from threads -----------------------------------------------------------
     def on_frame_arrived(self, message: FrameArrived) -> None:
