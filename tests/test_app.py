@@ -270,3 +270,19 @@ async def test_without_a_sensor_the_set_runs_as_a_timer(tmp_path: Path) -> None:
         await app.shutdown()
     [row] = store.db["sets"].rows
     assert (row["status"], row["activation_rating"], row["peak_pct_mvc"]) == ("completed", 5, None)
+
+
+async def test_the_medical_disclaimer_shows_until_the_first_set_then_never_again(tmp_path: Path) -> None:
+    path = tmp_path / "gym.db"
+    shown = []
+    for _ in range(2):
+        app, store = open_app(path, demo=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
+            banner = app.screen.query_one("#home-disclaimer")
+            shown.append(banner.display and "not medical advice" in str(banner.render()))
+            await pilot.press("f")
+            await pilot.press("escape")
+            await app.shutdown()
+        store.close()
+    assert shown == [True, False]

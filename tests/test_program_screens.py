@@ -16,7 +16,6 @@ from gymtui.session.history import load_history, load_set_detail, sets_of_sessio
 from gymtui.session.plan import status_from_store, todays_sets
 from gymtui.store import Store
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
-from gymtui.ui.screens.disclaimer import DisclaimerScreen
 from gymtui.resources import resource_dir
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
@@ -130,15 +129,6 @@ async def test_checkin_asks_again_for_missing_sleep_and_esc_skips() -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None]
-
-
-async def test_disclaimer_dismisses_true_on_enter() -> None:
-    app = Host(DisclaimerScreen(g.DISCLAIMER))
-    async with app.run_test(size=(90, 30)) as pilot:
-        assert "not medical advice" in str(app.screen.query_one("#disclaimer-text", Static).render())
-        await pilot.press("enter")
-        await pilot.pause()
-    assert app.results == [True]
 
 
 async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Store) -> None:
