@@ -58,6 +58,10 @@ class Burst:
         return self.end_s - self.start_s
 
 
+QUIET_STATE_RATIO = 4.0
+"""A window this many times quieter than the typical quiet window is another state (rest), not noise."""
+
+
 def rest_baseline(
     envelope: np.ndarray, rate_hz: float, window_s: float = 1.0, skip_s: float = 0.5, quantile: float = 0.1
 ) -> RestBaseline:
@@ -87,6 +91,12 @@ def rest_baseline(
     order = np.argsort(means, axis=0)
     best = order[int(quantile * (len(starts) - 1))]
     cols = np.arange(env.shape[1])
+    # A recording that is mostly one long contraction (a sustained hold after a
+    # short rest) has its quantile window inside the hold; then the quietest
+    # window is the rest, and it is a different state, not a lucky second.
+    quietest = order[0]
+    separate = means[quietest, cols] * QUIET_STATE_RATIO < means[best, cols]
+    best = np.where(separate, quietest, best)
     return RestBaseline(means[best, cols], np.sqrt(var[best, cols]))
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gymtui.signal.onsets import QUIET_STATE_RATIO
+
 from gymtui.signal.filters import mains_harmonics_hz
 
 FLAT, CLIPPING, MAINS, MOTION, LOW_SNR = "flat", "clipping", "mains", "motion", "low-snr"
@@ -340,6 +342,9 @@ def assess_quality(
     if band_rms:
         rms = np.vstack(band_rms)
         rest = np.percentile(rms, 5, axis=0)
+        quietest = rms.min(axis=0)
+        # Mostly one long contraction after a short rest: the quietest window is the rest.
+        rest = np.where(quietest * QUIET_STATE_RATIO < rest, quietest, rest)
         work = np.percentile(rms, 95, axis=0)
         for ch in range(n_ch):
             if FLAT not in result[ch] and rest[ch] > 0 and work[ch] / rest[ch] < thresholds.snr_min:
