@@ -286,3 +286,24 @@ async def test_the_medical_disclaimer_shows_until_the_first_set_then_never_again
             await app.shutdown()
         store.close()
     assert shown == [True, False]
+
+
+async def test_an_emulated_myo_drops_its_link_mid_set_and_the_set_completes_with_the_gap_recorded(tmp_path: Path) -> None:
+    pytest.importorskip("bumble", reason="bumble (the 'emulate' extra) runs the emulated BLE peripheral")
+    store = Store(tmp_path / "gym.db")
+    app = GymApp(store, AppConfig(demo=True, speed=4.0, athlete="Demo athlete", emulate="myo"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "eccentric")
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: "RECONNECTING" in str(app.set_screen.query_one("#set-status").render()))
+        assert app.set_screen.has_class("-sensor-lost")
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await pilot.press("6")
+        await app.shutdown()
+    [row] = store.db["sets"].rows
+    assert (row["status"], row["activation_rating"]) == ("completed", 6)
+    assert json.loads(row["pipeline"])["rate_hz"] == 200.0
+    lost = store.conn.execute("SELECT sum(lost_samples) FROM signal_blocks").fetchone()[0]
+    assert lost > 0, "the gap is marked in the stored signal"

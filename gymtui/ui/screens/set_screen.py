@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -20,6 +21,10 @@ from gymtui.ui.widgets.cuff_panel import CuffPanel
 
 if TYPE_CHECKING:
     from gymtui.bfr import CuffView
+
+
+LOST_MIN_SHOW_S = 2.0
+"""The shortest time the "sensor lost" warning stays on screen."""
 
 
 def countdown_text(view: EngineView) -> str:
@@ -59,6 +64,8 @@ class SetScreen(Screen[None]):
         self.has_cuff = cuff
         self._shown_state: tuple[object, ...] = ()
         self._shown_label = ""
+        self._lost_since: float | None = None
+        self._deferred: tuple[str, LinkHealth] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.subtitle or self.protocol.exercise, id="set-title", markup=False)
@@ -126,6 +133,20 @@ class SetScreen(Screen[None]):
 
     def show_link(self, device: str, health: LinkHealth) -> None:
         lost = health.state in (LinkState.RECONNECTING, LinkState.FAILED, LinkState.DISCONNECTED)
+        now = time.monotonic()
+        if lost:
+            self._lost_since = now if self._lost_since is None else self._lost_since
+            self._deferred = None
+        elif self._lost_since is not None:
+            # A reconnect can take a tenth of a second: keep the warning up long
+            # enough to be read from across the room, then say it is back.
+            remaining_s = LOST_MIN_SHOW_S - (now - self._lost_since)
+            if remaining_s > 0:
+                if self._deferred is None:
+                    self.set_timer(remaining_s, self._show_deferred_link)
+                self._deferred = (device, health)
+                return
+            self._lost_since = None
         self.set_class(lost, "-sensor-lost")
         if health.state is LinkState.RECONNECTING:
             self.show_status(f"⚠ SENSOR LOST — RECONNECTING ({device}) · the set goes on")
@@ -134,6 +155,12 @@ class SetScreen(Screen[None]):
         else:
             gaps = f" · {health.gaps} gap(s) marked in the signal" if health.gaps else ""
             self.show_status(f"{device}: connected{gaps}")
+
+    def _show_deferred_link(self) -> None:
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            self._lost_since = None
+            self.show_link(*deferred)
 
     # -- keys -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
