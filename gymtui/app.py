@@ -12,8 +12,6 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
-import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,33 +19,23 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from gymtui.adapters.base import AdapterError, EmgSource
-from gymtui.model import ChannelInfo, LinkHealth, LinkState, MuscleRole
+from gymtui.adapters.base import EmgSource
+from gymtui.model import ChannelInfo, LinkHealth, MuscleRole
 from gymtui.resources import resource_dir
 from gymtui.session.clock import ScaledClock
 from gymtui.session.coach import Coach, Home
-from gymtui.session.engine import Cue, CueKind, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
 from gymtui.session.protocol import SetProtocol, builtin_protocol
 from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunner, SetSummaryReady, StoreFailed
 from gymtui.session.templates import PlannedSet
-from gymtui.signal.messages import ApplyCalibration, WorkerCallbacks
+from gymtui.signal.messages import ApplyCalibration
 from gymtui.store import SetSummary, Store, StoreExecutor
 from gymtui.themes import DEFAULT_THEME, load_themes
-from gymtui.ui.messages import FrameArrived, LinkChanged, RunnerNotice, SignalProblem
+from gymtui.ui.cuff_control import CuffControl
+from gymtui.ui.messages import RunnerNotice
+from gymtui.ui.sensors import SensorControl
 
 log = logging.getLogger(__name__)
-
-DEMO_RATE_HZ = 1000.0
-SIGNAL_EXIT_GRACE_S = 5.0
-DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
-
-
-def demo_channels(n: int = 4) -> tuple[ChannelInfo, ...]:
-    """The demo sensor's channels before a set names their muscles (the first four have roles)."""
-    return tuple(
-        ChannelInfo(f"Channel {i + 1}", DEMO_ROLES[i] if i < len(DEMO_ROLES) else MuscleRole.OTHER) for i in range(n)
-    )
-
 
 @dataclass(frozen=True)
 class AppConfig:
@@ -121,7 +109,7 @@ def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tu
     return tuple(labelled)
 
 
-class GymApp(App[int]):
+class GymApp(SensorControl, CuffControl, App[int]):
     """gymtui."""
 
     TITLE = "gymtui"
@@ -157,7 +145,6 @@ class GymApp(App[int]):
         self.cue_log: list[Cue] = []
         self.summaries: dict[int, SetSummaryReady] = {}
         self.link_health: LinkHealth | None = None
-        self.problems: list[str] = []
         self.set_screen: Any = None
         self.rating_screen: Any = None
         self.last_frame: Any = None
@@ -195,200 +182,6 @@ class GymApp(App[int]):
         self.call_after_refresh(lambda: self.run_worker(self._open_sensor(), name="open-sensor", group="sensor"))
         if self.config.cuff is not None:
             self.call_after_refresh(lambda: self.run_worker(self._open_cuff(), name="open-cuff", group="cuff"))
-
-    async def _open_sensor(self) -> None:
-        try:
-            if self.config.emulate:
-                await self._open_emulated_source(self.config.emulate)
-            elif self.config.demo:
-                await self._open_demo_source()
-        finally:
-            self.sensor_ready.set()
-        refresh = getattr(self.screen_stack[-1] if self.screen_stack else None, "refresh_info", None)
-        if refresh is not None and self.source is not None:
-            refresh()
-
-    async def _open_cuff(self) -> None:
-        """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
-        from dataclasses import replace
-
-        from gymtui.bfr import LOP_MAX_AGE_DAYS
-        from gymtui.cuff_rig import CuffRig, CuffTarget
-
-        settings = self.config.cuff
-        athlete, store = self.athlete_id, self.store
-        limb = str(settings.limb)
-        if settings.lop_mmhg is not None and self.config.lop_given:
-            await self.in_store(store.save_lop, athlete, limb, settings.lop_mmhg, source="manual")
-        elif settings.lop_mmhg is None:
-            stored = await self.in_store(store.latest_lop, athlete, limb)
-            if stored is not None:
-                settings = replace(settings, lop_mmhg=float(stored["lop_mmhg"]))
-                if stored["age_days"] > LOP_MAX_AGE_DAYS:
-                    self.notify(
-                        f"Your {limb} LOP is {stored['age_days']:.0f} days old: re-measure it (b: cuff setup)",
-                        severity="warning", timeout=12,
-                    )
-            else:
-                self.notify(f"No {limb} LOP stored: the cuff stays down until you enter one (b)", severity="warning", timeout=12)
-        cuff = await self._make_cuff()
-        prior_s = await self.in_store(CuffRig.prior_session_seconds, store)
-
-        def current_set_id() -> int | None:
-            runner = self.runner
-            if runner is None or runner.set_id is None or not runner.set_id.done() or runner.set_id.exception():
-                return None
-            return runner.set_id.result()
-
-        rig = CuffRig(
-            cuff,
-            settings,
-            store=self.store_exec,
-            db_path=Path(self.store.path),
-            clock=self.clock,
-            speed=self.config.speed,
-            target=CuffTarget(set_id=current_set_id, session_id=lambda: self.session_id),
-            prior_session_s=prior_s,
-        )
-        self.cuff_rig = rig
-        try:
-            await rig.start(loop=asyncio.get_running_loop(), on_signal=self._exit_on_signal)
-        except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
-            self.notify(f"cuff: {exc}", severity="error", timeout=12)
-        self._cuff_timer = self.set_interval(0.1, self._show_cuff)
-
-    async def _make_cuff(self) -> Any:
-        if self.config.emulate_cuff:
-            from gymtui.adapters.ble_cuff import BleCuff
-            from gymtui.adapters.cuff_emulated import EmulatedCuff
-            from gymtui.emulation.bumble_backend import BumbleWorld
-
-            world = BumbleWorld()
-            emulated = EmulatedCuff(world.new_device("gymtui-cuff-1"), speed=self.config.speed, clock=self.clock)
-            await emulated.start()
-            self.cuff_world = (world, emulated)
-            return BleCuff(
-                emulated.address,
-                clock=self.clock,
-                speed=self.config.speed,
-                scanner_backend=world.scanner_backend,
-                client_backend=world.client_backend,
-            )
-        from gymtui.adapters.cuff import SimulatedCuff
-
-        return SimulatedCuff(speed=self.config.speed, clock=self.clock)
-
-    def _exit_on_signal(self, signum: int) -> None:
-        """SIGTERM/SIGINT/SIGHUP: the cuff was deflated already; leave with the signal's status.
-
-        If the terminal is gone (SIGHUP) the app may not manage an orderly exit;
-        a watchdog ends the process after a few seconds so it never lingers.
-        """
-        watchdog = threading.Timer(SIGNAL_EXIT_GRACE_S, os._exit, args=(128 + signum,))
-        watchdog.daemon = True
-        watchdog.start()
-        self.exit(return_code=128 + signum)
-
-    def _show_cuff(self) -> None:
-        if self.cuff_rig is None:
-            return
-        view = self.cuff_rig.view()
-        for screen in (self.set_screen,):
-            if screen is not None and screen.is_mounted:
-                screen.show_cuff(view)
-
-    def on_cuff_panel_alarm(self, message: Any) -> None:
-        """A new cuff alarm: bell, flash and the supervisor's words, loudly."""
-        view = message.view
-        self.cue(Cue(self.clock(), CueKind.ALARM, view.message or "cuff alarm", bell=True, flash=True))
-        self.notify(view.message or "cuff alarm", severity="error", timeout=15)
-
-    def open_cuff_setup(self) -> None:
-        """Home ``b``: limb, LOP, target % and rest-deflate, within the supervisor's hard bounds."""
-        from gymtui.bfr import Limb
-        from gymtui.ui.screens.cuff_setup import CuffSetupScreen
-
-        rig = self.cuff_rig
-        if rig is None:
-            self.notify("No cuff is on: start with --demo --cuff arm|leg", timeout=5)
-            return
-        athlete, store = self.athlete_id, self.store
-
-        async def open_it() -> None:
-            known = {}
-            for limb in Limb:
-                stored = await self.in_store(store.latest_lop, athlete, str(limb))
-                if stored is not None:
-                    known[limb] = (float(stored["lop_mmhg"]), float(stored["age_days"]))
-
-            def saved(settings: Any) -> None:
-                if settings is None:
-                    return
-                previous = rig.supervisor.settings
-                if settings.lop_mmhg is not None and (
-                    settings.lop_mmhg != previous.lop_mmhg or settings.limb != previous.limb
-                ):
-                    self.store_exec.submit(store.save_lop, athlete, str(settings.limb), settings.lop_mmhg)
-                rig.configure(settings)
-                self.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP", timeout=4)
-
-            await self.push_screen(CuffSetupScreen(rig.supervisor.settings, known_lops=known), saved)
-
-        self.run_worker(open_it(), group="cuff-setup")
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Textual swallows handler exceptions, so the process hooks never see them: deflate here."""
-        if self.cuff_rig is not None:
-            self.cuff_rig.fire(f"exception: {error!r}")
-        super()._handle_exception(error)
-
-    async def _open_demo_source(self) -> None:
-        from gymtui.adapters.demo import DemoEmgSource
-
-        # Building the motor-unit pools is numpy work: keep it off the event loop.
-        source = await asyncio.to_thread(
-            DemoEmgSource,
-            demo_channels(self.config.demo_channels),
-            rate_hz=DEMO_RATE_HZ,
-            speed=self.config.speed,
-            clock=self.clock,
-            mains_hz=self.config.mains_hz,
-        )
-        self.demo_athlete = source.athlete
-        await self._attach_source(source)
-
-    async def _open_emulated_source(self, device: str) -> None:
-        from gymtui.emulation.stack import open_emulated_source
-
-        try:
-            source, handle = await open_emulated_source(device, speed=self.config.speed, seed=0, clock=self.clock)
-            self.emulation = handle
-            self.demo_athlete = handle.athlete
-            await self._attach_source(source)
-        except AdapterError as exc:
-            self.problems.append(str(exc))
-            self.notify(f"emulated {device}: {exc}", severity="error", timeout=10)
-
-    async def _attach_source(self, source: EmgSource) -> None:
-        from gymtui.signal.pipeline import PipelineConfig
-        from gymtui.signal.worker import SignalWorker
-
-        await source.connect()
-        # The worker's set-up imports scipy and designs its filters: off the event loop too.
-        worker = await asyncio.to_thread(
-            SignalWorker,
-            source.info,
-            WorkerCallbacks(
-                on_frame=lambda frame: self.post_message(FrameArrived(frame)),
-                on_error=lambda text: self.post_message(SignalProblem(text)),
-            ),
-            PipelineConfig(mains_hz=self.config.mains_hz),
-        )
-        worker.start()
-        self.source, self.signal = source, worker
-        if worker.band_note:
-            self.notify(worker.band_note, timeout=8)
-        await source.start(worker.submit, lambda health: self.post_message(LinkChanged(source.info.name, health)))
 
     async def action_quit(self) -> None:
         """``q``: quit, asking first while a set is in its work phases."""
@@ -621,11 +414,6 @@ class GymApp(App[int]):
                 self.cuff_rig.paused()
             self._render_set()
 
-    async def drop_sensor_link(self) -> None:
-        """ctrl+d with an emulated sensor: the peripheral drops the link, as a radio loss would."""
-        if self.emulation is not None:
-            await self.emulation.drop_link()
-
     def _tick(self) -> None:
         if self.runner is None or not self.runner.engine.running:
             self._ticker.pause()
@@ -786,29 +574,6 @@ class GymApp(App[int]):
         data = await self.in_store(coach.history)
         await self.push_screen(HistoryScreen(data, coach.session_sets, coach.set_detail))
 
-    def _sensor_status(self) -> str:
-        """The set screen's status line: which sensor, and how its signal is filtered."""
-        if self.source is None or self.signal is None:
-            return "no sensor: timer and rating only"
-        pipe = self.signal.pipeline
-        band = pipe.band.note or f"band {pipe.band.low_hz:g}–{pipe.band.high_hz:g} Hz"
-        mains = f", {pipe.config.mains_hz:g} Hz notch" if pipe.config.mains_hz else ""
-        return f"{self.source.info.name} · {self.source.info.rate_hz:g} Hz · {band}{mains} · RMS {pipe.config.rms_window_s * 1000:.0f} ms"
-
-    def _pipeline_report(self) -> dict[str, Any]:
-        if self.signal is None:
-            return {}
-        pipe = self.signal.pipeline
-        return {
-            "band_hz": [pipe.band.low_hz, pipe.band.high_hz],
-            "band_note": pipe.band.note,
-            "order": pipe.config.order,
-            "mains_hz": pipe.config.mains_hz,
-            "envelope": f"moving RMS {pipe.config.rms_window_s * 1000:.0f} ms",
-            "group_delay_s": pipe.group_delay_s,
-            "rate_hz": pipe.rate_hz,
-        }
-
     def cue(self, cue: Cue) -> None:
         """The cue sink: remember, ring, flash. Screens show the text."""
         self.cue_log.append(cue)
@@ -820,11 +585,6 @@ class GymApp(App[int]):
             self.set_timer(0.25, lambda: screen.remove_class("-flash"))
 
     # -- messages from threads -----------------------------------------------------------
-    def on_frame_arrived(self, message: FrameArrived) -> None:
-        self.last_frame = message.frame
-        self.frames_shown += 1
-        if self.set_screen is not None and self.set_screen.is_mounted:
-            self.set_screen.show_frame(message.frame)
 
     def on_runner_notice(self, message: RunnerNotice) -> None:
         notice: Notice = message.notice
@@ -838,19 +598,6 @@ class GymApp(App[int]):
         elif isinstance(notice, StoreFailed):
             self.problems.append(notice.message)
             self.notify(notice.message, severity="error", timeout=10)
-
-    def on_signal_problem(self, message: SignalProblem) -> None:
-        self.problems.append(message.text)
-        self.notify(message.text, severity="warning", timeout=6)
-
-    def on_link_changed(self, message: LinkChanged) -> None:
-        previous, self.link_health = self.link_health, message.health
-        if self.set_screen is not None and self.set_screen.is_mounted:
-            self.set_screen.show_link(message.device, message.health)
-        if message.health.state is LinkState.RECONNECTING:
-            self.bell()
-        elif previous is not None and previous.state is LinkState.RECONNECTING and message.health.state is LinkState.CONNECTED:
-            self.notify(f"{message.device} reconnected", timeout=3)
 
     def action_next_theme(self) -> None:
         names = [t.name for t in self.themes]

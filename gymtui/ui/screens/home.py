@@ -10,16 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gymtui.session.protocol import SetProtocol
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
-
-
-def describe_protocol(protocol: SetProtocol) -> str:
-    parts = []
-    for phase in protocol.phases:
-        seconds = f"{phase.duration_s:g} s" if phase.duration_s is not None else "until Space"
-        parts.append(f"{phase.name} {seconds}")
-    return " → ".join(parts)
 
 
 class HomeScreen(Screen[None]):
