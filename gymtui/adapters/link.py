@@ -28,6 +28,7 @@ athlete.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -57,7 +58,7 @@ def short_reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-class SupervisedLink:
+class SupervisedLink(abc.ABC):
     """The link supervision a bleak device adapter inherits; see the module docstring."""
 
     lost_message: ClassVar[str] = "link lost — reconnecting"
@@ -146,13 +147,13 @@ class SupervisedLink:
 
     # -- what a device adapter fills in ------------------------------------------------
 
+    @abc.abstractmethod
     async def _identify(self, client: BleakClient) -> None:
         """Check the device just connected is the one expected; AdapterError if not."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def _begin(self, client: BleakClient) -> None:
         """Subscribe and start the device talking (on start, and again after a reconnect)."""
-        raise NotImplementedError
 
     async def _farewell(self, client: BleakClient) -> None:
         """The device's last writes before the link closes (bounded by the shut-down timeout)."""
