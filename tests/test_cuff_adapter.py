@@ -3,49 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
+from cuff_harness import supervised, waiter
 
 from gymtui.adapters.base import AdapterError, Cuff
 from gymtui.adapters.cuff import SimulatedCuff
-from gymtui.bfr import AlarmLevel, BfrSupervisor, CuffEvent, CuffState, EventKind, validate_settings
-from gymtui.cuff_runner import CuffRunner
+from gymtui.bfr import AlarmLevel, CuffState, EventKind, validate_settings
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
+from gymtui.session.clock import ScaledClock
 from gymtui.sim.cuff import Mode
 
 SPEED = 20.0
 
 
-class SpedUpClock:
-    """Monotonic time running SPEED× faster, as the demo clock does."""
-
-    def __init__(self, speed: float) -> None:
-        self.speed = speed
-        self._t0 = time.monotonic()
-
-    def __call__(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
-
-
-async def until(predicate, sim_seconds: float) -> None:
-    deadline = time.monotonic() + sim_seconds / SPEED + 1.0
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {sim_seconds} simulated seconds")
-        await asyncio.sleep(0.005)
+until = waiter(SPEED, slack_s=1.0, poll_s=0.005)
 
 
 @pytest.fixture
 async def running():
-    clock = SpedUpClock(SPEED)
+    clock = ScaledClock(SPEED)
     cuff = SimulatedCuff(speed=SPEED, clock=clock, seed=3)
-    sup = BfrSupervisor(validate_settings("arm", 180, 50), profile_max_mmhg=cuff.max_mmhg, clock=clock)
-    records: list[CuffEvent] = []
-    runner = CuffRunner(sup, cuff, records.append, speed=SPEED)
-    await runner.start()
-    yield runner, cuff, sup, records
-    await runner.stop()
+    async with supervised(cuff, validate_settings("arm", 180, 50), clock=clock, speed=SPEED) as (runner, sup, records):
+        yield runner, cuff, sup, records
 
 
 def test_simulated_cuff_implements_the_cuff_protocol():
@@ -102,7 +82,7 @@ async def test_lost_link_alarms_and_the_cuff_deflates_itself(running):
 
 
 async def test_the_watchdog_deflates_a_cuff_whose_central_stops_writing():
-    clock = SpedUpClock(SPEED)
+    clock = ScaledClock(SPEED)
     cuff = SimulatedCuff(speed=SPEED, clock=clock)
     await cuff.connect()
     await cuff.send(CuffCommand(CuffCommandKind.TARGET, 120.0))

@@ -6,9 +6,9 @@ Needs the BLE issue's bleak backend over bumble (``gymtui.emulation``); skips wi
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
+from cuff_harness import supervised, waiter
 
 pytest.importorskip("bumble")
 bumble_backend = pytest.importorskip(
@@ -19,34 +19,20 @@ from gymtui.adapters.base import AdapterError  # noqa: E402
 from gymtui.adapters.ble_cuff import BleCuff  # noqa: E402
 from gymtui.adapters.cuff import decode_command  # noqa: E402
 from gymtui.adapters.cuff_emulated import EmulatedCuff  # noqa: E402
-from gymtui.bfr import AlarmLevel, BfrSupervisor, CuffEvent, CuffState, EventKind, validate_settings  # noqa: E402
-from gymtui.cuff_runner import CuffRunner  # noqa: E402
+from gymtui.bfr import AlarmLevel, CuffState, EventKind, validate_settings  # noqa: E402
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind  # noqa: E402
+from gymtui.session.clock import ScaledClock  # noqa: E402
 
 SPEED = 5.0
 
 
-class SpedUpClock:
-    def __init__(self, speed: float) -> None:
-        self.speed = speed
-        self._t0 = time.monotonic()
-
-    def __call__(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
-
-
-async def until(predicate, sim_seconds: float) -> None:
-    deadline = time.monotonic() + sim_seconds / SPEED + 2.0
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {sim_seconds} simulated seconds")
-        await asyncio.sleep(0.01)
+until = waiter(SPEED, slack_s=2.0, poll_s=0.01)
 
 
 @pytest.fixture
 async def ble_rig():
     world = bumble_backend.BumbleWorld()
-    clock = SpedUpClock(SPEED)
+    clock = ScaledClock(SPEED)
     emulated = EmulatedCuff(world.new_device("gymtui-cuff-1"), speed=SPEED, clock=clock)
     await emulated.start()
     cuff = BleCuff(
@@ -57,12 +43,8 @@ async def ble_rig():
         client_backend=world.client_backend,
         reconnect_delays_s=(0.05,),
     )
-    sup = BfrSupervisor(validate_settings("leg", 200, 70), profile_max_mmhg=cuff.max_mmhg, clock=clock)
-    records: list[CuffEvent] = []
-    runner = CuffRunner(sup, cuff, records.append, speed=SPEED)
-    await runner.start()
-    yield emulated, cuff, sup, runner, records
-    await runner.stop()
+    async with supervised(cuff, validate_settings("leg", 200, 70), clock=clock, speed=SPEED) as (runner, sup, records):
+        yield emulated, cuff, sup, runner, records
     await emulated.close()
     await world.close()
 

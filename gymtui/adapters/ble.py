@@ -1,7 +1,8 @@
 """EMG sensors over Bluetooth LE, through bleak: scan, connect, stream, lose the link, come back.
 
 :class:`BleEmgSource` implements :class:`~gymtui.adapters.base.EmgSource` for
-any profiled sensor (``devices/*.toml``). The connection is supervised:
+any profiled sensor (``devices/*.toml``). The connection is supervised
+(:class:`~gymtui.adapters.link.SupervisedLink`, shared with the cuff):
 
 * only a device in the user's paired list is ever connected;
 * connecting goes through ``bleak-retry-connector``'s ``establish_connection``
@@ -32,13 +33,13 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
-from bleak_retry_connector import establish_connection
 
 from gymtui.adapters.base import AdapterError, BlockSink, HealthSink
 from gymtui.adapters.decoders import Decoder
+from gymtui.adapters.link import SupervisedLink
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import GattWrite, Profile, ProfileSet
-from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
+from gymtui.model import ChannelInfo, LinkHealth, SampleBlock, SourceInfo
 
 _log = logging.getLogger(__name__)
 
@@ -135,15 +136,22 @@ def _no_adapter_reason(exc: BaseException) -> str:
 # -- the source -----------------------------------------------------------------
 
 
-class BleEmgSource:
+class BleEmgSource(SupervisedLink):
     """A paired BLE EMG sensor as an :class:`~gymtui.adapters.base.EmgSource`.
 
     ``clock`` stamps the samples (the app passes its demo clock); the first
     sample of the stream is stamped when it arrives and later ones follow the
     sample count, so a block's ``t0_s`` is steady however the radio bunches
     notifications. After a lost link, the time the link was down becomes
-    ``lost_samples`` on the first block that follows.
+    ``lost_samples`` on the first block that follows. The link itself is
+    supervised by :class:`~gymtui.adapters.link.SupervisedLink`.
     """
+
+    lost_message = LOST_MESSAGE
+    not_found_hint = "is it switched on and in range?"
+    timeout_hint = "is it on, charged and in range?"
+    start_failure = "could not start streaming"
+    task_prefix = "ble"
 
     def __init__(
         self,
@@ -167,6 +175,18 @@ class BleEmgSource:
             raise AdapterError(f"{device.address} is paired as {device.profile!r}, not {profile.id!r}")
         if channels is not None and len(channels) != profile.n_channels:
             raise AdapterError(f"{profile.name} has {profile.n_channels} channels; {len(channels)} muscles were given")
+        super().__init__(
+            device.address,
+            device.name or f"{profile.name} {device.address}",
+            connecting_to=device.name or device.address,
+            scanner_backend=scanner_backend,
+            client_backend=client_backend,
+            scan_timeout_s=scan_timeout_s,
+            reconnect_delays_s=reconnect_delays_s,
+            max_connect_attempts=max_connect_attempts,
+            start_timeout_s=start_timeout_s,
+            shutdown_timeout_s=shutdown_timeout_s,
+        )
         self.device = device
         self.profile = profile
         self._paired = paired
@@ -174,26 +194,12 @@ class BleEmgSource:
             ChannelInfo(label, unit=profile.unit) for label in profile.channels
         )
         self._clock = clock
-        self._scanner_backend = scanner_backend
-        self._client_backend = client_backend
-        self._scan_timeout_s = scan_timeout_s
-        self._delays = tuple(reconnect_delays_s) or (1.0,)
-        self._max_attempts = max_connect_attempts
-        self._shutdown_timeout_s = shutdown_timeout_s
-        self._start_timeout_s = start_timeout_s
         self._scale = np.asarray(profile.scale_uv, dtype=np.float32)
 
-        self._client: BleakClient | None = None
         self._decoder: Decoder | None = None
         self.firmware: int | None = device.firmware
         self._on_block: BlockSink | None = None
-        self._on_health: HealthSink | None = None
-        self._health = LinkHealth(LinkState.DISCONNECTED)
-        self._closing = False
-        self._reconnect_task: asyncio.Task[None] | None = None
-        self._keepalive_task: asyncio.Task[None] | None = None
         self._reconnect_gaps = 0
-        self.reconnects = 0
 
         # Stream timeline: sample index 0 is at _origin_s on the injected clock.
         self._origin_s: float | None = None
@@ -221,116 +227,18 @@ class BleEmgSource:
     def decoder(self) -> Decoder | None:
         return self._decoder
 
-    async def connect(self, timeout_s: float = 10.0) -> None:
-        """Find the paired device, connect and identify its firmware; AdapterError on failure."""
-        self._closing = False
-        self._set_state(LinkState.CONNECTING, f"connecting to {self.device.name or self.device.address}")
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._open_link(timeout_s)
-        except AdapterError as exc:
-            self._set_state(LinkState.FAILED, str(exc))
-            raise
-        except TimeoutError:
-            message = f"{self._label}: no connection within {timeout_s:.0f} s — is it on, charged and in range?"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        except Exception as exc:  # noqa: BLE001 - bleak and the retry connector raise many kinds
-            message = f"{self._label}: could not connect: {_short(exc)}"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        self._set_state(LinkState.CONNECTED, "connected")
-
     async def start(self, on_block: BlockSink, on_health: HealthSink | None = None) -> None:
         """Subscribe, send the start-up writes and begin delivering blocks."""
-        if self._client is None:
-            raise AdapterError(f"{self._label}: start() before connect()")
         self._on_block = on_block
-        self._on_health = on_health
-        try:
-            async with asyncio.timeout(self._start_timeout_s):
-                await self._begin_stream(self._client)
-        except Exception as exc:  # noqa: BLE001
-            message = f"{self._label}: could not start streaming: {_short(exc)}"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        self._emit_health()
+        await self._start_link(on_health)
 
-    async def disconnect(self) -> None:
-        """Stop reconnecting, send the device's shut-down writes, close the link."""
-        self._closing = True
-        for task in (self._reconnect_task, self._keepalive_task):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                    pass
-        self._reconnect_task = self._keepalive_task = None
-        client, self._client = self._client, None
-        if client is not None and client.is_connected:
-            try:
-                async with asyncio.timeout(self._shutdown_timeout_s):
-                    for uuid in self.profile.characteristics:
-                        try:
-                            await client.stop_notify(uuid)
-                        except Exception as exc:  # noqa: BLE001 - leaving anyway
-                            _log.debug("stop_notify %s: %s", uuid, exc)
-                    for write in self.profile.shutdown:
-                        await self._write(client, write)
-            except Exception as exc:  # noqa: BLE001 - the device may already be gone
-                _log.info("%s: shut-down writes incomplete: %s", self._label, _short(exc))
-            try:
-                await asyncio.wait_for(client.disconnect(), self._shutdown_timeout_s)
-            except Exception as exc:  # noqa: BLE001
-                _log.debug("disconnect: %s", exc)
-        self._set_state(LinkState.DISCONNECTED, "disconnected")
+    # -- the device's part of the link ----------------------------------------------
 
-    # -- link ---------------------------------------------------------------------
+    def _scanner_error(self, exc: Exception) -> Exception:
+        return NoAdapterError(_no_adapter_reason(exc))
 
-    @property
-    def _label(self) -> str:
-        return self.device.name or f"{self.profile.name} {self.device.address}"
-
-    async def _find(self) -> tuple[BLEDevice, AdvertisementData]:
-        loop = asyncio.get_running_loop()
-        found: asyncio.Future[tuple[BLEDevice, AdvertisementData]] = loop.create_future()
-        wanted = self.device.address.upper()
-
-        def detected(device: BLEDevice, adv: AdvertisementData) -> None:
-            if device.address.upper() == wanted and not found.done():
-                found.set_result((device, adv))
-
-        try:
-            scanner = BleakScanner(detected, backend=self._scanner_backend)
-            await scanner.start()
-        except Exception as exc:  # noqa: BLE001
-            raise NoAdapterError(_no_adapter_reason(exc)) from None
-        try:
-            return await asyncio.wait_for(found, self._scan_timeout_s)
-        except TimeoutError:
-            raise AdapterError(f"{self._label} not found — is it switched on and in range?") from None
-        finally:
-            await scanner.stop()
-
-    async def _open_link(self, timeout_s: float) -> None:
-        ble_device, adv = await self._find()
+    def _heard(self, adv: AdvertisementData) -> None:
         self._health = replace(self._health, rssi_dbm=adv.rssi, battery_pct=battery_from_advertisement(adv))
-        client = await establish_connection(
-            BleakClient,
-            ble_device,
-            self._label,
-            disconnected_callback=self._on_link_lost,
-            max_attempts=self._max_attempts,
-            backend=self._client_backend,
-            timeout=timeout_s,
-        )
-        try:
-            await self._identify(client)
-        except BaseException:  # including cancellation: never leave a half-open link behind
-            await client.disconnect()
-            raise
-        self._client = client
 
     async def _identify(self, client: BleakClient) -> None:
         """Check the GATT layout, read the battery and pick the firmware's wire format."""
@@ -363,64 +271,32 @@ class BleEmgSource:
         if write.delay_after_s:
             await asyncio.sleep(write.delay_after_s)
 
-    async def _begin_stream(self, client: BleakClient) -> None:
+    async def _begin(self, client: BleakClient) -> None:
         # Subscribe first: a Ganglion streams the moment it gets 'b'.
         for uuid in self.profile.characteristics:
             await client.start_notify(uuid, self._on_notification)
         for write in self.profile.startup:
             await self._write(client, write)
-        if self.profile.keepalive is not None and (self._keepalive_task is None or self._keepalive_task.done()):
-            self._keepalive_task = asyncio.get_running_loop().create_task(self._keepalive(), name="ble-keepalive")
-
-    async def _keepalive(self) -> None:
         keep = self.profile.keepalive
-        assert keep is not None
-        while True:
-            await asyncio.sleep(keep.interval_s)
-            client = self._client
-            if client is None or not client.is_connected:
-                continue
-            try:
-                await self._write(client, keep.write)
-            except Exception as exc:  # noqa: BLE001 - a lost link is handled by the disconnect callback
-                _log.debug("keep-alive: %s", exc)
+        if keep is not None:
+            keep_write = keep.write
+            self._keep_alive(keep.interval_s, lambda c: self._write(c, keep_write))
 
-    def _on_link_lost(self, client: BleakClient) -> None:
-        if self._closing or client is not self._client and self._client is not None:
-            return
-        self._client = None
-        self._set_state(LinkState.RECONNECTING, LOST_MESSAGE)
-        if self._reconnect_task is None or self._reconnect_task.done():
-            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(), name="ble-reconnect")
+    async def _resume(self, client: BleakClient) -> None:
+        self._resync = True  # the next block measures the time the link was down
+        if self._decoder is not None:
+            self._decoder.reset()
+        await self._begin(client)
 
-    async def _reconnect(self) -> None:
-        attempt = 0
-        while not self._closing:
-            await asyncio.sleep(self._delays[min(attempt, len(self._delays) - 1)])
-            attempt += 1
+    async def _farewell(self, client: BleakClient) -> None:
+        """Unsubscribe, then the device's own shut-down writes (e.g. the Myo's normal-sleep)."""
+        for uuid in self.profile.characteristics:
             try:
-                async with asyncio.timeout(self._scan_timeout_s + self._start_timeout_s + 10.0):
-                    await self._open_link(self._scan_timeout_s)
-                    assert self._client is not None
-                    self._resync = True
-                    if self._decoder is not None:
-                        self._decoder.reset()
-                    await self._begin_stream(self._client)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep trying while the set goes on
-                _log.info("%s: reconnect attempt %d failed: %s", self._label, attempt, _short(exc))
-                client, self._client = self._client, None
-                if client is not None:
-                    try:
-                        await client.disconnect()
-                    except Exception:  # noqa: BLE001
-                        pass
-                self._set_state(LinkState.RECONNECTING, f"{LOST_MESSAGE} (attempt {attempt})")
-                continue
-            self.reconnects += 1
-            self._set_state(LinkState.CONNECTED, "reconnected")
-            return
+                await client.stop_notify(uuid)
+            except Exception as exc:  # noqa: BLE001 - leaving anyway
+                _log.debug("stop_notify %s: %s", uuid, exc)
+        for write in self.profile.shutdown:
+            await self._write(client, write)
 
     # -- data ----------------------------------------------------------------------
 
@@ -459,16 +335,6 @@ class BleEmgSource:
         if lost:
             self._emit_health()  # the gap count changed
 
-    # -- health --------------------------------------------------------------------
-
-    def _set_state(self, state: LinkState, message: str) -> None:
-        self._health = replace(self._health, state=state, message=message)
-        self._emit_health()
-
-    def _emit_health(self) -> None:
-        if self._on_health is not None:
-            self._on_health(self.health)
-
 
 def paired_sources(
     paired: PairedDevices,
@@ -490,8 +356,3 @@ def paired_sources(
             continue
         sources.append(BleEmgSource(device, profile, paired=paired, clock=clock, **kwargs))
     return sources, problems
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]

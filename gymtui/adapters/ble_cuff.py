@@ -1,7 +1,8 @@
 """A BFR cuff over Bluetooth LE, speaking the open cuff profile through bleak.
 
 :class:`BleCuff` implements :class:`~gymtui.adapters.base.Cuff`. The link is
-supervised the way a cuff needs it:
+supervised by :class:`~gymtui.adapters.link.SupervisedLink` (shared with the
+EMG sensors), set up the way a cuff needs it:
 
 * connect through ``bleak-retry-connector`` with an explicit timeout; read
   the info characteristic and refuse a cuff of another profile version or
@@ -33,11 +34,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bleak import BleakClient, BleakScanner
+from bleak import BleakClient
 from bleak.backends.client import BaseBleakClient
-from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
-from bleak_retry_connector import establish_connection
+from bleak.backends.scanner import BaseBleakScanner
 
 from gymtui.adapters.base import AdapterError, HealthSink, PressureSink
 from gymtui.adapters.cuff import (
@@ -52,16 +51,30 @@ from gymtui.adapters.cuff import (
     encode_keepalive,
     load_cuff_profile,
 )
-from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, LinkState, PressureReading
+from gymtui.adapters.link import SupervisedLink, short_reason
+from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 
 _log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 1.0
+START_TIMEOUT_S = 5.0
+SHUTDOWN_TIMEOUT_S = 3.0
 LOST_MESSAGE = "cuff link lost — reconnecting"
 
 
-class BleCuff:
-    """A cuff built to ``devices/CUFF-PROTOCOL.md``, reached through bleak."""
+class BleCuff(SupervisedLink):
+    """A cuff built to ``devices/CUFF-PROTOCOL.md``, reached through bleak.
+
+    The link is supervised by :class:`~gymtui.adapters.link.SupervisedLink`;
+    this class adds the cuff's checks, its known-state start, keep-alives,
+    commands and notifications.
+    """
+
+    lost_message = LOST_MESSAGE
+    not_found_hint = "is the cuff switched on and in range?"
+    timeout_hint = "is the cuff on and in range?"
+    start_failure = "could not start"
+    task_prefix = "cuff"
 
     def __init__(
         self,
@@ -82,26 +95,24 @@ class BleCuff:
         self.address = address.upper()
         self._speed = speed
         self.profile = profile or load_cuff_profile()
-        self._label = name or f"{self.profile.name} {self.address}"
+        super().__init__(
+            self.address,
+            name or f"{self.profile.name} {self.address}",
+            scanner_backend=scanner_backend,
+            client_backend=client_backend,
+            scan_timeout_s=scan_timeout_s,
+            reconnect_delays_s=reconnect_delays_s,
+            max_connect_attempts=max_connect_attempts,
+            start_timeout_s=START_TIMEOUT_S,
+            shutdown_timeout_s=SHUTDOWN_TIMEOUT_S,
+        )
         self._clock = clock
-        self._scanner_backend = scanner_backend
-        self._client_backend = client_backend
-        self._scan_timeout_s = scan_timeout_s
-        self._delays = tuple(reconnect_delays_s) or (1.0,)
-        self._max_attempts = max_connect_attempts
-        self._client: BleakClient | None = None
-        self._health = LinkHealth(LinkState.DISCONNECTED)
         self._on_pressure: PressureSink | None = None
-        self._on_health: HealthSink | None = None
-        self._keepalive_task: asyncio.Task[None] | None = None
-        self._reconnect_task: asyncio.Task[None] | None = None
-        self._closing = False
         self._token = 0
         self._device_max_mmhg: float | None = None
         self._last_seq: int | None = None
         self.malformed = 0
         self.gaps = 0
-        self.reconnects = 0
         self.status_flags = 0
 
     # -- the Cuff protocol ---------------------------------------------------------
@@ -124,45 +135,15 @@ class BleCuff:
     def health(self) -> LinkHealth:
         return replace(self._health, gaps=self.gaps, dropped_packets=self.malformed)
 
-    async def connect(self, timeout_s: float = 10.0) -> None:
-        self._closing = False
-        self._set_state(LinkState.CONNECTING, f"connecting to {self._label}")
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._open_link(timeout_s)
-        except AdapterError as exc:
-            self._set_state(LinkState.FAILED, str(exc))
-            raise
-        except TimeoutError:
-            message = f"{self._label}: no connection within {timeout_s:.0f} s — is the cuff on and in range?"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        except Exception as exc:  # noqa: BLE001 - bleak raises many kinds
-            message = f"{self._label}: could not connect: {_short(exc)}"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        self._set_state(LinkState.CONNECTED, "connected")
-
     async def start(self, on_pressure: PressureSink, on_health: HealthSink | None = None) -> None:
-        if self._client is None:
-            raise AdapterError(f"{self._label}: start() before connect()")
         self._on_pressure = on_pressure
-        self._on_health = on_health
-        try:
-            async with asyncio.timeout(5.0):
-                await self._begin(self._client)
-        except Exception as exc:  # noqa: BLE001
-            message = f"{self._label}: could not start: {_short(exc)}"
-            self._set_state(LinkState.FAILED, message)
-            raise AdapterError(message) from None
-        self._emit_health()
+        await self._start_link(on_health)
 
     async def send(self, command: CuffCommand) -> None:
         client = self._client
         if client is None or not client.is_connected:
             raise AdapterError(f"{self._label}: not connected, {command.kind} not delivered")
-        self._token = (self._token + 1) & 0xFF
-        token = self._token
+        token = self._next_token()
         try:
             data = encode_command(command, token)
         except CuffProtocolError as exc:
@@ -179,70 +160,17 @@ class BleCuff:
         except AdapterError:
             raise
         except Exception as exc:  # noqa: BLE001 - timeouts, a dropped link, GATT errors
-            raise AdapterError(f"{self._label}: {command.kind} not confirmed: {_short(exc)}") from None
+            raise AdapterError(f"{self._label}: {command.kind} not confirmed: {short_reason(exc)}") from None
 
-    async def disconnect(self) -> None:
-        """Deflate, stop the keep-alives and close the link (the cuff deflates on link loss anyway)."""
-        self._closing = True
-        for task in (self._reconnect_task, self._keepalive_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        self._reconnect_task = self._keepalive_task = None
-        client, self._client = self._client, None
-        if client is not None and client.is_connected:
-            self._token = (self._token + 1) & 0xFF
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(WRITE_TIMEOUT_S):
-                    await client.write_gatt_char(
-                        self.profile.command_uuid,
-                        encode_command(CuffCommand(CuffCommandKind.DEFLATE), self._token),
-                        response=True,
-                    )
-            for uuid in (self.profile.pressure_uuid, self.profile.status_uuid):
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.stop_notify(uuid), WRITE_TIMEOUT_S)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.disconnect(), 3.0)
-        self._set_state(LinkState.DISCONNECTED, "disconnected")
+    # -- the cuff's part of the link ---------------------------------------------------------
+    def _next_token(self) -> int:
+        """A fresh one-byte command token, so a status result can be matched to its command."""
+        self._token = (self._token + 1) & 0xFF
+        return self._token
 
-    # -- link ------------------------------------------------------------------------------
-    async def _find(self) -> BLEDevice:
-        loop = asyncio.get_running_loop()
-        found: asyncio.Future[BLEDevice] = loop.create_future()
-
-        def detected(device: BLEDevice, adv: AdvertisementData) -> None:
-            if device.address.upper() == self.address and not found.done():
-                found.set_result(device)
-
-        scanner = BleakScanner(detected, backend=self._scanner_backend)
-        await scanner.start()
-        try:
-            return await asyncio.wait_for(found, self._scan_timeout_s)
-        except TimeoutError:
-            raise AdapterError(f"{self._label} not found — is the cuff switched on and in range?") from None
-        finally:
-            await scanner.stop()
-
-    async def _open_link(self, timeout_s: float) -> None:
-        device = await self._find()
-        client = await establish_connection(
-            BleakClient,
-            device,
-            self._label,
-            disconnected_callback=self._on_link_lost,
-            max_attempts=self._max_attempts,
-            backend=self._client_backend,
-            timeout=timeout_s,
-        )
-        try:
-            await self._identify(client)
-        except Exception:
-            with contextlib.suppress(Exception):
-                await client.disconnect()
-            raise
-        self._client = client
+    async def _deflate(self, client: BleakClient) -> None:
+        data = encode_command(CuffCommand(CuffCommandKind.DEFLATE), self._next_token())
+        await client.write_gatt_char(self.profile.command_uuid, data, response=True)
 
     async def _identify(self, client: BleakClient) -> None:
         p = self.profile
@@ -264,57 +192,21 @@ class BleCuff:
         self._last_seq = None
         await client.start_notify(self.profile.status_uuid, self._on_status)
         await client.start_notify(self.profile.pressure_uuid, self._on_pressure_bytes)
-        self._token = (self._token + 1) & 0xFF
-        await client.write_gatt_char(
-            self.profile.command_uuid, encode_command(CuffCommand(CuffCommandKind.DEFLATE), self._token), response=True
-        )
-        if self._keepalive_task is None or self._keepalive_task.done():
-            self._keepalive_task = asyncio.get_running_loop().create_task(self._keepalive(), name="cuff-keepalive")
+        await self._deflate(client)
+        self._keep_alive(self.profile.keepalive_s / self._speed, self._send_keepalive)
 
-    async def _keepalive(self) -> None:
-        while True:
-            await asyncio.sleep(self.profile.keepalive_s / self._speed)
-            client = self._client
-            if client is None or not client.is_connected:
-                continue
-            self._token = (self._token + 1) & 0xFF
-            try:
-                async with asyncio.timeout(WRITE_TIMEOUT_S):
-                    await client.write_gatt_char(self.profile.command_uuid, encode_keepalive(self._token), response=True)
-            except Exception as exc:  # noqa: BLE001 - a lost link is handled by the disconnect callback
-                _log.debug("cuff keep-alive: %s", exc)
+    async def _send_keepalive(self, client: BleakClient) -> None:
+        async with asyncio.timeout(WRITE_TIMEOUT_S):
+            await client.write_gatt_char(self.profile.command_uuid, encode_keepalive(self._next_token()), response=True)
 
-    def _on_link_lost(self, client: BleakClient) -> None:
-        if self._closing or (self._client is not None and client is not self._client):
-            return
-        self._client = None
-        self._set_state(LinkState.RECONNECTING, LOST_MESSAGE)
-        if self._reconnect_task is None or self._reconnect_task.done():
-            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect(), name="cuff-reconnect")
-
-    async def _reconnect(self) -> None:
-        attempt = 0
-        while not self._closing:
-            await asyncio.sleep(self._delays[min(attempt, len(self._delays) - 1)])
-            attempt += 1
-            try:
-                async with asyncio.timeout(self._scan_timeout_s + 15.0):
-                    await self._open_link(self._scan_timeout_s)
-                    assert self._client is not None
-                    await self._begin(self._client)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep trying; the supervisor has already alarmed
-                _log.info("%s: reconnect attempt %d failed: %s", self._label, attempt, _short(exc))
-                client, self._client = self._client, None
-                if client is not None:
-                    with contextlib.suppress(Exception):
-                        await client.disconnect()
-                self._set_state(LinkState.RECONNECTING, f"{LOST_MESSAGE} (attempt {attempt})")
-                continue
-            self.reconnects += 1
-            self._set_state(LinkState.CONNECTED, "reconnected")
-            return
+    async def _farewell(self, client: BleakClient) -> None:
+        """Deflate first, whatever else fails (the cuff deflates on link loss anyway), then unsubscribe."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(WRITE_TIMEOUT_S):
+                await self._deflate(client)
+        for uuid in (self.profile.pressure_uuid, self.profile.status_uuid):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.stop_notify(uuid), WRITE_TIMEOUT_S)
 
     # -- notifications -------------------------------------------------------------------------
     def _on_pressure_bytes(self, characteristic: Any, data: bytearray) -> None:
@@ -341,17 +233,3 @@ class BleCuff:
         if status.battery_pct <= 100 and status.battery_pct != self._health.battery_pct:
             self._health = replace(self._health, battery_pct=status.battery_pct)
             self._emit_health()
-
-    # -- health ----------------------------------------------------------------------------------
-    def _set_state(self, state: LinkState, message: str) -> None:
-        self._health = replace(self._health, state=state, message=message)
-        self._emit_health()
-
-    def _emit_health(self) -> None:
-        if self._on_health is not None:
-            self._on_health(self.health)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from gymtui.adapters.base import AdapterError, HealthSink, PressureSink
+from gymtui.adapters.tasks import cancel_and_wait
 from gymtui.bfr import CuffFlag
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, LinkState, PressureReading
 from gymtui.sim.cuff import CuffParams, CuffPhysics
@@ -204,6 +205,15 @@ class CuffProfile:
     link_loss_deflates: bool
     name_patterns: tuple[str, ...] = ()
 
+    def physics_params(self) -> CuffParams:
+        """Simulated cuff physics bound by this profile's ceiling, relief margin and watchdog,
+        so the simulated and emulated cuffs obey the same limits a real one advertises."""
+        return CuffParams(
+            max_mmhg=self.max_mmhg,
+            relief_margin_mmhg=self.relief_margin_mmhg,
+            watchdog_s=self.watchdog_s,
+        )
+
 
 def devices_dir() -> Path:
     """``devices/``: inside the installed package first, then the source tree."""
@@ -328,12 +338,7 @@ class SimulatedCuff:
         seed: int = 0,
     ) -> None:
         self.profile = profile or load_cuff_profile()
-        params = params or CuffParams(
-            max_mmhg=self.profile.max_mmhg,
-            relief_margin_mmhg=self.profile.relief_margin_mmhg,
-            watchdog_s=self.profile.watchdog_s,
-        )
-        self.physics = CuffPhysics(params, seed=seed)
+        self.physics = CuffPhysics(params or self.profile.physics_params(), seed=seed)
         self.firmware = CuffFirmware(self.physics)
         self._speed = speed
         self._clock = clock
@@ -380,13 +385,8 @@ class SimulatedCuff:
     async def disconnect(self) -> None:
         if self._health.state is LinkState.CONNECTED:
             self.send_now(CuffCommand(CuffCommandKind.DEFLATE, 0.0, "disconnect"))
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.physics.link_lost()
         self._set_health(LinkHealth(LinkState.DISCONNECTED))
 

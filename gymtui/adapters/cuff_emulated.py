@@ -62,15 +62,7 @@ class EmulatedCuff:
         self.profile = profile or load_cuff_profile()
         self.speed = speed
         self._clock = clock
-        self.physics = CuffPhysics(
-            params
-            or CuffParams(
-                max_mmhg=self.profile.max_mmhg,
-                relief_margin_mmhg=self.profile.relief_margin_mmhg,
-                watchdog_s=self.profile.watchdog_s,
-            ),
-            seed=seed,
-        )
+        self.physics = CuffPhysics(params or self.profile.physics_params(), seed=seed)
         self.firmware = CuffFirmware(self.physics)
         self.writes: list[bytes] = []
         self.links_lost = 0

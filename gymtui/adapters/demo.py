@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gymtui.adapters.base import BlockSink, HealthSink
+from gymtui.adapters.tasks import cancel_and_wait
 from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
 from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
@@ -95,11 +96,6 @@ class DemoEmgSource:
             await asyncio.sleep(max(n / rate_hz, DELIVERY_INTERVAL_S) / self._speed)
 
     async def disconnect(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._health = LinkHealth(LinkState.DISCONNECTED)

@@ -1,0 +1,23 @@
+"""Background tasks an adapter owns: stopping them the one way every adapter needs.
+
+Kept free of bleak so the demo and simulated devices can use it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel ``task`` and wait until it has really stopped, so nothing it does can land afterwards.
+
+    The task's own cancellation is expected and swallowed; an exception it died of
+    is raised here, for the caller to decide whether a crashed helper matters.
+    """
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
