@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from typing import Protocol
@@ -31,8 +32,9 @@ from gymtui.adapters.profiles import Profile
 from gymtui.emulation.bumble_backend import BumbleWorld
 from gymtui.emulation.encoders import GanglionEncoder, encode_ascii, encode_int_le, encode_myo
 from gymtui.model import MuscleRole
+from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
-from gymtui.sim.physiology import BandNoisePhysiology
+from gymtui.sim.surface import MIN_RATE_HZ as MIN_SIM_RATE_HZ
 
 _log = logging.getLogger(__name__)
 
@@ -58,21 +60,37 @@ DEFAULT_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST)
 
 
 class SimulatedSignal:
-    """The simulator behind an emulated sensor: a :class:`SimulatedAthlete` driving band noise.
+    """The motor-unit simulator behind an emulated sensor, driven by a :class:`SimulatedAthlete`.
 
-    ``athlete.set_intent(PhaseKind...)`` makes the emulated muscles follow the set.
+    ``athlete.set_intent(PhaseKind...)`` makes the emulated muscles follow the
+    set. The simulator's cost is per call, and a notification carries only a
+    sample or two, so the signal is rendered ahead in ~20 ms batches and served
+    from a buffer (intent changes apply within those 20 ms, far below human
+    reaction time). Devices slower than the simulator's 200 Hz floor (the
+    MyoWare's 100 Hz) get a whole multiple of their rate, averaged down.
     """
+
+    RENDER_AHEAD_S = 0.02
 
     def __init__(self, n_channels: int, rate_hz: float, *, roles: tuple[MuscleRole, ...] | None = None, seed: int = 0) -> None:
         if roles is None:
             roles = tuple(DEFAULT_ROLES[i] if i < len(DEFAULT_ROLES) else MuscleRole.OTHER for i in range(n_channels))
         if len(roles) != n_channels:
             raise ValueError(f"{len(roles)} roles for {n_channels} channels")
-        self.athlete = SimulatedAthlete(roles, rate_hz, seed=seed)
-        self.physiology = BandNoisePhysiology(rate_hz, n_channels, seed=seed + 1)
+        self._factor = max(1, math.ceil(MIN_SIM_RATE_HZ / rate_hz))
+        self.physiology, self.athlete = demo_physiology(roles, rate_hz * self._factor, seed)
+        self._batch_n = max(1, round(self.RENDER_AHEAD_S * rate_hz))
+        self._buffer = np.zeros((0, n_channels), dtype=np.float32)
 
     def render_block(self, n: int) -> np.ndarray:
-        return self.physiology.render(self.athlete.drive(n))
+        if self._buffer.shape[0] < n:
+            m = max(n - self._buffer.shape[0], self._batch_n)
+            k = self._factor
+            fine = self.physiology.render(self.athlete.drive(m * k))
+            coarse = fine.reshape(m, k, -1).mean(axis=1) if k > 1 else fine
+            self._buffer = np.concatenate([self._buffer, coarse.astype(np.float32, copy=False)])
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
 
 
 def _char(uuid: str, properties: P, value: bytes | CharacteristicValue = b"", permissions=READABLE) -> Characteristic:
