@@ -179,9 +179,9 @@ class GymApp(SensorControl, CuffControl, App[int]):
         await self.push_screen(HomeScreen())
         # Sensors connect behind the first screen: a BLE link can take seconds,
         # and the athlete can read the plan meanwhile.
-        self.call_after_refresh(lambda: self.run_worker(self._open_sensor(), name="open-sensor", group="sensor"))
+        self.call_after_refresh(lambda: self.run_worker(self._open_sensor, name="open-sensor", group="sensor"))
         if self.config.cuff is not None:
-            self.call_after_refresh(lambda: self.run_worker(self._open_cuff(), name="open-cuff", group="cuff"))
+            self.call_after_refresh(lambda: self.run_worker(self._open_cuff, name="open-cuff", group="cuff"))
 
     async def action_quit(self) -> None:
         """``q``: quit, asking first while a set is in its work phases."""

@@ -117,6 +117,8 @@ class CuffPanel(Widget):
             self._render_view(self.view)
 
     def _render_view(self, view: CuffView | None) -> None:
+        if not self.query("#cuff-title"):
+            return  # a view can arrive before the panel has composed; on_mount draws it
         title = self.query_one("#cuff-title", Static)
         digits = self.query_one("#cuff-pressure", Digits)
         readout = self.query_one("#cuff-readout", Static)
