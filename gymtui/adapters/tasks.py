@@ -13,6 +13,7 @@ async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
 
     The task's own cancellation is expected and swallowed; an exception it died of
     is raised here, for the caller to decide whether a crashed helper matters.
+    If the *caller* is being cancelled meanwhile, that cancellation goes on up.
     """
     if task is None:
         return
@@ -20,4 +21,6 @@ async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
     try:
         await task
     except asyncio.CancelledError:
-        pass
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
