@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from textual.binding import Binding
 from gymtui.adapters.base import EmgSource
 from gymtui.model import ChannelInfo, LinkHealth, MuscleRole
 from gymtui.resources import resource_dir
+from gymtui.safety import ProcessSafety
 from gymtui.session.clock import ScaledClock
 from gymtui.session.coach import Coach, Home
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
@@ -36,6 +39,10 @@ from gymtui.ui.messages import RunnerNotice
 from gymtui.ui.sensors import SensorControl
 
 log = logging.getLogger(__name__)
+
+SIGNAL_EXIT_GRACE_S = 5.0
+"""After SIGTERM/SIGINT/SIGHUP the app leaves in order; if it cannot (the terminal is gone), this ends it."""
+
 
 @dataclass(frozen=True)
 class AppConfig:
@@ -53,6 +60,8 @@ class AppConfig:
     cuff: Any = None
     """BfrSettings when a cuff is on (``--cuff arm|leg``)."""
     lop_given: bool = False
+    bfr_limits: Any = None
+    """BfrLimits stricter than the defaults (a clinic's protocol; tests that reach a cap in seconds)."""
     demo_channels: int = 4
     today: dt.date | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -143,6 +152,7 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.planned: PlannedSet | None = None
         self.pending_suggestion: Any = None
         self.cue_log: list[Cue] = []
+        self.problems: list[str] = []  # one line each: store, signal and sensor faults seen this run
         self.summaries: dict[int, SetSummaryReady] = {}
         self.link_health: LinkHealth | None = None
         self.set_screen: Any = None
@@ -154,6 +164,10 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.cuff_rig: Any = None  # CuffRig when a cuff is on
         self.next_override: PlannedSet | None = None  # "same as last time" for the next set
         self.cuff_world: Any = None  # the emulated BLE world of an emulated cuff
+        self.cuff_left_up_at: dt.datetime | None = None  # set at start if a dead process left the cuff up
+        self.safety = ProcessSafety()
+        """Signals, crashes and exit deflate a cuff through this; installed for every run, cuff or not,
+        so a signal always leaves through an orderly exit that gives the terminal back."""
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """gymtui's own colour variables, from the default theme, so every .tcss $variable resolves."""
@@ -162,9 +176,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
 
     # -- start and stop -------------------------------------------------------
     async def on_mount(self) -> None:
+        self.safety.install(loop=asyncio.get_running_loop(), on_signal=self._exit_on_signal)
         self._ticker = self.set_interval(1 / 30, self._tick, pause=True)
         self.athlete_id = await self.in_store(self.store.ensure_athlete, self.config.athlete)
         await self.in_store(self.store.recover_interrupted)
+        await self._warn_if_cuff_was_left_up()
         today = self.config.today
         self.coach = await self.in_store(
             lambda: Coach(
@@ -182,6 +198,44 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.call_after_refresh(lambda: self.run_worker(self._open_sensor, name="open-sensor", group="sensor"))
         if self.config.cuff is not None:
             self.call_after_refresh(lambda: self.run_worker(self._open_cuff, name="open-cuff", group="cuff"))
+
+    async def _warn_if_cuff_was_left_up(self) -> None:
+        """A dead process (SIGKILL, power cut) may have left a cuff up: say so loudly, count its time."""
+        from gymtui.bfr import left_inflated_until
+
+        def close_at(inflated: dt.datetime, now: dt.datetime) -> dt.datetime:
+            until_s = left_inflated_until(inflated.timestamp(), now.timestamp())
+            return dt.datetime.fromtimestamp(until_s).astimezone()
+
+        try:
+            inflated_at = await self.in_store(self.store.close_left_inflation, close_at)
+        except Exception as exc:  # noqa: BLE001 - the warning matters more than the bookkeeping
+            log.warning("could not check the cuff log for an inflation left open: %s", exc)
+            return
+        if inflated_at is None:
+            return
+        self.cuff_left_up_at = inflated_at
+        self.bell()
+        self.notify(
+            f"The cuff may have been left inflated at {inflated_at:%H:%M} — check the limb. "
+            "gymtui ended without deflating it; the cuff's own watchdog should have released it.",
+            title="CHECK THE CUFF",
+            severity="error",
+            timeout=60,
+        )
+        log.warning("the cuff may have been left inflated at %s by a process that ended without deflating", inflated_at)
+
+    def _exit_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGINT/SIGHUP: any cuff was deflated already; leave in order with the signal's status.
+
+        An orderly exit gives the terminal back (no alternate screen left
+        behind). If the terminal is gone (SIGHUP) the app may not manage it; a
+        watchdog ends the process after a few seconds so it never lingers.
+        """
+        watchdog = threading.Timer(SIGNAL_EXIT_GRACE_S, os._exit, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=128 + signum)
 
     async def action_quit(self) -> None:
         """``q``: quit, asking first while a set is in its work phases."""
@@ -247,6 +301,7 @@ class GymApp(SensorControl, CuffControl, App[int]):
         if self.signal is not None or self.source is not None or self.cuff_rig is not None:
             await self.shutdown()
         self.store_exec.shutdown()
+        self.safety.uninstall()
 
     # -- store helper -------------------------------------------------------------
     async def in_store(self, fn: Any, *args: Any, **kwargs: Any) -> Any:

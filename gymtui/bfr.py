@@ -245,6 +245,29 @@ class BfrLimits:
     cap_warning_s: float = 60.0
 
 
+def stricter_or_default(limits: BfrLimits | None) -> BfrLimits:
+    """``limits`` if no time cap or tolerance in it is looser than the defaults; else a ValueError.
+
+    A clinic's protocol (or a test that must reach a cap in seconds) may
+    shorten the caps; nothing may lengthen them.
+    """
+    default = BfrLimits()
+    if limits is None:
+        return default
+    looser = [
+        name
+        for name in ("tolerance_mmhg", "tolerance_s", "reach_timeout_s", "leak_pump_s", "stuck_s", "stale_s",
+                     "residual_mmhg", "deflate_confirm_s", "exercise_cap_s", "inflated_rest_max_s")
+        if getattr(limits, name) > getattr(default, name)
+    ]
+    looser += [f"session cap ({limb})" for limb, cap in limits.session_cap_s.items() if cap > default.session_cap_s[limb]]
+    if limits.reperfusion_s < default.reperfusion_s:
+        looser.append("reperfusion_s")
+    if looser:
+        raise ValueError(f"BFR limits may only be stricter than the defaults: {', '.join(looser)}")
+    return limits
+
+
 class CuffState(enum.StrEnum):
     NOT_CONNECTED = "not connected"
     DEFLATED = "deflated"
@@ -315,6 +338,30 @@ class CuffView:
 def format_mmss(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+OPENING_KINDS = frozenset({"inflate", "target", "hold"})
+"""``cuff_events`` kinds that mean the cuff was up (or going up) after them."""
+
+CUFF_WATCHDOG_S = 3.0
+"""The open cuff profile's watchdog: with no write for this long the cuff deflates itself
+(``devices/cuff-open.toml``); a process that died mid-occlusion stopped writing."""
+
+
+def left_inflated_until(
+    inflated_s: float, restart_s: float, limits: BfrLimits | None = None, watchdog_s: float = CUFF_WATCHDOG_S
+) -> float:
+    """The latest a cuff left up by a process that died can have stayed up (epoch seconds).
+
+    Nothing logs the instant of a SIGKILL or a power cut, so the occlusion is
+    counted to the restart, but never past what was possible: while the
+    process lived, the supervisor deflated at the exercise cap; once it died,
+    the cuff's own watchdog deflated within ``watchdog_s``. Counting more
+    would lock the athlete out of BFR for no reason; counting less (up to the
+    last logged event, as a "hold") would let the session cap under-count.
+    """
+    lim = limits or BfrLimits()
+    return max(inflated_s, min(restart_s, inflated_s + lim.exercise_cap_s + watchdog_s))
 
 
 class BfrSupervisor:

@@ -1,30 +1,38 @@
 """The app's cuff, assembled: cuff adapter + BFR supervisor + runner + process safety.
 
 Everything here is wiring; the rules live in :mod:`gymtui.bfr` and nowhere
-else. :class:`CuffRig` builds the parts in the right order (a second store
-connection for the emergency log, the process-level deflate registered
-before the first inflation), and gives the app four verbs: start, follow the
-engine, pause/resume, stop. No Textual here.
+else. :class:`CuffRig` builds the parts in the right order (the cuff's own
+event log on its own thread and connection, the process-level deflate
+registered before the first inflation), and gives the app four verbs: start,
+follow the engine, pause/resume, stop. No Textual here.
+
+Nothing on the way to a deflate touches the database: the runner queues the
+command first and hands the records to :class:`~gymtui.cuff_log.CuffEventLog`,
+which writes them when the database lets it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gymtui.adapters.base import Cuff
-from gymtui.bfr import BfrSettings, BfrSupervisor, CuffEvent, CuffView
-from gymtui.cuff_runner import CuffRunner, store_record_sink
+from gymtui.bfr import BfrLimits, BfrSettings, BfrSupervisor, CuffEvent, CuffView, stricter_or_default
+from gymtui.cuff_log import CuffEventLog
+from gymtui.cuff_runner import CuffRunner
 from gymtui.safety import ProcessSafety
 from gymtui.session.engine import Event, SetAborted
 from gymtui.session.protocol import SetProtocol
-from gymtui.store import Store, StoreExecutor
+from gymtui.store import Store
 
 log = logging.getLogger(__name__)
+
+LOG_CLOSE_S = 2.0
+"""At quit the cuff is already down: give its last records this long to reach the database."""
 
 SESSION_WINDOW = dt.timedelta(hours=2)
 """Cuff time in the last two hours counts toward this session's cap after a restart."""
@@ -46,40 +54,37 @@ class CuffRig:
         cuff: Cuff,
         settings: BfrSettings,
         *,
-        store: StoreExecutor,
         db_path: Path,
+        safety: ProcessSafety,
         clock: Callable[[], float],
         speed: float,
         target: CuffTarget,
         prior_session_s: float = 0.0,
+        limits: BfrLimits | None = None,
     ) -> None:
         self.cuff = cuff
         self.supervisor = BfrSupervisor(
-            settings, profile_max_mmhg=cuff.max_mmhg, clock=clock, prior_session_s=prior_session_s
+            settings,
+            profile_max_mmhg=cuff.max_mmhg,
+            clock=clock,
+            prior_session_s=prior_session_s,
+            limits=stricter_or_default(limits),
         )
-        log_record = store_record_sink(store.store, set_id=target.set_id, session_id=target.session_id)
-        # After a signal the process may die before a queued write runs: the
-        # emergency log writes synchronously through its own connection (WAL).
-        self._emergency_store = Store(db_path)
-        emergency = store_record_sink(self._emergency_store, set_id=target.set_id, session_id=target.session_id)
-        self.runner = CuffRunner(
-            self.supervisor,
-            cuff,
-            lambda record: store.submit(log_record, record),
-            speed=speed,
-            emergency_record=emergency,
+        self.event_log = CuffEventLog(
+            lambda: Store(db_path), set_id=target.set_id, session_id=target.session_id
         )
-        self.safety = ProcessSafety()
+        self.runner = CuffRunner(self.supervisor, cuff, self.event_log.put, speed=speed)
+        self.safety = safety
 
     @staticmethod
     def prior_session_seconds(store: Store) -> float:
         since = (dt.datetime.now().astimezone() - SESSION_WINDOW).isoformat(timespec="milliseconds")
         return store.cuff_occlusion_s(since=since)
 
-    async def start(self, *, loop: Any, on_signal: Callable[[int], None]) -> None:
+    async def start(self) -> None:
         """Arm the process-level deflate first, then connect the cuff."""
         self.safety.add(self.runner.emergency)
-        self.safety.install(loop=loop, on_signal=on_signal)
+        self.safety.add_flusher(self.event_log.close)
         await self.runner.start()
 
     def set_started(self, protocol: SetProtocol) -> list[CuffEvent]:
@@ -113,15 +118,11 @@ class CuffRig:
     def view(self) -> CuffView:
         return self.supervisor.view()
 
-    def fire(self, reason: str) -> None:
-        """The app's exception path: deflate now, synchronously."""
-        self.safety.fire(reason)
-
     async def stop(self) -> None:
         """The quit path: deflate, wait for the cuff to be measured down, disconnect, disarm."""
         try:
             await self.runner.stop()
         finally:
             self.safety.remove(self.runner.emergency)
-            self.safety.uninstall()
-            self._emergency_store.close()
+            self.safety.remove_flusher(self.event_log.close)
+            await asyncio.to_thread(self.event_log.close, LOG_CLOSE_S)

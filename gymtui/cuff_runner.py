@@ -1,36 +1,34 @@
 """Runs a cuff under the BFR supervisor on the asyncio loop.
 
 The supervisor is pure; something has to carry its commands to a cuff, its
-records to the database and the cuff's readings back. That is this class,
-and nothing else: the app calls the supervisor's event methods through
+records to the log and the cuff's readings back. That is this class, and
+nothing else: the app calls the supervisor's event methods through
 :meth:`CuffRunner.handle` (``runner.handle(runner.supervisor.abort())``) and
 reads :meth:`BfrSupervisor.view` for the panel.
+
+The cuff comes first. For every batch of records the commands are queued
+before any record is logged, and logging is a hand-over to a sink that never
+blocks (:class:`gymtui.cuff_log.CuffEventLog`): a database locked by another
+program, a full disk or a dead store thread cannot delay a deflate.
 
 - Commands go out in order through one sender task. A deflate drops any
   not-yet-sent target commands queued before it (they are obsolete and
   would only delay it) and every write has a 1 s timeout.
-- Every record goes to ``on_record`` (the app writes it to ``cuff_events``)
-  synchronously, before the command is sent.
 - A tick task calls :meth:`BfrSupervisor.tick` every
   :data:`gymtui.bfr.TICK_INTERVAL_S` of supervisor time.
 - :meth:`emergency` is the synchronous last-resort path for
-  :mod:`gymtui.safety`: it asks the supervisor for its way-out records, logs
-  them and writes the deflate through the cuff's synchronous ``send_now``
-  if it has one (the simulated cuff does); a BLE cuff relies on its
-  link-loss rule once the process is gone.
+  :mod:`gymtui.safety`: it asks the supervisor for its way-out records,
+  writes the deflate through the cuff's synchronous ``send_now`` if it has
+  one (the simulated cuff does; a BLE cuff gets it through the sender, and
+  its link-loss rule deflates it if the process is gone), and only then
+  hands the records to the log.
 
 No Textual here: tests and ``python -c`` scripts run it on a bare loop.
 
-Wiring in the app (demo cuff; a BLE cuff is a :class:`~gymtui.adapters.ble_cuff.BleCuff`)::
+Wiring in the app (see :class:`gymtui.cuff_rig.CuffRig`)::
 
-    settings = validate_settings(args.cuff, args.lop, args.bfr_pct)      # BfrSettingsError: one line, exit 2
-    cuff = SimulatedCuff(speed=speed, clock=demo_clock)
-    supervisor = BfrSupervisor(settings, profile_max_mmhg=cuff.max_mmhg, clock=demo_clock,
-                               prior_session_s=store.cuff_occlusion_s(since=two_hours_ago_iso))
-    runner = CuffRunner(supervisor, cuff,
-                        lambda r: executor.submit(log_record, r),           # log_record = store_record_sink(store, set_id=..., session_id=...)
-                        speed=speed,
-                        emergency_record=store_record_sink(Store(db_path), set_id=..., session_id=...))
+    log = CuffEventLog(lambda: Store(db_path), set_id=..., session_id=...)
+    runner = CuffRunner(supervisor, cuff, log.put, speed=speed)
     await runner.start()
     safety.add(runner.emergency)
 
@@ -38,6 +36,7 @@ Wiring in the app (demo cuff; a BLE cuff is a :class:`~gymtui.adapters.ble_cuff.
     runner.follow(engine.tick())                                          # every engine tick / advance / abort
     panel.view = supervisor.view()                                        # a few times a second
     await runner.stop()                                                   # q: deflates, waits for it, disconnects
+    log.close()
 """
 
 from __future__ import annotations
@@ -60,23 +59,6 @@ RecordSink = Callable[[CuffEvent], None]
 SEND_TIMEOUT_S = 1.0
 
 
-def store_record_sink(store: object, *, set_id: Callable[[], int | None] = lambda: None,
-                      session_id: Callable[[], int | None] = lambda: None) -> RecordSink:
-    """A sink writing each record with ``Store.log_cuff_event`` (call it on the store's thread)."""
-
-    def sink(record: CuffEvent) -> None:
-        store.log_cuff_event(  # type: ignore[attr-defined]
-            str(record.kind),
-            pressure_mmhg=record.pressure_mmhg,
-            target_mmhg=record.target_mmhg,
-            reason=record.reason,
-            set_id=set_id(),
-            session_id=session_id(),
-        )
-
-    return sink
-
-
 class CuffRunner:
     """Carries supervisor records to the log and commands to the cuff."""
 
@@ -89,16 +71,12 @@ class CuffRunner:
         tick_interval_s: float = TICK_INTERVAL_S,
         speed: float = 1.0,
         on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
-        emergency_record: RecordSink | None = None,
     ) -> None:
-        """``on_record`` may hand records to the store's thread; ``emergency_record``
-        (default: ``on_record``) must write synchronously, because after a signal
-        the process may be gone before a queued write runs. Give it a sink over a
-        second ``Store`` on the same file, opened up front (WAL allows it)."""
+        """``on_record`` receives every record after its command is queued; it must
+        not block (hand it to another thread, as :class:`~gymtui.cuff_log.CuffEventLog` does)."""
         self.supervisor = supervisor
         self.cuff = cuff
         self._on_record = on_record
-        self._emergency_record = emergency_record or on_record
         self._tick_wall_s = tick_interval_s / speed
         self._on_send_error = on_send_error
         self._queue: asyncio.Queue[CuffCommand] | None = None
@@ -145,15 +123,12 @@ class CuffRunner:
                 await asyncio.wait_for(self._queue.join(), timeout_s)
 
     def handle(self, records: Iterable[CuffEvent]) -> list[CuffEvent]:
-        """Log each record, queue its command. Returns the records (for alarms in the UI)."""
+        """Queue every command, then log every record. Returns the records (for alarms in the UI)."""
         records = list(records)
         for record in records:
-            try:
-                self._on_record(record)
-            except Exception:  # a full disk must not stop a deflate
-                log.exception("could not log cuff event %s", record.kind)
             if record.command is not None:
                 self._enqueue(record.command)
+        self._log(records)
         return records
 
     # -- following the session engine ----------------------------------------------------
@@ -181,23 +156,29 @@ class CuffRunner:
 
         Register it with :meth:`gymtui.safety.ProcessSafety.add`.
         """
+        command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
+        send_now = getattr(self.cuff, "send_now", None)
+        if send_now is not None:
+            with contextlib.suppress(Exception):
+                send_now(command)  # synchronous: on the wire before anything else happens
         try:
             records = self.supervisor.last_resort(reason)
         except Exception:
             log.exception("supervisor failed in the emergency path")
             records = []
-        for record in records:
+        if send_now is None:
             with contextlib.suppress(Exception):
-                self._emergency_record(record)
-        command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
-        send_now = getattr(self.cuff, "send_now", None)
-        with contextlib.suppress(Exception):
-            if send_now is not None:
-                send_now(command)  # synchronous: done before we return
-            else:
-                self._enqueue(command)  # a BLE cuff: sent if the loop runs again; else its link-loss rule
+                self._enqueue(command)  # a BLE cuff: sent when the loop runs again; else its link-loss rule
+        self._log(records)
 
     # -- internals ------------------------------------------------------------------
+    def _log(self, records: list[CuffEvent]) -> None:
+        for record in records:
+            try:
+                self._on_record(record)
+            except Exception:  # the log must never stop the cuff
+                log.exception("could not log cuff event %s", record.kind)
+
     def _on_pressure(self, reading: PressureReading) -> None:
         self.handle(self.supervisor.pressure(reading))
 
@@ -213,7 +194,21 @@ class CuffRunner:
             while not self._queue.empty():  # obsolete targets must not delay a deflate
                 self._queue.get_nowait()
                 self._queue.task_done()
+            send_now = getattr(self.cuff, "send_now", None)
+            if send_now is not None:
+                # A cuff that can take a command synchronously gets the deflate now, not
+                # after whatever else the loop has queued (a screen change, a redraw).
+                try:
+                    send_now(command)
+                except (AdapterError, OSError) as exc:
+                    self._send_failed(command, exc)
+                return
         self._queue.put_nowait(command)
+
+    def _send_failed(self, command: CuffCommand, exc: Exception) -> None:
+        log.warning("cuff command %s failed: %s", command.kind, exc)
+        if self._on_send_error:
+            self._on_send_error(command, exc)
 
     async def _sender(self) -> None:
         assert self._queue is not None
@@ -222,9 +217,7 @@ class CuffRunner:
             try:
                 await asyncio.wait_for(self.cuff.send(command), SEND_TIMEOUT_S)
             except (AdapterError, TimeoutError, OSError) as exc:
-                log.warning("cuff command %s failed: %s", command.kind, exc)
-                if self._on_send_error:
-                    self._on_send_error(command, exc)
+                self._send_failed(command, exc)
             finally:
                 self._queue.task_done()
 

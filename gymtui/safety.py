@@ -9,10 +9,17 @@ cuff's own link-loss rule (``devices/CUFF-PROTOCOL.md`` §1) deflates it.
 The app registers one or more synchronous *deflaters*: callables
 ``deflate_now(reason: str) -> None`` that must be quick, must never block
 for long and must never raise (:meth:`gymtui.cuff_runner.CuffRunner.emergency`
-is one: it asks the supervisor for its way-out records, writes them to the
-log and writes the deflate to the cuff synchronously). :meth:`ProcessSafety.fire`
-calls every deflater, each guarded, and is safe to call from a signal
-handler, an exception hook or ``atexit``.
+is one: it writes the deflate to the cuff first and only then hands the
+supervisor's records to the cuff's log). :meth:`ProcessSafety.fire` calls
+every deflater, each guarded, and is safe to call from a signal handler, an
+exception hook or ``atexit``. It takes no lock: a deflate never waits for
+another thread (two threads firing at once send two deflates, which is
+harmless).
+
+*Flushers* (``flush(timeout_s) -> bool``, e.g. the cuff log's) run only on
+the ways out where the process is about to die with nothing else to write
+the log (a signal with no ``on_signal``, interpreter exit), after every
+deflater, each with a short deadline: command first, log after.
 
 How the app installs it (Textual runs its own asyncio loop)::
 
@@ -56,6 +63,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Deflater = Callable[[str], None]
+Flusher = Callable[[float], object]
+
+FLUSH_BEFORE_EXIT_S = 1.0
+"""How long a dying process gives its logs, after the cuff has been told to deflate."""
 
 DEFAULT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -65,7 +76,7 @@ class ProcessSafety:
 
     def __init__(self) -> None:
         self._deflaters: list[Deflater] = []
-        self._lock = threading.RLock()
+        self._flushers: list[Flusher] = []
         self._firing = False
         self._installed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -79,31 +90,43 @@ class ProcessSafety:
 
     # -- deflaters ---------------------------------------------------------------
     def add(self, deflater: Deflater) -> None:
-        with self._lock:
-            if deflater not in self._deflaters:
-                self._deflaters.append(deflater)
+        if deflater not in self._deflaters:
+            self._deflaters = [*self._deflaters, deflater]  # replaced, never mutated: fire() reads it unlocked
 
     def remove(self, deflater: Deflater) -> None:
-        with self._lock:
-            if deflater in self._deflaters:
-                self._deflaters.remove(deflater)
+        self._deflaters = [d for d in self._deflaters if d != deflater]
+
+    def add_flusher(self, flusher: Flusher) -> None:
+        if flusher not in self._flushers:
+            self._flushers = [*self._flushers, flusher]
+
+    def remove_flusher(self, flusher: Flusher) -> None:
+        self._flushers = [f for f in self._flushers if f != flusher]
 
     def fire(self, reason: str) -> None:
-        """Deflate now through every deflater. Never raises; ignores re-entry."""
-        with self._lock:
-            if self._firing:
-                return
-            self._firing = True
+        """Deflate now through every deflater. Never raises, never waits; ignores re-entry."""
+        if self._firing:
+            return
+        self._firing = True
+        try:
+            self.fired.append(reason)
+            for deflater in self._deflaters:
+                try:
+                    deflater(reason)
+                except BaseException:  # a failing deflater must not stop the next one
+                    with contextlib.suppress(Exception):
+                        log.exception("deflater failed during %s", reason)
+        finally:
+            self._firing = False
+
+    def flush(self, timeout_s: float = FLUSH_BEFORE_EXIT_S) -> None:
+        """Give every flusher up to ``timeout_s`` (call after :meth:`fire`, never before)."""
+        for flusher in self._flushers:
             try:
-                self.fired.append(reason)
-                for deflater in list(self._deflaters):
-                    try:
-                        deflater(reason)
-                    except BaseException:  # a failing deflater must not stop the next one
-                        with contextlib.suppress(Exception):
-                            log.exception("deflater failed during %s", reason)
-            finally:
-                self._firing = False
+                flusher(timeout_s)
+            except Exception:  # a log that cannot flush must not stop the exit
+                with contextlib.suppress(Exception):
+                    log.exception("flushing a log on the way out failed")
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
@@ -168,7 +191,8 @@ class ProcessSafety:
         if self._on_signal is not None:
             self._on_signal(signum)
             return
-        # Default: die of the signal, as if we had not caught it.
+        # Default: die of the signal, as if we had not caught it (the log first: nothing else will).
+        self.flush()
         self.uninstall()
         signal.signal(signum, signal.SIG_DFL)
         signal.raise_signal(signum)
@@ -197,3 +221,4 @@ class ProcessSafety:
 
     def _at_exit(self) -> None:
         self.fire("process exit")
+        self.flush()

@@ -920,6 +920,40 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
             "age_days": age_days,
         }
 
+    def close_left_inflation(self, close_at: Callable[[dt.datetime, dt.datetime], dt.datetime]) -> dt.datetime | None:
+        """Close an inflation a dead process left open; return when it was inflated (or None).
+
+        The newest ``cuff_events`` row that says the cuff was up (inflate,
+        target, hold) with no deflate after it means the app ended without
+        deflating (SIGKILL, power cut, bus error). A ``deflate`` row is
+        written at ``close_at(inflated_at, now)`` (see
+        :func:`gymtui.bfr.left_inflated_until`), so the session's occlusion
+        time counts it. Call only while holding the single-instance lock.
+        """
+        row = self.conn.execute(
+            "SELECT at, kind, set_id, session_id FROM cuff_events ORDER BY at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        if row is None or row[1] not in ("inflate", "target", "hold"):
+            return None
+        opened = self.conn.execute(
+            "SELECT at FROM cuff_events WHERE kind IN ('inflate', 'target') AND at > COALESCE("
+            "(SELECT max(at) FROM cuff_events WHERE kind = 'deflate'), '') ORDER BY at, id LIMIT 1"
+        ).fetchone()
+        inflated_at = dt.datetime.fromisoformat(opened[0] if opened else row[0])
+        now = dt.datetime.now().astimezone()
+        closed_at = close_at(inflated_at, now)
+        self.log_cuff_event(
+            "deflate",
+            reason=(
+                f"restart: the app ended with the cuff up (inflated {inflated_at:%H:%M:%S}); "
+                f"counted as occluded until {closed_at:%H:%M:%S}"
+            ),
+            set_id=row[2],
+            session_id=row[3],
+            at=closed_at.isoformat(timespec="milliseconds"),
+        )
+        return inflated_at
+
     def cuff_occlusion_s(self, *, session_id: int | None = None, since: str | None = None) -> float:
         """Seconds the cuff was commanded up, from ``cuff_events`` (one session, or since a time).
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,82 +17,126 @@ from gymtui.store import Store, now_iso
 
 REPO = Path(__file__).resolve().parents[1]
 
-# A small gymtui process wired as the app should be: simulated cuff at 10x,
-# supervisor, runner logging through the store's own thread (StoreExecutor)
-# with a second, synchronous Store for the emergency path, safety installed on
-# the asyncio loop. It inflates, says HOLDING, then waits to be killed.
+# A small gymtui process wired as the app is: simulated cuff at 10x,
+# supervisor, runner handing records to the cuff's own event log (its own
+# thread and connection), safety installed on the asyncio loop with the log
+# as a flusher. It inflates, says HOLDING, then waits to be killed. When the
+# cuff receives the deflate it prints the monotonic instant (system-wide on
+# Linux, so the test can compare it with the instant it sent the signal).
 CUFF_PROCESS = r"""
 import asyncio, sys, time
 from gymtui.adapters.cuff import SimulatedCuff
 from gymtui.bfr import BfrSupervisor, CuffState, validate_settings
-from gymtui.cuff_runner import CuffRunner, store_record_sink
-from gymtui.model import PhaseKind
+from gymtui.cuff_log import CuffEventLog
+from gymtui.cuff_runner import CuffRunner
+from gymtui.model import CuffCommandKind, PhaseKind
 from gymtui.safety import ProcessSafety
-from gymtui.store import Store, StoreExecutor
+from gymtui.store import Store
 
 store = Store(sys.argv[1])
 session = store.start_session(store.ensure_athlete())
-executor = StoreExecutor(store)
-log_record = store_record_sink(store, session_id=lambda: session)
-emergency_store = Store(sys.argv[1])  # opened up front: the signal path must not wait for a thread
+store.close()
+
+class ProbedCuff(SimulatedCuff):
+    def send_now(self, command):
+        super().send_now(command)
+        if command.kind is CuffCommandKind.DEFLATE and command.reason.startswith("signal"):
+            print("DEFLATED", repr(time.monotonic()), self.physics.mode, command.reason, flush=True)
 
 async def main():
     speed = 10.0
     t0 = time.monotonic()
     clock = lambda: (time.monotonic() - t0) * speed
-    cuff = SimulatedCuff(speed=speed, clock=clock)
+    cuff = ProbedCuff(speed=speed, clock=clock)
     sup = BfrSupervisor(validate_settings("arm", 180, 50), profile_max_mmhg=cuff.max_mmhg, clock=clock)
-    runner = CuffRunner(
-        sup, cuff, lambda record: executor.submit(log_record, record), speed=speed,
-        emergency_record=store_record_sink(emergency_store, session_id=lambda: session),
-    )
+    log = CuffEventLog(lambda: Store(sys.argv[1]), session_id=lambda: session)
+    runner = CuffRunner(sup, cuff, log.put, speed=speed)
     safety = ProcessSafety()
     safety.add(runner.emergency)
-    safety.add(lambda reason: print("CUFF", cuff.physics.mode, cuff.sent[-1].reason, flush=True))
+    safety.add_flusher(log.close)
     safety.install(loop=asyncio.get_running_loop())
     await runner.start()
     runner.handle(sup.set_started("Curl"))
     runner.handle(sup.phase_changed(PhaseKind.ISOMETRIC))
-    while sup.state is not CuffState.HOLDING:
+    deadline = time.monotonic() + 20
+    while sup.state is not CuffState.HOLDING and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
-    print("HOLDING", flush=True)
+    log.flush(5.0)
+    print("HOLDING" if sup.state is CuffState.HOLDING else f"NOT HOLDING {sup.state}", flush=True)
     await asyncio.sleep(120)
 
 asyncio.run(main())
 """
 
+# Holds the database's write lock (BEGIN IMMEDIATE) until killed, as another program might.
+LOCK_HOLDER = r"""
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("LOCKED", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
 
-def test_sigterm_during_occlusion_deflates_and_logs_it_after_the_signal(tmp_path):
-    db_path = tmp_path / "cuff.db"
+
+def _start(code: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CUFF_PROCESS, str(db_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
+
+
+def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    """One line of the child's stdout, or fail after ``timeout_s`` (never hang on a stuck child)."""
+    box: list[str] = []
+    reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout_s)
+    if not box:
+        proc.kill()
+        raise AssertionError(f"no line from the child within {timeout_s} s")
+    return box[0].strip()
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["database-free", "database-write-locked"])
+def test_sigterm_during_occlusion_deflates_within_100ms_then_logs_it(tmp_path, locked):
+    db_path = tmp_path / "cuff.db"
+    proc = _start(CUFF_PROCESS, str(db_path))
+    holder = None
     try:
-        line = proc.stdout.readline()
-        assert line.strip() == "HOLDING", (line, proc.stderr.read() if proc.poll() is not None else "")
-        signalled_at = now_iso()
+        line = _read_line(proc, 30)
+        assert line == "HOLDING", (line, proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
+        if locked:
+            holder = _start(LOCK_HOLDER, str(db_path), "30")
+            assert _read_line(holder, 10) == "LOCKED"
+        signalled_at, signalled_mono = now_iso(), time.monotonic()
         proc.send_signal(signal.SIGTERM)
+        deflated = _read_line(proc, 10).split(" ", 3)
         out, err = proc.communicate(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        for child in (proc, holder):
+            if child is not None and child.poll() is None:
+                child.kill()
+                child.wait(5)
+    assert deflated[0] == "DEFLATED" and deflated[2:] == ["deflate", "signal SIGTERM"], deflated
+    latency_s = float(deflated[1]) - signalled_mono
+    assert 0 <= latency_s < 0.100, f"deflate reached the cuff {latency_s * 1000:.0f} ms after SIGTERM"
     assert proc.returncode == -signal.SIGTERM, err  # it died of the signal, after deflating
-    assert "CUFF deflate signal SIGTERM" in out  # the deflate reached the cuff before exit
 
     store = Store(db_path)
     rows = list(store.conn.execute("SELECT at, kind, reason, pressure_mmhg, target_mmhg FROM cuff_events ORDER BY id"))
+    store.close()
     kinds = [r[1] for r in rows]
-    assert "inflate" in kinds and "hold" in kinds
+    assert kinds[:2] == ["deflate", "notice"] and "inflate" in kinds and "hold" in kinds
+    if locked:
+        # The lock outlived the process's one second for its log: the rows it could not
+        # write are named on stderr (the log), and the deflate was not held up by them.
+        assert kinds[-1] == "hold", kinds
+        assert "cuff event not stored" in err and "signal SIGTERM" in err
+        return
     at, kind, reason, pressure, target = rows[-1]
     assert (kind, reason) == ("deflate", "signal SIGTERM")
     assert at >= signalled_at
     assert pressure == pytest.approx(90, abs=6) and target == 0.0
-    store.close()
 
 
 def test_fire_calls_every_deflater_even_if_one_fails():

@@ -366,3 +366,17 @@ def test_pausing_a_set_deflates_and_resuming_a_work_phase_brings_it_back():
     assert rig.last_command_kind() is CuffCommandKind.DEFLATE
     rig.apply(rig.sup.resumed())
     assert rig.last_command_kind() is CuffCommandKind.TARGET
+
+
+def test_limits_may_be_made_stricter_but_never_looser() -> None:
+    from gymtui.bfr import BfrLimits, Limb, stricter_or_default
+
+    assert stricter_or_default(None) == BfrLimits()
+    strict = BfrLimits(exercise_cap_s=300.0, inflated_rest_max_s=60.0)
+    assert stricter_or_default(strict) is strict
+    with pytest.raises(ValueError, match="exercise_cap_s"):
+        stricter_or_default(BfrLimits(exercise_cap_s=900.0))
+    with pytest.raises(ValueError, match=r"session cap \(arm\)"):
+        stricter_or_default(BfrLimits(session_cap_s={Limb.ARM: 30 * 60.0, Limb.LEG: 20 * 60.0}))
+    with pytest.raises(ValueError, match="reperfusion_s"):
+        stricter_or_default(BfrLimits(reperfusion_s=10.0))

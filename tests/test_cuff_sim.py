@@ -77,6 +77,21 @@ def test_deflate_empties_the_cuff_within_two_seconds():
     assert cuff.read()[1] & CuffFlag.VALVE_OPEN
 
 
+def test_the_valve_keeps_the_profiles_stated_deflate_time_from_the_ceiling():
+    from gymtui.adapters.cuff import load_cuff_profile
+
+    profile = load_cuff_profile()
+    cuff = CuffPhysics(profile.physics_params())
+    cuff.command_target(profile.max_mmhg)
+    settle(cuff, 20.0)
+    assert cuff.true_mmhg > profile.max_mmhg - 10
+    cuff.command_deflate()
+    below = [p < 10.0 for p in settle(cuff, profile.deflate_s)]
+    assert below[-1], f"still {cuff.true_mmhg:.1f} mmHg after the stated {profile.deflate_s} s"
+    # ...and the statement is not loose: a quarter less time would not be enough.
+    assert not below[int(len(below) * 0.75) - 1]
+
+
 def test_link_loss_makes_the_cuff_deflate_itself():
     cuff = CuffPhysics()
     cuff.command_target(180.0)

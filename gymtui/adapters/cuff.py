@@ -203,6 +203,8 @@ class CuffProfile:
     keepalive_s: float
     watchdog_s: float
     link_loss_deflates: bool
+    deflate_s: float
+    """Valve time: from the ceiling to below 10 mmHg with the valve open (the profile's promise)."""
     name_patterns: tuple[str, ...] = ()
 
     def physics_params(self) -> CuffParams:
@@ -266,6 +268,7 @@ def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
         keepalive_s=float(get("watchdog", "keepalive_s", float)),  # type: ignore[arg-type]
         watchdog_s=float(get("watchdog", "timeout_s", float)),  # type: ignore[arg-type]
         link_loss_deflates=get("watchdog", "link_loss", str) == "deflate",
+        deflate_s=float(get("valve", "deflate_s", float)),  # type: ignore[arg-type]
         name_patterns=tuple(str(p) for p in doc.get("match", {}).get("name_patterns", [])),
     )
 

@@ -6,15 +6,10 @@ this module only assembles (:mod:`gymtui.cuff_rig`) and displays.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
 from pathlib import Path
 from typing import Any
 
 from gymtui.session.engine import Cue, CueKind
-
-SIGNAL_EXIT_GRACE_S = 5.0
 
 
 class CuffControl:
@@ -55,16 +50,17 @@ class CuffControl:
         rig = CuffRig(
             cuff,
             settings,
-            store=self.store_exec,
             db_path=Path(self.store.path),
+            safety=self.safety,
             clock=self.clock,
             speed=self.config.speed,
             target=CuffTarget(set_id=current_set_id, session_id=lambda: self.session_id),
             prior_session_s=prior_s,
+            limits=self.config.bfr_limits,
         )
         self.cuff_rig = rig
         try:
-            await rig.start(loop=asyncio.get_running_loop(), on_signal=self._exit_on_signal)
+            await rig.start()
         except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
             self.notify(f"cuff: {exc}", severity="error", timeout=12)
         self._cuff_timer = self.set_interval(0.1, self._show_cuff)
@@ -89,17 +85,6 @@ class CuffControl:
         from gymtui.adapters.cuff import SimulatedCuff
 
         return SimulatedCuff(speed=self.config.speed, clock=self.clock)
-
-    def _exit_on_signal(self, signum: int) -> None:
-        """SIGTERM/SIGINT/SIGHUP: the cuff was deflated already; leave with the signal's status.
-
-        If the terminal is gone (SIGHUP) the app may not manage an orderly exit;
-        a watchdog ends the process after a few seconds so it never lingers.
-        """
-        watchdog = threading.Timer(SIGNAL_EXIT_GRACE_S, os._exit, args=(128 + signum,))
-        watchdog.daemon = True
-        watchdog.start()
-        self.exit(return_code=128 + signum)
 
     def _show_cuff(self) -> None:
         if self.cuff_rig is None:
@@ -150,6 +135,5 @@ class CuffControl:
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual swallows handler exceptions, so the process hooks never see them: deflate here."""
-        if self.cuff_rig is not None:
-            self.cuff_rig.fire(f"exception: {error!r}")
+        self.safety.fire(f"exception: {error!r}")
         super()._handle_exception(error)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -124,7 +125,10 @@ class SetScreen(Screen[None]):
                 bar.flags = frame.quality[i]
 
     def show_cuff(self, view: CuffView) -> None:
-        panel = self.query_one(CuffPanel)
+        try:
+            panel = self.query_one(CuffPanel)
+        except NoMatches:
+            return  # composing, or leaving: the panel's next refresh shows the cuff
         panel.set_compact(self.size.height < 40)
         panel.view = view
 
