@@ -389,3 +389,12 @@ def test_the_file_rotates_and_every_file_stays_private(private_home: Path, monke
     assert all(f.stat().st_size <= 4_000 for f in files)
     newest = [m["msg"] for m, _ in records(setup.path.read_text(encoding="utf-8"))]
     assert newest[-1] == "frame 399 took longer than its budget"
+
+
+def test_the_log_and_the_crash_report_import_no_textual() -> None:
+    """They run before the app and after it has gone (and for every sub-command): no Textual, Rich or bleak."""
+    code = "import sys, gymtui.logs, gymtui.crash; print(sorted({'textual', 'rich', 'bleak'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT, env=dict(os.environ)
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
