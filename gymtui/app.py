@@ -127,6 +127,8 @@ class GymApp(SensorControl, CuffControl, App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
+    crash: BaseException | None = None
+    """The first exception the app died of (the CLI writes the crash report from it)."""
 
     def __init__(self, store: Store, config: AppConfig, *, clock: ScaledClock | None = None) -> None:
         self.themes = load_themes()
@@ -296,6 +298,20 @@ class GymApp(SensorControl, CuffControl, App[int]):
                 await result
         except Exception:  # noqa: BLE001 - leaving anyway; the log says what failed
             log.exception("shutdown: %s failed", what)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for an exception: the app exits. Keep the cause for the crash report.
+
+        ``super()`` first: through the MRO that is the cuff mixin's deflate,
+        which must come before anything else, including the log.
+        """
+        super()._handle_exception(error)
+        from textual.worker import WorkerFailed
+
+        cause = error.error if isinstance(error, WorkerFailed) else error  # the worker's own traceback
+        if self.crash is None:
+            self.crash = cause
+        log.critical("the app failed", exc_info=cause)
 
     async def on_unmount(self) -> None:
         if self.signal is not None or self.source is not None or self.cuff_rig is not None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from gymtui import __version__
+from gymtui import __version__, logs
 from gymtui.commands import COMMANDS
 
 EXIT_USAGE = 2
@@ -68,6 +68,14 @@ def build_parser() -> OneLineParser:
     )
     parser.add_argument("--theme", metavar="NAME", help="colour theme (gymtui-floor, gymtui-light)")
     parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=tuple(logs.LEVELS),
+        default=logs.DEFAULT_LEVEL,
+        help="what goes to the log file, here and in sub-commands (default: warning)",
+    )
+    parser.add_argument("--log-path", action="store_true", help="print where the log file is and exit")
+    parser.add_argument(
         "--mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch out (default 50)"
     )
     parser.add_argument(
@@ -110,12 +118,26 @@ def default_db_path() -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command:
-        try:
-            return int(args.func(args) or 0)
-        except KeyboardInterrupt:
-            return 130
-    return run_app(args)
+    if args.log_path:
+        print(logs.log_path())
+        return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logs.configure(args.log_level)
+    logs.log.info("gymtui %s started: %s", __version__, " ".join(argv))
+    try:
+        if args.command:
+            try:
+                return int(args.func(args) or 0)
+            except KeyboardInterrupt:
+                return 130
+        return run_app(args)
+    except Exception as exc:  # noqa: BLE001 - the last stop: a report, one line, exit 1
+        from gymtui.crash import AppCrashed, report_crash
+
+        error = exc.error if isinstance(exc, AppCrashed) else exc
+        status, line = report_crash(error, argv, logged=isinstance(exc, AppCrashed))
+        print(line, file=sys.stderr)
+        return status
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -168,6 +190,10 @@ def run_app(args: argparse.Namespace) -> int:
         config = AppConfig.from_args(args, db_path, cuff=cuff_settings)
         app = GymApp(store, config)
         app.run()
+        if app.crash is not None:
+            from gymtui.crash import AppCrashed
+
+            raise AppCrashed(app.crash)
         return app.return_code or 0
     except ThemeError as exc:
         print(f"gymtui: {exc}", file=sys.stderr)

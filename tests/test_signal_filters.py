@@ -91,3 +91,19 @@ def test_public_sosfilt_fallback_gives_the_same_stream(monkeypatch: pytest.Monke
     slow = StreamingSos(sos, 3)
     got = np.concatenate([slow(SIGNAL[:100]), slow(SIGNAL[100:])])
     np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("channels", [3, 5, 64])
+def test_a_block_with_another_channel_count_is_refused_and_leaves_the_stream_intact(channels: int) -> None:
+    """The fast kernel does not check shapes: a wider block would corrupt the heap, so it is refused first."""
+    sos, _ = design_emg_sos(1000.0)
+    rng = np.random.default_rng(3)
+    good = rng.normal(size=(200, 4))
+    reference = StreamingSos(sos, 4)
+    expected = np.vstack([reference(good[:100]), reference(good[100:])])
+    stream = StreamingSos(sos, 4)
+    first = stream(good[:100])
+    for _ in range(200):
+        with pytest.raises(ValueError, match="4-channel filter"):
+            stream(np.ones((10, channels)))
+    np.testing.assert_array_equal(np.vstack([first, stream(good[100:])]), expected)

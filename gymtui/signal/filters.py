@@ -160,7 +160,13 @@ class StreamingSos:
         self._zi[:, 0, 0] = values
 
     def filter_channel_major(self, block_cm: np.ndarray) -> np.ndarray:
-        """Filter a channel-major ``(n_channels, n_samples)`` float64 C-contiguous array in place."""
+        """Filter a channel-major ``(n_channels, n_samples)`` float64 C-contiguous array in place.
+
+        A block with another channel count is refused: the fast kernel does
+        not check shapes and would write past the filter state (heap corruption).
+        """
+        if block_cm.ndim != 2 or block_cm.shape[0] != self._zi.shape[0]:
+            raise ValueError(f"a block of shape {block_cm.shape} for a {self._zi.shape[0]}-channel filter")
         if block_cm.shape[1] == 0:
             return block_cm
         if not self._started:
