@@ -10,9 +10,10 @@ simulated packet gap are absent (``t_s`` jumps).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
+
+from gymtui.argtypes import SEED, bounded_float
 
 EXIT_USAGE = 2
 MAX_SECONDS = 3600.0
@@ -38,36 +39,14 @@ def _scenario_epilog() -> str:
     return "\n".join(lines)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_SECONDS:g} s, got {text}")
-    return value
+SECONDS = bounded_float(0, MAX_SECONDS, unit="s", low_open=True, why="an hour is longer than any session")
 
 
 def _rate(text: str) -> float:
+    """Sample rate within the simulator's range (imported here: the module pulls in numpy)."""
     from gymtui.sim.surface import MAX_RATE_HZ, MIN_RATE_HZ
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not MIN_RATE_HZ <= value <= MAX_RATE_HZ:
-        raise argparse.ArgumentTypeError(f"must be between {MIN_RATE_HZ:g} and {MAX_RATE_HZ:g} Hz, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+    return bounded_float(MIN_RATE_HZ, MAX_RATE_HZ, unit="Hz", why="the surface-EMG model's valid range")(text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,10 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--scenario", required=True, choices=_scenario_names(), metavar="NAME",
                         help=f"one of: {', '.join(_scenario_names())}")
-    parser.add_argument("--seconds", type=_seconds, default=None, metavar="S",
+    parser.add_argument("--seconds", type=SECONDS, default=None, metavar="S",
                         help="total length; the scenario's timeline stretches to fit (default: its natural length)")
     parser.add_argument("--rate", type=_rate, default=2000.0, metavar="HZ", help="sample rate, 200–4000 Hz (default 2000)")
-    parser.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (default 0)")
+    parser.add_argument("--seed", type=SEED, default=0, metavar="N", help="random seed (default 0)")
     parser.add_argument("--out", required=True, metavar="PATH", help="CSV file to write ('-' for standard output)")
     parser.set_defaults(func=run)
 
@@ -91,7 +70,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from gymtui.sim.scenarios import block_rows, csv_formats, csv_header, get_scenario, stream_scenario
+    from gymtui.sim.scenarios import (
+        block_rows,
+        csv_formats,
+        csv_header,
+        get_scenario,
+        stream_scenario,
+    )
 
     scenario = get_scenario(args.scenario)
     if args.seconds is not None and round(args.seconds * args.rate) < 1:
@@ -102,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     to_stdout = args.out == "-"
     try:
-        handle = sys.stdout if to_stdout else open(Path(args.out).expanduser(), "w", encoding="utf-8", newline="")
+        # closed in the finally below, after the rows are streamed into it
+        handle = sys.stdout if to_stdout else open(Path(args.out).expanduser(), "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
         print(f"gymtui simulate: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
