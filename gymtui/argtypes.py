@@ -31,11 +31,18 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…")
 
 
+def _num(value: float) -> str:
+    """A bound as a person writes it: 4294967295 and 100000, not 4.29497e+09 and 1e+05."""
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:g}"
+
+
 def _range_text(low: float, high: float, unit: str, *, low_open: bool) -> str:
     suffix = f" {unit}" if unit else ""
     if low_open:
-        return f"must be above {low:g} and at most {high:g}{suffix}"
-    return f"must be between {low:g} and {high:g}{suffix}"
+        return f"must be above {_num(low)} and at most {_num(high)}{suffix}"
+    return f"must be between {_num(low)} and {_num(high)}{suffix}"
 
 
 def bounded_float(

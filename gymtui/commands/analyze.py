@@ -5,7 +5,9 @@ separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
 in the database (``--db PATH`` or the default database). Prints per channel
 the onsets and offsets, peak and mean envelope, median frequency at the
 start and end of each burst with its slope, and quality flags. A file that
-cannot be read is one line on stderr and exit status 2.
+cannot be read is one line on stderr and exit status 2: only a regular text
+file of at most 256 MiB, with lines of at most 64 KiB, is read, and a device,
+FIFO, directory or binary file is refused before it is loaded.
 """
 
 from __future__ import annotations

@@ -129,8 +129,6 @@ def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) 
 
 def parse_lines(lines: Iterable[str], source: str = "<text>", rate_hz: float | None = None) -> Recording:
     """A recording from its lines, read once, in order, and converted to numpy block by block."""
-    import numpy as np  # here, not at the top: a refused file is refused before numpy loads (0.3 s)
-
     comments: list[str] = []
     blocks: list[np.ndarray] = []
     rows: list[list[float]] = []
@@ -158,13 +156,15 @@ def parse_lines(lines: Iterable[str], source: str = "<text>", rate_hz: float | N
             raise RecordingError(f"{source}:{lineno}: {len(values)} columns where earlier lines have {width}")
         rows.append(values)
         if len(rows) == _BLOCK_ROWS:
-            blocks.append(np.asarray(rows, dtype=np.float64))
+            blocks.append(_block(rows))
             rows = []
     if rows:
-        blocks.append(np.asarray(rows, dtype=np.float64))
+        blocks.append(_block(rows))
     del rows
     if not blocks:
         raise RecordingError(f"{source}: no numeric samples found")
+    import numpy as np
+
     samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     del blocks
     if not np.all(np.isfinite(samples)):
@@ -179,6 +179,13 @@ def parse_lines(lines: Iterable[str], source: str = "<text>", rate_hz: float | N
     names = names_from_header(comments, samples.shape[1])
     scale = _unit_scale(names, comments)
     return Recording(samples * (scale or 1.0), float(rate_hz), names, source, scale)
+
+
+def _block(rows: list[list[float]]) -> np.ndarray:
+    # numpy is imported here, not at the top: a file refused in its first lines never loads it (0.3 s).
+    import numpy as np
+
+    return np.asarray(rows, dtype=np.float64)
 
 
 def _is_number(text: str) -> bool:
