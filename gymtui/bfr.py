@@ -76,6 +76,8 @@ from __future__ import annotations
 
 import enum
 import math
+import numbers
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,12 +199,12 @@ def validate_settings(
     except ValueError:
         raise BfrSettingsError(f"limb must be arm or leg, not {limb!r}") from None
     spec = LIMBS[limb]
-    lop = _number(lop_mmhg, "LOP") if lop_mmhg not in (None, "") else None
+    lop = None if lop_mmhg is None else _number(lop_mmhg, "LOP", "mmHg", "180")
     if lop is not None and not LOP_MIN_MMHG <= lop <= LOP_MAX_MMHG:
         raise BfrSettingsError(
             f"LOP {lop:g} mmHg is outside {LOP_MIN_MMHG:g}–{LOP_MAX_MMHG:g} mmHg: re-measure it"
         )
-    pct = spec.default_pct if target_pct in (None, "") else _number(target_pct, "target %")
+    pct = spec.default_pct if target_pct is None else _number(target_pct, "target %", "% of LOP", "50")
     lo, hi = spec.hard_pct
     if not lo <= pct <= hi:
         raise BfrSettingsError(f"{limb} target must be {lo:g}–{hi:g} % of LOP, not {pct:g} %")
@@ -211,14 +213,29 @@ def validate_settings(
     return BfrSettings(limb, lop, pct, rest_deflate, max_mmhg)
 
 
-def _number(value: float | str | None, what: str) -> float:
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        raise BfrSettingsError(f"{what} must be a number, not {value!r}") from None
-    if not math.isfinite(number):
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""What a typed pressure or percentage may look like. ``float()`` would also take
+``1_80``, ``1e2``, ``nan``, ``inf`` and other scripts' digits; none of them is
+what anyone means when typing a cuff pressure, so they are refused, not guessed."""
+
+
+def _number(value: float | str, what: str, unit: str, example: str) -> float:
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise BfrSettingsError(f"{what} is empty: give it in {unit}, e.g. {example}")
+        if not _PLAIN_DECIMAL.fullmatch(text):
+            shown = text if len(text) <= 20 else text[:20] + "…"
+            raise BfrSettingsError(
+                f"{what} must be a number in {unit}, written as digits with at most one decimal point "
+                f"(e.g. {example}), not {shown!r}"
+            )
+        return float(text)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BfrSettingsError(f"{what} must be a number, not {value!r}")
+    if not math.isfinite(value):
         raise BfrSettingsError(f"{what} must be a finite number")
-    return number
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from gymtui import __version__, logs
+from gymtui.argtypes import bounded_float
 from gymtui.commands import COMMANDS
 
 EXIT_USAGE = 2
@@ -30,14 +31,8 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1000, got {text}")
-    return value
+SPEED = bounded_float(0, 1000, low_open=True, why="the demo clock's factor; past 1000x a set is over before one frame")
+"""``--speed``: a factor on the demo clock, never 0 (a stopped clock), nan or inf."""
 
 
 def _emulated_devices(text: str) -> tuple[str, ...]:
@@ -61,7 +56,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument("--db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     parser.add_argument(
         "--speed",
-        type=_positive_float,
+        type=SPEED,
         default=1.0,
         metavar="X",
         help="run the demo clock and simulated devices X times faster",
@@ -101,7 +96,7 @@ def build_parser() -> OneLineParser:
     cuff.add_argument("--bfr-pct", metavar="PCT", help="target, %% of LOP (default: arm 50, leg 70)")
     cuff.add_argument("--no-rest-deflate", action="store_true", help="keep the cuff up in rests between sets")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         importlib.import_module(f"gymtui.commands.{module}").register(sub)
     return parser
 
@@ -146,7 +141,7 @@ def run_app(args: argparse.Namespace) -> int:
         parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
     if args.emulate_sensor and "cuff" in args.emulate_sensor and not args.cuff:
         parser.error("--emulate cuff needs --cuff arm|leg")
-    if (args.lop or args.bfr_pct or args.no_rest_deflate) and not args.cuff:
+    if (args.lop is not None or args.bfr_pct is not None or args.no_rest_deflate) and not args.cuff:
         parser.error("--lop, --bfr-pct and --no-rest-deflate need --cuff arm|leg")
     if args.cuff and not args.demo:
         parser.error("--cuff runs a simulated or emulated cuff and needs --demo; a real cuff pairs with gymtui scan")
@@ -178,7 +173,7 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        from gymtui.app import GymApp, AppConfig
+        from gymtui.app import AppConfig, GymApp
         from gymtui.themes import ThemeError, theme_names
 
         if args.theme and args.theme not in theme_names():

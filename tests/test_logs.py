@@ -208,14 +208,15 @@ async def test_an_app_crash_with_a_cuff_deflates_before_anything_is_logged(
         with pytest.raises(WorkerFailed, match="a handler failed"):  # run_test re-raises what Textual kept
             async with app.run_test(size=(120, 45)) as pilot:
                 await wait_until(pilot, lambda: app.cuff_rig is not None)
-                rig_fire = app.cuff_rig.fire
+                emergency = app.cuff_rig.runner.emergency
 
-                def fire(reason: str) -> None:
+                def deflate(reason: str) -> None:
                     logged = sum("a handler failed" in line for line in logs.recent_lines())
                     order.append(f"deflate ({reason}); records of it logged so far: {logged}")
-                    rig_fire(reason)
+                    emergency(reason)
 
-                app.cuff_rig.fire = fire
+                app.safety.remove(emergency)
+                app.safety.add(deflate)
                 app.run_worker(failing(), name="failing")
                 await wait_until(pilot, lambda: app.crash is not None)
     finally:

@@ -5,7 +5,9 @@ separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
 in the database (``--db PATH`` or the default database). Prints per channel
 the onsets and offsets, peak and mean envelope, median frequency at the
 start and end of each burst with its slope, and quality flags. A file that
-cannot be read is one line on stderr and exit status 2.
+cannot be read is one line on stderr and exit status 2: only a regular text
+file of at most 256 MiB, with lines of at most 64 KiB, is read, and a device,
+FIFO, directory or binary file is refused before it is loaded.
 """
 
 from __future__ import annotations
@@ -13,11 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from gymtui.argtypes import bounded_float
+from gymtui.text import safe_text
+
 EXIT_BAD_INPUT = 2
+RATE_HZ = bounded_float(
+    0, 100_000, unit="Hz", low_open=True, why="no surface-EMG amplifier samples faster than 100 kHz"
+)
+MAX_SET_ID = 2**63 - 1
+"""SQLite's largest integer key: a larger ID cannot name a stored set (and overflows the query)."""
+_SET_ID = re.compile(r"[0-9]+")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     parser.add_argument("path", metavar="PATH", help="text recording, or set:ID for a set in the database")
-    parser.add_argument("--rate", type=float, metavar="HZ", help="sampling rate (default: from the file header)")
+    parser.add_argument("--rate", type=RATE_HZ, metavar="HZ", help="sampling rate (default: from the file header)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
     parser.add_argument("--db", dest="set_db", type=Path, metavar="PATH", help="database for set:ID (default: gymtui --db, $GYMTUI_DB or the user data dir)")
@@ -42,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"gymtui analyze: {message}", file=sys.stderr)
+    """One line on stderr: the message may quote a path or a value from the file, so it is made safe."""
+    print(f"gymtui analyze: {safe_text(message, max_chars=500)}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -58,14 +71,26 @@ def _load(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
     return rec.samples, rec.rate_hz, rec.names, unit
 
 
+def _set_id(path: str) -> int:
+    """The ID in ``set:ID``: digits only (``int()`` would take ``-1``, `` 1`` and ``1_0``), 1 to SQLite's maximum."""
+    from gymtui.signal.recording import RecordingError
+
+    text = path[4:]
+    shown = text if len(text) <= 30 else text[:30] + "…"
+    if not _SET_ID.fullmatch(text):
+        raise RecordingError(f"set:{shown}: a set is named set:ID with a numeric ID, e.g. set:12")
+    if len(text) > len(str(MAX_SET_ID)) or not 1 <= int(text) <= MAX_SET_ID:
+        raise RecordingError(f"set:{shown}: no such set; set IDs run from 1 to {MAX_SET_ID}")
+    return int(text)
+
+
 def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
+    import sqlite3
+
     from gymtui.signal.recording import RecordingError
     from gymtui.store import Store, StoreError
 
-    try:
-        set_id = int(args.path[4:])
-    except ValueError:
-        raise RecordingError(f"{args.path}: a set is named set:ID with a numeric ID") from None
+    set_id = _set_id(args.path)
     db_path = getattr(args, "set_db", None) or getattr(args, "db", None)
     if db_path is None:
         from gymtui.cli import default_db_path
@@ -78,7 +103,10 @@ def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], st
     except StoreError as exc:
         raise RecordingError(str(exc)) from None
     try:
-        samples, rate_hz = store.signal_of(set_id)
+        try:
+            samples, rate_hz = store.signal_of(set_id)
+        except (sqlite3.Error, ValueError) as exc:  # a foreign or damaged database, a block of the wrong size
+            raise RecordingError(f"cannot read set {set_id} from {db_path}: {exc}") from None
         names: tuple[str, ...] = ()
         try:
             row = store.get_set(set_id)
@@ -105,8 +133,6 @@ def run(args: argparse.Namespace) -> int:
         samples, rate_hz, names, unit = _load(args)
     except RecordingError as exc:
         return _fail(str(exc))
-    if args.rate is not None and not args.rate > 0:
-        return _fail(f"--rate must be positive, got {args.rate:g}")
 
     from gymtui.signal.analysis import analyze_recording
     from gymtui.signal.pipeline import PipelineConfig
@@ -140,7 +166,7 @@ def _write_envelope(path: Path, envelope: Any, rate_hz: float, names: tuple[str,
 
     t_s = np.arange(envelope.shape[0]) / rate_hz
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("t_s," + ",".join(f"{n}_envelope_uv" for n in names) + "\n")
+        fh.write("t_s," + ",".join(f"{safe_text(n, max_chars=60)}_envelope_uv" for n in names) + "\n")
         np.savetxt(fh, np.column_stack([t_s, envelope]), delimiter=",", fmt="%.6g")
 
 
@@ -161,7 +187,7 @@ def _print_text(report: dict[str, Any], pipeline: Any, duration_s: float, unit: 
         flags = ", ".join(ch["flags"]) or "none"
         u = " µV" if unit == "µV" else ""
         print(
-            f"\n{ch['name']}: envelope peak {_fmt(ch['peak_envelope_uv'])}{u}  mean {_fmt(ch['mean_envelope_uv'], '.2f')}{u}"
+            f"\n{safe_text(ch['name'], max_chars=60)}: envelope peak {_fmt(ch['peak_envelope_uv'])}{u}  mean {_fmt(ch['mean_envelope_uv'], '.2f')}{u}"
             f"  flags: {flags}"
         )
         if not ch["bursts"]:

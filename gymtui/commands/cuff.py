@@ -18,7 +18,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gymtui.argtypes import SEED, bounded_float, bounded_int
+
 FAULTS = ("none", "stuck", "leak", "runaway", "weak-pump", "link", "silent")
+SETS = bounded_int(1, 20, why="a BFR block is a few sets; the occlusion caps end it well before 20")
+REST_S = bounded_float(
+    0, 300, unit="s", why="rests between BFR sets are 30-60 s; each simulated minute costs real time"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,13 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run BFR sets on the simulated cuff under the safety supervisor and print every cuff event.",
     )
     sim.add_argument("--limb", choices=("arm", "leg"), default="arm")
-    sim.add_argument("--lop", type=float, default=180.0, metavar="MMHG", help="limb occlusion pressure")
-    sim.add_argument("--bfr-pct", type=float, default=None, metavar="PCT", help="target, %% of LOP (default per limb)")
-    sim.add_argument("--sets", type=int, default=3, choices=range(1, 21), metavar="N", help="sets (1-20, default 3)")
-    sim.add_argument("--rest-s", type=float, default=60.0, metavar="S", help="rest between sets (default 60)")
+    # --lop and --bfr-pct stay text: validate_settings parses them, as for the app's --lop and setup screen.
+    sim.add_argument("--lop", default="180", metavar="MMHG", help="limb occlusion pressure (default 180)")
+    sim.add_argument("--bfr-pct", default=None, metavar="PCT", help="target, %% of LOP (default per limb)")
+    sim.add_argument("--sets", type=SETS, default=3, metavar="N", help="sets (1-20, default 3)")
+    sim.add_argument("--rest-s", type=REST_S, default=60.0, metavar="S", help="rest between sets, 0-300 s (default 60)")
     sim.add_argument("--no-rest-deflate", action="store_true", help="keep the cuff up during rests")
     sim.add_argument("--fault", choices=FAULTS, default="none", help="inject a cuff failure in set 1's isometric")
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--seed", type=SEED, default=0, metavar="N", help="random seed of the cuff physics (default 0)")
     sim.add_argument("--db", metavar="PATH", help="also write the records to this database's cuff_events")
     sim.set_defaults(func=run)
     dec = sub.add_parser(

@@ -11,10 +11,16 @@ reported on stderr with their line number and skipped.
 from __future__ import annotations
 
 import argparse
+import io
+import stat
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from gymtui.argtypes import FIRMWARE
+from gymtui.text import safe_text
 
 if TYPE_CHECKING:
     from gymtui.adapters.profiles import Profile
@@ -31,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("profile", metavar="PROFILE", help="device profile, e.g. myo, ganglion, generic-int16")
     parser.add_argument("file", metavar="FILE", nargs="?", default="-", help="capture file, or - for stdin (default)")
-    parser.add_argument("--firmware", type=int, metavar="N", help="firmware generation where the format depends on it (Ganglion: 2 or 3)")
+    parser.add_argument("--firmware", type=FIRMWARE, metavar="N", help="firmware generation where the format depends on it (Ganglion: 2 or 3)")
     parser.add_argument("--counts", action="store_true", help="print raw integer counts instead of scaled values")
     parser.set_defaults(func=run)
     allow_options_between_positionals(parser)
@@ -75,41 +81,83 @@ def parse_capture_line(line: str) -> tuple[str | None, bytes] | None:
     return characteristic, bytes.fromhex(text.replace(" ", "").replace(":", ""))
 
 
-def decode_lines(profile: Profile, lines: Iterable[str], *, firmware: int | None, counts: bool, out: TextIO, err: TextIO) -> int:
-    """Write the CSV for a capture; return how many lines could not be used."""
+MAX_LINE_CHARS = 4096
+"""A BLE notification carries at most 512 bytes (ATT's limit): about 1.5 k characters as spaced
+hex, plus a 36-character characteristic UUID. A longer line is not a notification, and is
+skipped without being held whole (a file with no line breaks must not fill the memory)."""
+
+MAX_LISTED = 20
+"""Bad lines reported one by one; past this they are only counted (a junk file is not a screenful each)."""
+
+
+@dataclass(slots=True)
+class CaptureReport:
+    """What a capture held: how many lines could not be used, and how many notifications decoded."""
+
+    lines: int = 0  # non-blank, non-comment lines
+    not_hex: int = 0  # not hex, over-long, or a bad characteristic
+    malformed: int = 0  # hex, but not a notification this profile's decoder accepts
+    decoded: int = 0  # notifications that produced samples
+
+    @property
+    def bad(self) -> int:
+        return self.not_hex + self.malformed
+
+
+def decode_lines(
+    profile: Profile, lines: Iterable[str], *, firmware: int | None, counts: bool, out: TextIO, err: TextIO
+) -> CaptureReport:
+    """Write the CSV for a capture (its header once a notification decodes); report what was unusable."""
     from gymtui.adapters.profiles import normalize_uuid
 
     decoder = profile.new_decoder(firmware if firmware is not None else (profile.firmware.default if profile.firmware else None))
     scale = profile.scale_uv
     wanted = set(profile.characteristics)
-    out.write(",".join(["sample", "t_s", *profile.channels]) + "\n")
+    report = CaptureReport()
+    header = ",".join(["sample", "t_s", *profile.channels]) + "\n"
     sample = 0
-    bad = 0
+
+    def bad_line(number: int, what: str) -> None:
+        if report.bad <= MAX_LISTED:
+            print(f"gymtui decode: line {number}: {what}", file=err)
+        if report.bad == MAX_LISTED:
+            print(f"gymtui decode: more than {MAX_LISTED} bad lines; the rest are only counted", file=err)
+
     for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            report.lines += 1
+            report.not_hex += 1
+            bad_line(number, f"longer than {MAX_LINE_CHARS} characters, not a notification, skipped")
+            continue
         try:
             parsed = parse_capture_line(line)
         except ValueError:
-            bad += 1
-            print(f"gymtui decode: line {number}: not hex, skipped", file=err)
+            report.lines += 1
+            report.not_hex += 1
+            bad_line(number, "not hex, skipped")
             continue
         if parsed is None:
             continue
+        report.lines += 1
         characteristic, payload = parsed
         if characteristic is not None:
             try:
                 if normalize_uuid(characteristic) not in wanted:
                     continue  # another characteristic (battery, IMU...): not part of the EMG stream
             except ValueError:
-                bad += 1
-                print(f"gymtui decode: line {number}: {characteristic!r} is not a characteristic UUID, skipped", file=err)
+                report.not_hex += 1
+                bad_line(number, f"{safe_text(characteristic, max_chars=40)!r} is not a characteristic UUID, skipped")
                 continue
         malformed_before = decoder.stats.malformed
         packet = decoder.feed(payload, characteristic)
         if decoder.stats.malformed > malformed_before:
-            bad += 1
-            print(f"gymtui decode: line {number}: {decoder.stats.last_error}, dropped", file=err)
+            report.malformed += 1
+            bad_line(number, f"{decoder.stats.last_error}, dropped")
         if packet is None:
             continue
+        if not report.decoded:
+            out.write(header)
+        report.decoded += 1
         sample += packet.lost_before
         for row in packet.counts:
             if counts:
@@ -121,18 +169,33 @@ def decode_lines(profile: Profile, lines: Iterable[str], *, firmware: int | None
     s = decoder.stats
     print(
         f"gymtui decode: {s.packets} notifications, {s.samples} samples, {s.malformed} malformed dropped, "
-        f"{s.skipped} skipped, {s.gaps} gaps ({s.lost_samples} samples lost)",
+        f"{s.skipped} skipped, {s.gaps} gaps ({s.lost_samples} samples lost); {report.not_hex} lines not hex",
         file=err,
     )
-    return bad
+    return report
+
+
+def _bounded_lines(handle: TextIO) -> Iterator[str]:
+    """The handle's lines, each cut at ``MAX_LINE_CHARS + 1`` characters (the rest read and dropped)."""
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            rest = line
+            while rest and not rest.endswith("\n"):
+                rest = handle.readline(MAX_LINE_CHARS)
+        yield line
 
 
 def _lines(path: str) -> Iterator[str]:
     if path == "-":
-        yield from sys.stdin
+        buffer = getattr(sys.stdin, "buffer", None)
+        stdin = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace") if buffer is not None else sys.stdin
+        yield from _bounded_lines(stdin)
         return
     with open(path, encoding="utf-8", errors="replace") as fh:
-        yield from fh
+        yield from _bounded_lines(fh)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,23 +206,58 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         broken = [e for e in profiles.errors if e.path.stem == args.profile]
         if broken:
-            print(f"gymtui decode: {broken[0]}", file=sys.stderr)
+            print(f"gymtui decode: {safe_text(broken[0], max_chars=500)}", file=sys.stderr)
         else:
-            print(f"gymtui decode: no profile {args.profile!r}; known: {', '.join(sorted(profiles.profiles))}", file=sys.stderr)
+            known = ", ".join(sorted(profiles.profiles))
+            print(f"gymtui decode: no profile {safe_text(args.profile, max_chars=40)!r}; known: {known}", file=sys.stderr)
         return 2
     if args.firmware is not None and profile.decoder == "ganglion" and args.firmware not in (2, 3):
         print(f"gymtui decode: --firmware must be 2 or 3 for {profile.id}, got {args.firmware}", file=sys.stderr)
         return 2
-    if args.file != "-" and not Path(args.file).is_file():
-        print(f"gymtui decode: cannot read {args.file}: no such file", file=sys.stderr)
-        return 2
+    shown = safe_text(args.file, max_chars=200)
+    if args.file != "-":
+        problem = _not_a_capture(Path(args.file))
+        if problem:
+            print(f"gymtui decode: cannot read {shown}: {problem}", file=sys.stderr)
+            return 2
     try:
-        decode_lines(profile, _lines(args.file), firmware=args.firmware, counts=args.counts, out=sys.stdout, err=sys.stderr)
+        report = decode_lines(
+            profile, _lines(args.file), firmware=args.firmware, counts=args.counts, out=sys.stdout, err=sys.stderr
+        )
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): nothing more to say
         return 0
     except OSError as exc:
-        print(f"gymtui decode: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"gymtui decode: cannot read {shown}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     sys.stdout.flush()
+    if not report.decoded:
+        source = "standard input" if args.file == "-" else shown
+        print(
+            f"gymtui decode: nothing decoded from {source}: none of its {report.lines} lines is a {profile.id} "
+            f"notification ({report.not_hex} not hex, {report.malformed} malformed)",
+            file=sys.stderr,
+        )
+        return 2
+    if report.bad:
+        print(
+            f"gymtui decode: {report.bad} of {report.lines} lines could not be used "
+            f"({report.not_hex} not hex, {report.malformed} malformed); the rest decoded",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _not_a_capture(path: Path) -> str | None:
+    """Why ``path`` cannot be a capture file, or None: only regular files are read (``-`` for a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(mode):
+        return "a directory, not a capture file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, FIFO or socket); pipe a capture in with - instead"
+    return None

@@ -14,7 +14,10 @@ import argparse
 import asyncio
 import sys
 
+from gymtui.argtypes import FIRMWARE, bounded_float
+
 EXIT_UNAVAILABLE = 2
+TIMEOUT_S = bounded_float(0, 120, unit="s", low_open=True, why="a sensor advertises every second or so")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,11 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list BLE EMG sensors in range with their matching profile; pair or forget one",
         description="Scan for BLE sensors and show name, RSSI, battery and the profile each matches.",
     )
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="S", help="seconds to listen (default 5)")
+    parser.add_argument("--timeout", type=TIMEOUT_S, default=5.0, metavar="S", help="seconds to listen (default 5)")
     parser.add_argument("--all", action="store_true", help="also list devices that match no profile")
     parser.add_argument("--pair", metavar="ADDRESS", help="pair the sensor with this address (found in a scan)")
     parser.add_argument("--profile", metavar="ID", help="with --pair: use this profile instead of the matched one")
-    parser.add_argument("--firmware", type=int, metavar="N", help="with --pair: force a firmware generation (Ganglion 2 or 3)")
+    parser.add_argument("--firmware", type=FIRMWARE, metavar="N", help="with --pair: force a firmware generation (Ganglion 2 or 3)")
     parser.add_argument("--forget", metavar="ADDRESS", help="forget a paired sensor")
     parser.add_argument("--list", action="store_true", help="show the paired sensors and exit")
     parser.add_argument(
@@ -46,8 +49,6 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from gymtui.adapters.pairing import PairedDevices, PairingError
 
-    if args.timeout <= 0 or args.timeout > 120:
-        return _fail(f"--timeout must be between 0 and 120 seconds, got {args.timeout}")
     paired = PairedDevices.load()
     if paired.problem:
         print(f"gymtui scan: {paired.problem}", file=sys.stderr)

@@ -13,11 +13,16 @@ what, for the command line to print.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class RecordingError(ValueError):
@@ -94,16 +99,48 @@ def _unit_scale(names: tuple[str, ...], comments: list[str]) -> float | None:
     return None
 
 
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Largest recording read: 256 MiB. A set lasts minutes and a session at most an hour or two;
+an hour of 8 channels at 1 kHz written as text (about 8 characters a value) is ~230 MB, and
+the public recordings gymtui is checked against are under 1 MB each. The samples of a file at
+this cap take up to ~1 GB as float64 (two-character values), so anything larger is refused
+before it is read rather than after it has filled the memory."""
+
+MAX_LINE_BYTES = 64 * 1024
+"""Longest line read: 64 KiB. One sample row of 16 channels is under 300 bytes and a header
+line a few hundred; a longer line is not a text recording (a binary file, a dump on one line)
+and is refused without being held whole."""
+
+MAX_HEADER_LINES = 1000
+"""Comment lines kept for the header (the rate and the labels are in the first few)."""
+
+_CHUNK_BYTES = 1024 * 1024
+"""Bytes read at a time: large enough that reading costs little per line, small enough to hold."""
+
+_BLOCK_ROWS = 8192
+"""Rows parsed into Python floats before they become one numpy block: bounds the overhead
+of Python objects (~30 bytes a value) to a few MB whatever the file's length."""
+
+
 def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) -> Recording:
+    """A recording from text already in memory (see :func:`load_text` for files)."""
+    return parse_lines(text.splitlines(), source, rate_hz)
+
+
+def parse_lines(lines: Iterable[str], source: str = "<text>", rate_hz: float | None = None) -> Recording:
+    """A recording from its lines, read once, in order, and converted to numpy block by block."""
     comments: list[str] = []
+    blocks: list[np.ndarray] = []
     rows: list[list[float]] = []
     width = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(lines, start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise _long_line(source, lineno)
         line = raw.strip()
         if not line:
             continue
         if line.startswith("#"):
-            if not rows:
+            if not rows and not blocks and len(comments) < MAX_HEADER_LINES:
                 comments.append(line.lstrip("#").strip())
             continue
         line = line.split("#", 1)[0].strip()
@@ -118,9 +155,18 @@ def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) 
         elif len(values) != width:
             raise RecordingError(f"{source}:{lineno}: {len(values)} columns where earlier lines have {width}")
         rows.append(values)
-    if not rows:
+        if len(rows) == _BLOCK_ROWS:
+            blocks.append(_block(rows))
+            rows = []
+    if rows:
+        blocks.append(_block(rows))
+    del rows
+    if not blocks:
         raise RecordingError(f"{source}: no numeric samples found")
-    samples = np.asarray(rows, dtype=np.float64)
+    import numpy as np
+
+    samples = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    del blocks
     if not np.all(np.isfinite(samples)):
         lineno = int(np.argwhere(~np.isfinite(samples))[0, 0]) + 1
         raise RecordingError(f"{source}: sample {lineno} is not finite (nan or inf)")
@@ -135,6 +181,13 @@ def parse_text(text: str, source: str = "<text>", rate_hz: float | None = None) 
     return Recording(samples * (scale or 1.0), float(rate_hz), names, source, scale)
 
 
+def _block(rows: list[list[float]]) -> np.ndarray:
+    # numpy is imported here, not at the top: a file refused in its first lines never loads it (0.3 s).
+    import numpy as np
+
+    return np.asarray(rows, dtype=np.float64)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -144,19 +197,110 @@ def _is_number(text: str) -> bool:
 
 
 def load_text(path: Path | str, rate_hz: float | None = None) -> Recording:
+    """A recording from a text file, with every size bounded before it is held.
+
+    Only a regular file is opened for reading: a device (``/dev/zero``), a
+    FIFO or a directory is refused from its ``stat`` before a byte is read, as
+    is a file over :data:`MAX_FILE_BYTES` (a 2 GB sparse file costs nothing to
+    refuse). The file is then read in chunks: a line longer than
+    :data:`MAX_LINE_BYTES` or a NUL byte (a binary file) stops the read where
+    it is found, and the samples become numpy blocks as they are parsed.
+    """
     path = Path(path)
+    with _open_regular(path) as handle:
+        return parse_lines(_bounded_lines(handle, str(path)), str(path), rate_hz)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for binary reading if it is a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    Opened non-blocking, so a FIFO with no writer cannot hang the open, and
+    checked with ``fstat`` on the open file, so what is checked is what is read.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise RecordingError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise RecordingError(f"{path}: is a directory, not a recording") from None
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if b"\x00" in data[:4096]:
-        raise RecordingError(f"{path}: a binary file, not a text recording")
     try:
-        text = data.decode("utf-8")
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise RecordingError(f"{path}: is a directory, not a recording")
+        if not stat.S_ISREG(info.st_mode):
+            raise RecordingError(f"{path}: {_kind(info.st_mode)}, not a recording file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise RecordingError(
+                f"{path}: {_megabytes(info.st_size)}; recordings up to {_megabytes(MAX_FILE_BYTES)} are read"
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=1 << 16)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _bounded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
+    """The file's lines as text, read in chunks of :data:`_CHUNK_BYTES`.
+
+    Holds at most one chunk and one unfinished line; refuses NUL bytes, an
+    unfinished line past :data:`MAX_LINE_BYTES` and growth past
+    :data:`MAX_FILE_BYTES` as soon as they are seen.
+    """
+    total = 0
+    newlines = 0  # complete lines handed on so far, for the line number in a message
+    carry = b""
+    while True:
+        try:
+            chunk = handle.read(_CHUNK_BYTES)
+        except OSError as exc:
+            raise RecordingError(f"{source}: cannot read it ({exc.strerror or exc})") from None
+        if not chunk:
+            if carry:
+                yield from _decode(carry).splitlines()
+            return
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:  # a file that grows while it is read, or reports no size (procfs)
+            raise RecordingError(f"{source}: more than {_megabytes(MAX_FILE_BYTES)}; recordings up to that are read")
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            lineno = newlines + carry.count(b"\n") + chunk.count(b"\n", 0, nul) + 1
+            raise RecordingError(f"{source}:{lineno}: NUL bytes: a binary file, not a text recording")
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        complete, carry = data[:cut], data[cut:]
+        newlines += complete.count(b"\n")
+        if len(carry) > MAX_LINE_BYTES:
+            raise _long_line(source, newlines + 1)
+        if complete:
+            yield from _decode(complete).splitlines()
+
+
+def _long_line(source: str, lineno: int) -> RecordingError:
+    return RecordingError(f"{source}:{lineno}: a line longer than {MAX_LINE_BYTES // 1024} kB; not a text recording")
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return parse_text(text, str(path), rate_hz)
+        return data.decode("latin-1")  # older lab exports: every byte is a character
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
