@@ -231,3 +231,12 @@ def test_an_out_of_range_or_misshapen_template_is_a_problem_line_and_the_builtin
     templates, problems = load_templates(library)
     assert problems == [f"{path}:{problem}"]
     assert templates["lower"].name == "Lower body"
+
+
+def test_the_home_screen_lists_five_problems_then_counts_the_rest() -> None:
+    from gymtui.ui.screens.home import problem_lines
+
+    problems = [f"/x/exercises.toml:{n}: exercise.a\x1b[2J.rest_s must be …" for n in range(1, 8)]
+    lines = problem_lines(problems).splitlines()
+    assert lines[0] == "⚠ /x/exercises.toml:1: exercise.a\ufffd[2J.rest_s must be …"
+    assert len(lines) == 6 and lines[-1] == "⚠ … and 2 more: run `gymtui plan` to see them all"

@@ -73,9 +73,10 @@ STEP_KG_RANGE = (0.25, 25.0)
 MAX_PER_SIDE_KG = 300.0
 """The heaviest per-side plate total worth knowing: the heaviest barbell lifts are ~500 kg in all.
 
-With the bounds above the table of totals stays under ~30 000 entries: about
-2 s to build for twelve unrelated plate sizes of 20 pairs each (once per
-plate set), milliseconds for a real kg set."""
+With the bounds above the table of totals stays under ~30 000 entries. Measured
+on a 2-core machine under load: 0.02 s for a kg set of 20 pairs a size, 3.5 s
+for the worst case (twelve unrelated kg and lb sizes, 20 pairs each), built
+once per plate set."""
 DEFAULT_PAIRS_PER_PLATE = 4
 """Pairs assumed for each plate when ``plates_kg`` is given without ``plate_pairs``."""
 GYM_NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
@@ -123,9 +124,9 @@ def _per_side_table(plates_kg: tuple[float, ...], plate_pairs: tuple[int, ...]) 
                 new = total + n * step
                 if new > limit:
                     break
-                candidate = plates + (plate,) * n
-                if new not in best or len(candidate) < len(best[new]):
-                    best[new] = candidate
+                current = best.get(new)
+                if current is None or len(plates) + n < len(current):
+                    best[new] = plates + (plate,) * n
     return MappingProxyType({total / 100: plates for total, plates in best.items()})
 
 
