@@ -20,6 +20,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from gymtui.adapters.base import EmgSource
 from gymtui.model import ChannelInfo, LinkHealth, MuscleRole
@@ -33,6 +34,7 @@ from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunn
 from gymtui.session.templates import PlannedSet
 from gymtui.signal.messages import ApplyCalibration
 from gymtui.store import SetSummary, Store, StoreExecutor
+from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
 from gymtui.ui.cuff_control import CuffControl
 from gymtui.ui.messages import RunnerNotice
@@ -170,6 +172,23 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.safety = ProcessSafety()
         """Signals, crashes and exit deflate a cuff through this; installed for every run, cuff or not,
         so a signal always leaves through an orderly exit that gives the terminal back."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast as text: messages quote device names, file contents and errors.
+
+        ``markup`` is accepted for Textual's signature and ignored: no caller may
+        have a message read as markup, and control characters never reach the
+        terminal: a toast is one line (a 10 kB message is cut to one readable line).
+        """
+        super().notify(safe_text(message), title=safe_text(title), severity=severity, timeout=timeout, markup=False)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """gymtui's own colour variables, from the default theme, so every .tcss $variable resolves."""

@@ -10,12 +10,13 @@ people's sensors). The file is small, human-readable TOML::
     # firmware = 2   # optional override where the profile's detection is unreliable
 
 A damaged file is reported (file, line) and treated as empty, never as a crash;
-it is only rewritten when the user pairs or forgets a device.
+it is only rewritten when the user pairs or forgets a device. A name is kept
+as the device advertised it (escaped so the file stays valid TOML whatever
+it holds); whoever shows it makes it safe (:func:`gymtui.text.safe_text`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -28,6 +29,29 @@ class PairedDevice:
     profile: str
     name: str = ""
     firmware: int | None = None
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string that reads back exactly.
+
+    TOML forbids raw control characters (and DEL) in a basic string and has
+    no surrogate escapes, so ``json.dumps`` (which writes an emoji as a
+    surrogate pair) is not enough: controls become ``\\uXXXX``, a lone
+    surrogate (a bad decode, unencodable) becomes U+FFFD, the rest is UTF-8.
+    """
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
 
 
 class PairingError(Exception):
@@ -106,10 +130,9 @@ class PairedDevices:
         lines = ["# Sensors gymtui may connect to. Written by `gymtui scan --pair`; safe to edit.", ""]
         for device in self._devices.values():
             lines.append("[[device]]")
-            # JSON string escapes are valid TOML basic-string escapes.
-            lines.append(f"address = {json.dumps(device.address)}")
-            lines.append(f"name = {json.dumps(device.name)}")
-            lines.append(f"profile = {json.dumps(device.profile)}")
+            lines.append(f"address = {toml_string(device.address)}")
+            lines.append(f"name = {toml_string(device.name)}")
+            lines.append(f"profile = {toml_string(device.profile)}")
             if device.firmware is not None:
                 lines.append(f"firmware = {int(device.firmware)}")
             lines.append("")

@@ -6,6 +6,11 @@
     gymtui scan --emulate myo[,ganglion,...]     the same against emulated sensors (no radio needed)
 
 With no usable Bluetooth adapter it prints one line saying so and exits 2.
+
+Device names arrive over the air and ``paired.toml`` is the user's to edit:
+every such string is printed through :func:`~gymtui.text.safe_text`
+(control characters replaced, one capped line), so a name cannot retitle
+or clear the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 import sys
 
 from gymtui.argtypes import FIRMWARE, bounded_float
+from gymtui.text import safe_text
 
 EXIT_UNAVAILABLE = 2
 TIMEOUT_S = bounded_float(0, 120, unit="s", low_open=True, why="a sensor advertises every second or so")
@@ -42,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"gymtui scan: {message}", file=sys.stderr)
+    print(f"gymtui scan: {safe_text(message, max_chars=None)}", file=sys.stderr)
     return EXIT_UNAVAILABLE
 
 
@@ -51,20 +57,21 @@ def run(args: argparse.Namespace) -> int:
 
     paired = PairedDevices.load()
     if paired.problem:
-        print(f"gymtui scan: {paired.problem}", file=sys.stderr)
+        print(f"gymtui scan: {safe_text(paired.problem, max_chars=None)}", file=sys.stderr)
     if args.list:
         if not len(paired):
             print("No sensors paired yet. Pair one with: gymtui scan --pair ADDRESS")
         for device in paired:
             firmware = f"  firmware {device.firmware}" if device.firmware is not None else ""
-            print(f"{device.address}  {device.profile:<22} {device.name}{firmware}")
+            print(f"{safe_text(device.address)}  {safe_text(device.profile):<22} {safe_text(device.name)}{firmware}")
         return 0
     if args.forget:
         try:
             removed = paired.forget(args.forget)
         except PairingError as exc:
             return _fail(str(exc))
-        print(f"Forgot {args.forget.upper()}." if removed else f"{args.forget.upper()} was not paired.")
+        address = safe_text(args.forget.upper())
+        print(f"Forgot {address}." if removed else f"{address} was not paired.")
         return 0
     try:
         return asyncio.run(_scan(args, paired))
@@ -79,7 +86,7 @@ async def _scan(args: argparse.Namespace, paired) -> int:
 
     profiles = load_profiles(profile_dirs())
     for error in profiles.errors:
-        print(f"gymtui scan: skipping a broken profile: {error}", file=sys.stderr)
+        print(f"gymtui scan: skipping a broken profile: {safe_text(error, max_chars=None)}", file=sys.stderr)
 
     backend = None
     handles = []
@@ -105,9 +112,10 @@ async def _scan(args: argparse.Namespace, paired) -> int:
             header_shown = True
         rssi = f"{result.rssi_dbm} dBm" if result.rssi_dbm is not None else "?"
         battery = f"{result.battery_pct}%" if result.battery_pct is not None else "—"
-        profile = result.profile.id if result.profile else "(no profile)"
+        profile = safe_text(result.profile.id) if result.profile else "(no profile)"
         mark = "  [paired]" if result.paired else ""
-        print(f"{result.address:<18} {rssi:>8} {battery:>7}  {(result.name or '?'):<18} {profile}{mark}", flush=True)
+        name = safe_text(result.name or "?")
+        print(f"{safe_text(result.address):<18} {rssi:>8} {battery:>7}  {name:<18} {profile}{mark}", flush=True)
 
     try:
         results = await scan(
@@ -132,7 +140,7 @@ async def _scan(args: argparse.Namespace, paired) -> int:
             paired.add(PairedDevice(wanted, profile.id, found.name or "", args.firmware))
         except PairingError as exc:
             return _fail(str(exc))
-        print(f"Paired {wanted} ({found.name or 'unnamed'}) as {profile.id}. gymtui will connect to it.")
+        print(f"Paired {safe_text(wanted)} ({safe_text(found.name or 'unnamed')}) as {safe_text(profile.id)}. gymtui will connect to it.")
         return 0
 
     if not results:

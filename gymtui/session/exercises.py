@@ -26,6 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from gymtui.model import MuscleRole
+from gymtui.session.config_file import (
+    ConfigFileError,
+    clip,
+    number_problem,
+    read_config_text,
+    short_repr,
+)
 
 LIBRARY_DIR = Path(__file__).with_name("library")
 BUILTIN_EXERCISES = LIBRARY_DIR / "exercises.toml"
@@ -104,6 +111,11 @@ _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "peak_hold": str,
 }
 VALID_KEYS = frozenset(_FIELD_TYPES)
+# Bounds for the numbers of an exercise: (low, high, whole number?).
+_NUMBER_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "rest_s": (10, 600, True),  # the guide rests 60–180 s; ten minutes is a long rest
+    "hold_s": (1, 60, False),  # drill holds are 3 s; a minute is an isometric, not a rep
+}
 _REQUIRED = ("name", "kind", "region", "equipment", "target")
 _CHOICES = {"kind": KINDS, "region": REGIONS, "equipment": EQUIPMENT}
 
@@ -164,29 +176,33 @@ class ExerciseLibrary:
 
 def _check_entry(key: str, raw: Any, text: str, source: str, base: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise ExerciseError(f"{source}:{_line_of(text, key, key)}: exercise.{key} must be a table")
+        raise ExerciseError(f"{source}:{_line_of(text, key, key)}: exercise.{clip(key)} must be a table")
     for name, value in raw.items():
         line = _line_of(text, name, key)
         if name not in VALID_KEYS:
-            raise ExerciseError(f"{source}:{line}: exercise.{key}: unknown key {name!r}{_suggest(name, VALID_KEYS)}")
+            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}: unknown key {short_repr(name)}{_suggest(name, VALID_KEYS)}")
+        if name in _NUMBER_BOUNDS:
+            low, high, whole = _NUMBER_BOUNDS[name]
+            problem = number_problem(value, low, high, whole=whole)
+            if problem:
+                raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} {problem}")
+            continue
         expected = _FIELD_TYPES[name]
         if not isinstance(value, expected) or isinstance(value, bool):
             kind = expected.__name__ if isinstance(expected, type) else "number"
-            raise ExerciseError(f"{source}:{line}: exercise.{key}.{name} must be a {kind}, got {value!r}")
+            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} must be a {kind}, got {short_repr(value)}")
         if name in _CHOICES and value not in _CHOICES[name]:
             raise ExerciseError(
-                f"{source}:{line}: exercise.{key}.{name} must be one of {', '.join(_CHOICES[name])}"
+                f"{source}:{line}: exercise.{clip(key)}.{name} must be one of {', '.join(_CHOICES[name])}"
                 f"{_suggest(value, _CHOICES[name])}"
             )
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ExerciseError(f"{source}:{line}: exercise.{key}.{name} must be a list of strings")
-        if name in ("rest_s", "hold_s") and value <= 0:
-            raise ExerciseError(f"{source}:{line}: exercise.{key}.{name} must be positive, got {value!r}")
+            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} must be a list of strings")
     merged = {**(base or {}), **raw}
     missing = [k for k in _REQUIRED if k not in merged]
     if missing:
         raise ExerciseError(
-            f"{source}:{_line_of(text, key, key)}: exercise.{key} lacks {', '.join(missing)}"
+            f"{source}:{_line_of(text, key, key)}: exercise.{clip(key)} lacks {', '.join(missing)}"
         )
     return merged
 
@@ -252,7 +268,7 @@ def parse_library(
         for ref in (ex.prefatigue, *ex.drills):
             if ref and ref not in exercises:
                 message = (
-                    f"{source}: exercise.{ex.key} refers to unknown exercise {ref!r}{_suggest(ref, exercises)}"
+                    f"{source}: exercise.{clip(ex.key)} refers to unknown exercise {short_repr(ref)}{_suggest(ref, exercises)}"
                 )
                 if strict:
                     raise ExerciseError(message)
@@ -273,7 +289,7 @@ def load_library(user_path: Path | None = None) -> ExerciseLibrary:
     if not path.exists():
         return builtin
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return ExerciseLibrary(builtin.exercises, [f"{path}: cannot read ({exc})"])
+        text = read_config_text(path)
+    except ConfigFileError as exc:
+        return ExerciseLibrary(builtin.exercises, [str(exc)])
     return parse_library(text, str(path), builtin.exercises, strict=False)

@@ -41,6 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from gymtui.model import PhaseKind
+from gymtui.session.config_file import (
+    ConfigFileError,
+    clip,
+    number_problem,
+    read_config_text,
+    short_repr,
+)
 from gymtui.session.exercises import Exercise, ExerciseLibrary
 from gymtui.session.loads import GymConfig, LastTime, Load, OneRepMax, round_load
 from gymtui.session.protocol import PhaseSpec, SetProtocol
@@ -226,7 +233,31 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
 }
 
 
-_NUMBERS = {"sets", "reps", "pct_1rm", "hold_s", "eccentric_s", "rest_s"}
+# Plausible bounds for every number a template holds: (low, high, whole number?).
+# Wider than the guide's ranges above (which apply where the guide gives one); they
+# keep a typo from building a billion phases or a set nobody could do.
+_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "sets": (1, 10, True),  # the guide asks for 5 at most; 10 of one lift is already a typo
+    "reps": (1, 50, True),  # BFR's 30 is the most the guide asks for
+    "pct_1rm": (1, 120, False),  # eccentric-only work is 110 % of the concentric max
+    "hold_s": (1, 60, False),  # peak holds are 10–15 s
+    "eccentric_s": (1, 15, False),  # slow eccentrics are 3–6 s
+    "rest_s": (5, 600, False),  # BFR rests are 30 s; ten minutes is a long rest
+}
+_SECTION_BOUNDS: dict[tuple[str, str], tuple[float, float, bool]] = {
+    ("activation", "reps"): (1, 20, True),  # holds per drill in one round (the guide's 6)
+}
+RIR_RANGE = (0, 10)
+"""Reps in reserve: 0 (to failure) to 10 (a warm-up)."""
+BFR_MAX_SETS = 8
+"""Entries in ``bfr.reps``: the guide's 30-15-15-15 is four sets."""
+MAX_DRILLS = 10
+"""Drills in ``activation.drills``: each is a round's set; the guide names three."""
+MAX_LIFTS = 10
+"""``[[compound]]`` or ``[[accessory]]`` tables in one day."""
+_ARRAY_SECTIONS = frozenset({"compound", "accessory"})
+"""Sections written ``[[section]]``, one table per lift; the others are one ``[section]``."""
+_NEEDS_EXERCISE = frozenset({"compound", "accessory", "finisher", "contrast", "eccentric_only", "bfr"})
 
 
 def _line(text: str, section: str, index: int = 0, key: str | None = None) -> int:
@@ -234,7 +265,8 @@ def _line(text: str, section: str, index: int = 0, key: str | None = None) -> in
     lines = text.splitlines()
     headers = [i for i, line in enumerate(lines) if line.strip().strip("[]").strip() == section and line.lstrip().startswith("[")]
     if index >= len(headers):
-        return 1
+        # ``section = ...`` written as a key rather than a header
+        return next((i + 1 for i, line in enumerate(lines) if line.split("=", 1)[0].strip() == section), 1)
     start = headers[index]
     if key is None:
         return start + 1
@@ -251,22 +283,60 @@ def _check_value(section: str, key: str, value: Any, library: ExerciseLibrary) -
     """What is wrong with one template value, or None."""
     if key in ("exercise", "name", "focus", "tempo", "visualise"):
         if not isinstance(value, str):
-            return f"must be text, got {value!r}"
+            return f"must be text, got {short_repr(value)}"
         if key == "exercise" and value not in library:
-            return f"unknown exercise {value!r}"
+            return f"unknown exercise {short_repr(value)}"
         return None
-    if key == "drills" or (section == "bfr" and key == "reps") or key == "rir":
-        kind = str if key == "drills" else int
-        if not isinstance(value, list) or not value or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
-            return f"must be a list of {'exercise keys' if kind is str else 'whole numbers'}, got {value!r}"
-        unknown = [v for v in value if key == "drills" and v not in library]
-        return f"unknown exercise {unknown[0]!r}" if unknown else None
-    if key in _NUMBERS:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            return f"must be a positive number, got {value!r}"
+    if key == "drills":
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            return f"must be a list of exercise keys, got {short_repr(value)}"
+        if len(value) > MAX_DRILLS:
+            return f"lists {len(value)} drills; at most {MAX_DRILLS}"
+        unknown = [v for v in value if v not in library]
+        return f"unknown exercise {short_repr(unknown[0])}" if unknown else None
+    if key == "rir":
+        low, high = RIR_RANGE
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(number_problem(v, low, high, whole=True) for v in value)
+            or value[0] > value[1]
+        ):
+            return f"must be two whole numbers [fewest, most] from {low} to {high}, got {short_repr(value)}"
+        return None
+    if section == "bfr" and key == "reps":
+        if not isinstance(value, list) or not value:
+            return f"must be a list of whole numbers, got {short_repr(value)}"
+        if len(value) > BFR_MAX_SETS:
+            return f"lists {len(value)} sets; at most {BFR_MAX_SETS}"
+        fewest, most, _ = _BOUNDS["reps"]
+        for i, item in enumerate(value, 1):
+            problem = number_problem(item, fewest, most, whole=True)
+            if problem:
+                return f"[{i}]: {problem}"
+        return None
+    if key in _BOUNDS:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return f"must be a positive number, got {short_repr(value)}"
+        bottom, top, whole = _SECTION_BOUNDS.get((section, key), _BOUNDS[key])
+        problem = number_problem(value, bottom, top, whole=whole)
+        if problem:
+            return problem
         bounds = _RANGES.get((section, key))
         if bounds and not bounds[0] <= value <= bounds[1]:
             return f"= {value} is outside the guide's {bounds[0]:g}–{bounds[1]:g}"
+    return None
+
+
+def _shape_problem(section: str, body: Any) -> str | None:
+    """What is wrong with a known section's shape, or None (the expansion relies on it)."""
+    if section in _ARRAY_SECTIONS:
+        if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
+            return f"{section} must be a list of tables ([[{section}]])"
+        if len(body) > MAX_LIFTS:
+            return f"{section} lists {len(body)} lifts; at most {MAX_LIFTS}"
+    elif not isinstance(body, dict):
+        return f"{section} must be a table ([{section}])"
     return None
 
 
@@ -276,20 +346,26 @@ def parse_template(text: str, source: str, library: ExerciseLibrary) -> Template
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: {exc}") from None
     for section, body in data.items():
-        if section not in _SECTIONS or not isinstance(body, (dict, list)):
+        if section not in _SECTIONS:
             close = difflib.get_close_matches(section, sorted(_SECTIONS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise TemplateError(f"{source}:{_line(text, section)}: unknown section {section!r}{hint}")
+            raise TemplateError(f"{source}:{_line(text, section)}: unknown section {short_repr(section)}{hint}")
+        shape = _shape_problem(section, body)
+        if shape:
+            raise TemplateError(f"{source}:{_line(text, section)}: {shape}")
         for index, entry in enumerate(body if isinstance(body, list) else [body]):
             for key, value in entry.items():
-                where = f"{source}:{_line(text, section, index, key)}: {section}.{key}"
+                where = f"{source}:{_line(text, section, index, key)}: {section}.{clip(key)}"
                 if key not in _SECTIONS[section]:
                     close = difflib.get_close_matches(key, sorted(_SECTIONS[section]), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     raise TemplateError(f"{where}: unknown key{hint}")
                 problem = _check_value(section, key, value, library)
                 if problem:
-                    raise TemplateError(f"{where}{' ' if problem.startswith('=') else ': '}{problem}")
+                    joint = " " if problem.startswith("=") else "" if problem.startswith("[") else ": "
+                    raise TemplateError(f"{where}{joint}{problem}")
+            if section in _NEEDS_EXERCISE and "exercise" not in entry:
+                raise TemplateError(f"{source}:{_line(text, section, index)}: {section} needs an exercise")
     head = data.get("template", {})
     if "compound" not in data:
         raise TemplateError(f"{source}: a template needs at least one [[compound]]")
@@ -301,9 +377,9 @@ def load_template(name_or_path: str | Path, library: ExerciseLibrary) -> Templat
     if not path.suffix:
         path = TEMPLATE_DIR / f"{name_or_path}.toml"
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TemplateError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        text = read_config_text(path)
+    except ConfigFileError as exc:
+        raise TemplateError(str(exc)) from None
     return parse_template(text, str(path), library)
 
 

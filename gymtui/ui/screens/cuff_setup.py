@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
 
 from gymtui.bfr import LIMBS, LOP_MAX_AGE_DAYS, BfrSettings, BfrSettingsError, Limb, validate_settings
+from gymtui.text import safe_text
 
 
 class CuffSetupScreen(ModalScreen[BfrSettings | None]):
@@ -61,7 +62,7 @@ class CuffSetupScreen(ModalScreen[BfrSettings | None]):
             with Horizontal(classes="cuff-setup-row"):
                 yield Label("Deflate in rests", classes="cuff-setup-label")
                 yield Switch(value=s.rest_deflate, id="cuff-setup-rest")
-            yield Static("", id="cuff-setup-error")
+            yield Static("", id="cuff-setup-error", markup=False)  # quotes what was typed
             with Horizontal(id="cuff-setup-buttons"):
                 yield Button("Cancel", id="cuff-setup-cancel")
                 yield Button("Save", variant="primary", id="cuff-setup-save")
@@ -122,7 +123,7 @@ class CuffSetupScreen(ModalScreen[BfrSettings | None]):
                 max_mmhg=self.initial.max_mmhg,
             )
         except BfrSettingsError as exc:
-            error.update(str(exc))
+            error.update(safe_text(exc))
             return
         self.dismiss(settings)
 

@@ -9,6 +9,10 @@ detail, so that the screen itself never touches the store. Esc goes back.
   weeks with perfect reps and top load.
 * **Sessions** tab: the session list; Enter on a session lists its sets;
   Enter on a set opens its detail (phases and target envelope).
+
+Exercise, muscle and phase names come from the log, which took them from the
+athlete's files: they are shown through :func:`plain` (no markup, control
+characters replaced), never as a markup string.
 """
 
 from __future__ import annotations
@@ -25,10 +29,16 @@ from textual.widgets.option_list import Option
 
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
 from gymtui.resources import resource_dir
+from gymtui.text import safe_text
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
 SessionSets = Callable[[int], tuple[tuple[int, str], ...]]
 DetailLoader = Callable[[int], SetDetail]
+
+
+def plain(value: object) -> Text:
+    """An outside string for a table cell or an option: ``Text`` is never parsed as markup."""
+    return Text(safe_text(value))
 
 
 def _num(value: float | None, fmt: str = "{:.1f}") -> str:
@@ -51,18 +61,29 @@ class SetDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         d = self.detail
         load = f"{d.load_kg:g} kg" if d.load_kg is not None else "no load"
-        yield Label(f"{d.exercise} · {load} × {d.reps or '—'} · {d.started_at[:16].replace('T', ' ')} · {d.status}", id="set-title", markup=False)
+        yield Label(
+            f"{safe_text(d.exercise)} · {load} × {d.reps or '—'} · {safe_text(d.started_at[:16].replace('T', ' '))} · {safe_text(d.status)}",
+            id="set-title",
+            markup=False,
+        )
         yield Label(
             f"rating {d.activation_rating or '—'}/10 · peak {_num(d.peak_pct_mvc, '{:.0f}')} %MVC · "
             f"target share {_num(d.target_share, '{:.2f}')} · perfect reps {d.perfect_reps if d.perfect_reps is not None else '—'}",
             id="set-summary",
         )
-        yield Label(f"Envelope: {d.target_muscle or 'target'}" if d.envelope_uv else "No raw signal stored for this set", id="envelope-label")
+        yield Label(
+            f"Envelope: {safe_text(d.target_muscle or 'target')}" if d.envelope_uv else "No raw signal stored for this set",
+            id="envelope-label",
+            markup=False,
+        )
         yield Sparkline(list(d.envelope_uv), id="envelope")
         table: DataTable[str] = DataTable(id="phase-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "phase", "kind", "planned s", "took s", "ended by", "peak %MVC")
         for p in d.phases:
-            table.add_row(str(p.idx + 1), Text(p.name), p.kind, _num(p.planned_s), _num(p.duration_s), p.ended_by, _num(p.peak_pct_mvc, "{:.0f}"))
+            table.add_row(
+                str(p.idx + 1), plain(p.name), plain(p.kind), _num(p.planned_s), _num(p.duration_s),
+                plain(p.ended_by), _num(p.peak_pct_mvc, "{:.0f}"),
+            )
         yield table
         yield Footer()
 
@@ -84,7 +105,7 @@ class HistoryScreen(Screen[None]):
         with TabbedContent(initial="exercises"):
             with TabPane("Exercises", id="exercises"):
                 with Horizontal():
-                    yield OptionList(*[Option(Text(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
+                    yield OptionList(*[Option(plain(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
                     with Vertical():
                         yield Label("", id="exercise-title", markup=False)
                         yield Label("", id="exercise-summary", markup=False)
@@ -104,7 +125,10 @@ class HistoryScreen(Screen[None]):
         sessions = self.query_one("#session-table", DataTable)
         sessions.add_columns("day", "session", "sets", "done", "rating", "exercises")
         for s in self.data.sessions:
-            sessions.add_row(s.day, s.label, str(s.sets), str(s.completed), _num(s.mean_rating), Text(s.exercises), key=str(s.id))
+            sessions.add_row(
+                plain(s.day), plain(s.label), str(s.sets), str(s.completed), _num(s.mean_rating),
+                plain(s.exercises), key=str(s.id),
+            )
         if self.data.exercises:
             self.show_exercise(0)
             self.query_one("#exercise-list", OptionList).highlighted = 0
@@ -113,14 +137,14 @@ class HistoryScreen(Screen[None]):
 
     def show_exercise(self, index: int) -> None:
         history = self.data.exercises[index]
-        self.query_one("#exercise-title", Label).update(history.exercise)
+        self.query_one("#exercise-title", Label).update(safe_text(history.exercise))
         trend = history.rating_trend
         perfect = sum(w.perfect_reps for w in history.weeks)
         top = max((w.top_load_kg for w in history.weeks if w.top_load_kg is not None), default=None)
         trend_text = "—" if trend is None else f"{trend:+.1f}"
         self.query_one("#exercise-summary", Label).update(
             f"{len(history.weeks)} weeks · rating trend {trend_text} · {perfect} perfect reps · top {_num(top, '{:g}')} kg"
-            + (f"\n{history.goal}" if history.goal else "")
+            + (f"\n{safe_text(history.goal)}" if history.goal else "")
         )
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)
@@ -145,7 +169,7 @@ class HistoryScreen(Screen[None]):
         sets = self.session_sets(int(str(event.row_key.value)))
         listing = self.query_one("#session-sets", OptionList)
         listing.clear_options()
-        listing.add_options([Option(Text(text), id=str(set_id)) for set_id, text in sets])
+        listing.add_options([Option(plain(text), id=str(set_id)) for set_id, text in sets])
         if sets:
             listing.highlighted = 0
             listing.focus()

@@ -1,7 +1,15 @@
-"""Home: where the athlete is in the plan, what is next, and anything left unfinished."""
+"""Home: where the athlete is in the plan, what is next, and anything left unfinished.
+
+Exercise names come from the athlete's own files and the sensor name from
+the air: every line here takes no markup and goes through
+:func:`~gymtui.text.safe_text`. Problems with the athlete's config files
+(the coach reads them) are listed here too, one short line each, so a typo
+in ``gym.toml`` is not only visible to ``gymtui plan``.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,7 +18,19 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gymtui.text import safe_text
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
+
+PROBLEMS_SHOWN = 5
+"""Config problems listed on the home screen; the rest are counted, and `gymtui plan` prints them all."""
+
+
+def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
+    """The config problems as short text lines (the first few, then how many more)."""
+    lines = [f"⚠ {safe_text(p)}" for p in problems[:PROBLEMS_SHOWN]]
+    if len(problems) > PROBLEMS_SHOWN:
+        lines.append(f"⚠ … and {len(problems) - PROBLEMS_SHOWN} more: run `gymtui plan` to see them all")
+    return "\n".join(lines)
 
 
 class HomeScreen(Screen[None]):
@@ -31,6 +51,7 @@ class HomeScreen(Screen[None]):
             yield Static("gymtui", id="home-title")
             yield Static("", id="home-athlete", markup=False)
             yield Static("", id="home-disclaimer", markup=False)
+            yield Static("", id="home-problems", markup=False)
             yield PlanPanel(id="home-plan")
             yield Static("", id="home-next", markup=False)
             yield Static("", id="home-last", markup=False)
@@ -44,6 +65,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
+        self.query_one("#home-problems").display = False
         self.refresh_info()
 
     def on_screen_resume(self) -> None:
@@ -54,11 +76,14 @@ class HomeScreen(Screen[None]):
         info = await self.app.home_info()
         self.info = info
         speed = f" · demo ×{info.speed:g}" if info.speed != 1 else ""
-        self.query_one("#home-athlete", Static).update(f"{info.athlete} · sensor: {info.sensor}{speed}")
+        self.query_one("#home-athlete", Static).update(f"{safe_text(info.athlete)} · sensor: {safe_text(info.sensor)}{speed}")
         banner = self.query_one("#home-disclaimer", Static)
         banner.update(info.disclaimer or "")
         banner.display = bool(info.disclaimer)
         plan = info.plan
+        problems = self.query_one("#home-problems", Static)
+        problems.update(problem_lines(plan.problems) if plan is not None else "")
+        problems.display = plan is not None and bool(plan.problems)
         if plan is not None:
             self.query_one(PlanPanel).show(plan_view(plan.status, plan.planned, plan.guards))
         nxt = info.next_set
@@ -66,7 +91,7 @@ class HomeScreen(Screen[None]):
         if nxt is not None and override is not None and override.exercise == nxt.exercise:
             nxt = override
         self.show_next(nxt)
-        exercise = nxt.exercise if nxt else self.app.quick_protocol.exercise
+        exercise = safe_text(nxt.exercise if nxt else self.app.quick_protocol.exercise)
         last = (
             f"Last activation rating for {exercise}: {info.last_rating}/10"
             if info.last_rating
@@ -75,7 +100,8 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-last", Static).update(last)
         self._show_interrupted(info)
         recent = [
-            f"{s.started_at[11:16]} {s.exercise}: {s.status}" + (f", rated {s.activation_rating}" if s.activation_rating else "")
+            f"{s.started_at[11:16]} {safe_text(s.exercise)}: {safe_text(s.status)}"
+            + (f", rated {s.activation_rating}" if s.activation_rating else "")
             for s in info.recent[:3]
         ]
         self.query_one("#home-recent", Static).update("Recent: " + " · ".join(recent) if recent else "")
@@ -83,11 +109,11 @@ class HomeScreen(Screen[None]):
 
     def show_next(self, nxt: object | None) -> None:
         if nxt is not None:
-            text = f"Next set: {nxt.headline()}"
+            text = f"Next set: {safe_text(nxt.headline())}"
             if nxt.note:
-                text += f"  ({nxt.note})"
+                text += f"  ({safe_text(nxt.note)})"
             if nxt.warning:
-                text += f"\n⚠ {nxt.warning}"
+                text += f"\n⚠ {safe_text(nxt.warning, max_chars=None)}"
         else:
             text = "Nothing more planned today. f runs a Phase 4 finisher."
         self.query_one("#home-next", Static).update(text)
@@ -98,7 +124,8 @@ class HomeScreen(Screen[None]):
         interrupted = getattr(info, "interrupted", [])
         for s in interrupted:
             when = s.started_at[:16].replace("T", " ")
-            options.add_option(Option(f"{when}  {s.exercise}  ({s.phases_done} phases saved)", id=str(s.id)))
+            prompt = f"{safe_text(when)}  {safe_text(s.exercise)}  ({s.phases_done} phases saved)"
+            options.add_option(Option(Text(prompt), id=str(s.id)))  # Text: never read as markup
         title = self.query_one("#home-interrupted-title", Static)
         title.update("Interrupted sets — r: rate it · d: discard it" if interrupted else "")
         options.display = bool(interrupted)

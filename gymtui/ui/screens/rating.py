@@ -11,6 +11,8 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from gymtui.text import safe_text
+
 RATING_GROUP = Binding.Group("Rate 1–10", compact=True)
 
 
@@ -61,10 +63,12 @@ class RatingScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rating-box"):
-            yield Static(self._title, id="rating-title")
+            yield Static(self._title, id="rating-title", markup=False)
+            # The exercise name comes from the athlete's own file (or the log): text, never markup.
             yield Static(
-                f"How well did you feel the target working in {self.exercise}?  Press 1–9, or 0 for 10.",
+                f"How well did you feel the target working in {safe_text(self.exercise)}?  Press 1–9, or 0 for 10.",
                 id="rating-question",
+                markup=False,
             )
             last = f"Last time: {self.last_rating}/10" if self.last_rating is not None else "Last time: no rating yet"
             yield Static(last, id="rating-last")

@@ -1,4 +1,10 @@
-"""The set screen: the countdown, the phase and its cue, one bar per muscle."""
+"""The set screen: the countdown, the phase and its cue, one bar per muscle.
+
+Everything on it that came from outside (the exercise and muscle names of
+the athlete's own files, the cue, the sensor's advertised name) is shown as
+text: the labels take no markup and :func:`~gymtui.text.safe_text` replaces
+control characters and caps the length.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from textual.widgets import Footer, Static
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, PhaseKind
 from gymtui.session.engine import Cue, EngineView, Stage
 from gymtui.session.protocol import SetProtocol
+from gymtui.text import safe_text
 from gymtui.ui.widgets.activation_bar import ActivationBar
 from gymtui.ui.widgets.countdown import BigCountdown
 from gymtui.ui.widgets.cuff_panel import CuffPanel
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
 
 LOST_MIN_SHOW_S = 2.0
 """The shortest time the "sensor lost" warning stays on screen."""
+
+STATUS_MAX_CHARS = 300
+"""The status line: a capped (200-character) device name plus the rate and filter that follow it."""
 
 
 def countdown_text(view: EngineView) -> str:
@@ -69,16 +79,16 @@ class SetScreen(Screen[None]):
         self._deferred: tuple[str, LinkHealth] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.subtitle or self.protocol.exercise, id="set-title", markup=False)
-        yield Static("", id="phase-name")
+        yield Static(safe_text(self.subtitle or self.protocol.exercise), id="set-title", markup=False)
+        yield Static("", id="phase-name", markup=False)
         yield BigCountdown(id="countdown")
-        yield Static("", id="cue")
+        yield Static("", id="cue", markup=False)
         with Vertical(id="bars"):
             for i, channel in enumerate(self.channels):
-                yield ActivationBar(channel.muscle, str(channel.role), id=f"bar-{i}")
+                yield ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
         if self.has_cuff:
             yield CuffPanel(id="cuff-panel")
-        yield Static("", id="set-status")
+        yield Static("", id="set-status", markup=False)
         yield Footer()
 
     # -- rendering ------------------------------------------------------------
@@ -103,7 +113,7 @@ class SetScreen(Screen[None]):
             countdown.set_class(cls == stage_class, cls)
         if label != self._shown_label:
             self._shown_label = label
-            self.query_one("#phase-name", Static).update(label)
+            self.query_one("#phase-name", Static).update(safe_text(label))
         if (view.stage, view.index, view.paused, view.completed) != self._shown_state:
             self._shown_state = (view.stage, view.index, view.paused, view.completed)
             self.refresh_bindings()
@@ -112,7 +122,7 @@ class SetScreen(Screen[None]):
             bar.target = target if _is_target(bar) else None
 
     def show_cue(self, cue: Cue) -> None:
-        self.query_one("#cue", Static).update(cue.text)
+        self.query_one("#cue", Static).update(safe_text(cue.text))
 
     def show_frame(self, frame: ActivationFrame) -> None:
         bars = list(self.query(ActivationBar))
@@ -133,9 +143,11 @@ class SetScreen(Screen[None]):
         panel.view = view
 
     def show_status(self, text: str) -> None:
-        self.query_one("#set-status", Static).update(text)
+        """One line naming the sensor: its advertised name is outside text, so the whole line is made safe."""
+        self.query_one("#set-status", Static).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
 
     def show_link(self, device: str, health: LinkHealth) -> None:
+        device = safe_text(device)
         lost = health.state in (LinkState.RECONNECTING, LinkState.FAILED, LinkState.DISCONNECTED)
         now = time.monotonic()
         if lost:
@@ -155,7 +167,7 @@ class SetScreen(Screen[None]):
         if health.state is LinkState.RECONNECTING:
             self.show_status(f"⚠ SENSOR LOST — RECONNECTING ({device}) · the set goes on")
         elif lost:
-            self.show_status(f"⚠ sensor {health.state}: {health.message or device}")
+            self.show_status(f"⚠ sensor {health.state}: {safe_text(health.message or device)}")
         else:
             gaps = f" · {health.gaps} gap(s) marked in the signal" if health.gaps else ""
             self.show_status(f"{device}: connected{gaps}")

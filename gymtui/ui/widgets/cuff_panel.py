@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from gymtui.bfr import AlarmLevel, CuffState, CuffView, format_mmss
+from gymtui.text import safe_text
 
 STATE_CLASSES = {
     CuffState.HOLDING: "-holding",
@@ -100,7 +101,7 @@ class CuffPanel(Widget):
         yield Static("", id="cuff-readout")
         yield CuffBand(id="cuff-band")
         yield Static("", id="cuff-timers")
-        yield Static("", id="cuff-message")
+        yield Static("", id="cuff-message", markup=False)  # may quote a device or its error
 
     def watch_view(self, view: CuffView | None) -> None:
         if not self.is_mounted:
@@ -156,7 +157,7 @@ class CuffPanel(Widget):
             f"   {session} {format_mmss(view.session_s)}/{format_mmss(view.session_cap_s)}",
             layout=False,
         )
-        message.update(view.message)
+        message.update(safe_text(view.message))
         self.add_class(STATE_CLASSES[view.state])
         if view.level in LEVEL_CLASSES:
             self.add_class(LEVEL_CLASSES[view.level])

@@ -15,6 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
+from gymtui.text import safe_text
+
 if TYPE_CHECKING:
     from gymtui.session.guardrails import Guard
     from gymtui.session.plan import PlanStatus
@@ -51,22 +53,23 @@ class PlanPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         # markup=False: exercise names come from the athlete's own file and may hold brackets.
-        yield Label(self._view.line, id="plan-line", markup=False)
-        yield Label(self._view.week_note, id="plan-note", markup=False)
+        yield Label("", id="plan-line", markup=False)
+        yield Label("", id="plan-note", markup=False)
         yield Static("", id="plan-sets", markup=False)
         yield Static("", id="plan-guards", markup=False)
-        yield Label(self._view.next_line, id="plan-next", markup=False)
+        yield Label("", id="plan-next", markup=False)
 
     def on_mount(self) -> None:
         self.show(self._view)
 
     def show(self, view: PlanView) -> None:
         self._view = view
-        self.query_one("#plan-line", Label).update(view.line)
-        self.query_one("#plan-note", Label).update(view.week_note)
-        self.query_one("#plan-next", Label).update(view.next_line)
-        self.query_one("#plan-sets", Static).update("\n".join(f"▸ {s}" for s in view.next_sets))
+        # Each line quotes exercise names: control characters replaced, one capped line each.
+        self.query_one("#plan-line", Label).update(safe_text(view.line))
+        self.query_one("#plan-note", Label).update(safe_text(view.week_note))
+        self.query_one("#plan-next", Label).update(safe_text(view.next_line))
+        self.query_one("#plan-sets", Static).update("\n".join(f"▸ {safe_text(s)}" for s in view.next_sets))
         guards = self.query_one("#plan-guards", Static)
-        guards.update("\n".join(f"{'⚠' if lvl != 'info' else 'ℹ'} {msg}" for lvl, msg in view.guards))
+        guards.update("\n".join(f"{'⚠' if lvl != 'info' else 'ℹ'} {safe_text(msg)}" for lvl, msg in view.guards))
         guards.set_class(any(lvl == "stop" for lvl, _ in view.guards), "-stop")
         guards.display = bool(view.guards)
