@@ -144,7 +144,7 @@ class CuffRunner:
         records: list[CuffEvent] = []
         for event in events:
             if isinstance(event, PhaseStarted):
-                records += self.handle(self.supervisor.phase_changed(event.phase.kind))
+                records += self.handle(self.supervisor.phase_changed(event.phase.kind, at_s=event.at_s))
             elif isinstance(event, SetFinished):
                 records += self.handle(self.supervisor.set_ended())
             elif isinstance(event, SetAborted):
@@ -223,5 +223,11 @@ class CuffRunner:
 
     async def _ticker(self) -> None:
         while True:
-            await asyncio.sleep(self._tick_wall_s)
+            wait_s = self._tick_wall_s
+            deadline = self.supervisor.next_deadline_s()
+            if deadline is not None:
+                # Wake at the cap itself (a hair after, so it has passed), not at the next tick.
+                until_s = (deadline - self.supervisor.now()) / self._speed + 0.001
+                wait_s = max(0.0, min(wait_s, until_s))
+            await asyncio.sleep(wait_s)
             self.handle(self.supervisor.tick())

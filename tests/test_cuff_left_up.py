@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cuff_ways_out import PtyApp, parse_probe_file, wait_for
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr import CUFF_WATCHDOG_S, BfrLimits, left_inflated_until
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
-from test_cuff_ways_out import PtyApp, parse_probe_file, wait_for
 
 
 def close_at(inflated: dt.datetime, now: dt.datetime) -> dt.datetime:

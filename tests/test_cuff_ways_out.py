@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from cuff_probe import (
     COMMAND_BUDGET_S,
     PROBE_MAIN,
@@ -43,6 +42,7 @@ from cuff_probe import (
     first_reading_below,
     parse_probe_file,
 )
+
 from gymtui.adapters.cuff import load_cuff_profile
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr import BfrLimits, CuffState, validate_settings
@@ -154,6 +154,15 @@ def wall_of(app: GymApp, clock_s: float) -> float:
     return time.monotonic() - (app.clock() - clock_s) / app.clock.speed
 
 
+def cap_due_wall_s(app: GymApp, which: str) -> float:
+    """When the occlusion cap falls due, projected from the supervisor's own count (the cuff is up)."""
+    view = app.cuff_rig.view()
+    assert view.continuous_s > 0, "the cuff is not occluding"
+    left_s = view.exercise_cap_s - view.exercise_s if which == "exercise" else view.session_cap_s - view.session_s
+    assert left_s > 1.0, f"too little of the {which} cap left to time it ({left_s:.2f} s)"
+    return wall_of(app, app.clock() + left_s)
+
+
 def spy_on_engine_events(app: GymApp) -> list[tuple[float, object]]:
     """Every engine event the app dispatches, with the wall instant it was due."""
     seen: list[tuple[float, object]] = []
@@ -176,8 +185,17 @@ def assert_deflated_in_time(notes: list[Noted], trigger_wall_s: float, *, delive
     assert deflate.delivered is delivered, commands(notes)
     if delivered:
         assert deflate.valve_s <= VALVE_S, f"the valve needs {deflate.valve_s:.2f} s to bring the cuff below 10 mmHg"
-        first_reading_below(notes, deflate.clock_s)  # ...and the cuff did go down
     return deflate
+
+
+async def wait_until_down(pilot: object, app: ProbedApp, deflate: Noted) -> None:
+    """The cuff's readings go below 10 mmHg after the deflate (that it went down; the valve time is above)."""
+    await wait_until(
+        pilot,
+        lambda: any(n.kind == "reading" and n.clock_s >= deflate.clock_s and n.value < RESIDUAL_MMHG for n in app.probe.notes),
+        "a reading below 10 mmHg",
+        timeout_s=10,
+    )
 
 
 # -- in the app ------------------------------------------------------------------------------
@@ -193,6 +211,7 @@ async def test_esc_mid_hold_deflates_within_100ms_with_the_database_locked(tmp_p
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.cuff_rig.supervisor.state is CuffState.DEFLATED, "the cuff down")
             deflate = assert_deflated_in_time(app.probe.notes, trigger)
+            await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert deflate.reason == "Esc: set aborted"
 
@@ -212,6 +231,7 @@ async def test_quit_mid_hold_deflates_within_100ms_with_the_database_locked(tmp_
             # The quit waits until the cuff is measured down before it disconnects.
             await wait_until(pilot, lambda: app.cuff_rig is None, "the cuff to be stopped", timeout_s=20)
             deflate = assert_deflated_in_time(app.probe.notes, trigger)
+    first_reading_below(app.probe.notes, deflate.clock_s)  # measured down before the app let go of it
     assert deflate.reason.startswith("quit")
 
 
@@ -234,6 +254,7 @@ async def test_an_exception_in_the_app_deflates_within_100ms_with_the_database_l
                 await wait_until(pilot, lambda: app.probe.true_pressure_mmhg() < RESIDUAL_MMHG, "the cuff down")
                 await pilot.pause(2 * READING_PERIOD_S / app.clock.speed)
     deflate = assert_deflated_in_time(app.probe.notes, trigger)
+    first_reading_below(app.probe.notes, deflate.clock_s)
     assert deflate.reason.startswith("exception: RuntimeError")
 
 
@@ -249,6 +270,7 @@ async def test_the_set_ending_deflates_within_100ms_of_its_end_with_the_database
             await wait_until(pilot, lambda: app.cuff_rig.supervisor.state is CuffState.DEFLATED, "the cuff down")
             trigger = next(wall for wall, e in seen if isinstance(e, SetFinished))
             deflate = assert_deflated_in_time(app.probe.notes, trigger)
+            await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert deflate.reason == "set done"
 
@@ -281,13 +303,13 @@ async def test_the_exercise_cap_deflates_within_100ms_of_reaching_it(tmp_path: P
     app = make_app(db, speed=speed, protocol=hold_then_rest(60.0), limits=BfrLimits(exercise_cap_s=cap_s))
     async with app.run_test(size=(120, 45)) as pilot:
         await start_holding(pilot, app)
-        inflated = next(n for n in app.probe.notes if n.kind == "target")
+        trigger = cap_due_wall_s(app, "exercise")
         with write_locked(db):
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.clock_s > inflated.clock_s for n in app.probe.notes),
+            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
                              "the cap", 30)
-            trigger = inflated.wall_s + cap_s / speed
             deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
             assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert deflate.reason.startswith("occlusion limit: 0:06 on Dumbbell curl"), deflate.reason
 
@@ -304,13 +326,13 @@ async def test_the_session_cap_deflates_within_100ms_counting_earlier_occlusion(
     app = make_app(db, speed=speed, protocol=hold_then_rest(120.0))
     async with app.run_test(size=(120, 45)) as pilot:
         await start_holding(pilot, app)
-        inflated = next(n for n in app.probe.notes if n.kind == "target")
+        trigger = cap_due_wall_s(app, "session")
         with write_locked(db):
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.clock_s > inflated.clock_s for n in app.probe.notes),
+            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
                              "the cap", 30)
-            trigger = inflated.wall_s + 6.0 / speed
             deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
             assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert "session" in deflate.reason, deflate.reason
 
@@ -335,6 +357,7 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
             trigger = rest_wall + rest_cap_s / speed
             deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
             assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert "rest" in deflate.reason, deflate.reason
 
@@ -412,7 +435,7 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
         ["--demo", "--channels", "1", "--cuff", "arm", "--lop", "180", "--speed", str(speed), "--db", str(db)], probe
     )
     try:
-        notes: Callable[[], list[Noted]] = lambda: parse_probe_file(probe)  # noqa: E731
+        notes: Callable[[], list[Noted]] = lambda: parse_probe_file(probe)
         wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in notes()), "the cuff", 60, app.proc)
         wait_for(lambda: b"Phase 4 finisher" in app.output, "the home screen", 30, app.proc)
         app.press(b"f")
@@ -422,7 +445,9 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
             screen_before = len(app.output)
             os.kill(app.proc.pid, signum)
             status = app.wait_exit(30)
-        deflate = assert_deflated_in_time(parse_probe_file(probe), trigger)
+        notes_after = parse_probe_file(probe)
+        deflate = assert_deflated_in_time(notes_after, trigger)
+        first_reading_below(notes_after, deflate.clock_s)  # the exit waited until the cuff read down
         after = bytes(app.output[screen_before:])
     finally:
         app.close()

@@ -93,7 +93,11 @@ class SetScreen(Screen[None]):
 
     # -- rendering ------------------------------------------------------------
     def show_view(self, view: EngineView, phase_count: int) -> None:
-        countdown = self.query_one(BigCountdown)
+        try:
+            countdown = self.query_one(BigCountdown)
+        except NoMatches:
+            return  # composing, or being torn down while a timer still fires
+
         countdown.value = countdown_text(view)
         stage_class = "-work"
         phase = view.phase
