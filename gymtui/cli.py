@@ -157,19 +157,18 @@ def run_app(args: argparse.Namespace) -> int:
             print(f"gymtui: {exc}", file=sys.stderr)
             return EXIT_USAGE
     from gymtui.instance import InstanceLock, InstanceLockError
-    from gymtui.store import Store, StoreError
+    from gymtui.store import Store, StoreError, check_db_path
 
     db_path = (args.db or default_db_path()).expanduser()
-    try:
-        store = Store(db_path)
-    except StoreError as exc:
-        print(f"gymtui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    # Lock the file before anything writes it: a second gymtui on the same file
+    # (by any path) must not create tables or mark the first one's set interrupted.
     lock = InstanceLock(db_path)
     try:
+        check_db_path(db_path)  # creates it empty and private if missing: the lock needs a file
         lock.acquire()
-    except InstanceLockError as exc:
-        store.close()
+        store = Store(db_path)
+    except (StoreError, InstanceLockError) as exc:
+        lock.release()
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:

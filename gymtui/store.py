@@ -13,11 +13,12 @@ The app calls these methods from one dedicated thread (see
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sqlite_utils
 
+from gymtui import dbfile
 from gymtui.model import Calibration
 
 SCHEMA_VERSION = 1
@@ -57,22 +59,23 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def check_db_path(path: Path) -> None:
-    """Fail early with one clear line if ``path`` cannot hold a database."""
-    parent = path.parent
+    """Fail early with one clear line if ``path`` cannot hold a database; create it private if missing.
+
+    A missing file is created empty with mode ``0600`` (a missing folder
+    ``0700``) before SQLite sees it, so health data is never readable by
+    other users of the machine, whatever the umask.
+    """
     if path.is_dir():
         raise StoreError(f"cannot use {path} as the database: it is a directory")
-    if not path.exists():
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the database folder {parent}: {exc.strerror or exc}") from None
-        try:
-            # Creating the file is the only honest test (root ignores permission bits; /proc refuses).
-            path.touch(exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the database {path}: {exc.strerror or exc}") from None
-    elif not os.access(path, os.R_OK | os.W_OK):
-        raise StoreError(f"cannot write the database {path}: permission denied")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"cannot use {path} as the database: it is not a regular file")
+    try:
+        # Creating the file is the only honest test (root ignores permission bits; /proc refuses).
+        dbfile.create_private(path)
+    except dbfile.DatabaseFileError as exc:
+        raise StoreError(str(exc)) from None
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(dbfile.unwritable_message(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +95,83 @@ class SetSummary:
 class Store:
     """A gymtui database file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        """Open (and if new, create) a gymtui database; :class:`StoreError` says in one line why not.
+
+        The file is read through a read-only connection first: another
+        program's database is refused before a byte of it changes. Then the
+        schema is brought up to date in one ``BEGIN IMMEDIATE`` transaction,
+        which also proves the file is writable now; a lock held by another
+        program is waited on for :data:`gymtui.dbfile.OPEN_WAIT_S` and then
+        named. ``readonly=True`` (export) opens an existing database without
+        writing anything, not even the schema.
+        """
         self.path = Path(path)
-        check_db_path(self.path)
+        self.readonly = readonly
+        if readonly:
+            if not self.path.is_file():
+                raise StoreError(f"no database at {self.path}")
+        else:
+            check_db_path(self.path)
         try:
-            self.conn = _connect(self.path)
+            dbfile.inspect(self.path, SCHEMA_VERSION)
+        except dbfile.DatabaseFileError as exc:
+            raise StoreError(str(exc)) from None
+        if readonly:
+            try:
+                self.conn = sqlite3.connect(
+                    dbfile.readonly_uri(self.path), uri=True, check_same_thread=False, timeout=dbfile.OPEN_WAIT_S
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(dbfile.explain(self.path, exc)) from None
             self.db = sqlite_utils.Database(self.conn)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            return
+        dbfile.make_private(self.path)  # ours (or about to be): before SQLite makes its -wal and -shm
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = self.conn = _connect(self.path)
+            self.db = sqlite_utils.Database(conn)
+            busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute(f"PRAGMA busy_timeout={int(dbfile.OPEN_WAIT_S * 1000)}")
+            conn.execute("PRAGMA journal_mode=WAL")
             self._ensure_schema()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable gymtui database ({exc})") from None
+            conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        except dbfile.DatabaseFileError as exc:
+            self._close_quietly(conn)
+            raise StoreError(str(exc)) from None
+        except sqlite3.Error as exc:
+            self._close_quietly(conn)
+            raise StoreError(dbfile.explain(self.path, exc)) from None
         except OSError as exc:
-            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+            self._close_quietly(conn)
+            raise StoreError(dbfile.explain_os(self.path, exc)) from None
+        dbfile.make_private(self.path)  # side files an older gymtui left readable
+
+    @staticmethod
+    def _close_quietly(conn: sqlite3.Connection | None) -> None:
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
 
     def close(self) -> None:
         self.conn.close()
 
     # -- schema ------------------------------------------------------------
     def _ensure_schema(self) -> None:
+        """Create what is missing and mark the file as gymtui's, in one write transaction.
+
+        ``BEGIN IMMEDIATE`` takes the write lock first, so a locked or
+        read-only file fails here, at start, with nothing half-made; and the
+        file is classified again under that lock, so a database that changed
+        hands since :func:`gymtui.dbfile.inspect` is still refused untouched.
+        """
         db = self.db
-        # Reading the schema is the first thing that fails on a file that is not SQLite.
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        with self.conn:
+        with self._immediate_transaction():
+            application_id = int(self.conn.execute("PRAGMA application_id").fetchone()[0])
+            user_version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            dbfile.classify(self.path, application_id, user_version, dbfile.schema_names(self.conn), SCHEMA_VERSION)
             db["athletes"].create(
                 {"id": int, "name": str, "created_at": str, "baseline_rhr_bpm": float},
                 pk="id",
@@ -279,7 +337,22 @@ class Store:
             # New tables and new nullable columns only; see _ensure_programs_schema.
             self._ensure_programs_schema()
             # -- end programs --------------------------------------------------
-            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if application_id != dbfile.APPLICATION_ID:
+                self.conn.execute(f"PRAGMA application_id={dbfile.APPLICATION_ID}")
+            if user_version != SCHEMA_VERSION:
+                self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _immediate_transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error (sqlite-utils nests savepoints inside)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
+        self.conn.commit()
 
     # -- athletes and sessions ---------------------------------------------
     def ensure_athlete(self, name: str = "Athlete") -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from gymtui.cli import main
+from gymtui.instance import InstanceLock
+from gymtui.store import check_db_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,13 +74,9 @@ def test_an_unknown_theme_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_a_second_instance_on_the_same_db_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "gym.db"
-    lock_path = tmp_path / "gym.db.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # another live gymtui holds it
-    try:
+    check_db_path(db)
+    with InstanceLock(db):  # another live gymtui holds it (this test process, here)
         assert_one_line_exit_2(run_cli("--db", str(db), "--demo"), "another gymtui")
-    finally:
-        os.close(fd)
 
 
 def test_help_lists_the_sub_commands(capsys: pytest.CaptureFixture[str]) -> None:

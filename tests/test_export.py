@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from program_log import log_session
 
 from gymtui.cli import main
 from gymtui.datasette_metadata import TABLES
@@ -22,7 +23,6 @@ from gymtui.session.autoreg import Autoregulator
 from gymtui.session.exercises import load_library
 from gymtui.session.plan import start_planned_session, status_from_store, todays_sets
 from gymtui.store import SetStatus, Store
-from program_log import log_session
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -132,3 +132,207 @@ def test_db_opens_with_sqlite_utils_and_every_foreign_key_resolves(db_path: Path
     if Path(cli).exists():
         done = subprocess.run([cli, "tables", str(db_path), "--counts"], capture_output=True, text=True, check=True)
         assert '"table": "sets", "count": 3' in done.stdout
+
+
+# -- hostile strings: a spreadsheet runs nothing, a terminal is sent no escape -------------------
+
+
+HOSTILE_EXERCISES = [
+    '=HYPERLINK("http://x","click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "Back squat",
+    "a\x1b]0;pwned\x07b",
+    "x" * 10_000,
+]
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.db"
+    store = Store(path)
+    athlete = store.ensure_athlete("=cmd|' /C calc'!A0")
+    for name in HOSTILE_EXERCISES:
+        set_id = store.start_set(athlete, name, "p", load_kg=-3.5)
+        store.finish_set(set_id, SetStatus.COMPLETED, {"peak_pct_mvc": -1.25})
+    store.close()
+    return path
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run_and_keeps_negative_numbers(
+    hostile_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--format", "csv", "--db", str(hostile_db)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    header, *cells = list(csv.reader(io.StringIO(out)))
+    column = {name: i for i, name in enumerate(header)}
+    assert [row[column["exercise"]] for row in cells] == [
+        "'=HYPERLINK(\"http://x\",\"click\")",
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1:A2)",
+        "' =1+1",  # the tab became a space, and the cell still cannot start a formula
+        "' =1+1",
+        "Back squat",
+        "a\ufffd]0;pwned\ufffdb",
+        "x" * 10_000,  # made safe, never shortened
+    ]
+    assert {row[column["athlete"]] for row in cells} == {"'=cmd|' /C calc'!A0"}
+    assert {(row[column["load_kg"]], row[column["peak_pct_mvc"]]) for row in cells} == {("-3.5", "-1.25")}
+
+
+def test_json_export_replaces_control_characters_and_keeps_text_and_numbers_as_they_are(
+    hostile_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--format", "json", "--db", str(hostile_db)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["exercise"] for r in rows] == [
+        '=HYPERLINK("http://x","click")', "+1+1", "-2+3", "@SUM(A1:A2)", " =1+1", " =1+1", "Back squat",
+        "a\ufffd]0;pwned\ufffdb", "x" * 10_000,
+    ]
+    assert {(r["load_kg"], r["peak_pct_mvc"]) for r in rows} == {(-3.5, -1.25)}
+
+
+# -- a damaged database: export what can be read, say what could not --------------------------------
+
+
+def run_export(db: Path, fmt: str = "csv") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gymtui", "export", "--format", fmt, "--db", str(db)],
+        check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def many_sets(path: Path, n: int = 300) -> None:
+    store = Store(path)
+    athlete = store.ensure_athlete("Sam")
+    session = store.start_session(athlete, "Phase 4")
+    for i in range(n):
+        set_id = store.start_set(athlete, f"Exercise {i:03d} " + "x" * 120, "p", session_id=session, load_kg=float(i))
+        store.record_phase(set_id, 0, "reps", "Reps", planned_s=None, started_at="2026-03-02T10:00:00+00:00",
+                           duration_s=20.0, ended_by="athlete")
+        store.finish_set(set_id, SetStatus.COMPLETED, {"peak_pct_mvc": 50.0 + i / 10})
+    store.close()
+
+
+def pages_of(db: Path, table: str) -> tuple[list[int], int]:
+    """The table's leaf pages in key order (from SQLite's dbstat), and the page size."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path", (table,))]
+        return pages, conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def overwrite_pages(db: Path, pages: list[int], page_size: int) -> None:
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # every page is in the main file
+    with open(db, "r+b") as f:
+        for page in pages:
+            f.seek((page - 1) * page_size)
+            f.write(b"\xa5" * page_size)
+
+
+def test_export_of_a_database_with_a_damaged_page_writes_every_readable_set_and_says_what_was_lost(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "gym.db"
+    many_sets(db)
+    healthy = {row["set_id"]: row for row in csv.DictReader(io.StringIO(run_export(db).stdout))}
+    assert len(healthy) == 300
+    leaves, page_size = pages_of(db, "sets")
+    assert len(leaves) > 10
+    overwrite_pages(db, [leaves[len(leaves) // 2]], page_size)  # one page in the middle of the sets table
+
+    done = run_export(db)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    got = {row["set_id"]: row for row in csv.DictReader(io.StringIO(done.stdout))}
+    assert got and all(got[k] == healthy[k] for k in got)  # every row read is exactly what it was
+    lost = sorted(int(k) for k in set(healthy) - set(got))
+    assert 0 < len(lost) < 30 and lost == list(range(lost[0], lost[-1] + 1))  # one page's worth, contiguous
+    assert str(1) in got and str(300) in got  # the sets before and after the damage are all there
+    message = done.stderr.splitlines()
+    assert message[0] == (
+        f"gymtui: export: sets: the rows after id {lost[0] - 1} and before id {lost[-1] + 1} could not be read "
+        "(database disk image is malformed)"
+    )
+    assert message[-1] == (
+        f"gymtui: export: the {len(got)} sets that could be read are exported; "
+        f"`sqlite3 {db} .recover > rescued.sql` can rescue more; keep gym.db until then"
+    )
+
+
+def test_damage_at_both_ends_of_the_sets_table_still_exports_the_middle(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    many_sets(db)
+    healthy = {row["set_id"]: row for row in csv.DictReader(io.StringIO(run_export(db).stdout))}
+    leaves, page_size = pages_of(db, "sets")
+    overwrite_pages(db, [leaves[0], leaves[-1]], page_size)
+    done = run_export(db)
+    assert done.returncode == 0, done.stderr
+    read = {row["set_id"]: row for row in csv.DictReader(io.StringIO(done.stdout))}
+    assert all(read[k] == healthy[k] for k in read)
+    got = sorted(int(k) for k in read)
+    assert got == list(range(got[0], got[-1] + 1)) and 1 < got[0] and got[-1] < 300
+    first, last = done.stderr.splitlines()[:2]
+    assert first == f"gymtui: export: sets: the rows before id {got[0]} could not be read (database disk image is malformed)"
+    assert last == f"gymtui: export: sets: the rows after id {got[-1]} could not be read (database disk image is malformed)"
+
+
+def test_a_damaged_athletes_page_keeps_every_set_and_says_the_name_is_missing(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    many_sets(db)
+    [page], page_size = pages_of(db, "athletes")  # one athlete: the table is a single page
+    overwrite_pages(db, [page], page_size)
+    done = run_export(db, "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["set_id"] for r in rows] == list(range(1, 301))
+    assert {r["athlete"] for r in rows} == {None} and {r["phases"] for r in rows} == {1}
+    assert rows[7]["exercise"] == "Exercise 007 " + "x" * 120 and rows[7]["load_kg"] == 7.0
+    assert done.stderr.splitlines()[0] == (
+        "gymtui: export: athletes: no row could be read (database disk image is malformed); "
+        "their sets are exported without the athlete's name"
+    )
+
+
+def test_export_with_no_set_readable_exits_non_zero_and_points_to_recover(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    many_sets(db)
+    leaves, page_size = pages_of(db, "sets")
+    overwrite_pages(db, leaves, page_size)
+    done = run_export(db)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"gymtui: export: no set could be read from {db}; "
+        f"`sqlite3 {db} .recover > rescued.sql` can rescue more; keep gym.db until then"
+    )
+
+
+def test_the_salvaging_reader_gives_exactly_the_export_rows_of_a_healthy_database(db_path: Path) -> None:
+    from gymtui.salvage import export_rows
+
+    store = Store(db_path)
+    assert export_rows(store.conn) == (store.export_rows(), [])
+    store.close()
+
+
+def test_export_reads_without_writing(db_path: Path, tmp_path: Path) -> None:
+    """Even a database from before the gymtui marker is exported as it is, not upgraded."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA application_id=0")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    assert main(["export", "--db", str(db_path), "--out", str(tmp_path / "x.csv")]) == 0
+    assert db_path.read_bytes() == before
+    assert len(list(csv.DictReader(io.StringIO((tmp_path / "x.csv").read_text())))) == 3

@@ -17,6 +17,7 @@ it holds); whoever shows it makes it safe (:func:`gymtui.text.safe_text`).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -137,9 +138,13 @@ class PairedDevices:
                 lines.append(f"firmware = {int(device.firmware)}")
             lines.append("")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Private: which sensors a user owns is theirs (folder 0700 where we make it, file 0600).
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".toml.tmp")
-            tmp.write_text("\n".join(lines), encoding="utf-8")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            os.fchmod(fd, 0o600)  # a temp file left by a crash keeps its old mode through O_CREAT
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write("\n".join(lines))
             tmp.replace(self.path)
         except OSError as exc:
             raise PairingError(f"cannot write {self.path}: {exc.strerror or exc}") from None

@@ -4,6 +4,15 @@ Each row carries the exercise, load, reps, activation rating and the set's
 EMG summary (peak and mean %MVC, target share, co-contraction, perfect reps),
 oldest first. A ``metadata.yml`` is written beside the database so that
 ``datasette gymtui.db -m metadata.yml`` shows units, labels and facets.
+
+Export is when a user most wants their data, so it reads the database
+without writing to it, and a damaged one is not the end: what can be read
+is written, what could not is said on stderr (with ``sqlite3 … .recover``
+to rescue more), and the exit status is non-zero only if nothing could be
+read. Strings are made printable (:func:`gymtui.text.safe_text`, never
+shortened), and in CSV a text cell a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'`` (OWASP's
+CSV-injection advice); numbers, negative ones included, stay numbers.
 """
 
 from __future__ import annotations
@@ -12,10 +21,21 @@ import argparse
 import csv
 import io
 import json
+import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gymtui.text import safe_text
+
+if TYPE_CHECKING:
+    from gymtui.salvage import LostRows
+    from gymtui.store import Store
 
 EXIT_USAGE = 2
+EXIT_NOTHING_READ = 1
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet evaluate a cell (OWASP CSV injection)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,20 +50,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text made printable and never run as a formula; numbers untouched."""
+    if not isinstance(value, str):
+        return value
+    cleaned = safe_text(value, max_chars=None)
+    if value.startswith(FORMULA_STARTS) or cleaned.startswith(FORMULA_STARTS):
+        return "'" + cleaned
+    return cleaned
+
+
+def json_value(value: Any) -> Any:
+    return safe_text(value, max_chars=None) if isinstance(value, str) else value
+
+
 def render(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+        cleaned = [{k: json_value(v) for k, v in row.items()} for row in rows]
+        return json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n"
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import default_db_path
     from gymtui.datasette_metadata import write_metadata
+    from gymtui.dbfile import explain
     from gymtui.store import Store, StoreError
 
     db_path = (args.export_db or getattr(args, "db", None) or default_db_path()).expanduser()
@@ -51,14 +87,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"gymtui: no database at {db_path}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        store = Store(db_path)
+        store = Store(db_path, readonly=True)
     except StoreError as exc:
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        text = render(store.export_rows(), args.format)
+        rows, lost = read_rows(store)
+    except sqlite3.Error as exc:
+        print(f"gymtui: {explain(db_path, exc)}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         store.close()
+    if lost:
+        for part in lost:
+            print(f"gymtui: export: {part.describe()}", file=sys.stderr)
+        rescue = f"`sqlite3 {db_path} .recover > rescued.sql` can rescue more; keep {db_path.name} until then"
+        if not rows:
+            print(f"gymtui: export: no set could be read from {db_path}; {rescue}", file=sys.stderr)
+            return EXIT_NOTHING_READ
+        print(f"gymtui: export: the {len(rows)} sets that could be read are exported; {rescue}", file=sys.stderr)
+    text = render(rows, args.format)
     try:
         write_metadata(db_path)
     except OSError as exc:
@@ -72,3 +120,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"gymtui: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0
+
+
+def read_rows(store: Store) -> tuple[list[dict], list[LostRows]]:
+    """The export rows, and what could not be read: the plain query first, row by row if it fails."""
+    from gymtui import salvage
+
+    try:
+        return store.export_rows(), []
+    except sqlite3.DatabaseError as exc:
+        if not salvage.is_damage(exc) and "no such" not in str(exc):
+            raise  # a lock, not damage: said as such by the caller
+    # Damaged pages, or a database older or newer than the query (no such column, no such table).
+    return salvage.export_rows(store.conn)
