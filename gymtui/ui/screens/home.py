@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +16,7 @@ from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("enter", "start", "Start set", priority=True),
         Binding("s", "same_as_last_time", "Same as last time"),
         Binding("f", "finisher", "Phase 4 finisher"),
@@ -30,6 +32,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home"):
             yield Static("gymtui", id="home-title")
             yield Static("", id="home-athlete", markup=False)
+            yield Static("", id="home-problems", markup=False)
             yield Static("", id="home-disclaimer", markup=False)
             yield PlanPanel(id="home-plan")
             yield Static("", id="home-next", markup=False)
@@ -44,9 +47,17 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
+        self.show_problems(self.app.problems.latest())
         self.refresh_info()
 
+    def show_problems(self, lines: list[str]) -> None:
+        """The newest problems (a sensor that did not open, the database away), one line each."""
+        problems = self.query_one("#home-problems", Static)
+        problems.update("\n".join(f"⚠ {line}" for line in lines))
+        problems.display = bool(lines)
+
     def on_screen_resume(self) -> None:
+        self.show_problems(self.app.problems.latest())
         self.refresh_info()
 
     @work(exclusive=True, group="home-info")
