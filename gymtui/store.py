@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import sqlite_utils
@@ -83,10 +83,10 @@ class GymConnection(sqlite3.Connection):
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> Literal[False]:
         if self._depth:
             return False  # the enclosing transaction() commits or rolls back
-        return bool(super().__exit__(exc_type, exc, tb))
+        return super().__exit__(exc_type, exc, tb)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
