@@ -1212,6 +1212,7 @@ class StoreExecutor:
         self.retry_first_s = retry_first_s
         self.retry_max_s = retry_max_s
         self._jobs: collections.deque[_Job] = collections.deque()
+        self._urgent: collections.deque[_Job] = collections.deque()
         self._cond = threading.Condition()
         self._outage: _Outage | None = None
         self._quit_by: float | None = None
@@ -1238,6 +1239,22 @@ class StoreExecutor:
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
         """Queue a read; refused at once (:class:`StoreUnavailable`) while writes are waiting."""
         return self._queue(lambda: fn(*args, **kwargs), None, keep=False, what=getattr(fn, "__name__", "read"))
+
+    def run_now(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run ``fn`` on the store thread before the next write attempt, even while writes wait.
+
+        For work on the store's own connection that must not queue behind a
+        stuck write (lifting a page limit, a checkpoint); never inside a
+        write's transaction. Not for reads or writes of training data.
+        """
+        job = _Job(fn, concurrent.futures.Future(), None, False, getattr(fn, "__name__", "run_now"))
+        with self._cond:
+            if self._stopping:
+                job.future.set_exception(StoreUnavailable("the store is closed"))
+                return job.future
+            self._urgent.append(job)
+            self._cond.notify_all()
+        return job.future
 
     @property
     def pending(self) -> int:
@@ -1328,9 +1345,12 @@ class StoreExecutor:
     # -- the store thread -----------------------------------------------------------------
     def _run(self) -> None:
         while True:
+            self._run_urgent()
             with self._cond:
-                while not self._jobs and not self._stopping:
+                while not self._jobs and not self._urgent and not self._stopping:
                     self._cond.wait()
+                if self._urgent:
+                    continue
                 if not self._jobs:
                     return
                 job = self._jobs[0]
@@ -1352,17 +1372,37 @@ class StoreExecutor:
                     log.error("store write %s failed for good: %s", job.what, exc, exc_info=exc)
                     self._tell(StoreHealth("failed", f"Could not save {job.what}: {short_reason(exc)}", self.pending))
             else:
+                # The outage is over before the caller hears its write is in (and sees it in order).
+                self._saved(job)
                 job.future.set_result(result)
                 self._done(job)
-                self._saved(job)
 
-    def _attempt(self, job: _Job) -> Any:
-        conn = self.store.conn
+    def _run_urgent(self) -> None:
+        while True:
+            with self._cond:
+                if not self._urgent:
+                    return
+                job = self._urgent.popleft()
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                self._check_writable()
+                result = job.fn()
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, who asked for it
+                job.future.set_exception(exc)
+            else:
+                job.future.set_result(result)
+
+    def _check_writable(self) -> None:
         unwritable = unwritable_files(self.store.path)
         if unwritable:
             # Touching a WAL database whose -shm is immutable is a SIGBUS (its
             # mapped pages cannot be written), not an error: do not touch it.
             raise StoreUnavailable(f"{unwritable[0].name} is read-only or immutable")
+
+    def _attempt(self, job: _Job) -> Any:
+        conn = self.store.conn
+        self._check_writable()
         if not job.keep:
             return job.fn()
         if isinstance(conn, GymConnection):
@@ -1417,7 +1457,7 @@ class StoreExecutor:
                 now = time.monotonic()
                 if self._quit_by is not None and now >= self._quit_by:
                     return False
-                if now >= deadline:
+                if now >= deadline or self._urgent:
                     return True
                 until = deadline if self._quit_by is None else min(deadline, self._quit_by)
                 self._cond.wait(until - now)
@@ -1428,7 +1468,7 @@ class StoreExecutor:
             if outage is None:
                 return
             outage.saved += 1
-            if any(j.keep for j in self._jobs):
+            if any(j.keep for j in self._jobs if j is not job):
                 return
             self._outage = None
         self._set_busy_timeout(NORMAL_BUSY_MS)

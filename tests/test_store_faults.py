@@ -127,10 +127,9 @@ def test_a_full_database_keeps_its_writes_whole_and_saves_each_once_when_space_r
     wait_for(lambda: "unavailable" in health.states(), 10, "the full disk to be noticed")
     assert "database or disk is full" in health.lines("unavailable")[0]
     assert read_phases(path) == [(0, "activation")], "a refused write leaves nothing behind"
-    # The limit belongs to the store's connection, and its thread is busy retrying: lift it from
-    # here (SQLite serialises calls on a connection: sqlite3.threadsafety == 3).
-    assert sqlite3.threadsafety == 3
-    store.conn.execute("PRAGMA max_page_count=1073741823")
+    # The limit belongs to the store's connection, and its thread is busy retrying: lift it there,
+    # between two attempts, without queueing behind the stuck write.
+    executor.run_now(lambda: store.conn.execute("PRAGMA max_page_count=1073741823")).result(timeout=10)
     two.result(timeout=15)
     after.result(timeout=15)
     assert read_phases(path) == [(0, "activation"), (1, "activation"), (2, "activation")]
