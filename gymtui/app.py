@@ -683,8 +683,8 @@ class GymApp(SensorControl, CuffControl, App[int]):
         """The database stopped taking writes, or took them again: one line, plus the set screen's status."""
         health: StoreHealth = message.health
         if self.set_screen is not None and self.set_screen.is_mounted:
-            self.set_screen.show_store(self.store_exec.status_line() if health.state == "retrying" else (
-                health.line if health.state == "unavailable" else ""))
+            # The status line follows the store as it is now (the message may be a moment old).
+            self.set_screen.show_store(self.store_exec.status_line())
         if health.state == "unavailable":
             self.report_problem(health.line, severity="error", timeout=15)
         elif health.state == "back":
