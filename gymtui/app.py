@@ -13,11 +13,13 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -30,14 +32,29 @@ from gymtui.session.clock import ScaledClock
 from gymtui.session.coach import Coach, Home
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
 from gymtui.session.protocol import SetProtocol, builtin_protocol
-from gymtui.session.runner import CalibrationStored, Notice, SetContext, SetRunner, SetSummaryReady, StoreFailed
+from gymtui.session.runner import (
+    CalibrationStored,
+    Notice,
+    SetContext,
+    SetRunner,
+    SetSummaryReady,
+    StoreFailed,
+)
 from gymtui.session.templates import PlannedSet
 from gymtui.signal.messages import ApplyCalibration
-from gymtui.store import SetSummary, Store, StoreExecutor
+from gymtui.store import (
+    QUIT_GRACE_S,
+    SetSummary,
+    Store,
+    StoreExecutor,
+    StoreHealth,
+    StoreUnavailable,
+)
 from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
 from gymtui.ui.cuff_control import CuffControl
-from gymtui.ui.messages import RunnerNotice
+from gymtui.ui.messages import RunnerNotice, StoreHealthChanged
+from gymtui.ui.problems import Problems
 from gymtui.ui.sensors import SensorControl
 
 log = logging.getLogger(__name__)
@@ -124,11 +141,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
     """gymtui."""
 
     TITLE = "gymtui"
-    CSS_PATH = [resource_dir("themes") / name for name in ("gymtui.tcss", "programs.tcss", "cuff_panel.tcss")]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]
+    CSS_PATH: ClassVar[list[Path]] = [resource_dir("themes") / name for name in ("gymtui.tcss", "programs.tcss", "cuff_panel.tcss")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall"), (50, "-towering")]
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
+    BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
     crash: BaseException | None = None
     """The first exception the app died of (the CLI writes the crash report from it)."""
 
@@ -140,7 +157,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
             self.register_theme(theme)
         self.theme = config.theme
         self.store = store
-        self.store_exec = StoreExecutor(store)
+        self.problems = Problems()
+        """What went wrong, one line each (a sensor, the signal, the database); the home screen shows them."""
+        self.store_exec = StoreExecutor(store, on_health=lambda health: self.post_message(StoreHealthChanged(health)))
+        self.exit_note = ""
+        """One line printed after the app has gone (writes saved to the recovery file at quit)."""
         self.clock = clock or ScaledClock(config.speed)
         self.quick_protocol = builtin_protocol("finisher")
         self.source: EmgSource | None = None
@@ -156,7 +177,6 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.planned: PlannedSet | None = None
         self.pending_suggestion: Any = None
         self.cue_log: list[Cue] = []
-        self.problems: list[str] = []  # one line each: store, signal and sensor faults seen this run
         self.summaries: dict[int, SetSummaryReady] = {}
         self.link_health: LinkHealth | None = None
         self.set_screen: Any = None
@@ -199,6 +219,10 @@ class GymApp(SensorControl, CuffControl, App[int]):
     async def on_mount(self) -> None:
         self.safety.install(loop=asyncio.get_running_loop(), on_signal=self._exit_on_signal)
         self._ticker = self.set_interval(1 / 30, self._tick, pause=True)
+        # Writes a previous run could not save come first: they may finish a set it left open.
+        replayed = await asyncio.wrap_future(self.store_exec.replay_recovery())
+        if replayed.line():
+            self.report_problem(replayed.line(), severity="error" if replayed.problem else "information")
         self.athlete_id = await self.in_store(self.store.ensure_athlete, self.config.athlete)
         await self.in_store(self.store.recover_interrupted)
         await self._warn_if_cuff_was_left_up()
@@ -275,7 +299,7 @@ class GymApp(SensorControl, CuffControl, App[int]):
         if self.runner is not None and self.runner.engine.running:
             self._dispatch(self.runner.abort(), abort_reason="quit: set aborted")
         await self.shutdown()
-        self.exit(0)
+        self.exit(0, message=Text(self.exit_note) if self.exit_note else None)
 
     async def shutdown(self, abort_reason: str = "quit: set aborted") -> None:
         """Stop devices and threads; make every pending write durable. The cuff goes down first.
@@ -308,14 +332,22 @@ class GymApp(SensorControl, CuffControl, App[int]):
         if self.session_id is not None:
             self.store_exec.submit(self.store.end_session, self.session_id)
             self.session_id = None
-        await self._guarded("store drain", asyncio.to_thread, self.store_exec.drain)
+        try:
+            # Writes the database refused are retried a little longer, then go to the recovery file.
+            spilled = await asyncio.to_thread(self.store_exec.flush, QUIT_GRACE_S)
+        except Exception:
+            log.exception("shutdown: store flush failed")
+            spilled = None
+        if spilled is not None and spilled.line():
+            self.exit_note = spilled.line()
+            self.problems.add(spilled.line())
 
     async def _guarded(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> None:
         try:
             result = fn(*args, **kwargs)
             if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
                 await result
-        except Exception:  # noqa: BLE001 - leaving anyway; the log says what failed
+        except Exception:
             log.exception("shutdown: %s failed", what)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -335,13 +367,27 @@ class GymApp(SensorControl, CuffControl, App[int]):
     async def on_unmount(self) -> None:
         if self.signal is not None or self.source is not None or self.cuff_rig is not None:
             await self.shutdown()
-        self.store_exec.shutdown()
+        spilled = await asyncio.to_thread(self.store_exec.shutdown)
+        if spilled is not None and spilled.line():
+            self.exit_note = spilled.line()
         self.safety.uninstall()
 
     # -- store helper -------------------------------------------------------------
     async def in_store(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a store call on the store thread and await its answer."""
-        return await asyncio.wrap_future(self.store_exec.submit(fn, *args, **kwargs))
+        """Run a store call on the store thread and await its answer.
+
+        Raises :class:`StoreUnavailable` at once while writes are waiting for
+        the database (nothing on screen waits on a lock).
+        """
+        return await asyncio.wrap_future(self.store_exec.call(fn, *args, **kwargs))
+
+    def report_problem(self, text: str, *, severity: str = "error", timeout: float = 10) -> None:
+        """One line for the athlete: on the home screen, and notified unless it just was."""
+        if self.problems.add(text):
+            self.notify(safe_text(text, max_chars=300), severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+        show = getattr(self.screen_stack[-1] if self.screen_stack else None, "show_problems", None)
+        if show is not None:
+            show(self.problems.latest())
 
     async def home_info(self) -> HomeInfo:
         assert self.athlete_id is not None and self.coach is not None
@@ -357,7 +403,14 @@ class GymApp(SensorControl, CuffControl, App[int]):
             exercise = plan.next_set.exercise if plan.next_set else self.quick_protocol.exercise
             return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
 
-        plan, disclaimer, last, interrupted, recent = await self.in_store(read)
+        try:
+            plan, disclaimer, last, interrupted, recent = await self.in_store(read)
+        except (StoreUnavailable, sqlite3.Error) as exc:
+            # The database is away (the store says so on its own line): show what was read last.
+            log.warning("home screen not refreshed: %s", exc)
+            if self.home is not None:
+                return self.home
+            plan, disclaimer, last, interrupted, recent = None, None, None, [], []
         if self.source is not None:
             sensor = self.source.info.name
         elif (self.config.demo or self.config.emulate) and not self.sensor_ready.is_set():
@@ -376,6 +429,19 @@ class GymApp(SensorControl, CuffControl, App[int]):
             return
         assert self.athlete_id is not None and self.coach is not None
         await self.sensor_ready.wait()  # Enter pressed while the sensor is still connecting
+        if self.store_exec.unavailable is not None:
+            self.report_problem(
+                f"{self.store_exec.status_line()}: the next set starts when the database is back"
+            )
+            return
+        try:
+            await self._begin_set(quick=quick)
+        except (StoreUnavailable, sqlite3.Error) as exc:
+            log.warning("set not started: %s", exc)
+            self.report_problem(f"Database unavailable ({exc}): the set was not started")
+
+    async def _begin_set(self, *, quick: bool) -> None:
+        assert self.athlete_id is not None and self.coach is not None
         if self.home is None:  # or before the home screen finished reading the plan
             await self.home_info()
         planned = None if quick else (self.home.next_set if self.home else None)
@@ -416,6 +482,7 @@ class GymApp(SensorControl, CuffControl, App[int]):
         )
         await self.push_screen(self.set_screen)
         self.set_screen.show_status(self._sensor_status())
+        self.set_screen.show_store(self.store_exec.status_line())
         self._dispatch(self._start_runner(protocol, channels, planned, calibrate))
         self._ticker.resume()
 
@@ -440,24 +507,21 @@ class GymApp(SensorControl, CuffControl, App[int]):
         assert self.athlete_id is not None and self.coach is not None
         coach, session_id, pipeline = self.coach, self.session_id, self._pipeline_report()
         calibration_id = None if calibrate else self.calibration_id
-        create_row = None
-        if planned is not None:
-            def create_row() -> int:
-                return coach.start_set(planned, session_id, pipeline=pipeline, calibration_id=calibration_id)
-
         athlete = self.demo_athlete
         runner = SetRunner(
             protocol,
             SetContext(
                 athlete_id=self.athlete_id,
-                exercise=protocol.exercise,
+                exercise=planned.exercise if planned is not None else protocol.exercise,
                 session_id=session_id,
                 load_kg=planned.load_kg if planned is not None else None,
                 channels=channels,
                 source_name=self.source.info.name if self.source else "",
                 calibration_id=calibration_id,
                 pipeline=pipeline,
-                create_row=create_row,
+                # A planned set's row carries its plan columns, written in the same insert.
+                row_fields=planned.log_fields() if planned is not None else {},
+                channel_rows=planned.channel_dicts() if planned is not None else None,
                 reps=planned.reps if planned is not None else None,
             ),
             clock=self.clock,
@@ -539,8 +603,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
         def rated(rating: int | None) -> None:
             self.rating_screen = None
             if rating is not None:
-                runner.rate(rating).add_done_callback(runner._report_failure)
-                self.notify(f"Activation {rating}/10 saved", timeout=3)
+                runner.rate(rating)
+                if self.store_exec.unavailable is None:
+                    self.notify(f"Activation {rating}/10 saved", timeout=3)
+                else:
+                    self.notify(f"Activation {rating}/10 kept: saved when the database is back", timeout=5)
             if planned is not None:
                 self._check_autoregulation(runner, planned, rating)
             if self._leave_after_rating:
@@ -555,9 +622,13 @@ class GymApp(SensorControl, CuffControl, App[int]):
         assert coach is not None and set_id is not None
 
         async def check() -> None:
-            ready = self.summaries.get(await asyncio.wrap_future(set_id))
-            summary = ready.summary if ready is not None else {}
-            suggestion = await self.in_store(coach.after_set, planned, set_id.result(), summary, rating)
+            try:
+                ready = self.summaries.get(await asyncio.wrap_future(set_id))
+                summary = ready.summary if ready is not None else {}
+                suggestion = await self.in_store(coach.after_set, planned, set_id.result(), summary, rating)
+            except (StoreUnavailable, sqlite3.Error) as exc:
+                log.warning("no load suggestion after this set: %s", exc)
+                return
             if suggestion is None:
                 return
             from gymtui.ui.screens.confirm import ConfirmScreen
@@ -626,7 +697,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
             return
 
         async def look_up() -> None:
-            last = await self.in_store(coach.last_time, planned.exercise)
+            try:
+                last = await self.in_store(coach.last_time, planned.exercise)
+            except (StoreUnavailable, sqlite3.Error) as exc:
+                self.report_problem(f"Database unavailable ({exc}): cannot look up the last session")
+                return
             same = planned.same_as_last_time(last, coach.gym)
             if same is planned:
                 self.notify(f"No earlier {planned.exercise} set {planned.set_number} to copy", timeout=4)
@@ -661,7 +736,11 @@ class GymApp(SensorControl, CuffControl, App[int]):
 
         coach = self.coach
         assert coach is not None
-        data = await self.in_store(coach.history)
+        try:
+            data = await self.in_store(coach.history)
+        except (StoreUnavailable, sqlite3.Error) as exc:
+            self.report_problem(f"Database unavailable ({exc}): history cannot be read now")
+            return
         await self.push_screen(HistoryScreen(data, coach.session_sets, coach.set_detail))
 
     def cue(self, cue: Cue) -> None:
@@ -686,8 +765,20 @@ class GymApp(SensorControl, CuffControl, App[int]):
             self.calibration_id = notice.calibration_id
             self.notify("MVC calibration stored", timeout=3)
         elif isinstance(notice, StoreFailed):
-            self.problems.append(notice.message)
-            self.notify(notice.message, severity="error", timeout=10)
+            self.report_problem(notice.message)
+
+    def on_store_health_changed(self, message: StoreHealthChanged) -> None:
+        """The database stopped taking writes, or took them again: one line, plus the set screen's status."""
+        health: StoreHealth = message.health
+        if self.set_screen is not None and self.set_screen.is_mounted:
+            # The status line follows the store as it is now (the message may be a moment old).
+            self.set_screen.show_store(self.store_exec.status_line())
+        if health.state == "unavailable":
+            self.report_problem(health.line, severity="error", timeout=15)
+        elif health.state == "back":
+            self.report_problem(health.line, severity="information", timeout=8)
+        elif health.state in ("failed", "spilled"):
+            self.report_problem(health.line, severity="error", timeout=15)
 
     def action_next_theme(self) -> None:
         names = [t.name for t in self.themes]

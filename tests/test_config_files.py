@@ -104,7 +104,7 @@ async def test_the_home_screen_lists_broken_config_files(tmp_path: Path) -> None
     app = GymApp(store, AppConfig(demo=False, athlete="Athlete"))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
-        problems = app.screen.query_one("#home-problems")
+        problems = app.screen.query_one("#home-config-problems")
         assert problems.display
         assert str(problems.render()).splitlines() == [
             f"⚠ {exercises}:3: not UTF-8 text (byte 0xe4); save the file as UTF-8",
@@ -120,7 +120,7 @@ async def test_the_home_screen_shows_no_problem_line_when_the_files_are_fine(tmp
     app = GymApp(store, AppConfig(demo=False, athlete="Athlete"))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
-        assert not app.screen.query_one("#home-problems").display
+        assert not app.screen.query_one("#home-config-problems").display
         await app.shutdown()
 
 

@@ -8,10 +8,17 @@ status when the last work phase ends, raw signal in one-second chunks.
 
 Writes go through the :class:`StoreExecutor` (one thread, FIFO), so a phase
 write submitted after the set row is created always finds its id, and none
-of them blocks the caller. Results computed by the worker thread (a phase's
-%MVC, the set summary) come back through callbacks on that thread; the
-runner only submits store writes from there and forwards the news to
-``notify`` (which the app makes thread-safe with ``post_message``).
+of them blocks the caller. Each write is a :class:`~gymtui.store_recovery.Write`
+(a Store method and its data, with the time it happened), one transaction
+each: when the database refuses one (locked, full, read-only...) the
+executor keeps it and the ones behind it in memory, in order, retries them,
+and, if the app quits first, saves them to the recovery file. A write run
+twice is never stored twice, because a refused write left nothing behind.
+
+Results computed by the worker thread (a phase's %MVC, the set summary)
+come back through callbacks on that thread; the runner only submits store
+writes from there and forwards the news to ``notify`` (which the app makes
+thread-safe with ``post_message``).
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ from gymtui.signal.messages import (
     PhaseStats,
     RawChunk,
 )
-from gymtui.store import SetStatus, Store, StoreExecutor, now_iso
+from gymtui.store import SetStatus, StoreExecutor, StoreUnavailable, now_iso
+from gymtui.store_recovery import Write
 
 if TYPE_CHECKING:
     from gymtui.signal.worker import SignalWorker
@@ -85,6 +93,7 @@ class _PhaseMeta:
     started_at: str
     duration_s: float
     ended_by: str
+    ended_at: str = ""
 
 
 @dataclass
@@ -99,8 +108,10 @@ class SetContext:
     source_name: str = ""
     calibration_id: int | None = None
     pipeline: dict[str, Any] = field(default_factory=dict)
-    create_row: Callable[[], int] | None = None
-    """Writes the set row itself (a planned set adds its plan columns); runs on the store thread."""
+    row_fields: dict[str, Any] = field(default_factory=dict)
+    """Extra columns of the set row (a planned set's plan fields), written with it."""
+    channel_rows: list[dict[str, str]] | None = None
+    """The set row's ``channels`` (default: muscle, role and unit of ``channels``)."""
     reps: int | None = None
     """Planned reps, stored with the set when it completes."""
 
@@ -136,21 +147,22 @@ class SetRunner:
     # -- commands ------------------------------------------------------------
     def start(self) -> list[Event]:
         ctx = self.context
-        if ctx.create_row is not None:
-            self.set_id = self._store.submit(ctx.create_row)
-        else:
-            self.set_id = self._store.submit(
-                self._store.store.start_set,
-                ctx.athlete_id,
-                ctx.exercise,
-                self.protocol.name,
-                session_id=ctx.session_id,
-                load_kg=ctx.load_kg,
-                channels=[{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels],
-                pipeline=ctx.pipeline,
-                calibration_id=ctx.calibration_id,
-            )
-        self.set_id.add_done_callback(self._report_failure)
+        channels = ctx.channel_rows
+        if channels is None:
+            channels = [{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels]
+        self.set_id = self._write(
+            "start_set",
+            ctx.athlete_id,
+            ctx.exercise,
+            self.protocol.name,
+            session_id=ctx.session_id,
+            load_kg=ctx.load_kg,
+            channels=channels,
+            pipeline=ctx.pipeline,
+            calibration_id=ctx.calibration_id,
+            started_at=now_iso(),
+            extra=dict(ctx.row_fields),
+        )
         if self._signal is not None:
             self._signal.callbacks.on_phase = self._phase_stats_arrived
             self._signal.callbacks.on_set = self._set_summary_arrived
@@ -184,8 +196,7 @@ class SetRunner:
 
     def rate(self, rating: int) -> concurrent.futures.Future[None]:
         """Store the athlete's 1–10 rating in this set's row (whenever it comes)."""
-        set_id = self._require_set_id()
-        return self._store.submit(lambda: self._store.store.rate_set(set_id.result(), rating))
+        return self._write("rate_set", self._require_set_id(), rating, rated_at=now_iso())
 
     # -- engine events --------------------------------------------------------------
     def _handle(self, events: list[Event]) -> list[Event]:
@@ -215,14 +226,16 @@ class SetRunner:
     def _phase_ended(self, event: PhaseEnded) -> None:
         if self._on_intent:
             self._on_intent(PhaseKind.REST)
+        ended_at = now_iso()
         meta = _PhaseMeta(
             event.index,
             str(event.phase.kind),
             event.phase.name,
             event.phase.duration_s,
-            self._phase_started_at.get(event.index, now_iso()),
+            self._phase_started_at.get(event.index, ended_at),
             event.duration_s,
             str(event.ended_by),
+            ended_at,
         )
         if self.status != SetStatus.IN_PROGRESS:
             # The rest after a finished set: stored as a phase of the set, no EMG needed.
@@ -251,58 +264,59 @@ class SetRunner:
         self._finish(str(status), summary, reps)
 
     def _raw_arrived(self, chunk: RawChunk) -> None:
-        set_id = chunk.token
-        self._store.submit(
-            lambda: self._store.store.append_signal(
-                set_id.result(), chunk.seq, chunk.t0_s, chunk.rate_hz, chunk.samples_uv, chunk.lost_samples
-            )
-        ).add_done_callback(self._report_failure)
+        self._write(
+            "append_signal", chunk.token, chunk.seq, chunk.t0_s, chunk.rate_hz, chunk.samples_uv, chunk.lost_samples
+        )
 
     def _mvc_arrived(self, calibration: Calibration) -> None:
         set_id = self._require_set_id()
-        store: Store = self._store.store
+        calibration_id = self._write("save_mvc", self.context.athlete_id, calibration)
+        linked = self._write("set_calibration_for_set", set_id, calibration_id)
 
-        def save() -> None:
-            calibration_id = store.save_mvc(self.context.athlete_id, calibration)
-            store.set_calibration_for_set(set_id.result(), calibration_id)
-            self._notify(CalibrationStored(calibration_id, calibration))
+        def stored(future: concurrent.futures.Future[Any]) -> None:
+            if future.exception() is None:
+                self._notify(CalibrationStored(calibration_id.result(), calibration))
 
-        self._store.submit(save).add_done_callback(self._report_failure)
+        linked.add_done_callback(stored)
 
     # -- writes ------------------------------------------------------------------------
+    def _write(self, method: str, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        """One store write as data (arguments may be futures of earlier writes), failures logged."""
+        future = self._store.write(Write(method, args, kwargs))
+        future.add_done_callback(self._report_failure)
+        return future
+
     def _write_phase(self, meta: _PhaseMeta, stats: PhaseStats) -> None:
-        set_id = self._require_set_id()
         metrics = {**stats.metrics, "time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
-        self._store.submit(
-            lambda: self._store.store.record_phase(
-                set_id.result(),
-                meta.index,
-                meta.kind,
-                meta.name,
-                planned_s=meta.planned_s,
-                started_at=meta.started_at,
-                duration_s=meta.duration_s,
-                ended_by=meta.ended_by,
-                peak_pct_mvc=stats.peak_pct_mvc,
-                mean_pct_mvc=stats.mean_pct_mvc,
-                metrics=metrics,
-            )
-        ).add_done_callback(self._report_failure)
+        self._write(
+            "record_phase",
+            self._require_set_id(),
+            meta.index,
+            meta.kind,
+            meta.name,
+            planned_s=meta.planned_s,
+            started_at=meta.started_at,
+            duration_s=meta.duration_s,
+            ended_by=meta.ended_by,
+            peak_pct_mvc=stats.peak_pct_mvc,
+            mean_pct_mvc=stats.mean_pct_mvc,
+            metrics=metrics,
+            ended_at=meta.ended_at or None,
+        )
 
     def _finish(self, status: str, summary: dict[str, Any], reps: list[dict[str, Any]] | None = None) -> None:
         set_id = self._require_set_id()
-        store: Store = self._store.store
-
         if status == SetStatus.COMPLETED and self.context.reps is not None and "reps" not in summary:
             summary = {**summary, "reps": self.context.reps}
+        finished = self._write("finish_set", set_id, status, summary, ended_at=now_iso())
+        if reps:
+            finished = self._write("record_reps", set_id, reps)
 
-        def finish() -> None:
-            store.finish_set(set_id.result(), status, summary)
-            if reps:
-                store.record_reps(set_id.result(), reps)
-            self._notify(SetSummaryReady(set_id.result(), status, summary))
+        def stored(future: concurrent.futures.Future[Any]) -> None:
+            if future.exception() is None:
+                self._notify(SetSummaryReady(set_id.result(), status, summary))
 
-        self._store.submit(finish).add_done_callback(self._report_failure)
+        finished.add_done_callback(stored)
 
     def _require_set_id(self) -> concurrent.futures.Future[int]:
         if self.set_id is None:
@@ -310,7 +324,19 @@ class SetRunner:
         return self.set_id
 
     def _report_failure(self, future: concurrent.futures.Future[Any]) -> None:
+        """Log a write that did not reach the database.
+
+        The athlete hears about it from the executor, once per outage (not
+        once per write): a refused write is kept and retried, then saved to
+        the recovery file at quit (:class:`StoreUnavailable` here); a write
+        refused for good is reported there too.
+        """
+        if future.cancelled():
+            return
         exc = future.exception()
-        if exc is not None:
+        if exc is None:
+            return
+        if isinstance(exc, StoreUnavailable):
+            log.info("store write not in the database: %s", exc)
+        else:
             log.error("store write failed: %s", exc)
-            self._notify(StoreFailed(f"could not save to the database: {exc}"))

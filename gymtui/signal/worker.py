@@ -189,7 +189,7 @@ class SignalWorker:
     def _guarded(self, fn: Callable[[Any], None], arg: Any) -> None:
         try:
             fn(arg)
-        except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad block
+        except Exception as exc:  # the worker must outlive a bad block
             log.exception("signal worker failed")
             self.callbacks.on_error(f"signal processing error: {exc}")
 
@@ -206,13 +206,14 @@ class SignalWorker:
         samples = blocks[0].samples_uv if len(blocks) == 1 else np.concatenate([b.samples_uv for b in blocks])
         self._blocks_seen += len(blocks)
         t_end_s = blocks[-1].t0_s + blocks[-1].duration_s
-        result = self.live.process(samples, t_end_s)
-        self._last_envelope, self._last_pct, self._last_quality = result.envelope_uv, result.pct_mvc, result.quality
-        self._last_t_s = t_end_s
         rec = self._recording
         if rec is not None:
+            # Raw signal first: a block the pipeline chokes on is still the athlete's data.
             self._record_raw(rec, blocks, samples, lost)
             rec.phase_samples += samples.shape[0]
+        self._last_t_s = t_end_s
+        result = self.live.process(samples, t_end_s)
+        self._last_envelope, self._last_pct, self._last_quality = result.envelope_uv, result.pct_mvc, result.quality
 
     def _record_raw(self, rec: _Recording, blocks: list[SampleBlock], samples: np.ndarray, lost: int) -> None:
         if rec.chunk_t0_s is None:

@@ -11,6 +11,7 @@ from textual.message import Message
 
 from gymtui.model import ActivationFrame, LinkHealth
 from gymtui.session.runner import Notice
+from gymtui.store import StoreHealth
 
 
 class FrameArrived(Message):
@@ -45,3 +46,14 @@ class SignalProblem(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class StoreHealthChanged(Message):
+    """The store thread's news: writes kept in memory, the database back, a write refused for good.
+
+    Never replaces another: "unavailable" and "back" must both arrive.
+    """
+
+    def __init__(self, health: StoreHealth) -> None:
+        super().__init__()
+        self.health = health

@@ -8,12 +8,15 @@ frames and link changes to the set screen.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from gymtui.adapters.base import AdapterError, EmgSource
 from gymtui.model import ChannelInfo, LinkState, MuscleRole
 from gymtui.signal.messages import WorkerCallbacks
 from gymtui.ui.messages import FrameArrived, LinkChanged, SignalProblem
+
+log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
 DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
@@ -30,11 +33,16 @@ class SensorControl:
     """Sensor wiring for :class:`~gymtui.app.GymApp` (which provides the state it uses)."""
 
     async def _open_sensor(self) -> None:
+        """Open the sensor; one that fails leaves the app up, as a timer, and says why in one line."""
         try:
             if self.config.emulate:
                 await self._open_emulated_source(self.config.emulate)
             elif self.config.demo:
                 await self._open_demo_source()
+        except Exception as exc:  # a sensor that will not open must not take the app down
+            log.exception("the sensor did not open")
+            await self._close_half_open_sensor()
+            self.report_problem(f"The sensor did not open ({exc}): sets run as a timer only")
         finally:
             self.sensor_ready.set()
         refresh = getattr(self.screen_stack[-1] if self.screen_stack else None, "refresh_info", None)
@@ -64,9 +72,27 @@ class SensorControl:
             self.emulation = handle
             self.demo_athlete = handle.athlete
             await self._attach_source(source)
-        except AdapterError as exc:
-            self.problems.append(str(exc))
-            self.notify(f"emulated {device}: {exc}", severity="error", timeout=10)
+        except (AdapterError, ValueError) as exc:
+            log.warning("emulated %s did not open: %s", device, exc)
+            await self._close_half_open_sensor()
+            self.report_problem(f"Emulated {device} did not open ({exc}): sets run as a timer only")
+
+    async def _close_half_open_sensor(self) -> None:
+        """After a failed open: nothing half-connected stays behind (no source, no worker, no radio)."""
+        source, worker, emulation = self.source, self.signal, self.emulation
+        self.source = self.signal = self.emulation = self.demo_athlete = None
+        steps: list[tuple[str, Any]] = []
+        if source is not None:
+            steps.append(("sensor", lambda: asyncio.wait_for(source.disconnect(), 3.0)))
+        if worker is not None:
+            steps.append(("signal worker", lambda: asyncio.to_thread(worker.stop)))
+        if emulation is not None:
+            steps.append(("emulated sensor", emulation.close))
+        for what, step in steps:
+            try:
+                await step()
+            except Exception:  # closing what never opened: the log is enough
+                log.exception("closing the %s after a failed open failed", what)
 
     async def _attach_source(self, source: EmgSource) -> None:
         from gymtui.signal.pipeline import PipelineConfig
@@ -124,8 +150,8 @@ class SensorControl:
             self.set_screen.show_frame(message.frame)
 
     def on_signal_problem(self, message: SignalProblem) -> None:
-        self.problems.append(message.text)
-        self.notify(message.text, severity="warning", timeout=6)
+        """One line per kind of signal problem, however often the worker repeats it; the set goes on."""
+        self.report_problem(message.text, severity="warning", timeout=6)
 
     def on_link_changed(self, message: LinkChanged) -> None:
         previous, self.link_health = self.link_health, message.health

@@ -9,6 +9,8 @@ in ``gym.toml`` is not only visible to ``gymtui plan``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -34,7 +36,7 @@ def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("enter", "start", "Start set", priority=True),
         Binding("s", "same_as_last_time", "Same as last time"),
         Binding("f", "finisher", "Phase 4 finisher"),
@@ -50,8 +52,9 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home"):
             yield Static("gymtui", id="home-title")
             yield Static("", id="home-athlete", markup=False)
-            yield Static("", id="home-disclaimer", markup=False)
             yield Static("", id="home-problems", markup=False)
+            yield Static("", id="home-disclaimer", markup=False)
+            yield Static("", id="home-config-problems", markup=False)
             yield PlanPanel(id="home-plan")
             yield Static("", id="home-next", markup=False)
             yield Static("", id="home-last", markup=False)
@@ -65,10 +68,18 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
-        self.query_one("#home-problems").display = False
+        self.query_one("#home-config-problems").display = False
+        self.show_problems(self.app.problems.latest())
         self.refresh_info()
 
+    def show_problems(self, lines: list[str]) -> None:
+        """The newest problems (a sensor that did not open, the database away), one line each."""
+        problems = self.query_one("#home-problems", Static)
+        problems.update("\n".join(f"⚠ {line}" for line in lines))
+        problems.display = bool(lines)
+
     def on_screen_resume(self) -> None:
+        self.show_problems(self.app.problems.latest())
         self.refresh_info()
 
     @work(exclusive=True, group="home-info")
@@ -81,7 +92,7 @@ class HomeScreen(Screen[None]):
         banner.update(info.disclaimer or "")
         banner.display = bool(info.disclaimer)
         plan = info.plan
-        problems = self.query_one("#home-problems", Static)
+        problems = self.query_one("#home-config-problems", Static)
         problems.update(problem_lines(plan.problems) if plan is not None else "")
         problems.display = plan is not None and bool(plan.problems)
         if plan is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -48,7 +48,7 @@ def countdown_text(view: EngineView) -> str:
 class SetScreen(Screen[None]):
     """Rendered from the app's runner each tick; keys go back to the app."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("space", "advance", "Next"),
         Binding("escape", "abort", "Abort set"),
         Binding("p", "pause", "Pause"),
@@ -89,7 +89,11 @@ class SetScreen(Screen[None]):
         if self.has_cuff:
             yield CuffPanel(id="cuff-panel")
         yield Static("", id="set-status", markup=False)
+        yield Static("", id="set-store", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#set-store").display = False
 
     # -- rendering ------------------------------------------------------------
     def show_view(self, view: EngineView, phase_count: int) -> None:
@@ -149,6 +153,13 @@ class SetScreen(Screen[None]):
     def show_status(self, text: str) -> None:
         """One line naming the sensor: its advertised name is outside text, so the whole line is made safe."""
         self.query_one("#set-status", Static).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
+
+    def show_store(self, text: str) -> None:
+        """The database's state while it does not take writes ("" hides the line)."""
+        line = self.query_one("#set-store", Static)
+        line.update(f"⚠ {text}" if text else "")
+        line.display = bool(text)
+        self.set_class(bool(text), "-store-unavailable")
 
     def show_link(self, device: str, health: LinkHealth) -> None:
         device = safe_text(device)
