@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, OptionList, Static
@@ -74,7 +75,10 @@ class HomeScreen(Screen[None]):
 
     def show_problems(self, lines: list[str]) -> None:
         """The newest problems (a sensor that did not open, the database away), one line each."""
-        problems = self.query_one("#home-problems", Static)
+        try:
+            problems = self.query_one("#home-problems", Static)
+        except NoMatches:
+            return  # composing, or being torn down as the app leaves
         problems.update("\n".join(f"⚠ {line}" for line in lines))
         problems.display = bool(lines)
 
