@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cuff_ways_out import PtyApp, parse_probe_file, wait_for
+from test_cuff_ways_out import parse_probe_file, probed_terminal
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr import CUFF_WATCHDOG_S, BfrLimits, left_inflated_until
@@ -76,14 +76,16 @@ def test_a_cuff_deflated_in_order_leaves_nothing_to_close(tmp_path: Path) -> Non
 async def test_after_a_sigkill_with_the_cuff_up_the_next_start_says_check_the_limb(tmp_path: Path) -> None:
     db, probe = tmp_path / "gym.db", tmp_path / "probe.tsv"
     probe.touch()
-    killed = PtyApp(["--demo", "--channels", "1", "--cuff", "arm", "--lop", "180", "--speed", "4", "--db", str(db)], probe)
+    killed = probed_terminal(
+        ["--demo", "--channels", "1", "--cuff", "arm", "--lop", "180", "--db", str(db)], probe
+    )
     try:
-        wait_for(lambda: b"Phase 4 finisher" in killed.output, "the home screen", 60, killed.proc)
-        wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in parse_probe_file(probe)),
-                 "the cuff", 60, killed.proc)
+        killed.wait_for(lambda: b"Phase 4 finisher" in killed.output, 60, "the home screen")
+        killed.wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in parse_probe_file(probe)),
+                        60, "the cuff")
         killed.press(b"f")
-        wait_for(lambda: any(n.kind == "reading" and n.value >= 85 for n in parse_probe_file(probe)),
-                 "the cuff at its target", 60, killed.proc)
+        killed.wait_for(lambda: any(n.kind == "reading" and n.value >= 85 for n in parse_probe_file(probe)),
+                        60, "the cuff at its target")
 
         def hold_logged() -> bool:
             check = Store(db)
@@ -92,7 +94,7 @@ async def test_after_a_sigkill_with_the_cuff_up_the_next_start_says_check_the_li
             finally:
                 check.close()
 
-        wait_for(hold_logged, "the hold to be logged", 30, killed.proc)
+        killed.wait_for(hold_logged, 30, "the hold to be logged")
         inflated_wall = time.time()
         os.kill(killed.proc.pid, signal.SIGKILL)
         assert killed.wait_exit(10) == -signal.SIGKILL

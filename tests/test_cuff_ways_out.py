@@ -16,15 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
-import pty
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +37,7 @@ from cuff_probe import (
     first_reading_below,
     parse_probe_file,
 )
+from terminal import PtyApp
 
 from gymtui.adapters.cuff import load_cuff_profile
 from gymtui.app import AppConfig, GymApp
@@ -365,62 +361,11 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
 # -- signals to a real process ------------------------------------------------------------------
 
 
-class PtyApp:
-    """``gymtui`` on a pseudo-terminal, its output drained (a full pty would stall the app)."""
+def probed_terminal(args: list[str], probe: Path) -> PtyApp:
+    """The real command line on a pty, its simulated cuff probed into ``probe``."""
+    env = {"GYMTUI_CUFF_PROBE": str(probe), "GYMTUI_TESTS_DIR": str(TESTS_DIR)}
+    return PtyApp(args, env=env, code=PROBE_MAIN)
 
-    def __init__(self, argv: list[str], probe: Path) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "TERM": "xterm-256color",
-            "GYMTUI_CUFF_PROBE": str(probe),
-            "GYMTUI_TESTS_DIR": str(TESTS_DIR),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", PROBE_MAIN, *argv],
-            stdin=slave, stdout=slave, stderr=slave, cwd=REPO_ROOT, start_new_session=True, env=env,
-        )
-        os.close(slave)
-        self.master = master
-        self.output = bytearray()
-        self._stop = threading.Event()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while not self._stop.is_set():
-            if select.select([self.master], [], [], 0.05)[0]:
-                try:
-                    chunk = os.read(self.master, 65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                self.output += chunk
-
-    def press(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def wait_exit(self, timeout_s: float) -> int:
-        return self.proc.wait(timeout_s)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._stop.set()
-        self._reader.join(2)
-        os.close(self.master)
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert proc.poll() is None, f"gymtui exited ({proc.returncode}) while waiting for {what}"
-        assert time.monotonic() < deadline, f"timed out after {timeout_s} s waiting for {what}"
-        time.sleep(0.02)
 
 
 @pytest.mark.slow
@@ -431,15 +376,18 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
     db, probe = tmp_path / "gym.db", tmp_path / "probe.tsv"
     probe.touch()
     speed = SPEED
-    app = PtyApp(
+    app = probed_terminal(
         ["--demo", "--channels", "1", "--cuff", "arm", "--lop", "180", "--speed", str(speed), "--db", str(db)], probe
     )
     try:
-        notes: Callable[[], list[Noted]] = lambda: parse_probe_file(probe)
-        wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in notes()), "the cuff", 60, app.proc)
-        wait_for(lambda: b"Phase 4 finisher" in app.output, "the home screen", 30, app.proc)
+        def notes() -> list[Noted]:
+            return parse_probe_file(probe)
+
+        app.wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in notes()), 60, "the cuff")
+        app.wait_for(lambda: b"Phase 4 finisher" in app.output, 30, "the home screen")
         app.press(b"f")
-        wait_for(lambda: any(n.kind == "reading" and n.value >= TARGET_MMHG - 5 for n in notes()), "the cuff at its target", 60, app.proc)
+        app.wait_for(lambda: any(n.kind == "reading" and n.value >= TARGET_MMHG - 5 for n in notes()), 60,
+                     "the cuff at its target")
         with write_locked(db):
             trigger = time.monotonic()
             screen_before = len(app.output)
@@ -460,9 +408,9 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_a_signal_without_a_cuff_still_gives_the_terminal_back(tmp_path: Path, signum: signal.Signals) -> None:
     db, probe = tmp_path / "gym.db", tmp_path / "probe.tsv"
-    app = PtyApp(["--demo", "--channels", "1", "--db", str(db)], probe)
+    app = probed_terminal(["--demo", "--channels", "1", "--db", str(db)], probe)
     try:
-        wait_for(lambda: b"Phase 4 finisher" in app.output, "the home screen", 60, app.proc)
+        app.wait_for(lambda: b"Phase 4 finisher" in app.output, 60, "the home screen")
         before = len(app.output)
         app.proc.send_signal(signum)
         status = app.wait_exit(30)

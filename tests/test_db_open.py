@@ -4,26 +4,21 @@ named for what it is, and health data readable by its owner only."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
-import pty
 import random
 import select
-import signal
 import sqlite3
 import stat
-import struct
 import subprocess
 import sys
-import termios
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
 
 import pytest
+from terminal import PtyApp
 
 from gymtui.adapters.pairing import PairedDevice, PairedDevices, default_path
 from gymtui.dbfile import APPLICATION_ID, OPEN_WAIT_S
@@ -86,62 +81,6 @@ def read_line(proc: subprocess.Popen[str], timeout_s: float = 60) -> str:
     return proc.stdout.readline()
 
 
-class PtyApp:
-    """The real ``python -m gymtui`` in a pseudo-terminal, as a user starts it."""
-
-    def __init__(self, args: list[str], env: dict[str, str], umask: int = 0o022) -> None:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gymtui", *args],
-            stdin=slave, stdout=slave, stderr=slave, cwd=REPO_ROOT, start_new_session=True,
-            env={**env, "TERM": "xterm-256color"}, umask=umask,
-        )
-        os.close(slave)
-        os.set_blocking(master, False)
-        self.master = master
-        self.output = b""
-
-    def drain(self) -> None:
-        while select.select([self.master], [], [], 0)[0]:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def wait_for(self, predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not predicate():
-            self.drain()
-            assert self.proc.poll() is None, f"gymtui exited ({self.proc.returncode}) before {what}: {self.output[-1500:]!r}"
-            assert time.monotonic() < deadline, f"no {what} within {timeout_s} s"
-            time.sleep(0.05)
-
-    def write(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            while self.proc.poll() is None and time.monotonic() < deadline:
-                self.drain()
-                time.sleep(0.05)
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait(10)
-        os.close(self.master)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def gymtui_db_with_sets(path: Path, n: int = 3) -> list[int]:
     store = Store(path)
     athlete = store.ensure_athlete("Sam")
@@ -159,7 +98,7 @@ def gymtui_db_with_sets(path: Path, n: int = 3) -> list[int]:
 
 def test_a_symlink_or_a_hard_link_to_a_running_gymtuis_database_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "gym.db"
-    with PtyApp(["--demo", "--db", str(db)], cli_env()) as first:
+    with PtyApp(["--demo", "--db", str(db)], env=cli_env()) as first:
         first.wait_for(lambda: b"finisher" in first.output, 90, "home screen")
         first.write(b"f")  # the Phase 4 finisher: about 30 s at ×1, so it is still running below
         first.wait_for(lambda: rows(db, "SELECT status FROM sets") == [("in_progress",)], 60, "set in progress")
@@ -479,7 +418,7 @@ def test_a_real_start_leaves_the_database_its_journals_and_its_folder_private(tm
     folder = Path(env["XDG_DATA_HOME"]) / "gymtui"
     db = folder / "gymtui.db"
     files = [db, db.with_name("gymtui.db-wal"), db.with_name("gymtui.db-shm")]
-    with PtyApp(["--demo"], env, umask=0) as app:  # umask 0: nothing may rely on the user's umask
+    with PtyApp(["--demo"], env=env, umask=0) as app:  # umask 0: nothing may rely on the user's umask
         app.wait_for(lambda: b"finisher" in app.output and all(f.exists() for f in files), 90, "home screen")
         modes = {f.name: oct(mode_of(f)) for f in files}
     assert modes == {"gymtui.db": "0o600", "gymtui.db-wal": "0o600", "gymtui.db-shm": "0o600"}
