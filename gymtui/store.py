@@ -350,11 +350,17 @@ class Store:
         started_at: str,
         duration_s: float,
         ended_by: str,
+        ended_at: str | None = None,
         peak_pct_mvc: float | None = None,
         mean_pct_mvc: float | None = None,
         metrics: dict[str, Any] | None = None,
     ) -> int:
-        """Write one finished phase, in its own transaction."""
+        """Write one finished phase, in its own transaction.
+
+        The app writes it the moment the phase ends, before its EMG
+        statistics exist (they follow through :meth:`update_phase_stats`), so
+        a kill right after the end still finds the phase on disk.
+        """
         with self.conn:
             return int(
                 self.db["phases"]
@@ -366,7 +372,7 @@ class Store:
                         "name": name,
                         "planned_s": planned_s,
                         "started_at": started_at,
-                        "ended_at": now_iso(),
+                        "ended_at": ended_at or now_iso(),
                         "duration_s": duration_s,
                         "ended_by": ended_by,
                         "peak_pct_mvc": peak_pct_mvc,
@@ -376,6 +382,28 @@ class Store:
                 )
                 .last_pk
             )
+
+    def update_phase_stats(
+        self,
+        set_id: int,
+        idx: int,
+        *,
+        peak_pct_mvc: float | None,
+        mean_pct_mvc: float | None,
+        metrics: dict[str, Any],
+    ) -> None:
+        """Add a phase's EMG statistics to the row its end wrote (the set's phase ``idx``).
+
+        Raises :class:`StoreError` when there is no such row: the statistics
+        would otherwise vanish without a word.
+        """
+        with self.conn:
+            cursor = self.conn.execute(
+                "UPDATE phases SET peak_pct_mvc = ?, mean_pct_mvc = ?, metrics = ? WHERE set_id = ? AND idx = ?",
+                (peak_pct_mvc, mean_pct_mvc, json.dumps(metrics), set_id, idx),
+            )
+        if cursor.rowcount == 0:
+            raise StoreError(f"set {set_id} has no phase {idx} to add its statistics to")
 
     def finish_set(self, set_id: int, status: str, summary: dict[str, Any] | None = None) -> None:
         """Close a set as ``completed`` or ``aborted`` with its EMG summary."""
