@@ -4,7 +4,8 @@ SQLite through sqlite-utils, WAL on and ``PRAGMA foreign_keys=ON`` on every
 connection (sqlite-utils does not set it). A set is durable phase by phase:
 its row is written when it starts (``in_progress``), each phase when it ends,
 and raw signal in blocks of about a second, each in its own transaction, so a
-killed process loses at most the phase that was running.
+killed process loses the phase that was running and any write still queued
+(the README states the measured bound).
 
 The app calls these methods from one dedicated thread (see
 :class:`StoreExecutor`), never from the UI's hot path.
