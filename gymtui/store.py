@@ -4,7 +4,8 @@ SQLite through sqlite-utils, WAL on and ``PRAGMA foreign_keys=ON`` on every
 connection (sqlite-utils does not set it). A set is durable phase by phase:
 its row is written when it starts (``in_progress``), each phase when it ends,
 and raw signal in blocks of about a second, each in its own transaction, so a
-killed process loses at most the phase that was running.
+killed process loses the phase that was running and any write still queued
+(the README states the measured bound).
 
 The app calls these methods from one dedicated thread (see
 :class:`StoreExecutor`), never from the UI's hot path.
@@ -538,12 +539,17 @@ class Store:
         started_at: str,
         duration_s: float,
         ended_by: str,
+        ended_at: str | None = None,
         peak_pct_mvc: float | None = None,
         mean_pct_mvc: float | None = None,
         metrics: dict[str, Any] | None = None,
-        ended_at: str | None = None,
     ) -> int:
-        """Write one finished phase, in its own transaction (``ended_at``: default now)."""
+        """Write one finished phase, in its own transaction (``ended_at``: default now).
+
+        The app writes it the moment the phase ends, before its EMG
+        statistics exist (they follow through :meth:`update_phase_stats`), so
+        a kill right after the end still finds the phase on disk.
+        """
         with self.conn:
             return int(
                 self.db["phases"]
@@ -565,6 +571,28 @@ class Store:
                 )
                 .last_pk
             )
+
+    def update_phase_stats(
+        self,
+        set_id: int,
+        idx: int,
+        *,
+        peak_pct_mvc: float | None,
+        mean_pct_mvc: float | None,
+        metrics: dict[str, Any],
+    ) -> None:
+        """Add a phase's EMG statistics to the row its end wrote (the set's phase ``idx``).
+
+        Raises :class:`StoreError` when there is no such row: the statistics
+        would otherwise vanish without a word.
+        """
+        with self.conn:
+            cursor = self.conn.execute(
+                "UPDATE phases SET peak_pct_mvc = ?, mean_pct_mvc = ?, metrics = ? WHERE set_id = ? AND idx = ?",
+                (peak_pct_mvc, mean_pct_mvc, json.dumps(metrics), set_id, idx),
+            )
+        if cursor.rowcount == 0:
+            raise StoreError(f"set {set_id} has no phase {idx} to add its statistics to")
 
     def finish_set(
         self, set_id: int, status: str, summary: dict[str, Any] | None = None, ended_at: str | None = None

@@ -49,6 +49,7 @@ REPLAYABLE = frozenset(
         "start_set",
         "update_set",
         "record_phase",
+        "update_phase_stats",
         "append_signal",
         "finish_set",
         "record_reps",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+
+from app_process import phases_of
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
@@ -34,17 +35,6 @@ HEADLESS_SET = textwrap.dedent(
     asyncio.run(main())
     """
 )
-
-
-def phases_of(db: Path) -> list[str]:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return [r[0] for r in conn.execute("SELECT kind FROM phases ORDER BY id")]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
 
 
 async def test_sigkill_during_the_isometric_keeps_finished_phases_and_offers_the_set(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 The runner is the glue the app would otherwise grow in its screens. It owns
 the :class:`SetEngine` for the set, tells the signal worker where phases
 begin and end, tells a simulated athlete what to do (demo mode), and makes
-the set durable: the row when the set starts, each phase when it ends, the
+the set durable: the row when the set starts, each phase the moment it ends
+(its EMG statistics join that row when the worker has computed them), the
 status when the last work phase ends, raw signal in one-second chunks.
 
 Writes go through the :class:`StoreExecutor` (one thread, FIFO), so a phase
@@ -93,7 +94,7 @@ class _PhaseMeta:
     started_at: str
     duration_s: float
     ended_by: str
-    ended_at: str = ""
+    ended_at: str
 
 
 @dataclass
@@ -237,12 +238,11 @@ class SetRunner:
             str(event.ended_by),
             ended_at,
         )
-        if self.status != SetStatus.IN_PROGRESS:
-            # The rest after a finished set: stored as a phase of the set, no EMG needed.
-            self._write_phase(meta, PhaseStats(None, None, None, 0))
-            return
-        if self._signal is None:
-            self._write_phase(meta, PhaseStats(None, None, None, 0))
+        # Written now, not when the worker's statistics arrive: a phase that has
+        # ended must not live only in the worker's queue if the process dies.
+        self._write_phase(meta)
+        if self.status != SetStatus.IN_PROGRESS or self._signal is None:
+            # No EMG to add: the rest after a finished set, or a set without a sensor.
             return
         if event.phase.kind is PhaseKind.CALIBRATION and event.ended_by is EndedBy.TIME:
             self._signal.command(EndMvc(self.context.source_name))
@@ -257,8 +257,18 @@ class SetRunner:
 
     # -- worker results (worker thread) ----------------------------------------------
     def _phase_stats_arrived(self, meta: Any, stats: PhaseStats) -> None:
-        if isinstance(meta, _PhaseMeta):
-            self._write_phase(meta, stats)
+        """The worker's statistics for a phase whose row was written at its end (FIFO: it is there)."""
+        if not isinstance(meta, _PhaseMeta):
+            return
+        metrics = {**stats.metrics, "time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
+        self._write(
+            "update_phase_stats",
+            self._require_set_id(),
+            meta.index,
+            peak_pct_mvc=stats.peak_pct_mvc,
+            mean_pct_mvc=stats.mean_pct_mvc,
+            metrics=metrics,
+        )
 
     def _set_summary_arrived(self, status: Any, summary: dict[str, Any], reps: list[dict[str, Any]]) -> None:
         self._finish(str(status), summary, reps)
@@ -286,8 +296,8 @@ class SetRunner:
         future.add_done_callback(self._report_failure)
         return future
 
-    def _write_phase(self, meta: _PhaseMeta, stats: PhaseStats) -> None:
-        metrics = {**stats.metrics, "time_above_target_s": stats.time_above_target_s, "samples": stats.samples}
+    def _write_phase(self, meta: _PhaseMeta) -> None:
+        """The phase's row as its end knows it; EMG statistics, if any, follow as an update."""
         self._write(
             "record_phase",
             self._require_set_id(),
@@ -296,12 +306,10 @@ class SetRunner:
             meta.name,
             planned_s=meta.planned_s,
             started_at=meta.started_at,
+            ended_at=meta.ended_at,
             duration_s=meta.duration_s,
             ended_by=meta.ended_by,
-            peak_pct_mvc=stats.peak_pct_mvc,
-            mean_pct_mvc=stats.mean_pct_mvc,
-            metrics=metrics,
-            ended_at=meta.ended_at or None,
+            metrics={"time_above_target_s": None, "samples": 0},
         )
 
     def _finish(self, status: str, summary: dict[str, Any], reps: list[dict[str, Any]] | None = None) -> None:
