@@ -26,7 +26,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class PtyApp:
-    """``python -m gymtui ARGS`` (or ``python -c CODE ARGS``) on a 120×40 pseudo-terminal."""
+    """``python -m gymtui ARGS`` (or ``python -c CODE ARGS``) on a 120×40 pseudo-terminal.
+
+    ``env`` is the whole environment (default: this process's); the source tree
+    goes first on ``PYTHONPATH``.
+    """
 
     def __init__(
         self,
@@ -43,7 +47,7 @@ class PtyApp:
         self.proc = subprocess.Popen(
             [*command, *args],
             stdin=slave, stdout=slave, stderr=slave, cwd=REPO_ROOT, start_new_session=True, umask=umask,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {}), "TERM": "xterm-256color"},
+            env={**(os.environ if env is None else env), "PYTHONPATH": str(REPO_ROOT), "TERM": "xterm-256color"},
         )
         os.close(slave)
         self.master = master

@@ -363,7 +363,7 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
 
 def probed_terminal(args: list[str], probe: Path) -> PtyApp:
     """The real command line on a pty, its simulated cuff probed into ``probe``."""
-    env = {"GYMTUI_CUFF_PROBE": str(probe), "GYMTUI_TESTS_DIR": str(TESTS_DIR)}
+    env = {**os.environ, "GYMTUI_CUFF_PROBE": str(probe), "GYMTUI_TESTS_DIR": str(TESTS_DIR)}
     return PtyApp(args, env=env, code=PROBE_MAIN)
 
 
