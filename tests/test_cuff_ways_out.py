@@ -179,6 +179,8 @@ def assert_deflated_in_time(notes: list[Noted], trigger_wall_s: float, *, delive
         f"the deflate reached the cuff {latency_s * 1000:.0f} ms after the trigger ({deflate.reason!r})"
     )
     assert deflate.delivered is delivered, commands(notes)
+    valve = f", valve {deflate.valve_s:.2f} s to < 10 mmHg" if delivered else " (link down: the cuff's own rule)"
+    print(f"way out {deflate.reason!r}: deflate command {latency_s * 1000:.1f} ms after the trigger{valve}")
     if delivered:
         assert deflate.valve_s <= VALVE_S, f"the valve needs {deflate.valve_s:.2f} s to bring the cuff below 10 mmHg"
     return deflate
