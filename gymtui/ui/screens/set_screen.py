@@ -8,14 +8,15 @@ control characters and caps the length.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -130,7 +131,8 @@ class SetScreen(Screen[None]):
             bar.target = target if _is_target(bar) else None
 
     def show_cue(self, cue: Cue) -> None:
-        self.query_one("#cue", Static).update(safe_text(cue.text))
+        with contextlib.suppress(NoMatches):  # a cue may land as the screen leaves
+            self.query_one("#cue", Static).update(safe_text(cue.text))
 
     def show_frame(self, frame: ActivationFrame) -> None:
         bars = list(self.query(ActivationBar))
@@ -152,14 +154,17 @@ class SetScreen(Screen[None]):
 
     def show_status(self, text: str) -> None:
         """One line naming the sensor: its advertised name is outside text, so the whole line is made safe."""
-        self.query_one("#set-status", Static).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
+        with contextlib.suppress(NoMatches):
+            self.query_one("#set-status", Static).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
 
     def show_store(self, text: str) -> None:
         """The database's state while it does not take writes ("" hides the line)."""
-        line = self.query_one("#set-store", Static)
+        try:
+            line = self.query_one("#set-store", Static)
+        except NoMatches:
+            return  # composing, or being torn down
         line.update(f"⚠ {text}" if text else "")
         line.display = bool(text)
-        self.set_class(bool(text), "-store-unavailable")
 
     def show_link(self, device: str, health: LinkHealth) -> None:
         device = safe_text(device)
