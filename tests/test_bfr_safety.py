@@ -52,10 +52,14 @@ async def main():
     await runner.start()
     runner.handle(sup.set_started("Curl"))
     runner.handle(sup.phase_changed(PhaseKind.ISOMETRIC))
+    deadline = time.monotonic() + 30
     while sup.state is not CuffState.HOLDING:
+        if time.monotonic() > deadline:
+            print("TIMEOUT waiting for the cuff to hold", sup.view(), flush=True)
+            raise SystemExit(1)
         await asyncio.sleep(0.01)
     print("HOLDING", flush=True)
-    await asyncio.sleep(120)
+    await asyncio.sleep(120)  # not a wait for anything: the test signals this process while it holds
 
 asyncio.run(main())
 """
