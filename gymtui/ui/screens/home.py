@@ -7,9 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gymtui.ui.render_cache import release_render_caches
+from gymtui.ui.widgets.footer import Footer
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 
 
@@ -47,6 +49,7 @@ class HomeScreen(Screen[None]):
         self.refresh_info()
 
     def on_screen_resume(self) -> None:
+        release_render_caches()  # the screens of the set just left can go now
         self.refresh_info()
 
     @work(exclusive=True, group="home-info")
