@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,6 +63,12 @@ log = logging.getLogger(__name__)
 SIGNAL_EXIT_GRACE_S = 5.0
 """After SIGTERM/SIGINT/SIGHUP the app leaves in order; if it cannot (the terminal is gone), this ends it."""
 
+
+CUES_KEPT = 200
+"""Cues the app remembers (the newest): a set rings about 20; the log is for tests and the last set."""
+
+SUMMARIES_KEPT = 10
+"""Set summaries kept for the autoregulation check, which only asks about the set just rated."""
 
 @dataclass(frozen=True)
 class AppConfig:
@@ -176,8 +183,8 @@ class GymApp(SensorControl, CuffControl, App[int]):
         self.runner: SetRunner | None = None
         self.planned: PlannedSet | None = None
         self.pending_suggestion: Any = None
-        self.cue_log: list[Cue] = []
-        self.summaries: dict[int, SetSummaryReady] = {}
+        self.cue_log: deque[Cue] = deque(maxlen=CUES_KEPT)
+        self.summaries: dict[int, SetSummaryReady] = {}  # the newest SUMMARIES_KEPT, oldest first
         self.link_health: LinkHealth | None = None
         self.set_screen: Any = None
         self.rating_screen: Any = None
@@ -759,6 +766,8 @@ class GymApp(SensorControl, CuffControl, App[int]):
         notice: Notice = message.notice
         if isinstance(notice, SetSummaryReady):
             self.summaries[notice.set_id] = notice
+            while len(self.summaries) > SUMMARIES_KEPT:
+                del self.summaries[next(iter(self.summaries))]
             if self.rating_screen is not None and self.rating_screen.is_mounted:
                 self.rating_screen.summary = notice.summary
         elif isinstance(notice, CalibrationStored):

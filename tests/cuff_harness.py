@@ -8,10 +8,10 @@ budget of *simulated* seconds.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+
+from waiting import describe, wait_until_async
 
 from gymtui.adapters.base import Cuff
 from gymtui.bfr import BfrSettings, BfrSupervisor, CuffEvent
@@ -26,11 +26,8 @@ def waiter(speed: float, *, slack_s: float, poll_s: float) -> Callable[[Callable
     (the loop, the radio emulation, a busy CI machine)."""
 
     async def until(predicate: Callable[[], bool], sim_seconds: float) -> None:
-        deadline = time.monotonic() + sim_seconds / speed + slack_s
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {sim_seconds} simulated seconds")
-            await asyncio.sleep(poll_s)
+        what = f"{describe(predicate)} (within {sim_seconds:g} simulated s)"
+        await wait_until_async(predicate, sim_seconds / speed + slack_s, what, poll_s=poll_s)
 
     return until
 

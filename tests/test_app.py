@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import describe, pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.session.engine import CueKind, Stage
@@ -26,12 +27,9 @@ set never does (30 frames a second), so one press costs about 2 s of wall time.
 """
 
 
-async def wait_until(pilot, predicate, timeout_s: float = 20.0, step_s: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s")
-        await pilot.pause(step_s)
+async def wait_until(pilot, predicate, timeout_s: float = 30.0, step_s: float = 0.05, what: str = "") -> None:
+    """:func:`waiting.pilot_wait_until`, naming the awaited condition after its source line by default."""
+    await pilot_wait_until(pilot, predicate, timeout_s, what or describe(predicate), poll_s=step_s)
 
 
 def open_app(path: Path, speed: float = SPEED, demo: bool = True) -> tuple[GymApp, Store]:
@@ -222,9 +220,11 @@ async def test_frames_coalesce_when_the_screen_is_slow(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.signal is not None and app.frames_shown > 5)
         posted_before, shown_before = app.signal.frames_posted, app.frames_shown
-        time.sleep(0.6)  # the UI thread is stuck: the worker keeps posting
-        await pilot.pause(0.1)
+        time.sleep(0.6)  # not a wait: it blocks the UI thread on purpose while the worker keeps posting
         posted = app.signal.frames_posted - posted_before
+        newest_t_s = app.signal._last_t_s  # the newest frame posted while the UI was stuck
+        await wait_until(pilot, lambda: app.last_frame.t_s >= newest_t_s, 10, step_s=0.02,
+                         what="the UI to catch up with the frames posted while it was stuck")
         shown = app.frames_shown - shown_before
         await app.shutdown()
     assert posted >= 12
@@ -252,7 +252,11 @@ async def test_a_big_terminal_gets_bigger_numerals(tmp_path: Path) -> None:
         async with app.run_test(size=size) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
             await pilot.press("enter")
-            await pilot.pause(0.2)
+            # The same one-digit count on both terminals (the scale fits the number's width).
+            await wait_until(pilot, lambda app=app: app.set_screen is not None and app.set_screen.is_mounted
+                             and len(app.set_screen.query_one(BigCountdown).value) == 1
+                             and app.set_screen.query_one(BigCountdown).content_size.area > 0,
+                             what="the set screen laid out with a one-digit countdown")
             scales[size] = app.set_screen.query_one(BigCountdown).scale
             await app.shutdown()
     assert scales[(200, 60)] >= 2 * scales[(80, 24)]

@@ -20,6 +20,10 @@ SPEED = 20.0
 until = waiter(SPEED, slack_s=1.0, poll_s=0.005)
 
 
+def near(value: float | None, target: float, within: float) -> bool:
+    return value is not None and abs(value - target) <= within
+
+
 @pytest.fixture
 async def running():
     clock = ScaledClock(SPEED)
@@ -37,9 +41,7 @@ async def test_cuff_inflates_to_target_holds_and_esc_deflates(running):
     runner.handle(sup.set_started("Curl"))
     runner.handle(sup.phase_changed(PhaseKind.ISOMETRIC))
     await until(lambda: sup.state is CuffState.HOLDING, 10)
-    await asyncio.sleep(3 / SPEED)
-    assert sup.view().pressure_mmhg == pytest.approx(90, abs=4)
-    assert cuff.physics.true_mmhg == pytest.approx(90, abs=4)
+    await until(lambda: near(sup.view().pressure_mmhg, 90, 4) and near(cuff.physics.true_mmhg, 90, 4), 3)
     runner.handle(sup.abort())  # Esc mid-isometric
     await until(lambda: cuff.physics.true_mmhg < 10, 1.5)
     kinds = [str(r.kind) for r in records]
@@ -87,6 +89,8 @@ async def test_the_watchdog_deflates_a_cuff_whose_central_stops_writing():
     await cuff.connect()
     await cuff.send(CuffCommand(CuffCommandKind.TARGET, 120.0))
     # No start(): nobody sends keep-alives. Five simulated seconds later the cuff has let go.
+    # Not a wait for a condition: simulated time passes on purpose (the watchdog's 3 s
+    # and the valve's ≤ 1.45 s); the sleep can only overshoot, never fall short.
     await asyncio.sleep(5 / SPEED)
     cuff._catch_up()
     assert cuff.physics.true_mmhg < 10
@@ -113,14 +117,15 @@ async def test_esc_mid_isometric_deflates_within_a_second_following_the_real_eng
     engine = SetEngine(protocol, sup._clock)
     runner.set_started(protocol)
     runner.follow(engine.start())
-    in_isometric = False
-    while not in_isometric:
-        await asyncio.sleep(0.01)
+
+    def ticked_into_the_isometric() -> bool:
         events = engine.tick()
         runner.follow(events)
-        in_isometric = any(isinstance(e, PhaseStarted) and e.phase.kind is PhaseKind.ISOMETRIC for e in events)
-    await asyncio.sleep(5 / SPEED)
-    assert sup.state is CuffState.HOLDING and cuff.physics.true_mmhg > 80
+        return any(isinstance(e, PhaseStarted) and e.phase.kind is PhaseKind.ISOMETRIC for e in events)
+
+    # Lead-ins, a 3 s hold and a 5 s eccentric come first.
+    await until(ticked_into_the_isometric, 30)
+    await until(lambda: sup.state is CuffState.HOLDING and cuff.physics.true_mmhg > 80, 10)
     esc_at = sup._clock()
     runner.follow(engine.abort())
     deflate = next(r for r in reversed(records) if r.kind is EventKind.DEFLATE)

@@ -13,10 +13,11 @@ import struct
 import subprocess
 import sys
 import termios
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from waiting import pilot_wait_until, wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr import validate_settings
@@ -26,13 +27,6 @@ from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-async def wait_until(pilot, predicate, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def cuff_events(db: Path) -> list[tuple]:
@@ -58,18 +52,24 @@ def app_with_cuff(db: Path, speed: float = 4.0) -> tuple[GymApp, Store]:
 async def test_the_cuff_tracks_the_target_in_the_set_and_is_down_in_the_rest(tmp_path: Path) -> None:
     app, store = app_with_cuff(tmp_path / "gym.db")
     async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                               30, "the home screen with the cuff connected")
         await pilot.press("f")
-        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric")
-        await pilot.pause(1.0)
+        await pilot_wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric",
+                               30, "the isometric hold")
         view = app.cuff_rig.view()
         assert view.target_mmhg == pytest.approx(90.0)  # 50 % of 180
-        assert abs(view.pressure_mmhg - 90.0) <= 15.0
+        # The 15 s hold is 3.75 s of wall time: the cuff reaches the target well inside it.
+        await pilot_wait_until(pilot, lambda: abs((app.cuff_rig.view().pressure_mmhg or 0.0) - 90.0) <= 15.0,
+                               10, "the cuff within 15 mmHg of its 90 mmHg target", poll_s=0.05,
+                               detail=lambda: app.cuff_rig.view())
+        assert app.runner.engine.current_phase.kind == "isometric"
         panel_text = str(app.set_screen.query_one("#cuff-panel").query_one("#cuff-readout").render())
         assert "50 %" in panel_text or "LOP" in panel_text
-        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 30, "the rating screen")
         await pilot.press("8")
-        await wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 5.0)  # rest-deflate
+        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 5.0, 30,
+                               "the cuff to deflate for the rest", detail=lambda: app.cuff_rig.view())
         await app.shutdown()
     kinds = [e[1] for e in cuff_events(tmp_path / "gym.db")]
     assert "inflate" in kinds and "hold" in kinds
@@ -81,14 +81,17 @@ async def test_the_cuff_tracks_the_target_in_the_set_and_is_down_in_the_rest(tmp
 async def test_escape_mid_isometric_deflates(tmp_path: Path) -> None:
     app, _ = app_with_cuff(tmp_path / "gym.db", speed=2.0)
     async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                               30, "the home screen with the cuff connected")
         await pilot.press("f")
-        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric"
-                         and app.runner.engine.stage is Stage.PHASE)
-        await pilot.pause(0.5)
-        assert app.cuff_rig.view().pressure_mmhg > 60
+        await pilot_wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric"
+                               and app.runner.engine.stage is Stage.PHASE, 30, "the isometric hold")
+        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 10,
+                               "the cuff above 60 mmHg in the hold", detail=lambda: app.cuff_rig.view())
+        assert app.runner.engine.current_phase.kind == "isometric"  # Esc lands in the hold
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.cuff_rig.view().pressure_mmhg < 10.0, timeout_s=10)
+        await pilot_wait_until(pilot, lambda: app.cuff_rig.view().pressure_mmhg < 10.0, 10,
+                               "the cuff below 10 mmHg after Esc", detail=lambda: app.cuff_rig.view())
         await app.shutdown()
     events = cuff_events(tmp_path / "gym.db")
     deflates = [e for e in events if e[1] == "deflate" and "abort" in e[4]]
@@ -98,12 +101,15 @@ async def test_escape_mid_isometric_deflates(tmp_path: Path) -> None:
 async def test_a_stuck_pressure_sensor_raises_the_alarm(tmp_path: Path) -> None:
     app, _ = app_with_cuff(tmp_path / "gym.db", speed=4.0)
     async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                               30, "the home screen with the cuff connected")
         await pilot.press("f")
-        await wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0) > 80)
+        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0) > 80, 30,
+                               "the cuff above 80 mmHg", detail=lambda: app.cuff_rig.view())
         physics = app.cuff_rig.cuff.physics
         physics.stuck_at_mmhg = round(physics.true_mmhg, 1)  # the pressure sensor freezes
-        await wait_until(pilot, lambda: any(c.kind == "alarm" for c in app.cue_log), timeout_s=15)
+        await pilot_wait_until(pilot, lambda: any(c.kind == "alarm" for c in app.cue_log), 15,
+                               "the stuck-sensor alarm cue")
         alarm_cues = [c for c in app.cue_log if c.kind == "alarm"]
         assert app.cuff_rig.view().level != "none"
         await app.shutdown()
@@ -133,22 +139,26 @@ def test_sigterm_to_a_running_gymtui_deflates_and_logs_it_after_the_signal(tmp_p
             except OSError:
                 return
 
+    def alive_and(condition: Callable[[list[tuple]], bool]) -> Callable[[], bool]:
+        def check() -> bool:
+            assert proc.poll() is None, f"gymtui exited early with {proc.returncode}"
+            drain()
+            return condition(cuff_events(db))
+        return check
+
     try:
-        deadline = time.monotonic() + 60
-        while not any(e[1] == "notice" and e[4] == "cuff connected" for e in cuff_events(db)):
-            assert proc.poll() is None and time.monotonic() < deadline
-            drain()
-            time.sleep(0.1)
+        wait_until(alive_and(lambda events: any(e[1] == "notice" and e[4] == "cuff connected" for e in events)),
+                   60, "gymtui to connect its cuff", poll_s=0.1, detail=lambda: cuff_events(db)[-5:])
         os.write(master, b"f")  # the Phase 4 finisher, cuff on
-        while not any(e[1] == "hold" for e in cuff_events(db)):  # occluding at the target
-            assert proc.poll() is None and time.monotonic() < deadline, cuff_events(db)
-            drain()
-            time.sleep(0.05)
+        wait_until(alive_and(lambda events: any(e[1] == "hold" for e in events)),  # occluding at the target
+                   60, "the cuff to hold at its target", poll_s=0.05, detail=lambda: cuff_events(db)[-5:])
         signalled_at = dt.datetime.now().astimezone()
         proc.send_signal(signal.SIGTERM)
-        while proc.poll() is None and time.monotonic() < deadline:
-            drain()
-            time.sleep(0.05)
+        def exited() -> bool:
+            drain()  # a full pty would block its writes and so its exit
+            return proc.poll() is not None
+
+        wait_until(exited, 30, "gymtui to exit after SIGTERM", poll_s=0.05)
         assert proc.returncode == 128 + signal.SIGTERM
     finally:
         if proc.poll() is None:

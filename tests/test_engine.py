@@ -71,7 +71,9 @@ def test_isometric_hold_counts_down_15s(finisher: SetProtocol) -> None:
     clock = FakeClock()
     engine = SetEngine(finisher, clock)
     engine.start()
+    limit_s = clock.now_s + 60  # simulated: lead-ins, the 3 s hold and the 5 s eccentric come first
     while not (engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.ISOMETRIC):
+        assert clock.now_s < limit_s, "the isometric never started"
         clock.advance(0.01)
         engine.tick()
     assert engine.view().remaining_s == pytest.approx(15.0, abs=0.011)
@@ -116,7 +118,9 @@ def test_set_completes_when_the_last_work_phase_ends(finisher: SetProtocol) -> N
     clock = FakeClock()
     engine = SetEngine(finisher, clock)
     events = engine.start()
+    limit_s = clock.now_s + 60  # simulated
     while not engine.completed:
+        assert clock.now_s < limit_s, "the set never completed"
         clock.advance(0.05)
         events += engine.tick()
     iso_end = next(e for e in events if isinstance(e, PhaseEnded) and e.phase.kind is PhaseKind.ISOMETRIC)
@@ -132,7 +136,9 @@ def test_space_skips_rest_but_not_a_timed_work_phase(finisher: SetProtocol) -> N
     engine.tick()
     assert engine.current_phase.kind is PhaseKind.ACTIVATION
     assert not engine.can_advance and engine.advance() == []
+    limit_s = clock.now_s + 60  # simulated
     while engine.current_phase.kind is not PhaseKind.REST:
+        assert clock.now_s < limit_s, "the rest never started"
         clock.advance(0.1)
         engine.tick()
     clock.advance(10.0)

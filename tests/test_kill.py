@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from app_process import phases_of
+from waiting import pilot_wait_until, wait_until_async
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
@@ -20,17 +21,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 HEADLESS_SET = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, sys, time
     from pathlib import Path
     from gymtui.app import AppConfig, GymApp
     from gymtui.store import Store
+    from gymtui.ui.screens.home import HomeScreen
 
     async def main() -> None:
         app = GymApp(Store(Path(sys.argv[1])), AppConfig(demo=True, speed=4.0, athlete="Demo athlete"))
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause(0.5)
+            deadline = time.monotonic() + 60
+            while not (isinstance(app.screen, HomeScreen) and app.signal is not None):
+                if time.monotonic() > deadline:
+                    sys.exit("timed out waiting for the home screen and the demo sensor")
+                await pilot.pause(0.05)
             await pilot.press("f")  # the Phase 4 finisher
-            await asyncio.sleep(600)  # until killed
+            await asyncio.sleep(600)  # not a wait for anything: the process lives until the test kills it
 
     asyncio.run(main())
     """
@@ -47,12 +53,14 @@ async def test_sigkill_during_the_isometric_keeps_finished_phases_and_offers_the
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 90
-        while "eccentric" not in phases_of(db):  # the eccentric is written when the isometric begins
+        def isometric_begun() -> bool:  # the eccentric is written when the isometric begins
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, f"the set never reached its isometric: {phases_of(db)}"
-            time.sleep(0.1)
-        time.sleep(0.5)  # well inside the 15 s hold (3.75 s of wall time at ×4)
+            return "eccentric" in phases_of(db)
+
+        await wait_until_async(isometric_begun, 90, "the set to reach its isometric", poll_s=0.1, detail=lambda: phases_of(db))
+        # Not a wait for anything: the kill is meant to land inside the hold, half a
+        # second into it (the 15 s hold lasts 3.75 s of wall time at ×4).
+        await asyncio.sleep(0.5)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -69,14 +77,13 @@ async def test_sigkill_during_the_isometric_keeps_finished_phases_and_offers_the
 
     app = GymApp(Store(db), AppConfig(demo=True, speed=4.0, athlete="Demo athlete"))
     async with app.run_test(size=(100, 30)) as pilot:
-        deadline = time.monotonic() + 20
-        while not (isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None)):
-            assert time.monotonic() < deadline
-            await pilot.pause(0.05)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None),
+                               30, "the home screen with its list of interrupted sets")
         assert [s.id for s in app.screen.info.interrupted] == [row["id"]]
         await pilot.press("r")
         await pilot.press("7")
-        await pilot.pause(0.3)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and not app.screen.info.interrupted,
+                               30, "the rating to be saved and the home screen to drop the interrupted set")
         await app.shutdown()
     after = Store(db).get_set(row["id"])
     assert (after["status"], after["activation_rating"]) == ("interrupted", 7)

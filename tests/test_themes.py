@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.resources import resource_dir
 from gymtui.store import Store
 from gymtui.themes import load_themes, theme_names
+from gymtui.ui.screens.home import HomeScreen
 
 
 def stylesheet_variables() -> set[str]:
@@ -39,7 +41,7 @@ def test_every_theme_defines_the_same_gymtui_variables() -> None:
 async def test_the_app_starts_in_every_theme(theme: str, tmp_path: Path) -> None:
     app = GymApp(Store(tmp_path / "gym.db"), AppConfig(theme=theme))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.query("#home-title"),
+                               30, "the home screen with its title")
         assert app.theme == theme
-        assert app.screen.query("#home-title")
         await app.shutdown()

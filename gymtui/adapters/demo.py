@@ -25,6 +25,20 @@ from gymtui.sim.physiology import Physiology
 
 
 DELIVERY_INTERVAL_S = 0.03
+"""Wall seconds between deliveries: about 30 a second at any ``speed`` (a BLE link
+batches notifications per connection interval too), so a faster demo renders
+larger, cheaper batches rather than more of them."""
+
+MAX_BATCHES_PER_WAKE = 2
+"""Delivery intervals rendered at most in one wake: the render runs on the event
+loop, so this bounds how long the loop (the screen, the cuff) waits for it."""
+
+MAX_BEHIND_S = 0.5
+"""Wall seconds the sensor may fall behind its clock, when the CPU cannot render
+``speed`` seconds of signal per second (a busy machine, a high ``--speed``).
+Beyond it the backlog is dropped, as a BLE link drops notifications, and the
+next block carries the gap in ``lost_samples``: late signal never piles up
+in memory, and the set's clock never waits for it."""
 
 
 class DemoEmgSource:
@@ -80,20 +94,28 @@ class DemoEmgSource:
         start_s = self._clock()
         samples_done = 0
         n = self._block_n
+        interval_s = max(n / rate_hz / self._speed, DELIVERY_INTERVAL_S)  # wall
+        per_wake = max(1, round(MAX_BATCHES_PER_WAKE * interval_s * self._speed * rate_hz / n))  # blocks
+        max_behind = max(per_wake, round(MAX_BEHIND_S * self._speed * rate_hz / n))  # blocks
         while True:
-            # Render whatever is due on the (possibly sped-up) clock in one call (the
+            # Render what is due on the (possibly sped-up) clock in one call (the
             # simulator's cost is per call), then hand it over in device-sized blocks.
             due_blocks = (int((self._clock() - start_s) * rate_hz) - samples_done) // n
+            lost = 0
+            if due_blocks > max_behind:
+                lost = (due_blocks - per_wake) * n
+                samples_done += lost
+                due_blocks = per_wake
+            due_blocks = min(due_blocks, per_wake)
             if due_blocks > 0:
                 rendered = self.render_block(due_blocks * n)
                 for k in range(due_blocks):
                     block = rendered[k * n:(k + 1) * n]
-                    on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq))
+                    on_block(SampleBlock(block, start_s + samples_done / rate_hz, rate_hz, self._seq,
+                                         lost_samples=lost if k == 0 else 0))
                     self._seq += 1
                     samples_done += n
-            # Wake about 30 times a second (a BLE link batches notifications per
-            # connection interval too): fewer, larger simulator calls.
-            await asyncio.sleep(max(n / rate_hz, DELIVERY_INTERVAL_S) / self._speed)
+            await asyncio.sleep(interval_s)
 
     async def disconnect(self) -> None:
         await cancel_and_wait(self._task)

@@ -18,6 +18,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.sim",
     "gymtui.bench.ui",
     "gymtui.bench.bfr",
+    "gymtui.bench.memory",
 ]
 
 
@@ -44,8 +45,20 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def run_all(quick: bool = False) -> dict[str, Any]:
+def run_all(quick: bool = False, only: list[str] | None = None) -> dict[str, Any]:
+    """Every benchmark, or those named in ``only`` (``memory`` or ``gymtui.bench.memory``)."""
+    names = BENCH_MODULES
+    if only:
+        wanted = {name if "." in name else f"gymtui.bench.{name}" for name in only}
+        unknown = wanted - set(BENCH_MODULES)
+        if unknown:
+            raise ValueError(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(bench_names())}")
+        names = [name for name in BENCH_MODULES if name in wanted]
     report: dict[str, Any] = {"machine": machine_info()}
-    for name in BENCH_MODULES:
+    for name in names:
         importlib.import_module(name).run(report, quick)
     return report
+
+
+def bench_names() -> list[str]:
+    return [name.rsplit(".", 1)[1] for name in BENCH_MODULES]

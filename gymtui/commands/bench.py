@@ -15,13 +15,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--quick", action="store_true", help="shorter runs (for smoke tests; figures are noisier)")
+    parser.add_argument(
+        "--only", action="append", metavar="NAME",
+        help="run only this benchmark (signal, ble, sim, ui, bfr, memory); repeat for more",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from gymtui.bench import run_all
 
-    report = run_all(quick=args.quick)
+    try:
+        report = run_all(quick=args.quick, only=args.only)
+    except ValueError as exc:
+        print(f"gymtui bench: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:

@@ -15,13 +15,15 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gymtui.text import safe_text
+from gymtui.ui.render_cache import release_render_caches
+from gymtui.ui.widgets.footer import Footer
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 
 PROBLEMS_SHOWN = 5
@@ -84,6 +86,7 @@ class HomeScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.show_problems(self.app.problems.latest())
+        release_render_caches()  # the screens of the set just left can go now
         self.refresh_info()
 
     @work(exclusive=True, group="home-info")
