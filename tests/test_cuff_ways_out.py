@@ -238,9 +238,9 @@ async def test_an_exception_in_the_app_deflates_within_100ms_with_the_database_l
     app = make_app(db, speed=SPEED, protocol=hold_then_rest(60.0))
 
     def explode() -> None:
-        raise RuntimeError("a handler failed mid-set")
+        raise RuntimeError("a widget handler broke mid-set")
 
-    with pytest.raises(RuntimeError, match="a handler failed mid-set"):
+    with pytest.raises(RuntimeError, match="a widget handler broke mid-set"):
         async with app.run_test(size=(120, 45)) as pilot:
             await start_holding(pilot, app)
             with write_locked(db):

@@ -143,7 +143,7 @@ async def test_an_exercise_name_with_markup_is_text_on_the_rating_screen_and_hom
         assert f"No rating yet for {SHOWN}" == rendered(app.screen.query_one("#home-last"))
         assert f"▸ {SHOWN} · set 1 of" in rendered(app.screen.query_one("#plan-sets"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))  # used to raise MarkupError
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen) and bool(app.screen.query("#rating-question")))  # used to raise MarkupError
         question = rendered(app.screen.query_one("#rating-question"))
         assert question == f"How well did you feel the target working in {SHOWN}?  Press 1–9, or 0 for 10."
         assert_no_controls(screen_text(app))
@@ -163,7 +163,7 @@ async def test_a_10kb_exercise_name_is_one_cut_line_on_the_rating_screen(tmp_pat
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_until(pilot, lambda: home_ready(app))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen) and bool(app.screen.query("#rating-question")))
         question = rendered(app.screen.query_one("#rating-question"))
         assert question == f"How well did you feel the target working in {HUGE_SHOWN}?  Press 1–9, or 0 for 10."
         await pilot.press("escape")
@@ -184,7 +184,7 @@ async def test_an_interrupted_set_with_a_hostile_name_is_listed_and_rated_as_tex
         assert f"  {SHOWN}  (0 phases saved)" in str(option.prompt)
         assert_no_controls(screen_text(app))
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen) and bool(app.screen.query("#rating-question")))
         assert f"working in {SHOWN}?" in rendered(app.screen.query_one("#rating-question"))
         assert_no_controls(screen_text(app))
         await pilot.press("4")
