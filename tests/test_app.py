@@ -26,6 +26,11 @@ Pilot's ``press`` waits up to a second for the process to go idle, and a live
 set never does (30 frames a second), so one press costs about 2 s of wall time.
 """
 
+SIGNAL_SPEED = 4.0
+"""For tests that judge the recorded signal itself: the motor-unit simulator renders
+4 s of EMG per wall second with room to spare beside two busy cores; at ×8 it
+falls behind there and drops samples (marked gaps), which blurs a fatigue slope."""
+
 
 async def wait_until(pilot, predicate, timeout_s: float = 30.0, step_s: float = 0.05, what: str = "") -> None:
     """:func:`waiting.pilot_wait_until`, naming the awaited condition after its source line by default."""
@@ -38,7 +43,7 @@ def open_app(path: Path, speed: float = SPEED, demo: bool = True) -> tuple[GymAp
 
 
 async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_path: Path) -> None:
-    app, store = open_app(tmp_path / "gym.db")
+    app, store = open_app(tmp_path / "gym.db", speed=SIGNAL_SPEED)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("enter")
@@ -56,6 +61,9 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
         await wait_until(pilot, watch, step_s=0.02)
         assert {"3", "2", "1"} <= countdowns, "the countdown should visibly move"
         assert len(bar_values) >= 5, "the bars should visibly move"
+        # The athlete takes more rest ("+"), so that the rating and the Space below, each
+        # a Pilot press of a second or more on a loaded machine, land inside it.
+        app.adjust_rest(120)
         await pilot.press("8")
         assert isinstance(app.screen, SetScreen)  # the rest counts down after the rating
         assert app.runner.engine.view().phase.kind == "rest"
@@ -83,7 +91,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
 
 
 async def test_f_runs_the_phase_4_finisher_hold_eccentric_and_15s_isometric(tmp_path: Path) -> None:
-    app, store = open_app(tmp_path / "gym.db")
+    app, store = open_app(tmp_path / "gym.db", speed=SIGNAL_SPEED)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("f")
@@ -121,7 +129,9 @@ async def test_calibration_runs_only_the_first_time_for_the_same_muscles(tmp_pat
 
 
 async def test_escape_aborts_the_set_and_keeps_its_finished_phases(tmp_path: Path) -> None:
-    app, store = open_app(tmp_path / "gym.db")
+    # ×2: the 5 s eccentric lasts 2.5 s of wall time, long enough for a poll to see it
+    # and a key press to land in it beside two busy cores (at ×8 it is 0.6 s).
+    app, store = open_app(tmp_path / "gym.db", speed=2)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("f")
