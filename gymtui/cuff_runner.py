@@ -227,7 +227,9 @@ class CuffRunner:
             deadline = self.supervisor.next_deadline_s()
             if deadline is not None:
                 # Wake at the cap itself (a hair after, so it has passed), not at the next tick.
-                until_s = (deadline - self.supervisor.now()) / self._speed + 0.001
-                wait_s = max(0.0, min(wait_s, until_s))
+                # A deadline already past (the cuff still reads up while it deflates) changes nothing.
+                until_s = (deadline - self.supervisor.now()) / self._speed
+                if until_s > 0:
+                    wait_s = min(wait_s, until_s + 0.001)
             await asyncio.sleep(wait_s)
             self.handle(self.supervisor.tick())
