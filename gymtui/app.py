@@ -322,11 +322,8 @@ class GymApp(SensorControl, CuffControl, App[int]):
         if self.cuff_rig is not None:
             rig, self.cuff_rig = self.cuff_rig, None
             self._cuff_timer.stop()
-            await self._guarded("cuff stop", rig.stop)
-            if self.cuff_world is not None:
-                (world, emulated), self.cuff_world = self.cuff_world, None
-                await self._guarded("emulated cuff", emulated.close)
-                await self._guarded("emulated cuff link", world.close)
+            await self._guarded("cuff stop", rig.stop)  # closes the emulated cuff's world on the cuff's loop too
+            self.cuff_world = None
         if self.source is not None:
             source, self.source = self.source, None
             await self._guarded("sensor disconnect", asyncio.wait_for, source.disconnect(), 3.0)

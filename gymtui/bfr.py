@@ -489,7 +489,7 @@ class BfrSupervisor:
             return CuffState.LINK_LOST if self._link_seen else CuffState.NOT_CONNECTED
         if self._commanded_mmhg > 0:
             return CuffState.HOLDING if self._reached else CuffState.INFLATING
-        if self._pressure is not None and self._pressure > self.limits.residual_mmhg:
+        if self._pressure is not None and self._pressure >= self.limits.residual_mmhg:
             return CuffState.DEFLATING
         return CuffState.DEFLATED
 
@@ -756,13 +756,13 @@ class BfrSupervisor:
 
     def _pressure_up(self) -> bool:
         """The last known pressure occludes (kept while the link is down: we cannot know better)."""
-        return self._pressure is not None and self._pressure > self.limits.residual_mmhg
+        return self._pressure is not None and self._pressure >= self.limits.residual_mmhg
 
     def _fault_cleared(self) -> bool:
         return (
             self._link_ok
             and not (self._flags & FAULT_FLAGS)
-            and (self._pressure is None or self._pressure <= self.limits.residual_mmhg)
+            and (self._pressure is None or self._pressure < self.limits.residual_mmhg)
         )
 
     def _wants_up(self, now: float) -> bool:
@@ -1015,7 +1015,7 @@ class BfrSupervisor:
 
         # Deflate confirmation: re-send, then tell the athlete to release by hand.
         if not up and self._deflate_at is not None and not self._deflate_confirmed:
-            if p is None or (fresh and p <= lim.residual_mmhg):
+            if p is None or (fresh and p < lim.residual_mmhg):
                 # Down, or never measured (nothing we inflated: the stale rule guards a cuff that was up).
                 self._deflate_confirmed = True
             elif self._link_ok:
@@ -1034,7 +1034,7 @@ class BfrSupervisor:
                         f"CUFF DID NOT DEFLATE ({(p or 0):.0f} mmHg after {lim.deflate_confirm_s:g} s). RELEASE THE CUFF BY HAND NOW.",
                         out,
                     )
-                elif now - self._deflate_resent_at >= lim.deflate_resend_s and (p is None or p > lim.residual_mmhg):
+                elif now - self._deflate_resent_at >= lim.deflate_resend_s and (p is None or p >= lim.residual_mmhg):
                     self._deflate_resent_at = now
                     out.append(
                         CuffEvent(
@@ -1059,7 +1059,7 @@ class BfrSupervisor:
             and self._commanded_mmhg <= 0
             and self._deflate_confirmed
             and self._pressure is not None
-            and self._pressure > lim.residual_mmhg
+            and self._pressure >= lim.residual_mmhg
             and self._fault
         ):
             return f"CUFF STILL AT {self._pressure:.0f} mmHg. RELEASE THE CUFF BY HAND NOW."
@@ -1071,4 +1071,4 @@ class BfrSupervisor:
         if len(self._recent) < 3 or now - self._recent[0][0] < lim.stuck_s:
             return False
         window = [p for t, p in self._recent if now - t <= lim.stuck_s + 0.5]
-        return max(window) - min(window) < lim.stuck_band_mmhg and (up or max(window) > lim.residual_mmhg)
+        return max(window) - min(window) < lim.stuck_band_mmhg and (up or max(window) >= lim.residual_mmhg)

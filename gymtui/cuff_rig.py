@@ -1,10 +1,17 @@
 """The app's cuff, assembled: cuff adapter + BFR supervisor + runner + process safety.
 
 Everything here is wiring; the rules live in :mod:`gymtui.bfr` and nowhere
-else. :class:`CuffRig` builds the parts in the right order (the cuff's own
-event log on its own thread and connection, the process-level deflate
-registered before the first inflation), and gives the app four verbs: start,
-follow the engine, pause/resume, stop. No Textual here.
+else. :meth:`CuffRig.build` makes the parts in the right order: the cuff's
+own loop on its own thread (:mod:`gymtui.cuff_thread`), the cuff made on
+that loop, the cuff's event log on its own thread and connection, and the
+process-level deflate registered before the first inflation. The app then
+has a few verbs: start, follow the engine, pause/resume, configure, stop.
+No Textual here.
+
+The verbs never wait: each hands its work to the cuff's loop and returns, so
+a slow frame in the UI cannot hold back a cap, a reading or a deflate that
+the cuff's loop is due to send. The UI reads :meth:`CuffRig.view`, the view
+the cuff's loop last published, and never touches the supervisor itself.
 
 Nothing on the way to a deflate touches the database: the runner queues the
 command first and hands the records to :class:`~gymtui.cuff_log.CuffEventLog`,
@@ -16,14 +23,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gymtui.adapters.base import Cuff
-from gymtui.bfr import BfrLimits, BfrSettings, BfrSupervisor, CuffEvent, CuffView, stricter_or_default
+from gymtui.bfr import (
+    BfrLimits,
+    BfrSettings,
+    BfrSupervisor,
+    CuffEvent,
+    CuffView,
+    stricter_or_default,
+)
 from gymtui.cuff_log import CuffEventLog
 from gymtui.cuff_runner import CuffRunner
+from gymtui.cuff_thread import CuffLoopThread
 from gymtui.safety import ProcessSafety
 from gymtui.session.engine import Event, SetAborted
 from gymtui.session.protocol import SetProtocol
@@ -47,13 +63,14 @@ class CuffTarget:
 
 
 class CuffRig:
-    """One cuff under the supervisor, logged to ``cuff_events``, deflated on every way out."""
+    """One cuff under the supervisor on its own loop, logged to ``cuff_events``, deflated on every way out."""
 
     def __init__(
         self,
         cuff: Cuff,
         settings: BfrSettings,
         *,
+        thread: CuffLoopThread,
         db_path: Path,
         safety: ProcessSafety,
         clock: Callable[[], float],
@@ -62,7 +79,10 @@ class CuffRig:
         prior_session_s: float = 0.0,
         limits: BfrLimits | None = None,
     ) -> None:
+        """Use :meth:`build`: ``cuff`` must belong to ``thread``'s loop, which must be running."""
         self.cuff = cuff
+        self.thread = thread
+        self.clock = clock
         self.supervisor = BfrSupervisor(
             settings,
             profile_max_mmhg=cuff.max_mmhg,
@@ -75,6 +95,21 @@ class CuffRig:
         )
         self.runner = CuffRunner(self.supervisor, cuff, self.event_log.put, speed=speed)
         self.safety = safety
+        self._closers: list[Callable[[], Awaitable[object]]] = []
+
+    @classmethod
+    async def build(
+        cls, make_cuff: Callable[[], Coroutine[Any, Any, Cuff]], settings: BfrSettings, **parts: Any
+    ) -> CuffRig:
+        """Start the cuff's loop, make the cuff on it (a BLE client belongs to the loop that made it), assemble."""
+        thread = CuffLoopThread()
+        await asyncio.to_thread(thread.start)
+        try:
+            cuff = await thread.run(make_cuff())
+            return cls(cuff, settings, thread=thread, **parts)
+        except BaseException:
+            await asyncio.to_thread(thread.stop)
+            raise
 
     @staticmethod
     def prior_session_seconds(store: Store) -> float:
@@ -82,47 +117,72 @@ class CuffRig:
         return store.cuff_occlusion_s(since=since)
 
     async def start(self) -> None:
-        """Arm the process-level deflate first, then connect the cuff."""
+        """Arm the process-level deflate first, then connect the cuff (on its loop)."""
         self.safety.add(self.runner.emergency)
         self.safety.add_flusher(self.event_log.close)
-        await self.runner.start()
+        await self.thread.run(self.runner.start())
 
-    def set_started(self, protocol: SetProtocol) -> list[CuffEvent]:
-        return self.runner.set_started(protocol)
+    def add_closer(self, close: Callable[[], Awaitable[object]]) -> None:
+        """Something made with the cuff on its loop (an emulated peripheral) to close there after the cuff stops."""
+        self._closers.append(close)
 
-    def follow(self, events: Iterable[Event], *, abort_reason: str | None = None) -> list[CuffEvent]:
+    # -- the verbs: each hands its work to the cuff's loop and returns -------------------
+    def set_started(self, protocol: SetProtocol) -> None:
+        self.thread.call(self.runner.set_started, protocol)
+
+    def follow(self, events: Iterable[Event], *, abort_reason: str | None = None) -> None:
         """Feed the engine's events; ``abort_reason`` says why a set was aborted (default: Esc)."""
-        events = list(events)
-        if abort_reason is None:
-            return self.runner.follow(events)
-        records: list[CuffEvent] = []
-        for event in events:
-            if isinstance(event, SetAborted):
-                records += self.runner.handle(self.supervisor.abort(abort_reason))
-            else:
-                records += self.runner.follow([event])
-        return records
+        self.thread.call(self._follow, list(events), abort_reason)
 
-    def paused(self) -> list[CuffEvent]:
-        return self.runner.handle(self.supervisor.paused())
+    def paused(self) -> None:
+        self.thread.call(self._handle, self.supervisor.paused)
 
-    def resumed(self) -> list[CuffEvent]:
-        return self.runner.handle(self.supervisor.resumed())
+    def resumed(self) -> None:
+        self.thread.call(self._handle, self.supervisor.resumed)
 
-    def configure(self, settings: BfrSettings) -> list[CuffEvent]:
-        return self.runner.handle(self.supervisor.configure(settings))
-
-    def acknowledge(self) -> None:
-        self.supervisor.acknowledge()
+    def configure(self, settings: BfrSettings) -> None:
+        self.thread.call(self._handle, lambda: self.supervisor.configure(settings))
 
     def view(self) -> CuffView:
-        return self.supervisor.view()
+        """The view the cuff's loop last published (at most one tick old)."""
+        return self.runner.view
+
+    async def fresh_view(self) -> tuple[float, CuffView]:
+        """The clock and the supervisor's view, read together on the cuff's loop."""
+
+        async def read() -> tuple[float, CuffView]:
+            return self.clock(), self.supervisor.view()
+
+        return await self.thread.run(read())
 
     async def stop(self) -> None:
-        """The quit path: deflate, wait for the cuff to be measured down, disconnect, disarm."""
+        """The quit path: deflate, wait for the cuff to be measured down, disconnect, disarm, end the loop."""
         try:
-            await self.runner.stop()
+            await self.thread.run(self.runner.stop())
+            for close in self._closers:
+                try:
+                    await self.thread.run(_awaited(close))
+                except Exception:
+                    log.exception("closing %r", close)
         finally:
             self.safety.remove(self.runner.emergency)
             self.safety.remove_flusher(self.event_log.close)
             await asyncio.to_thread(self.event_log.close, LOG_CLOSE_S)
+            await asyncio.to_thread(self.thread.stop)
+
+    # -- on the cuff's loop ---------------------------------------------------------------
+    def _follow(self, events: list[Event], abort_reason: str | None) -> None:
+        if abort_reason is None:
+            self.runner.follow(events)
+            return
+        for event in events:
+            if isinstance(event, SetAborted):
+                self.runner.handle(self.supervisor.abort(abort_reason))
+            else:
+                self.runner.follow([event])
+
+    def _handle(self, records: Callable[[], Iterable[CuffEvent]]) -> None:
+        self.runner.handle(records())
+
+async def _awaited(close: Callable[[], Awaitable[object]]) -> None:
+    await close()

@@ -17,11 +17,19 @@ program, a full disk or a dead store thread cannot delay a deflate.
 - A tick task calls :meth:`BfrSupervisor.tick` every
   :data:`gymtui.bfr.TICK_INTERVAL_S` of supervisor time.
 - :meth:`emergency` is the synchronous last-resort path for
-  :mod:`gymtui.safety`: it asks the supervisor for its way-out records,
-  writes the deflate through the cuff's synchronous ``send_now`` if it has
-  one (the simulated cuff does; a BLE cuff gets it through the sender, and
-  its link-loss rule deflates it if the process is gone), and only then
-  hands the records to the log.
+  :mod:`gymtui.safety`, callable from any thread: it writes the deflate
+  through the cuff's synchronous ``send_now`` if it has one (the simulated
+  cuff does; a BLE cuff gets it through the sender, and its link-loss rule
+  deflates it if the process is gone), latches the runner so that no
+  command but a deflate goes out after it, and only then asks the
+  supervisor for its way-out records and hands them to the log.
+- The runner belongs to the loop :meth:`start` ran on (in the app, the cuff's
+  own thread: :mod:`gymtui.cuff_thread`). A cuff that calls back from another
+  thread (a test's fault hook, a driver thread) is handed over to that loop,
+  so the supervisor only ever runs on one thread, apart from the last resort.
+- :attr:`view` is the supervisor's panel view, refreshed on that loop after
+  every batch and tick, for a UI on another thread to read without touching
+  the supervisor.
 
 No Textual here: tests and ``python -c`` scripts run it on a bare loop.
 
@@ -44,10 +52,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 
 from gymtui.adapters.base import AdapterError, Cuff
-from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState
+from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState, CuffView
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 from gymtui.session.engine import Event as EngineEvent
 from gymtui.session.engine import PhaseStarted, SetAborted, SetFinished
@@ -83,9 +92,16 @@ class CuffRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._speed = speed
         self._quiet_disconnect = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._latched = False
+        self.view: CuffView = supervisor.view()
+        """The supervisor's view as of the last batch or tick (read it from any thread)."""
 
     async def start(self, connect_timeout_s: float = 10.0) -> None:
-        """Connect the cuff and start readings, ticks and the sender."""
+        """Connect the cuff and start readings, ticks and the sender, on the running loop."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._queue = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._sender(), name="cuff-sender"))
         await self.cuff.connect(connect_timeout_s)
@@ -129,6 +145,7 @@ class CuffRunner:
             if record.command is not None:
                 self._enqueue(record.command)
         self._log(records)
+        self._publish_view()
         return records
 
     # -- following the session engine ----------------------------------------------------
@@ -152,10 +169,14 @@ class CuffRunner:
         return records
 
     def emergency(self, reason: str) -> None:
-        """Synchronous last resort (signal, atexit, crash): deflate now, log it. Never raises.
+        """Synchronous last resort (signal, atexit, crash), from any thread: deflate now, log it. Never raises.
 
-        Register it with :meth:`gymtui.safety.ProcessSafety.add`.
+        Register it with :meth:`gymtui.safety.ProcessSafety.add`. After it, only
+        deflates reach the cuff: a target the runner's loop was about to send
+        when this fired is dropped, and a second deflate follows on that loop
+        in case one slipped through between its check and the wire.
         """
+        self._latched = True
         command = CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason)
         send_now = getattr(self.cuff, "send_now", None)
         if send_now is not None:
@@ -166,9 +187,8 @@ class CuffRunner:
         except Exception:
             log.exception("supervisor failed in the emergency path")
             records = []
-        if send_now is None:
-            with contextlib.suppress(Exception):
-                self._enqueue(command)  # a BLE cuff: sent when the loop runs again; else its link-loss rule
+        with contextlib.suppress(Exception):
+            self._on_loop(self._enqueue, command)  # BLE: the sender's way; simulated: the second deflate
         self._log(records)
 
     # -- internals ------------------------------------------------------------------
@@ -179,16 +199,39 @@ class CuffRunner:
             except Exception:  # the log must never stop the cuff
                 log.exception("could not log cuff event %s", record.kind)
 
+    def _publish_view(self) -> None:
+        try:
+            self.view = self.supervisor.view()
+        except Exception:  # the panel must never stop the cuff
+            log.exception("supervisor view failed")
+
+    def _on_loop(self, fn: Callable[..., object], *args: object) -> None:
+        """Run on the runner's loop: now if this is its thread, else as its next callback."""
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread:
+            fn(*args)
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(fn, *args)
+
     def _on_pressure(self, reading: PressureReading) -> None:
+        self._on_loop(self._pressure_arrived, reading)
+
+    def _pressure_arrived(self, reading: PressureReading) -> None:
         self.handle(self.supervisor.pressure(reading))
 
     def _on_health(self, health: LinkHealth) -> None:
+        self._on_loop(self._health_changed, health)
+
+    def _health_changed(self, health: LinkHealth) -> None:
         if self._quiet_disconnect:
             return  # our own disconnect after a confirmed deflate
         self.handle(self.supervisor.link_changed(health))
 
     def _enqueue(self, command: CuffCommand) -> None:
         if self._queue is None:
+            return
+        if self._latched and command.kind is not CuffCommandKind.DEFLATE:
+            log.warning("cuff %s %.0f mmHg dropped: the last-resort deflate has fired", command.kind, command.target_mmhg)
             return
         if command.kind is CuffCommandKind.DEFLATE:
             while not self._queue.empty():  # obsolete targets must not delay a deflate
@@ -214,6 +257,9 @@ class CuffRunner:
         assert self._queue is not None
         while True:
             command = await self._queue.get()
+            if self._latched and command.kind is not CuffCommandKind.DEFLATE:
+                self._queue.task_done()
+                continue
             try:
                 await asyncio.wait_for(self.cuff.send(command), SEND_TIMEOUT_S)
             except (AdapterError, TimeoutError, OSError) as exc:

@@ -40,9 +40,11 @@ How the app installs it (Textual runs its own asyncio loop)::
     safety.uninstall()
 
 With ``loop=`` the signal handlers run as loop callbacks
-(``loop.add_signal_handler``), so the deflater runs on the loop's thread
-between callbacks, never in the middle of the supervisor's own work. Without
-a loop they are plain ``signal.signal`` handlers. With no ``on_signal`` the
+(``loop.add_signal_handler``) on the app's thread; without a loop they are
+plain ``signal.signal`` handlers. Either way the cuff's supervisor runs on
+another thread (:mod:`gymtui.cuff_thread`), so a deflater may fire while that
+thread is half-way through a batch: the runner latches first, and from then
+on only deflates reach the cuff. With no ``on_signal`` the
 default is to die of the signal after deflating (the exit status then says
 which signal it was).
 """

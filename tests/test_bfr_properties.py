@@ -233,7 +233,7 @@ def play(rig: Rig, steps) -> None:
     check.after(records, way_out=True)
     run_watched(rig, ALARM_SILENCE_S + 2.0)
     check.after([])
-    assert rig.physics.true_mmhg <= sup.limits.residual_mmhg or sup.alarm_level is AlarmLevel.RELEASE_BY_HAND, (
+    assert rig.physics.true_mmhg < sup.limits.residual_mmhg or sup.alarm_level is AlarmLevel.RELEASE_BY_HAND, (
         f"cuff left at {rig.physics.true_mmhg:.0f} mmHg without a release-by-hand alarm"
     )
 

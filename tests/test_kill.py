@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from app_process import phases_of
 from waiting import pilot_wait_until, wait_until_async
 
@@ -43,6 +44,7 @@ HEADLESS_SET = textwrap.dedent(
 )
 
 
+@pytest.mark.timeout(300)  # a subprocess set, then the app again: its own waits add up past 120 s
 async def test_sigkill_during_the_isometric_keeps_finished_phases_and_offers_the_set(tmp_path: Path) -> None:
     db = tmp_path / "gym.db"
     proc = subprocess.Popen(

@@ -38,7 +38,6 @@ class CuffControl:
                     )
             else:
                 self.notify(f"No {limb} LOP stored: the cuff stays down until you enter one (b)", severity="warning", timeout=12)
-        cuff = await self._make_cuff()
         prior_s = await self.in_store(CuffRig.prior_session_seconds, store)
 
         def current_set_id() -> int | None:
@@ -47,17 +46,26 @@ class CuffControl:
                 return None
             return runner.set_id.result()
 
-        rig = CuffRig(
-            cuff,
-            settings,
-            db_path=Path(self.store.path),
-            safety=self.safety,
-            clock=self.clock,
-            speed=self.config.speed,
-            target=CuffTarget(set_id=current_set_id, session_id=lambda: self.session_id),
-            prior_session_s=prior_s,
-            limits=self.config.bfr_limits,
-        )
+        try:
+            # The cuff is made on its own loop and thread: nothing the screen does can hold it back.
+            rig = await CuffRig.build(
+                self._make_cuff,
+                settings,
+                db_path=Path(self.store.path),
+                safety=self.safety,
+                clock=self.clock,
+                speed=self.config.speed,
+                target=CuffTarget(set_id=current_set_id, session_id=lambda: self.session_id),
+                prior_session_s=prior_s,
+                limits=self.config.bfr_limits,
+            )
+        except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
+            self.notify(f"cuff: {exc}", severity="error", timeout=12)
+            return
+        if self.cuff_world is not None:
+            world, emulated = self.cuff_world
+            rig.add_closer(emulated.close)
+            rig.add_closer(world.close)
         self.cuff_rig = rig
         try:
             await rig.start()
@@ -66,6 +74,7 @@ class CuffControl:
         self._cuff_timer = self.set_interval(0.1, self._show_cuff)
 
     async def _make_cuff(self) -> Any:
+        """Runs on the cuff's own loop (see :meth:`gymtui.cuff_rig.CuffRig.build`)."""
         if self.config.emulate_cuff:
             from gymtui.adapters.ble_cuff import BleCuff
             from gymtui.adapters.cuff_emulated import EmulatedCuff
