@@ -50,13 +50,13 @@ SPEED = 20.0
 PROMISE_S = 2.0
 """README: "After a SIGKILL every phase that ended more than 2 s before the kill is in the database".
 
-Measured here (due end → commit), 21 kills a run: p50 73–93 ms, max 0.69–0.73 s on the shared
+Measured here (due end → commit), 21 kills a run (13 now, to keep the suite short): p50 73–93 ms, max 0.69–0.73 s on the shared
 machine; with both cores busy as well, p50 0.11–0.17 s, max 0.44–1.71 s.
 """
 SEED = 20_261_130
-AFTER_END_S = (0.0, 0.01, 0.05)
+AFTER_END_S = (0.0, 0.03)
 """Kill points per phase: right at its due end, then while its row is on its way (a few ms later, plus jitter)."""
-ANYWHERE = 9
+ANYWHERE = 5
 """Kill points anywhere from the set's start to just past its rest."""
 CONCURRENT = 2
 """Runs at a time: a run is mostly start-up (imports, the simulated sensor), and there are two cores."""
@@ -196,7 +196,7 @@ def test_sigkill_at_random_points_keeps_every_phase_that_ended_more_than_the_pro
     ends_wall_s = [end / SPEED for end in due_ends_s(protocol)]
     assert len(ends_wall_s) == len(protocol.phases) == 4
     points = kill_points(ends_wall_s, random.Random(SEED))
-    assert len(points) >= 20
+    assert len(points) >= 13
 
     apps: list[AppProcess] = []
     pool = concurrent.futures.ThreadPoolExecutor(CONCURRENT)

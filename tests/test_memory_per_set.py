@@ -28,7 +28,8 @@ from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SETS_TRACED = 20
+SETS_TRACED = 9
+WARM_UP_SETS = 6
 
 
 def live_footer_keys() -> int:
@@ -53,11 +54,11 @@ async def test_the_home_screen_footer_does_not_keep_the_keys_it_replaced(tmp_pat
     assert after <= before + 2, f"{after - before} footer keys kept after 20 rebuilds"
 
 
-@pytest.mark.timeout(900)  # about 3 min alone: 30 sets at ×20, 20 of them traced
+@pytest.mark.timeout(900)  # about 1 min alone: 15 sets at ×20, 9 of them traced
 async def test_demo_sets_retain_less_than_150_kb_of_python_objects_each(tmp_path: Path) -> None:
     """Finisher sets of the real app, demo sensor, clock at ×20, rated and back home each time.
 
-    Ten warm-up sets first: the first calibration, screens built on first use,
+    Six warm-up sets first: the first calibration, screens built on first use,
     and bounded caches (the last 200 cues, Textual's layout caches) filling up.
     With the footer leak this measured 560 kB a set; without it about 50 kB,
     most of which is whether the last set's screens happened to be released
@@ -67,7 +68,7 @@ async def test_demo_sets_retain_less_than_150_kb_of_python_objects_each(tmp_path
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None,
                                60, "the home screen and the demo sensor")
-        await run_quick_sets(app, pilot, 10)
+        await run_quick_sets(app, pilot, WARM_UP_SETS)
         gc.collect()
         tracemalloc.start(1)
         try:
