@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gymtui.model import ActivationFrame, Calibration, SampleBlock, SourceInfo
+from gymtui.repeats import RepeatGate
 from gymtui.signal.live import LiveSignal
 from gymtui.signal.messages import (
     ApplyCalibration,
@@ -118,6 +119,7 @@ class SignalWorker:
         self._recording: _Recording | None = None
         self.frames_posted = 0
         self.seq_gaps = 0
+        self._failures = RepeatGate(clock=wall_clock)
 
     @property
     def pipeline(self) -> EmgPipeline:
@@ -190,8 +192,13 @@ class SignalWorker:
         try:
             fn(arg)
         except Exception as exc:  # the worker must outlive a bad block
-            log.exception("signal worker failed")
-            self.callbacks.on_error(f"signal processing error: {exc}")
+            # A fault that hits every batch is said once in full, then counted (see gymtui.repeats).
+            verdict = self._failures.seen(f"{type(exc).__name__}: {exc}")
+            if verdict.first:
+                log.exception("signal worker failed")
+                self.callbacks.on_error(f"signal processing error: {exc}")
+            elif verdict.summary:
+                log.error("signal worker failed %d more times: %s: %s", verdict.summary, type(exc).__name__, exc)
 
     def _process_blocks(self, blocks: list[SampleBlock]) -> None:
         if not blocks:
