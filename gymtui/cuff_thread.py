@@ -9,6 +9,12 @@ client live on this loop and nowhere else: the only thing the UI can delay
 is what the UI itself decides (Esc, the set's end), and that crosses over
 with one ``call_soon_threadsafe``.
 
+Where the system lets it (root, or ``CAP_SYS_NICE``), the thread also asks
+the scheduler for a higher priority than the rest of the app (nice
+:data:`CUFF_THREAD_NICE`), so that on a machine with every core busy it is
+woken ahead of the screen; elsewhere it runs at the app's priority, and
+says so in the log.
+
 The thread is a daemon: a cuff loop wedged in a driver must not keep a
 dying process alive (the process-level deflate in :mod:`gymtui.safety`
 does not need this loop; it writes to the cuff from whichever thread fires).
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -30,6 +37,8 @@ T = TypeVar("T")
 
 START_TIMEOUT_S = 5.0
 STOP_TIMEOUT_S = 5.0
+CUFF_THREAD_NICE = -10
+"""The cuff thread's nice value where it may have one (Linux: per thread)."""
 
 
 class CuffLoopThread:
@@ -40,6 +49,8 @@ class CuffLoopThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self.priority_raised = False
+        """True once the scheduler gave this thread :data:`CUFF_THREAD_NICE`."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -105,7 +116,16 @@ class CuffLoopThread:
             log.error("the cuff loop did not stop within %.1f s", timeout_s)
         return ended
 
+    def _raise_priority(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CUFF_THREAD_NICE)
+        except (AttributeError, OSError) as exc:  # not permitted, or no per-thread priority here
+            log.info("cuff thread runs at the app's priority (%s)", exc)
+        else:
+            self.priority_raised = True
+
     def _run(self) -> None:
+        self._raise_priority()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop

@@ -101,6 +101,7 @@ def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
 
 
 @pytest.mark.parametrize("locked", [False, True], ids=["database-free", "database-write-locked"])
+@pytest.mark.solo
 def test_sigterm_during_occlusion_deflates_within_100ms_then_logs_it(tmp_path, locked):
     db_path = tmp_path / "cuff.db"
     proc = _start(CUFF_PROCESS, str(db_path))

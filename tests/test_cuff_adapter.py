@@ -103,7 +103,11 @@ async def test_stop_deflates_before_disconnecting(running):
     await until(lambda: sup.state is CuffState.HOLDING, 10)
     await runner.stop()
     assert cuff.sent[-1].kind is CuffCommandKind.DEFLATE
-    assert records[-1].kind is EventKind.DEFLATE and records[-1].reason == "quit"
+    # The quit's deflate, then at most the supervisor re-sending it while the valve empties
+    # a bladder that a loaded machine's readings still show above 10 mmHg.
+    quit_at = next(i for i, r in enumerate(records) if r.reason == "quit")
+    assert records[quit_at].kind is EventKind.DEFLATE
+    assert all(r.kind is EventKind.DEFLATE and r.reason.startswith("deflate re-sent") for r in records[quit_at + 1 :])
     assert cuff.physics.true_mmhg < 10
     assert sup.alarm_level is AlarmLevel.NONE  # a clean quit is not a lost link
 

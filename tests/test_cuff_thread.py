@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 
@@ -18,7 +19,7 @@ from waiting import wait_until
 from gymtui.adapters.cuff import SimulatedCuff
 from gymtui.bfr import BfrSupervisor, CuffEvent, CuffState, validate_settings
 from gymtui.cuff_runner import CuffRunner
-from gymtui.cuff_thread import CuffLoopThread
+from gymtui.cuff_thread import CUFF_THREAD_NICE, CuffLoopThread
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
 
 
@@ -124,3 +125,15 @@ def test_after_the_last_resort_only_deflates_reach_the_cuff(cuff_loop: CuffLoopT
     after = cuff.sent[first:]
     assert all(c.kind is CuffCommandKind.DEFLATE for c in after), after
     assert "late phase" not in [c.reason for c in after]
+
+
+def test_where_permitted_the_cuff_thread_is_scheduled_ahead_of_the_app(cuff_loop: CuffLoopThread) -> None:
+    if not hasattr(os, "setpriority") or os.geteuid() != 0:
+        pytest.skip("only root (or CAP_SYS_NICE) may raise a thread's priority; elsewhere it runs at the app's")
+
+    async def own_nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert cuff_loop.priority_raised
+    assert cuff_loop.submit(own_nice()).result(5) == CUFF_THREAD_NICE
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0  # the app's own threads are untouched

@@ -49,6 +49,10 @@ from gymtui.session.protocol import PhaseSpec, SetProtocol
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
+# These time a 100 ms promise against a clock: they run on their own after the parallel tests
+# (see README), so that the suite's other worker is not what they measure.
+pytestmark = pytest.mark.solo
+
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
 VALVE_S = load_cuff_profile().deflate_s

@@ -478,8 +478,9 @@ async def test_quitting_while_the_database_is_locked_saves_the_writes_and_the_ne
     assert replayed == [f"Saved {app.exit_note.split(': ')[1].split()[0]} write(s) left waiting by the last run (from {recovery})"]
     assert not recovery.exists()
     assert stored_phases(db)[:4] == WHOLE_SET
-    blocks = query(db, "SELECT seq FROM signal_blocks ORDER BY id")
-    assert [b[0] for b in blocks] == list(range(len(blocks))) and len(blocks) >= 20
+    blocks = query(db, "SELECT seq, n_samples, lost_samples FROM signal_blocks ORDER BY id")
+    assert [b[0] for b in blocks] == list(range(len(blocks))), "the raw signal is replayed in order"
+    assert sum(b[1] + b[2] for b in blocks) >= WORK_SAMPLES, "the whole set's raw signal (or its marked gaps) is stored"
     assert query(db, "SELECT status, activation_rating FROM sets") == [("completed", 8)]
 
 
