@@ -198,7 +198,7 @@ def test_a_failing_step_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: p
         db.execute("CREATE TABLE half_made (id INTEGER)")
         raise sqlite3.OperationalError("disk I/O error")
 
-    import gymtui.store.migrations as migrations
+    from gymtui.store import migrations
 
     monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, (SCHEMA_VERSION + 1, broken)))
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
@@ -207,3 +207,18 @@ def test_a_failing_step_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: p
     assert schema_of(path) == before_schema
     assert rows_of(path) == before_rows
     assert pragma(path, "user_version") == 1 and pragma(path, "application_id") == 0
+
+
+def test_set_status_is_stored_as_the_same_text_as_before(tmp_path: Path) -> None:
+    """The values are in every database already written: an enum member goes in as its plain text."""
+    assert {s.value for s in SetStatus} == {"in_progress", "completed", "aborted", "interrupted", "discarded"}
+    store = Store(tmp_path / "gym.db")
+    athlete = store.ensure_athlete("Ana")
+    done = store.start_set(athlete, "squat", "guided")
+    store.finish_set(done, SetStatus.ABORTED)
+    left = store.start_set(athlete, "squat", "guided")
+    assert store.recover_interrupted() == [left]
+    rows = store.conn.execute("SELECT id, status, typeof(status) FROM sets ORDER BY id").fetchall()
+    assert rows == [(done, "aborted", "text"), (left, "interrupted", "text")]
+    assert [s.status for s in store.interrupted_sets()] == ["interrupted"]
+    store.close()
