@@ -17,7 +17,13 @@ the phase that was running and any write still queued (the README states
 the measured bound).
 
 This module names what callers use, so they import from ``gymtui.store``
-and never depend on which module of the package holds it.
+and never depend on which module of the package holds it (the recovery
+file, :mod:`.dbfile` and :mod:`.salvage` are imported by their own paths).
+
+It may import sqlite3, sqlite-utils, numpy, :mod:`gymtui.model` and
+:mod:`gymtui.text`, nothing else of gymtui: the rules and the screens call
+the store, never the other way round (and no Textual, Rich, bleak or bumble:
+the import-linter contract in ``pyproject.toml``).
 """
 
 from __future__ import annotations
