@@ -29,7 +29,7 @@ import threading
 from pathlib import Path
 from typing import Self
 
-from gymtui.dbfile import lock_holders
+from gymtui.store.dbfile import lock_holders
 
 _descriptors: dict[tuple[int, int], int] = {}
 """One open descriptor per database file (device, inode), never closed: see the module docstring."""

@@ -21,9 +21,9 @@ import pytest
 from terminal import PtyApp
 
 from gymtui.adapters.pairing import PairedDevice, PairedDevices, default_path
-from gymtui.dbfile import APPLICATION_ID, OPEN_WAIT_S
 from gymtui.instance import InstanceLock
 from gymtui.store import SCHEMA_VERSION, SetStatus, Store, StoreError
+from gymtui.store.dbfile import APPLICATION_ID, OPEN_WAIT_S
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

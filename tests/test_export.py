@@ -319,7 +319,7 @@ def test_export_with_no_set_readable_exits_non_zero_and_points_to_recover(tmp_pa
 
 
 def test_the_salvaging_reader_gives_exactly_the_export_rows_of_a_healthy_database(db_path: Path) -> None:
-    from gymtui.salvage import export_rows
+    from gymtui.store.salvage import export_rows
 
     store = Store(db_path)
     assert export_rows(store.conn) == (store.export_rows(), [])

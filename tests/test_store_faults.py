@@ -28,7 +28,7 @@ from gymtui.store import (
     StoreUnavailable,
     is_transient,
 )
-from gymtui.store_recovery import Write, recovery_paths
+from gymtui.store.recovery import Write, recovery_paths
 from tests.fault_tools import can_chattr, chattr, db_files, lock_held, wait_for
 
 PHASE = {"planned_s": 3.0, "started_at": "2025-01-06T10:00:00.000+01:00", "duration_s": 3.0, "ended_by": "time"}
@@ -260,7 +260,7 @@ IMMUTABLE_SCRIPT = textwrap.dedent(
     import subprocess, sys, time
     from pathlib import Path
     from gymtui.store import Store, StoreExecutor
-    from gymtui.store_recovery import Write
+    from gymtui.store.recovery import Write
 
     path = Path(sys.argv[1]); guarded = sys.argv[2] == "guarded"
     files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]

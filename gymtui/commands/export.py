@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from gymtui.text import safe_text
 
 if TYPE_CHECKING:
-    from gymtui.salvage import LostRows
     from gymtui.store import Store
+    from gymtui.store.salvage import LostRows
 
 EXIT_USAGE = 2
 EXIT_NOTHING_READ = 1
@@ -79,8 +79,8 @@ def render(rows: list[dict], fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import default_db_path
     from gymtui.datasette_metadata import write_metadata
-    from gymtui.dbfile import explain
     from gymtui.store import Store, StoreError
+    from gymtui.store.dbfile import explain
 
     db_path = (args.export_db or getattr(args, "db", None) or default_db_path()).expanduser()
     if not db_path.is_file():
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 def read_rows(store: Store) -> tuple[list[dict], list[LostRows]]:
     """The export rows, and what could not be read: the plain query first, row by row if it fails."""
-    from gymtui import salvage
+    from gymtui.store import salvage
 
     try:
         return store.export_rows(), []

@@ -9,7 +9,7 @@ status when the last work phase ends, raw signal in one-second chunks.
 
 Writes go through the :class:`StoreExecutor` (one thread, FIFO), so a phase
 write submitted after the set row is created always finds its id, and none
-of them blocks the caller. Each write is a :class:`~gymtui.store_recovery.Write`
+of them blocks the caller. Each write is a :class:`~gymtui.store.recovery.Write`
 (a Store method and its data, with the time it happened), one transaction
 each: when the database refuses one (locked, full, read-only...) the
 executor keeps it and the ones behind it in memory, in order, retries them,
@@ -54,7 +54,7 @@ from gymtui.signal.messages import (
     RawChunk,
 )
 from gymtui.store import SetStatus, StoreExecutor, StoreUnavailable, now_iso
-from gymtui.store_recovery import Write
+from gymtui.store.recovery import Write
 
 if TYPE_CHECKING:
     from gymtui.signal.worker import SignalWorker

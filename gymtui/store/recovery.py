@@ -29,15 +29,20 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gymtui.model import Calibration
+from gymtui.store.connection import GymConnection
+
+if TYPE_CHECKING:
+    from gymtui.store.facade import Store
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +90,7 @@ class Write:
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
-    def run(self, store: Any) -> Any:
+    def run(self, store: Store) -> object:
         if self.method not in REPLAYABLE:
             raise ValueError(f"{self.method!r} is not a store write")
         args = [_resolve(a) for a in self.args]
@@ -330,14 +335,14 @@ class ReplayReport:
         return ""
 
 
-def _ensure_ledger(conn: Any) -> None:
+def _ensure_ledger(conn: sqlite3.Connection) -> None:
     conn.execute(
         "CREATE TABLE IF NOT EXISTS recovered_writes "
         "(batch TEXT PRIMARY KEY, replayed_at TEXT NOT NULL, writes INTEGER NOT NULL, file TEXT)"
     )
 
 
-def replay(store: Any, paths: Iterable[Path] | None = None) -> ReplayReport:
+def replay(store: Store, paths: Iterable[Path] | None = None) -> ReplayReport:
     """Write every batch of the recovery files into ``store``, then remove the files.
 
     Runs on the store thread. A file that cannot be read or replayed is left
@@ -346,6 +351,9 @@ def replay(store: Any, paths: Iterable[Path] | None = None) -> ReplayReport:
     files = [p for p in (paths if paths is not None else recovery_paths(Path(store.path))) if p.is_file()]
     if not files:
         return ReplayReport()
+    conn = store.conn
+    if not isinstance(conn, GymConnection):
+        raise TypeError("waiting writes are replayed into a store opened for writing, not a read-only one")
     total = 0
     done: list[Path] = []
     for path in files:
@@ -354,13 +362,13 @@ def replay(store: Any, paths: Iterable[Path] | None = None) -> ReplayReport:
         except (OSError, ValueError) as exc:
             return ReplayReport(total, tuple(done), f"Could not read the waiting writes in {path}: {exc}; the file is kept")
         try:
-            with store.conn.transaction():
-                _ensure_ledger(store.conn)
+            with conn.transaction():
+                _ensure_ledger(conn)
                 for batch in batches:
-                    if store.conn.execute("SELECT 1 FROM recovered_writes WHERE batch = ?", (batch.batch,)).fetchone():
+                    if conn.execute("SELECT 1 FROM recovered_writes WHERE batch = ?", (batch.batch,)).fetchone():
                         continue  # applied by an earlier start that died before removing the file
                     total += _replay_batch(store, batch)
-                    store.conn.execute(
+                    conn.execute(
                         "INSERT INTO recovered_writes (batch, replayed_at, writes, file) VALUES (?, ?, ?, ?)",
                         (batch.batch, dt.datetime.now().astimezone().isoformat(timespec="milliseconds"),
                          len(batch.lines), str(path)),
@@ -378,7 +386,7 @@ def replay(store: Any, paths: Iterable[Path] | None = None) -> ReplayReport:
     return ReplayReport(total, tuple(done))
 
 
-def _replay_batch(store: Any, batch: Batch) -> int:
+def _replay_batch(store: Store, batch: Batch) -> int:
     results: dict[int, Any] = {}
     for number, item in batch.lines:
         try:

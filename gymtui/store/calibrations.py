@@ -1,0 +1,92 @@
+"""Calibrations: an athlete's MVC per source and channels, and each limb's occlusion pressure (LOP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from gymtui.model import Calibration
+from gymtui.store.connection import now_iso
+from gymtui.store.rows import LopReading
+from gymtui.store.tables import Tables, inserted_id
+
+
+class Calibrations(Tables):
+    """MVC and LOP calibrations (the ``calibrations`` table, by ``kind``)."""
+
+    def save_mvc(self, athlete_id: int, calibration: Calibration) -> int:
+        with self.conn:
+            return inserted_id(
+                self.db.table("calibrations")
+                .insert(
+                    {
+                        "athlete_id": athlete_id,
+                        "kind": "mvc",
+                        "taken_at": now_iso(),
+                        "source": calibration.source,
+                        "channels": json.dumps(list(calibration.channels)),
+                        "values_json": json.dumps([float(v) for v in calibration.mvc_uv]),
+                        "window_s": calibration.window_s,
+                    }
+                )
+                
+            )
+
+    def latest_mvc(self, athlete_id: int, source: str, channels: Sequence[str]) -> tuple[int, Calibration] | None:
+        """The newest MVC taken with this source and these channel labels."""
+        row = self.conn.execute(
+            "SELECT id, values_json, window_s, source, channels FROM calibrations "
+            "WHERE athlete_id = ? AND kind = 'mvc' AND source = ? AND channels = ? "
+            "ORDER BY taken_at DESC, id DESC LIMIT 1",
+            (athlete_id, source, json.dumps(list(channels))),
+        ).fetchone()
+        if not row:
+            return None
+        return int(row[0]), Calibration(
+            tuple(json.loads(row[1])), float(row[2]), row[3], tuple(json.loads(row[4]))
+        )
+
+    def save_lop(self, athlete_id: int, limb: str, lop_mmhg: float, *, source: str = "manual") -> int:
+        """Store a limb's occlusion pressure (``calibrations`` row, kind ``lop``), dated now.
+
+        ``source`` says how it was measured: ``manual`` (typed from a Doppler
+        or pulse oximeter reading, as clinics do) or the cuff's name.
+        """
+        if limb not in ("arm", "leg"):
+            raise ValueError(f"limb is arm or leg, not {limb!r}")
+        with self.conn:
+            return inserted_id(
+                self.db.table("calibrations")
+                .insert(
+                    {
+                        "athlete_id": athlete_id,
+                        "kind": "lop",
+                        "taken_at": now_iso(),
+                        "source": source,
+                        "limb": limb,
+                        "lop_mmhg": float(lop_mmhg),
+                    }
+                )
+                
+            )
+
+    def latest_lop(self, athlete_id: int, limb: str) -> LopReading | None:
+        """The newest LOP for this limb: ``{id, limb, lop_mmhg, taken_at, source, age_days}``."""
+        row = self.conn.execute(
+            "SELECT id, limb, lop_mmhg, taken_at, source FROM calibrations "
+            "WHERE athlete_id = ? AND kind = 'lop' AND limb = ? ORDER BY taken_at DESC, id DESC LIMIT 1",
+            (athlete_id, limb),
+        ).fetchone()
+        if not row:
+            return None
+        taken = dt.datetime.fromisoformat(row[3])
+        age_days = (dt.datetime.now().astimezone() - taken).total_seconds() / 86400.0
+        return {
+            "id": int(row[0]),
+            "limb": row[1],
+            "lop_mmhg": float(row[2]),
+            "taken_at": row[3],
+            "source": row[4],
+            "age_days": age_days,
+        }

@@ -1,0 +1,333 @@
+"""The schema as numbered steps on ``PRAGMA user_version``; opening a file runs the steps it lacks.
+
+A database at version *n* has had steps 1…*n* run on it; :func:`migrate`
+runs the rest in the one ``BEGIN IMMEDIATE`` transaction that opens the
+file, so a file is at one version or the next, never between. A new step is
+a new function appended to :data:`MIGRATIONS`, never an edit of an old one:
+files in the field are at every version that was ever released.
+
+Steps 1 and 2 create only what is missing. gymtui wrote ``user_version=1``
+before the steps were numbered, both on files with the core tables alone
+(the first schema) and on files that already had the programs tables, so a
+file at version 1 may or may not have step 2's tables. Every later step may
+rely on exactly the steps before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from gymtui.store import dbfile
+from gymtui.store.connection import GymConnection
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    """The first schema: athletes, sessions, calibrations, sets, phases, reps, raw signal, cuff events."""
+    db.table("athletes").create(
+        {"id": int, "name": str, "created_at": str, "baseline_rhr_bpm": float},
+        pk="id",
+        not_null={"name", "created_at"},
+        if_not_exists=True,
+    )
+    db.table("sessions").create(
+        {
+            "id": int,
+            "athlete_id": int,
+            "started_at": str,
+            "ended_at": str,
+            "template": str,
+            "notes": str,
+        },
+        pk="id",
+        foreign_keys=[("athlete_id", "athletes", "id")],
+        not_null={"athlete_id", "started_at"},
+        if_not_exists=True,
+    )
+    db.table("calibrations").create(
+        {
+            "id": int,
+            "athlete_id": int,
+            "kind": str,
+            "taken_at": str,
+            "source": str,
+            "channels": str,
+            "values_json": str,
+            "window_s": float,
+            "limb": str,
+            "lop_mmhg": float,
+        },
+        pk="id",
+        foreign_keys=[("athlete_id", "athletes", "id")],
+        not_null={"athlete_id", "kind", "taken_at"},
+        if_not_exists=True,
+    )
+    if not db.table("sets").exists():
+        db.table("sets").create(
+            {
+                "id": int,
+                "session_id": int,
+                "athlete_id": int,
+                "exercise": str,
+                "protocol": str,
+                "load_kg": float,
+                "reps": int,
+                "activation_rating": int,
+                "status": str,
+                "started_at": str,
+                "ended_at": str,
+                "rated_at": str,
+                "peak_pct_mvc": float,
+                "mean_pct_mvc": float,
+                "target_share": float,
+                "cci_pct": float,
+                "time_above_target_s": float,
+                "perfect_reps": int,
+                "mf_slope_hz_per_s": float,
+                "quality_flags": str,
+                "channels": str,
+                "pipeline": str,
+                "calibration_id": int,
+                "notes": str,
+            },
+            pk="id",
+            foreign_keys=[
+                ("session_id", "sessions", "id"),
+                ("athlete_id", "athletes", "id"),
+                ("calibration_id", "calibrations", "id"),
+            ],
+            not_null={"athlete_id", "exercise", "status", "started_at"},
+        )
+    db.table("phases").create(
+        {
+            "id": int,
+            "set_id": int,
+            "idx": int,
+            "kind": str,
+            "name": str,
+            "planned_s": float,
+            "started_at": str,
+            "ended_at": str,
+            "duration_s": float,
+            "ended_by": str,
+            "peak_pct_mvc": float,
+            "mean_pct_mvc": float,
+            "metrics": str,
+        },
+        pk="id",
+        foreign_keys=[("set_id", "sets", "id")],
+        not_null={"set_id", "idx", "kind", "started_at"},
+        if_not_exists=True,
+    )
+    db.table("reps").create(
+        {
+            "id": int,
+            "set_id": int,
+            "idx": int,
+            "start_s": float,
+            "end_s": float,
+            "peak_pct_mvc": float,
+            "mean_pct_mvc": float,
+            "target_share": float,
+            "perfect": int,
+        },
+        pk="id",
+        foreign_keys=[("set_id", "sets", "id")],
+        not_null={"set_id", "idx"},
+        if_not_exists=True,
+    )
+    db.table("signal_blocks").create(
+        {
+            "id": int,
+            "set_id": int,
+            "seq": int,
+            "t0_s": float,
+            "rate_hz": float,
+            "dtype": str,
+            "n_samples": int,
+            "n_channels": int,
+            "lost_samples": int,
+            "data": bytes,
+        },
+        pk="id",
+        foreign_keys=[("set_id", "sets", "id")],
+        not_null={"set_id", "seq", "rate_hz", "dtype", "n_samples", "n_channels", "data"},
+        if_not_exists=True,
+    )
+    db.table("cuff_events").create(
+        {
+            "id": int,
+            "set_id": int,
+            "session_id": int,
+            "at": str,
+            "kind": str,
+            "pressure_mmhg": float,
+            "target_mmhg": float,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("set_id", "sets", "id"), ("session_id", "sessions", "id")],
+        not_null={"at", "kind"},
+        if_not_exists=True,
+    )
+    for table, column in [
+        ("sessions", "athlete_id"),
+        ("sets", "session_id"),
+        ("sets", "athlete_id"),
+        ("sets", "calibration_id"),
+        ("calibrations", "athlete_id"),
+        ("phases", "set_id"),
+        ("reps", "set_id"),
+        ("signal_blocks", "set_id"),
+        ("cuff_events", "set_id"),
+        ("cuff_events", "session_id"),
+    ]:
+        db.table(table).create_index([column], if_not_exists=True)
+    db.table("sets").create_index(["exercise", "started_at"], if_not_exists=True)
+    db.table("sets").create_index(["status"], if_not_exists=True)
+
+
+def _v2_programs(db: sqlite_utils.Database) -> None:
+    """Programs: plans, check-ins, load suggestions, per-athlete flags; plan columns on sets and sessions; two views."""
+    db.table("plans").create(
+        {
+            "id": int,
+            "athlete_id": int,
+            "program": str,
+            "started_on": str,
+            "maintenance_every_weeks": int,
+            "created_at": str,
+            "ended_on": str,
+        },
+        pk="id",
+        foreign_keys=[("athlete_id", "athletes", "id")],
+        not_null={"athlete_id", "program", "started_on", "created_at"},
+        if_not_exists=True,
+    )
+    db.table("checkins").create(
+        {
+            "id": int,
+            "athlete_id": int,
+            "session_id": int,
+            "taken_at": str,
+            "sleep_h": float,
+            "resting_hr_bpm": float,
+            "baseline_rhr_bpm": float,
+            "coordination": int,
+            "mood": int,
+            "advice": str,
+            "reasons": str,
+            "choice": str,
+        },
+        pk="id",
+        foreign_keys=[("athlete_id", "athletes", "id"), ("session_id", "sessions", "id")],
+        not_null={"athlete_id", "taken_at", "advice"},
+        if_not_exists=True,
+    )
+    db.table("suggestions").create(
+        {
+            "id": int,
+            "athlete_id": int,
+            "set_id": int,
+            "next_set_id": int,
+            "kind": str,
+            "reason": str,
+            "from_kg": float,
+            "to_kg": float,
+            "created_at": str,
+            "taken": int,
+            "answered_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("athlete_id", "athletes", "id"),
+            ("set_id", "sets", "id"),
+            ("next_set_id", "sets", "id"),
+        ],
+        not_null={"athlete_id", "set_id", "kind", "created_at"},
+        if_not_exists=True,
+    )
+    db.table("athlete_flags").create(
+        {"athlete_id": int, "key": str, "value": str, "set_at": str},
+        pk=("athlete_id", "key"),
+        foreign_keys=[("athlete_id", "athletes", "id")],
+        not_null={"athlete_id", "key", "set_at"},
+        if_not_exists=True,
+    )
+    new_columns: dict[str, list[tuple[str, type, str | None]]] = {
+        "sets": [("workflow_phase", str, None), ("pct_1rm", float, None), ("set_number", int, None)],
+        "sessions": [("plan_id", int, "plans"), ("focus", str, None), ("kind", str, None)],
+    }
+    for table, columns in new_columns.items():
+        have = set(db.table(table).columns_dict)
+        for name, col_type, fk in columns:
+            if name not in have:
+                db.table(table).add_column(name, col_type, fk=fk, fk_col="id" if fk else None)
+    for table, column in [
+        ("plans", "athlete_id"),
+        ("checkins", "athlete_id"),
+        ("checkins", "session_id"),
+        ("suggestions", "athlete_id"),
+        ("suggestions", "set_id"),
+        ("suggestions", "next_set_id"),
+        ("sessions", "plan_id"),
+    ]:
+        db.table(table).create_index([column], if_not_exists=True)
+    db.create_view(
+        "set_log",
+        """SELECT s.id AS set_id, s.athlete_id, a.name AS athlete, s.session_id,
+       substr(s.started_at, 1, 10) AS day, strftime('%Y-W%W', substr(s.started_at, 1, 10)) AS week,
+       s.exercise, s.workflow_phase, s.load_kg, s.pct_1rm, s.reps, s.activation_rating,
+       s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, s.perfect_reps, s.status
+FROM sets s JOIN athletes a ON a.id = s.athlete_id
+WHERE s.status != 'discarded'""",
+        replace=True,
+    )
+    db.create_view(
+        "activation_by_week",
+        """SELECT athlete_id, exercise, week, count(*) AS sets,
+       round(avg(activation_rating), 2) AS mean_rating,
+       round(avg(peak_pct_mvc), 1) AS mean_peak_pct_mvc,
+       round(avg(target_share), 3) AS mean_target_share,
+       sum(perfect_reps) AS perfect_reps, max(load_kg) AS top_load_kg
+FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
+        replace=True,
+    )
+
+
+MIGRATIONS: tuple[tuple[int, Migration], ...] = (
+    (1, _v1_core),
+    (2, _v2_programs),
+)
+"""Every step, numbered from 1 without gaps."""
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+"""The version a database is at once this gymtui has opened it for writing."""
+
+
+def migrate(conn: GymConnection, path: Path) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION` and mark it as gymtui's, in one write transaction.
+
+    ``BEGIN IMMEDIATE`` takes the write lock first, so a locked or read-only
+    file fails here, at start, with nothing half-made; and the file is
+    classified again under that lock, so a database that changed hands
+    since :func:`gymtui.store.dbfile.inspect` is still refused untouched.
+    Returns the version the file was at.
+    """
+    db = sqlite_utils.Database(conn)
+    with conn.transaction():
+        application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        dbfile.classify(path, application_id, user_version, dbfile.schema_names(conn), SCHEMA_VERSION)
+        for version, step in MIGRATIONS:
+            if version > user_version:
+                step(db)
+        if application_id != dbfile.APPLICATION_ID:
+            conn.execute(f"PRAGMA application_id={dbfile.APPLICATION_ID}")
+        if user_version != SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return user_version

@@ -1,0 +1,119 @@
+"""Read-only queries across aggregates: history, the coach's review and export."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from gymtui.store.rows import (
+    ExerciseWeekRow,
+    ExportRow,
+    LoadedSetRow,
+    PhaseRow,
+    RepRow,
+    SessionListRow,
+    SessionSetRow,
+    SessionSetSummaryRow,
+    SetDetail,
+)
+from gymtui.store.tables import Tables
+
+
+class Reports(Tables):
+    """History, review and export queries (reads only)."""
+
+    def loaded_sets(self, athlete_id: int, exercise: str) -> list[LoadedSetRow]:
+        """Completed sets of an exercise with load and reps, newest first (for the 1RM)."""
+        rows = self.db.table("sets").rows_where(
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL",
+            [athlete_id, exercise],
+            order_by="started_at DESC, id DESC",
+            select="id, started_at, load_kg, reps, activation_rating, workflow_phase",
+        )
+        return [cast(LoadedSetRow, row) for row in rows]
+
+    def last_session_sets(self, athlete_id: int, exercise: str, before: str | None = None) -> list[SessionSetRow]:
+        """The completed sets of this exercise on the last day it was trained, in order."""
+        row = self.conn.execute(
+            "SELECT substr(started_at, 1, 10) FROM sets WHERE athlete_id = ? AND exercise = ? "
+            "AND status = 'completed' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
+            "ORDER BY started_at DESC LIMIT 1",
+            (athlete_id, exercise, before, before),
+        ).fetchone()
+        if row is None:
+            return []
+        rows = self.db.table("sets").rows_where(
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND substr(started_at, 1, 10) = ?",
+            [athlete_id, exercise, row[0]],
+            order_by="started_at, id",
+            select="id, started_at, load_kg, reps, activation_rating, target_share, peak_pct_mvc",
+        )
+        return [cast(SessionSetRow, r) for r in rows]
+
+    def exercises_logged(self, athlete_id: int) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT exercise FROM sets WHERE athlete_id = ? AND status = 'completed' "
+                "GROUP BY exercise ORDER BY max(started_at) DESC",
+                (athlete_id,),
+            )
+        ]
+
+    def exercise_weeks(self, athlete_id: int, exercise: str) -> list[ExerciseWeekRow]:
+        """Per week (Monday's date): mean rating, mean peak %MVC, perfect reps, top load."""
+        rows = self.conn.execute(
+            "SELECT date(substr(started_at, 1, 10), '-' || ((strftime('%w', substr(started_at, 1, 10)) + 6) % 7) || ' days') AS monday, "
+            "count(*), avg(activation_rating), avg(peak_pct_mvc), avg(target_share), "
+            "sum(perfect_reps), max(perfect_reps), max(load_kg) "
+            "FROM sets WHERE athlete_id = ? AND exercise = ? AND status = 'completed' "
+            "GROUP BY monday ORDER BY monday",
+            (athlete_id, exercise),
+        ).fetchall()
+        keys = ("week_of", "sets", "mean_rating", "mean_peak_pct_mvc", "mean_target_share", "perfect_reps", "best_perfect_reps", "top_load_kg")
+        return [cast(ExerciseWeekRow, dict(zip(keys, r))) for r in rows]
+
+    def session_list(self, athlete_id: int, limit: int = 30) -> list[SessionListRow]:
+        rows = self.conn.execute(
+            "SELECT se.id, se.started_at, se.template, se.kind, se.focus, "
+            "count(s.id), sum(s.status = 'completed'), avg(s.activation_rating), "
+            "group_concat(DISTINCT s.exercise) "
+            "FROM sessions se LEFT JOIN sets s ON s.session_id = se.id "
+            "WHERE se.athlete_id = ? GROUP BY se.id ORDER BY se.started_at DESC, se.id DESC LIMIT ?",
+            (athlete_id, limit),
+        ).fetchall()
+        keys = ("id", "started_at", "template", "kind", "focus", "sets", "completed", "mean_rating", "exercises")
+        return [cast(SessionListRow, dict(zip(keys, r))) for r in rows]
+
+    def set_detail(self, set_id: int) -> SetDetail:
+        """A set with its phases and reps (the envelope comes from ``signal_of``)."""
+        detail = dict(self.db.table("sets").get(set_id))
+        detail["phases"] = [cast(PhaseRow, r) for r in self.db.table("phases").rows_where("set_id = ?", [set_id], order_by="idx")]
+        detail["rep_rows"] = [cast(RepRow, r) for r in self.db.table("reps").rows_where("set_id = ?", [set_id], order_by="idx")]
+        return cast(SetDetail, detail)
+
+    def export_rows(self, athlete_id: int | None = None) -> list[ExportRow]:
+        """One row per set (not discarded), oldest first, with its EMG summary."""
+        where = "WHERE s.status != 'discarded'" + (" AND s.athlete_id = ?" if athlete_id is not None else "")
+        params: tuple[int, ...] = (athlete_id,) if athlete_id is not None else ()
+        cursor = self.conn.execute(
+            "SELECT s.id AS set_id, a.name AS athlete, s.session_id, se.template AS session_template, "
+            "s.started_at, s.ended_at, s.exercise, s.workflow_phase, s.set_number, s.load_kg, s.pct_1rm, s.reps, "
+            "s.activation_rating, s.status, s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, "
+            "s.time_above_target_s, s.perfect_reps, s.mf_slope_hz_per_s, "
+            "(SELECT count(*) FROM phases p WHERE p.set_id = s.id) AS phases "
+            f"FROM sets s JOIN athletes a ON a.id = s.athlete_id LEFT JOIN sessions se ON se.id = s.session_id {where} "
+            "ORDER BY s.started_at, s.id",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        return [cast(ExportRow, dict(zip(names, row))) for row in cursor.fetchall()]
+
+    def session_sets(self, session_id: int) -> list[SessionSetSummaryRow]:
+        rows = self.db.table("sets").rows_where(
+            "session_id = ? AND status != 'discarded'", [session_id], order_by="started_at, id",
+            select="id AS set_id, exercise, load_kg, reps, activation_rating, status",
+        )
+        return [cast(SessionSetSummaryRow, row) for row in rows]
+
+    def foreign_key_problems(self) -> list[tuple[object, ...]]:
+        return [tuple(r) for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
