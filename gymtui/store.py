@@ -35,6 +35,7 @@ import numpy as np
 import sqlite_utils
 
 from gymtui import dbfile
+from gymtui.bfr.ledger import occluded_s
 from gymtui.model import Calibration
 from gymtui.store_recovery import (
     REPLAYABLE,
@@ -1146,7 +1147,7 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
         target, hold) with no deflate after it means the app ended without
         deflating (SIGKILL, power cut, bus error). A ``deflate`` row is
         written at ``close_at(inflated_at, now)`` (see
-        :func:`gymtui.bfr.left_inflated_until`), so the session's occlusion
+        :func:`gymtui.bfr.ledger.left_inflated_until`), so the session's occlusion
         time counts it. Call only while holding the single-instance lock.
         """
         row = self.conn.execute(
@@ -1191,20 +1192,7 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
             params.append(since)
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self.conn.execute(f"SELECT at, kind FROM cuff_events {clause} ORDER BY at, id", params).fetchall()
-        total = 0.0
-        opened: dt.datetime | None = None
-        last: dt.datetime | None = None
-        for at, kind in rows:
-            when = dt.datetime.fromisoformat(at)
-            last = when
-            if kind in ("inflate", "target") and opened is None:
-                opened = when
-            elif kind == "deflate" and opened is not None:
-                total += (when - opened).total_seconds()
-                opened = None
-        if opened is not None and last is not None:
-            total += (last - opened).total_seconds()
-        return total
+        return occluded_s((kind, dt.datetime.fromisoformat(at).timestamp()) for at, kind in rows)
 
 
 # == the store thread: every store call in order, writes kept and retried ===========

@@ -14,7 +14,7 @@ import gymtui
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORE_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim")
-CORE_MODULES = ("gymtui.model", "gymtui.store", "gymtui.bfr", "gymtui.safety", "gymtui.cuff_runner", "gymtui.cuff_rig", "gymtui.cuff_thread")
+CORE_MODULES = ("gymtui.model", "gymtui.store", "gymtui.bfr", "gymtui.bfr.safety", "gymtui.bfr.runner", "gymtui.bfr.rig", "gymtui.bfr.loop_thread")
 FORBIDDEN = ("textual", "rich", "bleak", "bumble")
 
 

@@ -10,7 +10,7 @@ is what the UI itself decides (Esc, the set's end), and that crosses over
 with one ``call_soon_threadsafe``.
 
 The thread is a daemon: a cuff loop wedged in a driver must not keep a
-dying process alive (the process-level deflate in :mod:`gymtui.safety`
+dying process alive (the process-level deflate in :mod:`gymtui.bfr.safety`
 does not need this loop; it writes to the cuff from whichever thread fires).
 No Textual here.
 """
