@@ -840,9 +840,9 @@ class BfrSupervisor:
 
     def _rule_reperfusion_done(self, now: float, out: list[CuffEvent]) -> None:
         """A refusal for reperfusion lifts by itself: retry when it does."""
-        if self._in_set and self._wants_up(now) and self._refusal is Refusal.REPERFUSION:
-            if self._refuse_reason(now) is None:
-                self._inflate(now, "reperfusion done", out)
+        waiting = self._in_set and self._wants_up(now) and self._refusal is Refusal.REPERFUSION
+        if waiting and self._refuse_reason(now) is None:
+            self._inflate(now, "reperfusion done", out)
 
     def _rule_deflate_confirmed(self, now: float, p: float | None, fresh: bool, out: list[CuffEvent]) -> None:
         """Deflate confirmation: re-send, then tell the athlete to release by hand."""
