@@ -13,8 +13,8 @@ import pytest
 import gymtui
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CORE_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim")
-CORE_MODULES = ("gymtui.model", "gymtui.store", "gymtui.bfr", "gymtui.bfr.safety", "gymtui.bfr.runner", "gymtui.bfr.rig", "gymtui.bfr.loop_thread")
+CORE_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim", "gymtui.bfr")
+CORE_MODULES = ("gymtui.model", "gymtui.phases", "gymtui.store")
 FORBIDDEN = ("textual", "rich", "bleak", "bumble")
 
 

@@ -64,6 +64,12 @@ Invariants (property-tested in ``tests/test_bfr_properties.py``)
    The supervisor never inflates a cuff it has not heard connect, and its
    first command to a newly connected cuff is a deflate.
 
+Each time-or-reading rule is one ``_rule_*`` method, run in order by
+``_monitor``; a fault rule is named by a :class:`Fault` and speaks once per
+set, a refusal to inflate by a :class:`Refusal`. Occlusion time lives in an
+:class:`~gymtui.bfr.ledger.OcclusionLedger`, and what each phase kind allows
+in :data:`gymtui.phases.PHASE_TRAITS` (a kind without a row never inflates).
+
 Nothing here is thread-safe: call it from one thread (the app's event loop).
 The process-level last-resort path (:mod:`gymtui.bfr.safety` through
 :meth:`gymtui.bfr.runner.CuffRunner.emergency`) calls

@@ -195,7 +195,8 @@ class CuffPhysics:
 class CuffFirmware:
     """What a cuff's microcontroller does with the profile's bytes, over :class:`CuffPhysics`.
 
-    Shared by :class:`SimulatedCuff` and an emulated BLE peripheral: ``write``
+    Shared by :class:`gymtui.sim.simulated_cuff.SimulatedCuff` and the emulated BLE cuff
+    (:mod:`gymtui.emulation.cuff`): ``write``
     takes the command characteristic's bytes, ``notification`` produces the
     pressure characteristic's.
     """
