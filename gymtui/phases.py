@@ -98,6 +98,8 @@ PHASE_TRAITS: Mapping[PhaseKind, PhaseTraits] = MappingProxyType({
 
 def traits_of(kind: PhaseKind | str, table: Mapping[PhaseKind, PhaseTraits] = PHASE_TRAITS) -> PhaseTraits | None:
     """The row for ``kind``, or None for a kind with no row (or a string that names no kind)."""
+    if isinstance(kind, PhaseKind):
+        return table.get(kind)
     try:
         return table.get(PhaseKind(kind))
     except ValueError:

@@ -846,7 +846,7 @@ class BfrSupervisor:
 
     def _rule_reperfusion_done(self, now: float, out: list[CuffEvent]) -> None:
         """A refusal for reperfusion lifts by itself: retry when it does."""
-        waiting = self._in_set and self._wants_up(now) and self._refusal is Refusal.REPERFUSION
+        waiting = self._refusal is Refusal.REPERFUSION and self._in_set and self._wants_up(now)
         if waiting and self._refuse_reason(now) is None:
             self._inflate(now, "reperfusion done", out)
 
