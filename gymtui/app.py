@@ -26,9 +26,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from gymtui.adapters.base import EmgSource
+from gymtui.bfr.safety import ProcessSafety
 from gymtui.model import ChannelInfo, LinkHealth, MuscleRole
 from gymtui.resources import resource_dir
-from gymtui.safety import ProcessSafety
 from gymtui.session.clock import ScaledClock
 from gymtui.session.coach import Coach, Home
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
@@ -253,7 +253,7 @@ class GymApp(SensorControl, CuffControl, App[int]):
 
     async def _warn_if_cuff_was_left_up(self) -> None:
         """A dead process (SIGKILL, power cut) may have left a cuff up: say so loudly, count its time."""
-        from gymtui.bfr import left_inflated_until
+        from gymtui.bfr.ledger import left_inflated_until
 
         def close_at(inflated: dt.datetime, now: dt.datetime) -> dt.datetime:
             until_s = left_inflated_until(inflated.timestamp(), now.timestamp())

@@ -147,7 +147,7 @@ def run_app(args: argparse.Namespace) -> int:
         parser.error("--cuff runs a simulated or emulated cuff and needs --demo; a real cuff pairs with gymtui scan")
     cuff_settings = None
     if args.cuff:
-        from gymtui.bfr import BfrSettingsError, validate_settings
+        from gymtui.bfr.rules import BfrSettingsError, validate_settings
 
         try:
             cuff_settings = validate_settings(

@@ -301,7 +301,7 @@ def _stop_locked() -> None:
 def _install_thread_hook_locked() -> None:
     """Chain :data:`threading.excepthook` (never replace it): log the exception, then call the previous hook.
 
-    :class:`gymtui.safety.ProcessSafety` chains the same hook when a cuff is
+    :class:`gymtui.bfr.safety.ProcessSafety` chains the same hook when a cuff is
     on; installed after this one, it deflates first and then reaches this.
     """
     if _state.thread_hook_installed:

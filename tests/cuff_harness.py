@@ -14,8 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from waiting import describe, wait_until_async
 
 from gymtui.adapters.base import Cuff
-from gymtui.bfr import BfrSettings, BfrSupervisor, CuffEvent
-from gymtui.cuff_runner import CuffRunner
+from gymtui.bfr.events import CuffEvent
+from gymtui.bfr.rules import BfrSettings
+from gymtui.bfr.runner import CuffRunner
+from gymtui.bfr.supervisor import BfrSupervisor
 
 __all__ = ["supervised", "waiter"]
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gymtui.adapters.base import AdapterError
-from gymtui.adapters.cuff import SimulatedCuff
 from gymtui.model import CuffCommand, CuffCommandKind, PressureReading
+from gymtui.sim.simulated_cuff import SimulatedCuff
 
 COMMAND_BUDGET_S = 0.100
 """The promise: a deflate is on the wire within 100 ms of the way out that asked for it."""
@@ -120,7 +120,7 @@ def parse_probe_file(path: Path) -> list[Noted]:
 
 PROBE_MAIN = r'''
 import os, sys
-import gymtui.adapters.cuff as cuff_module
+import gymtui.sim.simulated_cuff as cuff_module
 sys.path.insert(0, os.environ["GYMTUI_TESTS_DIR"])
 from cuff_probe import ProbedCuff
 

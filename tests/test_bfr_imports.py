@@ -12,7 +12,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "module", ["gymtui.bfr", "gymtui.sim.cuff", "gymtui.sim.cuff_loop", "gymtui.bench.bfr", "gymtui.adapters.cuff", "gymtui.cuff_runner", "gymtui.safety"]
+    "module",
+    [
+        "gymtui.bfr.supervisor",
+        "gymtui.bfr.ledger",
+        "gymtui.bfr.codec",
+        "gymtui.bfr.profile",
+        "gymtui.bfr.runner",
+        "gymtui.bfr.safety",
+        "gymtui.phases",
+        "gymtui.sim.cuff",
+        "gymtui.sim.cuff_loop",
+        "gymtui.sim.simulated_cuff",
+        "gymtui.bench.bfr",
+    ],
 )
 def test_cuff_core_imports_no_ui_or_radio(module):
     code = (

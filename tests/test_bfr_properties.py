@@ -24,7 +24,13 @@ from bfr_rig import Rig
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from gymtui.bfr import ALARM_SILENCE_S, TICK_INTERVAL_S, AlarmLevel, BfrLimits, CuffState, EventKind, validate_settings
+from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
+from gymtui.bfr.rules import (
+    ALARM_SILENCE_S,
+    TICK_INTERVAL_S,
+    BfrLimits,
+    validate_settings,
+)
 from gymtui.model import CuffCommandKind, PhaseKind, PressureReading
 from gymtui.sim.cuff import CuffParams
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gymtui.safety import ProcessSafety
+from gymtui.bfr.safety import ProcessSafety
 from gymtui.store import Store, now_iso
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,12 +25,14 @@ REPO = Path(__file__).resolve().parents[1]
 # Linux, so the test can compare it with the instant it sent the signal).
 CUFF_PROCESS = r"""
 import asyncio, sys, time
-from gymtui.adapters.cuff import SimulatedCuff
-from gymtui.bfr import BfrSupervisor, CuffState, validate_settings
-from gymtui.cuff_log import CuffEventLog
-from gymtui.cuff_runner import CuffRunner
+from gymtui.sim.simulated_cuff import SimulatedCuff
+from gymtui.bfr.events import CuffState
+from gymtui.bfr.rules import validate_settings
+from gymtui.bfr.supervisor import BfrSupervisor
+from gymtui.bfr.log import CuffEventLog
+from gymtui.bfr.runner import CuffRunner
 from gymtui.model import CuffCommandKind, PhaseKind
-from gymtui.safety import ProcessSafety
+from gymtui.bfr.safety import ProcessSafety
 from gymtui.store import Store
 
 store = Store(sys.argv[1])

@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 from bfr_rig import Rig
 
-from gymtui.bfr import (
-    LIMBS,
-    AlarmLevel,
-    BfrLimits,
-    BfrSettingsError,
-    CuffState,
-    EventKind,
-    Limb,
-    validate_settings,
-)
+from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
+from gymtui.bfr.rules import LIMBS, BfrLimits, BfrSettingsError, Limb, validate_settings
 from gymtui.model import CuffCommandKind, LinkHealth, LinkState, PhaseKind
 from gymtui.sim.cuff import CuffParams
 
@@ -62,7 +54,7 @@ def test_settings_outside_the_hard_bounds_are_refused_with_one_line(limb, lop, p
 
 
 def test_refuses_to_inflate_a_cuff_it_has_not_heard_connect():
-    from gymtui.bfr import BfrSupervisor
+    from gymtui.bfr.supervisor import BfrSupervisor
 
     rig = Rig()
     sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock)
@@ -298,7 +290,7 @@ def test_changing_exercise_needs_three_minutes_of_reperfusion():
 
 
 def test_prior_session_time_counts_towards_the_cap():
-    from gymtui.bfr import BfrSupervisor
+    from gymtui.bfr.supervisor import BfrSupervisor
 
     rig = Rig()
     sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock, prior_session_s=15 * 60)
@@ -369,7 +361,7 @@ def test_pausing_a_set_deflates_and_resuming_a_work_phase_brings_it_back():
 
 
 def test_limits_may_be_made_stricter_but_never_looser() -> None:
-    from gymtui.bfr import BfrLimits, Limb, stricter_or_default
+    from gymtui.bfr.rules import BfrLimits, Limb, stricter_or_default
 
     assert stricter_or_default(None) == BfrLimits()
     strict = BfrLimits(exercise_cap_s=300.0, inflated_rest_max_s=60.0)

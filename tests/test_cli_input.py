@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gymtui.bfr import BfrSettingsError, validate_settings
+from gymtui.bfr.rules import BfrSettingsError, validate_settings
 from gymtui.store import Store
 
 DATA = Path(__file__).parent / "data"

@@ -8,11 +8,12 @@ import pytest
 from cuff_harness import supervised, waiter
 
 from gymtui.adapters.base import AdapterError, Cuff
-from gymtui.adapters.cuff import SimulatedCuff
-from gymtui.bfr import AlarmLevel, CuffState, EventKind, validate_settings
+from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
+from gymtui.bfr.rules import validate_settings
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
 from gymtui.session.clock import ScaledClock
 from gymtui.sim.cuff import Mode
+from gymtui.sim.simulated_cuff import SimulatedCuff
 
 SPEED = 20.0
 

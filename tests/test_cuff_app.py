@@ -20,7 +20,7 @@ import pytest
 from waiting import pilot_wait_until, wait_until
 
 from gymtui.app import AppConfig, GymApp
-from gymtui.bfr import validate_settings
+from gymtui.bfr.rules import validate_settings
 from gymtui.session.engine import Stage
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen

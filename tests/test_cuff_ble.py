@@ -5,7 +5,6 @@ Needs the BLE issue's bleak backend over bumble (``gymtui.emulation``); skips wi
 
 from __future__ import annotations
 
-
 import pytest
 from cuff_harness import supervised, waiter
 
@@ -16,9 +15,10 @@ bumble_backend = pytest.importorskip(
 
 from gymtui.adapters.base import AdapterError  # noqa: E402
 from gymtui.adapters.ble_cuff import BleCuff  # noqa: E402
-from gymtui.adapters.cuff import decode_command  # noqa: E402
-from gymtui.adapters.cuff_emulated import EmulatedCuff  # noqa: E402
-from gymtui.bfr import AlarmLevel, CuffState, EventKind, validate_settings  # noqa: E402
+from gymtui.bfr.codec import decode_command  # noqa: E402
+from gymtui.bfr.events import AlarmLevel, CuffState, EventKind  # noqa: E402
+from gymtui.bfr.rules import validate_settings  # noqa: E402
+from gymtui.emulation.cuff import EmulatedCuff  # noqa: E402
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind  # noqa: E402
 from gymtui.session.clock import ScaledClock  # noqa: E402
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from gymtui.adapters.base import AdapterError
-from gymtui.adapters.cuff import (
-    CuffFirmware,
+from gymtui.bfr.codec import (
     CuffInfo,
     CuffProtocolError,
     CuffStatus,
@@ -24,11 +23,11 @@ from gymtui.adapters.cuff import (
     encode_keepalive,
     encode_pressure,
     encode_status,
-    load_cuff_profile,
 )
-from gymtui.bfr import CuffFlag
+from gymtui.bfr.flags import CuffFlag
+from gymtui.bfr.profile import load_cuff_profile
 from gymtui.model import CuffCommand, CuffCommandKind
-from gymtui.sim.cuff import CuffPhysics, Mode
+from gymtui.sim.cuff import CuffFirmware, CuffPhysics, Mode
 
 REPO = Path(__file__).resolve().parents[1]
 

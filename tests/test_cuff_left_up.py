@@ -19,7 +19,8 @@ import pytest
 from test_cuff_ways_out import parse_probe_file, probed_terminal
 
 from gymtui.app import AppConfig, GymApp
-from gymtui.bfr import CUFF_WATCHDOG_S, BfrLimits, left_inflated_until
+from gymtui.bfr.ledger import CUFF_WATCHDOG_S, left_inflated_until
+from gymtui.bfr.rules import BfrLimits
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 

@@ -10,7 +10,8 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.widgets import Digits, Input, Static
 
-from gymtui.bfr import AlarmLevel, BfrSettings, Limb, validate_settings
+from gymtui.bfr.events import AlarmLevel
+from gymtui.bfr.rules import BfrSettings, Limb, validate_settings
 from gymtui.model import PhaseKind
 from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 from gymtui.ui.widgets.cuff_panel import CuffBand, CuffPanel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gymtui.bfr import CuffFlag
+from gymtui.bfr.flags import CuffFlag
 from gymtui.sim.cuff import CuffParams, CuffPhysics, Mode
 
 
@@ -78,10 +78,10 @@ def test_deflate_empties_the_cuff_within_two_seconds():
 
 
 def test_the_valve_keeps_the_profiles_stated_deflate_time_from_the_ceiling():
-    from gymtui.adapters.cuff import load_cuff_profile
+    from gymtui.bfr.profile import load_cuff_profile
 
     profile = load_cuff_profile()
-    cuff = CuffPhysics(profile.physics_params())
+    cuff = CuffPhysics(CuffParams.for_profile(profile))
     cuff.command_target(profile.max_mmhg)
     settle(cuff, 20.0)
     assert cuff.true_mmhg > profile.max_mmhg - 10

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from gymtui.adapters.cuff import SimulatedCuff
-from gymtui.bfr import BfrSupervisor, CuffEvent, CuffState, validate_settings
-from gymtui.cuff_runner import CuffRunner
+from gymtui.bfr.events import CuffEvent, CuffState
+from gymtui.bfr.rules import validate_settings
+from gymtui.bfr.runner import CuffRunner
+from gymtui.bfr.safety import ProcessSafety
+from gymtui.bfr.supervisor import BfrSupervisor
 from gymtui.model import PhaseKind
-from gymtui.safety import ProcessSafety
+from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.ui.widgets.cuff_panel import CuffPanel
 
 THEMES = Path(__file__).resolve().parents[1] / "themes"

@@ -16,11 +16,13 @@ import time
 import pytest
 from waiting import wait_until
 
-from gymtui.adapters.cuff import SimulatedCuff
-from gymtui.bfr import BfrSupervisor, CuffEvent, CuffState, validate_settings
-from gymtui.cuff_runner import CuffRunner
-from gymtui.cuff_thread import CUFF_THREAD_NICE, CuffLoopThread
+from gymtui.bfr.events import CuffEvent, CuffState
+from gymtui.bfr.loop_thread import CUFF_THREAD_NICE, CuffLoopThread
+from gymtui.bfr.rules import validate_settings
+from gymtui.bfr.runner import CuffRunner
+from gymtui.bfr.supervisor import BfrSupervisor
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
+from gymtui.sim.simulated_cuff import SimulatedCuff
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def test_a_call_after_the_loop_stopped_is_dropped_with_a_log_line(caplog: pytest
     thread = CuffLoopThread()
     thread.start()
     assert thread.stop(5.0)
-    with caplog.at_level(logging.WARNING, logger="gymtui.cuff_thread"):
+    with caplog.at_level(logging.WARNING, logger="gymtui.bfr.loop_thread"):
         thread.call(lambda: None)
     assert "cuff loop gone" in caplog.text
 

@@ -40,9 +40,10 @@ from cuff_probe import (
 )
 from terminal import PtyApp
 
-from gymtui.adapters.cuff import load_cuff_profile
 from gymtui.app import AppConfig, GymApp
-from gymtui.bfr import BfrLimits, CuffState, validate_settings
+from gymtui.bfr.events import CuffState
+from gymtui.bfr.profile import load_cuff_profile
+from gymtui.bfr.rules import BfrLimits, validate_settings
 from gymtui.model import PhaseKind
 from gymtui.session.engine import PhaseStarted, SetFinished
 from gymtui.session.protocol import PhaseSpec, SetProtocol

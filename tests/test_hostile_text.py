@@ -251,7 +251,8 @@ async def test_history_screens_show_hostile_exercise_and_muscle_names_as_text(tm
 
 async def test_the_cuff_panel_shows_its_message_as_text() -> None:
     """A cuff alarm can carry a device's words (its name, its error): the panel shows them as text."""
-    from gymtui.bfr import AlarmLevel, CuffState, CuffView, Limb
+    from gymtui.bfr.events import AlarmLevel, CuffState, CuffView
+    from gymtui.bfr.rules import Limb
     from gymtui.ui.widgets.cuff_panel import CuffPanel
 
     class Host(App[None]):

@@ -13,8 +13,8 @@ import pytest
 import gymtui
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CORE_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim", "gymtui.store")
-CORE_MODULES = ("gymtui.model", "gymtui.bfr", "gymtui.safety", "gymtui.cuff_runner", "gymtui.cuff_rig", "gymtui.cuff_thread")
+CORE_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim", "gymtui.bfr", "gymtui.store")
+CORE_MODULES = ("gymtui.model", "gymtui.phases")
 FORBIDDEN = ("textual", "rich", "bleak", "bumble")
 
 

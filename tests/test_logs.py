@@ -193,7 +193,7 @@ async def test_an_app_crash_with_a_cuff_deflates_before_anything_is_logged(
     from textual.worker import WorkerFailed
 
     from gymtui.app import AppConfig, GymApp
-    from gymtui.bfr import validate_settings
+    from gymtui.bfr.rules import validate_settings
     from gymtui.store import Store
 
     store = Store(tmp_path / "gym.db")
@@ -330,7 +330,7 @@ HOOKS = textwrap.dedent(
     import warnings
 
     from gymtui import logs
-    from gymtui.safety import ProcessSafety
+    from gymtui.bfr.safety import ProcessSafety
 
     logs.configure("warning")
     deflated = []

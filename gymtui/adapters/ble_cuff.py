@@ -39,9 +39,9 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 
 from gymtui.adapters.base import AdapterError, HealthSink, PressureSink
-from gymtui.adapters.cuff import (
+from gymtui.adapters.link import SupervisedLink, short_reason
+from gymtui.bfr.codec import (
     PROTOCOL_VERSION,
-    CuffProfile,
     CuffProtocolError,
     Result,
     decode_info,
@@ -49,9 +49,8 @@ from gymtui.adapters.cuff import (
     decode_status,
     encode_command,
     encode_keepalive,
-    load_cuff_profile,
 )
-from gymtui.adapters.link import SupervisedLink, short_reason
+from gymtui.bfr.profile import CuffProfile, load_cuff_profile
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 
 _log = logging.getLogger(__name__)

@@ -184,7 +184,7 @@ def load_profiles(directories: Iterable[Path] | None = None) -> ProfileSet:
             try:
                 profile = load_profile(path)
             except NotAnEmgProfile:
-                continue  # a cuff's profile shares the folder; gymtui.adapters.cuff reads it
+                continue  # a cuff's profile shares the folder; gymtui.bfr.profile reads it
             except ProfileError as exc:
                 errors.append(exc)
                 continue

@@ -13,7 +13,8 @@ from typing import Any
 
 
 def run(report: dict[str, Any], quick: bool) -> None:
-    from gymtui.bfr import BfrSupervisor, validate_settings
+    from gymtui.bfr.rules import validate_settings
+    from gymtui.bfr.supervisor import BfrSupervisor
     from gymtui.model import LinkHealth, LinkState, PhaseKind, PressureReading
     from gymtui.sim.cuff_loop import ClosedLoop, FakeClock
 

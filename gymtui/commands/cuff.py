@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gymtui.bfr import BfrSettingsError, validate_settings
+    from gymtui.bfr.rules import BfrSettingsError, validate_settings
     from gymtui.model import PhaseKind
     from gymtui.sim.cuff_loop import ClosedLoop
 
@@ -149,7 +149,7 @@ def _inject(loop, fault: str) -> None:
 
 
 def decode(args: argparse.Namespace) -> int:
-    from gymtui.adapters.cuff import (
+    from gymtui.bfr.codec import (
         CuffProtocolError,
         Opcode,
         decode_command,
@@ -199,7 +199,7 @@ def decode(args: argparse.Namespace) -> int:
 
 
 def _flags(flags: int) -> str:
-    from gymtui.bfr import CuffFlag
+    from gymtui.bfr.flags import CuffFlag
 
     names = [f.name for f in CuffFlag if f & flags and f.name]
     return "|".join(names) if names else "0"

@@ -1,4 +1,4 @@
-"""Emulated BLE sensors: bumble GATT servers on an in-process link, reached through bleak.
+"""Emulated BLE sensors and cuff: bumble GATT servers on an in-process link, reached through bleak.
 
 Nothing here is needed on a real gym floor; it lets the tests and
 ``gymtui --demo --emulate DEVICE`` run the whole BLE path (scan, connect,

@@ -19,8 +19,14 @@ from typing import Any
 import numpy as np
 
 from gymtui.model import Calibration, MuscleRole, PhaseKind
+from gymtui.phases import traits_of
 from gymtui.signal.metrics import MetricsConfig, SetAnalyzer
-from gymtui.signal.onsets import OnsetEvent, OnsetRule, StreamingOnsetDetector, StreamingTkeoEnvelope
+from gymtui.signal.onsets import (
+    OnsetEvent,
+    OnsetRule,
+    StreamingOnsetDetector,
+    StreamingTkeoEnvelope,
+)
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 from gymtui.signal.quality import QualityMonitor, QualityThresholds
 
@@ -135,17 +141,19 @@ class LiveSignal:
         if self._phase_kind is not None:
             self.end_phase(t_s)
         self._phase_kind = kind.value
-        if kind is PhaseKind.REST:
+        traits = traits_of(kind)
+        if traits is not None and traits.is_rest:
             self.onsets.begin_rest()
             self.quality.begin_rest()
-        elif kind is not PhaseKind.CALIBRATION:
+        elif traits is not None and traits.is_work:
             self.quality.begin_work()
         if self.analyzer is not None:
             self.analyzer.begin_phase(kind, t_s)
 
     def end_phase(self, t_s: float) -> dict[str, Any] | None:
         """The phase ends: its metrics (``peak_pct_mvc``, ``mean_pct_mvc`` and the rest for ``metrics``)."""
-        if self._phase_kind == PhaseKind.REST.value:
+        traits = None if self._phase_kind is None else traits_of(self._phase_kind)
+        if traits is not None and traits.is_rest:
             self.onsets.end_rest()
             self.quality.end_rest()
         else:

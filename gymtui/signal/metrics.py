@@ -28,10 +28,18 @@ from typing import Any
 import numpy as np
 
 from gymtui.model import MuscleRole, PhaseKind
+from gymtui.phases import PHASE_TRAITS, traits_of
 from gymtui.signal.onsets import _clean_runs, _runs
 from gymtui.signal.spectrum import Slope, fit_slope, median_frequency, spectral_ok
 
-NOT_WORK = {PhaseKind.REST.value, PhaseKind.CALIBRATION.value}
+NOT_WORK = frozenset(kind.value for kind, traits in PHASE_TRAITS.items() if not traits.is_work)
+"""Phase kinds whose signal is not the set's work (the phase table says which)."""
+
+
+def _is_hold(kind: str | None) -> bool:
+    """A sustained hold: its median-frequency slope is worth computing (the phase table says which)."""
+    traits = None if kind is None else traits_of(kind)
+    return traits is not None and traits.hold_metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +245,7 @@ class SetAnalyzer:
             out["time_above_target_s"] = _round(np.count_nonzero(target >= self.config.target_line_pct) * self._step / self.rate_hz, 2)
             out["target_share"] = _round(target_share(target, syn[sel]))
             out["cci_pct"] = _round(cci_pct(target, ant[sel]), 2)
-        if kind == PhaseKind.ISOMETRIC.value:
+        if _is_hold(kind):
             slope = self._mf_slope(t0, t1)
             out.update(self._slope_fields(slope))
         return out
@@ -333,7 +341,7 @@ class SetAnalyzer:
             )
             summary["target_share"] = _round(target_share(target, syn[sel]))
             summary["cci_pct"] = _round(cci_pct(target, ant[sel]), 2)
-        holds = [p for p in self._phases if p["kind"] == PhaseKind.ISOMETRIC.value]
+        holds = [p for p in self._phases if _is_hold(p["kind"])]
         if holds:
             longest = max(holds, key=lambda p: (p["end_s"] or 0) - (p["start_s"] or 0))
             summary["mf_slope_hz_per_s"] = longest.get("mf_slope_hz_per_s")

@@ -9,6 +9,11 @@ Motor-unit pools (:mod:`gymtui.sim.pool`) render surface EMG
 (:mod:`gymtui.sim.surface`) from the drive of a simulated athlete
 (:mod:`gymtui.sim.athlete`); :mod:`gymtui.sim.scenarios` scripts whole
 sessions for ``gymtui simulate`` and the tests.
+
+The simulated BFR cuff lives here too: its physics and firmware
+(:mod:`gymtui.sim.cuff`), the :class:`~gymtui.adapters.base.Cuff` the demo
+uses (:mod:`gymtui.sim.simulated_cuff`), and the supervisor in closed loop
+with it on a fake clock (:mod:`gymtui.sim.cuff_loop`).
 """
 
 from __future__ import annotations

@@ -31,37 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gymtui.model import MuscleRole, PhaseKind
-
-
-@dataclass(frozen=True, slots=True)
-class IntentDrive:
-    """Goal drive per role for one phase intent (fractions of maximal drive)."""
-
-    target: float
-    synergist: float
-    antagonist: float
-    other: float
-    wobble: float = 0.05  # relative slow fluctuation of effort
-
-    def for_role(self, role: MuscleRole) -> float:
-        return {
-            MuscleRole.TARGET: self.target,
-            MuscleRole.SYNERGIST: self.synergist,
-            MuscleRole.ANTAGONIST: self.antagonist,
-            MuscleRole.OTHER: self.other,
-        }[role]
-
-
-INTENT_DRIVES: dict[PhaseKind, IntentDrive] = {
-    PhaseKind.CALIBRATION: IntentDrive(1.0, 1.0, 1.0, 1.0, 0.02),
-    PhaseKind.ACTIVATION: IntentDrive(0.55, 0.30, 0.08, 0.12),
-    PhaseKind.ECCENTRIC: IntentDrive(0.45, 0.30, 0.10, 0.12, 0.10),
-    PhaseKind.CONCENTRIC: IntentDrive(0.60, 0.40, 0.10, 0.15, 0.10),
-    PhaseKind.EXPLOSIVE: IntentDrive(0.90, 0.60, 0.15, 0.20, 0.08),
-    PhaseKind.ISOMETRIC: IntentDrive(0.70, 0.40, 0.10, 0.15, 0.06),
-    PhaseKind.REPS: IntentDrive(0.60, 0.40, 0.10, 0.15, 0.25),
-    PhaseKind.REST: IntentDrive(0.02, 0.02, 0.02, 0.02, 0.3),
-}
+from gymtui.phases import PHASE_TRAITS
 
 REP_PERIOD_S = 3.0  # one ordinary rep: ~1 s up, ~2 s down
 REP_CONCENTRIC_S = 1.0
@@ -145,7 +115,7 @@ class SimulatedAthlete:
         """Follow a new cue; ``effort`` (0–1, the load relative to maximal) scales the pattern."""
         self.intent = intent
         self.effort = float(effort)
-        pattern = INTENT_DRIVES[intent]
+        pattern = PHASE_TRAITS[intent].drive
         self._wobble_rel = pattern.wobble
         self._phase_n = 0
         self._step_len = 0  # the next sample starts a fresh step with the new goal

@@ -30,7 +30,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gymtui.bfr import CuffFlag
+from gymtui.bfr.codec import (
+    CuffProtocolError,
+    CuffStatus,
+    Opcode,
+    Result,
+    decode_command,
+    encode_pressure,
+    encode_status,
+)
+from gymtui.bfr.flags import CuffFlag
+from gymtui.bfr.profile import CuffProfile
 
 
 class Mode(enum.StrEnum):
@@ -51,6 +61,16 @@ class CuffParams:
     relief_margin_mmhg: float = 10.0
     watchdog_s: float = 3.0
     step_s: float = 0.005  # integration step
+
+    @classmethod
+    def for_profile(cls, profile: CuffProfile) -> CuffParams:
+        """Physics bound by the profile's ceiling, relief margin and watchdog,
+        so the simulated and emulated cuffs obey the same limits a real one advertises."""
+        return cls(
+            max_mmhg=profile.max_mmhg,
+            relief_margin_mmhg=profile.relief_margin_mmhg,
+            watchdog_s=profile.watchdog_s,
+        )
 
 
 class CuffPhysics:
@@ -170,3 +190,50 @@ class CuffPhysics:
         if self.mode is Mode.REGULATE:
             flags |= CuffFlag.REGULATING
         return round(value, 1), flags
+
+
+class CuffFirmware:
+    """What a cuff's microcontroller does with the profile's bytes, over :class:`CuffPhysics`.
+
+    Shared by :class:`gymtui.sim.simulated_cuff.SimulatedCuff` and the emulated BLE cuff
+    (:mod:`gymtui.emulation.cuff`): ``write``
+    takes the command characteristic's bytes, ``notification`` produces the
+    pressure characteristic's.
+    """
+
+    def __init__(self, physics: CuffPhysics) -> None:
+        self.physics = physics
+        self.seq = 0
+        self.last_token = 0
+        self.last_result = Result.OK
+        self.battery_pct = 100
+
+    def write(self, data: bytes) -> int:
+        try:
+            cmd = decode_command(data)
+        except CuffProtocolError as exc:
+            self.last_result = Result.BAD_CRC if "CRC" in str(exc) else (
+                Result.UNKNOWN_OPCODE if "opcode" in str(exc) else Result.BAD_LENGTH
+            )
+            return self.last_result
+        self.last_token = cmd.token
+        if cmd.opcode == Opcode.DEFLATE:
+            self.physics.command_deflate()
+        elif cmd.opcode == Opcode.HOLD:
+            self.physics.command_hold()
+        elif cmd.opcode == Opcode.KEEPALIVE:
+            self.physics.keepalive()
+        elif not self.physics.command_target(cmd.target_mmhg):
+            self.last_result = Result.ABOVE_MAX
+            return self.last_result
+        self.last_result = Result.OK
+        return Result.OK
+
+    def notification(self) -> bytes:
+        pressure, flags = self.physics.read()
+        self.seq = (self.seq + 1) & 0xFFFF
+        return encode_pressure(self.seq, pressure, self.physics.set_point_mmhg, flags)
+
+    def status(self) -> bytes:
+        _, flags = self.physics.read()
+        return encode_status(CuffStatus(flags, self.battery_pct, self.last_token, self.last_result, 1))

@@ -6,18 +6,32 @@ physics, and readings come back through the real notification bytes. Time
 advances in steps of ``reading_s``; the supervisor is ticked every
 ``TICK_INTERVAL_S`` as the app's runner does. Tests, ``gymtui cuff
 simulate`` and ``gymtui bench`` drive it; the app uses
-:class:`gymtui.adapters.cuff.SimulatedCuff` and
-:class:`gymtui.cuff_runner.CuffRunner` on the real event loop instead.
+:class:`gymtui.sim.simulated_cuff.SimulatedCuff` and
+:class:`gymtui.bfr.runner.CuffRunner` on the real event loop instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gymtui.adapters.cuff import CuffFirmware, decode_pressure, encode_command
-from gymtui.bfr import TICK_INTERVAL_S, BfrLimits, BfrSettings, BfrSupervisor, CuffEvent, Limb, validate_settings
-from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, LinkState, PressureReading
-from gymtui.sim.cuff import CuffParams, CuffPhysics
+from gymtui.bfr.codec import decode_pressure, encode_command
+from gymtui.bfr.events import CuffEvent
+from gymtui.bfr.rules import (
+    TICK_INTERVAL_S,
+    BfrLimits,
+    BfrSettings,
+    Limb,
+    validate_settings,
+)
+from gymtui.bfr.supervisor import BfrSupervisor
+from gymtui.model import (
+    CuffCommand,
+    CuffCommandKind,
+    LinkHealth,
+    LinkState,
+    PressureReading,
+)
+from gymtui.sim.cuff import CuffFirmware, CuffParams, CuffPhysics
 
 
 class FakeClock:

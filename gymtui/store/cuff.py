@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from gymtui.bfr.ledger import occluded_s
 from gymtui.store.connection import now_iso
 from gymtui.store.tables import Tables, inserted_id
 
@@ -47,7 +48,7 @@ class CuffLog(Tables):
         target, hold) with no deflate after it means the app ended without
         deflating (SIGKILL, power cut, bus error). A ``deflate`` row is
         written at ``close_at(inflated_at, now)`` (see
-        :func:`gymtui.bfr.left_inflated_until`), so the session's occlusion
+        :func:`gymtui.bfr.ledger.left_inflated_until`), so the session's occlusion
         time counts it. Call only while holding the single-instance lock.
         """
         row = self.conn.execute(
@@ -93,17 +94,4 @@ class CuffLog(Tables):
             params.append(since)
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self.conn.execute(f"SELECT at, kind FROM cuff_events {clause} ORDER BY at, id", params).fetchall()
-        total = 0.0
-        opened: dt.datetime | None = None
-        last: dt.datetime | None = None
-        for at, kind in rows:
-            when = dt.datetime.fromisoformat(at)
-            last = when
-            if kind in ("inflate", "target") and opened is None:
-                opened = when
-            elif kind == "deflate" and opened is not None:
-                total += (when - opened).total_seconds()
-                opened = None
-        if opened is not None and last is not None:
-            total += (last - opened).total_seconds()
-        return total
+        return occluded_s((kind, dt.datetime.fromisoformat(at).timestamp()) for at, kind in rows)

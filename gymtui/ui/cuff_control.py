@@ -1,7 +1,7 @@
 """The app's cuff side: build the cuff rig, show its panel, ring its alarms, open its setup.
 
 A mixin of :class:`gymtui.app.GymApp`. Every rule lives in :mod:`gymtui.bfr`;
-this module only assembles (:mod:`gymtui.cuff_rig`) and displays.
+this module only assembles (:mod:`gymtui.bfr.rig`) and displays.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class CuffControl:
         """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
         from dataclasses import replace
 
-        from gymtui.bfr import LOP_MAX_AGE_DAYS
-        from gymtui.cuff_rig import CuffRig, CuffTarget
+        from gymtui.bfr.rig import CuffRig, CuffTarget
+        from gymtui.bfr.rules import LOP_MAX_AGE_DAYS
 
         settings = self.config.cuff
         athlete, store = self.athlete_id, self.store
@@ -74,11 +74,11 @@ class CuffControl:
         self._cuff_timer = self.set_interval(0.1, self._show_cuff)
 
     async def _make_cuff(self) -> Any:
-        """Runs on the cuff's own loop (see :meth:`gymtui.cuff_rig.CuffRig.build`)."""
+        """Runs on the cuff's own loop (see :meth:`gymtui.bfr.rig.CuffRig.build`)."""
         if self.config.emulate_cuff:
             from gymtui.adapters.ble_cuff import BleCuff
-            from gymtui.adapters.cuff_emulated import EmulatedCuff
             from gymtui.emulation.bumble_backend import BumbleWorld
+            from gymtui.emulation.cuff import EmulatedCuff
 
             world = BumbleWorld()
             emulated = EmulatedCuff(world.new_device("gymtui-cuff-1"), speed=self.config.speed, clock=self.clock)
@@ -91,7 +91,7 @@ class CuffControl:
                 scanner_backend=world.scanner_backend,
                 client_backend=world.client_backend,
             )
-        from gymtui.adapters.cuff import SimulatedCuff
+        from gymtui.sim.simulated_cuff import SimulatedCuff
 
         return SimulatedCuff(speed=self.config.speed, clock=self.clock)
 
@@ -111,7 +111,7 @@ class CuffControl:
 
     def open_cuff_setup(self) -> None:
         """Home ``b``: limb, LOP, target % and rest-deflate, within the supervisor's hard bounds."""
-        from gymtui.bfr import Limb
+        from gymtui.bfr.rules import Limb
         from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 
         rig = self.cuff_rig

@@ -1,8 +1,8 @@
 """Cuff setup: limb, LOP (typed from a Doppler or pulse-oximeter reading), target % and rest deflate.
 
-A modal screen that returns :class:`gymtui.bfr.BfrSettings` through
+A modal screen that returns :class:`gymtui.bfr.rules.BfrSettings` through
 ``dismiss`` (``None`` when cancelled). Every value is checked by
-:func:`gymtui.bfr.validate_settings`, the same function the supervisor
+:func:`gymtui.bfr.rules.validate_settings`, the same function the supervisor
 trusts, so the screen cannot produce settings beyond the hard bounds; a bad
 value shows one line in red and the screen stays open. The app saves a
 changed LOP with ``Store.save_lop`` (compare with the LOP it passed in).
@@ -19,7 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
 
-from gymtui.bfr import LIMBS, LOP_MAX_AGE_DAYS, BfrSettings, BfrSettingsError, Limb, validate_settings
+from gymtui.bfr.rules import (
+    LIMBS,
+    LOP_MAX_AGE_DAYS,
+    BfrSettings,
+    BfrSettingsError,
+    Limb,
+    validate_settings,
+)
 from gymtui.text import safe_text
 
 

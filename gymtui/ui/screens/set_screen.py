@@ -29,7 +29,7 @@ from gymtui.ui.widgets.countdown import BigCountdown
 from gymtui.ui.widgets.cuff_panel import CuffPanel
 
 if TYPE_CHECKING:
-    from gymtui.bfr import CuffView
+    from gymtui.bfr.events import CuffView
 
 
 LOST_MIN_SHOW_S = 2.0

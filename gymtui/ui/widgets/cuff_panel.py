@@ -1,6 +1,6 @@
 """The cuff panel on the set screen: pressure, % LOP, target band, occlusion timers, alarms.
 
-It renders a :class:`gymtui.bfr.CuffView` snapshot and nothing else: no
+It renders a :class:`gymtui.bfr.events.CuffView` snapshot and nothing else: no
 safety logic lives here. The app sets :attr:`CuffPanel.view` from
 ``supervisor.view()`` a few times a second. Colours come from theme
 variables and layout from ``themes/cuff_panel.tcss``; the state shows as a
@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
-from gymtui.bfr import AlarmLevel, CuffState, CuffView, format_mmss
+from gymtui.bfr.events import AlarmLevel, CuffState, CuffView, format_mmss
 from gymtui.text import safe_text
 
 STATE_CLASSES = {

@@ -8,23 +8,23 @@ reads :meth:`BfrSupervisor.view` for the panel.
 
 The cuff comes first. For every batch of records the commands are queued
 before any record is logged, and logging is a hand-over to a sink that never
-blocks (:class:`gymtui.cuff_log.CuffEventLog`): a database locked by another
+blocks (:class:`gymtui.bfr.log.CuffEventLog`): a database locked by another
 program, a full disk or a dead store thread cannot delay a deflate.
 
 - Commands go out in order through one sender task. A deflate drops any
   not-yet-sent target commands queued before it (they are obsolete and
   would only delay it) and every write has a 1 s timeout.
 - A tick task calls :meth:`BfrSupervisor.tick` every
-  :data:`gymtui.bfr.TICK_INTERVAL_S` of supervisor time.
+  :data:`gymtui.bfr.rules.TICK_INTERVAL_S` of supervisor time.
 - :meth:`emergency` is the synchronous last-resort path for
-  :mod:`gymtui.safety`, callable from any thread: it writes the deflate
+  :mod:`gymtui.bfr.safety`, callable from any thread: it writes the deflate
   through the cuff's synchronous ``send_now`` if it has one (the simulated
   cuff does; a BLE cuff gets it through the sender, and its link-loss rule
   deflates it if the process is gone), latches the runner so that no
   command but a deflate goes out after it, and only then asks the
   supervisor for its way-out records and hands them to the log.
 - The runner belongs to the loop :meth:`start` ran on (in the app, the cuff's
-  own thread: :mod:`gymtui.cuff_thread`). A cuff that calls back from another
+  own thread: :mod:`gymtui.bfr.loop_thread`). A cuff that calls back from another
   thread (a test's fault hook, a driver thread) is handed over to that loop,
   so the supervisor only ever runs on one thread, apart from the last resort.
 - :attr:`view` is the supervisor's panel view, refreshed on that loop after
@@ -33,7 +33,7 @@ program, a full disk or a dead store thread cannot delay a deflate.
 
 No Textual here: tests and ``python -c`` scripts run it on a bare loop.
 
-Wiring in the app (see :class:`gymtui.cuff_rig.CuffRig`)::
+Wiring in the app (see :class:`gymtui.bfr.rig.CuffRig`)::
 
     log = CuffEventLog(lambda: Store(db_path), set_id=..., session_id=...)
     runner = CuffRunner(supervisor, cuff, log.put, speed=speed)
@@ -56,7 +56,9 @@ import threading
 from collections.abc import Callable, Iterable
 
 from gymtui.adapters.base import AdapterError, Cuff
-from gymtui.bfr import TICK_INTERVAL_S, BfrSupervisor, CuffEvent, CuffState, CuffView
+from gymtui.bfr.events import CuffEvent, CuffState, CuffView
+from gymtui.bfr.rules import TICK_INTERVAL_S
+from gymtui.bfr.supervisor import BfrSupervisor
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 from gymtui.session.engine import Event as EngineEvent
 from gymtui.session.engine import PhaseStarted, SetAborted, SetFinished
@@ -82,7 +84,7 @@ class CuffRunner:
         on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
     ) -> None:
         """``on_record`` receives every record after its command is queued; it must
-        not block (hand it to another thread, as :class:`~gymtui.cuff_log.CuffEventLog` does)."""
+        not block (hand it to another thread, as :class:`~gymtui.bfr.log.CuffEventLog` does)."""
         self.supervisor = supervisor
         self.cuff = cuff
         self._on_record = on_record
@@ -171,7 +173,7 @@ class CuffRunner:
     def emergency(self, reason: str) -> None:
         """Synchronous last resort (signal, atexit, crash), from any thread: deflate now, log it. Never raises.
 
-        Register it with :meth:`gymtui.safety.ProcessSafety.add`. After it, only
+        Register it with :meth:`gymtui.bfr.safety.ProcessSafety.add`. After it, only
         deflates reach the cuff: a target the runner's loop was about to send
         when this fired is dropped, and a second deflate follows on that loop
         in case one slipped through between its check and the wire.

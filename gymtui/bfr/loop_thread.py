@@ -16,7 +16,7 @@ woken ahead of the screen; elsewhere it runs at the app's priority, and
 says so in the log.
 
 The thread is a daemon: a cuff loop wedged in a driver must not keep a
-dying process alive (the process-level deflate in :mod:`gymtui.safety`
+dying process alive (the process-level deflate in :mod:`gymtui.bfr.safety`
 does not need this loop; it writes to the cuff from whichever thread fires).
 No Textual here.
 """

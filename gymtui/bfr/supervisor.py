@@ -64,11 +64,17 @@ Invariants (property-tested in ``tests/test_bfr_properties.py``)
    The supervisor never inflates a cuff it has not heard connect, and its
    first command to a newly connected cuff is a deflate.
 
+Each time-or-reading rule is one ``_rule_*`` method, run in order by
+``_monitor``; a fault rule is named by a :class:`Fault` and speaks once per
+set, a refusal to inflate by a :class:`Refusal`. Occlusion time lives in an
+:class:`~gymtui.bfr.ledger.OcclusionLedger`, and what each phase kind allows
+in :data:`gymtui.phases.PHASE_TRAITS` (a kind without a row never inflates).
+
 Nothing here is thread-safe: call it from one thread (the app's event loop).
-The process-level last-resort path (:mod:`gymtui.safety` through
-:meth:`gymtui.cuff_runner.CuffRunner.emergency`) calls
+The process-level last-resort path (:mod:`gymtui.bfr.safety` through
+:meth:`gymtui.bfr.runner.CuffRunner.emergency`) calls
 :meth:`BfrSupervisor.last_resort`, which only computes records and touches
-no I/O. :mod:`gymtui.cuff_runner` carries the records to the cuff and the
+no I/O. :mod:`gymtui.bfr.runner` carries the records to the cuff and the
 log on asyncio; ``gymtui cuff simulate`` shows a block of sets, with faults.
 """
 
@@ -76,12 +82,26 @@ from __future__ import annotations
 
 import enum
 import math
-import numbers
-import re
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 
+from gymtui.bfr.events import (
+    AlarmLevel,
+    CuffEvent,
+    CuffState,
+    CuffView,
+    EventKind,
+    format_mmss,
+)
+from gymtui.bfr.flags import FAULT_FLAGS, CuffFlag
+from gymtui.bfr.ledger import OcclusionLedger
+from gymtui.bfr.rules import (
+    ALARM_SILENCE_S,
+    SYSTEM_MAX_MMHG,
+    BfrLimits,
+    BfrSettings,
+    validate_settings,
+)
 from gymtui.model import (
     CuffCommand,
     CuffCommandKind,
@@ -90,296 +110,36 @@ from gymtui.model import (
     PhaseKind,
     PressureReading,
 )
+from gymtui.phases import PHASE_TRAITS, PhaseTraits, traits_of
 
 Clock = Callable[[], float]
 
-SYSTEM_MAX_MMHG = 250.0
-"""No gymtui command exceeds this, whatever a profile or a user says."""
 
-LOP_MIN_MMHG = 80.0
-LOP_MAX_MMHG = 300.0
-"""Plausible hand-entered LOPs (measured: arm 120–282, leg 160–272 mmHg)."""
+class Fault(enum.StrEnum):
+    """A fault rule that deflates and alarms. Each speaks once per set unless the cuff is up again."""
 
-RUNAWAY = "runaway pump"
-
-ALARM_SILENCE_S = 30.0
-"""An acknowledged alarm whose cause still stands comes back after this (Delfi PTS ii: 30 s)."""
-
-TICK_INTERVAL_S = 0.05
-"""The longest the app may leave between :meth:`BfrSupervisor.tick` calls: a time cap must
-deflate well inside the 100 ms promise, and a tick costs about 12 µs."""
-
-LOP_MAX_AGE_DAYS = 7
-"""After this long the app asks for a fresh LOP: LOP moves with blood pressure and
-posture, and automated BFR devices measure it every session."""
+    STALE = "stale"  # a connected cuff sends no readings
+    OVER_PRESSURE = "over"  # above the ceiling (or the profile's maximum) at any instant
+    FLAGS = "flags"  # the cuff reports a fault bit
+    RUNAWAY = "runaway pump"  # the pump runs although the cuff was commanded down
+    STUCK = "stuck"  # readings frozen while the cuff is up
+    BAND = "band"  # out of the target band for longer than the tolerance
+    LEAK = "leak"  # the pump works continuously to hold pressure
+    REACH = "reach"  # the target not reached in time
+    UNREADABLE = "unreadable"  # a reading that is not a number
+    NOT_DEFLATED = "not deflated"  # pressure still up long after a deflate
 
 
-class CuffFlag(enum.IntFlag):
-    """Status bits a cuff reports (``PressureReading.fault_bits``).
+class Refusal(enum.Enum):
+    """Why the cuff may not inflate now (the athlete reads the matching message)."""
 
-    The open cuff profile (``devices/CUFF-PROTOCOL.md``) puts them on the
-    wire at these positions; other adapters map their device's flags onto
-    them. The low byte is state, the high byte faults.
-    """
-
-    PUMP_ON = 0x0001
-    VALVE_OPEN = 0x0002
-    REGULATING = 0x0004
-    WATCHDOG_DEFLATED = 0x0008  # the cuff deflated itself: link loss or no keep-alive
-    OVER_PRESSURE = 0x0100  # the cuff's own over-pressure trip
-    LEAK = 0x0200
-    SENSOR_FAULT = 0x0400
-    PUMP_FAULT = 0x0800
-    LOW_BATTERY = 0x1000
-    COMMAND_REJECTED = 0x2000
-
-
-FAULT_FLAGS = CuffFlag.OVER_PRESSURE | CuffFlag.LEAK | CuffFlag.SENSOR_FAULT | CuffFlag.PUMP_FAULT
-"""Flags that force a deflate and an alarm."""
-
-
-class Limb(enum.StrEnum):
-    ARM = "arm"
-    LEG = "leg"
-
-
-@dataclass(frozen=True, slots=True)
-class LimbSpec:
-    """Literature defaults and the hard bounds the UI may not cross."""
-
-    default_pct: float
-    recommended_pct: tuple[float, float]
-    hard_pct: tuple[float, float]
-    session_cap_s: float
-
-
-LIMBS: dict[Limb, LimbSpec] = {
-    Limb.ARM: LimbSpec(50.0, (40.0, 50.0), (30.0, 60.0), 15 * 60.0),
-    Limb.LEG: LimbSpec(70.0, (60.0, 80.0), (40.0, 80.0), 20 * 60.0),
-}
-
-
-class BfrSettingsError(ValueError):
-    """Cuff settings the supervisor refuses; the message is one line for the athlete."""
-
-
-@dataclass(frozen=True, slots=True)
-class BfrSettings:
-    """What the athlete chose: limb, LOP, target % and rest behaviour."""
-
-    limb: Limb
-    lop_mmhg: float | None
-    target_pct: float
-    rest_deflate: bool = True
-    max_mmhg: float | None = None  # a configured ceiling below the system's, if any
-
-    @property
-    def spec(self) -> LimbSpec:
-        return LIMBS[self.limb]
-
-    @property
-    def target_mmhg(self) -> float | None:
-        return None if self.lop_mmhg is None else self.lop_mmhg * self.target_pct / 100.0
-
-
-def validate_settings(
-    limb: str | Limb,
-    lop_mmhg: float | str | None,
-    target_pct: float | str | None = None,
-    *,
-    rest_deflate: bool = True,
-    max_mmhg: float | None = None,
-) -> BfrSettings:
-    """Check what a user typed against the hard bounds; raise one clear line if wrong.
-
-    ``target_pct=None`` picks the limb's literature default. ``lop_mmhg=None``
-    is allowed (the supervisor then refuses to inflate and says why).
-    """
-    try:
-        limb = Limb(str(limb).strip().lower())
-    except ValueError:
-        raise BfrSettingsError(f"limb must be arm or leg, not {limb!r}") from None
-    spec = LIMBS[limb]
-    lop = None if lop_mmhg is None else _number(lop_mmhg, "LOP", "mmHg", "180")
-    if lop is not None and not LOP_MIN_MMHG <= lop <= LOP_MAX_MMHG:
-        raise BfrSettingsError(
-            f"LOP {lop:g} mmHg is outside {LOP_MIN_MMHG:g}–{LOP_MAX_MMHG:g} mmHg: re-measure it"
-        )
-    pct = spec.default_pct if target_pct is None else _number(target_pct, "target %", "% of LOP", "50")
-    lo, hi = spec.hard_pct
-    if not lo <= pct <= hi:
-        raise BfrSettingsError(f"{limb} target must be {lo:g}–{hi:g} % of LOP, not {pct:g} %")
-    if max_mmhg is not None and not 0 < max_mmhg <= SYSTEM_MAX_MMHG:
-        raise BfrSettingsError(f"configured cuff maximum must be 1–{SYSTEM_MAX_MMHG:g} mmHg")
-    return BfrSettings(limb, lop, pct, rest_deflate, max_mmhg)
-
-
-_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-"""What a typed pressure or percentage may look like. ``float()`` would also take
-``1_80``, ``1e2``, ``nan``, ``inf`` and other scripts' digits; none of them is
-what anyone means when typing a cuff pressure, so they are refused, not guessed."""
-
-
-def _number(value: float | str, what: str, unit: str, example: str) -> float:
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise BfrSettingsError(f"{what} is empty: give it in {unit}, e.g. {example}")
-        if not _PLAIN_DECIMAL.fullmatch(text):
-            shown = text if len(text) <= 20 else text[:20] + "…"
-            raise BfrSettingsError(
-                f"{what} must be a number in {unit}, written as digits with at most one decimal point "
-                f"(e.g. {example}), not {shown!r}"
-            )
-        return float(text)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise BfrSettingsError(f"{what} must be a number, not {value!r}")
-    if not math.isfinite(value):
-        raise BfrSettingsError(f"{what} must be a finite number")
-    return float(value)
-
-
-@dataclass(frozen=True, slots=True)
-class BfrLimits:
-    """Tolerances and timings. Defaults from the Delfi PTS ii manual and BFR guidelines."""
-
-    tolerance_mmhg: float = 15.0
-    tolerance_s: float = 1.0
-    reached_band_mmhg: float = 5.0  # within this below target counts as reached
-    reach_timeout_s: float = 12.0
-    leak_pump_s: float = 7.0
-    stuck_s: float = 3.0
-    stuck_band_mmhg: float = 0.05
-    stale_s: float = 2.0
-    residual_mmhg: float = 10.0  # below this the cuff counts as deflated
-    deflate_confirm_s: float = 6.0
-    deflate_resend_s: float = 1.0
-    exercise_cap_s: float = 10 * 60.0
-    session_cap_s: dict[Limb, float] = field(
-        default_factory=lambda: {limb: spec.session_cap_s for limb, spec in LIMBS.items()}
-    )
-    reperfusion_s: float = 3 * 60.0
-    inflated_rest_max_s: float = 120.0
-    cap_warning_s: float = 60.0
-
-
-def stricter_or_default(limits: BfrLimits | None) -> BfrLimits:
-    """``limits`` if no time cap or tolerance in it is looser than the defaults; else a ValueError.
-
-    A clinic's protocol (or a test that must reach a cap in seconds) may
-    shorten the caps; nothing may lengthen them.
-    """
-    default = BfrLimits()
-    if limits is None:
-        return default
-    looser = [
-        name
-        for name in ("tolerance_mmhg", "tolerance_s", "reach_timeout_s", "leak_pump_s", "stuck_s", "stale_s",
-                     "residual_mmhg", "deflate_confirm_s", "exercise_cap_s", "inflated_rest_max_s")
-        if getattr(limits, name) > getattr(default, name)
-    ]
-    looser += [f"session cap ({limb})" for limb, cap in limits.session_cap_s.items() if cap > default.session_cap_s[limb]]
-    if limits.reperfusion_s < default.reperfusion_s:
-        looser.append("reperfusion_s")
-    if looser:
-        raise ValueError(f"BFR limits may only be stricter than the defaults: {', '.join(looser)}")
-    return limits
-
-
-class CuffState(enum.StrEnum):
-    NOT_CONNECTED = "not connected"
-    DEFLATED = "deflated"
-    INFLATING = "inflating"
-    HOLDING = "holding"
-    DEFLATING = "deflating"
-    LINK_LOST = "link lost"
-
-
-class AlarmLevel(enum.IntEnum):
-    NONE = 0
-    NOTICE = 1  # a limit or refusal the athlete should read
-    ALARM = 2  # a fault: bell, red, deflated
-    RELEASE_BY_HAND = 3  # the cuff may still be tight and we cannot deflate it
-
-
-class EventKind(enum.StrEnum):
-    """``cuff_events.kind``."""
-
-    INFLATE = "inflate"  # first target command from deflated
-    TARGET = "target"  # a target command while already up
-    HOLD = "hold"  # the target was reached; the cuff now holds it (no command)
-    DEFLATE = "deflate"
-    ALARM = "alarm"
-    NOTICE = "notice"  # a refusal, a cap warning, a link change: no command
-
-
-@dataclass(frozen=True, slots=True)
-class CuffEvent:
-    """One ``cuff_events`` row; ``command`` (if any) must be sent to the cuff."""
-
-    at_s: float
-    kind: EventKind
-    pressure_mmhg: float | None
-    target_mmhg: float | None
-    reason: str
-    command: CuffCommand | None = None
-    level: AlarmLevel = AlarmLevel.NONE
-
-
-@dataclass(frozen=True, slots=True)
-class CuffView:
-    """Everything the cuff panel shows, as plain values (no logic in the widget)."""
-
-    limb: Limb
-    lop_mmhg: float | None
-    target_pct: float
-    target_mmhg: float | None  # the set point while a set wants the cuff up
-    band_mmhg: tuple[float, float] | None  # target ± tolerance
-    ceiling_mmhg: float
-    pressure_mmhg: float | None
-    pct_lop: float | None
-    state: CuffState
-    commanded_mmhg: float  # what the cuff was last told (0 = deflate)
-    continuous_s: float  # this inflation so far
-    exercise: str
-    exercise_s: float
-    exercise_cap_s: float
-    session_s: float
-    session_cap_s: float
-    level: AlarmLevel
-    message: str
-    alarm_seq: int  # increments on each new alarm so the UI can ring once
-    link_ok: bool
-    rest_deflate: bool
-
-
-def format_mmss(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-OPENING_KINDS = frozenset({"inflate", "target", "hold"})
-"""``cuff_events`` kinds that mean the cuff was up (or going up) after them."""
-
-CUFF_WATCHDOG_S = 3.0
-"""The open cuff profile's watchdog: with no write for this long the cuff deflates itself
-(``devices/cuff-open.toml``); a process that died mid-occlusion stopped writing."""
-
-
-def left_inflated_until(
-    inflated_s: float, restart_s: float, limits: BfrLimits | None = None, watchdog_s: float = CUFF_WATCHDOG_S
-) -> float:
-    """The latest a cuff left up by a process that died can have stayed up (epoch seconds).
-
-    Nothing logs the instant of a SIGKILL or a power cut, so the occlusion is
-    counted to the restart, but never past what was possible: while the
-    process lived, the supervisor deflated at the exercise cap; once it died,
-    the cuff's own watchdog deflated within ``watchdog_s``. Counting more
-    would lock the athlete out of BFR for no reason; counting less (up to the
-    last logged event, as a "hold") would let the session cap under-count.
-    """
-    lim = limits or BfrLimits()
-    return max(inflated_s, min(restart_s, inflated_s + lim.exercise_cap_s + watchdog_s))
+    NO_LOP = enum.auto()
+    NOT_CONNECTED = enum.auto()
+    FAULT_LATCHED = enum.auto()
+    SESSION_CAP = enum.auto()
+    EXERCISE_CAP = enum.auto()
+    REPERFUSION = enum.auto()  # lifts by itself once the reperfusion time has passed
+    NO_CEILING = enum.auto()
 
 
 class BfrSupervisor:
@@ -394,15 +154,16 @@ class BfrSupervisor:
         limits: BfrLimits | None = None,
         link_loss_deflates: bool = True,
         prior_session_s: float = 0.0,
+        phase_traits: Mapping[PhaseKind, PhaseTraits] = PHASE_TRAITS,
     ) -> None:
         self.limits = limits or BfrLimits()
+        self._phase_traits = phase_traits
         self._clock = clock
         self.profile_max_mmhg = float(profile_max_mmhg)
         self.link_loss_deflates = link_loss_deflates
         self.settings = settings
         self._check(settings)
         now = clock()
-        self._last_now = now
         # commanded state
         self._commanded_mmhg = 0.0
         self._inflated_at: float | None = None
@@ -416,14 +177,10 @@ class BfrSupervisor:
         self._phase: PhaseKind | None = None
         self._rest_started_at: float | None = None
         self._exercise = ""
-        self._refusal = ""
+        self._refusal: Refusal | None = None
+        self._refusal_message = ""
         # accounting (never decreases)
-        self._exercise_s: dict[str, float] = {}
-        self._session_s = float(prior_session_s)
-        self._occ_exercise = ""
-        self._occluding = False
-        self._occluded_since: float | None = None
-        self._unoccluded_since: float = now - self.limits.reperfusion_s
+        self._ledger = OcclusionLedger(now, prior_session_s=prior_session_s, reperfusion_s=self.limits.reperfusion_s)
         self._needs_reperfusion = False
         self._warned_cap: set[str] = set()
         # measurement
@@ -442,7 +199,7 @@ class BfrSupervisor:
         self._message = ""
         self._alarm_seq = 0
         self._silenced_until = -math.inf
-        self._raised: set[str] = set()  # fault rules that have fired since the last set start
+        self._raised: set[Fault] = set()  # fault rules that have fired since the last set start
 
     # -- configuration -------------------------------------------------------
     def _check(self, settings: BfrSettings) -> None:
@@ -508,15 +265,16 @@ class BfrSupervisor:
         self._raised.clear()  # each rule may speak again for this set
         if not self._fault:  # a new set starts with a clean panel unless a fault still stands
             self._set_level(AlarmLevel.NONE, "")
-        if self._occ_exercise and exercise != self._occ_exercise and self._exercise_s.get(self._occ_exercise, 0) > 0:
+        charged = self._ledger.exercise
+        if charged and exercise != charged and self._ledger.exercise_s(charged) > 0:
             self._needs_reperfusion = True
         self._in_set = True
         self._paused = False
         self._exercise = exercise
         self._phase = None
         self._rest_started_at = None
-        self._refusal = ""
-        if first_phase is not None and PhaseKind(first_phase) in (PhaseKind.CALIBRATION, PhaseKind.REST):
+        self._refusal, self._refusal_message = None, ""
+        if first_phase is not None and not self._occludes_at_work(PhaseKind(first_phase)):
             return out
         self._inflate(now, "set started", out)
         return out
@@ -524,9 +282,12 @@ class BfrSupervisor:
     def phase_changed(self, kind: PhaseKind | str, *, at_s: float | None = None) -> list[CuffEvent]:
         """A phase starts. Work inflates; rest deflates if rest-deflate is on.
 
-        ``at_s`` is when the phase was due to start (the engine stamps its
-        events so); an inflated rest is timed from then, not from when a busy
-        loop got round to saying so, so its cap is not reached late.
+        What a kind allows comes from its row in the phase table
+        (:data:`gymtui.phases.PHASE_TRAITS`); a kind without a row never
+        inflates the cuff. ``at_s`` is when the phase was due to start (the
+        engine stamps its events so); an inflated rest is timed from then,
+        not from when a busy loop got round to saying so, so its cap is not
+        reached late.
         """
         now = self._advance()
         out: list[CuffEvent] = []
@@ -534,16 +295,18 @@ class BfrSupervisor:
             return out
         kind = PhaseKind(kind)
         self._phase = kind
-        if kind is PhaseKind.REST:
+        traits = traits_of(kind, self._phase_traits)
+        if traits is not None and traits.is_rest:
             self._rest_started_at = now if at_s is None else min(now, at_s)
-            if self.settings.rest_deflate:
+            if self.settings.rest_deflate or not traits.may_occlude:
                 self._deflate(now, "rest (rest-deflate on)", out)
-        elif kind is PhaseKind.CALIBRATION:
+        elif traits is None or not traits.may_occlude:
             self._rest_started_at = None
-            self._deflate(now, "MVC calibration runs without occlusion", out)
+            label = f"{kind} phase" if traits is None else traits.label
+            self._deflate(now, f"{label} runs without occlusion", out)
         else:
             self._rest_started_at = None
-            self._inflate(now, f"{kind} phase", out)
+            self._inflate(now, traits.label, out)
         self._monitor(now, out)
         return out
 
@@ -562,7 +325,7 @@ class BfrSupervisor:
         out: list[CuffEvent] = []
         if self._in_set and self._paused:
             self._paused = False
-            if self._phase is not None and self._phase not in (PhaseKind.REST, PhaseKind.CALIBRATION):
+            if self._phase is not None and self._occludes_at_work(self._phase):
                 self._inflate(now, "set resumed", out)
         return out
 
@@ -592,7 +355,7 @@ class BfrSupervisor:
         out: list[CuffEvent] = []
         p = float(reading.pressure_mmhg)
         if not math.isfinite(p):
-            self._raise_fault(now, AlarmLevel.ALARM, "cuff sent an unreadable pressure: cuff deflated", out, "unreadable")
+            self._raise_fault(now, AlarmLevel.ALARM, "cuff sent an unreadable pressure: cuff deflated", out, Fault.UNREADABLE)
             return out
         self._pressure = p
         self._flags = CuffFlag(reading.fault_bits & 0xFFFF)
@@ -663,13 +426,14 @@ class BfrSupervisor:
         The runner wakes for it exactly instead of waiting for its next tick,
         so a cap deflates on time even when ticks run late.
         """
-        if not self._occluding:
+        ledger = self._ledger
+        if not ledger.occluding:
             return None
-        now = self._last_now
+        now = ledger.last_s
         lim = self.limits
         deadlines = [
-            now + lim.exercise_cap_s - self._exercise_s.get(self._occ_exercise, 0.0),
-            now + self.session_cap_s - self._session_s,
+            now + lim.exercise_cap_s - ledger.exercise_s(ledger.exercise),
+            now + self.session_cap_s - ledger.session_s,
         ]
         if self._rest_started_at is not None:
             deadlines.append(self._rest_started_at + lim.inflated_rest_max_s)
@@ -690,7 +454,8 @@ class BfrSupervisor:
         target = self.target_mmhg if self._in_set else None
         tol = self.limits.tolerance_mmhg
         s = self.settings
-        exercise = self._exercise or self._occ_exercise
+        ledger = self._ledger
+        exercise = self._exercise or ledger.exercise
         return CuffView(
             limb=s.limb,
             lop_mmhg=s.lop_mmhg,
@@ -702,11 +467,11 @@ class BfrSupervisor:
             pct_lop=None if self._pressure is None or not s.lop_mmhg else 100.0 * self._pressure / s.lop_mmhg,
             state=self.state,
             commanded_mmhg=self._commanded_mmhg,
-            continuous_s=0.0 if self._occluded_since is None else now - self._occluded_since,
+            continuous_s=0.0 if ledger.occluded_since is None else now - ledger.occluded_since,
             exercise=exercise,
-            exercise_s=self._exercise_s.get(exercise, 0.0),
+            exercise_s=ledger.exercise_s(exercise),
             exercise_cap_s=self.limits.exercise_cap_s,
-            session_s=self._session_s,
+            session_s=ledger.session_s,
             session_cap_s=self.session_cap_s,
             level=self._level,
             message=self._message,
@@ -719,11 +484,11 @@ class BfrSupervisor:
     @property
     def session_occluded_s(self) -> float:
         self._advance()
-        return self._session_s
+        return self._ledger.session_s
 
     def exercise_occluded_s(self, exercise: str) -> float:
         self._advance()
-        return self._exercise_s.get(exercise, 0.0)
+        return self._ledger.exercise_s(exercise)
 
     @property
     def commanded_mmhg(self) -> float:
@@ -735,24 +500,10 @@ class BfrSupervisor:
 
     # -- internals ---------------------------------------------------------------
     def _advance(self) -> float:
-        """Bring the occlusion accounting up to now (time never runs backwards here)."""
-        now = max(self._clock(), self._last_now)
-        dt = now - self._last_now
-        if self._occluding and dt > 0:
-            self._session_s += dt
-            key = self._occ_exercise
-            self._exercise_s[key] = self._exercise_s.get(key, 0.0) + dt
-        self._last_now = now
-        occluding = self._commanded_mmhg > 0 or self._pressure_up()
-        if occluding and not self._occluding:
-            self._occluded_since = now
-            if self._exercise:
-                self._occ_exercise = self._exercise
-        elif not occluding and self._occluding:
-            self._occluded_since = None
-            self._unoccluded_since = now
-        self._occluding = occluding
-        return now
+        """Bring the occlusion ledger up to now (time never runs backwards there)."""
+        return self._ledger.advance(
+            self._clock(), occluding=self._commanded_mmhg > 0 or self._pressure_up(), exercise=self._exercise
+        )
 
     def _pressure_up(self) -> bool:
         """The last known pressure occludes (kept while the link is down: we cannot know better)."""
@@ -765,43 +516,62 @@ class BfrSupervisor:
             and (self._pressure is None or self._pressure < self.limits.residual_mmhg)
         )
 
-    def _wants_up(self, now: float) -> bool:
-        return self._in_set and not self._paused and self._phase not in (PhaseKind.CALIBRATION,) and not (
-            self._phase is PhaseKind.REST and self.settings.rest_deflate
-        )
+    def _occludes_at_work(self, kind: PhaseKind) -> bool:
+        """The cuff may be up for this kind whatever rest-deflate says (a work phase with a row)."""
+        traits = traits_of(kind, self._phase_traits)
+        return traits is not None and traits.may_occlude and not traits.is_rest
 
-    def _refuse_reason(self, now: float) -> str:
+    def _wants_up(self, now: float) -> bool:
+        if not self._in_set or self._paused:
+            return False
+        if self._phase is None:
+            return True  # the lead-in of a set whose first phase may occlude
+        traits = traits_of(self._phase, self._phase_traits)
+        if traits is None or not traits.may_occlude:
+            return False
+        return not (traits.is_rest and self.settings.rest_deflate)
+
+    def _refuse_reason(self, now: float) -> tuple[Refusal, str] | None:
+        """Why the cuff may not inflate now, with the line the athlete reads; None if it may."""
         s = self.settings
         lim = self.limits
+        ledger = self._ledger
         if s.lop_mmhg is None:
-            return f"no LOP for the {s.limb}: measure it and enter it in cuff setup; the cuff stays down"
+            return Refusal.NO_LOP, f"no LOP for the {s.limb}: measure it and enter it in cuff setup; the cuff stays down"
         if not self._link_ok:
-            return "cuff not connected: the cuff stays down"
+            return Refusal.NOT_CONNECTED, "cuff not connected: the cuff stays down"
         if self._fault:
-            return f"cuff locked after a fault ({self._fault}): it stays down until the next set"
-        if self._session_s >= self.session_cap_s:
-            return f"session occlusion limit {format_mmss(self.session_cap_s)} ({s.limb}) reached: no more cuff today"
-        if self._exercise_s.get(self._exercise, 0.0) >= lim.exercise_cap_s:
-            return f"{format_mmss(lim.exercise_cap_s)} occlusion limit on {self._exercise} reached: the cuff stays down"
+            return Refusal.FAULT_LATCHED, f"cuff locked after a fault ({self._fault}): it stays down until the next set"
+        if ledger.session_s >= self.session_cap_s:
+            return (
+                Refusal.SESSION_CAP,
+                f"session occlusion limit {format_mmss(self.session_cap_s)} ({s.limb}) reached: no more cuff today",
+            )
+        if ledger.exercise_s(self._exercise) >= lim.exercise_cap_s:
+            return (
+                Refusal.EXERCISE_CAP,
+                f"{format_mmss(lim.exercise_cap_s)} occlusion limit on {self._exercise} reached: the cuff stays down",
+            )
         if self._needs_reperfusion:
-            left = lim.reperfusion_s - (now - self._unoccluded_since) if not self._occluding else lim.reperfusion_s
+            left = lim.reperfusion_s - (now - ledger.unoccluded_since) if not ledger.occluding else lim.reperfusion_s
             if left > 0:
-                return f"reperfusion: {format_mmss(left)} more before the cuff inflates again"
+                return Refusal.REPERFUSION, f"reperfusion: {format_mmss(left)} more before the cuff inflates again"
             self._needs_reperfusion = False
         if self.ceiling_mmhg <= 0:
-            return "cuff ceiling is 0 mmHg: check the cuff profile"
-        return ""
+            return Refusal.NO_CEILING, "cuff ceiling is 0 mmHg: check the cuff profile"
+        return None
 
     def _inflate(self, now: float, why: str, out: list[CuffEvent]) -> None:
         if not self._wants_up(now):
             return
-        refusal = self._refuse_reason(now)
-        if refusal:
+        refused = self._refuse_reason(now)
+        if refused is not None:
+            refusal, message = refused
             if self._commanded_mmhg > 0:
-                self._deflate(now, refusal, out)
-            if refusal != self._refusal:
-                self._refusal = refusal
-                out.append(self._notice(now, refusal))
+                self._deflate(now, message, out)
+            if message != self._refusal_message:
+                self._refusal, self._refusal_message = refusal, message
+                out.append(self._notice(now, message))
             return
         target = self.target_mmhg
         assert target is not None
@@ -847,7 +617,7 @@ class BfrSupervisor:
                 self._reached = False
             self._deflate_at = None
             self._deflate_confirmed = True
-            self._refusal = ""
+            self._refusal, self._refusal_message = None, ""
         self._dev_since = self._pump_since = None
         self._advance()
         out.append(CuffEvent(now, kind, self._pressure, target_mmhg, reason, command))
@@ -866,7 +636,7 @@ class BfrSupervisor:
             self._alarm(now, AlarmLevel.ALARM, f"{why}: cuff deflated", out, repeat=True)
         return out
 
-    def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], rule: str) -> None:
+    def _raise_fault(self, now: float, level: AlarmLevel, message: str, out: list[CuffEvent], rule: Fault) -> None:
         """A fault: deflate at once, latch, alarm. Each rule speaks once per set unless the cuff is up again."""
         if rule in self._raised and self._commanded_mmhg <= 0:
             return  # already handled; deflate confirmation and standing alarms take it from here
@@ -895,157 +665,227 @@ class BfrSupervisor:
         return CuffEvent(now, EventKind.NOTICE, self._pressure, self._commanded_mmhg or None, message, level=AlarmLevel.NOTICE)
 
     def _monitor(self, now: float, out: list[CuffEvent]) -> None:
-        """Every rule that depends on time or on the latest reading."""
-        lim = self.limits
+        """Every rule that depends on time or on the latest reading, in order; a fault ends the pass."""
         p = self._pressure
-        fresh = self._link_ok and self._reading_at is not None and now - self._reading_at <= lim.stale_s
+        fresh = self._link_ok and self._reading_at is not None and now - self._reading_at <= self.limits.stale_s
         up = self._commanded_mmhg > 0
         target = self._commanded_mmhg
 
-        # A silenced alarm whose cause still stands comes back.
+        self._rule_standing_danger(now, fresh, out)
+        if self._rule_stale(now, out):
+            return
+        if fresh and p is not None:
+            self._rule_over_pressure(now, p, out)
+            self._rule_fault_flags(now, out)
+            self._rule_runaway_pump(now, up, out)
+            self._rule_stuck_sensor(now, p, up, out)
+            up = self._commanded_mmhg > 0
+        if up and fresh and p is not None:
+            self._rule_reached(now, p, target, out)
+            if self._rule_band(now, p, target, out) or self._rule_leak(now, out):
+                return
+        if up and self._rule_reach_timeout(now, target, out):
+            return
+        if up:
+            if self._rule_time_caps(now, out) or self._rule_inflated_rest(now, out):
+                return
+        else:
+            self._rule_reperfusion_done(now, out)
+        if not up:
+            self._rule_deflate_confirmed(now, p, fresh, out)
+
+    # -- the rules, one method each; each returns True when it deflated and the pass must end ----
+    def _rule_standing_danger(self, now: float, fresh: bool, out: list[CuffEvent]) -> None:
+        """A silenced alarm whose cause still stands comes back."""
         if self._level < AlarmLevel.RELEASE_BY_HAND and now >= self._silenced_until:
             standing = self._standing_danger(now, fresh)
             if standing:
                 self._alarm(now, AlarmLevel.RELEASE_BY_HAND, standing, out)
 
-        # A connected cuff that stops reporting leaves us blind: we cannot know it is down.
-        if self._link_ok:
-            since = self._reading_at if self._reading_at is not None else self._connected_at
-            if since is not None and now - since > lim.stale_s:
+    def _rule_stale(self, now: float, out: list[CuffEvent]) -> bool:
+        """A connected cuff that stops reporting leaves us blind: we cannot know it is down."""
+        if not self._link_ok:
+            return False
+        since = self._reading_at if self._reading_at is not None else self._connected_at
+        if since is None or now - since <= self.limits.stale_s:
+            return False
+        self._raise_fault(
+            now,
+            AlarmLevel.RELEASE_BY_HAND,
+            "NO PRESSURE READINGS FROM THE CUFF: deflate sent. If it is tight, RELEASE IT BY HAND.",
+            out,
+            Fault.STALE,
+        )
+        return True
+
+    def _rule_over_pressure(self, now: float, p: float, out: list[CuffEvent]) -> None:
+        """Hard over-pressure: no waiting."""
+        if p > self.ceiling_mmhg + self.limits.tolerance_mmhg or p > self.profile_max_mmhg:
+            self._raise_fault(now, AlarmLevel.ALARM, f"over-pressure {p:.0f} mmHg: cuff deflated", out, Fault.OVER_PRESSURE)
+
+    def _rule_fault_flags(self, now: float, out: list[CuffEvent]) -> None:
+        """A fault bit from the cuff."""
+        flags = self._flags & FAULT_FLAGS
+        if flags:
+            names = ", ".join(f.name.lower().replace("_", " ") for f in CuffFlag if f & flags and f.name)
+            self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out, Fault.FLAGS)
+
+    def _rule_runaway_pump(self, now: float, up: bool, out: list[CuffEvent]) -> None:
+        """The pump runs although we commanded the cuff down: the cuff is not obeying."""
+        if not up and self._flags & CuffFlag.PUMP_ON:
+            self._pump_since = self._pump_since if self._pump_since is not None else now
+            if now - self._pump_since > self.limits.tolerance_s:
                 self._raise_fault(
                     now,
                     AlarmLevel.RELEASE_BY_HAND,
-                    "NO PRESSURE READINGS FROM THE CUFF: deflate sent. If it is tight, RELEASE IT BY HAND.",
+                    "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.",
                     out,
-                    "stale",
+                    Fault.RUNAWAY,
                 )
-                return
+        elif not up:
+            self._pump_since = None
 
-        if fresh and p is not None:
-            # Hard over-pressure: no waiting.
-            if p > self.ceiling_mmhg + lim.tolerance_mmhg or p > self.profile_max_mmhg:
-                self._raise_fault(now, AlarmLevel.ALARM, f"over-pressure {p:.0f} mmHg: cuff deflated", out, "over")
-            flags = self._flags & FAULT_FLAGS
-            if flags:
-                names = ", ".join(f.name.lower().replace("_", " ") for f in CuffFlag if f & flags and f.name)
-                self._raise_fault(now, AlarmLevel.ALARM, f"cuff reports {names}: cuff deflated", out, "flags")
-            if not up and self._flags & CuffFlag.PUMP_ON:
-                # The pump runs although we commanded the cuff down: the cuff is not obeying.
-                self._pump_since = self._pump_since if self._pump_since is not None else now
-                if now - self._pump_since > lim.tolerance_s:
-                    self._raise_fault(
-                        now, AlarmLevel.RELEASE_BY_HAND, "CUFF PUMP RUNS ON ITS OWN. RELEASE THE CUFF BY HAND NOW.", out, RUNAWAY
-                    )
-            elif not up:
-                self._pump_since = None
-            if self._stuck(now, up) and (up or self._pressure_up()):
-                self._raise_fault(
-                    now, AlarmLevel.ALARM, f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose", out, "stuck"
-                )
-            up = self._commanded_mmhg > 0
-
-        if up and fresh and p is not None:
-            if not self._reached and p >= target - lim.reached_band_mmhg:
-                self._reached = True
-                out.append(CuffEvent(now, EventKind.HOLD, p, target, "target reached: holding"))
-            deviation = p - target
-            out_of_band = deviation > lim.tolerance_mmhg or (self._reached and deviation < -lim.tolerance_mmhg)
-            if out_of_band:
-                self._dev_since = self._dev_since if self._dev_since is not None else now
-                if now - self._dev_since > lim.tolerance_s:
-                    if deviation > 0:
-                        msg = f"over-pressure: {p:.0f} mmHg against {target:.0f} for over {lim.tolerance_s:g} s: cuff deflated"
-                    else:
-                        msg = f"pressure not held: {p:.0f} mmHg against {target:.0f}: cuff deflated (leak?)"
-                    self._raise_fault(now, AlarmLevel.ALARM, msg, out, "band")
-                    return
-            else:
-                self._dev_since = None
-            if self._reached and self._flags & CuffFlag.PUMP_ON:
-                self._pump_since = self._pump_since if self._pump_since is not None else now
-                if now - self._pump_since > lim.leak_pump_s:
-                    self._raise_fault(
-                        now,
-                        AlarmLevel.ALARM,
-                        f"leak: the pump ran for over {lim.leak_pump_s:g} s to hold pressure: cuff deflated",
-                        out,
-                        "leak",
-                    )
-                    return
-            else:
-                self._pump_since = None
-        if up and not self._reached and self._inflated_at is not None and now - self._inflated_at > lim.reach_timeout_s:
+    def _rule_stuck_sensor(self, now: float, p: float, up: bool, out: list[CuffEvent]) -> None:
+        """A pressure reading frozen while the cuff is up (or holds pressure)."""
+        if self._stuck(now, up) and (up or self._pressure_up()):
             self._raise_fault(
                 now,
                 AlarmLevel.ALARM,
-                f"pressure not reached: {target:.0f} mmHg not reached in {lim.reach_timeout_s:g} s: cuff deflated",
+                f"pressure sensor stuck at {p:.0f} mmHg: cuff deflated, check it is loose",
                 out,
-                "reach",
+                Fault.STUCK,
             )
+
+    def _rule_reached(self, now: float, p: float, target: float, out: list[CuffEvent]) -> None:
+        """The target is reached: the cuff now holds it (logged, no command)."""
+        if not self._reached and p >= target - self.limits.reached_band_mmhg:
+            self._reached = True
+            out.append(CuffEvent(now, EventKind.HOLD, p, target, "target reached: holding"))
+
+    def _rule_band(self, now: float, p: float, target: float, out: list[CuffEvent]) -> bool:
+        """Above the target band (or below it once reached) for longer than the tolerance."""
+        lim = self.limits
+        deviation = p - target
+        out_of_band = deviation > lim.tolerance_mmhg or (self._reached and deviation < -lim.tolerance_mmhg)
+        if not out_of_band:
+            self._dev_since = None
+            return False
+        self._dev_since = self._dev_since if self._dev_since is not None else now
+        if now - self._dev_since <= lim.tolerance_s:
+            return False
+        if deviation > 0:
+            msg = f"over-pressure: {p:.0f} mmHg against {target:.0f} for over {lim.tolerance_s:g} s: cuff deflated"
+        else:
+            msg = f"pressure not held: {p:.0f} mmHg against {target:.0f}: cuff deflated (leak?)"
+        self._raise_fault(now, AlarmLevel.ALARM, msg, out, Fault.BAND)
+        return True
+
+    def _rule_leak(self, now: float, out: list[CuffEvent]) -> bool:
+        """The pump compensating continuously to hold pressure: a leak."""
+        if not (self._reached and self._flags & CuffFlag.PUMP_ON):
+            self._pump_since = None
+            return False
+        self._pump_since = self._pump_since if self._pump_since is not None else now
+        if now - self._pump_since <= self.limits.leak_pump_s:
+            return False
+        self._raise_fault(
+            now,
+            AlarmLevel.ALARM,
+            f"leak: the pump ran for over {self.limits.leak_pump_s:g} s to hold pressure: cuff deflated",
+            out,
+            Fault.LEAK,
+        )
+        return True
+
+    def _rule_reach_timeout(self, now: float, target: float, out: list[CuffEvent]) -> bool:
+        """The target not reached within the reach timeout of inflating."""
+        lim = self.limits
+        if self._reached or self._inflated_at is None or now - self._inflated_at <= lim.reach_timeout_s:
+            return False
+        self._raise_fault(
+            now,
+            AlarmLevel.ALARM,
+            f"pressure not reached: {target:.0f} mmHg not reached in {lim.reach_timeout_s:g} s: cuff deflated",
+            out,
+            Fault.REACH,
+        )
+        return True
+
+    def _rule_time_caps(self, now: float, out: list[CuffEvent]) -> bool:
+        """The exercise and session occlusion caps: deflate at the cap, warn a minute before."""
+        lim = self.limits
+        ledger = self._ledger
+        ex_left = lim.exercise_cap_s - ledger.exercise_s(ledger.exercise)
+        se_left = self.session_cap_s - ledger.session_s
+        if ex_left <= 0 or se_left <= 0:
+            if ex_left <= 0:
+                msg = f"occlusion limit: {format_mmss(lim.exercise_cap_s)} on {ledger.exercise}. Cuff deflated."
+            else:
+                msg = f"session occlusion limit: {format_mmss(self.session_cap_s)} ({self.settings.limb}). Cuff deflated."
+            self._needs_reperfusion = True
+            self._deflate(now, msg, out)
+            self._set_level(AlarmLevel.NOTICE, msg)
+            self._alarm_seq += 1
+            return True
+        left = min(ex_left, se_left)
+        key = f"{ledger.exercise}:{'ex' if ex_left <= se_left else 'session'}"
+        if left <= lim.cap_warning_s and key not in self._warned_cap:
+            self._warned_cap.add(key)
+            out.append(self._notice(now, f"{format_mmss(math.ceil(left))} of occlusion left"))
+        return False
+
+    def _rule_inflated_rest(self, now: float, out: list[CuffEvent]) -> bool:
+        """A rest with the cuff up is capped."""
+        lim = self.limits
+        if self._rest_started_at is None or now - self._rest_started_at <= lim.inflated_rest_max_s:
+            return False
+        msg = f"rest longer than {format_mmss(lim.inflated_rest_max_s)} with the cuff up: cuff deflated"
+        self._deflate(now, msg, out)
+        self._set_level(AlarmLevel.NOTICE, msg)
+        return True
+
+    def _rule_reperfusion_done(self, now: float, out: list[CuffEvent]) -> None:
+        """A refusal for reperfusion lifts by itself: retry when it does."""
+        waiting = self._refusal is Refusal.REPERFUSION and self._in_set and self._wants_up(now)
+        if waiting and self._refuse_reason(now) is None:
+            self._inflate(now, "reperfusion done", out)
+
+    def _rule_deflate_confirmed(self, now: float, p: float | None, fresh: bool, out: list[CuffEvent]) -> None:
+        """Deflate confirmation: re-send, then tell the athlete to release by hand."""
+        lim = self.limits
+        if self._deflate_at is None or self._deflate_confirmed:
             return
-
-        # Time caps and the inflated-rest limit.
-        if up:
-            ex_left = lim.exercise_cap_s - self._exercise_s.get(self._occ_exercise, 0.0)
-            se_left = self.session_cap_s - self._session_s
-            if ex_left <= 0 or se_left <= 0:
-                if ex_left <= 0:
-                    msg = f"occlusion limit: {format_mmss(lim.exercise_cap_s)} on {self._occ_exercise}. Cuff deflated."
-                else:
-                    msg = f"session occlusion limit: {format_mmss(self.session_cap_s)} ({self.settings.limb}). Cuff deflated."
-                self._needs_reperfusion = True
-                self._deflate(now, msg, out)
-                self._set_level(AlarmLevel.NOTICE, msg)
-                self._alarm_seq += 1
-                return
-            left = min(ex_left, se_left)
-            key = f"{self._occ_exercise}:{'ex' if ex_left <= se_left else 'session'}"
-            if left <= lim.cap_warning_s and key not in self._warned_cap:
-                self._warned_cap.add(key)
-                out.append(self._notice(now, f"{format_mmss(math.ceil(left))} of occlusion left"))
-            if self._rest_started_at is not None and now - self._rest_started_at > lim.inflated_rest_max_s:
-                msg = f"rest longer than {format_mmss(lim.inflated_rest_max_s)} with the cuff up: cuff deflated"
-                self._deflate(now, msg, out)
-                self._set_level(AlarmLevel.NOTICE, msg)
-                return
-        elif self._in_set and self._wants_up(now) and self._refusal.startswith("reperfusion"):
-            # A refusal for reperfusion lifts by itself: retry when it does.
-            if not self._refuse_reason(now):
-                self._inflate(now, "reperfusion done", out)
-
-        # Deflate confirmation: re-send, then tell the athlete to release by hand.
-        if not up and self._deflate_at is not None and not self._deflate_confirmed:
-            if p is None or (fresh and p < lim.residual_mmhg):
-                # Down, or never measured (nothing we inflated: the stale rule guards a cuff that was up).
-                self._deflate_confirmed = True
-            elif self._link_ok:
-                # Judge on readings from this link: after a reconnect the clock starts again.
-                started = max(self._deflate_at, self._connected_at if self._connected_at is not None else -math.inf)
-                since = now - started
-                if since > lim.deflate_confirm_s:
-                    self._deflate_confirmed = True  # stop re-sending; the alarm stays
-                    self._fault = self._fault or "cuff did not deflate"
-                    if "not deflated" in self._raised:
-                        return
-                    self._raised.add("not deflated")
-                    self._alarm(
+        if p is None or (fresh and p < lim.residual_mmhg):
+            # Down, or never measured (nothing we inflated: the stale rule guards a cuff that was up).
+            self._deflate_confirmed = True
+        elif self._link_ok:
+            # Judge on readings from this link: after a reconnect the clock starts again.
+            started = max(self._deflate_at, self._connected_at if self._connected_at is not None else -math.inf)
+            since = now - started
+            if since > lim.deflate_confirm_s:
+                self._deflate_confirmed = True  # stop re-sending; the alarm stays
+                self._fault = self._fault or "cuff did not deflate"
+                if Fault.NOT_DEFLATED in self._raised:
+                    return
+                self._raised.add(Fault.NOT_DEFLATED)
+                self._alarm(
+                    now,
+                    AlarmLevel.RELEASE_BY_HAND,
+                    f"CUFF DID NOT DEFLATE ({(p or 0):.0f} mmHg after {lim.deflate_confirm_s:g} s). RELEASE THE CUFF BY HAND NOW.",
+                    out,
+                )
+            elif now - self._deflate_resent_at >= lim.deflate_resend_s and (p is None or p >= lim.residual_mmhg):
+                self._deflate_resent_at = now
+                out.append(
+                    CuffEvent(
                         now,
-                        AlarmLevel.RELEASE_BY_HAND,
-                        f"CUFF DID NOT DEFLATE ({(p or 0):.0f} mmHg after {lim.deflate_confirm_s:g} s). RELEASE THE CUFF BY HAND NOW.",
-                        out,
+                        EventKind.DEFLATE,
+                        p,
+                        0.0,
+                        "deflate re-sent: pressure still up",
+                        CuffCommand(CuffCommandKind.DEFLATE, 0.0, "deflate re-sent"),
                     )
-                elif now - self._deflate_resent_at >= lim.deflate_resend_s and (p is None or p >= lim.residual_mmhg):
-                    self._deflate_resent_at = now
-                    out.append(
-                        CuffEvent(
-                            now,
-                            EventKind.DEFLATE,
-                            p,
-                            0.0,
-                            "deflate re-sent: pressure still up",
-                            CuffCommand(CuffCommandKind.DEFLATE, 0.0, "deflate re-sent"),
-                        )
-                    )
+                )
 
     def _standing_danger(self, now: float, fresh: bool) -> str:
         """Why the cuff may still be tight with nothing more we can do, or ''."""

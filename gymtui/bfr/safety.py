@@ -8,7 +8,7 @@ cuff's own link-loss rule (``devices/CUFF-PROTOCOL.md`` §1) deflates it.
 
 The app registers one or more synchronous *deflaters*: callables
 ``deflate_now(reason: str) -> None`` that must be quick, must never block
-for long and must never raise (:meth:`gymtui.cuff_runner.CuffRunner.emergency`
+for long and must never raise (:meth:`gymtui.bfr.runner.CuffRunner.emergency`
 is one: it writes the deflate to the cuff first and only then hands the
 supervisor's records to the cuff's log). :meth:`ProcessSafety.fire` calls
 every deflater, each guarded, and is safe to call from a signal handler, an
@@ -42,7 +42,7 @@ How the app installs it (Textual runs its own asyncio loop)::
 With ``loop=`` the signal handlers run as loop callbacks
 (``loop.add_signal_handler``) on the app's thread; without a loop they are
 plain ``signal.signal`` handlers. Either way the cuff's supervisor runs on
-another thread (:mod:`gymtui.cuff_thread`), so a deflater may fire while that
+another thread (:mod:`gymtui.bfr.loop_thread`), so a deflater may fire while that
 thread is half-way through a batch: the runner latches first, and from then
 on only deflates reach the cuff. With no ``on_signal`` the
 default is to die of the signal after deflating (the exit status then says

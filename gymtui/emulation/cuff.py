@@ -1,6 +1,6 @@
 """An emulated BLE cuff: a bumble GATT server built to the open cuff profile.
 
-The same :class:`~gymtui.adapters.cuff.CuffFirmware` and
+The same :class:`~gymtui.sim.cuff.CuffFirmware` and
 :class:`~gymtui.sim.cuff.CuffPhysics` as the simulated cuff, but reached over
 a real GATT exchange: the central scans for it, connects, reads the info
 characteristic, subscribes, writes commands (with response) and receives
@@ -28,15 +28,9 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-from gymtui.adapters.cuff import (
-    PROTOCOL_VERSION,
-    CuffFirmware,
-    CuffInfo,
-    CuffProfile,
-    encode_info,
-    load_cuff_profile,
-)
-from gymtui.sim.cuff import CuffParams, CuffPhysics
+from gymtui.bfr.codec import PROTOCOL_VERSION, CuffInfo, encode_info
+from gymtui.bfr.profile import CuffProfile, load_cuff_profile
+from gymtui.sim.cuff import CuffFirmware, CuffParams, CuffPhysics
 
 _log = logging.getLogger(__name__)
 
@@ -62,7 +56,7 @@ class EmulatedCuff:
         self.profile = profile or load_cuff_profile()
         self.speed = speed
         self._clock = clock
-        self.physics = CuffPhysics(params or self.profile.physics_params(), seed=seed)
+        self.physics = CuffPhysics(params or CuffParams.for_profile(self.profile), seed=seed)
         self.firmware = CuffFirmware(self.physics)
         self.writes: list[bytes] = []
         self.links_lost = 0

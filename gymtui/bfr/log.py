@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gymtui.bfr import CuffEvent
+from gymtui.bfr.events import CuffEvent
 from gymtui.store import Store, now_iso
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """The app's cuff, assembled: cuff adapter + BFR supervisor + runner + process safety.
 
-Everything here is wiring; the rules live in :mod:`gymtui.bfr` and nowhere
+Everything here is wiring; the rules live in :mod:`gymtui.bfr.supervisor` and nowhere
 else. :meth:`CuffRig.build` makes the parts in the right order: the cuff's
-own loop on its own thread (:mod:`gymtui.cuff_thread`), the cuff made on
+own loop on its own thread (:mod:`gymtui.bfr.loop_thread`), the cuff made on
 that loop, the cuff's event log on its own thread and connection, and the
 process-level deflate registered before the first inflation. The app then
 has a few verbs: start, follow the engine, pause/resume, configure, stop.
@@ -14,7 +14,7 @@ the cuff's loop is due to send. The UI reads :meth:`CuffRig.view`, the view
 the cuff's loop last published, and never touches the supervisor itself.
 
 Nothing on the way to a deflate touches the database: the runner queues the
-command first and hands the records to :class:`~gymtui.cuff_log.CuffEventLog`,
+command first and hands the records to :class:`~gymtui.bfr.log.CuffEventLog`,
 which writes them when the database lets it.
 """
 
@@ -29,18 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from gymtui.adapters.base import Cuff
-from gymtui.bfr import (
-    BfrLimits,
-    BfrSettings,
-    BfrSupervisor,
-    CuffEvent,
-    CuffView,
-    stricter_or_default,
-)
-from gymtui.cuff_log import CuffEventLog
-from gymtui.cuff_runner import CuffRunner
-from gymtui.cuff_thread import CuffLoopThread
-from gymtui.safety import ProcessSafety
+from gymtui.bfr.events import CuffEvent, CuffView
+from gymtui.bfr.log import CuffEventLog
+from gymtui.bfr.loop_thread import CuffLoopThread
+from gymtui.bfr.rules import BfrLimits, BfrSettings, stricter_or_default
+from gymtui.bfr.runner import CuffRunner
+from gymtui.bfr.safety import ProcessSafety
+from gymtui.bfr.supervisor import BfrSupervisor
 from gymtui.session.engine import Event, SetAborted
 from gymtui.session.protocol import SetProtocol
 from gymtui.store import Store

@@ -1,0 +1,23 @@
+"""Blood-flow restriction: everything that may command a cuff, one module per role.
+
+- :mod:`~gymtui.bfr.rules` — limits and hard bounds, one row per limb; settings
+  checked against them.
+- :mod:`~gymtui.bfr.supervisor` — the only code that decides a cuff command:
+  one method per rule, fault and refusal reasons as enums.
+- :mod:`~gymtui.bfr.ledger` — occlusion time per exercise and per session,
+  live and read back from ``cuff_events``.
+- :mod:`~gymtui.bfr.events`, :mod:`~gymtui.bfr.flags` — what the supervisor
+  says (events, alarm levels, the panel's view) and the cuff's status bits.
+- :mod:`~gymtui.bfr.runner` — carries the supervisor's commands to a cuff on
+  asyncio; :mod:`~gymtui.bfr.loop_thread` — the cuff's own event loop;
+  :mod:`~gymtui.bfr.log` — the ``cuff_events`` writer thread;
+  :mod:`~gymtui.bfr.rig` — wires them for the app;
+  :mod:`~gymtui.bfr.safety` — the process-level last-resort deflate.
+- :mod:`~gymtui.bfr.codec`, :mod:`~gymtui.bfr.profile` — the open cuff
+  profile's bytes and its TOML file.
+
+May import: :mod:`gymtui.model`, :mod:`gymtui.phases`, the adapter contract
+(:mod:`gymtui.adapters.base`), the pure session engine (the runner follows
+its events) and, for the event log and the rig, the store. Never Textual, Rich, bleak or
+bumble. Nothing is re-exported here: import from the module that owns a name.
+"""
