@@ -139,3 +139,23 @@ def test_where_permitted_the_cuff_thread_is_scheduled_ahead_of_the_app(cuff_loop
     assert cuff_loop.priority_raised
     assert cuff_loop.submit(own_nice()).result(5) == CUFF_THREAD_NICE
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0  # the app's own threads are untouched
+
+
+def test_an_abort_seen_by_the_screen_deflates_even_while_the_cuff_thread_is_busy(cuff_loop: CuffLoopThread) -> None:
+    """Esc and the set's end: the deflate goes on the wire from the screen's thread, not after the cuff's."""
+    runner, cuff, _ = _runner_on(cuff_loop)
+    try:
+        cuff_loop.call(lambda: runner.handle(runner.supervisor.set_started("Dumbbell curl", PhaseKind.ISOMETRIC)))
+        wait_until(lambda: runner.supervisor.state in (CuffState.INFLATING, CuffState.HOLDING), 5, "the cuff inflating")
+        busy, free = threading.Event(), threading.Event()
+        release = threading.Event()
+        cuff_loop.call(lambda: (busy.set(), release.wait(10), free.set()))  # the cuff's thread is busy until released
+        assert busy.wait(5)
+        runner.deflate_ahead("Esc: set aborted")
+        assert cuff.sent[-1].kind is CuffCommandKind.DEFLATE and cuff.sent[-1].reason == "Esc: set aborted"
+        assert not free.is_set(), "the deflate waited for the cuff's thread"
+        release.set()
+        cuff_loop.call(lambda: runner.handle(runner.supervisor.abort()))  # the supervisor hears of it after
+        wait_until(lambda: runner.supervisor.state in (CuffState.DEFLATING, CuffState.DEFLATED), 5, "the supervisor")
+    finally:
+        cuff_loop.submit(runner.stop()).result(10)

@@ -35,8 +35,8 @@ from gymtui.bfr.loop_thread import CuffLoopThread
 from gymtui.bfr.rules import BfrLimits, BfrSettings, stricter_or_default
 from gymtui.bfr.runner import CuffRunner
 from gymtui.bfr.safety import ProcessSafety
-from gymtui.bfr.supervisor import BfrSupervisor
-from gymtui.session.engine import Event, SetAborted
+from gymtui.bfr.supervisor import ESC_ABORT_REASON, SET_DONE_REASON, BfrSupervisor
+from gymtui.session.engine import Event, SetAborted, SetFinished
 from gymtui.session.protocol import SetProtocol
 from gymtui.store import Store
 
@@ -126,8 +126,21 @@ class CuffRig:
         self.thread.call(self.runner.set_started, protocol)
 
     def follow(self, events: Iterable[Event], *, abort_reason: str | None = None) -> None:
-        """Feed the engine's events; ``abort_reason`` says why a set was aborted (default: Esc)."""
-        self.thread.call(self._follow, list(events), abort_reason)
+        """Feed the engine's events; ``abort_reason`` says why a set was aborted (default: Esc).
+
+        An abort or the set's end goes out as a deflate from the caller's thread
+        first (:meth:`CuffRunner.deflate_ahead`), so a busy screen thread does not
+        also wait for the cuff's thread to be scheduled before the valve opens.
+        """
+        events = list(events)
+        for event in events:
+            if isinstance(event, SetAborted):
+                self.runner.deflate_ahead(abort_reason or ESC_ABORT_REASON)
+                break
+            if isinstance(event, SetFinished):
+                self.runner.deflate_ahead(SET_DONE_REASON)
+                break
+        self.thread.call(self._follow, events, abort_reason)
 
     def paused(self) -> None:
         self.thread.call(self._handle, self.supervisor.paused)

@@ -193,6 +193,22 @@ class CuffRunner:
             self._on_loop(self._enqueue, command)  # BLE: the sender's way; simulated: the second deflate
         self._log(records)
 
+    def deflate_ahead(self, reason: str) -> None:
+        """A way out another thread saw first (the screen's Esc, the set's end): the deflate now, from here.
+
+        The supervisor runs on the runner's loop and hears of the way out a moment
+        later, through the same hand-over as every engine event; this puts the
+        deflate on the wire before that moment, through the cuff's synchronous
+        ``send_now`` where it has one (a BLE cuff has none: its deflate goes out on
+        the runner's loop, the next thing it does). Never raises; logs nothing (the
+        supervisor's own record of the way out follows).
+        """
+        send_now = getattr(self.cuff, "send_now", None)
+        if send_now is None or self._loop is None or threading.get_ident() == self._loop_thread:
+            return
+        with contextlib.suppress(Exception):
+            send_now(CuffCommand(CuffCommandKind.DEFLATE, 0.0, reason))
+
     # -- internals ------------------------------------------------------------------
     def _log(self, records: list[CuffEvent]) -> None:
         for record in records:

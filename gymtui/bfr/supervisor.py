@@ -115,6 +115,11 @@ from gymtui.phases import PHASE_TRAITS, PhaseTraits, traits_of
 Clock = Callable[[], float]
 
 
+SET_DONE_REASON = "set done"
+ESC_ABORT_REASON = "Esc: set aborted"
+"""The reasons the cuff's log gives for the two ordinary ends of a set."""
+
+
 class Fault(enum.StrEnum):
     """A fault rule that deflates and alarms. Each speaks once per set unless the cuff is up again."""
 
@@ -331,9 +336,9 @@ class BfrSupervisor:
 
     def set_ended(self) -> list[CuffEvent]:
         """The set and its rest are over (the engine's ``SetFinished``)."""
-        return self._way_out("set done")
+        return self._way_out(SET_DONE_REASON)
 
-    def abort(self, reason: str = "Esc: set aborted") -> list[CuffEvent]:
+    def abort(self, reason: str = ESC_ABORT_REASON) -> list[CuffEvent]:
         return self._way_out(reason)
 
     def quit(self) -> list[CuffEvent]:
