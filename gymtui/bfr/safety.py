@@ -39,14 +39,17 @@ How the app installs it (Textual runs its own asyncio loop)::
     safety.remove(runner.emergency)
     safety.uninstall()
 
-With ``loop=`` the signal handlers run as loop callbacks
-(``loop.add_signal_handler``) on the app's thread; without a loop they are
-plain ``signal.signal`` handlers. Either way the cuff's supervisor runs on
-another thread (:mod:`gymtui.bfr.loop_thread`), so a deflater may fire while that
+Signal handlers are plain ``signal.signal`` handlers: Python runs them in
+the main thread between two bytecodes of whatever it was doing, so the
+deflaters fire at once, not when the app's event loop next looks (a long
+frame would hold back a handler added with ``loop.add_signal_handler``).
+With ``loop=``, what follows the deflate (``on_signal``: the app's orderly
+exit) is then handed to that loop. The cuff's supervisor runs on another
+thread (:mod:`gymtui.bfr.loop_thread`), so a deflater may fire while that
 thread is half-way through a batch: the runner latches first, and from then
-on only deflates reach the cuff. With no ``on_signal`` the
-default is to die of the signal after deflating (the exit status then says
-which signal it was).
+on only deflates reach the cuff. With no ``on_signal`` the default is to die
+of the signal after deflating (the exit status then says which signal it
+was).
 """
 
 from __future__ import annotations
@@ -155,10 +158,7 @@ class ProcessSafety:
         self._signals = signals
         self._on_signal = on_signal
         for signum in signals:
-            if loop is not None:
-                loop.add_signal_handler(signum, self._handle_signal, signum)
-            else:
-                self._old_handlers[signum] = signal.signal(signum, self._handle_signal_frame)
+            self._old_handlers[signum] = signal.signal(signum, self._handle_signal_frame)
         self._old_excepthook = sys.excepthook
         sys.excepthook = self._excepthook
         self._old_threading_hook = threading.excepthook
@@ -173,11 +173,9 @@ class ProcessSafety:
             return
         self._installed = False
         for signum in self._signals:
-            if self._loop is not None:
-                with contextlib.suppress(Exception):
-                    self._loop.remove_signal_handler(signum)
-            elif signum in self._old_handlers:
-                signal.signal(signum, self._old_handlers.pop(signum))
+            if signum in self._old_handlers:
+                with contextlib.suppress(ValueError):  # not the main thread: leave it to the process's end
+                    signal.signal(signum, self._old_handlers.pop(signum))
         if sys.excepthook == self._excepthook:
             sys.excepthook = self._old_excepthook or sys.__excepthook__
         if threading.excepthook == self._threading_hook:
@@ -187,9 +185,18 @@ class ProcessSafety:
         atexit.unregister(self._at_exit)
 
     # -- handlers -------------------------------------------------------------------------
-    def _handle_signal(self, signum: int) -> None:
-        name = signal.Signals(signum).name
-        self.fire(f"signal {name}")
+    def _handle_signal_frame(self, signum: int, frame: object) -> None:
+        self.fire(f"signal {signal.Signals(signum).name}")  # now, whatever the main thread was in the middle of
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._after_signal, signum)
+                return
+            except RuntimeError:  # the loop closed meanwhile
+                pass
+        self._after_signal(signum)
+
+    def _after_signal(self, signum: int) -> None:
         if self._on_signal is not None:
             self._on_signal(signum)
             return
@@ -198,9 +205,6 @@ class ProcessSafety:
         self.uninstall()
         signal.signal(signum, signal.SIG_DFL)
         signal.raise_signal(signum)
-
-    def _handle_signal_frame(self, signum: int, frame: object) -> None:
-        self._handle_signal(signum)
 
     def _excepthook(
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
