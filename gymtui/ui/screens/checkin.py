@@ -19,8 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from gymtui.session.guardrails import Advice, CheckIn, CheckInAdvice
 from gymtui.resources import resource_dir
+from gymtui.session.guardrails import Advice, CheckIn, CheckInAdvice
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
 
-from gymtui.bfr import LIMBS, LOP_MAX_AGE_DAYS, BfrSettings, BfrSettingsError, Limb, validate_settings
+from gymtui.bfr import (
+    LIMBS,
+    LOP_MAX_AGE_DAYS,
+    BfrSettings,
+    BfrSettingsError,
+    Limb,
+    validate_settings,
+)
 from gymtui.text import safe_text
 
 

@@ -24,11 +24,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList, Sparkline, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Label,
+    OptionList,
+    Sparkline,
+    TabbedContent,
+    TabPane,
+)
 from textual.widgets.option_list import Option
 
-from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
 from gymtui.resources import resource_dir
+from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
 from gymtui.text import safe_text
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
