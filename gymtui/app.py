@@ -66,6 +66,7 @@ from gymtui.ui.problems import Problems
 if TYPE_CHECKING:
     from gymtui.bfr import BfrLimits, BfrSettings
     from gymtui.cuff_rig import CuffRig
+    from gymtui.emulation.stack import EmulatedPeripheralHandle
     from gymtui.signal.worker import SignalWorker
     from gymtui.ui.screens.checkin import CheckinResult
     from gymtui.ui.screens.home import HomeScreen
@@ -185,7 +186,7 @@ class GymApp(App[int]):
         return self.sensor.signal
 
     @property
-    def emulation(self) -> object | None:
+    def emulation(self) -> EmulatedPeripheralHandle | None:
         return self.sensor.emulation
 
     @property
