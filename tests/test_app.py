@@ -63,7 +63,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
         assert len(bar_values) >= 5, "the bars should visibly move"
         # The athlete takes more rest ("+"), so that the rating and the Space below, each
         # a Pilot press of a second or more on a loaded machine, land inside it.
-        app.adjust_rest(120)
+        app.sets.adjust_rest(120)
         await pilot.press("8")
         assert isinstance(app.screen, SetScreen)  # the rest counts down after the rating
         assert app.runner.engine.view().phase.kind == "rest"

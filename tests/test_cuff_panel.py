@@ -13,6 +13,7 @@ from textual.widgets import Digits, Input, Static
 from gymtui.bfr.events import AlarmLevel
 from gymtui.bfr.rules import BfrSettings, Limb, validate_settings
 from gymtui.model import PhaseKind
+from gymtui.themes import load_themes
 from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 from gymtui.ui.widgets.cuff_panel import CuffBand, CuffPanel
 
@@ -20,7 +21,7 @@ THEMES = Path(__file__).resolve().parents[1] / "themes"
 
 
 class PanelHost(App):
-    CSS_PATH = [THEMES / "cuff_panel.tcss"]
+    """The panel alone: its styles are its own (DEFAULT_CSS)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,7 +146,12 @@ async def test_panel_shows_zero_and_cuff_down_in_a_deflated_rest():
 
 
 class SetupHost(App):
-    CSS_PATH = [THEMES / "cuff_panel.tcss"]
+    """The setup screen with the app sheet and its colours."""
+
+    CSS_PATH = [THEMES / "gymtui.tcss"]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(load_themes()[0].variables)
 
     def __init__(self, screen: CuffSetupScreen) -> None:
         super().__init__()

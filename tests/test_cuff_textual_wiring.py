@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from pathlib import Path
 
 from textual.app import App, ComposeResult
 
@@ -23,12 +22,10 @@ from gymtui.model import PhaseKind
 from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.ui.widgets.cuff_panel import CuffPanel
 
-THEMES = Path(__file__).resolve().parents[1] / "themes"
 SPEED = 20.0
 
 
 class CuffHost(App):
-    CSS_PATH = [THEMES / "cuff_panel.tcss"]
     BINDINGS = [("escape", "abort", "Abort")]
 
     def __init__(self) -> None:

@@ -169,13 +169,13 @@ async def cap_due_wall_s(app: GymApp, which: str) -> float:
 def spy_on_engine_events(app: GymApp) -> list[tuple[float, object]]:
     """Every engine event the app dispatches, with the wall instant it was due."""
     seen: list[tuple[float, object]] = []
-    dispatch = app._dispatch
+    dispatch = app.sets.dispatch
 
     def spy(events: list[object], **kwargs: object) -> None:
         seen.extend((wall_of(app, getattr(e, "at_s", app.clock())), e) for e in events)
         dispatch(events, **kwargs)  # type: ignore[arg-type]
 
-    app._dispatch = spy  # type: ignore[method-assign]
+    app.sets.dispatch = spy  # type: ignore[method-assign]
     return seen
 
 

@@ -41,7 +41,7 @@ from gymtui.model import Calibration
 from gymtui.session.engine import PhaseEnded, SetEngine
 from gymtui.session.protocol import SetProtocol, builtin_protocol
 from gymtui.store import SetStatus, Store
-from gymtui.ui.sensors import demo_channels
+from gymtui.ui.controllers.sensors import demo_channels
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

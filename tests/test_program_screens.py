@@ -7,28 +7,39 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from program_log import log_session
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Label, OptionList, Sparkline, Static, TabbedContent
+from textual.widgets import (
+    DataTable,
+    Label,
+    OptionList,
+    Sparkline,
+    Static,
+    TabbedContent,
+)
 
+from gymtui.resources import resource_dir
 from gymtui.session import guardrails as g
 from gymtui.session.exercises import load_library
 from gymtui.session.history import load_history, load_set_detail, sets_of_session
 from gymtui.session.plan import status_from_store, todays_sets
 from gymtui.store import Store
+from gymtui.themes import load_themes
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
-from gymtui.resources import resource_dir
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot, render_week_plot
-from program_log import log_session
 
 MONDAY = dt.date(2026, 1, 5)
 
 
 class Host(App[None]):
-    """Pushes one screen and keeps what it dismissed with; loads the programs stylesheet."""
+    """Pushes one screen and keeps what it dismissed with; loads the app sheet and its colours."""
 
-    CSS_PATH = resource_dir("themes") / "programs.tcss"
+    CSS_PATH = resource_dir("themes") / "gymtui.tcss"
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(load_themes()[0].variables)
 
     def __init__(self, screen=None, panel: PlanPanel | None = None) -> None:
         super().__init__()
@@ -46,7 +57,7 @@ class Host(App[None]):
 
 
 def panel_style_applied(app: App) -> bool:
-    """The tcss (not just defaults) styled the panel: its plan line is bold."""
+    """The panel's own styles (its DEFAULT_CSS) applied: its plan line is bold."""
     return app.query_one("#plan-line").styles.text_style.bold
 
 

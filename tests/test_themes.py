@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
+from textual.screen import Screen
 from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.resources import resource_dir
 from gymtui.store import Store
 from gymtui.themes import load_themes, theme_names
+from gymtui.ui import screens, widgets
 from gymtui.ui.screens.home import HomeScreen
 
 
+def gymtui_classes() -> list[type]:
+    """Every class defined in gymtui's screens and widgets."""
+    found = []
+    for package in (screens, widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            found += [c for c in vars(module).values() if inspect.isclass(c) and c.__module__ == module.__name__]
+    return found
+
+
 def stylesheet_variables() -> set[str]:
+    """The $variables of the app sheet and of every widget's own DEFAULT_CSS."""
+    sources = [path.read_text(encoding="utf-8") for path in resource_dir("themes").glob("*.tcss")]
+    sources += [c.__dict__["DEFAULT_CSS"] for c in gymtui_classes() if "DEFAULT_CSS" in c.__dict__]
     names: set[str] = set()
-    for path in resource_dir("themes").glob("*.tcss"):
-        names |= set(re.findall(r"\$([a-z][a-z0-9-]*)", path.read_text(encoding="utf-8")))
+    for css in sources:
+        names |= set(re.findall(r"\$([a-z][a-z0-9-]*)", css))
     return names
+
+
+def test_one_app_sheet_whose_screen_selectors_name_screens_that_exist() -> None:
+    """Screens are styled by the app sheet, scoped by screen class; no screen loads a sheet again."""
+    sheets = sorted(p.name for p in resource_dir("themes").glob("*.tcss"))
+    assert sheets == ["gymtui.tcss"]
+    assert GymApp.CSS_PATH == resource_dir("themes") / "gymtui.tcss"
+    classes = gymtui_classes()
+    screen_classes = {c.__name__ for c in classes if issubclass(c, Screen)}
+    assert {"HomeScreen", "SetScreen", "RatingScreen", "CheckinScreen", "CuffSetupScreen"} <= screen_classes
+    assert [c.__name__ for c in classes if issubclass(c, Screen) and c.__dict__.get("CSS_PATH")] == []
+    sheet = (resource_dir("themes") / "gymtui.tcss").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b([A-Z][A-Za-z]*Screen)\b", re.sub(r"/\*.*?\*/", "", sheet, flags=re.DOTALL)))
+    assert named, "the sheet scopes its rules by screen class"
+    assert named <= screen_classes, f"selectors for screens that do not exist: {sorted(named - screen_classes)}"
 
 
 def test_a_dark_floor_theme_and_a_light_theme_ship() -> None:

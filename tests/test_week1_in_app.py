@@ -37,7 +37,7 @@ async def test_week_1_day_1_runs_end_to_end_then_home_shows_the_next_session(tmp
         engine = app.runner.engine
         if (engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.REPS
                 and engine.view().elapsed_s >= REPS_S):
-            app.advance_set()
+            app.sets.advance()
         return False
 
     def where() -> str:
@@ -54,7 +54,7 @@ async def test_week_1_day_1_runs_end_to_end_then_home_shows_the_next_session(tmp
         for n in range(planned_today):
             await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.home is not None
                                    and app.home.next_set is not None, 30, f"the home screen to offer set {n + 1}")
-            await app.begin_set()  # what Enter does
+            await app.sets.begin()  # what Enter does
             # Reps that wait for the athlete get a Space when "racked".
             await pilot_wait_until(pilot, rated_or_racked, SET_WALL_S, f"the rating screen after set {n + 1}",
                                    detail=where)
@@ -63,7 +63,7 @@ async def test_week_1_day_1_runs_end_to_end_then_home_shows_the_next_session(tmp
             app.rating_screen.action_rate(rating)  # what a digit key does
             await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,
                                    30, f"the rest after rating set {n + 1}", detail=where)
-            app.advance_set()  # Space skips the rest
+            app.sets.advance()  # Space skips the rest
             await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.set_screen is None,
                                    30, f"the home screen after set {n + 1}", detail=where)
             before = app.home

@@ -57,12 +57,12 @@ async def run_quick_sets(app: Any, pilot: Any, n: int, *, rating: int = 7) -> No
         return not engine.running or (engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.REST)
 
     for _ in range(n):
-        await app.begin_set(quick=True)
+        await app.sets.begin(quick=True)
         await _until(pilot, lambda: isinstance(app.screen, RatingScreen) and app.rating_screen is not None,
                      "the rating screen")
         app.rating_screen.action_rate(rating)
         await _until(pilot, resting_or_done, "the rest after the rating")
-        app.advance_set()  # Space: skip the rest
+        app.sets.advance()  # Space: skip the rest
         await _until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.set_screen is None,
                      "the home screen")
 

@@ -126,7 +126,7 @@ async def _live_isometric(window_s: float) -> dict[str, float]:
             while app.coach is None or app.signal is None:
                 await asyncio.sleep(0.05)
             # Calibrate once (quick finisher), so the hold shows %MVC as in real use.
-            await app.begin_set(quick=True)
+            await app.sets.begin(quick=True)
             while not (app.runner.engine.stage is Stage.PHASE and app.runner.engine.current_phase.kind is PhaseKind.ISOMETRIC):
                 await asyncio.sleep(0.02)
             await asyncio.sleep(2.0)  # settle into the hold

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gymtui.session.guardrails import Advice, CheckIn, CheckInAdvice
-from gymtui.resources import resource_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +39,7 @@ _QUESTIONS = (
 
 
 class CheckinScreen(ModalScreen[CheckinResult | None]):
-    CSS_PATH = resource_dir("themes") / "programs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "skip", "Skip check-in"),
         Binding("g", "choose('go')", "Train as planned", show=False),
         Binding("l", "choose('light')", "Light session", show=False),
@@ -128,9 +127,8 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         self.action_choose(event.button.id or "go")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "choose" and self.result is None:
-            return False  # letters go into the inputs until there is advice
-        return True
+        # Letters go into the inputs until there is advice.
+        return not (action == "choose" and self.result is None)
 
     def action_choose(self, choice: str) -> None:
         if self.result is None:

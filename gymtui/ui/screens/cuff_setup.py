@@ -11,10 +11,11 @@ changed LOP with ``Store.save_lop`` (compare with the LOP it passed in).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, Switch
@@ -33,7 +34,7 @@ from gymtui.text import safe_text
 class CuffSetupScreen(ModalScreen[BfrSettings | None]):
     """Choose limb, LOP, target % of LOP and rest-deflate; Enter saves, Esc cancels."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]

@@ -18,17 +18,25 @@ characters replaced), never as a markup string.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList, Sparkline, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Label,
+    OptionList,
+    Sparkline,
+    TabbedContent,
+    TabPane,
+)
 from textual.widgets.option_list import Option
 
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
-from gymtui.resources import resource_dir
 from gymtui.text import safe_text
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
@@ -51,8 +59,7 @@ def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
 
 
 class SetDetailScreen(Screen[None]):
-    CSS_PATH = resource_dir("themes") / "programs.tcss"
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, detail: SetDetail) -> None:
         super().__init__()
@@ -77,7 +84,7 @@ class SetDetailScreen(Screen[None]):
             markup=False,
         )
         yield Sparkline(list(d.envelope_uv), id="envelope")
-        table: DataTable[str] = DataTable(id="phase-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="phase-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "phase", "kind", "planned s", "took s", "ended by", "peak %MVC")
         for p in d.phases:
             table.add_row(
@@ -92,8 +99,7 @@ class SetDetailScreen(Screen[None]):
 
 
 class HistoryScreen(Screen[None]):
-    CSS_PATH = resource_dir("themes") / "programs.tcss"
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("e", "tab('exercises')", "Exercises"), Binding("s", "tab('sessions')", "Sessions")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back"), Binding("e", "tab('exercises')", "Exercises"), Binding("s", "tab('sessions')", "Sessions")]
 
     def __init__(self, data: HistoryData, session_sets: SessionSets | None = None, set_detail: DetailLoader | None = None) -> None:
         super().__init__()
@@ -103,20 +109,18 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="exercises"):
-            with TabPane("Exercises", id="exercises"):
-                with Horizontal():
-                    yield OptionList(*[Option(plain(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
-                    with Vertical():
-                        yield Label("", id="exercise-title", markup=False)
-                        yield Label("", id="exercise-summary", markup=False)
-                        yield WeekPlot(id="week-plot")
-                        table: DataTable[str] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
-                        yield table
-            with TabPane("Sessions", id="sessions"):
+            with TabPane("Exercises", id="exercises"), Horizontal():
+                yield OptionList(*[Option(plain(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
                 with Vertical():
-                    sessions: DataTable[str] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
-                    yield sessions
-                    yield OptionList(id="session-sets")
+                    yield Label("", id="exercise-title", markup=False)
+                    yield Label("", id="exercise-summary", markup=False)
+                    yield WeekPlot(id="week-plot")
+                    table: DataTable[str | Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
+                    yield table
+            with TabPane("Sessions", id="sessions"), Vertical():
+                sessions: DataTable[str | Text] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
+                yield sessions
+                yield OptionList(id="session-sets")
         yield Footer()
 
     def on_mount(self) -> None:

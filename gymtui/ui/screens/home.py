@@ -9,19 +9,24 @@ in ``gym.toml`` is not only visible to ``gymtui plan``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gymtui.session.templates import PlannedSet
 from gymtui.text import safe_text
+from gymtui.ui.home_info import HomeInfo
+from gymtui.ui.problems import Problems
 from gymtui.ui.render_cache import release_render_caches
 from gymtui.ui.widgets.footer import Footer
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
@@ -39,7 +44,43 @@ def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS: ClassVar[list[Binding]] = [
+    """The plan and what is next; its keys go up to the app as messages."""
+
+    class StartSet(Message):
+        """Enter (the next planned set) or ``f`` (the quick finisher)."""
+
+        def __init__(self, *, quick: bool = False) -> None:
+            super().__init__()
+            self.quick = quick
+
+    class SameAsLastTime(Message):
+        """``s``: the next set with last session's load and reps."""
+
+    class OpenCuffSetup(Message):
+        """``b``: the cuff's limb, LOP and target."""
+
+    class OpenCheckin(Message):
+        """``c``: the readiness check-in."""
+
+    class OpenHistory(Message):
+        """``h``: the history screens."""
+
+    class RateInterrupted(Message):
+        """``r``: rate a set a dead process left unfinished."""
+
+        def __init__(self, set_id: int, exercise: str) -> None:
+            super().__init__()
+            self.set_id = set_id
+            self.exercise = exercise
+
+    class DiscardInterrupted(Message):
+        """``d``: mark a set a dead process left unfinished as discarded."""
+
+        def __init__(self, set_id: int) -> None:
+            super().__init__()
+            self.set_id = set_id
+
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start set", priority=True),
         Binding("s", "same_as_last_time", "Same as last time"),
         Binding("f", "finisher", "Phase 4 finisher"),
@@ -50,6 +91,13 @@ class HomeScreen(Screen[None]):
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    def __init__(self, read_info: Callable[[], Awaitable[HomeInfo]], problems: Problems, *, cuff_on: bool) -> None:
+        super().__init__()
+        self._read_info = read_info
+        self._problems = problems
+        self._cuff_on = cuff_on
+        self.info: HomeInfo | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -72,7 +120,7 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
         self.query_one("#home-config-problems").display = False
-        self.show_problems(self.app.problems.latest())
+        self.show_problems(self._problems.latest())
         self.refresh_info()
 
     def show_problems(self, lines: list[str]) -> None:
@@ -85,13 +133,13 @@ class HomeScreen(Screen[None]):
         problems.display = bool(lines)
 
     def on_screen_resume(self) -> None:
-        self.show_problems(self.app.problems.latest())
+        self.show_problems(self._problems.latest())
         release_render_caches()  # the screens of the set just left can go now
         self.refresh_info()
 
     @work(exclusive=True, group="home-info")
     async def refresh_info(self) -> None:
-        info = await self.app.home_info()
+        info = await self._read_info()
         self.info = info
         speed = f" · demo ×{info.speed:g}" if info.speed != 1 else ""
         self.query_one("#home-athlete", Static).update(f"{safe_text(info.athlete)} · sensor: {safe_text(info.sensor)}{speed}")
@@ -104,12 +152,9 @@ class HomeScreen(Screen[None]):
         problems.display = plan is not None and bool(plan.problems)
         if plan is not None:
             self.query_one(PlanPanel).show(plan_view(plan.status, plan.planned, plan.guards))
-        nxt = info.next_set
-        override = self.app.next_override
-        if nxt is not None and override is not None and override.exercise == nxt.exercise:
-            nxt = override
+        nxt = info.shown_next
         self.show_next(nxt)
-        exercise = safe_text(nxt.exercise if nxt else self.app.quick_protocol.exercise)
+        exercise = safe_text(nxt.exercise if nxt else info.quick_exercise)
         last = (
             f"Last activation rating for {exercise}: {info.last_rating}/10"
             if info.last_rating
@@ -125,7 +170,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-recent", Static).update("Recent: " + " · ".join(recent) if recent else "")
         self.refresh_bindings()
 
-    def show_next(self, nxt: object | None) -> None:
+    def show_next(self, nxt: PlannedSet | None) -> None:
         if nxt is not None:
             text = f"Next set: {safe_text(nxt.headline())}"
             if nxt.note:
@@ -136,10 +181,10 @@ class HomeScreen(Screen[None]):
             text = "Nothing more planned today. f runs a Phase 4 finisher."
         self.query_one("#home-next", Static).update(text)
 
-    def _show_interrupted(self, info: object) -> None:
+    def _show_interrupted(self, info: HomeInfo) -> None:
         options = self.query_one("#home-interrupted", OptionList)
         options.clear_options()
-        interrupted = getattr(info, "interrupted", [])
+        interrupted = info.interrupted
         for s in interrupted:
             when = s.started_at[:16].replace("T", " ")
             prompt = f"{safe_text(when)}  {safe_text(s.exercise)}  ({s.phases_done} phases saved)"
@@ -151,54 +196,54 @@ class HomeScreen(Screen[None]):
             options.highlighted = 0
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        info = getattr(self, "info", None)
+        info = self.info
         if action in ("rate_interrupted", "discard_interrupted"):
             return info is not None and bool(info.interrupted)
         if action == "cuff_setup":
-            return self.app.config.cuff is not None
+            return self._cuff_on
         if action == "same_as_last_time":
             return info is not None and info.next_set is not None and info.next_set.counts_toward_volume
         return True
 
     def _selected_interrupted(self) -> tuple[int, str] | None:
         options = self.query_one("#home-interrupted", OptionList)
-        info = getattr(self, "info", None)
+        info = self.info
         if info is None or options.highlighted is None or not options.option_count:
             return None
-        set_id = int(options.get_option_at_index(options.highlighted).id)
+        set_id = int(options.get_option_at_index(options.highlighted).id or 0)
         exercise = next((s.exercise for s in info.interrupted if s.id == set_id), "")
         return set_id, exercise
 
-    async def action_start(self) -> None:
-        await self.app.begin_set()
+    def action_start(self) -> None:
+        self.post_message(self.StartSet())
 
-    async def action_finisher(self) -> None:
-        await self.app.begin_set(quick=True)
+    def action_finisher(self) -> None:
+        self.post_message(self.StartSet(quick=True))
 
     def action_same_as_last_time(self) -> None:
-        self.app.same_as_last_time()
+        self.post_message(self.SameAsLastTime())
 
     def action_cuff_setup(self) -> None:
-        self.app.open_cuff_setup()
+        self.post_message(self.OpenCuffSetup())
 
     def action_checkin(self) -> None:
-        self.app.open_checkin()
+        self.post_message(self.OpenCheckin())
 
-    async def action_history(self) -> None:
-        await self.app.open_history()
+    def action_history(self) -> None:
+        self.post_message(self.OpenHistory())
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
-            await self.app.begin_set()
+            self.post_message(self.StartSet())
         elif event.button.id == "finisher":
-            await self.app.begin_set(quick=True)
+            self.post_message(self.StartSet(quick=True))
 
     def action_rate_interrupted(self) -> None:
         selected = self._selected_interrupted()
         if selected is not None:
-            self.app.rate_interrupted(*selected)
+            self.post_message(self.RateInterrupted(*selected))
 
     def action_discard_interrupted(self) -> None:
         selected = self._selected_interrupted()
         if selected is not None:
-            self.app.discard_interrupted(selected[0])
+            self.post_message(self.DiscardInterrupted(selected[0]))

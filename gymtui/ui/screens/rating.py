@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -46,7 +46,7 @@ def summary_lines(summary: dict[str, Any] | None) -> str:
 class RatingScreen(ModalScreen[int | None]):
     """Dismisses with the rating (1–10) or None when skipped."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(n), f"rate({n})", str(n), group=RATING_GROUP) for n in range(1, 10)),
         Binding("0", "rate(10)", "10", group=RATING_GROUP),
         Binding("escape", "skip", "Skip"),

@@ -11,17 +11,17 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, PhaseKind
-from gymtui.session.engine import Cue, EngineView, Stage
+from gymtui.session.engine import Cue, EngineView, SetEngine, Stage
 from gymtui.session.protocol import SetProtocol
 from gymtui.text import safe_text
 from gymtui.ui.widgets.activation_bar import ActivationBar
@@ -39,6 +39,24 @@ STATUS_MAX_CHARS = 300
 """The status line: a capped (200-character) device name plus the rate and filter that follow it."""
 
 
+class SetControls(Protocol):
+    """What the set screen's keys drive: the app's set flow (:class:`gymtui.ui.controllers.set_flow.SetFlow`)."""
+
+    def engine(self) -> SetEngine | None:
+        """The running set's engine (None before it starts): which keys apply now."""
+        ...
+
+    def advance(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def adjust_rest(self, delta_s: float) -> None: ...
+
+    async def drop_link(self) -> None: ...
+
+
 def countdown_text(view: EngineView) -> str:
     """Whole seconds left, rounded up, so "1" shows until the boundary itself."""
     if view.remaining_s is None:
@@ -47,9 +65,14 @@ def countdown_text(view: EngineView) -> str:
 
 
 class SetScreen(Screen[None]):
-    """Rendered from the app's runner each tick; keys go back to the app."""
+    """Rendered from the app's runner each tick; keys go straight to the set flow.
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    Not through the message queue: Esc deflates the cuff, and nothing may
+    stand between the key and the cuff (a queued message waits its turn
+    behind the ticks and redraws).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "advance", "Next"),
         Binding("escape", "abort", "Abort set"),
         Binding("p", "pause", "Pause"),
@@ -65,6 +88,7 @@ class SetScreen(Screen[None]):
         channels: tuple[ChannelInfo, ...],
         subtitle: str = "",
         *,
+        controls: SetControls,
         emulated: bool = False,
         cuff: bool = False,
     ) -> None:
@@ -72,6 +96,7 @@ class SetScreen(Screen[None]):
         self.protocol = protocol
         self.channels = channels
         self.subtitle = subtitle
+        self.controls = controls
         self.emulated = emulated
         self.has_cuff = cuff
         self._shown_state: tuple[object, ...] = ()
@@ -200,34 +225,34 @@ class SetScreen(Screen[None]):
 
     # -- keys -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        runner = getattr(self.app, "runner", None)
+        engine = self.controls.engine()
         if action == "advance":
-            return runner is not None and runner.engine.can_advance
+            return engine is not None and engine.can_advance
         if action == "abort":
-            return runner is not None and runner.engine.in_work
+            return engine is not None and engine.in_work
         if action == "pause":
-            return runner is not None and runner.engine.running
+            return engine is not None and engine.running
         if action == "adjust_rest":
-            view = runner.engine.view() if runner is not None else None
+            view = engine.view() if engine is not None else None
             return view is not None and view.phase is not None and view.phase.kind is PhaseKind.REST
         if action == "drop_link":
             return self.emulated
         return True
 
     def action_advance(self) -> None:
-        self.app.advance_set()
+        self.controls.advance()
 
     def action_abort(self) -> None:
-        self.app.abort_set()
+        self.controls.abort()
 
     def action_pause(self) -> None:
-        self.app.toggle_pause()
+        self.controls.toggle_pause()
 
     def action_adjust_rest(self, delta_s: float) -> None:
-        self.app.adjust_rest(delta_s)
+        self.controls.adjust_rest(delta_s)
 
     async def action_drop_link(self) -> None:
-        await self.app.drop_sensor_link()
+        await self.controls.drop_link()
 
 
 def _is_target(bar: ActivationBar) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -22,7 +24,7 @@ class ActivationBar(Widget):
     fills it in the "over" colour.
     """
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "activation-bar--fill",
         "activation-bar--over",
         "activation-bar--empty",
@@ -30,6 +32,18 @@ class ActivationBar(Widget):
         "activation-bar--label",
         "activation-bar--flag",
     }
+    DEFAULT_CSS = """
+    ActivationBar {
+        height: 1;
+        margin-bottom: 0;
+    }
+    ActivationBar > .activation-bar--fill { color: $bar-fill; }
+    ActivationBar > .activation-bar--over { color: $bar-over; }
+    ActivationBar > .activation-bar--empty { color: $bar-empty; }
+    ActivationBar > .activation-bar--target { color: $bar-target; text-style: bold; }
+    ActivationBar > .activation-bar--label { color: $foreground; text-style: bold; }
+    ActivationBar > .activation-bar--flag { color: $quality-bad; text-style: bold; }
+    """
 
     pct: reactive[float | None] = reactive(None, layout=False)
     level: reactive[float] = reactive(0.0, layout=False)

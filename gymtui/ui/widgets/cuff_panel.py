@@ -3,14 +3,16 @@
 It renders a :class:`gymtui.bfr.events.CuffView` snapshot and nothing else: no
 safety logic lives here. The app sets :attr:`CuffPanel.view` from
 ``supervisor.view()`` a few times a second. Colours come from theme
-variables and layout from ``themes/cuff_panel.tcss``; the state shows as a
-class on the panel (``-holding``, ``-inflating``, ``-deflated``,
-``-notice``, ``-alarm``, ``-release``) so the stylesheet decides how loud
-each one is. When a new alarm arrives the panel posts
+variables and layout from the ``DEFAULT_CSS`` beside each widget; the state
+shows as a class on the panel (``-holding``, ``-inflating``, ``-deflated``,
+``-notice``, ``-alarm``, ``-release``) so the styles decide how loud each
+one is. When a new alarm arrives the panel posts
 :class:`CuffPanel.Alarm` once, for the app's cue sink to ring the bell.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,7 +43,14 @@ ALL_CLASSES = set(STATE_CLASSES.values()) | set(LEVEL_CLASSES.values())
 class CuffBand(Widget):
     """A horizontal pressure scale: the measured pressure as a bar, the target band under it."""
 
-    COMPONENT_CLASSES = {"cuff-band--pressure", "cuff-band--track", "cuff-band--band", "cuff-band--target"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"cuff-band--pressure", "cuff-band--track", "cuff-band--band", "cuff-band--target"}
+    DEFAULT_CSS = """
+    CuffBand { height: 2; }
+    CuffBand > .cuff-band--pressure { color: $primary; }
+    CuffBand > .cuff-band--track { color: $panel-lighten-2; }
+    CuffBand > .cuff-band--band { color: $success; }
+    CuffBand > .cuff-band--target { color: $success; text-style: bold; }
+    """
 
     view: reactive[CuffView | None] = reactive(None)
 
@@ -80,6 +89,76 @@ class CuffPanel(Widget):
 
     Add the class ``-compact`` (e.g. on a small terminal) to drop the large
     numerals: the pressure then leads the readout line.
+    """
+
+    DEFAULT_CSS = """
+    CuffPanel {
+        height: auto;
+        min-height: 9;
+        border: round $panel-lighten-2;
+        padding: 0 1;
+        background: $surface;
+    }
+    CuffPanel.-compact {
+        min-height: 6;
+    }
+    CuffPanel.-compact #cuff-pressure {
+        display: none;
+    }
+    CuffPanel #cuff-title {
+        text-style: bold;
+        color: $text-muted;
+    }
+    CuffPanel #cuff-pressure {
+        width: auto;
+        color: $text;
+    }
+    CuffPanel #cuff-readout {
+        color: $text;
+    }
+    CuffPanel #cuff-timers {
+        color: $text-muted;
+    }
+    CuffPanel #cuff-message {
+        text-style: bold;
+    }
+    CuffPanel.-holding {
+        border: round $success;
+    }
+    CuffPanel.-holding #cuff-pressure {
+        color: $success;
+    }
+    CuffPanel.-inflating {
+        border: round $primary;
+    }
+    CuffPanel.-deflated #cuff-pressure {
+        color: $text-muted;
+    }
+    CuffPanel.-notice {
+        border: round $warning;
+    }
+    CuffPanel.-notice #cuff-message {
+        color: $warning;
+    }
+    CuffPanel.-alarm {
+        border: heavy $error;
+        background: $error 20%;
+    }
+    CuffPanel.-alarm #cuff-message {
+        color: $error;
+    }
+    CuffPanel.-release {
+        border: heavy $error;
+        background: $error;
+    }
+    CuffPanel.-release #cuff-message,
+    CuffPanel.-release #cuff-title,
+    CuffPanel.-release #cuff-pressure,
+    CuffPanel.-release #cuff-readout,
+    CuffPanel.-release #cuff-timers {
+        color: $text;
+        text-style: bold;
+    }
     """
 
     class Alarm(Message):

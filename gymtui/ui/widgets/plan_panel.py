@@ -47,6 +47,24 @@ def plan_view(status: PlanStatus, planned: Sequence[PlannedSet] = (), guards: Se
 class PlanPanel(Vertical):
     """Plan line in large type, the week's note, next sets, and any guardrail that fired."""
 
+    DEFAULT_CSS = """
+    PlanPanel {
+        height: auto;
+        padding: 1 2;
+        border: round $primary;
+    }
+    PlanPanel #plan-line {
+        text-style: bold;
+        color: $text;
+        width: 100%;
+    }
+    PlanPanel #plan-note { color: $text-muted; }
+    PlanPanel #plan-sets { margin: 1 0 0 0; height: auto; }
+    PlanPanel #plan-guards { color: $warning; height: auto; margin: 1 0 0 0; }
+    PlanPanel #plan-guards.-stop { color: $error; text-style: bold; }
+    PlanPanel #plan-next { color: $accent; margin: 1 0 0 0; }
+    """
+
     def __init__(self, view: PlanView | None = None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._view = view or PlanView("No plan yet")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -71,7 +72,7 @@ def render_week_plot(
 class WeekPlot(Widget):
     """The plot as a widget; set :attr:`points` (a tuple) to redraw."""
 
-    COMPONENT_CLASSES = {"week-plot--rating", "week-plot--emg", "week-plot--axis"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"week-plot--rating", "week-plot--emg", "week-plot--axis"}
     DEFAULT_CSS = """
     WeekPlot { height: 11; }
     WeekPlot > .week-plot--rating { color: $success; }

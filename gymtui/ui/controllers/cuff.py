@@ -1,0 +1,183 @@
+"""The cuff controller: build the cuff rig, show its panel, ring its alarms, open its setup.
+
+Owned by :class:`gymtui.app.GymApp`. Every rule lives in :mod:`gymtui.bfr`;
+this module only assembles (:mod:`gymtui.bfr.rig`) and displays. The rig,
+bumble and the simulated cuff are imported when a cuff is asked for, never
+at start (the annotations below come in under ``TYPE_CHECKING``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gymtui.session.engine import Cue, CueKind
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from gymtui.adapters.base import Cuff
+    from gymtui.app import GymApp
+    from gymtui.bfr.events import CuffView
+    from gymtui.bfr.rig import CuffRig
+    from gymtui.bfr.rules import BfrSettings
+    from gymtui.emulation.bumble_backend import BumbleWorld
+    from gymtui.emulation.cuff import EmulatedCuff
+
+MakeCuff = Callable[[], Coroutine[Any, Any, "Cuff"]]
+"""Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.bfr.rig.CuffRig.build`)."""
+
+
+class CuffController:
+    """The BFR cuff under its supervisor, from building the rig to stopping it."""
+
+    def __init__(self, app: GymApp, make_cuff: MakeCuff) -> None:
+        self.app = app
+        self._make_cuff = make_cuff
+        self.rig: CuffRig | None = None
+        """The cuff, its supervisor, runner and log, once built (``--cuff arm|leg``)."""
+        self.world: tuple[BumbleWorld, EmulatedCuff] | None = None
+        """The emulated BLE world and cuff behind ``--emulate-sensor cuff``; closed with the rig."""
+        self._timer: Timer | None = None
+
+    async def open(self) -> None:
+        """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
+        from dataclasses import replace
+
+        from gymtui.bfr.rig import CuffRig, CuffTarget
+        from gymtui.bfr.rules import LOP_MAX_AGE_DAYS
+
+        app = self.app
+        settings = app.config.cuff
+        assert settings is not None, "open the cuff only when one is asked for"
+        athlete, store = app.athlete_id, app.store
+        limb = str(settings.limb)
+        if settings.lop_mmhg is not None and app.config.lop_given:
+            await app.in_store(store.save_lop, athlete, limb, settings.lop_mmhg, source="manual")
+        elif settings.lop_mmhg is None:
+            stored = await app.in_store(store.latest_lop, athlete, limb)
+            if stored is not None:
+                settings = replace(settings, lop_mmhg=float(stored["lop_mmhg"]))
+                if stored["age_days"] > LOP_MAX_AGE_DAYS:
+                    app.notify(
+                        f"Your {limb} LOP is {stored['age_days']:.0f} days old: re-measure it (b: cuff setup)",
+                        severity="warning", timeout=12,
+                    )
+            else:
+                app.notify(f"No {limb} LOP stored: the cuff stays down until you enter one (b)", severity="warning", timeout=12)
+        prior_s = await app.in_store(CuffRig.prior_session_seconds, store)
+
+        def current_set_id() -> int | None:
+            runner = app.runner
+            if runner is None or runner.set_id is None or not runner.set_id.done() or runner.set_id.exception():
+                return None
+            return runner.set_id.result()
+
+        try:
+            # The cuff is made on its own loop and thread: nothing the screen does can hold it back.
+            rig = await CuffRig.build(
+                self._make_cuff,
+                settings,
+                db_path=Path(store.path),
+                safety=app.safety,
+                clock=app.clock,
+                speed=app.config.speed,
+                target=CuffTarget(set_id=current_set_id, session_id=lambda: app.sets.session_id),
+                prior_session_s=prior_s,
+                limits=app.config.bfr_limits,
+            )
+        except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
+            app.notify(f"cuff: {exc}", severity="error", timeout=12)
+            return
+        if self.world is not None:
+            world, emulated = self.world
+            rig.add_closer(emulated.close)
+            rig.add_closer(world.close)
+        self.rig = rig
+        try:
+            await rig.start()
+        except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff
+            app.notify(f"cuff: {exc}", severity="error", timeout=12)
+        self._timer = app.set_interval(0.1, self._show)
+
+    async def make_cuff(self) -> Cuff:
+        """The cuff the command line asked for: the emulated BLE cuff, or the simulated one."""
+        config, clock = self.app.config, self.app.clock
+        if config.emulate_cuff:
+            from gymtui.adapters.ble_cuff import BleCuff
+            from gymtui.emulation.bumble_backend import BumbleWorld
+            from gymtui.emulation.cuff import EmulatedCuff
+
+            world = BumbleWorld()
+            emulated = EmulatedCuff(world.new_device("gymtui-cuff-1"), speed=config.speed, clock=clock)
+            await emulated.start()
+            self.world = (world, emulated)
+            return BleCuff(
+                emulated.address,
+                clock=clock,
+                speed=config.speed,
+                scanner_backend=world.scanner_backend,
+                client_backend=world.client_backend,
+            )
+        from gymtui.sim.simulated_cuff import SimulatedCuff
+
+        return SimulatedCuff(speed=config.speed, clock=clock)
+
+    async def stop(self) -> None:
+        """Stop the rig (it deflates first), and with it the emulated cuff's world, on the cuff's loop."""
+        if self.rig is None:
+            return
+        rig, self.rig = self.rig, None
+        if self._timer is not None:
+            self._timer.stop()
+        await self.app.guarded("cuff stop", rig.stop)
+        self.world = None
+
+    def _show(self) -> None:
+        if self.rig is None:
+            return
+        view = self.rig.view()
+        screen = self.app.set_screen
+        if screen is not None and screen.is_mounted:
+            screen.show_cuff(view)
+
+    def alarm(self, view: CuffView) -> None:
+        """A new cuff alarm: bell, flash and the supervisor's words, loudly."""
+        app = self.app
+        app.cue(Cue(app.clock(), CueKind.ALARM, view.message or "cuff alarm", bell=True, flash=True))
+        app.notify(view.message or "cuff alarm", severity="error", timeout=15)
+
+    def open_setup(self) -> None:
+        """Home ``b``: limb, LOP, target % and rest-deflate, within the supervisor's hard bounds."""
+        from gymtui.bfr.rules import Limb
+        from gymtui.ui.screens.cuff_setup import CuffSetupScreen
+
+        app = self.app
+        rig = self.rig
+        if rig is None:
+            app.notify("No cuff is on: start with --demo --cuff arm|leg", timeout=5)
+            return
+        athlete, store = app.athlete_id, app.store
+
+        async def open_it() -> None:
+            known: dict[Limb, tuple[float, float]] = {}
+            for limb in Limb:
+                stored = await app.in_store(store.latest_lop, athlete, str(limb))
+                if stored is not None:
+                    known[limb] = (float(stored["lop_mmhg"]), float(stored["age_days"]))
+
+            def saved(settings: BfrSettings | None) -> None:
+                if settings is None:
+                    return
+                previous = rig.supervisor.settings
+                if settings.lop_mmhg is not None and (
+                    settings.lop_mmhg != previous.lop_mmhg or settings.limb != previous.limb
+                ):
+                    app.store_exec.submit(store.save_lop, athlete, str(settings.limb), settings.lop_mmhg)
+                rig.configure(settings)
+                app.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP", timeout=4)
+
+            await app.push_screen(CuffSetupScreen(rig.supervisor.settings, known_lops=known), saved)
+
+        app.run_worker(open_it(), group="cuff-setup")

@@ -1,0 +1,215 @@
+"""The sensor controller: open the demo, emulated or BLE source, run its worker, hand on its news.
+
+Owned by :class:`gymtui.app.GymApp`, which holds one and forwards the
+sensor's messages to it. It draws nothing itself: frames and link changes go
+to the set screen. numpy, scipy and bumble are imported when a sensor opens,
+never at start (the annotations below come in under ``TYPE_CHECKING``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from gymtui.adapters.base import AdapterError, EmgSource
+from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, MuscleRole
+from gymtui.signal.messages import WorkerCallbacks
+from gymtui.ui.messages import FrameArrived, LinkChanged, SignalProblem
+
+if TYPE_CHECKING:
+    from gymtui.app import GymApp
+    from gymtui.emulation.stack import EmulatedPeripheralHandle
+    from gymtui.signal.worker import SignalWorker
+    from gymtui.sim.athlete import SimulatedAthlete
+
+log = logging.getLogger(__name__)
+
+DEMO_RATE_HZ = 1000.0
+DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
+
+
+def demo_channels(n: int = 4) -> tuple[ChannelInfo, ...]:
+    """The demo sensor's channels before a set names their muscles (the first four have roles)."""
+    return tuple(
+        ChannelInfo(f"Channel {i + 1}", DEMO_ROLES[i] if i < len(DEMO_ROLES) else MuscleRole.OTHER) for i in range(n)
+    )
+
+
+class SensorController:
+    """The EMG sensor and its signal worker, from opening to closing."""
+
+    def __init__(self, app: GymApp) -> None:
+        self.app = app
+        self.source: EmgSource | None = None
+        self.signal: SignalWorker | None = None
+        self.emulation: EmulatedPeripheralHandle | None = None
+        """The emulated BLE sensor's side (``--emulate``), closed after the source."""
+        self.athlete: SimulatedAthlete | None = None
+        """The simulated muscles behind a demo or emulated sensor; they follow the set's intent."""
+        self.link_health: LinkHealth | None = None
+        self.last_frame: ActivationFrame | None = None
+        self.frames_shown = 0
+        self.ready = asyncio.Event()
+        """Set once the sensor opened or failed to: Enter waits on it."""
+
+    # -- opening ----------------------------------------------------------------
+    async def open(self) -> None:
+        """Open the sensor; one that fails leaves the app up, as a timer, and says why in one line."""
+        app = self.app
+        try:
+            if app.config.emulate:
+                await self._open_emulated_source(app.config.emulate)
+            elif app.config.demo:
+                await self._open_demo_source()
+        except Exception as exc:  # a sensor that will not open must not take the app down
+            log.exception("the sensor did not open")
+            await self._close_half_open()
+            app.report_problem(f"The sensor did not open ({exc}): sets run as a timer only")
+        finally:
+            self.ready.set()
+        if self.source is not None:
+            app.refresh_home()
+
+    async def _open_demo_source(self) -> None:
+        from gymtui.adapters.demo import DemoEmgSource
+
+        config = self.app.config
+        # Building the motor-unit pools is numpy work: keep it off the event loop.
+        source = await asyncio.to_thread(
+            DemoEmgSource,
+            demo_channels(config.demo_channels),
+            rate_hz=DEMO_RATE_HZ,
+            speed=config.speed,
+            clock=self.app.clock,
+            mains_hz=config.mains_hz,
+        )
+        self.athlete = source.athlete
+        await self._attach_source(source)
+
+    async def _open_emulated_source(self, device: str) -> None:
+        from gymtui.emulation.stack import open_emulated_source
+
+        try:
+            source, handle = await open_emulated_source(device, speed=self.app.config.speed, seed=0, clock=self.app.clock)
+            self.emulation = handle
+            self.athlete = handle.athlete
+            await self._attach_source(source)
+        except (AdapterError, ValueError) as exc:
+            log.warning("emulated %s did not open: %s", device, exc)
+            await self._close_half_open()
+            self.app.report_problem(f"Emulated {device} did not open ({exc}): sets run as a timer only")
+
+    async def _close_half_open(self) -> None:
+        """After a failed open: nothing half-connected stays behind (no source, no worker, no radio)."""
+        source, worker, emulation = self.source, self.signal, self.emulation
+        self.source = self.signal = self.emulation = self.athlete = None
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        if source is not None:
+            steps.append(("sensor", lambda: asyncio.wait_for(source.disconnect(), 3.0)))
+        if worker is not None:
+            steps.append(("signal worker", lambda: asyncio.to_thread(worker.stop)))
+        if emulation is not None:
+            steps.append(("emulated sensor", emulation.close))
+        for what, step in steps:
+            try:
+                await step()
+            except Exception:  # closing what never opened: the log is enough
+                log.exception("closing the %s after a failed open failed", what)
+
+    async def _attach_source(self, source: EmgSource) -> None:
+        from gymtui.signal.pipeline import PipelineConfig
+        from gymtui.signal.worker import SignalWorker
+
+        app = self.app
+
+        def on_frame(frame: ActivationFrame) -> None:
+            app.post_message(FrameArrived(frame))
+
+        def on_error(text: str) -> None:
+            app.post_message(SignalProblem(text))
+
+        def on_link(health: LinkHealth) -> None:
+            app.post_message(LinkChanged(source.info.name, health))
+
+        await source.connect()
+        # The worker's set-up imports scipy and designs its filters: off the event loop too.
+        worker = await asyncio.to_thread(
+            SignalWorker,
+            source.info,
+            WorkerCallbacks(on_frame=on_frame, on_error=on_error),
+            PipelineConfig(mains_hz=app.config.mains_hz),
+        )
+        worker.start()
+        self.source, self.signal = source, worker
+        if worker.band_note:
+            app.notify(worker.band_note, timeout=8)
+        await source.start(worker.submit, on_link)
+
+    # -- closing ----------------------------------------------------------------
+    async def close(self) -> None:
+        """Disconnect the source, close the emulated radio, stop the worker; each step on its own."""
+        guarded = self.app.guarded
+        if self.source is not None:
+            source, self.source = self.source, None
+            await guarded("sensor disconnect", asyncio.wait_for, source.disconnect(), 3.0)
+        if self.emulation is not None:
+            emulation, self.emulation = self.emulation, None
+            await guarded("emulated sensor", emulation.close)
+        if self.signal is not None:
+            signal_worker, self.signal = self.signal, None
+            await guarded("signal worker", asyncio.to_thread, signal_worker.stop)
+
+    async def drop_link(self) -> None:
+        """ctrl+d with an emulated sensor: the peripheral drops the link, as a radio loss would."""
+        if self.emulation is not None:
+            await self.emulation.drop_link()
+
+    # -- what the set screen and the set row show -------------------------------------
+    def status(self) -> str:
+        """The set screen's status line: which sensor, and how its signal is filtered."""
+        if self.source is None or self.signal is None:
+            return "no sensor: timer and rating only"
+        pipe = self.signal.pipeline
+        band = pipe.band.note or f"band {pipe.band.low_hz:g}–{pipe.band.high_hz:g} Hz"
+        mains = f", {pipe.config.mains_hz:g} Hz notch" if pipe.config.mains_hz else ""
+        return f"{self.source.info.name} · {self.source.info.rate_hz:g} Hz · {band}{mains} · RMS {pipe.config.rms_window_s * 1000:.0f} ms"
+
+    def pipeline_report(self) -> dict[str, object]:
+        """How the signal was filtered, stored with each set."""
+        if self.signal is None:
+            return {}
+        pipe = self.signal.pipeline
+        return {
+            "band_hz": [pipe.band.low_hz, pipe.band.high_hz],
+            "band_note": pipe.band.note,
+            "order": pipe.config.order,
+            "mains_hz": pipe.config.mains_hz,
+            "envelope": f"moving RMS {pipe.config.rms_window_s * 1000:.0f} ms",
+            "group_delay_s": pipe.group_delay_s,
+            "rate_hz": pipe.rate_hz,
+        }
+
+    # -- news from the worker and the link ----------------------------------------------
+    def frame_arrived(self, frame: ActivationFrame) -> None:
+        self.last_frame = frame
+        self.frames_shown += 1
+        screen = self.app.set_screen
+        if screen is not None and screen.is_mounted:
+            screen.show_frame(frame)
+
+    def signal_problem(self, text: str) -> None:
+        """One line per kind of signal problem, however often the worker repeats it; the set goes on."""
+        self.app.report_problem(text, severity="warning", timeout=6)
+
+    def link_changed(self, device: str, health: LinkHealth) -> None:
+        app = self.app
+        previous, self.link_health = self.link_health, health
+        screen = app.set_screen
+        if screen is not None and screen.is_mounted:
+            screen.show_link(device, health)
+        if health.state is LinkState.RECONNECTING:
+            app.bell()
+        elif previous is not None and previous.state is LinkState.RECONNECTING and health.state is LinkState.CONNECTED:
+            app.notify(f"{device} reconnected", timeout=3)

@@ -1,0 +1,384 @@
+"""The set flow: begin a set, drive its runner each tick, pause, abort, ask the rating, go home.
+
+Owned by :class:`gymtui.app.GymApp`. It holds the current
+:class:`~gymtui.session.runner.SetRunner` and the screens of the set
+in progress; the app forwards the set screen's and rating's messages here.
+The cuff follows every engine event before anything is drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+from gymtui.model import ChannelInfo, MuscleRole
+from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.protocol import SetProtocol
+from gymtui.session.runner import (
+    CalibrationStored,
+    Notice,
+    SetContext,
+    SetRunner,
+    SetSummaryReady,
+    StoreFailed,
+)
+from gymtui.signal.messages import ApplyCalibration
+from gymtui.store import StoreUnavailable
+from gymtui.ui.messages import RunnerNotice
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from gymtui.app import GymApp
+    from gymtui.session.autoreg import Suggestion
+    from gymtui.session.engine import SetEngine
+    from gymtui.session.templates import PlannedSet
+    from gymtui.ui.screens.rating import RatingScreen
+    from gymtui.ui.screens.set_screen import SetScreen
+
+log = logging.getLogger(__name__)
+
+SUMMARIES_KEPT = 10
+"""Set summaries kept for the autoregulation check, which only asks about the set just rated."""
+
+TICK_S = 1 / 30
+"""How often a running set's clock is read and its screen redrawn."""
+
+
+def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tuple[ChannelInfo, ...]:
+    """The device's channels, named after the set's muscles where the set names them."""
+    if not device:
+        return ()
+    labelled = []
+    for i, channel in enumerate(device):
+        if i < len(protocol.muscles):
+            muscle, role = protocol.muscles[i]
+            labelled.append(ChannelInfo(muscle, MuscleRole(role), channel.unit))
+        else:
+            labelled.append(channel)
+    return tuple(labelled)
+
+
+class SetFlow:
+    """One set at a time, from Enter on the home screen back to the home screen."""
+
+    def __init__(self, app: GymApp) -> None:
+        self.app = app
+        self.runner: SetRunner | None = None
+        self.planned: PlannedSet | None = None
+        """The planned set running now (None for a quick set)."""
+        self.session_id: int | None = None
+        """The training session, opened with the first planned set."""
+        self.calibration_id: int | None = None
+        self.set_screen: SetScreen | None = None
+        self.rating_screen: RatingScreen | None = None
+        self.next_override: PlannedSet | None = None
+        """"Same as last time" for the next set."""
+        self.pending_suggestion: tuple[Suggestion, bool] | None = None
+        """The autoregulation offer and whether the athlete took it; the next set carries the answer."""
+        self.summaries: dict[int, SetSummaryReady] = {}
+        """The newest :data:`SUMMARIES_KEPT` set summaries, oldest first."""
+        self._leave_after_rating = False
+        self._starting = False
+        self._ticker: Timer | None = None
+
+    def mount(self) -> None:
+        """The tick timer, paused until a set runs."""
+        self._ticker = self.app.set_interval(TICK_S, self._tick, pause=True)
+
+    def engine(self) -> SetEngine | None:
+        """The running set's engine, for the set screen's key checks."""
+        return self.runner.engine if self.runner is not None else None
+
+    # -- beginning ----------------------------------------------------------------
+    async def begin(self, *, quick: bool = False) -> None:
+        """Enter: the next planned set (``f``: the quick Phase 4 finisher), calibrating first if needed."""
+        app = self.app
+        if self._starting or (self.runner is not None and self.runner.engine.running):
+            return  # Enter pressed twice while the sensor is connecting starts one set
+        assert app.athlete_id is not None and app.coach is not None
+        self._starting = True
+        try:
+            await app.sensor.ready.wait()  # Enter pressed while the sensor is still connecting
+            if app.store_exec.unavailable is not None:
+                app.report_problem(f"{app.store_exec.status_line()}: the next set starts when the database is back")
+                return
+            await self._begin(quick=quick)
+        except (StoreUnavailable, sqlite3.Error) as exc:
+            log.warning("set not started: %s", exc)
+            app.report_problem(f"Database unavailable ({exc}): the set was not started")
+        finally:
+            self._starting = False
+
+    async def _begin(self, *, quick: bool) -> None:
+        app = self.app
+        coach = app.coach
+        assert app.athlete_id is not None and coach is not None
+        if app.home is None:  # or before the home screen finished reading the plan
+            await app.home_info()
+        home = app.home
+        planned = None if quick else (home.next_set if home else None)
+        override, self.next_override = self.next_override, None
+        if planned is not None and override is not None and (override.exercise, override.set_number) == (
+            planned.exercise,
+            planned.set_number,
+        ):
+            planned = override
+        if planned is None and not quick:
+            app.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
+            return
+        if planned is not None and self.pending_suggestion is not None:
+            suggestion, taken = self.pending_suggestion
+            if taken:
+                from gymtui.session.autoreg import apply
+
+                planned = apply(planned, suggestion, coach.gym)
+        protocol = planned.protocol if planned is not None else app.quick_protocol
+        source = app.sensor.source
+        channels = label_channels(source.info.channels if source else (), protocol)
+        calibrate = await self._prepare_calibration(channels)
+        if planned is not None and self.session_id is None:
+            status = home.plan.status if home and home.plan else None
+            self.session_id = await app.in_store(coach.start_session, status)
+        athlete = app.sensor.athlete
+        if athlete is not None and channels:
+            athlete.roles = tuple(c.role for c in channels)
+
+        from gymtui.ui.screens.set_screen import SetScreen
+
+        self.planned = planned
+        if home is not None and home.disclaimer:
+            # Shown once: on the home screen until the athlete starts training.
+            app.store_exec.submit(coach.acknowledge_disclaimer)
+        self._leave_after_rating = False
+        subtitle = planned.headline() if planned is not None else f"{protocol.name} (quick set)"
+        screen = SetScreen(
+            protocol,
+            channels,
+            subtitle,
+            controls=self,
+            emulated=app.sensor.emulation is not None,
+            cuff=app.cuff.rig is not None,
+        )
+        self.set_screen = screen
+        await app.push_screen(screen)
+        screen.show_status(app.sensor.status())
+        screen.show_store(app.store_exec.status_line())
+        self.dispatch(self._start_runner(protocol, channels, planned, calibrate))
+        if self._ticker is not None:
+            self._ticker.resume()
+
+    async def _prepare_calibration(self, channels: tuple[ChannelInfo, ...]) -> bool:
+        """Apply the stored MVC for these muscles on this sensor, or ask for a calibration phase."""
+        app = self.app
+        signal, source = app.sensor.signal, app.sensor.source
+        if signal is None or source is None:
+            return False
+        stored = await app.in_store(app.store.latest_mvc, app.athlete_id, source.info.name, [c.muscle for c in channels])
+        if stored is None:
+            self.calibration_id = None
+            signal.command(ApplyCalibration(None))
+            return True
+        self.calibration_id, calibration = stored
+        signal.command(ApplyCalibration(calibration))
+        return False
+
+    def _start_runner(
+        self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], planned: PlannedSet | None, calibrate: bool
+    ) -> list[Event]:
+        app = self.app
+        coach, athlete_id = app.coach, app.athlete_id
+        assert athlete_id is not None and coach is not None
+        source, athlete = app.sensor.source, app.sensor.athlete
+
+        def notify(notice: Notice) -> None:
+            app.post_message(RunnerNotice(notice))
+
+        runner = SetRunner(
+            protocol,
+            SetContext(
+                athlete_id=athlete_id,
+                exercise=planned.exercise if planned is not None else protocol.exercise,
+                session_id=self.session_id,
+                load_kg=planned.load_kg if planned is not None else None,
+                channels=channels,
+                source_name=source.info.name if source else "",
+                calibration_id=None if calibrate else self.calibration_id,
+                pipeline=app.sensor.pipeline_report(),
+                # A planned set's row carries its plan columns, written in the same insert.
+                row_fields=planned.log_fields() if planned is not None else {},
+                channel_rows=planned.channel_dicts() if planned is not None else None,
+                reps=planned.reps if planned is not None else None,
+            ),
+            clock=app.clock,
+            store=app.store_exec,
+            signal=app.sensor.signal,
+            calibrate=calibrate,
+            cue_sink=app.cue,
+            on_intent=athlete.set_intent if athlete is not None else None,
+            notify=notify,
+        )
+        self.runner = runner
+        events = runner.start()
+        rig = app.cuff.rig
+        if rig is not None:
+            rig.set_started(runner.protocol)
+        if self.pending_suggestion is not None and runner.set_id is not None:
+            suggestion, taken = self.pending_suggestion
+            self.pending_suggestion = None
+            set_id = runner.set_id
+            app.store_exec.submit(lambda: coach.answer(suggestion, taken, set_id.result() if taken else None))
+        return events
+
+    # -- the set screen's keys ---------------------------------------------------------
+    def advance(self) -> None:
+        if self.runner is not None:
+            self.dispatch(self.runner.advance())
+
+    def abort(self, *, reason: str | None = None) -> None:
+        if self.runner is not None:
+            self.dispatch(self.runner.abort(), abort_reason=reason)
+
+    def adjust_rest(self, delta_s: float) -> None:
+        if self.runner is not None and self.runner.engine.adjust_rest(delta_s):
+            self.render()
+
+    def toggle_pause(self) -> None:
+        runner, rig = self.runner, self.app.cuff.rig
+        if runner is None:
+            return
+        if runner.engine.paused:
+            if rig is not None:
+                rig.resumed()
+            self.dispatch(runner.resume())
+        else:
+            runner.pause()
+            if rig is not None:
+                rig.paused()
+            self.render()
+
+    async def drop_link(self) -> None:
+        """ctrl+d with an emulated sensor: its link drops mid-set."""
+        await self.app.sensor.drop_link()
+
+    async def abort_for_shutdown(self, reason: str) -> None:
+        """A way out with a set running: abort it, and the cuff follows before anything else."""
+        if self.runner is None or not self.runner.engine.running:
+            return
+        events = self.runner.abort()
+        rig = self.app.cuff.rig
+        if rig is not None:
+            await self.app.guarded("cuff follows the abort", rig.follow, events, abort_reason=reason)
+
+    # -- ticks and events ---------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.runner is None or not self.runner.engine.running:
+            if self._ticker is not None:
+                self._ticker.pause()
+            return
+        self.dispatch(self.runner.tick())
+
+    def dispatch(self, events: list[Event], *, abort_reason: str | None = None) -> None:
+        """React to engine events (the cuff follows every one), then redraw the set screen."""
+        rig = self.app.cuff.rig
+        if rig is not None and events:
+            rig.follow(events, abort_reason=abort_reason)
+        for event in events:
+            if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
+                self.set_screen.show_cue(event)
+            elif isinstance(event, SetCompleted):
+                self._ask_rating()
+            elif isinstance(event, SetFinished):
+                self._leave_set_screen(when_rated=True)
+            elif isinstance(event, SetAborted):
+                self._leave_set_screen(when_rated=False)
+        self.render()
+
+    def render(self) -> None:
+        if self.runner is not None and self.set_screen is not None and self.set_screen.is_mounted:
+            self.set_screen.show_view(self.runner.engine.view(), len(self.runner.protocol.phases))
+
+    # -- rating and the way home --------------------------------------------------------
+    def _ask_rating(self) -> None:
+        from gymtui.ui.screens.rating import RatingScreen
+
+        app = self.app
+        runner, planned = self.runner, self.planned
+        assert runner is not None and runner.set_id is not None
+        self.rating_screen = RatingScreen(runner.protocol.exercise, app.home.last_rating if app.home else None)
+
+        def rated(rating: int | None) -> None:
+            self.rating_screen = None
+            if rating is not None:
+                runner.rate(rating)
+                if app.store_exec.unavailable is None:
+                    app.notify(f"Activation {rating}/10 saved", timeout=3)
+                else:
+                    app.notify(f"Activation {rating}/10 kept: saved when the database is back", timeout=5)
+            if planned is not None:
+                self._check_autoregulation(runner, planned, rating)
+            if self._leave_after_rating:
+                self._leave_set_screen(when_rated=False)
+
+        app.push_screen(self.rating_screen, rated)
+
+    def _check_autoregulation(self, runner: SetRunner, planned: PlannedSet, rating: int | None) -> None:
+        """The guide's 80 % rule after a heavy set: offer a lighter next set."""
+        app = self.app
+        coach = app.coach
+        set_id = runner.set_id
+        assert coach is not None and set_id is not None
+
+        async def check() -> None:
+            try:
+                ready = self.summaries.get(await asyncio.wrap_future(set_id))
+                summary = ready.summary if ready is not None else {}
+                suggestion = await app.in_store(coach.after_set, planned, set_id.result(), summary, rating)
+            except (StoreUnavailable, sqlite3.Error) as exc:
+                log.warning("no load suggestion after this set: %s", exc)
+                return
+            if suggestion is None:
+                return
+            from gymtui.ui.screens.confirm import ConfirmScreen
+
+            def answered(taken: bool | None) -> None:
+                self.pending_suggestion = (suggestion, bool(taken))
+
+            app.push_screen(ConfirmScreen(suggestion.prompt()), answered)
+
+        app.run_worker(check(), group="autoregulation")
+
+    def _leave_set_screen(self, *, when_rated: bool) -> None:
+        """Back to home; after a finished rest, wait for a rating still on screen."""
+        app = self.app
+        if when_rated and self.rating_screen is not None:
+            self._leave_after_rating = True
+            return
+        if self.rating_screen is not None:
+            self.rating_screen.dismiss(None)
+            self.rating_screen = None
+        if self.set_screen is not None and self.set_screen in app.screen_stack:
+            while app.screen is not self.set_screen:
+                app.pop_screen()
+            app.pop_screen()
+        self.set_screen = None
+        if self._ticker is not None:
+            self._ticker.pause()
+
+    # -- news from the runner's threads -------------------------------------------------
+    def notice(self, notice: Notice) -> None:
+        app = self.app
+        if isinstance(notice, SetSummaryReady):
+            self.summaries[notice.set_id] = notice
+            while len(self.summaries) > SUMMARIES_KEPT:
+                del self.summaries[next(iter(self.summaries))]
+            if self.rating_screen is not None and self.rating_screen.is_mounted:
+                self.rating_screen.summary = notice.summary
+        elif isinstance(notice, CalibrationStored):
+            self.calibration_id = notice.calibration_id
+            app.notify("MVC calibration stored", timeout=3)
+        elif isinstance(notice, StoreFailed):
+            app.report_problem(notice.message)
+
