@@ -42,7 +42,6 @@ def test_activation_budget_fires_on_a_30_minute_activation(library) -> None:
 def test_live_activation_timer_and_burning_target() -> None:
     assert not g.activation_elapsed(9 * 60).fired
     assert g.activation_elapsed(10 * 60 + 1).level is g.Level.WARN
-    assert g.after_activation(burning=True).fired and not g.after_activation(burning=False).fired
 
 
 def test_neural_sessions_capped_at_3_to_4_a_week() -> None:
@@ -145,3 +144,13 @@ def test_session_guards_list_only_what_fired(library) -> None:
     assert g.session_guards(days_ago(2, 4), TODAY, planned) == []
     fired = g.session_guards(days_ago(11), TODAY, planned)
     assert [x.name for x in fired] == ["resume_after_break"]
+
+
+def test_the_live_activation_warning_comes_once_with_the_first_drill_past_10_minutes() -> None:
+    clock = g.ActivationClock()
+    assert not clock.set_starting(True, 1000.0).fired  # the first drill starts the count
+    assert not clock.set_starting(True, 1000.0 + 9 * 60).fired
+    assert not clock.set_starting(False, 1000.0 + 11 * 60).fired  # main work: nothing to say
+    late = clock.set_starting(True, 1000.0 + 10 * 60 + 5)
+    assert (late.level, late.message) == (g.Level.WARN, "10 minutes of activation: move on to the main work")
+    assert not clock.set_starting(True, 1000.0 + 12 * 60).fired  # said once

@@ -100,11 +100,30 @@ def activation_elapsed(elapsed_s: float) -> Guard:
     return _ok("activation_elapsed")
 
 
-def after_activation(burning: bool) -> Guard:
-    """Mistake 1: a target already burning after activation means it fatigued instead of primed."""
-    if burning:
-        return Guard("after_activation", Level.WARN, "Target already burning: reduce today's load or the activation next time")
-    return _ok("after_activation")
+class ActivationClock:
+    """Live: how long today's activation drills have run, asked at the start of each set.
+
+    The plan keeps Phase 1 to 5–10 minutes, but rounds of drills, long
+    rests and re-dos can stretch it on the floor; the guide's first mistake
+    is activation that fatigues instead of priming. The clock starts with the
+    first activation drill of a session and the warning comes with any drill
+    started after :data:`ACTIVATION_MAX_S` — once, since the point is to move on.
+    """
+
+    def __init__(self) -> None:
+        self._began_s: float | None = None
+        self._warned = False
+
+    def set_starting(self, is_activation: bool, now_s: float) -> Guard:
+        if not is_activation:
+            return _ok("activation_elapsed")
+        if self._began_s is None:
+            self._began_s = now_s
+        guard = activation_elapsed(now_s - self._began_s)
+        if guard.fired and self._warned:
+            return _ok("activation_elapsed")
+        self._warned = self._warned or guard.fired
+        return guard
 
 
 # -- weekly neural frequency ---------------------------------------------------------

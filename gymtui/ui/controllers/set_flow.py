@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from gymtui.model import ChannelInfo, MuscleRole
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.guardrails import ActivationClock
 from gymtui.session.protocol import SetProtocol
 from gymtui.session.runner import (
     CalibrationStored,
@@ -24,6 +25,7 @@ from gymtui.session.runner import (
     SetSummaryReady,
     StoreFailed,
 )
+from gymtui.session.templates import WorkflowPhase
 from gymtui.signal.messages import ApplyCalibration
 from gymtui.store import StoreUnavailable
 from gymtui.ui.messages import RunnerNotice
@@ -83,6 +85,7 @@ class SetFlow:
         self._leave_after_rating = False
         self._starting = False
         self._ticker: Timer | None = None
+        self._activation = ActivationClock()
 
     def mount(self) -> None:
         """The tick timer, paused until a set runs."""
@@ -136,6 +139,10 @@ class SetFlow:
 
                 planned = apply(planned, suggestion, coach.gym)
         protocol = planned.protocol if planned is not None else app.quick_protocol
+        is_drill = planned is not None and planned.workflow_phase is WorkflowPhase.ACTIVATION
+        drills = self._activation.set_starting(is_drill, app.clock())
+        if drills.fired:
+            app.notify(drills.message, severity="warning", timeout=10)
         source = app.sensor.source
         channels = label_channels(source.info.channels if source else (), protocol)
         calibrate = await self._prepare_calibration(channels)
