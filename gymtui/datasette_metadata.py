@@ -1,9 +1,12 @@
-"""``metadata.yml`` beside the database, so it opens well in Datasette.
+"""``metadata.json`` and ``datasette.json`` beside the database, so it opens well in Datasette.
 
 Units (Pint names, as Datasette expects), human labels for the columns a
 coach reads, facets on the columns they filter by, and the raw-signal table
-hidden (its blobs mean nothing in a browser). Written by hand: it is a small
-fixed document and a YAML library would be a dependency for twenty lines.
+hidden (its blobs mean nothing in a browser). Datasette 0.x reads all of it
+from the metadata file; Datasette 1.0 takes the table settings (facets,
+sort, label column, hidden) from its configuration file, so those also go to
+``datasette.json``: ``datasette gym.db -m metadata.json -c datasette.json``.
+Both are plain JSON from :func:`json.dumps`.
 """
 
 from __future__ import annotations
@@ -58,28 +61,30 @@ TABLES: dict[str, dict[str, object]] = {
 }
 
 
-def _scalar(value: object) -> str:
-    # JSON strings are valid YAML scalars and escape everything that matters.
-    return json.dumps(value, ensure_ascii=False)
+CONFIG_KEYS = ("label_column", "facets", "sort_desc", "hidden")
+"""Table settings that Datasette 1.0 reads from its configuration file."""
 
 
-def render(database: str) -> str:
-    lines = [f"title: {_scalar(TITLE)}", "databases:", f"  {_scalar(database)}:", "    tables:"]
-    for table, meta in TABLES.items():
-        lines.append(f"      {table}:")
-        for key, value in meta.items():
-            if isinstance(value, dict):
-                lines.append(f"        {key}:")
-                lines += [f"          {k}: {_scalar(v)}" for k, v in value.items()]
-            elif isinstance(value, list):
-                lines.append(f"        {key}: [{', '.join(_scalar(v) for v in value)}]")
-            else:
-                lines.append(f"        {key}: {_scalar(value)}")
-    return "\n".join(lines) + "\n"
+def metadata(database: str) -> dict[str, object]:
+    """Everything, as Datasette 0.x reads it (1.0 still shows the units and column labels from here)."""
+    return {"title": TITLE, "databases": {database: {"tables": TABLES}}}
 
 
-def write_metadata(db_path: Path) -> Path:
-    """Write ``metadata.yml`` beside ``db_path`` (Datasette names the database by the file's stem)."""
-    out = db_path.with_name("metadata.yml")
-    out.write_text(render(db_path.stem), encoding="utf-8")
-    return out
+def config(database: str) -> dict[str, object]:
+    """The table settings, where Datasette 1.0 looks for them."""
+    tables = {
+        table: {key: meta[key] for key in CONFIG_KEYS if key in meta}
+        for table, meta in TABLES.items()
+        if any(key in meta for key in CONFIG_KEYS)
+    }
+    return {"databases": {database: {"tables": tables}}}
+
+
+def write_metadata(db_path: Path) -> tuple[Path, Path]:
+    """Write ``metadata.json`` and ``datasette.json`` beside ``db_path`` (Datasette names the database by its stem)."""
+    written = []
+    for name, document in (("metadata.json", metadata(db_path.stem)), ("datasette.json", config(db_path.stem))):
+        out = db_path.with_name(name)
+        out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(out)
+    return written[0], written[1]

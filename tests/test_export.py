@@ -85,27 +85,19 @@ def test_export_of_a_missing_database_is_one_line_and_exit_2(tmp_path: Path, cap
     assert err.count("\n") == 1 and "no database at" in err
 
 
-def _parse_metadata(text: str) -> dict:
-    """Our YAML subset: two-space indents, ``key: <json scalar or flow list>`` or ``key:`` opening a map."""
-    root: dict = {}
-    stack = [(-1, root)]
-    for line in text.splitlines():
-        indent = len(line) - len(line.lstrip())
-        key, _, value = line.strip().partition(": ") if ": " in line else (line.strip().rstrip(":"), "", "")
-        key = json.loads(key) if key.startswith('"') else key
-        while stack[-1][0] >= indent:
-            stack.pop()
-        if value:
-            stack[-1][1][key] = json.loads(value)
-        else:
-            stack[-1][1][key] = {}
-            stack.append((indent, stack[-1][1][key]))
-    return root
-
-
-def test_metadata_yml_is_written_beside_the_db_with_units_facets_and_the_signal_hidden(db_path: Path, tmp_path: Path) -> None:
+def test_datasette_metadata_and_config_are_written_beside_the_db_with_units_facets_and_the_signal_hidden(
+    db_path: Path, tmp_path: Path
+) -> None:
     assert main(["export", "--db", str(db_path), "--out", str(tmp_path / "x.csv")]) == 0
-    meta = _parse_metadata((db_path.parent / "metadata.yml").read_text(encoding="utf-8"))
+    meta = json.loads((db_path.parent / "metadata.json").read_text(encoding="utf-8"))
+    config = json.loads((db_path.parent / "datasette.json").read_text(encoding="utf-8"))
+    assert meta["title"] == "gymtui training log"
+    # Datasette 1.0 reads the table settings from its configuration file; 0.x from the metadata.
+    settings = config["databases"]["gym"]["tables"]
+    assert settings["signal_blocks"] == {"hidden": True}
+    assert settings["sets"] == {"label_column": "exercise", "sort_desc": "started_at",
+                                "facets": ["exercise", "status", "workflow_phase", "activation_rating"]}
+    assert all("units" not in t and "columns" not in t for t in settings.values())
     tables = meta["databases"]["gym"]["tables"]
     assert tables == json.loads(json.dumps(TABLES))
     assert tables["signal_blocks"]["hidden"] is True

@@ -2,8 +2,9 @@
 
 Each row carries the exercise, load, reps, activation rating and the set's
 EMG summary (peak and mean %MVC, target share, co-contraction, perfect reps),
-oldest first. A ``metadata.yml`` is written beside the database so that
-``datasette gymtui.db -m metadata.yml`` shows units, labels and facets.
+oldest first. ``metadata.json`` and ``datasette.json`` are written beside the database
+so that ``datasette gymtui.db -m metadata.json -c datasette.json`` shows units, labels
+and facets.
 
 Export is when a user most wants their data, so it reads the database
 without writing to it, and a damaged one is not the end: what can be read
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_metadata(db_path)
     except OSError as exc:
-        print(f"gymtui: note: could not write metadata.yml beside the database ({exc.strerror or exc})", file=sys.stderr)
+        print(f"gymtui: note: could not write Datasette's metadata beside the database ({exc.strerror or exc})", file=sys.stderr)
     if args.out is None:
         sys.stdout.write(text)
         return 0
