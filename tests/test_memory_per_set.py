@@ -28,8 +28,8 @@ from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SETS_TRACED = 7
-WARM_UP_SETS = 4
+SETS_TRACED = 6
+WARM_UP_SETS = 3
 
 
 def live_footer_keys() -> int:
@@ -54,11 +54,11 @@ async def test_the_home_screen_footer_does_not_keep_the_keys_it_replaced(tmp_pat
     assert after <= before + 2, f"{after - before} footer keys kept after 20 rebuilds"
 
 
-@pytest.mark.timeout(900)  # about 1 min alone: 11 sets at ×20, 7 of them traced
+@pytest.mark.timeout(900)  # under a minute alone: 9 sets at ×20, 6 of them traced
 async def test_demo_sets_retain_less_than_150_kb_of_python_objects_each(tmp_path: Path) -> None:
     """Finisher sets of the real app, demo sensor, clock at ×20, rated and back home each time.
 
-    Four warm-up sets first: the first calibration, screens built on first use,
+    Three warm-up sets first: the first calibration, screens built on first use,
     and bounded caches (the last 200 cues, Textual's layout caches) filling up.
     With the footer leak this measured 560 kB a set; without it about 50 kB,
     most of which is whether the last set's screens happened to be released
@@ -101,8 +101,8 @@ def test_bench_quick_reports_the_rss_growth_per_100_sets(tmp_path: Path) -> None
     report = json.loads(done.stdout)
     figure = report["rss_growth_mb_per_100_sets"]
     assert isinstance(figure, float) and math.isfinite(figure)
-    assert report["memory_bench_sets"] == 8  # --quick: fewer sets than the full run's 100
+    assert report["memory_bench_sets"] == 6  # --quick: fewer sets than the full run's 100
     first, last = report["memory_bench_rss_mb"]
     assert 20 < first <= last + 50  # whole-process MB, read after each set
     notes = report["memory_bench_notes"]
-    assert "×20" in notes and "3 warm-up sets" in notes and "over 8 sets" in notes
+    assert "×20" in notes and "3 warm-up sets" in notes and "over 6 sets" in notes

@@ -31,7 +31,7 @@ SPEED = 20.0
 """The demo clock's speed: a finisher set (32 s of lead-ins and phases) takes under 2 s of wall time."""
 
 WARM_UP_SETS, QUICK_WARM_UP_SETS = 5, 3
-SETS, QUICK_SETS = 100, 8
+SETS, QUICK_SETS = 100, 6
 
 SET_TIMEOUT_S = 120.0
 """Wall seconds one set may take before the bench gives up (a set at ×20 takes about 2 s)."""
