@@ -30,6 +30,6 @@ def last_time(store: Store, athlete_id: int, exercise: str, today: dt.date | Non
 
 def load_book(store: Store, athlete_id: int, names: list[str], gym: GymConfig | None = None, today: dt.date | None = None) -> LoadBook:
     """Read 1RM estimates and last time's numbers for these exercises from the log."""
-    one_rms = {n: r for n in names if (r := estimate_1rm(store, athlete_id, n, today)) is not None}
-    last = {n: r for n in names if (r := last_time(store, athlete_id, n, today)) is not None}
+    one_rms = {n: rm for n in names if (rm := estimate_1rm(store, athlete_id, n, today)) is not None}
+    last = {n: lt for n in names if (lt := last_time(store, athlete_id, n, today)) is not None}
     return LoadBook(one_rms, last, gym or GymConfig())

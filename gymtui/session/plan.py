@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -298,7 +298,7 @@ def _next_line(plan: Plan, plan_week: int, block: Block, week_in_block: int, sta
     return f"Next: {label} (session {done + 1} of {due} this week)"
 
 
-def exercise_keys(data: dict[str, Any], library: ExerciseLibrary) -> set[str]:
+def exercise_keys(data: Mapping[str, Any], library: ExerciseLibrary) -> set[str]:
     """Every exercise a template can put on today's list, pre-fatigue partners included."""
     keys: set[str] = set()
     for body in data.values():
