@@ -35,11 +35,11 @@ from gymtui.adapters.base import Cuff, EmgSource
 from gymtui.bfr.safety import ProcessSafety
 from gymtui.model import ActivationFrame
 from gymtui.resources import resource_dir
+from gymtui.services.coach import Coach, Home
+from gymtui.services.set_runner import SetRunner
 from gymtui.session.clock import ScaledClock
-from gymtui.session.coach import Coach, Home
 from gymtui.session.engine import Cue
 from gymtui.session.protocol import builtin_protocol
-from gymtui.session.runner import SetRunner
 from gymtui.store import (
     QUIT_GRACE_S,
     SetSummary,
@@ -64,9 +64,9 @@ from gymtui.ui.messages import (
 from gymtui.ui.problems import Problems
 
 if TYPE_CHECKING:
-    from gymtui.bfr.rig import CuffRig
     from gymtui.bfr.rules import BfrLimits, BfrSettings
     from gymtui.emulation.stack import EmulatedPeripheralHandle
+    from gymtui.services.cuff_rig import CuffRig
     from gymtui.signal.worker import SignalWorker
     from gymtui.ui.screens.checkin import CheckinResult
     from gymtui.ui.screens.home import HomeScreen

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gymtui.session.autoreg import Autoregulator, Reference, apply, suggest_after_set
+from gymtui.services.autoreg import Autoregulator
+from gymtui.session.autoreg import Reference, apply, suggest_after_set
 from gymtui.session.exercises import load_library
 from gymtui.session.templates import LoadBook, SessionOptions, WorkflowPhase, builtin_templates, expand
 from gymtui.session.loads import OneRepMax

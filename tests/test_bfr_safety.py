@@ -29,7 +29,7 @@ from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.bfr.events import CuffState
 from gymtui.bfr.rules import validate_settings
 from gymtui.bfr.supervisor import BfrSupervisor
-from gymtui.bfr.log import CuffEventLog
+from gymtui.services.cuff_log import CuffEventLog
 from gymtui.bfr.runner import CuffRunner
 from gymtui.model import CuffCommandKind, PhaseKind
 from gymtui.bfr.safety import ProcessSafety

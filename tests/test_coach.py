@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from gymtui.services.coach import Coach
 from gymtui.session import guardrails as g
 from gymtui.session.autoreg import apply
-from gymtui.session.coach import Coach
 from gymtui.session.templates import WorkflowPhase
 from gymtui.store import SetStatus, Store
 from program_log import log_session

@@ -18,10 +18,11 @@ from program_log import log_session
 
 from gymtui.cli import main
 from gymtui.datasette_metadata import TABLES
+from gymtui.services import guardrails as stored_guards
+from gymtui.services.autoreg import Autoregulator
+from gymtui.services.plan import start_planned_session, status_from_store, todays_sets
 from gymtui.session import guardrails as g
-from gymtui.session.autoreg import Autoregulator
 from gymtui.session.exercises import load_library
-from gymtui.session.plan import start_planned_session, status_from_store, todays_sets
 from gymtui.store import SetStatus, Store
 
 TODAY = dt.date(2026, 3, 2)
@@ -33,9 +34,9 @@ def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "gym.db"
     store = Store(path)
     athlete = store.ensure_athlete("Sam")
-    g.acknowledge_disclaimer(store, athlete)
+    stored_guards.acknowledge_disclaimer(store, athlete)
     checkin = g.CheckIn(7.5, 56, 4, 4)
-    g.record_checkin(store, athlete, checkin, g.assess_checkin(checkin, 55))
+    stored_guards.record_checkin(store, athlete, checkin, g.assess_checkin(checkin, 55))
     log_session(store, athlete, TODAY - dt.timedelta(days=7), [
         {"exercise": "Back squat", "load_kg": 100.0, "reps": 6, "activation_rating": 7, "peak_pct_mvc": 71.5, "target_share": 0.41, "perfect_reps": 5},
         {"exercise": "Leg extension", "load_kg": 45.0, "reps": 12, "activation_rating": 9, "peak_pct_mvc": 64.0},

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gymtui.services import guardrails as stored_guards
 from gymtui.session import guardrails as g
+from gymtui.session.days import SessionDay
 from gymtui.session.exercises import load_library
-from gymtui.session.plan import SessionDay
 from gymtui.session.templates import SessionOptions, builtin_templates, expand
 from gymtui.store import Store
 
@@ -80,12 +81,12 @@ def test_checkin_without_a_baseline_ignores_heart_rate_and_sets_the_baseline(tmp
     first = g.CheckIn(8, 70, 4, 4)
     advice = g.assess_checkin(first, store.baseline_rhr(athlete))
     assert advice.advice is g.Advice.GO
-    g.record_checkin(store, athlete, first, advice)
+    stored_guards.record_checkin(store, athlete, first, advice)
     assert store.baseline_rhr(athlete) == 70
     second = g.CheckIn(8, 81, 4, 4)
     advice2 = g.assess_checkin(second, store.baseline_rhr(athlete))
     assert advice2.advice is g.Advice.REST
-    g.record_checkin(store, athlete, second, advice2, choice="light")
+    stored_guards.record_checkin(store, athlete, second, advice2, choice="light")
     rows = store.checkins_since(athlete, "2000-01-01")
     assert [(r["advice"], r["choice"]) for r in rows] == [("go", "go"), ("rest", "light")]
     store.close()
@@ -130,12 +131,12 @@ def test_disclaimer_is_shown_once_and_remembered(tmp_path: Path) -> None:
     path = tmp_path / "d.db"
     store = Store(path)
     athlete = store.ensure_athlete()
-    assert g.disclaimer_pending(store, athlete)
+    assert stored_guards.disclaimer_pending(store, athlete)
     assert "not medical advice" in g.DISCLAIMER and "qualified professional" in g.DISCLAIMER
-    g.acknowledge_disclaimer(store, athlete)
+    stored_guards.acknowledge_disclaimer(store, athlete)
     store.close()
     reopened = Store(path)
-    assert not g.disclaimer_pending(reopened, athlete)
+    assert not stored_guards.disclaimer_pending(reopened, athlete)
     reopened.close()
 
 

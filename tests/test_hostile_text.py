@@ -208,7 +208,7 @@ async def test_notifications_show_their_message_as_text(tmp_path: Path) -> None:
 
 
 async def test_history_screens_show_hostile_exercise_and_muscle_names_as_text(tmp_path: Path) -> None:
-    from gymtui.session.history import load_history, load_set_detail, sets_of_session
+    from gymtui.services.history import load_history, load_set_detail, sets_of_session
     from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 
     store = Store(tmp_path / "gym.db")

@@ -17,8 +17,8 @@ from gymtui.model import (
     SampleBlock,
     SourceInfo,
 )
+from gymtui.services.set_runner import SetContext, SetRunner
 from gymtui.session.protocol import PhaseSpec, SetProtocol
-from gymtui.session.runner import SetContext, SetRunner
 from gymtui.signal.messages import ApplyCalibration, WorkerCallbacks
 from gymtui.signal.worker import SignalWorker
 from gymtui.store import Store, StoreError, StoreExecutor

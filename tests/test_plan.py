@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gymtui.services.plan import start_planned_session, status_from_store, todays_sets
+from gymtui.session.days import SessionDay
 from gymtui.session.exercises import load_library
-from gymtui.session.plan import (
-    BlockKind,
-    Plan,
-    SessionDay,
-    plan_status,
-    start_planned_session,
-    status_from_store,
-    todays_sets,
-)
+from gymtui.session.plan import BlockKind, Plan, plan_status
 from gymtui.session.templates import WorkflowPhase, working_sets
 from gymtui.store import Store
 from program_log import log_session
@@ -176,21 +170,6 @@ def test_plan_command_prints_the_line_and_todays_sets(tmp_path: Path, capsys: py
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a date (YYYY-MM-DD): '5 Jan'" in err
-
-
-def test_core_programs_modules_import_no_textual() -> None:
-    import subprocess
-    import sys
-
-    modules = ["exercises", "templates", "loads", "plan", "guardrails", "autoreg", "history", "coach"]
-    code = (
-        "import sys\n"
-        + "".join(f"import gymtui.session.{m}\n" for m in modules)
-        + "bad = [m for m in ('textual', 'rich', 'bleak') if m in sys.modules]\n"
-        + "print(bad)\nraise SystemExit(1 if bad else 0)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_after_todays_session_the_preview_is_the_next_day(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ from textual.widgets import (
 )
 
 from gymtui.resources import resource_dir
+from gymtui.services.history import load_history, load_set_detail, sets_of_session
+from gymtui.services.plan import status_from_store, todays_sets
 from gymtui.session import guardrails as g
 from gymtui.session.exercises import load_library
-from gymtui.session.history import load_history, load_set_detail, sets_of_session
-from gymtui.session.plan import status_from_store, todays_sets
 from gymtui.store import Store
 from gymtui.themes import load_themes
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen

@@ -9,8 +9,9 @@ import pytest
 
 from gymtui.model import PhaseKind
 from gymtui.session.engine import PhaseEnded, SetEngine, Stage
+from gymtui.services.loads import estimate_1rm, last_time, load_book
 from gymtui.session.exercises import load_library, user_library_path
-from gymtui.session.loads import GymConfig, epley_1rm, estimate_1rm, last_time, load_gym_config, round_load
+from gymtui.session.loads import GymConfig, epley_1rm, load_gym_config, round_load
 from gymtui.session.templates import (
     ECCENTRIC_ONLY_WARNING,
     LoadBook,
@@ -20,7 +21,6 @@ from gymtui.session.templates import (
     activation_seconds,
     builtin_templates,
     expand,
-    load_book,
     parse_template,
     working_sets,
 )

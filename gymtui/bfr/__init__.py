@@ -10,14 +10,15 @@
   says (events, alarm levels, the panel's view) and the cuff's status bits.
 - :mod:`~gymtui.bfr.runner` — carries the supervisor's commands to a cuff on
   asyncio; :mod:`~gymtui.bfr.loop_thread` — the cuff's own event loop;
-  :mod:`~gymtui.bfr.log` — the ``cuff_events`` writer thread;
-  :mod:`~gymtui.bfr.rig` — wires them for the app;
-  :mod:`~gymtui.bfr.safety` — the process-level last-resort deflate.
+  :mod:`~gymtui.bfr.safety` — the process-level last-resort deflate. The
+  ``cuff_events`` writer thread and the rig that wires all of it for the app
+  read and write the store, so they live in :mod:`gymtui.services`
+  (:mod:`~gymtui.services.cuff_log`, :mod:`~gymtui.services.cuff_rig`).
 - :mod:`~gymtui.bfr.codec`, :mod:`~gymtui.bfr.profile` — the open cuff
   profile's bytes and its TOML file.
 
 May import: :mod:`gymtui.model`, :mod:`gymtui.phases`, the adapter contract
 (:mod:`gymtui.adapters.base`), the pure session engine (the runner follows
-its events) and, for the event log and the rig, the store. Never Textual, Rich, bleak or
-bumble. Nothing is re-exported here: import from the module that owns a name.
+its events). Never the store (import-linter contract), never Textual, Rich,
+bleak or bumble. Nothing is re-exported here: import from the module that owns a name.
 """

@@ -8,7 +8,7 @@ reads :meth:`BfrSupervisor.view` for the panel.
 
 The cuff comes first. For every batch of records the commands are queued
 before any record is logged, and logging is a hand-over to a sink that never
-blocks (:class:`gymtui.bfr.log.CuffEventLog`): a database locked by another
+blocks (:class:`gymtui.services.cuff_log.CuffEventLog`): a database locked by another
 program, a full disk or a dead store thread cannot delay a deflate.
 
 - Commands go out in order through one sender task. A deflate drops any
@@ -33,7 +33,7 @@ program, a full disk or a dead store thread cannot delay a deflate.
 
 No Textual here: tests and ``python -c`` scripts run it on a bare loop.
 
-Wiring in the app (see :class:`gymtui.bfr.rig.CuffRig`)::
+Wiring in the app (see :class:`gymtui.services.cuff_rig.CuffRig`)::
 
     log = CuffEventLog(lambda: Store(db_path), set_id=..., session_id=...)
     runner = CuffRunner(supervisor, cuff, log.put, speed=speed)
@@ -84,7 +84,7 @@ class CuffRunner:
         on_send_error: Callable[[CuffCommand, Exception], None] | None = None,
     ) -> None:
         """``on_record`` receives every record after its command is queued; it must
-        not block (hand it to another thread, as :class:`~gymtui.bfr.log.CuffEventLog` does)."""
+        not block (hand it to another thread, as :class:`~gymtui.services.cuff_log.CuffEventLog` does)."""
         self.supervisor = supervisor
         self.cuff = cuff
         self._on_record = on_record

@@ -46,10 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import default_db_path
+    from gymtui.services.plan import session_history, status_from_store, todays_sets
     from gymtui.session import guardrails as g
     from gymtui.session.exercises import load_library
     from gymtui.session.loads import load_gym_config
-    from gymtui.session.plan import session_history, status_from_store, todays_sets
     from gymtui.session.templates import load_templates
     from gymtui.store import Store, StoreError
 

@@ -20,7 +20,7 @@ suggestion is stored with whether the athlete took it.
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,6 @@ from gymtui.session.loads import GymConfig, round_load
 
 if TYPE_CHECKING:
     from gymtui.session.templates import PlannedSet
-    from gymtui.store import Store
 
 RULE_FRACTION = 0.8
 REDUCTION = 0.10
@@ -97,53 +96,24 @@ def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: R
     return Suggestion("reduce_reps", reason, planned.load_kg, planned.load_kg, reps)
 
 
-class Autoregulator:
-    """Watches one session's heavy sets, suggests, and remembers the answers."""
+def reference_from(rows: Sequence[Mapping[str, Any]]) -> Reference:
+    """The first heavy set's reference: the mean share and peak of the last earlier day's sets (``Store.last_session_sets``)."""
+    shares = [r["target_share"] for r in rows if r.get("target_share") is not None]
+    peaks = [r["peak_pct_mvc"] for r in rows if r.get("peak_pct_mvc") is not None]
+    return Reference(sum(shares) / len(shares) if shares else None, sum(peaks) / len(peaks) if peaks else None)
 
-    def __init__(self, store: Store, athlete_id: int, gym: GymConfig = GymConfig(), today: dt.date | None = None) -> None:
-        self.store = store
-        self.athlete_id = athlete_id
-        self.gym = gym
-        self.today = today or dt.date.today()
-        self._best: dict[str, Reference] = {}
 
-    def reference_for(self, exercise: str) -> Reference:
-        if exercise in self._best:
-            return self._best[exercise]
-        # The last day *before* today: today's own sets must not be their own reference.
-        rows = self.store.last_session_sets(self.athlete_id, exercise, before=self.today.isoformat())
-        shares = [r["target_share"] for r in rows if r.get("target_share") is not None]
-        peaks = [r["peak_pct_mvc"] for r in rows if r.get("peak_pct_mvc") is not None]
-        return Reference(sum(shares) / len(shares) if shares else None, sum(peaks) / len(peaks) if peaks else None)
+def best_reference(old: Reference, summary: dict[str, Any]) -> Reference:
+    """The session's best share and peak so far, with this set's summary counted in."""
 
-    def after_set(self, planned: PlannedSet, set_id: int, summary: dict[str, Any], rating: int | None = None) -> Suggestion | None:
-        """Call when a set ends (and again is fine after the rating): returns a stored suggestion or None."""
-        reference = self.reference_for(planned.exercise)
-        suggestion = suggest_after_set(planned, summary, reference, rating=rating, gym=self.gym)
-        if planned.is_heavy:
-            self._remember_best(planned.exercise, summary)
-        if suggestion is None:
-            return None
-        sid = self.store.save_suggestion(self.athlete_id, set_id, suggestion.kind, suggestion.reason, suggestion.from_kg, suggestion.to_kg)
-        return replace(suggestion, id=sid)
+    def best(a: float | None, b: float | None) -> float | None:
+        values = [v for v in (a, b) if v is not None]
+        return max(values) if values else None
 
-    def answer(self, suggestion: Suggestion, taken: bool, next_set_id: int | None = None) -> None:
-        if suggestion.id is None:
-            raise ValueError("this suggestion was never stored")
-        self.store.answer_suggestion(suggestion.id, taken, next_set_id)
-
-    def _remember_best(self, exercise: str, summary: dict[str, Any]) -> None:
-        """The session's best share and peak so far become the next set's reference."""
-        old = self._best.get(exercise, Reference())
-
-        def best(a: float | None, b: float | None) -> float | None:
-            values = [v for v in (a, b) if v is not None]
-            return max(values) if values else None
-
-        self._best[exercise] = Reference(
-            best(old.target_share, _num(summary, "target_share")),
-            best(old.peak_pct_mvc, _num(summary, "peak_pct_mvc")),
-        )
+    return Reference(
+        best(old.target_share, _num(summary, "target_share")),
+        best(old.peak_pct_mvc, _num(summary, "peak_pct_mvc")),
+    )
 
 
 def apply(next_set: PlannedSet, suggestion: Suggestion, gym: GymConfig = GymConfig()) -> PlannedSet:

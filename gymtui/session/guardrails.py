@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING
 from gymtui.session.templates import SessionOptions
 
 if TYPE_CHECKING:
-    from gymtui.session.plan import SessionDay
+    from gymtui.session.days import SessionDay
     from gymtui.session.templates import PlannedSet
-    from gymtui.store import Store
 
 ACTIVATION_MIN_S = 5 * 60.0
 ACTIVATION_MAX_S = 10 * 60.0
@@ -215,32 +214,6 @@ def assess_checkin(checkin: CheckIn, baseline_rhr_bpm: float | None) -> CheckInA
     return CheckInAdvice(Advice.GO)
 
 
-def record_checkin(store: Store, athlete_id: int, checkin: CheckIn, advice: CheckInAdvice, choice: str | None = None, session_id: int | None = None) -> int:
-    """Remember the check-in and what the athlete chose to do about it.
-
-    The first check-in with a heart rate sets the athlete's baseline if none
-    is known yet (a baseline is best measured on a rested morning).
-    """
-    baseline = store.baseline_rhr(athlete_id)
-    if baseline is None and checkin.resting_hr_bpm is not None:
-        store.set_baseline_rhr(athlete_id, checkin.resting_hr_bpm)
-        baseline = checkin.resting_hr_bpm
-    return store.record_checkin(
-        athlete_id,
-        {
-            "sleep_h": checkin.sleep_h,
-            "resting_hr_bpm": checkin.resting_hr_bpm,
-            "baseline_rhr_bpm": baseline,
-            "coordination": checkin.coordination,
-            "mood": checkin.mood,
-            "advice": advice.advice.value,
-            "reasons": list(advice.reasons),
-            "choice": choice or advice.advice.value,
-        },
-        session_id=session_id,
-    )
-
-
 def light_session(options: SessionOptions) -> SessionOptions:
     """A light day: a full activation phase and nothing else (the guide's "light session focusing only on activation")."""
     return replace(
@@ -282,18 +255,6 @@ def needs_full_activation(history: Sequence[SessionDay], today: dt.date, break_d
     if gap >= break_days:
         return Guard("resume_after_break", Level.INFO, f"{gap} days since your last session: start with a full activation phase before heavy work")
     return _ok("resume_after_break")
-
-
-# -- disclaimer -----------------------------------------------------------------------
-
-
-def disclaimer_pending(store: Store, athlete_id: int) -> bool:
-    """True until the athlete has acknowledged the disclaimer once."""
-    return store.get_flag(athlete_id, DISCLAIMER_FLAG) is None
-
-
-def acknowledge_disclaimer(store: Store, athlete_id: int) -> None:
-    store.set_flag(athlete_id, DISCLAIMER_FLAG, "acknowledged")
 
 
 def session_guards(history: Sequence[SessionDay], today: dt.date, planned: Sequence[PlannedSet]) -> list[Guard]:

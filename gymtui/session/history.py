@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from gymtui.store import Store
 
 ENVELOPE_POINTS = 120
 ENVELOPE_WINDOW_S = 0.1
@@ -142,30 +140,35 @@ def _week(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
+def history_from(
+    exercise_weeks: Iterable[tuple[str, Sequence[Mapping[str, Any]]]],
+    session_rows: Iterable[Mapping[str, Any]],
+    today: dt.date | None = None,
+) -> HistoryData:
+    """The history screen's data from (exercise, ``Store.exercise_weeks`` rows) pairs and ``Store.session_list`` rows."""
     exercises = []
-    for name in store.exercises_logged(athlete_id):
+    for name, week_rows in exercise_weeks:
         weeks = tuple(
             WeekPoint(
                 _week(w["week_of"]), w["sets"], w["mean_rating"], w["mean_peak_pct_mvc"],
                 int(w["perfect_reps"] or 0), w["best_perfect_reps"], w["top_load_kg"],
             )
-            for w in store.exercise_weeks(athlete_id, name)
+            for w in week_rows
         )
         history = ExerciseHistory(name, weeks)
         goal = perfect_rep_goal(history, today or dt.date.today())
         exercises.append(ExerciseHistory(name, weeks, goal.describe() if goal else ""))
     rows = []
-    for s in store.session_list(athlete_id, sessions):
+    for s in session_rows:
         label = " · ".join(x for x in (s["kind"], s["focus"] and f"{s['focus']} body") if x) or (s["template"] or "session")
         rows.append(SessionRow(s["id"], s["started_at"][:10], label, s["sets"] or 0, s["completed"] or 0, s["mean_rating"], s["exercises"] or ""))
     return HistoryData(tuple(exercises), tuple(rows))
 
 
-def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:
-    """(set id, one line) for each set of a session, in order: the session's drill-down."""
+def set_lines(set_rows: Iterable[Mapping[str, Any]]) -> tuple[tuple[int, str], ...]:
+    """(set id, one line) for each set of a session (``Store.session_sets`` rows), in order: the drill-down."""
     out = []
-    for r in store.session_sets(session_id):
+    for r in set_rows:
         load = f"{r['load_kg']:g} kg" if r["load_kg"] is not None else "—"
         rating = f"{r['activation_rating']}/10" if r["activation_rating"] is not None else "unrated"
         out.append((int(r["set_id"]), f"{r['exercise']} · {load} × {r['reps'] or '—'} · {rating} · {r['status']}"))
@@ -189,11 +192,10 @@ def envelope(samples_uv: np.ndarray, rate_hz: float, points: int = ENVELOPE_POIN
     return tuple(float(v) for v in rms)
 
 
-def load_set_detail(store: Store, set_id: int) -> SetDetail:
-    row = store.set_detail(set_id)
+def set_detail_from(row: Mapping[str, Any], samples: np.ndarray, rate_hz: float) -> SetDetail:
+    """One set's detail from ``Store.set_detail`` and its signal (``Store.signal_of``)."""
     channels = json.loads(row.get("channels") or "[]")
     target_index = next((i for i, c in enumerate(channels) if isinstance(c, dict) and c.get("role") == "target"), 0)
-    samples, rate_hz = store.signal_of(set_id)
     env = envelope(samples[:, target_index], rate_hz) if samples.size and samples.shape[1] > target_index else ()
     phases = tuple(
         PhaseRow(p["idx"], p["kind"], p["name"] or p["kind"], p["duration_s"], p["planned_s"], p["ended_by"] or "", p["peak_pct_mvc"])

@@ -29,11 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Any
 
 from gymtui.session.config_file import (
     ConfigFileError,
@@ -42,9 +42,6 @@ from gymtui.session.config_file import (
     read_config_text,
     short_repr,
 )
-
-if TYPE_CHECKING:
-    from gymtui.store import Store
 
 ONE_RM_FORMULA = "Epley: 1RM = load × (1 + reps / 30)"
 MAX_REPS_FOR_ESTIMATE = 12
@@ -264,10 +261,9 @@ class OneRepMax:
     formula: str = ONE_RM_FORMULA
 
 
-def estimate_1rm(store: Store, athlete_id: int, exercise: str, today: dt.date | None = None) -> OneRepMax | None:
-    """Best Epley estimate from recent completed sets of this exercise, or None."""
+def estimate_1rm(rows: Sequence[Mapping[str, Any]], exercise: str, today: dt.date | None = None) -> OneRepMax | None:
+    """Best Epley estimate from the completed, loaded sets of this exercise (``Store.loaded_sets``), or None."""
     today = today or dt.date.today()
-    rows = store.loaded_sets(athlete_id, exercise)
     usable = [r for r in rows if 1 <= (r["reps"] or 0) <= MAX_REPS_FOR_ESTIMATE and (r["load_kg"] or 0) > 0]
     if not usable:
         return None
@@ -313,9 +309,8 @@ class LastTime:
         return load, reps
 
 
-def last_time(store: Store, athlete_id: int, exercise: str, today: dt.date | None = None) -> LastTime | None:
-    """The last *earlier* day's sets of this exercise (today's own sets are not "last time")."""
-    rows = store.last_session_sets(athlete_id, exercise, before=(today or dt.date.today()).isoformat())
+def last_time(rows: Sequence[Mapping[str, Any]], exercise: str) -> LastTime | None:
+    """Last time's numbers from the sets of the last *earlier* day (``Store.last_session_sets``)."""
     if not rows:
         return None
     return LastTime(

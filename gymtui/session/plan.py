@@ -27,17 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gymtui.session.days import SessionDay
 from gymtui.session.templates import SessionOptions
 
 if TYPE_CHECKING:
     from gymtui.session.exercises import ExerciseLibrary
-    from gymtui.session.loads import GymConfig
-    from gymtui.session.templates import PlannedSet
-    from gymtui.store import Store
 
 FOCUS_ROTATION = ("lower", "upper")
 FOCUS_LABEL = {"lower": "lower body", "upper": "upper body"}
@@ -105,13 +103,6 @@ class Plan:
             raise ValueError(f"unknown program {self.program!r}; choose {', '.join(PROGRAMS)}")
         if self.maintenance_every_weeks not in (1, 2):
             raise ValueError("maintenance is one neural session every week or every two weeks")
-
-
-@dataclass(frozen=True, slots=True)
-class SessionDay:
-    day: dt.date
-    kind: str = "neural"
-    focus: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,60 +298,7 @@ def _next_line(plan: Plan, plan_week: int, block: Block, week_in_block: int, sta
     return f"Next: {label} (session {done + 1} of {due} this week)"
 
 
-# -- store glue -----------------------------------------------------------------
-
-
-def ensure_plan(store: Store, athlete_id: int, today: dt.date, program: str = DEFAULT_PROGRAM, maintenance_every_weeks: int = 1) -> Plan:
-    """The athlete's current plan, starting the guide's plan today if there is none."""
-    row = store.current_plan(athlete_id)
-    if row is None:
-        plan_id = store.start_plan(athlete_id, program, today.isoformat(), maintenance_every_weeks)
-        return Plan(program, today, maintenance_every_weeks, plan_id)
-    return Plan(row["program"], dt.date.fromisoformat(row["started_on"]), int(row["maintenance_every_weeks"] or 1), int(row["id"]))
-
-
-def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
-    return [
-        SessionDay(dt.date.fromisoformat(r["day"]), r["kind"] or "neural", r["focus"] or "")
-        for r in store.session_days(athlete_id)
-    ]
-
-
-def status_from_store(store: Store, athlete_id: int, today: dt.date, *, tool: str | None = None) -> PlanStatus:
-    """The home screen's plan line and options, from the log."""
-    from gymtui.session.guardrails import BREAK_DAYS, needs_full_activation
-
-    plan = ensure_plan(store, athlete_id, today)
-    history = session_history(store, athlete_id)
-    resume = needs_full_activation(history, today, BREAK_DAYS * plan.maintenance_every_weeks).fired
-    return plan_status(plan, history, today, tool=tool, resume=resume)
-
-
-def todays_sets(
-    store: Store,
-    athlete_id: int,
-    status: PlanStatus,
-    library: ExerciseLibrary,
-    gym: GymConfig | None = None,
-    today: dt.date | None = None,
-    options: SessionOptions | None = None,
-) -> list[PlannedSet]:
-    """Today's planned sets with loads from the log (1RM → kg on this gym's plates).
-
-    On a day already trained or a rest day this previews the next session
-    (with this week's options). ``options`` overrides the plan's, e.g.
-    ``guardrails.light_session(status.options)`` after a check-in.
-    """
-    from gymtui.session.loads import GymConfig as _Gym
-    from gymtui.session.templates import expand, load_book, load_templates
-
-    template = load_templates(library)[0][status.next_focus]
-    names = sorted({library.get(k).name for k in _exercise_keys(template.data, library)})
-    book = load_book(store, athlete_id, names, gym or _Gym(), today)
-    return expand(template, options or status.options, library, book)
-
-
-def _exercise_keys(data: dict[str, Any], library: ExerciseLibrary) -> set[str]:
+def exercise_keys(data: Mapping[str, Any], library: ExerciseLibrary) -> set[str]:
     """Every exercise a template can put on today's list, pre-fatigue partners included."""
     keys: set[str] = set()
     for body in data.values():
@@ -372,16 +310,3 @@ def _exercise_keys(data: dict[str, Any], library: ExerciseLibrary) -> set[str]:
         if partner:
             keys.add(partner)
     return keys
-
-
-def start_planned_session(store: Store, athlete_id: int, status: PlanStatus, *, light: bool = False) -> int:
-    """Open today's session row, tagged with plan, focus and kind.
-
-    The kind is neural, hypertrophy or deload from the block, or ``light``
-    when the check-in (or the weekly cap) turned today into activation only:
-    a light day is not a neural session and does not count toward the cap.
-    """
-    session_id = store.start_session(athlete_id, template=status.focus)
-    kind = "light" if light else status.session_kind
-    store.tag_session(session_id, plan_id=status.plan.id, focus=status.focus, kind=kind)
-    return session_id

@@ -444,15 +444,6 @@ class LoadBook:
         return None, "no load history: pick a weight that leaves the reps in reserve"
 
 
-def load_book(store: Any, athlete_id: int, names: list[str], gym: GymConfig = GymConfig(), today: Any = None) -> LoadBook:
-    """Read 1RM estimates and last time's numbers for these exercises from the log."""
-    from gymtui.session.loads import estimate_1rm, last_time
-
-    one_rms = {n: r for n in names if (r := estimate_1rm(store, athlete_id, n, today)) is not None}
-    last = {n: r for n in names if (r := last_time(store, athlete_id, n, today)) is not None}
-    return LoadBook(one_rms, last, gym)
-
-
 # -- expansion -------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gymtui.session.coach import Home
+from gymtui.services.coach import Home
 from gymtui.session.templates import PlannedSet
 from gymtui.store import SetSummary
 

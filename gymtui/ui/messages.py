@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from gymtui.model import ActivationFrame, LinkHealth
-from gymtui.session.runner import Notice
+from gymtui.services.set_runner import Notice
 from gymtui.store import StoreHealth
 
 

@@ -1,7 +1,7 @@
 """The cuff controller: build the cuff rig, show its panel, ring its alarms, open its setup.
 
 Owned by :class:`gymtui.app.GymApp`. Every rule lives in :mod:`gymtui.bfr`;
-this module only assembles (:mod:`gymtui.bfr.rig`) and displays. The rig,
+this module only assembles (:mod:`gymtui.services.cuff_rig`) and displays. The rig,
 bumble and the simulated cuff are imported when a cuff is asked for, never
 at start (the annotations below come in under ``TYPE_CHECKING``).
 """
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from gymtui.adapters.base import Cuff
     from gymtui.app import GymApp
     from gymtui.bfr.events import CuffView
-    from gymtui.bfr.rig import CuffRig
     from gymtui.bfr.rules import BfrSettings
     from gymtui.emulation.bumble_backend import BumbleWorld
     from gymtui.emulation.cuff import EmulatedCuff
+    from gymtui.services.cuff_rig import CuffRig
 
 MakeCuff = Callable[[], Coroutine[Any, Any, "Cuff"]]
-"""Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.bfr.rig.CuffRig.build`)."""
+"""Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.services.cuff_rig.CuffRig.build`)."""
 
 
 class CuffController:
@@ -45,8 +45,8 @@ class CuffController:
         """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
         from dataclasses import replace
 
-        from gymtui.bfr.rig import CuffRig, CuffTarget
         from gymtui.bfr.rules import LOP_MAX_AGE_DAYS
+        from gymtui.services.cuff_rig import CuffRig, CuffTarget
 
         app = self.app
         settings = app.config.cuff

@@ -1,7 +1,7 @@
 """The set flow: begin a set, drive its runner each tick, pause, abort, ask the rating, go home.
 
 Owned by :class:`gymtui.app.GymApp`. It holds the current
-:class:`~gymtui.session.runner.SetRunner` and the screens of the set
+:class:`~gymtui.services.set_runner.SetRunner` and the screens of the set
 in progress; the app forwards the set screen's and rating's messages here.
 The cuff follows every engine event before anything is drawn.
 """
@@ -14,10 +14,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from gymtui.model import ChannelInfo, MuscleRole
-from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
-from gymtui.session.guardrails import ActivationClock
-from gymtui.session.protocol import SetProtocol
-from gymtui.session.runner import (
+from gymtui.services.set_runner import (
     CalibrationStored,
     Notice,
     SetContext,
@@ -25,6 +22,9 @@ from gymtui.session.runner import (
     SetSummaryReady,
     StoreFailed,
 )
+from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.guardrails import ActivationClock
+from gymtui.session.protocol import SetProtocol
 from gymtui.session.templates import WorkflowPhase
 from gymtui.signal.messages import ApplyCalibration
 from gymtui.store import StoreUnavailable

@@ -15,12 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gymtui.services import guardrails as stored_guards
+from gymtui.services.autoreg import Autoregulator
+from gymtui.services.history import load_history, load_set_detail, sets_of_session
+from gymtui.services.loads import last_time
+from gymtui.services.plan import (
+    session_history,
+    start_planned_session,
+    status_from_store,
+    todays_sets,
+)
 from gymtui.session import guardrails as g
-from gymtui.session.autoreg import Autoregulator, Suggestion
+from gymtui.session.autoreg import Suggestion
 from gymtui.session.exercises import ExerciseLibrary, load_library
-from gymtui.session.history import HistoryData, SetDetail, load_history, load_set_detail, sets_of_session
-from gymtui.session.loads import GymConfig, LastTime, last_time, load_gym_config
-from gymtui.session.plan import PlanStatus, session_history, start_planned_session, status_from_store, todays_sets
+from gymtui.session.history import HistoryData, SetDetail
+from gymtui.session.loads import GymConfig, LastTime, load_gym_config
+from gymtui.session.plan import PlanStatus
 from gymtui.session.templates import PlannedSet, load_templates
 
 if TYPE_CHECKING:
@@ -83,7 +93,7 @@ class Coach:
         status = self.status()
         planned = self.planned(status)
         guards = g.session_guards(session_history(self.store, self.athlete_id), self.today(), planned)
-        return Home(status, tuple(planned), tuple(guards), g.disclaimer_pending(self.store, self.athlete_id), self.problems)
+        return Home(status, tuple(planned), tuple(guards), stored_guards.disclaimer_pending(self.store, self.athlete_id), self.problems)
 
     def last_time(self, exercise: str) -> LastTime | None:
         """For one-key "same as last time": ``planned.same_as_last_time(coach.last_time(planned.exercise))``."""
@@ -91,7 +101,7 @@ class Coach:
 
     # -- disclaimer and check-in ----------------------------------------------------
     def acknowledge_disclaimer(self) -> None:
-        g.acknowledge_disclaimer(self.store, self.athlete_id)
+        stored_guards.acknowledge_disclaimer(self.store, self.athlete_id)
 
     def baseline_rhr(self) -> float | None:
         return self.store.baseline_rhr(self.athlete_id)
@@ -103,7 +113,7 @@ class Coach:
     def record_checkin(self, checkin: g.CheckIn, advice: g.CheckInAdvice, choice: g.Advice) -> int:
         """Remember the check-in; a light choice makes today's plan activation only."""
         self.light = choice is g.Advice.LIGHT
-        return g.record_checkin(self.store, self.athlete_id, checkin, advice, choice.value)
+        return stored_guards.record_checkin(self.store, self.athlete_id, checkin, advice, choice.value)
 
     # -- the session ------------------------------------------------------------------
     def start_session(self, status: PlanStatus | None = None) -> int:

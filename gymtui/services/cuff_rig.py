@@ -14,7 +14,7 @@ the cuff's loop is due to send. The UI reads :meth:`CuffRig.view`, the view
 the cuff's loop last published, and never touches the supervisor itself.
 
 Nothing on the way to a deflate touches the database: the runner queues the
-command first and hands the records to :class:`~gymtui.bfr.log.CuffEventLog`,
+command first and hands the records to :class:`~gymtui.services.cuff_log.CuffEventLog`,
 which writes them when the database lets it.
 """
 
@@ -30,12 +30,12 @@ from typing import Any
 
 from gymtui.adapters.base import Cuff
 from gymtui.bfr.events import CuffEvent, CuffView
-from gymtui.bfr.log import CuffEventLog
 from gymtui.bfr.loop_thread import CuffLoopThread
 from gymtui.bfr.rules import BfrLimits, BfrSettings, stricter_or_default
 from gymtui.bfr.runner import CuffRunner
 from gymtui.bfr.safety import ProcessSafety
 from gymtui.bfr.supervisor import ESC_ABORT_REASON, SET_DONE_REASON, BfrSupervisor
+from gymtui.services.cuff_log import CuffEventLog
 from gymtui.session.engine import Event, SetAborted, SetFinished
 from gymtui.session.protocol import SetProtocol
 from gymtui.store import Store

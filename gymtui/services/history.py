@@ -1,0 +1,38 @@
+"""History from the log: what :mod:`gymtui.session.history` turns into the screens' plain data.
+
+Run on the store's thread; the screens get frozen dataclasses and never the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from gymtui.session.history import (
+    HistoryData,
+    SetDetail,
+    history_from,
+    set_detail_from,
+    set_lines,
+)
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
+
+
+def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
+    """Every logged exercise week by week and the last ``sessions`` sessions."""
+    weeks = [(name, store.exercise_weeks(athlete_id, name)) for name in store.exercises_logged(athlete_id)]
+    return history_from(weeks, store.session_list(athlete_id, sessions), today)
+
+
+def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:
+    """(set id, one line) for each set of a session, in order: the session's drill-down."""
+    return set_lines(store.session_sets(session_id))
+
+
+def load_set_detail(store: Store, set_id: int) -> SetDetail:
+    """One set with its phases and the target channel's envelope."""
+    row = store.set_detail(set_id)
+    samples, rate_hz = store.signal_of(set_id)
+    return set_detail_from(row, samples, rate_hz)

@@ -1,0 +1,87 @@
+"""The plan against the log: the athlete's plan row, trained days, today's sets, today's session row.
+
+The week arithmetic is :mod:`gymtui.session.plan` (pure, on values); this
+module reads what it needs from the store and writes the plan and session
+rows. Run on the store's thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from gymtui.services.loads import load_book
+from gymtui.session.days import SessionDay
+from gymtui.session.guardrails import BREAK_DAYS, needs_full_activation
+from gymtui.session.loads import GymConfig
+from gymtui.session.plan import (
+    DEFAULT_PROGRAM,
+    Plan,
+    PlanStatus,
+    exercise_keys,
+    plan_status,
+)
+from gymtui.session.templates import expand, load_templates
+
+if TYPE_CHECKING:
+    from gymtui.session.exercises import ExerciseLibrary
+    from gymtui.session.templates import PlannedSet, SessionOptions
+    from gymtui.store import Store
+
+
+def ensure_plan(store: Store, athlete_id: int, today: dt.date, program: str = DEFAULT_PROGRAM, maintenance_every_weeks: int = 1) -> Plan:
+    """The athlete's current plan, starting the guide's plan today if there is none."""
+    row = store.current_plan(athlete_id)
+    if row is None:
+        plan_id = store.start_plan(athlete_id, program, today.isoformat(), maintenance_every_weeks)
+        return Plan(program, today, maintenance_every_weeks, plan_id)
+    return Plan(row["program"], dt.date.fromisoformat(row["started_on"]), int(row["maintenance_every_weeks"] or 1), int(row["id"]))
+
+
+def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
+    return [
+        SessionDay(dt.date.fromisoformat(r["day"]), r["kind"] or "neural", r["focus"] or "")
+        for r in store.session_days(athlete_id)
+    ]
+
+
+def status_from_store(store: Store, athlete_id: int, today: dt.date, *, tool: str | None = None) -> PlanStatus:
+    """The home screen's plan line and options, from the log."""
+    plan = ensure_plan(store, athlete_id, today)
+    history = session_history(store, athlete_id)
+    resume = needs_full_activation(history, today, BREAK_DAYS * plan.maintenance_every_weeks).fired
+    return plan_status(plan, history, today, tool=tool, resume=resume)
+
+
+def todays_sets(
+    store: Store,
+    athlete_id: int,
+    status: PlanStatus,
+    library: ExerciseLibrary,
+    gym: GymConfig | None = None,
+    today: dt.date | None = None,
+    options: SessionOptions | None = None,
+) -> list[PlannedSet]:
+    """Today's planned sets with loads from the log (1RM → kg on this gym's plates).
+
+    On a day already trained or a rest day this previews the next session
+    (with this week's options). ``options`` overrides the plan's, e.g.
+    ``guardrails.light_session(status.options)`` after a check-in.
+    """
+    template = load_templates(library)[0][status.next_focus]
+    names = sorted({library.get(k).name for k in exercise_keys(template.data, library)})
+    book = load_book(store, athlete_id, names, gym or GymConfig(), today)
+    return expand(template, options or status.options, library, book)
+
+
+def start_planned_session(store: Store, athlete_id: int, status: PlanStatus, *, light: bool = False) -> int:
+    """Open today's session row, tagged with plan, focus and kind.
+
+    The kind is neural, hypertrophy or deload from the block, or ``light``
+    when the check-in (or the weekly cap) turned today into activation only:
+    a light day is not a neural session and does not count toward the cap.
+    """
+    session_id = store.start_session(athlete_id, template=status.focus)
+    kind = "light" if light else status.session_kind
+    store.tag_session(session_id, plan_id=status.plan.id, focus=status.focus, kind=kind)
+    return session_id
