@@ -131,20 +131,20 @@ def advertisement_data(adv: Advertisement) -> AdvertisementData:
         AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
         AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
     ):
-        for entry in data.get_all(kind):
-            for u in entry if isinstance(entry, list) else [entry]:
+        for uuid_entry in data.get_all(kind):
+            for u in uuid_entry if isinstance(uuid_entry, list) else [uuid_entry]:
                 text = bleak_uuid(u)
                 if text not in uuids:  # bumble merges advertisement + scan response: once each
                     uuids.append(text)
     service_data: dict[str, bytes] = {}
-    for entry in data.get_all(AdvertisingData.SERVICE_DATA_16_BIT_UUID) + data.get_all(
+    for service_entry in data.get_all(AdvertisingData.SERVICE_DATA_16_BIT_UUID) + data.get_all(
         AdvertisingData.SERVICE_DATA_128_BIT_UUID
     ):
-        u, payload = entry
+        u, payload = service_entry
         service_data[bleak_uuid(u)] = bytes(payload)
     manufacturer: dict[int, bytes] = {}
-    for entry in data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA):
-        company, payload = entry
+    for maker_entry in data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA):
+        company, payload = maker_entry
         manufacturer[int(company)] = bytes(payload)
     tx = data.get(AdvertisingData.TX_POWER_LEVEL)
     return AdvertisementData(

@@ -112,8 +112,8 @@ class Autoregulator:
             return self._best[exercise]
         # The last day *before* today: today's own sets must not be their own reference.
         rows = self.store.last_session_sets(self.athlete_id, exercise, before=self.today.isoformat())
-        shares = [r["target_share"] for r in rows if r.get("target_share") is not None]
-        peaks = [r["peak_pct_mvc"] for r in rows if r.get("peak_pct_mvc") is not None]
+        shares = [s for r in rows if (s := r.get("target_share")) is not None]
+        peaks = [p for r in rows if (p := r.get("peak_pct_mvc")) is not None]
         return Reference(sum(shares) / len(shares) if shares else None, sum(peaks) / len(peaks) if peaks else None)
 
     def after_set(self, planned: PlannedSet, set_id: int, summary: dict[str, Any], rating: int | None = None) -> Suggestion | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -360,7 +360,7 @@ def todays_sets(
     return expand(template, options or status.options, library, book)
 
 
-def _exercise_keys(data: dict[str, Any], library: ExerciseLibrary) -> set[str]:
+def _exercise_keys(data: Mapping[str, Any], library: ExerciseLibrary) -> set[str]:
     """Every exercise a template can put on today's list, pre-fatigue partners included."""
     keys: set[str] = set()
     for body in data.values():

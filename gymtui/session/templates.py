@@ -449,7 +449,7 @@ def load_book(store: Any, athlete_id: int, names: list[str], gym: GymConfig = Gy
     from gymtui.session.loads import estimate_1rm, last_time
 
     one_rms = {n: r for n in names if (r := estimate_1rm(store, athlete_id, n, today)) is not None}
-    last = {n: r for n in names if (r := last_time(store, athlete_id, n, today)) is not None}
+    last = {n: t for n in names if (t := last_time(store, athlete_id, n, today)) is not None}
     return LoadBook(one_rms, last, gym)
 
 
@@ -731,7 +731,8 @@ def _fit_volume(plan: dict[str, Any], fixed: int, sets_range: tuple[int, int]) -
     lo, hi = sets_range
 
     def total() -> int:
-        return fixed + sum(plan["compound_sets"]) + sum(a["sets"] for a in plan["accessories"]) + plan["finisher"]
+        result: int = fixed + sum(plan["compound_sets"]) + sum(a["sets"] for a in plan["accessories"]) + plan["finisher"]
+        return result
 
     # Grow: compounds up to 5 sets, then accessories one set at a time.
     while total() < lo:

@@ -87,7 +87,8 @@ def _role_mean(block: np.ndarray, channels: list[int]) -> np.ndarray:
         return np.full(block.shape[0], np.nan)
     if len(channels) == 1:
         return block[:, channels[0]].copy()
-    return block[:, channels].mean(axis=1)
+    result: np.ndarray = block[:, channels].mean(axis=1)
+    return result
 
 
 class SetAnalyzer:
@@ -131,7 +132,7 @@ class SetAnalyzer:
         self._mf_n = int(round(config.mf_window_s * self.rate_hz))
         self._mf_hop = max(1, int(round(config.mf_hop_s * self.rate_hz)))
         self._mf_buf = np.zeros(0)
-        self._mf_buf_t0 = None
+        self._mf_buf_t0: float | None = None
         self._mf_times: list[float] = []
         self._mf_values: list[float] = []
         self._flag_counts: list[dict[str, int]] = [dict() for _ in range(self.n_channels)]

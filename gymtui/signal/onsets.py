@@ -119,7 +119,8 @@ def tkeo(x: np.ndarray) -> np.ndarray:
 def tkeo_envelope(filtered: np.ndarray, rate_hz: float, lowpass_hz: float = 50.0) -> np.ndarray:
     """|TKEO| of the band-passed signal, low-passed (causal): the onset detector's input in TKEO mode."""
     sos = sps.butter(2, min(lowpass_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
-    return sps.sosfilt(sos, np.abs(tkeo(filtered)), axis=0)
+    result: np.ndarray = sps.sosfilt(sos, np.abs(tkeo(filtered)), axis=0)
+    return result
 
 
 class StreamingTkeoEnvelope:
@@ -253,8 +254,8 @@ class StreamingOnsetDetector:
         self._n = 0  # samples seen
         self._thresholds: np.ndarray | None = None
         self._states = [_ChannelState() for _ in range(n_channels)]
-        self._rest_sum = None
-        self._rest_sq = None
+        self._rest_sum: np.ndarray | None = None
+        self._rest_sq: np.ndarray | None = None
         self._rest_n = 0
 
     # -- baseline ------------------------------------------------------------
@@ -268,7 +269,7 @@ class StreamingOnsetDetector:
 
     def end_rest(self) -> RestBaseline | None:
         """Close a rest phase and use it as the baseline (None if it held too few samples)."""
-        if self._rest_sum is None or self._rest_n < 2:
+        if self._rest_sum is None or self._rest_sq is None or self._rest_n < 2:
             self._rest_sum = None
             return None
         mean = self._rest_sum / self._rest_n

@@ -337,8 +337,8 @@ def assess_quality(
         n_windows += 1
     result: list[set[str]] = [set() for _ in range(n_ch)]
     for flag, count in counts.items():
-        for ch in np.flatnonzero(count >= max(1.0, min_share * n_windows)):
-            result[ch].add(flag)
+        for flagged in np.flatnonzero(count >= max(1.0, min_share * n_windows)):
+            result[flagged].add(flag)
     if band_rms:
         rms = np.vstack(band_rms)
         rest = np.percentile(rms, 5, axis=0)

@@ -28,7 +28,8 @@ def spectral_ok(rate_hz: float) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _hann(n: int) -> np.ndarray:
-    return sps.get_window("hann", n)
+    result: np.ndarray = sps.get_window("hann", n)
+    return result
 
 
 def welch_psd(x: np.ndarray, rate_hz: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:

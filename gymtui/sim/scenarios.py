@@ -302,6 +302,7 @@ def _render(
             else:
                 drive = athlete.drive(b1 - b0)
             uv = physiology.render(np.clip(drive * scale, 0.0, 1.0))
+            assert physiology.truth is not None  # render() has just set it
             yield ScenarioBlock(np.arange(b0, b1) / rate_hz, uv, physiology.truth, seg.name)
 
 
@@ -360,7 +361,8 @@ def block_rows(block: ScenarioBlock) -> np.ndarray:
             block.truth.active_units[:, m : m + 1].astype(np.float64),
         ]
     rows = np.hstack(cols)
-    return rows[block.truth.delivered]
+    result: np.ndarray = rows[block.truth.delivered]
+    return result
 
 
 def csv_formats(n_muscles: int) -> list[str]:
