@@ -63,14 +63,14 @@ def _startup_in_tmux(timeout_s: float) -> float:
             deadline = started + timeout_s
             while time.perf_counter() < deadline:
                 screen = subprocess.run(
-                    ["tmux", "-L", session, "capture-pane", "-p", "-t", session], capture_output=True, text=True, env=env
+                    ["tmux", "-L", session, "capture-pane", "-p", "-t", session], capture_output=True, text=True, env=env, check=False
                 ).stdout
                 if "Start set" in screen and "Quit" in screen:
                     elapsed = time.perf_counter() - started
                     break
                 time.sleep(0.01)
         finally:
-            subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, env=env)
+            subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, env=env, check=False)
         return elapsed
 
 

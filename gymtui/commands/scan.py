@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-
 from typing import TYPE_CHECKING
 
 from gymtui.argtypes import FIRMWARE, bounded_float

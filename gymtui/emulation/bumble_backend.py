@@ -14,6 +14,7 @@ One world = one ``LocalLink`` + one central controller (the "host adapter")
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import uuid as uuid_mod
@@ -27,7 +28,11 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.backends.scanner import (
+    AdvertisementData,
+    AdvertisementDataCallback,
+    BaseBleakScanner,
+)
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 from bumble import core, hci
@@ -111,10 +116,8 @@ class BumbleWorld:
     async def close(self) -> None:
         if self._central is not None:
             for connection in list(self._central.connections.values()):
-                try:
+                with contextlib.suppress(Exception):  # closing down: nothing useful to do
                     await asyncio.wait_for(connection.disconnect(), 2.0)
-                except Exception:  # noqa: BLE001 - closing down: nothing useful to do
-                    pass
             self._central = None
 
 
@@ -243,8 +246,8 @@ class BumbleClientBackend(BaseBleakClient):
         try:
             async with self.world.connect_lock:
                 connection = await asyncio.wait_for(central.connect(self._peer_address, timeout=timeout), timeout)
-        except (asyncio.TimeoutError, core.TimeoutError) as exc:
-            raise asyncio.TimeoutError(f"{self.address}: no connection within {timeout:.1f} s") from exc
+        except (TimeoutError, core.TimeoutError) as exc:
+            raise TimeoutError(f"{self.address}: no connection within {timeout:.1f} s") from exc
         except core.BaseBumbleError as exc:
             raise BleakDeviceNotFoundError(str(self.address), f"{self.address}: {exc}") from exc
         self._leaving = False

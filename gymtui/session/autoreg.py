@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from gymtui.session.loads import GymConfig, round_load
+from gymtui.session.loads import DEFAULT_GYM, GymConfig, round_load
 
 if TYPE_CHECKING:
     from gymtui.session.templates import PlannedSet
@@ -79,7 +79,7 @@ def check_80_rule(summary: dict[str, Any], reference: Reference, planned_pct_mvc
     return reasons
 
 
-def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: Reference, *, rating: int | None = None, gym: GymConfig = GymConfig()) -> Suggestion | None:
+def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: Reference, *, rating: int | None = None, gym: GymConfig = DEFAULT_GYM) -> Suggestion | None:
     """A lighter next set when a Phase 3 set fails the 80 % rule; None otherwise."""
     if not planned.is_heavy:
         return None
@@ -100,7 +100,7 @@ def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: R
 class Autoregulator:
     """Watches one session's heavy sets, suggests, and remembers the answers."""
 
-    def __init__(self, store: Store, athlete_id: int, gym: GymConfig = GymConfig(), today: dt.date | None = None) -> None:
+    def __init__(self, store: Store, athlete_id: int, gym: GymConfig = DEFAULT_GYM, today: dt.date | None = None) -> None:
         self.store = store
         self.athlete_id = athlete_id
         self.gym = gym
@@ -146,7 +146,7 @@ class Autoregulator:
         )
 
 
-def apply(next_set: PlannedSet, suggestion: Suggestion, gym: GymConfig = GymConfig()) -> PlannedSet:
+def apply(next_set: PlannedSet, suggestion: Suggestion, gym: GymConfig = DEFAULT_GYM) -> PlannedSet:
     """The next set as the suggestion would have it (call only if the athlete took it)."""
     if suggestion.kind == "reduce_load" and suggestion.to_kg is not None:
         return replace(next_set, load=round_load(suggestion.to_kg, next_set.equipment, gym), note="lighter: 80 % rule")

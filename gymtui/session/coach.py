@@ -18,9 +18,21 @@ from typing import TYPE_CHECKING, Any
 from gymtui.session import guardrails as g
 from gymtui.session.autoreg import Autoregulator, Suggestion
 from gymtui.session.exercises import ExerciseLibrary, load_library
-from gymtui.session.history import HistoryData, SetDetail, load_history, load_set_detail, sets_of_session
+from gymtui.session.history import (
+    HistoryData,
+    SetDetail,
+    load_history,
+    load_set_detail,
+    sets_of_session,
+)
 from gymtui.session.loads import GymConfig, LastTime, last_time, load_gym_config
-from gymtui.session.plan import PlanStatus, session_history, start_planned_session, status_from_store, todays_sets
+from gymtui.session.plan import (
+    PlanStatus,
+    session_history,
+    start_planned_session,
+    status_from_store,
+    todays_sets,
+)
 from gymtui.session.templates import PlannedSet, load_templates
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ week's completed sets.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -187,7 +188,7 @@ def envelope(samples_uv: np.ndarray, rate_hz: float, points: int = ENVELOPE_POIN
     rms = np.sqrt(np.mean(x[: n_windows * window].reshape(n_windows, window) ** 2, axis=1))
     if n_windows > points:
         edges = np.linspace(0, n_windows, points + 1).astype(int)
-        rms = np.array([rms[a:b].max() for a, b in zip(edges[:-1], edges[1:])])
+        rms = np.array([rms[a:b].max() for a, b in itertools.pairwise(edges)])
     return tuple(float(v) for v in rms)
 
 

@@ -48,6 +48,10 @@ class OnsetRule:
     settle_s: float = 0.25  # ignore the filters' start-up transient (the first sample seeds their state)
 
 
+DEFAULT_ONSET_RULE = OnsetRule()
+"""The default onset rule (a frozen value, shared by every default argument)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Burst:
     start_s: float
@@ -191,12 +195,12 @@ def detect_bursts(
         env = env[:, None]
     baseline = baseline or rest_baseline(env, rate_hz)
     thresholds = baseline.threshold(rule.k, rule.floor_ratio)
-    w = max(1, int(round(rule.window_s * rate_hz)))
+    w = max(1, round(rule.window_s * rate_hz))
     # Causal window mean, as the streaming detector sees it.
     smoothed = uniform_filter1d(env, size=w, axis=0, origin=(w - 1) // 2, mode="nearest") if w > 1 else env.copy()
     smoothed[: int(rule.settle_s * rate_hz)] = -np.inf
-    min_n = max(1, int(round(rule.min_duration_s * rate_hz)))
-    gap_n = max(1, int(round(rule.merge_gap_s * rate_hz)))
+    min_n = max(1, round(rule.min_duration_s * rate_hz))
+    gap_n = max(1, round(rule.merge_gap_s * rate_hz))
     result: list[list[Burst]] = []
     for ch in range(env.shape[1]):
         starts, ends = _runs(smoothed[:, ch] > thresholds[ch])
@@ -246,9 +250,9 @@ class StreamingOnsetDetector:
         self.rate_hz = float(rate_hz)
         self.rule = rule
         self.delay_s = delay_s
-        self._w = max(1, int(round(rule.window_s * rate_hz)))
-        self._min_n = max(1, int(round(rule.min_duration_s * rate_hz)))
-        self._gap_n = max(1, int(round(rule.merge_gap_s * rate_hz)))
+        self._w = max(1, round(rule.window_s * rate_hz))
+        self._min_n = max(1, round(rule.min_duration_s * rate_hz))
+        self._gap_n = max(1, round(rule.merge_gap_s * rate_hz))
         self._tail = np.zeros((self._w - 1, n_channels))
         self._settle_n = int(rule.settle_s * rate_hz)
         self._n = 0  # samples seen

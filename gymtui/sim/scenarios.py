@@ -21,9 +21,18 @@ import numpy as np
 
 from gymtui.model import MuscleRole, PhaseKind
 from gymtui.sim.artefacts import ArtefactPlan, LiftOff, MotionArtefact, Window
-from gymtui.sim.athlete import LAT_PULLDOWN_COMPENSATOR, AthleteProfile, SimulatedAthlete
+from gymtui.sim.athlete import (
+    LAT_PULLDOWN_COMPENSATOR,
+    AthleteProfile,
+    SimulatedAthlete,
+)
 from gymtui.sim.pool import PoolParams
-from gymtui.sim.surface import BlockTruth, MedianFrequencyTrack, MotorUnitPhysiology, MuscleSpec
+from gymtui.sim.surface import (
+    BlockTruth,
+    MedianFrequencyTrack,
+    MotorUnitPhysiology,
+    MuscleSpec,
+)
 
 ROLE_FORCE_SHARE = {
     MuscleRole.TARGET: 1.0,

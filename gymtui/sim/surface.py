@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from gymtui.model import MuscleRole
 from gymtui.sim.artefacts import ArtefactInjector, ArtefactPlan
 from gymtui.sim.noise import hashed_bits, hashed_normal
@@ -52,7 +53,7 @@ def anti_alias_taps(rate_hz: float, factor: int, stop_db: float = 60.0) -> np.nd
     """
     fs_hz = rate_hz * factor
     transition = 0.1 * rate_hz / fs_hz  # cycles per internal sample
-    n_taps = int(math.ceil((stop_db - 7.95) / (2.285 * 2 * np.pi * transition))) | 1
+    n_taps = math.ceil((stop_db - 7.95) / (2.285 * 2 * np.pi * transition)) | 1
     beta = 0.1102 * (stop_db - 8.7)
     cutoff = 0.45 * rate_hz / fs_hz
     n = np.arange(n_taps) - (n_taps - 1) / 2
@@ -226,9 +227,9 @@ class MotorUnitPhysiology:
         ]
         self._width_lo_s = min(float(w.min()) for w in fresh)
         width_hi_s = max(widest)
-        n_bins = int(math.ceil(math.log(width_hi_s / self._width_lo_s) / math.log(_WIDTH_BIN_RATIO))) + 1
+        n_bins = math.ceil(math.log(width_hi_s / self._width_lo_s) / math.log(_WIDTH_BIN_RATIO)) + 1
         widths = self._width_lo_s * _WIDTH_BIN_RATIO ** np.arange(n_bins)
-        self._template_n = int(math.ceil(6.0 * width_hi_s * self.internal_rate_hz)) | 1
+        self._template_n = math.ceil(6.0 * width_hi_s * self.internal_rate_hz) | 1
         t_s = (np.arange(self._template_n) - self._template_n // 2) / self.internal_rate_hz
         x = t_s[None, :] / widths[:, None]
         self._bank = x * np.exp(-(x**2)) / HR1_PEAK  # (n_bins, L)
@@ -239,7 +240,7 @@ class MotorUnitPhysiology:
         self._groups = []
         for g in range(int(self._bin_group.max()) + 1):
             members = np.flatnonzero(self._bin_group == g)
-            half = min(centre, int(math.ceil(3.0 * widths[members[-1]] * self.internal_rate_hz)))
+            half = min(centre, math.ceil(3.0 * widths[members[-1]] * self.internal_rate_hz))
             lag = np.arange(centre - half, centre + half + 1)
             self._groups.append((int(members[0]), self._bank[members[0] : members[-1] + 1][:, lag], lag * self.n_muscles))
 
