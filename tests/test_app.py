@@ -87,7 +87,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
     assert all(p["peak_pct_mvc"] > 0 for p in phases[1:7])
     signal, rate = store.signal_of(row["id"])
     assert rate == 1000.0 and signal.shape[1] == 4 and signal.shape[0] > 20_000
-    assert [c["muscle"] for c in json.loads(row["channels"])][0] == "Gluteus maximus"
+    assert json.loads(row["channels"])[0]["muscle"] == "Gluteus maximus"
 
 
 async def test_f_runs_the_phase_4_finisher_hold_eccentric_and_15s_isometric(tmp_path: Path) -> None:
@@ -116,10 +116,10 @@ async def test_calibration_runs_only_the_first_time_for_the_same_muscles(tmp_pat
     for expected_first in ("calibration", "activation"):
         app, store = open_app(path)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen))
             await pilot.press("f")
             assert app.runner.protocol.phases[0].kind == expected_first
-            await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, RatingScreen))
             await pilot.press("escape")  # skip the rating
             await app.shutdown()
         store.close()
@@ -230,7 +230,7 @@ async def test_frames_coalesce_when_the_screen_is_slow(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.signal is not None and app.frames_shown > 5)
         posted_before, shown_before = app.signal.frames_posted, app.frames_shown
-        time.sleep(0.6)  # not a wait: it blocks the UI thread on purpose while the worker keeps posting
+        time.sleep(0.6)  # noqa: ASYNC251 - not a wait: it blocks the UI thread on purpose while the worker keeps posting
         posted = app.signal.frames_posted - posted_before
         newest_t_s = app.signal._last_t_s  # the newest frame posted while the UI was stuck
         await wait_until(pilot, lambda: app.last_frame.t_s >= newest_t_s, 10, step_s=0.02,
@@ -260,7 +260,7 @@ async def test_a_big_terminal_gets_bigger_numerals(tmp_path: Path) -> None:
     for size in ((80, 24), (200, 60)):
         app, _ = open_app(tmp_path / f"gym{size[0]}.db", speed=2)
         async with app.run_test(size=size) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen))
             await pilot.press("enter")
             # The same one-digit count on both terminals (the scale fits the number's width).
             await wait_until(pilot, lambda app=app: app.set_screen is not None and app.set_screen.is_mounted
@@ -292,7 +292,7 @@ async def test_the_medical_disclaimer_shows_until_the_first_set_then_never_again
     for _ in range(2):
         app, store = open_app(path, demo=False)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
             banner = app.screen.query_one("#home-disclaimer")
             shown.append(banner.display and "not medical advice" in str(banner.render()))
             await pilot.press("f")

@@ -6,14 +6,20 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from program_log import log_session
 
 from gymtui.services.autoreg import Autoregulator
 from gymtui.session.autoreg import Reference, apply, suggest_after_set
 from gymtui.session.exercises import load_library
-from gymtui.session.templates import LoadBook, SessionOptions, WorkflowPhase, builtin_templates, expand
 from gymtui.session.loads import OneRepMax
+from gymtui.session.templates import (
+    LoadBook,
+    SessionOptions,
+    WorkflowPhase,
+    builtin_templates,
+    expand,
+)
 from gymtui.store import SetStatus, Store
-from program_log import log_session
 
 
 @pytest.fixture

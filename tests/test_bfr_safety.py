@@ -163,7 +163,7 @@ def test_guard_deflates_when_an_exception_escapes_and_reraises():
     calls = []
     safety.add(calls.append)
     with pytest.raises(ZeroDivisionError), safety.guard():
-        1 / 0
+        _ = 1 / 0
     assert calls == ["exception: ZeroDivisionError('division by zero')"]
 
 

@@ -140,7 +140,7 @@ async def test_ganglion_firmware_is_read_from_the_device_and_both_formats_decode
 
 @pytest.mark.parametrize("device", ["myoware", "myoware-uart", "generic"])
 async def test_other_profiles_stream_at_their_rate_without_gaps(device):
-    source, handle, got = await _run_ten_seconds(device)
+    source, _handle, got = await _run_ten_seconds(device)
     _assert_steady_stream(got, source.info.rate_hz)
     assert got.samples().shape[1] == source.info.n_channels
     assert source.decoder.stats.malformed == 0

@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gymtui", *args],
-        capture_output=True,
+        check=False, capture_output=True,
         text=True,
         timeout=60,
         cwd=REPO_ROOT,

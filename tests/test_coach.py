@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from program_log import log_session
+
 from gymtui.services.coach import Coach
 from gymtui.session import guardrails as g
 from gymtui.session.autoreg import apply
 from gymtui.session.templates import WorkflowPhase
 from gymtui.store import SetStatus, Store
-from program_log import log_session
 
 WEEK3_MONDAY = dt.date(2026, 1, 19)
 

@@ -52,7 +52,7 @@ async def test_cuff_inflates_to_target_holds_and_esc_deflates(running):
 
 
 async def test_rest_deflates_to_zero_and_work_brings_it_back(running):
-    runner, cuff, sup, records = running
+    runner, _cuff, sup, _records = running
     runner.handle(sup.set_started("Curl"))
     await until(lambda: sup.state is CuffState.HOLDING, 10)
     runner.handle(sup.phase_changed(PhaseKind.REST))
@@ -73,7 +73,7 @@ async def test_stuck_pressure_fault_raises_the_alarm(running):
 
 
 async def test_lost_link_alarms_and_the_cuff_deflates_itself(running):
-    runner, cuff, sup, records = running
+    runner, cuff, sup, _records = running
     runner.handle(sup.set_started("Curl"))
     await until(lambda: sup.state is CuffState.HOLDING, 10)
     cuff.simulate_link_loss()

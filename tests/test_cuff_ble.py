@@ -13,14 +13,14 @@ bumble_backend = pytest.importorskip(
     "gymtui.emulation.bumble_backend", reason="needs the bleak-over-bumble backend from the BLE issue"
 )
 
-from gymtui.adapters.base import AdapterError  # noqa: E402
-from gymtui.adapters.ble_cuff import BleCuff  # noqa: E402
-from gymtui.bfr.codec import decode_command  # noqa: E402
-from gymtui.bfr.events import AlarmLevel, CuffState, EventKind  # noqa: E402
-from gymtui.bfr.rules import validate_settings  # noqa: E402
-from gymtui.emulation.cuff import EmulatedCuff  # noqa: E402
-from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind  # noqa: E402
-from gymtui.session.clock import ScaledClock  # noqa: E402
+from gymtui.adapters.base import AdapterError
+from gymtui.adapters.ble_cuff import BleCuff
+from gymtui.bfr.codec import decode_command
+from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
+from gymtui.bfr.rules import validate_settings
+from gymtui.emulation.cuff import EmulatedCuff
+from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
+from gymtui.session.clock import ScaledClock
 
 SPEED = 5.0
 
@@ -53,7 +53,7 @@ async def ble_rig():
 
 
 async def test_ble_cuff_connects_deflates_first_then_tracks_the_target_over_gatt(ble_rig):
-    emulated, cuff, sup, runner, records = ble_rig
+    emulated, cuff, sup, runner, _records = ble_rig
     assert decode_command(emulated.writes[0]).opcode == 0x03  # a known state before anything else
     runner.handle(sup.set_started("Leg press"))
     runner.handle(sup.phase_changed(PhaseKind.ISOMETRIC))
@@ -80,6 +80,6 @@ async def test_ble_link_loss_makes_the_cuff_deflate_itself_and_the_app_alarm(ble
 
 
 async def test_a_target_the_cuff_rejects_is_reported(ble_rig):
-    emulated, cuff, sup, runner, records = ble_rig
+    _emulated, cuff, _sup, _runner, _records = ble_rig
     with pytest.raises(AdapterError, match="rejected target 320"):
         await cuff.send(CuffCommand(CuffCommandKind.TARGET, 320.0))

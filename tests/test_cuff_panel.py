@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from bfr_rig import Rig
@@ -148,7 +149,7 @@ async def test_panel_shows_zero_and_cuff_down_in_a_deflated_rest():
 class SetupHost(App):
     """The setup screen with the app sheet and its colours."""
 
-    CSS_PATH = [THEMES / "gymtui.tcss"]
+    CSS_PATH: ClassVar[list[Path]] = [THEMES / "gymtui.tcss"]
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(load_themes()[0].variables)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
 
@@ -26,7 +27,7 @@ SPEED = 20.0
 
 
 class CuffHost(App):
-    BINDINGS = [("escape", "abort", "Abort")]
+    BINDINGS: ClassVar[list[tuple[str, str, str]]] = [("escape", "abort", "Abort")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,7 +41,7 @@ class CuffHost(App):
     async def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        clock = lambda: (loop.time() - t0) * SPEED  # noqa: E731 - the demo clock
+        clock = lambda: (loop.time() - t0) * SPEED
         self.cuff = SimulatedCuff(speed=SPEED, clock=clock)
         self.sup = BfrSupervisor(validate_settings("arm", 180, 50), profile_max_mmhg=self.cuff.max_mmhg, clock=clock)
         self.runner = CuffRunner(self.sup, self.cuff, self.records.append, speed=SPEED)

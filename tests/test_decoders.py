@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from gymtui.adapters.decoders import GanglionDecoder, make_decoder
-from gymtui.emulation.encoders import GanglionEncoder, encode_ascii, encode_int_le, encode_myo, ganglion_fw3_field
+from gymtui.emulation.encoders import (
+    GanglionEncoder,
+    encode_ascii,
+    encode_int_le,
+    encode_myo,
+    ganglion_fw3_field,
+)
 
 # Official synthetic vectors (Ganglion data-format docs / OpenBCI_NodeJS_Ganglion tests):
 # payload after the packet ID, and the field values they must decode to with the LSB sign rule.

@@ -20,7 +20,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO_ROOT)],
-        capture_output=True,
+        check=False, capture_output=True,
         text=True,
         timeout=300,
     )
@@ -50,7 +50,7 @@ def test_an_installed_wheel_finds_its_own_themes(wheel: Path, tmp_path: Path) ->
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(target)
     code = "from gymtui.resources import resource_dir; print(resource_dir('themes')); print(resource_dir('devices'))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(target)}, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env={"PYTHONPATH": str(target)}, cwd=tmp_path,
                           timeout=60)
     assert done.returncode == 0, done.stderr
     themes, devices = done.stdout.split()

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from program_log import log_session
 
 from gymtui.services.plan import start_planned_session, status_from_store, todays_sets
 from gymtui.session.days import SessionDay
@@ -13,7 +14,6 @@ from gymtui.session.exercises import load_library
 from gymtui.session.plan import BlockKind, Plan, plan_status
 from gymtui.session.templates import WorkflowPhase, working_sets
 from gymtui.store import Store
-from program_log import log_session
 
 MONDAY = dt.date(2026, 1, 5)
 TRAINING_DAYS = (0, 2, 4)  # Mon, Wed, Fri
@@ -62,7 +62,7 @@ def test_four_week_plan_progresses_then_deloads_then_maintains() -> None:
 def test_each_intro_week_adds_what_the_guide_says() -> None:
     athlete = Athlete(Plan("guide", MONDAY))
     athlete.live_until(week_day(5, 6))
-    w1, w2, w3, w4 = (athlete.log[week_day(w)].options for w in range(1, 5))
+    w1, w2, w3, _w4 = (athlete.log[week_day(w)].options for w in range(1, 5))
     assert w1.activation and w1.activation_s == 600 and not (w1.prefatigue or w1.finisher or w1.heavy)
     assert w2.prefatigue and w2.finisher and not w2.heavy
     assert w3.heavy and w3.sets_range == (12, 15)

@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from program_log import log_session
 
 from gymtui.model import PhaseKind
-from gymtui.session.engine import PhaseEnded, SetEngine, Stage
 from gymtui.services.loads import estimate_1rm, last_time, load_book
+from gymtui.session.engine import PhaseEnded, SetEngine, Stage
 from gymtui.session.exercises import load_library, user_library_path
 from gymtui.session.loads import GymConfig, epley_1rm, load_gym_config, round_load
 from gymtui.session.templates import (
@@ -25,7 +26,6 @@ from gymtui.session.templates import (
     working_sets,
 )
 from gymtui.store import Store
-from program_log import log_session
 
 
 @pytest.fixture

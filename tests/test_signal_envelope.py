@@ -31,7 +31,7 @@ def test_causal_envelope_matches_zero_phase_reference_after_the_reported_delay(
     pipeline, envelope, _ = stream_envelope(rec.samples, rec.rate_hz, PipelineConfig(envelope=kind))
     reference = zero_phase_envelope(rec.samples, rec.rate_hz, pipeline.sos, pipeline.envelope_spec)
     reported_s = pipeline.group_delay_s
-    lag = int(round(reported_s * rec.rate_hz))
+    lag = round(reported_s * rec.rate_hz)
     skip = int(rec.rate_hz)  # filter settling
     for ch in channels:
         causal, ref = envelope[skip:, ch], reference[skip:, ch]

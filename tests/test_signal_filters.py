@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal as sps
 
-from gymtui.signal.filters import StreamingSos, clamp_band, design_emg_sos, filter_offline, mains_harmonics_hz
+from gymtui.signal.filters import (
+    StreamingSos,
+    clamp_band,
+    design_emg_sos,
+    filter_offline,
+    mains_harmonics_hz,
+)
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 
 RNG = np.random.default_rng(3)
@@ -82,7 +88,7 @@ def test_dc_blocker_is_an_extra_section_and_removes_a_slow_drift() -> None:
 
 
 def test_public_sosfilt_fallback_gives_the_same_stream(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gymtui.signal.filters as filters
+    from gymtui.signal import filters
 
     sos, _ = design_emg_sos(1000.0)
     fast = StreamingSos(sos, 3)

@@ -9,7 +9,13 @@ import pytest
 
 from gymtui.model import Calibration, MuscleRole, PhaseKind
 from gymtui.signal.analysis import stream_envelope
-from gymtui.signal.metrics import MetricsConfig, SetAnalyzer, cci_pct, target_share
+from gymtui.signal.metrics import (
+    DEFAULT_METRICS,
+    MetricsConfig,
+    SetAnalyzer,
+    cci_pct,
+    target_share,
+)
 from gymtui.signal.pipeline import EmgPipeline
 from gymtui.signal.recording import load_text
 from gymtui.signal.spectrum import median_frequency
@@ -20,7 +26,7 @@ UCI_ROLES = [MuscleRole.TARGET, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST, Mus
 KNEE_MOVING = [(0.9, 3.0), (4.1, 5.9), (7.1, 8.8), (9.9, 11.5)]
 
 
-def _feed(samples, rate_hz, roles, phases, config=MetricsConfig(), calibrate=True):
+def _feed(samples, rate_hz, roles, phases, config=DEFAULT_METRICS, calibrate=True):
     """Run a recording through pipeline + analyzer in 33 ms frames, opening phases at their times."""
     pipeline = EmgPipeline(rate_hz, samples.shape[1])
     if calibrate:
@@ -124,7 +130,7 @@ def test_median_frequency_slope_is_negative_when_the_spectrum_compresses(shared_
     analyzer, results = _feed(hold, rate, [MuscleRole.TARGET], phases)
     hold_metrics = results[0]
     slope = hold_metrics["mf_slope_hz_per_s"]
-    low, high = hold_metrics["mf_slope_ci_hz_per_s"]
+    _low, high = hold_metrics["mf_slope_ci_hz_per_s"]
     assert slope < 0 and high < 0, hold_metrics
     assert hold_metrics["mf_end_hz"] < 0.8 * hold_metrics["mf_start_hz"]
     assert analyzer.finish()[0]["mf_slope_hz_per_s"] == slope

@@ -68,7 +68,7 @@ def test_myo_fist_onsets_follow_each_cue_by_a_reaction_time(shared_data: Path) -
 
 
 def test_streaming_detector_reports_the_same_bursts_as_the_offline_one(shared_data: Path) -> None:
-    rec, pipeline, envelope, _, _ = _bursts(shared_data, "biosppy_emg_1_1khz.txt")
+    rec, _pipeline, envelope, _, _ = _bursts(shared_data, "biosppy_emg_1_1khz.txt")
     baseline = rest_baseline(envelope, rec.rate_hz)
     offline = detect_bursts(envelope, rec.rate_hz, baseline=baseline)[0]
     detector = StreamingOnsetDetector(1, rec.rate_hz)
@@ -106,7 +106,7 @@ def test_streaming_detector_learns_its_baseline_from_a_rest_phase() -> None:
 
 
 def test_tkeo_option_finds_the_strong_contraction_onset(shared_data: Path) -> None:
-    rec, pipeline, _, filtered, found = _bursts(shared_data, "biosppy_emg_1_1khz.txt")
+    rec, _pipeline, _, filtered, _found = _bursts(shared_data, "biosppy_emg_1_1khz.txt")
     assert tkeo(np.array([1.0, 2.0, 3.0, 4.0]))[1] == pytest.approx(4 - 3)
     energy = tkeo_envelope(filtered, rec.rate_hz)
     bursts = detect_bursts(energy, rec.rate_hz, rule=OnsetRule(k=3.0, floor_ratio=3.0))[0]

@@ -93,7 +93,7 @@ def test_pulldown_compensation_csv_shows_biceps_over_lats_until_focused(tmp_path
     habitual = {m: pct_mvc(m, "reps-habitual") for m in ("latissimus_dorsi", "biceps_brachii", "posterior_deltoid")}
     focused = {m: pct_mvc(m, "reps-focused") for m in habitual}
     assert habitual["biceps_brachii"] > habitual["latissimus_dorsi"]
-    share = lambda p: p["latissimus_dorsi"] / sum(p.values())  # noqa: E731
+    share = lambda p: p["latissimus_dorsi"] / sum(p.values())
     assert share(focused) > share(habitual) + 0.15
 
 

@@ -63,7 +63,7 @@ def test_bars_rise_with_effort(demo_set):
     _, envelope, spans = demo_set
     mvc = envelope[spans[PhaseKind.CALIBRATION]].max(axis=0)
     pct = 100 * envelope / mvc
-    settled = lambda kind: pct[spans[kind]][500:, 0].mean()  # noqa: E731  (after the rise)
+    settled = lambda kind: pct[spans[kind]][500:, 0].mean()
     assert settled(PhaseKind.REST) < 10
     assert settled(PhaseKind.REST) < settled(PhaseKind.ECCENTRIC) < settled(PhaseKind.ACTIVATION)
     assert settled(PhaseKind.ACTIVATION) < settled(PhaseKind.ISOMETRIC) < 100

@@ -82,7 +82,7 @@ def test_discharge_variability_has_isi_cv_near_0_2_and_rates_within_8_to_35_hz()
     # Rate coding: early-recruited units fire faster than late ones at the same drive.
     first_units = np.unique(log.unit)[:10]
     last_units = np.unique(log.unit)[-10:]
-    rate_of = lambda u: 1.0 / np.diff(log.t_s[log.unit == u]).mean()  # noqa: E731
+    rate_of = lambda u: 1.0 / np.diff(log.t_s[log.unit == u]).mean()
     assert np.mean([rate_of(u) for u in first_units]) > np.mean([rate_of(u) for u in last_units]) + 5.0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 
 import numpy as np
@@ -108,6 +109,6 @@ def test_any_cut_of_the_stream_gives_the_same_signal(sizes):
     one_go = MotorUnitPhysiology(rate_hz, MUSCLES, seed=5).render(drive)
     streamed = MotorUnitPhysiology(rate_hz, MUSCLES, seed=5)
     edges = np.cumsum([0, *sizes])
-    blocks = [streamed.render(drive[a:b]) for a, b in zip(edges[:-1], edges[1:])]  # empty blocks included
+    blocks = [streamed.render(drive[a:b]) for a, b in itertools.pairwise(edges)]  # empty blocks included
     assert all(block.shape == (b - a, 3) for block, a, b in zip(blocks, edges[:-1], edges[1:]))
     np.testing.assert_array_equal(np.concatenate(blocks), one_go)

@@ -54,7 +54,7 @@ def test_isometric_hold_median_frequency_falls_at_the_models_own_rate():
 
 
 def test_rest_restores_the_median_frequency():
-    from gymtui.sim.scenarios import Scenario, Segment, ELBOW_FLEXORS
+    from gymtui.sim.scenarios import ELBOW_FLEXORS, Scenario, Segment
 
     scenario = Scenario(
         "hold-rest-hold",
@@ -104,7 +104,7 @@ def test_compensating_athlete_uses_biceps_over_lats_until_focused():
     habitual = pct[run.window("reps-habitual")].mean(axis=0)
     focused = pct[run.window("reps-focused")].mean(axis=0)
     assert habitual[biceps] > habitual[lats] and habitual[rear_delt] > 0.8 * habitual[lats]
-    share = lambda p: p[lats] / (p[lats] + p[biceps] + p[rear_delt])  # noqa: E731  target share
+    share = lambda p: p[lats] / (p[lats] + p[biceps] + p[rear_delt])
     assert share(focused) > share(habitual) + 0.15
     assert focused[lats] > focused[biceps]
 

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from gymtui.model import PhaseKind
-from gymtui.session.engine import PhaseEnded, SetCompleted, SetEngine, SetFinished
-from gymtui.session.exercises import load_library
 from gymtui.services.history import load_history
 from gymtui.services.plan import start_planned_session, status_from_store, todays_sets
+from gymtui.session.engine import PhaseEnded, SetCompleted, SetEngine, SetFinished
+from gymtui.session.exercises import load_library
 from gymtui.session.templates import WorkflowPhase
 from gymtui.store import SetStatus, Store
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from gymtui.model import CuffCommand, LinkHealth, PressureReading, SampleBlock, SourceInfo
+from gymtui.model import (
+    CuffCommand,
+    LinkHealth,
+    PressureReading,
+    SampleBlock,
+    SourceInfo,
+)
 
 BlockSink = Callable[[SampleBlock], None]
 """Receives each decoded block, on the event loop; must not block."""

@@ -151,7 +151,7 @@ class BleCuff(SupervisedLink):
             async with asyncio.timeout(WRITE_TIMEOUT_S):
                 await client.write_gatt_char(self.profile.command_uuid, data, response=True)
                 if command.kind is CuffCommandKind.TARGET:
-                    status = decode_status(await client.read_gatt_char(self.profile.status_uuid))
+                    status = decode_status(bytes(await client.read_gatt_char(self.profile.status_uuid)))
                     if status.last_token == token and status.last_result != Result.OK:
                         raise AdapterError(
                             f"{self._label} rejected target {command.target_mmhg:.0f} mmHg (result {status.last_result})"
@@ -177,7 +177,7 @@ class BleCuff(SupervisedLink):
             if client.services.get_characteristic(uuid) is None:
                 raise AdapterError(f"{self._label} does not speak the open cuff profile: no characteristic {uuid}")
         try:
-            info = decode_info(await client.read_gatt_char(p.info_uuid))
+            info = decode_info(bytes(await client.read_gatt_char(p.info_uuid)))
         except CuffProtocolError as exc:
             raise AdapterError(f"{self._label}: {exc}") from None
         if info.version != PROTOCOL_VERSION:

@@ -347,7 +347,7 @@ class IntLeDecoder(Decoder):
 
     name = "int16le"
     WIDTH = 2
-    COUNTERS = {"none": 0, "u8": 1, "u16le": 2}
+    COUNTERS: ClassVar[dict[str, int]] = {"none": 0, "u8": 1, "u16le": 2}
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], n_channels: int) -> tuple[str, str] | None:

@@ -23,7 +23,6 @@ from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
 from gymtui.sim.physiology import Physiology
 
-
 DELIVERY_INTERVAL_S = 0.03
 """Wall seconds between deliveries: about 30 a second at any ``speed`` (a BLE link
 batches notifications per connection interval too), so a faster demo renders

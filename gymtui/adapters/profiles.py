@@ -143,8 +143,7 @@ class ProfileSet:
 def normalize_uuid(text: str) -> str:
     """Lower-case 128-bit form; 16/32-bit short forms are put into the Bluetooth base UUID."""
     text = text.strip().lower()
-    if text.startswith("0x"):
-        text = text[2:]
+    text = text.removeprefix("0x")
     if re.fullmatch(r"[0-9a-f]{4}", text):
         return BLUETOOTH_BASE_UUID.format(int(text, 16))
     if re.fullmatch(r"[0-9a-f]{8}", text):
@@ -262,9 +261,12 @@ class _Reader:
                 if current == table_path and (wanted_index is None or seen_array.get(name) == wanted_index):
                     table_line = number
                 continue
-            if current == table_path and (wanted_index is None or seen_array.get(".".join(current)) == wanted_index):
-                if re.match(rf"{re.escape(leaf)}\s*=", line):
-                    return number
+            if (
+                current == table_path
+                and (wanted_index is None or seen_array.get(".".join(current)) == wanted_index)
+                and re.match(rf"{re.escape(leaf)}\s*=", line)
+            ):
+                return number
             if not table_path and not current and re.match(rf"{re.escape(leaf)}\s*=", line):
                 return number
         return table_line

@@ -87,7 +87,7 @@ def _pipeline_rtf(n_channels: int, seconds: float) -> tuple[float, float]:
     from gymtui.signal.pipeline import EmgPipeline
 
     signal = synthetic_emg(n_channels, min(seconds, 20.0))
-    repeat = max(1, int(round(seconds / 20.0)))
+    repeat = max(1, round(seconds / 20.0))
     pipeline = EmgPipeline(RATE_HZ, n_channels)
     pipeline.set_calibration(Calibration((300.0,) * n_channels, 0.1))
 
@@ -115,7 +115,7 @@ def _live_chain(n_channels: int):
 
 def _live_chain_rtf(n_channels: int, seconds: float) -> float:
     signal = synthetic_emg(n_channels, min(seconds, 20.0))
-    repeat = max(1, int(round(seconds / 20.0)))
+    repeat = max(1, round(seconds / 20.0))
     live = _live_chain(n_channels)
     live.begin_set()
     live.begin_phase("isometric", 0.0)
@@ -250,7 +250,7 @@ def _rss_mb(n_channels: int, seconds: float) -> tuple[float, float] | None:
     signal = synthetic_emg(n_channels, 60.0)
     notes = _notifications(signal)
     live = _live_chain(n_channels)
-    minutes = max(1, int(round(seconds / 60.0)))
+    minutes = max(1, round(seconds / 60.0))
 
     def one_minute(k: int) -> None:
         live.begin_set()

@@ -27,7 +27,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gymtui.app import GymApp
+    from gymtui.model import PhaseKind
+    from gymtui.session.engine import Stage
 
 
 def startup_seconds(timeout_s: float = 30.0) -> tuple[float, str]:
@@ -58,14 +63,14 @@ def _startup_in_tmux(timeout_s: float) -> float:
             deadline = started + timeout_s
             while time.perf_counter() < deadline:
                 screen = subprocess.run(
-                    ["tmux", "-L", session, "capture-pane", "-p", "-t", session], capture_output=True, text=True, env=env
+                    ["tmux", "-L", session, "capture-pane", "-p", "-t", session], capture_output=True, text=True, env=env, check=False
                 ).stdout
                 if "Start set" in screen and "Quit" in screen:
                     elapsed = time.perf_counter() - started
                     break
                 time.sleep(0.01)
         finally:
-            subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, env=env)
+            subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True, env=env, check=False)
         return elapsed
 
 
@@ -114,6 +119,17 @@ def _startup_in_pty(timeout_s: float) -> float:
         return elapsed
 
 
+def _stage(app: GymApp) -> Stage | None:
+    """The running set's stage, None between sets."""
+    return None if app.runner is None else app.runner.engine.stage
+
+
+def _phase_kind(app: GymApp) -> PhaseKind | None:
+    """The running set's current phase kind, None between sets or phases."""
+    phase = None if app.runner is None else app.runner.engine.current_phase
+    return None if phase is None else phase.kind
+
+
 async def _live_isometric(window_s: float) -> dict[str, float]:
     from gymtui.app import AppConfig, GymApp
     from gymtui.model import PhaseKind
@@ -127,7 +143,7 @@ async def _live_isometric(window_s: float) -> dict[str, float]:
                 await asyncio.sleep(0.05)
             # Calibrate once (quick finisher), so the hold shows %MVC as in real use.
             await app.sets.begin(quick=True)
-            while not (app.runner.engine.stage is Stage.PHASE and app.runner.engine.current_phase.kind is PhaseKind.ISOMETRIC):
+            while not (_stage(app) is Stage.PHASE and _phase_kind(app) is PhaseKind.ISOMETRIC):
                 await asyncio.sleep(0.02)
             await asyncio.sleep(2.0)  # settle into the hold
             shown0, posted0 = app.frames_shown, app.signal.frames_posted
@@ -135,7 +151,7 @@ async def _live_isometric(window_s: float) -> dict[str, float]:
             await asyncio.sleep(window_s)
             cpu1, wall1 = time.process_time(), time.perf_counter()
             shown, posted = app.frames_shown - shown0, app.signal.frames_posted - posted0
-            still_holding = app.runner.engine.current_phase.kind is PhaseKind.ISOMETRIC
+            still_holding = _phase_kind(app) is PhaseKind.ISOMETRIC
             await app.shutdown()
             del pilot
     wall = wall1 - wall0

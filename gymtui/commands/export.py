@@ -24,6 +24,7 @@ import io
 import json
 import sqlite3
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,7 @@ def json_value(value: Any) -> Any:
     return safe_text(value, max_chars=None) if isinstance(value, str) else value
 
 
-def render(rows: list[dict], fmt: str) -> str:
+def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     if fmt == "json":
         cleaned = [{k: json_value(v) for k, v in row.items()} for row in rows]
         return json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n"
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_rows(store: Store) -> tuple[list[dict], list[LostRows]]:
+def read_rows(store: Store) -> tuple[Sequence[Mapping[str, Any]], list[LostRows]]:
     """The export rows, and what could not be read: the plain query first, row by row if it fails."""
     from gymtui.store import salvage
 

@@ -18,9 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from gymtui.argtypes import FIRMWARE, bounded_float
 from gymtui.text import safe_text
+
+if TYPE_CHECKING:
+    from gymtui.emulation.stack import EmulatedPeripheralHandle
 
 EXIT_UNAVAILABLE = 2
 TIMEOUT_S = bounded_float(0, 120, unit="s", low_open=True, why="a sensor advertises every second or so")
@@ -89,7 +93,7 @@ async def _scan(args: argparse.Namespace, paired) -> int:
         print(f"gymtui scan: skipping a broken profile: {safe_text(error, max_chars=None)}", file=sys.stderr)
 
     backend = None
-    handles = []
+    handles: list[EmulatedPeripheralHandle] = []
     if args.emulate:
         try:
             from gymtui.emulation.bumble_backend import BumbleWorld

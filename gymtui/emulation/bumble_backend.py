@@ -14,6 +14,7 @@ One world = one ``LocalLink`` + one central controller (the "host adapter")
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import uuid as uuid_mod
@@ -27,7 +28,11 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.backends.scanner import (
+    AdvertisementData,
+    AdvertisementDataCallback,
+    BaseBleakScanner,
+)
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 from bumble import core, hci
@@ -111,10 +116,8 @@ class BumbleWorld:
     async def close(self) -> None:
         if self._central is not None:
             for connection in list(self._central.connections.values()):
-                try:
+                with contextlib.suppress(Exception):  # closing down: nothing useful to do
                     await asyncio.wait_for(connection.disconnect(), 2.0)
-                except Exception:  # noqa: BLE001 - closing down: nothing useful to do
-                    pass
             self._central = None
 
 
@@ -131,20 +134,20 @@ def advertisement_data(adv: Advertisement) -> AdvertisementData:
         AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
         AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
     ):
-        for entry in data.get_all(kind):
-            for u in entry if isinstance(entry, list) else [entry]:
+        for uuid_entry in data.get_all(kind):
+            for u in uuid_entry if isinstance(uuid_entry, list) else [uuid_entry]:
                 text = bleak_uuid(u)
                 if text not in uuids:  # bumble merges advertisement + scan response: once each
                     uuids.append(text)
     service_data: dict[str, bytes] = {}
-    for entry in data.get_all(AdvertisingData.SERVICE_DATA_16_BIT_UUID) + data.get_all(
+    for service_entry in data.get_all(AdvertisingData.SERVICE_DATA_16_BIT_UUID) + data.get_all(
         AdvertisingData.SERVICE_DATA_128_BIT_UUID
     ):
-        u, payload = entry
+        u, payload = service_entry
         service_data[bleak_uuid(u)] = bytes(payload)
     manufacturer: dict[int, bytes] = {}
-    for entry in data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA):
-        company, payload = entry
+    for maker_entry in data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA):
+        company, payload = maker_entry
         manufacturer[int(company)] = bytes(payload)
     tx = data.get(AdvertisingData.TX_POWER_LEVEL)
     return AdvertisementData(
@@ -243,8 +246,8 @@ class BumbleClientBackend(BaseBleakClient):
         try:
             async with self.world.connect_lock:
                 connection = await asyncio.wait_for(central.connect(self._peer_address, timeout=timeout), timeout)
-        except (asyncio.TimeoutError, core.TimeoutError) as exc:
-            raise asyncio.TimeoutError(f"{self.address}: no connection within {timeout:.1f} s") from exc
+        except (TimeoutError, core.TimeoutError) as exc:
+            raise TimeoutError(f"{self.address}: no connection within {timeout:.1f} s") from exc
         except core.BaseBumbleError as exc:
             raise BleakDeviceNotFoundError(str(self.address), f"{self.address}: {exc}") from exc
         self._leaving = False

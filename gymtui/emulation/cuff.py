@@ -63,11 +63,11 @@ class EmulatedCuff:
         self._last_s: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._last_status = b""
-        self._pressure = Characteristic(self.profile.pressure_uuid, P.NOTIFY | P.READ, READABLE, CharacteristicValue(read=self._read_pressure))
-        self._command = Characteristic(
+        self._pressure = Characteristic[bytes](self.profile.pressure_uuid, P.NOTIFY | P.READ, READABLE, CharacteristicValue(read=self._read_pressure))
+        self._command = Characteristic[bytes](
             self.profile.command_uuid, P.WRITE, WRITEABLE, CharacteristicValue(write=self._on_write)
         )
-        self._status = Characteristic(self.profile.status_uuid, P.READ | P.NOTIFY, READABLE, CharacteristicValue(read=self._read_status))
+        self._status = Characteristic[bytes](self.profile.status_uuid, P.READ | P.NOTIFY, READABLE, CharacteristicValue(read=self._read_status))
         info = CuffInfo(PROTOCOL_VERSION, self.profile.max_mmhg, self.profile.watchdog_s, round(self.profile.rate_hz), True)
         self._info = Characteristic(self.profile.info_uuid, P.READ, READABLE, encode_info(info))
 

@@ -16,6 +16,7 @@ Tests use :attr:`EmulatedSensor.writes` (what the central wrote, in order),
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -30,7 +31,12 @@ from bumble.gatt import Characteristic, CharacteristicValue, Service
 
 from gymtui.adapters.profiles import Profile
 from gymtui.emulation.bumble_backend import BumbleWorld
-from gymtui.emulation.encoders import GanglionEncoder, encode_ascii, encode_int_le, encode_myo
+from gymtui.emulation.encoders import (
+    GanglionEncoder,
+    encode_ascii,
+    encode_int_le,
+    encode_myo,
+)
 from gymtui.model import MuscleRole
 from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
@@ -206,10 +212,8 @@ class EmulatedSensor:
     async def close(self) -> None:
         self.stop_stream()
         await self.drop_link(hci.HCI_REMOTE_DEVICE_TERMINATED_CONNECTION_DUE_TO_POWER_OFF_ERROR)
-        try:
+        with contextlib.suppress(Exception):  # shutting down
             await self.device.stop_advertising()
-        except Exception:  # noqa: BLE001 - shutting down
-            pass
 
     # -- connections ----------------------------------------------------------
 

@@ -102,8 +102,10 @@ async def start_emulated_sensor(
     n_signal = cls.signal_channels or profile.n_channels
     if signal is None:
         signal = SimulatedSignal(n_signal, profile.rate_hz, roles=tuple(roles) if roles else None, seed=seed)
-    kwargs = {"firmware": firmware} if cls is EmulatedGanglion and firmware is not None else {}
-    sensor = cls(world, profile, signal=signal, speed=speed, seed=seed, **kwargs)
+    if cls is EmulatedGanglion and firmware is not None:
+        sensor: EmulatedSensor = EmulatedGanglion(world, profile, signal=signal, speed=speed, seed=seed, firmware=firmware)
+    else:
+        sensor = cls(world, profile, signal=signal, speed=speed, seed=seed)
     await sensor.start()
     return EmulatedPeripheralHandle(world, sensor)
 

@@ -248,7 +248,7 @@ class SetRunner:
             self._signal.command(EndMvc(self.context.source_name))
         self._signal.command(EndPhase(meta))
 
-    def _set_ended(self, status: str) -> None:
+    def _set_ended(self, status: SetStatus) -> None:
         self.status = status
         if self._signal is None:
             self._finish(status, {})

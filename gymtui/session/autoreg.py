@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from gymtui.session.loads import GymConfig, round_load
+from gymtui.session.loads import DEFAULT_GYM, GymConfig, round_load
 
 if TYPE_CHECKING:
     from gymtui.session.templates import PlannedSet
@@ -78,7 +78,7 @@ def check_80_rule(summary: dict[str, Any], reference: Reference, planned_pct_mvc
     return reasons
 
 
-def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: Reference, *, rating: int | None = None, gym: GymConfig = GymConfig()) -> Suggestion | None:
+def suggest_after_set(planned: PlannedSet, summary: dict[str, Any], reference: Reference, *, rating: int | None = None, gym: GymConfig = DEFAULT_GYM) -> Suggestion | None:
     """A lighter next set when a Phase 3 set fails the 80 % rule; None otherwise."""
     if not planned.is_heavy:
         return None
@@ -116,7 +116,7 @@ def best_reference(old: Reference, summary: dict[str, Any]) -> Reference:
     )
 
 
-def apply(next_set: PlannedSet, suggestion: Suggestion, gym: GymConfig = GymConfig()) -> PlannedSet:
+def apply(next_set: PlannedSet, suggestion: Suggestion, gym: GymConfig = DEFAULT_GYM) -> PlannedSet:
     """The next set as the suggestion would have it (call only if the athlete took it)."""
     if suggestion.kind == "reduce_load" and suggestion.to_kg is not None:
         return replace(next_set, load=round_load(suggestion.to_kg, next_set.equipment, gym), note="lighter: 80 % rule")

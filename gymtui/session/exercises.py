@@ -194,7 +194,7 @@ def _check_entry(key: str, raw: Any, text: str, source: str, base: Mapping[str, 
         if name in _CHOICES and value not in _CHOICES[name]:
             raise ExerciseError(
                 f"{source}:{line}: exercise.{clip(key)}.{name} must be one of {', '.join(_CHOICES[name])}"
-                f"{_suggest(value, _CHOICES[name])}"
+                f"{_suggest(str(value), _CHOICES[name])}"
             )
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} must be a list of strings")
@@ -209,7 +209,7 @@ def _check_entry(key: str, raw: Any, text: str, source: str, base: Mapping[str, 
 
 def _to_exercise(key: str, data: Mapping[str, Any]) -> Exercise:
     known = {f.name for f in fields(Exercise)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
     return Exercise(key=key, **values)
 
 

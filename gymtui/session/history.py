@@ -14,6 +14,7 @@ week's completed sets.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,16 +76,18 @@ def perfect_rep_goal(history: ExerciseHistory, today: dt.date) -> PerfectRepGoal
     The window starts at the first week with perfect-rep counts and moves on
     every two weeks, so the goal keeps climbing while the load may stay put.
     """
-    counted = [w for w in history.weeks if w.best_perfect_reps is not None and w.week_of <= today]
+    counted = [
+        (w.week_of, w.best_perfect_reps) for w in history.weeks if w.best_perfect_reps is not None and w.week_of <= today
+    ]
     if not counted:
         return None
-    start = counted[0].week_of
+    start = counted[0][0]
     period = dt.timedelta(weeks=PERFECT_REP_WEEKS)
     while start + period <= today - dt.timedelta(days=today.weekday()):
         start += period
-    before = [w.best_perfect_reps for w in counted if w.week_of < start]
-    baseline = max(before) if before else counted[0].best_perfect_reps
-    since = [w.best_perfect_reps for w in counted if w.week_of >= start]
+    before = [reps for week_of, reps in counted if week_of < start]
+    baseline = max(before) if before else counted[0][1]
+    since = [reps for week_of, reps in counted if week_of >= start]
     best_since = max(since) if since else 0
     target = int(baseline) + PERFECT_REP_STEP
     return PerfectRepGoal(int(baseline), target, start + period, int(best_since), best_since >= target)
@@ -188,7 +191,7 @@ def envelope(samples_uv: np.ndarray, rate_hz: float, points: int = ENVELOPE_POIN
     rms = np.sqrt(np.mean(x[: n_windows * window].reshape(n_windows, window) ** 2, axis=1))
     if n_windows > points:
         edges = np.linspace(0, n_windows, points + 1).astype(int)
-        rms = np.array([rms[a:b].max() for a, b in zip(edges[:-1], edges[1:])])
+        rms = np.array([rms[a:b].max() for a, b in itertools.pairwise(edges)])
     return tuple(float(v) for v in rms)
 
 

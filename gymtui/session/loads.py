@@ -107,6 +107,10 @@ class GymConfig:
         return _per_side_table(self.plates_kg, self.plate_pairs)
 
 
+DEFAULT_GYM = GymConfig()
+"""The standard bar and plates: every default ``gym`` argument (a frozen value, shared)."""
+
+
 @functools.lru_cache(maxsize=8)
 def _per_side_table(plates_kg: tuple[float, ...], plate_pairs: tuple[int, ...]) -> Mapping[float, tuple[float, ...]]:
     best: dict[int, tuple[float, ...]] = {0: ()}
@@ -235,7 +239,7 @@ def _round_step(kg: float, step: float) -> float:
     return round((lower if n - lower <= 0.5 else lower + 1) * step, 3)
 
 
-def round_load(kg: float, equipment: str, gym: GymConfig = GymConfig()) -> Load:
+def round_load(kg: float, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load:
     """The achievable load nearest ``kg`` (ties go lighter)."""
     kg = max(0.0, float(kg))
     if equipment == "barbell":
@@ -273,7 +277,7 @@ def estimate_1rm(rows: Sequence[Mapping[str, Any]], exercise: str, today: dt.dat
     return OneRepMax(exercise, round(epley_1rm(best["load_kg"], best["reps"]), 1), best["load_kg"], best["reps"], best["started_at"][:10])
 
 
-def prescribe(pct_1rm: float, one_rm: OneRepMax | None, equipment: str, gym: GymConfig = GymConfig()) -> Load | None:
+def prescribe(pct_1rm: float, one_rm: OneRepMax | None, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load | None:
     """``pct_1rm`` % of the estimated 1RM, rounded to what the gym can load; None without a 1RM."""
     if one_rm is None:
         return None

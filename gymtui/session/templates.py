@@ -49,7 +49,14 @@ from gymtui.session.config_file import (
     short_repr,
 )
 from gymtui.session.exercises import Exercise, ExerciseLibrary
-from gymtui.session.loads import GymConfig, LastTime, Load, OneRepMax, round_load
+from gymtui.session.loads import (
+    DEFAULT_GYM,
+    GymConfig,
+    LastTime,
+    Load,
+    OneRepMax,
+    round_load,
+)
 from gymtui.session.protocol import PhaseSpec, SetProtocol
 
 TEMPLATE_DIR = Path(__file__).with_name("library") / "templates"
@@ -161,7 +168,7 @@ class PlannedSet:
     def with_load(self, load: Load | None, *, note: str = "") -> PlannedSet:
         return replace(self, load=load, note=note or self.note)
 
-    def same_as_last_time(self, last: LastTime | None, gym: GymConfig = GymConfig()) -> PlannedSet:
+    def same_as_last_time(self, last: LastTime | None, gym: GymConfig = DEFAULT_GYM) -> PlannedSet:
         """One key at the rack: last session's load (and reps) for this set number."""
         if last is None:
             return self
@@ -425,7 +432,7 @@ class LoadBook:
 
     one_rms: Mapping[str, OneRepMax] = field(default_factory=dict)
     last: Mapping[str, LastTime] = field(default_factory=dict)
-    gym: GymConfig = GymConfig()
+    gym: GymConfig = DEFAULT_GYM
 
     def load_for(self, exercise: Exercise, pct_1rm: float | None, set_number: int) -> tuple[Load | None, str]:
         """The prescribed load, or last time's for this set, or none (RIR decides)."""
@@ -722,7 +729,8 @@ def _fit_volume(plan: dict[str, Any], fixed: int, sets_range: tuple[int, int]) -
     lo, hi = sets_range
 
     def total() -> int:
-        return fixed + sum(plan["compound_sets"]) + sum(a["sets"] for a in plan["accessories"]) + plan["finisher"]
+        result: int = fixed + sum(plan["compound_sets"]) + sum(a["sets"] for a in plan["accessories"]) + plan["finisher"]
+        return result
 
     # Grow: compounds up to 5 sets, then accessories one set at a time.
     while total() < lo:

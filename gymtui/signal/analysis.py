@@ -11,10 +11,20 @@ from typing import Any
 
 import numpy as np
 
-from gymtui.signal.onsets import OnsetRule, detect_bursts, tkeo_envelope
+from gymtui.signal.onsets import (
+    DEFAULT_ONSET_RULE,
+    OnsetRule,
+    detect_bursts,
+    tkeo_envelope,
+)
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
 from gymtui.signal.quality import assess_quality
-from gymtui.signal.spectrum import fit_slope, median_frequency, median_frequency_series, spectral_ok
+from gymtui.signal.spectrum import (
+    fit_slope,
+    median_frequency,
+    median_frequency_series,
+    spectral_ok,
+)
 
 FRAME_S = 0.033
 MIN_SLOPE_BURST_S = 2.5
@@ -27,7 +37,7 @@ def stream_envelope(
 ) -> tuple[EmgPipeline, np.ndarray, np.ndarray]:
     """Run a recording through a fresh pipeline frame by frame: (pipeline, envelope, filtered), both ``(n, ch)``."""
     pipeline = EmgPipeline(rate_hz, samples.shape[1], config)
-    step = max(1, int(round(frame_s * rate_hz)))
+    step = max(1, round(frame_s * rate_hz))
     envelope = np.empty(samples.shape, dtype=np.float64)
     filtered = np.empty(samples.shape, dtype=np.float64)
     for start in range(0, samples.shape[0], step):
@@ -47,7 +57,7 @@ def analyze_recording(
     names: tuple[str, ...],
     *,
     config: PipelineConfig | None = None,
-    rule: OnsetRule = OnsetRule(),
+    rule: OnsetRule = DEFAULT_ONSET_RULE,
     onset_method: str = "envelope",
     include_ci: bool = False,
 ) -> tuple[dict[str, Any], np.ndarray, EmgPipeline]:

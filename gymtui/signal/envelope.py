@@ -93,7 +93,8 @@ class StreamingRms:
             self._integrator.set_state_sum(self._history.sum(axis=1))
         np.maximum(sums, 0.0, out=sums)
         sums *= 1.0 / w
-        return np.sqrt(sums, out=sums)
+        result: np.ndarray = np.sqrt(sums, out=sums)
+        return result
 
     @property
     def delay_samples(self) -> float:
@@ -162,9 +163,11 @@ def zero_phase_envelope(
     filtered = sps.sosfiltfilt(band_sos, x, axis=0)
     if spec.kind == "rms":
         w = max(1, round(spec.rms_window_s * rate_hz))
-        return np.sqrt(np.maximum(uniform_filter1d(filtered**2, size=w, axis=0, mode="nearest"), 0.0))
+        rms: np.ndarray = np.sqrt(np.maximum(uniform_filter1d(filtered**2, size=w, axis=0, mode="nearest"), 0.0))
+        return rms
     sos = sps.butter(spec.lowpass_order, spec.lowpass_hz, btype="lowpass", fs=rate_hz, output="sos")
-    return sps.sosfiltfilt(sos, np.abs(filtered), axis=0)
+    result: np.ndarray = sps.sosfiltfilt(sos, np.abs(filtered), axis=0)
+    return result
 
 
 def fit_delay_s(causal: np.ndarray, reference: np.ndarray, rate_hz: float, max_lag_s: float = 0.25) -> tuple[float, float]:

@@ -75,7 +75,8 @@ def mains_harmonics_hz(rate_hz: float, mains_hz: float | None, upper_hz: float) 
 
 def bandpass_sos(rate_hz: float, band: BandSpec, order: int = 4) -> np.ndarray:
     """The Butterworth band-pass alone (no notches): what sets the envelope's carrier delay."""
-    return sps.butter(order, [band.low_hz, band.high_hz], btype="bandpass", fs=rate_hz, output="sos")
+    result: np.ndarray = sps.butter(order, [band.low_hz, band.high_hz], btype="bandpass", fs=rate_hz, output="sos")
+    return result
 
 
 def design_emg_sos(
@@ -178,7 +179,8 @@ class StreamingSos:
             return block_cm
         out, zi = sps.sosfilt(self.sos, block_cm, axis=-1, zi=np.moveaxis(self._zi, 0, 1))
         self._zi = np.ascontiguousarray(np.moveaxis(zi, 1, 0))
-        return out
+        result: np.ndarray = out
+        return result
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         """``(n_samples, n_channels)`` in → float64 ``(n_samples, n_channels)`` out."""
@@ -192,5 +194,7 @@ def filter_offline(sos: np.ndarray, samples: np.ndarray, *, settle_on_first: boo
     zi = None
     if settle_on_first and x.shape[0]:
         zi = sps.sosfilt_zi(sos)[:, :, None] * x[:1, :][None, :, :]
-        return sps.sosfilt(sos, x, axis=0, zi=zi)[0]
-    return sps.sosfilt(sos, x, axis=0)
+        settled: np.ndarray = sps.sosfilt(sos, x, axis=0, zi=zi)[0]
+        return settled
+    result: np.ndarray = sps.sosfilt(sos, x, axis=0)
+    return result

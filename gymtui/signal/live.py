@@ -12,6 +12,7 @@ attributes for anything this facade does not cover.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,15 +21,20 @@ import numpy as np
 
 from gymtui.model import Calibration, MuscleRole, PhaseKind
 from gymtui.phases import traits_of
-from gymtui.signal.metrics import MetricsConfig, SetAnalyzer
+from gymtui.signal.metrics import DEFAULT_METRICS, MetricsConfig, SetAnalyzer
 from gymtui.signal.onsets import (
+    DEFAULT_ONSET_RULE,
     OnsetEvent,
     OnsetRule,
     StreamingOnsetDetector,
     StreamingTkeoEnvelope,
 )
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
-from gymtui.signal.quality import QualityMonitor, QualityThresholds
+from gymtui.signal.quality import (
+    DEFAULT_QUALITY_THRESHOLDS,
+    QualityMonitor,
+    QualityThresholds,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +76,9 @@ class LiveSignal:
         *,
         names: Sequence[str] | None = None,
         rails: tuple[float, float] | None = None,
-        onset_rule: OnsetRule = OnsetRule(),
-        metrics: MetricsConfig = MetricsConfig(),
-        quality_thresholds: QualityThresholds = QualityThresholds(),
+        onset_rule: OnsetRule = DEFAULT_ONSET_RULE,
+        metrics: MetricsConfig = DEFAULT_METRICS,
+        quality_thresholds: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS,
         onsets_on: str = "envelope",
     ) -> None:
         self.roles = [MuscleRole(r) for r in roles]
@@ -119,7 +125,7 @@ class LiveSignal:
             envelope_now = tuple(last.tolist())
             # A channel with no usable MVC (zero or missing) reads None, never NaN.
             pct_now = (
-                tuple(v if v == v else None for v in pct[-1].tolist()) if pct is not None else (None,) * len(envelope_now)
+                tuple(None if math.isnan(v) else v for v in pct[-1].tolist()) if pct is not None else (None,) * len(envelope_now)
             )
         else:
             envelope_now = (0.0,) * self.pipeline.n_channels

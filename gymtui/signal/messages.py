@@ -14,6 +14,7 @@ import numpy as np
 
 from gymtui.model import ActivationFrame, Calibration, MuscleRole, PhaseKind
 
+
 # -- commands (caller → worker) ----------------------------------------------
 @dataclass(frozen=True, slots=True)
 class BeginMvc:

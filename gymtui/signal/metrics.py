@@ -59,6 +59,10 @@ class MetricsConfig:
     flag_min_share: float = 0.2  # a quality flag counts for the set when seen in this share of frames
 
 
+DEFAULT_METRICS = MetricsConfig()
+"""The default metrics settings (a frozen value, shared by every default argument)."""
+
+
 def _round(x: float | None, nd: int = 3) -> float | None:
     if x is None or not np.isfinite(x):
         return None
@@ -87,7 +91,8 @@ def _role_mean(block: np.ndarray, channels: list[int]) -> np.ndarray:
         return np.full(block.shape[0], np.nan)
     if len(channels) == 1:
         return block[:, channels[0]].copy()
-    return block[:, channels].mean(axis=1)
+    result: np.ndarray = block[:, channels].mean(axis=1)
+    return result
 
 
 class SetAnalyzer:
@@ -121,20 +126,20 @@ class SetAnalyzer:
         self._target = [i for i, r in enumerate(roles) if r is MuscleRole.TARGET]
         self._syn = [i for i, r in enumerate(roles) if r is MuscleRole.SYNERGIST]
         self._ant = [i for i, r in enumerate(roles) if r is MuscleRole.ANTAGONIST]
-        self._step = max(1, int(round(self.rate_hz / config.store_rate_hz)))
+        self._step = max(1, round(self.rate_hz / config.store_rate_hz))
         self._skip = 0  # samples to skip before the next kept one
         self._t: list[np.ndarray] = []
         self._tar: list[np.ndarray] = []
         self._synv: list[np.ndarray] = []
         self._antv: list[np.ndarray] = []
         # Median frequency of the first target channel, window by window.
-        self._mf_n = int(round(config.mf_window_s * self.rate_hz))
-        self._mf_hop = max(1, int(round(config.mf_hop_s * self.rate_hz)))
+        self._mf_n = round(config.mf_window_s * self.rate_hz)
+        self._mf_hop = max(1, round(config.mf_hop_s * self.rate_hz))
         self._mf_buf = np.zeros(0)
-        self._mf_buf_t0 = None
+        self._mf_buf_t0: float | None = None
         self._mf_times: list[float] = []
         self._mf_values: list[float] = []
-        self._flag_counts: list[dict[str, int]] = [dict() for _ in range(self.n_channels)]
+        self._flag_counts: list[dict[str, int]] = [{} for _ in range(self.n_channels)]
         self._frames = 0
         self._phases: list[dict[str, Any]] = []
         self._open: tuple[str, float] | None = None
@@ -269,7 +274,7 @@ class SetAnalyzer:
 
     def reps(self) -> list[dict[str, Any]]:
         """Reps from the target envelope over the work phases, with per-rep metrics (the ``reps`` rows)."""
-        t, tar, syn, ant = self._series()
+        t, tar, syn, _ant = self._series()
         regions = self._work_regions()
         if t.size == 0 or not regions:
             return []

@@ -48,6 +48,10 @@ class OnsetRule:
     settle_s: float = 0.25  # ignore the filters' start-up transient (the first sample seeds their state)
 
 
+DEFAULT_ONSET_RULE = OnsetRule()
+"""The default onset rule (a frozen value, shared by every default argument)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Burst:
     start_s: float
@@ -119,7 +123,8 @@ def tkeo(x: np.ndarray) -> np.ndarray:
 def tkeo_envelope(filtered: np.ndarray, rate_hz: float, lowpass_hz: float = 50.0) -> np.ndarray:
     """|TKEO| of the band-passed signal, low-passed (causal): the onset detector's input in TKEO mode."""
     sos = sps.butter(2, min(lowpass_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
-    return sps.sosfilt(sos, np.abs(tkeo(filtered)), axis=0)
+    result: np.ndarray = sps.sosfilt(sos, np.abs(tkeo(filtered)), axis=0)
+    return result
 
 
 class StreamingTkeoEnvelope:
@@ -190,12 +195,12 @@ def detect_bursts(
         env = env[:, None]
     baseline = baseline or rest_baseline(env, rate_hz)
     thresholds = baseline.threshold(rule.k, rule.floor_ratio)
-    w = max(1, int(round(rule.window_s * rate_hz)))
+    w = max(1, round(rule.window_s * rate_hz))
     # Causal window mean, as the streaming detector sees it.
     smoothed = uniform_filter1d(env, size=w, axis=0, origin=(w - 1) // 2, mode="nearest") if w > 1 else env.copy()
     smoothed[: int(rule.settle_s * rate_hz)] = -np.inf
-    min_n = max(1, int(round(rule.min_duration_s * rate_hz)))
-    gap_n = max(1, int(round(rule.merge_gap_s * rate_hz)))
+    min_n = max(1, round(rule.min_duration_s * rate_hz))
+    gap_n = max(1, round(rule.merge_gap_s * rate_hz))
     result: list[list[Burst]] = []
     for ch in range(env.shape[1]):
         starts, ends = _runs(smoothed[:, ch] > thresholds[ch])
@@ -245,16 +250,16 @@ class StreamingOnsetDetector:
         self.rate_hz = float(rate_hz)
         self.rule = rule
         self.delay_s = delay_s
-        self._w = max(1, int(round(rule.window_s * rate_hz)))
-        self._min_n = max(1, int(round(rule.min_duration_s * rate_hz)))
-        self._gap_n = max(1, int(round(rule.merge_gap_s * rate_hz)))
+        self._w = max(1, round(rule.window_s * rate_hz))
+        self._min_n = max(1, round(rule.min_duration_s * rate_hz))
+        self._gap_n = max(1, round(rule.merge_gap_s * rate_hz))
         self._tail = np.zeros((self._w - 1, n_channels))
         self._settle_n = int(rule.settle_s * rate_hz)
         self._n = 0  # samples seen
         self._thresholds: np.ndarray | None = None
         self._states = [_ChannelState() for _ in range(n_channels)]
-        self._rest_sum = None
-        self._rest_sq = None
+        self._rest_sum: np.ndarray | None = None
+        self._rest_sq: np.ndarray | None = None
         self._rest_n = 0
 
     # -- baseline ------------------------------------------------------------
@@ -268,7 +273,7 @@ class StreamingOnsetDetector:
 
     def end_rest(self) -> RestBaseline | None:
         """Close a rest phase and use it as the baseline (None if it held too few samples)."""
-        if self._rest_sum is None or self._rest_n < 2:
+        if self._rest_sum is None or self._rest_sq is None or self._rest_n < 2:
             self._rest_sum = None
             return None
         mean = self._rest_sum / self._rest_n

@@ -7,7 +7,7 @@ rather than once per notification: per-call overhead dominates below that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,7 +47,7 @@ class PipelineOutput:
 
     envelope_uv: np.ndarray
     t_end_s: float
-    filtered_uv: np.ndarray | None = field(default=None)
+    filtered_uv: np.ndarray
 
 
 class EmgPipeline:
@@ -158,4 +158,5 @@ class EmgPipeline:
         """Envelope ``(..., n_channels)`` as % of the calibrated MVC (same shape), or None uncalibrated."""
         if self._inv_mvc is None:
             return None
-        return envelope_uv * self._inv_mvc
+        result: np.ndarray = envelope_uv * self._inv_mvc
+        return result

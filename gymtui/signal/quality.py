@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gymtui.signal.onsets import QUIET_STATE_RATIO
-
 from gymtui.signal.filters import mains_harmonics_hz
+from gymtui.signal.onsets import QUIET_STATE_RATIO
 
 FLAT, CLIPPING, MAINS, MOTION, LOW_SNR = "flat", "clipping", "mains", "motion", "low-snr"
 FLAG_ORDER = (FLAT, CLIPPING, MAINS, MOTION, LOW_SNR)
@@ -54,6 +53,10 @@ class QualityThresholds:
     mains_ratio: float = 1.5  # mains-bin power ÷ the rest of the EMG band
     motion_ratio: float = 1.0  # 1–20 Hz power ÷ EMG band power
     snr_min: float = 3.0  # work band RMS ÷ rest band RMS (≈ 9.5 dB)
+
+
+DEFAULT_QUALITY_THRESHOLDS = QualityThresholds()
+"""The default quality thresholds (a frozen value, shared by every default argument)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +153,8 @@ def flags_from(
                 f.add(MAINS)
             if stats.motion_ratio[ch] >= th.motion_ratio:
                 f.add(MOTION)
-            if rest_rms is not None and work_rms is not None and rest_rms[ch] > 0:
-                if work_rms[ch] / rest_rms[ch] < th.snr_min:
-                    f.add(LOW_SNR)
+            if rest_rms is not None and work_rms is not None and rest_rms[ch] > 0 and work_rms[ch] / rest_rms[ch] < th.snr_min:
+                f.add(LOW_SNR)
         out.append(f)
     return out
 
@@ -194,8 +196,8 @@ class QualityMonitor:
         self.rate_hz = float(rate_hz)
         self.rails = rails
         self.thresholds = thresholds
-        self._n = max(8, int(round(window_s * rate_hz)))
-        self._hop = max(1, int(round(hop_s * rate_hz)))
+        self._n = max(8, round(window_s * rate_hz))
+        self._hop = max(1, round(hop_s * rate_hz))
         hi = min(band_hz[1], 0.9 * rate_hz / 2)
         self._spectrum = _Spectrum(self._n, self.rate_hz, (band_hz[0], hi), mains_hz)
         self._ring = np.zeros((n_channels, self._n), dtype=np.float64)
@@ -319,9 +321,8 @@ def assess_quality(
     if x.ndim == 1:
         x = x[:, None]
     n_ch = x.shape[1]
-    n = max(8, int(round(window_s * rate_hz)))
-    if x.shape[0] < n:
-        n = x.shape[0]
+    n = max(8, round(window_s * rate_hz))
+    n = min(n, x.shape[0])
     hop = max(1, n // 2)
     hi = min(band_hz[1], 0.9 * rate_hz / 2)
     spectrum = _Spectrum(n, rate_hz, (band_hz[0], hi), mains_hz)
@@ -337,8 +338,8 @@ def assess_quality(
         n_windows += 1
     result: list[set[str]] = [set() for _ in range(n_ch)]
     for flag, count in counts.items():
-        for ch in np.flatnonzero(count >= max(1.0, min_share * n_windows)):
-            result[ch].add(flag)
+        for flagged in np.flatnonzero(count >= max(1.0, min_share * n_windows)):
+            result[flagged].add(flag)
     if band_rms:
         rms = np.vstack(band_rms)
         rest = np.percentile(rms, 5, axis=0)

@@ -50,7 +50,8 @@ class Recording:
 
     @property
     def duration_s(self) -> float:
-        return self.samples.shape[0] / self.rate_hz
+        result: float = self.samples.shape[0] / self.rate_hz
+        return result
 
 
 _RATE_TAG = re.compile(r"sampling\s*rate[^:=]*[:=]+\s*([0-9]+(?:\.[0-9]*)?)", re.IGNORECASE)

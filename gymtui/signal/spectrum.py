@@ -28,7 +28,8 @@ def spectral_ok(rate_hz: float) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _hann(n: int) -> np.ndarray:
-    return sps.get_window("hann", n)
+    result: np.ndarray = sps.get_window("hann", n)
+    return result
 
 
 def welch_psd(x: np.ndarray, rate_hz: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +79,8 @@ def median_frequency_series(
     x: np.ndarray, rate_hz: float, window_s: float = 0.5, hop_s: float = 0.25, t0_s: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Median frequency per window along a 1-D signal: (window centre times s, Hz). Empty at 200 Hz."""
-    n = int(round(window_s * rate_hz))
-    hop = max(1, int(round(hop_s * rate_hz)))
+    n = round(window_s * rate_hz)
+    hop = max(1, round(hop_s * rate_hz))
     if not spectral_ok(rate_hz) or x.shape[0] < n:
         return np.zeros(0), np.zeros(0)
     times, mfs = [], []

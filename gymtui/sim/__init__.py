@@ -28,7 +28,7 @@ from gymtui.sim.athlete import AthleteProfile, SimulatedAthlete
 from gymtui.sim.pool import PoolParams
 from gymtui.sim.surface import MotorUnitPhysiology, MuscleSpec
 
-__all__ = ["demo_physiology", "MotorUnitPhysiology", "MuscleSpec", "SimulatedAthlete", "AthleteProfile"]
+__all__ = ["AthleteProfile", "MotorUnitPhysiology", "MuscleSpec", "SimulatedAthlete", "demo_physiology"]
 
 MuscleLike = ChannelInfo | MuscleSpec | MuscleRole | tuple[str, MuscleRole | str]
 

@@ -110,6 +110,7 @@ class ArtefactInjector:
         for lift in plan.lift_off:
             inside = lift.window.mask(t_s)
             if inside.any():
+                assert noise is not None  # drawn whenever the plan has a lift-off
                 c = lift.channel
                 since_s = t_s[inside] - lift.window.start_s
                 offset = lift.offset_uv * (1.0 - np.exp(-since_s / 0.02))

@@ -22,7 +22,8 @@ def mix64(x: np.ndarray) -> np.ndarray:
     x = np.atleast_1d(np.asarray(x, dtype=np.uint64))
     x = (x ^ (x >> np.uint64(30))) * _M1
     x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+    result: np.ndarray = x ^ (x >> np.uint64(31))
+    return result
 
 
 def _key(seed: int) -> np.ndarray:

@@ -71,4 +71,5 @@ class BandNoisePhysiology:
         hum = self._mains_uv * np.sin(2 * np.pi * self._mains_hz * t_s)[:, None]
         noise = self._noise_rms_uv * self._rng.standard_normal((n, self.n_muscles))
         self._n_done += n
-        return (emg + hum + noise).astype(np.float32)
+        result: np.ndarray = (emg + hum + noise).astype(np.float32)
+        return result

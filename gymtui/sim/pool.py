@@ -161,13 +161,18 @@ class MotorUnitPool:
 
     def force_grid(self) -> np.ndarray:
         """Pool force (0–1 of the fresh maximum) on :attr:`drive_grid`, with the current fatigue."""
-        return self._unit_force_grid @ self.force_capacity() / self._max_force
+        result: np.ndarray = self._unit_force_grid @ self.force_capacity() / self._max_force
+        return result
 
     def force(self, drive: np.ndarray) -> np.ndarray:
-        return np.interp(drive, self.drive_grid, self.force_grid())
+        result: np.ndarray = np.interp(drive, self.drive_grid, self.force_grid())
+        return result
 
-    def fresh_drive_for_force(self, force: np.ndarray | float) -> np.ndarray:
-        """The drive a fresh pool needs for ``force`` (0–1 of max): how an athlete aims at a load."""
+    def fresh_drive_for_force(self, force: np.ndarray | float) -> np.ndarray | np.float64:
+        """The drive a fresh pool needs for ``force`` (0–1 of max): how an athlete aims at a load.
+
+        An array for an array of forces, a scalar for one force.
+        """
         return np.interp(force, self.fresh_force_grid, self.drive_grid)
 
     def compensation_map(self) -> np.ndarray:
@@ -180,7 +185,8 @@ class MotorUnitPool:
         drops: failure).
         """
         fatigued = self.force_grid()
-        return np.interp(self.fresh_force_grid, fatigued, self.drive_grid)
+        result: np.ndarray = np.interp(self.fresh_force_grid, fatigued, self.drive_grid)
+        return result
 
     # -- fatigue ------------------------------------------------------------
     def update_fatigue(self, spike_counts: np.ndarray, dt_s: float) -> None:
@@ -219,12 +225,14 @@ class MotorUnitPool:
         phi = np.exp(-2j * np.pi * f * mean_isi - 2.0 * (np.pi * f * sd_isi) ** 2)
         train = rate * np.real((1.0 + phi) / (1.0 - phi))
         muap_sq = (amp / HR1_PEAK) ** 2 * np.pi**3 * lam**4 * f**2 * np.exp(-2.0 * (np.pi * lam * f) ** 2)
-        return 2.0 * np.sum(train * muap_sq, axis=0)
+        result: np.ndarray = 2.0 * np.sum(train * muap_sq, axis=0)
+        return result
 
 
 def muap_energy(amp_uv: np.ndarray, width_s: np.ndarray) -> np.ndarray:
     """∫ φ(t)² dt (µV²·s) of a first-order Hermite–Rodriguez MUAP with peak ``amp_uv``, width λ."""
-    return (np.asarray(amp_uv) / HR1_PEAK) ** 2 * np.asarray(width_s) * np.sqrt(np.pi / 2.0) / 4.0
+    result: np.ndarray = (np.asarray(amp_uv) / HR1_PEAK) ** 2 * np.asarray(width_s) * np.sqrt(np.pi / 2.0) / 4.0
+    return result
 
 
 def median_frequency_hz(freqs_hz: np.ndarray, psd: np.ndarray, band_hz: tuple[float, float]) -> float:

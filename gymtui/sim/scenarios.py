@@ -21,9 +21,18 @@ import numpy as np
 
 from gymtui.model import MuscleRole, PhaseKind
 from gymtui.sim.artefacts import ArtefactPlan, LiftOff, MotionArtefact, Window
-from gymtui.sim.athlete import LAT_PULLDOWN_COMPENSATOR, AthleteProfile, SimulatedAthlete
+from gymtui.sim.athlete import (
+    LAT_PULLDOWN_COMPENSATOR,
+    AthleteProfile,
+    SimulatedAthlete,
+)
 from gymtui.sim.pool import PoolParams
-from gymtui.sim.surface import BlockTruth, MedianFrequencyTrack, MotorUnitPhysiology, MuscleSpec
+from gymtui.sim.surface import (
+    BlockTruth,
+    MedianFrequencyTrack,
+    MotorUnitPhysiology,
+    MuscleSpec,
+)
 
 ROLE_FORCE_SHARE = {
     MuscleRole.TARGET: 1.0,
@@ -302,6 +311,7 @@ def _render(
             else:
                 drive = athlete.drive(b1 - b0)
             uv = physiology.render(np.clip(drive * scale, 0.0, 1.0))
+            assert physiology.truth is not None  # render() has just set it
             yield ScenarioBlock(np.arange(b0, b1) / rate_hz, uv, physiology.truth, seg.name)
 
 
@@ -360,7 +370,8 @@ def block_rows(block: ScenarioBlock) -> np.ndarray:
             block.truth.active_units[:, m : m + 1].astype(np.float64),
         ]
     rows = np.hstack(cols)
-    return rows[block.truth.delivered]
+    result: np.ndarray = rows[block.truth.delivered]
+    return result
 
 
 def csv_formats(n_muscles: int) -> list[str]:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from gymtui.model import MuscleRole
 from gymtui.sim.artefacts import ArtefactInjector, ArtefactPlan
 from gymtui.sim.noise import hashed_bits, hashed_normal
@@ -52,12 +53,13 @@ def anti_alias_taps(rate_hz: float, factor: int, stop_db: float = 60.0) -> np.nd
     """
     fs_hz = rate_hz * factor
     transition = 0.1 * rate_hz / fs_hz  # cycles per internal sample
-    n_taps = int(math.ceil((stop_db - 7.95) / (2.285 * 2 * np.pi * transition))) | 1
+    n_taps = math.ceil((stop_db - 7.95) / (2.285 * 2 * np.pi * transition)) | 1
     beta = 0.1102 * (stop_db - 8.7)
     cutoff = 0.45 * rate_hz / fs_hz
     n = np.arange(n_taps) - (n_taps - 1) / 2
     taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(n_taps, beta)
-    return taps / taps.sum()
+    result: np.ndarray = taps / taps.sum()
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,8 @@ class MedianFrequencyTrack:
     def slope_hz_per_s(self, t_from_s: float = 0.0, t_to_s: float = math.inf) -> np.ndarray:
         """Least-squares slope per channel over windows centred inside [t_from_s, t_to_s]."""
         inside = (self.t_s >= t_from_s) & (self.t_s <= t_to_s)
-        return np.polyfit(self.t_s[inside], self.mf_hz[inside], 1)[0]
+        result: np.ndarray = np.polyfit(self.t_s[inside], self.mf_hz[inside], 1)[0]
+        return result
 
 
 class MotorUnitPhysiology:
@@ -224,9 +227,9 @@ class MotorUnitPhysiology:
         ]
         self._width_lo_s = min(float(w.min()) for w in fresh)
         width_hi_s = max(widest)
-        n_bins = int(math.ceil(math.log(width_hi_s / self._width_lo_s) / math.log(_WIDTH_BIN_RATIO))) + 1
+        n_bins = math.ceil(math.log(width_hi_s / self._width_lo_s) / math.log(_WIDTH_BIN_RATIO)) + 1
         widths = self._width_lo_s * _WIDTH_BIN_RATIO ** np.arange(n_bins)
-        self._template_n = int(math.ceil(6.0 * width_hi_s * self.internal_rate_hz)) | 1
+        self._template_n = math.ceil(6.0 * width_hi_s * self.internal_rate_hz) | 1
         t_s = (np.arange(self._template_n) - self._template_n // 2) / self.internal_rate_hz
         x = t_s[None, :] / widths[:, None]
         self._bank = x * np.exp(-(x**2)) / HR1_PEAK  # (n_bins, L)
@@ -237,7 +240,7 @@ class MotorUnitPhysiology:
         self._groups = []
         for g in range(int(self._bin_group.max()) + 1):
             members = np.flatnonzero(self._bin_group == g)
-            half = min(centre, int(math.ceil(3.0 * widths[members[-1]] * self.internal_rate_hz)))
+            half = min(centre, math.ceil(3.0 * widths[members[-1]] * self.internal_rate_hz))
             lag = np.arange(centre - half, centre + half + 1)
             self._groups.append((int(members[0]), self._bank[members[0] : members[-1] + 1][:, lag], lag * self.n_muscles))
 
@@ -267,7 +270,8 @@ class MotorUnitPhysiology:
         index = np.minimum(position.astype(np.intp), last - 1)
         frac = position - index
         cols = np.arange(self.n_muscles)
-        return table[cols, index] * (1.0 - frac) + table[cols, index + 1] * frac
+        result: np.ndarray = table[cols, index] * (1.0 - frac) + table[cols, index + 1] * frac
+        return result
 
     # -- streaming ----------------------------------------------------------
     def render(self, drive: np.ndarray) -> np.ndarray:
@@ -317,9 +321,10 @@ class MotorUnitPhysiology:
         ).astype(np.int16)
         force[active == 0] = 0.0  # the force grid interpolates across the first threshold
         self.truth = BlockTruth(excitation, force, active, delivered)
-        return uv.astype(np.float32)
+        result: np.ndarray = uv.astype(np.float32)
+        return result
 
-    def _discharge(self, excitation: np.ndarray, seg_start: int, spikes: list) -> None:
+    def _discharge(self, excitation: np.ndarray, seg_start: int, spikes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
         """Every unit's discharges inside one segment (within a tick), all units at once.
 
         A silent unit is recruited at the first sample its excitation reaches
@@ -381,9 +386,10 @@ class MotorUnitPhysiology:
         buffer = np.concatenate([self._aa_tail, surface], axis=0)
         self._aa_tail = buffer[buffer.shape[0] - (taps.size - 1) :]
         windows = np.lib.stride_tricks.sliding_window_view(buffer, taps.size, axis=0)[:: self._up]
-        return windows @ taps[::-1]
+        result: np.ndarray = windows @ taps[::-1]
+        return result
 
-    def _spike_log(self, spikes: list) -> SpikeLog:
+    def _spike_log(self, spikes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> SpikeLog:
         units = np.concatenate([s[0] for s in spikes]) if spikes else np.zeros(0, dtype=np.intp)
         at = np.concatenate([s[1] for s in spikes]) if spikes else np.zeros(0, dtype=np.int64)
         order = np.lexsort((units, at))
@@ -438,7 +444,7 @@ class MotorUnitPhysiology:
         self._common_events[m] = events
         return events
 
-    def _place_muaps(self, spikes: list, block_start: int, n_int: int) -> np.ndarray:
+    def _place_muaps(self, spikes: list[tuple[np.ndarray, np.ndarray, np.ndarray]], block_start: int, n_int: int) -> np.ndarray:
         """Sum every discharge's action potential into ``(n_int, n_muscles)``; keep the overhang as tail.
 
         A MUAP template starts at its discharge sample (its centre ≈ 3λ, a
@@ -454,7 +460,7 @@ class MotorUnitPhysiology:
             base = (at - block_start) * self.n_muscles + self._unit_muscle[units]
             amp = self._amp_uv[units]
             group = self._bin_group[bins]
-            summed = np.zeros(total)
+            summed: np.ndarray = np.zeros(total)
             for g in np.flatnonzero(np.bincount(group, minlength=len(self._groups))):
                 first_bin, templates, offsets = self._groups[g]
                 sel = group == g
@@ -476,7 +482,7 @@ class MotorUnitPhysiology:
             self._mf_counts += self._tick_counts
             self._mf_ticks += 1
             if self._mf_ticks == self._mf_every_ticks:
-                self._record_median_frequency(tick_end / self.internal_rate_hz)
+                self._record_median_frequency(tick_end / self.internal_rate_hz, self._mf_band)
         self._tick_counts[:] = 0
         self._refresh_tick_state()
 
@@ -487,12 +493,13 @@ class MotorUnitPhysiology:
             [pool.power_spectrum(freqs_hz, rates_hz[sl]) for pool, sl in zip(self.pools, self._slices)]
         )
         noise_psd = 2.0 * self.noise_rms_uv**2 / self.rate_hz
-        return (self.mixing**2) @ per_muscle + noise_psd
+        result: np.ndarray = (self.mixing**2) @ per_muscle + noise_psd
+        return result
 
-    def _record_median_frequency(self, t_end_s: float) -> None:
+    def _record_median_frequency(self, t_end_s: float, mf_band: tuple[float, float]) -> None:
         window_s = self._mf_ticks * self.tick_s
         rates = self._mf_counts / window_s
-        band = (self._mf_band[0], min(self._mf_band[1], 0.9 * self.rate_hz / 2))
+        band = (mf_band[0], min(mf_band[1], 0.9 * self.rate_hz / 2))
         freqs = np.arange(1.0, self.rate_hz / 2, 1.0)
         psd = self.channel_spectra(freqs, rates)
         self._mf_t.append(t_end_s - window_s / 2)
