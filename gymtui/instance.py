@@ -8,7 +8,7 @@ a process that no longer holds the lock really was interrupted.
 
 On Linux ``flock`` locks and the POSIX (``fcntl``) locks SQLite uses are
 independent: holding this one never blocks a reader or writer of the
-database, in this process or another (``tests/test_db_open.py`` checks
+database, in this process or another (``tests/e2e/test_db_open.py`` checks
 both). One rule makes that safe: closing *any* descriptor of a file drops
 every POSIX lock this process holds on it, SQLite's included. So the
 descriptor opened here is never closed; it is kept, per file, for the life

@@ -9,7 +9,7 @@ app must send to the cuff. The app ticks it at least every
 :data:`TICK_INTERVAL_S` of supervisor time, so that time-based rules act
 within 50 ms (the deflate promise is 100 ms from any way out).
 
-Invariants (property-tested in ``tests/test_bfr_properties.py``)
+Invariants (property-tested in ``tests/unit/bfr/test_bfr_properties.py``)
 -----------------------------------------------------------------
 
 1. **Ceiling.** No command ever targets more than

@@ -43,7 +43,7 @@ class QualityThresholds:
     (BioSPPy at rest, 12-bit counts); below-20 Hz ratio 0.32 on a still arm,
     2.9 in one Myo window and 2–23 on the moving leg of the UCI leg
     extension (a real motion artefact, flagged). The fault-injection tests
-    in tests/test_signal_quality.py hold each threshold to both sides.
+    in tests/unit/signal/test_signal_quality.py hold each threshold to both sides.
     """
 
     flat_repeat_frac: float = 0.90  # share of samples equal to the one before

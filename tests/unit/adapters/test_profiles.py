@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import repo_paths
+
 from gymtui.adapters.profiles import devices_dir, load_profile, load_profiles
 
 SHIPPED = {"myo", "ganglion", "myoware-wireless", "myoware-wireless-uart", "generic-int16"}
@@ -94,6 +96,6 @@ def test_profiles_decoders_and_the_decode_command_need_no_bluetooth_stack():
         "print(','.join(bad))"
     )
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=repo_paths.REPO_ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+import repo_paths
 
 from gymtui.adapters.pairing import PairedDevice, PairedDevices, default_path
 from gymtui.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 
 
 def test_scan_without_a_bluetooth_adapter_prints_one_line_and_exits_2():

@@ -19,6 +19,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import repo_paths
 from textual.widgets._footer import FooterKey
 from waiting import pilot_wait_until
 
@@ -27,7 +28,7 @@ from gymtui.bench.memory import run_quick_sets
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 SETS_TRACED = 6
 WARM_UP_SETS = 3
 

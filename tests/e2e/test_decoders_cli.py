@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+
+import repo_paths
 
 from gymtui.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = repo_paths.TESTS_DIR / "data"
 
 
 def _rows(text: str) -> list[list[str]]:

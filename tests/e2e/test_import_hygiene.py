@@ -20,10 +20,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import repo_paths
 
 import gymtui
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 RUNTIME_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim", "gymtui.bfr", "gymtui.store", "gymtui.services")
 RUNTIME_MODULES = ("gymtui.model", "gymtui.phases", "gymtui.bench.bfr")

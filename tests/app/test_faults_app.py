@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import repo_paths
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
@@ -273,7 +274,7 @@ def test_immutable_database_files_mid_set(tmp_path: Path) -> None:
     why_not = can_chattr(tmp_path)
     if why_not is not None:
         pytest.skip(why_not)
-    repo = Path(__file__).resolve().parents[1]
+    repo = repo_paths.REPO_ROOT
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)}
     try:
         done = subprocess.run(

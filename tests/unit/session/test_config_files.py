@@ -17,6 +17,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import repo_paths
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.session.exercises import load_library
@@ -25,7 +26,7 @@ from gymtui.session.templates import load_templates
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 LATIN1_TEMPLATE = (
     '[template]\nname = "Beine"\nfocus = "lower"\n'
     '# Übungen für die Beine\n'  # saved as Latin-1: "Ü" is the single byte 0xDC

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import repo_paths
 
 from gymtui.bfr.rules import BfrSettingsError, validate_settings
 from gymtui.store import Store
 
-DATA = Path(__file__).parent / "data"
+DATA = repo_paths.TESTS_DIR / "data"
 REFUSE_WITHIN_S = 2.0
 REFUSE_UNDER_MB = 100.0
 CHILD_ADDRESS_SPACE = 1024**3

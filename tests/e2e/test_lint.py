@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+import repo_paths
+
+REPO_ROOT = repo_paths.REPO_ROOT
 
 
 def _readme_test_command() -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import repo_paths
 from program_log import log_session
 from textual.app import App
 from textual.widgets import DataTable, Label, OptionList, Static
@@ -31,7 +32,7 @@ from gymtui.ui.screens.rating import RatingScreen
 from gymtui.ui.screens.set_screen import SetScreen
 from gymtui.ui.widgets.activation_bar import ActivationBar
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 
 HOSTILE = "[bold]x[/] [/] [link=https://evil.example]y[/link] \x1b]0;pwned\x07\x1b[2J\x00z"
 """Rich markup (a tag, a bare close, a link), an OSC title change, a screen clear and a NUL."""

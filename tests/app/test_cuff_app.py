@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import repo_paths
 from waiting import pilot_wait_until, wait_until
 
 from gymtui.app import AppConfig, GymApp
@@ -26,7 +27,7 @@ from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 
 # Whole sets in real time (see SPEED): up to a minute each beside busy cores, and
 # their own waits add up past the suite's 120 s, so they fail with a message first.

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import repo_paths
 from app_process import phases_of
 from waiting import pilot_wait_until, wait_until_async
 
@@ -18,7 +19,7 @@ from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 
 HEADLESS_SET = textwrap.dedent(
     """

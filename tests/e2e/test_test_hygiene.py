@@ -12,11 +12,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import repo_paths
 from textual.app import App
 from waiting import Deadline, pilot_wait_until, wait_until, wait_until_async
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
+REPO_ROOT = repo_paths.REPO_ROOT
+TESTS = repo_paths.TESTS_DIR
 
 A_TEST_THAT_READS_RECORDINGS = textwrap.dedent(
     """

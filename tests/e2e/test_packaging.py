@@ -8,10 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import repo_paths
 
 from gymtui.resources import PACKAGE_DIR, resource_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 
 
 @pytest.fixture(scope="module")

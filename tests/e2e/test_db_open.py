@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import repo_paths
 from terminal import PtyApp
 
 from gymtui.adapters.pairing import PairedDevice, PairedDevices, default_path
@@ -25,7 +26,7 @@ from gymtui.instance import InstanceLock
 from gymtui.store import SCHEMA_VERSION, SetStatus, Store, StoreError
 from gymtui.store.dbfile import APPLICATION_ID, OPEN_WAIT_S
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 
 
 def cli_env(**extra: str) -> dict[str, str]:

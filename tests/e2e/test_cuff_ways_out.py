@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import repo_paths
 from cuff_probe import (
     COMMAND_BUDGET_S,
     PROBE_MAIN,
@@ -54,7 +55,7 @@ from gymtui.ui.screens.home import HomeScreen
 # (see README), so that the suite's other worker is not what they measure.
 pytestmark = pytest.mark.solo
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = repo_paths.TESTS_DIR
 REPO_ROOT = TESTS_DIR.parent
 VALVE_S = load_cuff_profile().deflate_s
 READING_PERIOD_S = 1.0 / load_cuff_profile().rate_hz

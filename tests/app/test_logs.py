@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import repo_paths
 
 from gymtui import cli, logs
 from gymtui.model import SampleBlock
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 HEADER = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d) (?P<level>[A-Z]+) (?P<logger>\S+) \[(?P<thread>[^\]]*)\] (?P<msg>.*)$"
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import repo_paths
 from bfr_rig import Rig
 from textual.app import App, ComposeResult
 from textual.color import Color
@@ -18,7 +19,7 @@ from gymtui.themes import load_themes
 from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 from gymtui.ui.widgets.cuff_panel import CuffBand, CuffPanel
 
-THEMES = Path(__file__).resolve().parents[1] / "themes"
+THEMES = repo_paths.REPO_ROOT / "themes"
 
 
 class PanelHost(App):

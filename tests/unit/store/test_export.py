@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import repo_paths
 import sqlite_utils
 from program_log import log_session
 
@@ -197,7 +198,7 @@ def run_export(db: Path, fmt: str = "csv") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gymtui", "export", "--format", fmt, "--db", str(db)],
         check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=repo_paths.REPO_ROOT,
     )
 
 

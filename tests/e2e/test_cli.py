@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import repo_paths
 
 from gymtui.cli import main
 from gymtui.instance import InstanceLock
 from gymtui.store import check_db_path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = repo_paths.REPO_ROOT
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,13 +14,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import repo_paths
 import sqlite_utils
 
 from gymtui.store import SCHEMA_VERSION, SetStatus, Store, StoreError
 from gymtui.store.dbfile import APPLICATION_ID
 from gymtui.store.migrations import MIGRATIONS
 
-DATA = Path(__file__).parent / "data"
+DATA = repo_paths.TESTS_DIR / "data"
 DUMPS = {
     "first schema": "store_v1_core.sql",
     "programs, unmarked": "store_v1_programs.sql",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+import repo_paths
 
 from gymtui.adapters.base import AdapterError
 from gymtui.bfr.codec import (
@@ -29,7 +28,7 @@ from gymtui.bfr.profile import load_cuff_profile
 from gymtui.model import CuffCommand, CuffCommandKind
 from gymtui.sim.cuff import CuffFirmware, CuffPhysics, Mode
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 
 
 def test_crc_is_ccitt_false():

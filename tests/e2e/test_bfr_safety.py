@@ -8,14 +8,14 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+import repo_paths
 
 from gymtui.bfr.safety import ProcessSafety
 from gymtui.store import Store, now_iso
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 
 # A small gymtui process wired as the app is: simulated cuff at 10x,
 # supervisor, runner handing records to the cuff's own event log (its own

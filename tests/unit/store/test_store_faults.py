@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import repo_paths
 
 from gymtui.model import Calibration
 from gymtui.store import (
@@ -307,7 +308,7 @@ def test_immutable_database_files_mid_write_are_kept_out_of_sqlites_reach(tmp_pa
     reason = can_chattr(tmp_path)
     if reason is not None:
         pytest.skip(reason)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo_paths.REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     results = {}
     for mode in ("unguarded", "guarded"):
         path = tmp_path / mode / "gym.db"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+
+import repo_paths
 
 from gymtui.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = repo_paths.REPO_ROOT
 
 
 def gymtui(*args: str) -> subprocess.CompletedProcess[str]:
