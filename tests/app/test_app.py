@@ -184,7 +184,7 @@ async def test_an_interrupted_set_is_offered_for_rating_on_start(tmp_path: Path)
 
     app, store = open_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and hasattr(app.screen, "info"))
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None) is not None)
         assert [s.id for s in app.screen.info.interrupted] == [set_id]
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
