@@ -277,13 +277,6 @@ def estimate_1rm(rows: Sequence[Mapping[str, Any]], exercise: str, today: dt.dat
     return OneRepMax(exercise, round(epley_1rm(best["load_kg"], best["reps"]), 1), best["load_kg"], best["reps"], best["started_at"][:10])
 
 
-def prescribe(pct_1rm: float, one_rm: OneRepMax | None, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load | None:
-    """``pct_1rm`` % of the estimated 1RM, rounded to what the gym can load; None without a 1RM."""
-    if one_rm is None:
-        return None
-    return round_load(one_rm.kg * pct_1rm / 100.0, equipment, gym)
-
-
 @dataclass(frozen=True, slots=True)
 class LastTime:
     """Last session's numbers for an exercise, for one-key "same as last time"."""

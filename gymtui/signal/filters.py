@@ -188,13 +188,3 @@ class StreamingSos:
         return self.filter_channel_major(block_cm).T
 
 
-def filter_offline(sos: np.ndarray, samples: np.ndarray, *, settle_on_first: bool = True) -> np.ndarray:
-    """The same cascade over a whole recording in one vectorised call (the floor and the reference)."""
-    x = np.asarray(samples, dtype=np.float64)
-    zi = None
-    if settle_on_first and x.shape[0]:
-        zi = sps.sosfilt_zi(sos)[:, :, None] * x[:1, :][None, :, :]
-        settled: np.ndarray = sps.sosfilt(sos, x, axis=0, zi=zi)[0]
-        return settled
-    result: np.ndarray = sps.sosfilt(sos, x, axis=0)
-    return result

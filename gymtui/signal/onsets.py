@@ -83,7 +83,7 @@ def rest_baseline(
     env = env[start:]
     w = max(2, int(window_s * rate_hz))
     if env.shape[0] <= w:
-        return RestBaseline(env.mean(axis=0), env.std(axis=0))
+        return baseline_from(env)
     # Every window of w samples, a quarter window apart, from running sums.
     hop = max(1, w // 4)
     zeros = np.zeros((1, env.shape[1]))

@@ -12,7 +12,6 @@ from gymtui.signal.filters import (
     StreamingSos,
     clamp_band,
     design_emg_sos,
-    filter_offline,
     mains_harmonics_hz,
 )
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
@@ -56,8 +55,8 @@ def test_fast_kernel_matches_public_sosfilt() -> None:
 def test_settling_on_the_first_sample_removes_the_adc_offset_transient() -> None:
     sos, _ = design_emg_sos(1000.0)
     flat_offset = np.full((500, 1), 2048.0)
-    assert np.abs(filter_offline(sos, flat_offset)).max() < 1e-6
-    assert np.abs(filter_offline(sos, flat_offset, settle_on_first=False)).max() > 100
+    assert np.abs(StreamingSos(sos, 1, settle_on_first=True)(flat_offset)).max() < 1e-6
+    assert np.abs(StreamingSos(sos, 1, settle_on_first=False)(flat_offset)).max() > 100
 
 
 def test_the_band_is_clamped_below_nyquist_for_200_hz_devices_and_says_so() -> None:
