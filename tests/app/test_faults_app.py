@@ -275,10 +275,11 @@ def test_immutable_database_files_mid_set(tmp_path: Path) -> None:
     if why_not is not None:
         pytest.skip(why_not)
     repo = repo_paths.REPO_ROOT
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)}
+    path = (str(repo), str(repo_paths.TESTS_DIR), os.environ.get("PYTHONPATH", ""))  # the helpers too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "tests.test_faults_app", "immutable", str(tmp_path)],
+            [sys.executable, "-m", "tests.app.test_faults_app", "immutable", str(tmp_path)],
             capture_output=True, text=True, timeout=240, env=env, cwd=repo, check=False,
         )
     finally:
@@ -486,9 +487,9 @@ async def test_quitting_while_the_database_is_locked_saves_the_writes_and_the_ne
 
 
 def _main() -> int:
-    """``python -m tests.test_faults_app immutable DIR``: the immutable-files scenario, in its own process."""
+    """``python -m tests.app.test_faults_app immutable DIR``: the immutable-files scenario, in its own process."""
     if sys.argv[1:2] != ["immutable"] or len(sys.argv) != 3:
-        print("usage: python -m tests.test_faults_app immutable DIR", file=sys.stderr)
+        print("usage: python -m tests.app.test_faults_app immutable DIR", file=sys.stderr)
         return 2
     out = asyncio.run(_immutable_scenario(Path(sys.argv[2])))
     print(json.dumps(out))
