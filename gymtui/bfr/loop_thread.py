@@ -9,6 +9,11 @@ client live on this loop and nowhere else: the only thing the UI can delay
 is what the UI itself decides (Esc, the set's end), and that crosses over
 with one ``call_soon_threadsafe``.
 
+While it runs, the interpreter's switch interval is at most
+:data:`SWITCH_INTERVAL_S` (1 ms, from the default 5 ms): a thread that wakes
+for a cap must wait for whichever thread holds the GIL to let go, and that
+is how long the holder may keep it once asked.
+
 Where the system lets it (root, or ``CAP_SYS_NICE``), the thread also asks
 the scheduler for a higher priority than the rest of the app (nice
 :data:`CUFF_THREAD_NICE`), so that on a machine with every core busy it is
@@ -27,6 +32,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -38,6 +44,7 @@ T = TypeVar("T")
 START_TIMEOUT_S = 5.0
 STOP_TIMEOUT_S = 5.0
 CUFF_THREAD_NICE = -10
+SWITCH_INTERVAL_S = 0.001
 """The cuff thread's nice value where it may have one (Linux: per thread)."""
 
 
@@ -66,6 +73,8 @@ class CuffLoopThread:
         """Start the thread and wait (bounded) until its loop runs."""
         if self._thread is not None:
             return
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT_S):

@@ -181,9 +181,20 @@ def spy_on_engine_events(app: GymApp) -> list[tuple[float, object]]:
 
 
 def assert_deflated_in_time(
-    notes: list[Noted], trigger_wall_s: float, *, delivered: bool = True, budget_s: float = COMMAND_BUDGET_S
+    notes: list[Noted],
+    trigger_wall_s: float,
+    *,
+    delivered: bool = True,
+    budget_s: float = COMMAND_BUDGET_S,
+    projected: bool = False,
 ) -> Noted:
-    deflate = first_deflate_after(notes, trigger_wall_s)
+    """The first deflate after the trigger reached the cuff within the budget.
+
+    ``projected``: the trigger is a projection (when a cap falls due, from the
+    supervisor's count), so a deflate up to half the budget before it is its
+    deflate too, not a miss; the latency is still measured from the trigger.
+    """
+    deflate = first_deflate_after(notes, trigger_wall_s - (budget_s / 2 if projected else 0.0))
     latency_s = deflate.wall_s - trigger_wall_s
     assert latency_s < budget_s, (
         f"the deflate reached the cuff {latency_s * 1000:.0f} ms after the trigger ({deflate.reason!r})"
@@ -315,8 +326,7 @@ async def test_the_exercise_cap_deflates_within_100ms_of_reaching_it(tmp_path: P
         with write_locked(db):
             await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
                              "the cap", 30)
-            deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
-            assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert deflate.reason.startswith("occlusion limit: 0:06 on Dumbbell curl"), deflate.reason
@@ -335,7 +345,7 @@ async def test_a_frozen_screen_does_not_delay_the_exercise_cap(tmp_path: Path) -
         time.sleep(0.8)  # noqa: ASYNC251 - deliberately blocks the app loop: no frame, key or timer runs
         frozen_until = time.monotonic()
         assert frozen_from < trigger < frozen_until, "the stall did not cover the cap"
-        deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
+        deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
         assert deflate.wall_s < frozen_until, "the deflate waited for the app's loop"
         await wait_until_down(pilot, app, deflate)
         await app.shutdown()
@@ -358,8 +368,7 @@ async def test_the_session_cap_deflates_within_100ms_counting_earlier_occlusion(
         with write_locked(db):
             await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
                              "the cap", 30)
-            deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
-            assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert "session" in deflate.reason, deflate.reason
@@ -383,8 +392,7 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
             await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > rest_wall for n in app.probe.notes),
                              "the rest cap", 30)
             trigger = rest_wall + rest_cap_s / speed
-            deflate = assert_deflated_in_time(app.probe.notes, trigger - COMMAND_BUDGET_S / 2)
-            assert deflate.wall_s - trigger < COMMAND_BUDGET_S
+            deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
         await app.shutdown()
     assert "rest" in deflate.reason, deflate.reason

@@ -17,7 +17,7 @@ import pytest
 from waiting import wait_until
 
 from gymtui.bfr.events import CuffEvent, CuffState
-from gymtui.bfr.loop_thread import CUFF_THREAD_NICE, CuffLoopThread
+from gymtui.bfr.loop_thread import CUFF_THREAD_NICE, SWITCH_INTERVAL_S, CuffLoopThread
 from gymtui.bfr.rules import validate_settings
 from gymtui.bfr.runner import CuffRunner
 from gymtui.bfr.supervisor import BfrSupervisor
@@ -159,3 +159,9 @@ def test_an_abort_seen_by_the_screen_deflates_even_while_the_cuff_thread_is_busy
         wait_until(lambda: runner.supervisor.state in (CuffState.DEFLATING, CuffState.DEFLATED), 5, "the supervisor")
     finally:
         cuff_loop.submit(runner.stop()).result(10)
+
+
+def test_while_the_cuff_loop_runs_a_thread_holding_the_interpreter_lets_go_within_1ms(cuff_loop: CuffLoopThread) -> None:
+    import sys
+
+    assert sys.getswitchinterval() <= SWITCH_INTERVAL_S
