@@ -207,6 +207,11 @@ def assert_deflated_in_time(
     return deflate
 
 
+def deflate_noted(app: ProbedApp, after_wall_s: float) -> Callable[[], bool]:
+    """A deflate (tried or delivered) reached the probed cuff after ``after_wall_s``."""
+    return lambda: any(n.kind == "deflate" and n.wall_s > after_wall_s for n in app.probe.notes)
+
+
 async def wait_until_down(pilot: object, app: ProbedApp, deflate: Noted) -> None:
     """The cuff's readings go below 10 mmHg after the deflate (that it went down; the valve time is above)."""
     await wait_until(
@@ -245,7 +250,7 @@ async def test_quit_mid_hold_deflates_within_100ms_with_the_database_locked(tmp_
             await wait_until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the quit question")
             trigger = time.monotonic()
             await pilot.press("y")
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s >= trigger for n in app.probe.notes),
+            await wait_until(pilot, deflate_noted(app, trigger),
                              "the deflate")
             # The quit waits until the cuff is measured down before it disconnects.
             await wait_until(pilot, lambda: app.cuff_rig is None, "the cuff to be stopped", timeout_s=20)
@@ -267,7 +272,7 @@ async def test_an_exception_in_the_app_deflates_within_100ms_with_the_database_l
             with write_locked(db):
                 trigger = time.monotonic()
                 app.call_later(explode)
-                await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s >= trigger for n in app.probe.notes),
+                await wait_until(pilot, deflate_noted(app, trigger),
                                  "the deflate")
                 # Let the cuff empty before the app finishes leaving (the readings go on meanwhile).
                 await wait_until(pilot, lambda: app.probe.true_pressure_mmhg() < RESIDUAL_MMHG, "the cuff down")
@@ -303,7 +308,7 @@ async def test_a_lost_link_commands_a_deflate_within_100ms_and_the_cuff_releases
             trigger = time.monotonic()
             app.probe.simulate_link_loss()
             valve_s = app.probe.time_to_residual_s()  # the cuff's own link-loss rule opened its valve
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s >= trigger for n in app.probe.notes),
+            await wait_until(pilot, deflate_noted(app, trigger),
                              "the deflate attempt")
             # The link is gone, so the command cannot be delivered: the cuff's own link-loss
             # rule opens its valve, and the supervisor raises the release-by-hand alarm.
@@ -324,7 +329,7 @@ async def test_the_exercise_cap_deflates_within_100ms_of_reaching_it(tmp_path: P
         await start_holding(pilot, app)
         trigger = await cap_due_wall_s(app, "exercise")
         with write_locked(db):
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
+            await wait_until(pilot, deflate_noted(app, trigger - 1),
                              "the cap", 30)
             deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
@@ -366,7 +371,7 @@ async def test_the_session_cap_deflates_within_100ms_counting_earlier_occlusion(
         await start_holding(pilot, app)
         trigger = await cap_due_wall_s(app, "session")
         with write_locked(db):
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > trigger - 1 for n in app.probe.notes),
+            await wait_until(pilot, deflate_noted(app, trigger - 1),
                              "the cap", 30)
             deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
@@ -389,7 +394,7 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
                 "the rest",
             )
             rest_wall = next(w for w, e in seen if isinstance(e, PhaseStarted) and e.phase.kind is PhaseKind.REST)
-            await wait_until(pilot, lambda: any(n.kind == "deflate" and n.wall_s > rest_wall for n in app.probe.notes),
+            await wait_until(pilot, deflate_noted(app, rest_wall),
                              "the rest cap", 30)
             trigger = rest_wall + rest_cap_s / speed
             deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
