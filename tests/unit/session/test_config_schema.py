@@ -1,0 +1,151 @@
+"""msgspec's ``$.path`` errors become the line, the key and the value in the user's TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Annotated, Literal
+
+import msgspec
+import pytest
+
+from gymtui.session.config_schema import (
+    KeyLines,
+    SchemaProblem,
+    check,
+    dotted,
+    parse_path,
+)
+
+
+class Lift(msgspec.Struct, forbid_unknown_fields=True):
+    exercise: str
+    sets: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
+    pct_1rm: Annotated[float, msgspec.Meta(ge=1, le=120)] | None = None
+    tempo: Literal["slow", "fast"] = "slow"
+
+
+class Stream(msgspec.Struct, forbid_unknown_fields=True):
+    rate_hz: Annotated[float, msgspec.Meta(gt=0, le=100_000)]
+    channels: Annotated[list[str], msgspec.Meta(min_length=1, max_length=3, extra={"items": "channel labels"})]
+
+
+class Day(msgspec.Struct, forbid_unknown_fields=True):
+    compound: list[Lift] = []
+    stream: Stream | None = None
+    rir: tuple[int, int] = (1, 3)
+
+
+def problem(text: str) -> SchemaProblem:
+    with pytest.raises(SchemaProblem) as caught:
+        check(tomllib.loads(text), Day, KeyLines(text))
+    return caught.value
+
+
+def test_a_wrong_type_in_the_second_array_table_names_its_line_key_and_value() -> None:
+    text = '[[compound]]\nexercise = "squat"\n\n[[compound]]\nexercise = "press"\nsets = "four"\n'
+    found = problem(text)
+    assert (found.line, found.key, found.problem) == (6, "compound[2].sets", "must be a whole number from 1 to 10, got 'four'")
+    assert found.path == ("compound", 1, "sets")
+
+
+def test_a_number_out_of_range_in_a_nested_table_is_bounded_both_ways() -> None:
+    text = '[stream]\nchannels = ["a"]\nrate_hz = 0\n'
+    found = problem(text)
+    assert (found.line, found.key, found.problem) == (3, "stream.rate_hz", "must be a number from 0 to 100000, got 0")
+
+
+def test_nan_is_not_a_number_in_range() -> None:
+    found = problem('[[compound]]\nexercise = "squat"\npct_1rm = nan\n')
+    assert (found.line, found.key, found.problem) == (3, "compound[1].pct_1rm", "must be a number from 1 to 120, got nan")
+
+
+def test_an_unknown_key_points_at_its_own_line_and_suggests_the_nearest() -> None:
+    text = '[[compound]]\nexercise = "squat"\nsetz = 4\n'
+    found = problem(text)
+    assert (found.line, found.key, found.problem) == (3, "compound[1].setz", "unknown key (did you mean 'sets'?)")
+
+
+def test_an_unknown_table_points_at_its_header() -> None:
+    found = problem('rir = [1, 2]\n\n[strem]\nrate_hz = 5\n')
+    assert (found.line, found.key, found.problem) == (3, "strem", "unknown key (did you mean 'stream'?)")
+
+
+def test_a_missing_key_points_at_its_table() -> None:
+    found = problem('[[compound]]\nsets = 4\n[[compound]]\nsets = 3\n')
+    assert (found.line, found.key, found.problem) == (1, "compound[1].exercise", "missing")
+
+
+def test_an_item_of_an_inline_array_takes_its_keys_line_and_counts_from_one() -> None:
+    found = problem('[stream]\nrate_hz = 200\nchannels = [\n  "a",\n  7,\n]\n')
+    assert (found.line, found.key, found.problem) == (3, "stream.channels[2]", "must be text, got 7")
+
+
+def test_too_long_a_list_says_how_many_of_what() -> None:
+    found = problem('[stream]\nrate_hz = 200\nchannels = ["a", "b", "c", "d"]\n')
+    assert (found.line, found.problem) == (3, "lists 4 channel labels; at most 3")
+
+
+def test_a_word_outside_the_choices_lists_them_and_suggests() -> None:
+    found = problem('[[compound]]\nexercise = "squat"\ntempo = "fats"\n')
+    assert found.problem == "must be one of fast, slow (did you mean 'fast'?), got 'fats'"
+
+
+def test_a_table_where_a_list_of_tables_belongs() -> None:
+    found = problem('[compound]\nexercise = "squat"\n')
+    assert (found.line, found.key, found.problem) == (1, "compound", "must be a list of entries, got {'exercise': 'squat'}")
+
+
+def test_a_pair_of_the_wrong_length() -> None:
+    found = problem('rir = [2]\n')
+    assert (found.line, found.key, found.problem) == (1, "rir", "must be a list of 2, got [2]")
+
+
+def test_true_is_not_one() -> None:
+    found = problem('[[compound]]\nexercise = "squat"\nsets = true\n')
+    assert found.problem == "must be a whole number from 1 to 10, got True"
+
+
+def test_keys_inside_multiline_strings_and_arrays_are_not_mistaken_for_keys() -> None:
+    text = (
+        'note = """\nsets = 1\n[[compound]]\n"""\n'
+        "other = [\n  1, # sets = 2\n]\n"
+        "[[compound]]\n"
+        'exercise = "squat"  # the first real one\n'
+        "sets = 0\n"
+    )
+    lines = KeyLines(text)
+    assert lines.line_of(("compound", 0, "sets")) == 10
+    assert lines.line_of(("compound", 1)) is None
+    assert lines.line_of(("note",)) == 1
+
+
+def test_quoted_and_dotted_keys_and_nested_arrays_of_tables() -> None:
+    text = (
+        '[exercise."my squat"]\nname = "x"\n'
+        "[exercise.press]\nstream.rate_hz = 5\n"
+        "[[day]]\n[[day.lift]]\nsets = 1\n[[day.lift]]\nsets = 2\n"
+        "[[day]]\n[[day.lift]]\nsets = 3\n"
+    )
+    lines = KeyLines(text)
+    assert lines.line_of(("exercise", "my squat", "name")) == 2
+    assert lines.line_of(("exercise", "press", "stream", "rate_hz")) == 4
+    assert lines.line_of(("exercise", "press", "stream")) == 4
+    assert lines.line_of(("day", 0, "lift", 1, "sets")) == 9
+    assert lines.line_of(("day", 1, "lift", 0, "sets")) == 12
+    assert lines.line_of(("day", 1, "lift", 0)) == 11
+
+
+def test_a_prefix_places_a_problem_found_in_part_of_the_file() -> None:
+    text = '[exercise.squat]\nname = "Squat"\n\n[exercise.press]\ntempo = "slow"\nsets = 99\n'
+    with pytest.raises(SchemaProblem) as caught:
+        check({"tempo": "slow"}, Lift, KeyLines(text), ("exercise", "press"))
+    assert (caught.value.line, caught.value.key) == (4, "exercise.press.exercise")
+    with pytest.raises(SchemaProblem) as caught:
+        check({"exercise": "x", "sets": 99}, Lift, KeyLines(text), ("exercise", "press"))
+    assert (caught.value.line, caught.value.key) == (6, "exercise.press.sets")
+
+
+def test_paths_and_dotted_keys() -> None:
+    assert parse_path(".compound[1].sets") == ("compound", 1, "sets")
+    assert parse_path(".exercise[...].rest_s") == ("exercise",)
+    assert dotted(("gym", "plates_kg", 0)) == "gym.plates_kg[1]"
