@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import msgspec
 import msgspec.inspect as mi
 
-from gymtui.session.config_file import short_repr
+from gymtui.session.config_file import clip, short_repr
 
 T = TypeVar("T")
 KeyPath = tuple[str | int, ...]
@@ -53,7 +53,7 @@ def dotted(path: Iterable[str | int]) -> str:
     """``("gym", "plates_kg", 0)`` → ``gym.plates_kg[1]``: array items counted from 1, as people count."""
     out = ""
     for part in path:
-        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{clip(part)}" if out else clip(part))
     return out
 
 
@@ -114,14 +114,8 @@ def problem_of(
 
 def _wanted(expected: mi.Type | None, value: Any, message: str) -> str:
     """What the schema wants at a place, and what the file has there."""
-    extra: Mapping[str, Any] = {}
-    if isinstance(expected, mi.Metadata):
-        extra = expected.extra or {}
-        expected = expected.type
+    expected, extra = _unwrap(expected)
     got = f", got {short_repr(value)}"
-    if isinstance(expected, mi.UnionType):
-        kinds = [t for t in expected.types if not isinstance(t, mi.NoneType)]
-        expected = kinds[0] if len(kinds) == 1 else expected
     if isinstance(expected, (mi.IntType, mi.FloatType)):
         kind = "a whole number" if isinstance(expected, mi.IntType) else "a number"
         low = expected.ge if expected.ge is not None else expected.gt
@@ -161,10 +155,7 @@ def _type_at(info: mi.Type, path: KeyPath) -> mi.Type | None:
     """The schema's type at ``path`` (None where the path leaves the schema)."""
     current: mi.Type | None = info
     for part in path:
-        if isinstance(current, mi.Metadata):
-            current = current.type
-        if isinstance(current, mi.UnionType):
-            current = next((t for t in current.types if not isinstance(t, mi.NoneType)), None)
+        current, _ = _unwrap(current)
         if isinstance(current, mi.StructType) and isinstance(part, str):
             current = next((f.type for f in current.fields if f.encode_name == part), None)
         elif isinstance(current, mi.DictType) and isinstance(part, str):
@@ -178,9 +169,24 @@ def _type_at(info: mi.Type, path: KeyPath) -> mi.Type | None:
     return current
 
 
+def _unwrap(info: mi.Type | None) -> tuple[mi.Type | None, Mapping[str, Any]]:
+    """The type under ``Annotated`` metadata and ``| None`` (an optional key), with the metadata's ``extra``."""
+    extra: dict[str, Any] = {}
+    while True:
+        if isinstance(info, mi.Metadata):
+            extra = {**(info.extra or {}), **extra}
+            info = info.type
+        elif isinstance(info, mi.UnionType):
+            kinds = [t for t in info.types if not isinstance(t, mi.NoneType)]
+            if len(kinds) != 1:
+                return info, extra
+            info = kinds[0]
+        else:
+            return info, extra
+
+
 def _field_names(info: mi.Type | None) -> list[str]:
-    if isinstance(info, mi.Metadata):
-        info = info.type
+    info, _ = _unwrap(info)
     return [f.encode_name for f in info.fields] if isinstance(info, mi.StructType) else []
 
 

@@ -149,3 +149,19 @@ def test_paths_and_dotted_keys() -> None:
     assert parse_path(".compound[1].sets") == ("compound", 1, "sets")
     assert parse_path(".exercise[...].rest_s") == ("exercise",)
     assert dotted(("gym", "plates_kg", 0)) == "gym.plates_kg[1]"
+
+
+# -- the loaders ------------------------------------------------------------------------------------
+
+
+def test_gym_file_with_an_unknown_key_and_a_bad_step_keeps_the_rest(tmp_path) -> None:
+    from gymtui.session.loads import GymConfig, load_gym_config
+
+    path = tmp_path / "gym.toml"
+    path.write_text("[gym]\nbar_kx = 15\nbar_kg = 15\ncable_step_kg = true\nplates_kg = [20, 10]\nplate_pairs = [3, 2]\n")
+    gym, problems = load_gym_config(path)
+    assert problems == [
+        f"{path}:2: gym.bar_kx unknown key (did you mean 'bar_kg'?)",
+        f"{path}:4: gym.cable_step_kg must be a number from 0.25 to 25, got True; using 2.5",
+    ]
+    assert gym == GymConfig(bar_kg=15.0, plates_kg=(20.0, 10.0), plate_pairs=(3, 2))
