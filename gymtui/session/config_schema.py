@@ -36,9 +36,13 @@ KeyPath = tuple[str | int, ...]
 class SchemaProblem(Exception):
     """One thing wrong in a config file: where (line, key path) and what."""
 
-    def __init__(self, path: KeyPath, line: int | None, problem: str) -> None:
+    def __init__(self, path: KeyPath, line: int | None, problem: str, *, unknown: bool = False, hint: str = "") -> None:
         super().__init__(path, line, problem)
         self.path, self.line, self.problem = path, line, problem
+        self.unknown = unknown
+        """The key at ``path`` is not in the schema (``problem`` is then "unknown key" and ``hint``)."""
+        self.hint = hint
+        """`` (did you mean 'x'?)`` for an unknown key, or empty."""
 
     @property
     def key(self) -> str:
@@ -96,30 +100,43 @@ def problem_of(
     found = _MESSAGE.match(str(exc))
     assert found is not None  # the pattern matches any text
     message, path = found.group("message"), parse_path(found.group("path") or "")
-    expected = _type_at(mi.type_info(schema), path)
+    info = mi.type_info(schema)
+    for depth in range(len(path) + 1):
+        _, extra = _unwrap(_type_at(info, path[:depth]))
+        if "wanted" in extra:  # the schema words this value as a whole (e.g. a [low, high] pair)
+            path = path[:depth]
+            break
+    expected = _type_at(info, path)
     value = _value_at(data, path)
     unknown = re.fullmatch(r"Object contains unknown field `(.*)`", message)
     missing = re.fullmatch(r"Object missing required field `(.*)`", message)
+    hint = ""
     if unknown:
         path = (*path, unknown.group(1))
-        problem = f"unknown key{suggest(unknown.group(1), _field_names(expected))}"
+        hint = suggest(unknown.group(1), _field_names(expected))
+        problem = f"unknown key{hint}"
     elif missing:
         path = (*path, missing.group(1))
         problem = "missing"
     else:
         problem = _wanted(expected, value, message)
     full = (*prefix, *path)
-    return SchemaProblem(full, lines.line_of(full), problem)
+    return SchemaProblem(full, lines.line_of(full), problem, unknown=bool(unknown), hint=hint)
 
 
 def _wanted(expected: mi.Type | None, value: Any, message: str) -> str:
     """What the schema wants at a place, and what the file has there."""
     expected, extra = _unwrap(expected)
     got = f", got {short_repr(value)}"
+    if "wanted" in extra:
+        return f"{extra['wanted']}{got}"
     if isinstance(expected, (mi.IntType, mi.FloatType)):
         kind = "a whole number" if isinstance(expected, mi.IntType) else "a number"
         low = expected.ge if expected.ge is not None else expected.gt
         high = expected.le if expected.le is not None else expected.lt
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            # Not a number at all: say what kind of value belongs here (its range is for later).
+            return f"must be {'a positive number' if low is not None and (low > 0 or expected.gt == 0) else 'a number'}{got}"
         if low is not None and high is not None:
             return f"must be {kind} from {low:g} to {high:g}{got}"
         if low is not None:
@@ -240,7 +257,8 @@ class KeyLines:
                 header = self._header(line)
                 if header is not None:
                     table = header
-                    self.lines.setdefault(table, number)
+                    for depth in range(1, len(table) + 1):  # [a.b] also opens a (if nothing did before)
+                        self.lines.setdefault(table[:depth], number)
                 continue
             parsed = _parse_key(raw, raw.index(line[0]))
             if parsed is None:

@@ -183,13 +183,15 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
         except SchemaProblem as problem:
             key = str(problem.path[1])
             where = f"{path}:{problem.line or 1}: {problem.key} {problem.problem}"
-            if key in _PLATE_KEYS:
+            if problem.unknown:
+                problems.append(f"{path}:{problem.line or 1}: unknown key {problem.key}{problem.hint}")
+                raw.pop(key, None)
+            elif key in _PLATE_KEYS:
                 problems.append(f"{where}; using the default plates")
                 for plate_key in _PLATE_KEYS:
                     raw.pop(plate_key, None)
             else:
-                known = key in GymSchema.__struct_fields__
-                problems.append(f"{where}; using {getattr(default, key):g}" if known else where)
+                problems.append(f"{where}; using {getattr(default, key):g}")
                 raw.pop(key, None)
     kwargs: dict[str, Any] = {
         key: value for key in ("bar_kg", "machine_step_kg", "cable_step_kg", "dumbbell_step_kg")

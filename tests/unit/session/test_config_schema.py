@@ -44,7 +44,7 @@ def problem(text: str) -> SchemaProblem:
 def test_a_wrong_type_in_the_second_array_table_names_its_line_key_and_value() -> None:
     text = '[[compound]]\nexercise = "squat"\n\n[[compound]]\nexercise = "press"\nsets = "four"\n'
     found = problem(text)
-    assert (found.line, found.key, found.problem) == (6, "compound[2].sets", "must be a whole number from 1 to 10, got 'four'")
+    assert (found.line, found.key, found.problem) == (6, "compound[2].sets", "must be a positive number, got 'four'")
     assert found.path == ("compound", 1, "sets")
 
 
@@ -100,9 +100,24 @@ def test_a_pair_of_the_wrong_length() -> None:
     assert (found.line, found.key, found.problem) == (1, "rir", "must be a list of 2, got [2]")
 
 
+class Reserve(msgspec.Struct):
+    rir: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=0, le=10)]],
+        msgspec.Meta(min_length=2, max_length=2, extra={"wanted": "must be [fewest, most] from 0 to 10"}),
+    ]
+
+
+def test_a_value_the_schema_words_as_a_whole_is_reported_whole() -> None:
+    text = "rir = [\n  2,\n  11,\n]\n"
+    with pytest.raises(SchemaProblem) as caught:
+        check(tomllib.loads(text), Reserve, KeyLines(text))
+    found = caught.value
+    assert (found.line, found.key, found.problem) == (1, "rir", "must be [fewest, most] from 0 to 10, got [2, 11]")
+
+
 def test_true_is_not_one() -> None:
     found = problem('[[compound]]\nexercise = "squat"\nsets = true\n')
-    assert found.problem == "must be a whole number from 1 to 10, got True"
+    assert found.problem == "must be a positive number, got True"
 
 
 def test_keys_inside_multiline_strings_and_arrays_are_not_mistaken_for_keys() -> None:
@@ -115,7 +130,8 @@ def test_keys_inside_multiline_strings_and_arrays_are_not_mistaken_for_keys() ->
     )
     lines = KeyLines(text)
     assert lines.line_of(("compound", 0, "sets")) == 10
-    assert lines.line_of(("compound", 1)) is None
+    assert lines.line_of(("compound", 0)) == 8
+    assert lines.line_of(("sets",)) is None
     assert lines.line_of(("note",)) == 1
 
 
@@ -161,7 +177,36 @@ def test_gym_file_with_an_unknown_key_and_a_bad_step_keeps_the_rest(tmp_path) ->
     path.write_text("[gym]\nbar_kx = 15\nbar_kg = 15\ncable_step_kg = true\nplates_kg = [20, 10]\nplate_pairs = [3, 2]\n")
     gym, problems = load_gym_config(path)
     assert problems == [
-        f"{path}:2: gym.bar_kx unknown key (did you mean 'bar_kg'?)",
-        f"{path}:4: gym.cable_step_kg must be a number from 0.25 to 25, got True; using 2.5",
+        f"{path}:2: unknown key gym.bar_kx (did you mean 'bar_kg'?)",
+        f"{path}:4: gym.cable_step_kg must be a positive number, got True; using 2.5",
     ]
     assert gym == GymConfig(bar_kg=15.0, plates_kg=(20.0, 10.0), plate_pairs=(3, 2))
+
+
+def test_exercise_file_problems_name_the_line_of_the_entry_and_the_rest_loads(tmp_path) -> None:
+    from gymtui.session.exercises import load_library
+
+    path = tmp_path / "exercises.toml"
+    path.write_text(
+        '[exercise."hack squat"]\nname = "Hack squat"\nkind = "compund"\nregion = "lower"\n'
+        'equipment = "machine"\ntarget = "Quads"\n\n'
+        '[exercise.fly]\nname = "Fly"\nkind = "isolation"\nregion = "upper"\nequipment = "cable"\n\n'
+        '[exercise.back_squat]\nrest_s = 240\n'
+    )
+    library = load_library(path)
+    assert library.problems == [
+        f"{path}:3: exercise.hack squat.kind must be one of compound, drill, isolation (did you mean 'compound'?), got 'compund'",
+        f"{path}:8: exercise.fly lacks target",
+    ]
+    assert "hack squat" not in library and "fly" not in library
+    assert library.get("back_squat").rest_s == 240
+
+
+def test_an_exercise_file_with_a_stray_table_says_which(tmp_path) -> None:
+    from gymtui.session.exercises import load_library
+
+    path = tmp_path / "exercises.toml"
+    path.write_text('[exercise.back_squat]\nrest_s = 200\n\n[exercises.fly]\nname = "Fly"\n')
+    library = load_library(path)
+    assert library.problems == [f"{path}:4: unknown table 'exercises' (did you mean 'exercise'?)"]
+    assert library.get("back_squat").rest_s == 180
