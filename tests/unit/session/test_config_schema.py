@@ -210,3 +210,29 @@ def test_an_exercise_file_with_a_stray_table_says_which(tmp_path) -> None:
     library = load_library(path)
     assert library.problems == [f"{path}:4: unknown table 'exercises' (did you mean 'exercise'?)"]
     assert library.get("back_squat").rest_s == 180
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ('[[compound]]\nexercise = "back_squat"\n[warmup]\nsets = 2\n', "6: unknown section 'warmup'"),
+        ('[[compound]]\nexercise = "back_squat"\n[[compound]]\nexercise = "back_squat"\ntempo = 3\n',
+         "8: compound.tempo: must be text, got 3"),
+        ('[[compound]]\nexercise = "back_squat"\n[prefatigue]\nrir = [3, 1]\n',
+         "7: prefatigue.rir: must be two whole numbers [fewest, most] from 0 to 10, got [3, 1]"),
+        ('[[compound]]\nexercise = "back_squat"\n[activation]\ndrills = ["quad_set", "quad_sett"]\n',
+         "7: activation.drills: unknown exercise 'quad_sett'"),
+        ("[[compound]]\nexercise = \"back_squat\"\n" * 11, "4: compound lists 11 lifts; at most 10"),
+    ],
+)
+def test_template_problems_say_line_section_and_key(tmp_path, body: str, problem: str) -> None:
+    from gymtui.session.exercises import load_library
+    from gymtui.session.templates import load_templates
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    path = folder / "legs.toml"
+    path.write_text('[template]\nname = "My legs"\nfocus = "lower"\n' + body)
+    templates, problems = load_templates(load_library(), folder)
+    assert problems == [f"{path}:{problem}"]
+    assert templates["lower"].name == "Lower body"
