@@ -236,3 +236,16 @@ def test_template_problems_say_line_section_and_key(tmp_path, body: str, problem
     templates, problems = load_templates(load_library(), folder)
     assert problems == [f"{path}:{problem}"]
     assert templates["lower"].name == "Lower body"
+
+
+def test_a_paired_device_with_a_bad_firmware_names_its_line_and_pairs_nothing(tmp_path) -> None:
+    from gymtui.adapters.pairing import PairedDevices
+
+    path = tmp_path / "paired.toml"
+    path.write_text(
+        '[[device]]\naddress = "E0:5A:00:00:00:01"\nprofile = "myo"\n\n'
+        '[[device]]\naddress = "E0:5A:00:00:00:02"\nprofile = "myo"\nfirmware = "2"\n'
+    )
+    registry = PairedDevices.load(path)
+    assert len(registry) == 0
+    assert registry.problem == f"{path}:8: device 2: key 'firmware' must be a number"
