@@ -249,3 +249,21 @@ def test_a_paired_device_with_a_bad_firmware_names_its_line_and_pairs_nothing(tm
     registry = PairedDevices.load(path)
     assert len(registry) == 0
     assert registry.problem == f"{path}:8: device 2: key 'firmware' must be a number"
+
+
+def test_a_cuff_profile_above_the_ceiling_names_table_key_and_line(tmp_path) -> None:
+    import repo_paths
+
+    from gymtui.adapters.base import AdapterError
+    from gymtui.bfr.profile import load_cuff_profile
+
+    text = (repo_paths.REPO_ROOT / "devices" / "cuff-open.toml").read_text(encoding="utf-8")
+    path = tmp_path / "cuff.toml"
+    path.write_text(text.replace("max_mmhg = 300.0", "max_mmhg = 900.0"), encoding="utf-8")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("max_mmhg"))
+    with pytest.raises(AdapterError) as caught:
+        load_cuff_profile(path)
+    assert str(caught.value) == f"cuff profile {path}: [pressure] max_mmhg must be a number from 0 to 400, got 900.0 (line {line})"
+    path.write_text(text.replace('link_loss = "deflate"', ""), encoding="utf-8")
+    with pytest.raises(AdapterError, match=r"\[watchdog\] link_loss missing \(line \d+\)"):
+        load_cuff_profile(path)
