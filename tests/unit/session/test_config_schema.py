@@ -267,3 +267,18 @@ def test_a_cuff_profile_above_the_ceiling_names_table_key_and_line(tmp_path) -> 
     path.write_text(text.replace('link_loss = "deflate"', ""), encoding="utf-8")
     with pytest.raises(AdapterError, match=r"\[watchdog\] link_loss missing \(line \d+\)"):
         load_cuff_profile(path)
+
+
+def test_a_device_profile_with_a_misspelt_or_missing_keepalive_interval_names_the_line(tmp_path) -> None:
+    from gymtui.adapters.profiles import devices_dir, load_profiles
+
+    text = (devices_dir() / "myo.toml").read_text(encoding="utf-8")
+    path = tmp_path / "myo.toml"
+    path.write_text(text.replace("interval_s = 10.0", "interval = 10.0"), encoding="utf-8")
+    (error,) = load_profiles([tmp_path]).errors
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("interval_s"))
+    assert str(error) == f"{path}:{line}: key 'keepalive.interval': unknown key (did you mean 'interval_s'?)"
+    path.write_text(text.replace("interval_s = 10.0", ""), encoding="utf-8")
+    (error,) = load_profiles([tmp_path]).errors
+    header = next(n for n, t in enumerate(text.splitlines(), 1) if t == "[keepalive]")
+    assert str(error) == f"{path}:{header}: key 'keepalive.interval_s': missing"
