@@ -137,6 +137,9 @@ def _wanted(expected: mi.Type | None, value: Any, message: str) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             # Not a number at all: say what kind of value belongs here (its range is for later).
             return f"must be {'a positive number' if low is not None and (low > 0 or expected.gt == 0) else 'a number'}{got}"
+        if expected.gt is not None and expected.ge is None:
+            above = f"a positive {kind.removeprefix('a ')}" if expected.gt == 0 else f"{kind} above {expected.gt:g}"
+            return f"must be {above}{f' of at most {high:g}' if high is not None else ''}{got}"
         if low is not None and high is not None:
             return f"must be {kind} from {low:g} to {high:g}{got}"
         if low is not None:
@@ -150,8 +153,9 @@ def _wanted(expected: mi.Type | None, value: Any, message: str) -> str:
         return f"must be text{got}"
     if isinstance(expected, mi.BoolType):
         return f"must be true or false{got}"
-    if isinstance(expected, mi.LiteralType):
-        words = [str(v) for v in expected.values]
+    if isinstance(expected, (mi.LiteralType, mi.EnumType)):
+        choices = expected.values if isinstance(expected, mi.LiteralType) else [m.value for m in expected.cls]
+        words = [str(v) for v in choices]
         return f"must be one of {', '.join(words)}{suggest(str(value), words)}{got}"
     if isinstance(expected, (mi.ListType, mi.TupleType, mi.VarTupleType)):
         items = str(extra.get("items", "entries"))

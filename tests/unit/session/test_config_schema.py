@@ -51,7 +51,7 @@ def test_a_wrong_type_in_the_second_array_table_names_its_line_key_and_value() -
 def test_a_number_out_of_range_in_a_nested_table_is_bounded_both_ways() -> None:
     text = '[stream]\nchannels = ["a"]\nrate_hz = 0\n'
     found = problem(text)
-    assert (found.line, found.key, found.problem) == (3, "stream.rate_hz", "must be a number from 0 to 100000, got 0")
+    assert (found.line, found.key, found.problem) == (3, "stream.rate_hz", "must be a positive number of at most 100000, got 0")
 
 
 def test_nan_is_not_a_number_in_range() -> None:
@@ -263,7 +263,7 @@ def test_a_cuff_profile_above_the_ceiling_names_table_key_and_line(tmp_path) -> 
     line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("max_mmhg"))
     with pytest.raises(AdapterError) as caught:
         load_cuff_profile(path)
-    assert str(caught.value) == f"cuff profile {path}: [pressure] max_mmhg must be a number from 0 to 400, got 900.0 (line {line})"
+    assert str(caught.value) == f"cuff profile {path}: [pressure] max_mmhg must be a positive number of at most 400, got 900.0 (line {line})"
     path.write_text(text.replace('link_loss = "deflate"', ""), encoding="utf-8")
     with pytest.raises(AdapterError, match=r"\[watchdog\] link_loss missing \(line \d+\)"):
         load_cuff_profile(path)
@@ -282,3 +282,15 @@ def test_a_device_profile_with_a_misspelt_or_missing_keepalive_interval_names_th
     (error,) = load_profiles([tmp_path]).errors
     header = next(n for n, t in enumerate(text.splitlines(), 1) if t == "[keepalive]")
     assert str(error) == f"{path}:{header}: key 'keepalive.interval_s': missing"
+
+
+def test_a_protocol_phase_of_an_unknown_kind_lists_the_kinds_and_names_its_line() -> None:
+    from gymtui.session.protocol import ProtocolError, parse_protocol
+
+    text = '[protocol]\nname = "x"\n\n[[phase]]\nkind = "rest"\nseconds = 5\n\n[[phase]]\nkind = "isometrc"\n'
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(text, "p.toml")
+    assert str(caught.value).startswith("p.toml:9: phase[2].kind: must be one of ")
+    assert "(did you mean 'isometric'?), got 'isometrc'" in str(caught.value)
+    with pytest.raises(ProtocolError, match=r"^p.toml:6: phase\[1\].seconds: must be a positive number, got -1$"):
+        parse_protocol(text.replace("seconds = 5", "seconds = -1"), "p.toml")
