@@ -1,11 +1,15 @@
-"""Shared fixtures: a private home for every test, and the public recordings."""
+"""Shared fixtures: a private home for every test, the public recordings, and the cuff rig."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from gymtui.sim.cuff_loop import ClosedLoop
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,3 +56,16 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("GYMTUI_DB", str(home / "gymtui.db"))
     return home
+
+
+@pytest.fixture
+def rig() -> ClosedLoop:
+    """The BFR supervisor in closed loop with the simulated cuff on a fake clock, link up.
+
+    The default arm settings (LOP 180 mmHg, 50 %). A test that needs other
+    settings, cuff parameters or limits builds its own
+    :class:`gymtui.sim.cuff_loop.ClosedLoop`.
+    """
+    from gymtui.sim.cuff_loop import ClosedLoop
+
+    return ClosedLoop()

@@ -23,6 +23,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import msgspec
+
+from gymtui.session.config_schema import KeyLines, SchemaProblem, check
+
 
 @dataclass(frozen=True, slots=True)
 class PairedDevice:
@@ -55,6 +59,32 @@ def toml_string(text: str) -> str:
     return "".join(out)
 
 
+class PairedEntry(msgspec.Struct):
+    """One ``[[device]]`` of ``paired.toml`` (other keys are ignored: the file is the user's too)."""
+
+    address: str
+    profile: str
+    name: str = ""
+    firmware: int | None = None
+
+
+class PairedFile(msgspec.Struct):
+    device: list[PairedEntry] = msgspec.field(default_factory=list)
+
+
+def _pairing_problem(path: Path, problem: SchemaProblem) -> str:
+    """One line for a bad ``paired.toml``: which device, and what is wrong with it."""
+    if len(problem.path) < 2 or not isinstance(problem.path[1], int):
+        return f"{path}:{problem.line or 1}: device must be a list of tables ([[device]])"
+    number = problem.path[1] + 1
+    key = problem.path[2] if len(problem.path) > 2 else None
+    if key in (None, "address", "profile"):
+        return f"{path}: device {number}: needs 'address' and 'profile' strings"
+    if key == "firmware":
+        return f"{path}:{problem.line or 1}: device {number}: key 'firmware' must be a number"
+    return f"{path}:{problem.line or 1}: device {number}: key '{key}' {problem.problem}"
+
+
 class PairingError(Exception):
     """The paired-devices file could not be read or written; the message says where."""
 
@@ -81,14 +111,15 @@ class PairedDevices:
         if not path.exists():
             return registry
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-            for i, entry in enumerate(doc.get("device", [])):
-                if not isinstance(entry, dict) or not isinstance(entry.get("address"), str) or not isinstance(entry.get("profile"), str):
-                    raise PairingError(f"{path}: device {i + 1}: needs 'address' and 'profile' strings")
-                firmware = entry.get("firmware")
-                if firmware is not None and not isinstance(firmware, int):
-                    raise PairingError(f"{path}: device {i + 1}: key 'firmware' must be a number")
-                registry.add(PairedDevice(entry["address"].upper(), entry["profile"], str(entry.get("name", "")), firmware), save=False)
+            text = path.read_text(encoding="utf-8")
+            doc = tomllib.loads(text)
+            lines = KeyLines(text)
+            try:
+                paired = check(doc, PairedFile, lines)
+            except SchemaProblem as problem:
+                raise PairingError(_pairing_problem(path, problem)) from None
+            for entry in paired.device:
+                registry.add(PairedDevice(entry.address.upper(), entry.profile, entry.name, entry.firmware), save=False)
         except tomllib.TOMLDecodeError as exc:
             registry._devices.clear()
             found = re.search(r"at line (\d+)", str(exc))

@@ -22,9 +22,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from gymtui.adapters.decoders import DECODERS, Decoder, make_decoder
+from gymtui.session.config_schema import KeyLines, KeyPath, SchemaProblem, check
 
 BLUETOOTH_BASE_UUID = "0000{:04x}-0000-1000-8000-00805f9b34fb"
 
@@ -206,12 +209,69 @@ class NotAnEmgProfile(Exception):
         self.path = path
 
 
-_TOP_KEYS = {"name", "kind", "match", "stream", "battery", "firmware", "startup", "shutdown", "keepalive"}
-_MATCH_KEYS = {"name_patterns", "service_uuids"}
-_STREAM_KEYS = {"service", "characteristics", "decoder", "rate_hz", "channels", "unit", "scale_uv", "options"}
-_WRITE_KEYS = {"characteristic", "hex", "text", "response", "note", "delay_after_s", "interval_s"}
-_FIRMWARE_KEYS = {"characteristic", "default", "major"}
-_BATTERY_KEYS = {"characteristic"}
+_NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+_Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class _Write(msgspec.Struct, forbid_unknown_fields=True):
+    characteristic: str
+    hex: str | None = None
+    text: _NonEmpty | None = None
+    response: bool = True
+    note: str = ""
+    delay_after_s: Annotated[float, msgspec.Meta(ge=0, le=10)] = 0.0
+
+
+class _Keepalive(_Write, kw_only=True):
+    interval_s: _Positive
+
+
+class _Match(msgspec.Struct, forbid_unknown_fields=True):
+    name_patterns: list[_NonEmpty] = msgspec.field(default_factory=list)
+    service_uuids: list[str] = msgspec.field(default_factory=list)
+
+
+class _Stream(msgspec.Struct, forbid_unknown_fields=True):
+    service: str
+    characteristics: Annotated[list[str], msgspec.Meta(min_length=1, extra={"items": "UUID strings"})]
+    decoder: str
+    rate_hz: Annotated[float, msgspec.Meta(gt=0, le=100_000)]
+    channels: Annotated[list[_NonEmpty], msgspec.Meta(min_length=1, extra={"items": "channel labels"})]
+    unit: _NonEmpty = "µV"
+    scale_uv: _Positive | list[_Positive] = 1.0
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class _Battery(msgspec.Struct, forbid_unknown_fields=True):
+    characteristic: str
+
+
+class _Firmware(msgspec.Struct, forbid_unknown_fields=True):
+    characteristic: str
+    default: int
+    major: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
+    """An EMG sensor profile (``devices/<id>.toml``): its tables, their keys and types."""
+
+    name: _NonEmpty
+    match: _Match
+    stream: _Stream
+    kind: str = "emg"
+    battery: _Battery | None = None
+    firmware: _Firmware | None = None
+    startup: list[_Write] = msgspec.field(default_factory=list)
+    shutdown: list[_Write] = msgspec.field(default_factory=list)
+    keepalive: _Keepalive | None = None
+
+
+def _key(path: KeyPath) -> str:
+    """A profile key as profile errors name it: ``startup[0].hex`` (array items from 0, as before)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def load_profile(path: Path) -> Profile:
@@ -227,221 +287,104 @@ def load_profile(path: Path) -> Profile:
         found = re.search(r"at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ProfileError(path, int(found.group(1)) if found else None, None, f"not valid TOML: {message}") from None
-    return _Reader(path, text).profile(doc)
+    return _Reader(path, KeyLines(text)).profile(doc)
 
 
 class _Reader:
-    """Checks a parsed profile, turning every problem into a :class:`ProfileError`."""
+    """Checks a parsed profile against :class:`ProfileFile`, then what a schema cannot say
+    (UUIDs, hex bytes, the decoder and its options), each problem a :class:`ProfileError`."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, lines: KeyLines) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = lines
 
-    def fail(self, key: str, problem: str) -> ProfileError:
-        return ProfileError(self.path, self._line_of(key), key, problem)
+    def fail(self, path: KeyPath, problem: str) -> ProfileError:
+        return ProfileError(self.path, self.lines.line_of(path), _key(path), problem)
 
-    def _line_of(self, dotted: str) -> int | None:
-        """Best-effort line of ``table.key`` (or ``table[i].key``) in the source text."""
-        parts = dotted.split(".")
-        leaf = re.sub(r"\[\d+\]$", "", parts[-1])
-        table_path = [re.sub(r"\[\d+\]$", "", p) for p in parts[:-1]]
-        index_match = re.search(r"\[(\d+)\]$", parts[-2]) if len(parts) > 1 else None
-        wanted_index = int(index_match.group(1)) if index_match else None
-        current: list[str] = []
-        seen_array: dict[str, int] = {}
-        table_line: int | None = None
-        for number, raw in enumerate(self.lines, start=1):
-            line = raw.strip()
-            header = re.fullmatch(r"\[\[\s*([^\]]+?)\s*\]\]|\[\s*([^\]]+?)\s*\]", line.split("#", 1)[0].strip())
-            if header:
-                name = header.group(1) or header.group(2)
-                current = name.split(".")
-                if header.group(1):
-                    seen_array[name] = seen_array.get(name, -1) + 1
-                if current == table_path and (wanted_index is None or seen_array.get(name) == wanted_index):
-                    table_line = number
-                continue
-            if (
-                current == table_path
-                and (wanted_index is None or seen_array.get(".".join(current)) == wanted_index)
-                and re.match(rf"{re.escape(leaf)}\s*=", line)
-            ):
-                return number
-            if not table_path and not current and re.match(rf"{re.escape(leaf)}\s*=", line):
-                return number
-        return table_line
-
-    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
-        for key in table:
-            if key not in allowed:
-                near = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                raise self.fail(f"{prefix}{key}", f"unknown key{hint}")
-
-    def table(self, doc: Mapping[str, Any], key: str, prefix: str = "", required: bool = True) -> Mapping[str, Any] | None:
-        value = doc.get(key)
-        if value is None:
-            if required:
-                raise ProfileError(self.path, None, f"{prefix}{key}", "missing table")
-            return None
-        if not isinstance(value, dict):
-            raise self.fail(f"{prefix}{key}", "must be a table")
-        return value
-
-    def string(self, table: Mapping[str, Any], key: str, prefix: str, default: str | None = None) -> str:
-        value = table.get(key, default)
-        if value is None:
-            raise ProfileError(self.path, self._line_of(prefix.rstrip(".") + ".x") if prefix else None, f"{prefix}{key}", "missing")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{prefix}{key}", "must be a non-empty string")
-        return value
-
-    def uuid(self, table: Mapping[str, Any], key: str, prefix: str) -> str:
-        text = self.string(table, key, prefix)
+    def uuid(self, text: str, path: KeyPath) -> str:
         try:
             return normalize_uuid(text)
         except ValueError as exc:
-            raise self.fail(f"{prefix}{key}", str(exc)) from None
+            raise self.fail(path, str(exc)) from None
 
-    def uuid_list(self, table: Mapping[str, Any], key: str, prefix: str, required: bool) -> tuple[str, ...]:
-        value = table.get(key, [] if not required else None)
-        if value is None:
-            raise ProfileError(self.path, None, f"{prefix}{key}", "missing")
-        if not isinstance(value, list) or (required and not value):
-            raise self.fail(f"{prefix}{key}", "must be a non-empty list of UUID strings")
-        try:
-            return tuple(normalize_uuid(str(v)) for v in value)
-        except ValueError as exc:
-            raise self.fail(f"{prefix}{key}", str(exc)) from None
+    def uuids(self, texts: list[str], path: KeyPath) -> tuple[str, ...]:
+        return tuple(self.uuid(text, (*path, i)) for i, text in enumerate(texts))
 
-    def write(self, entry: Any, prefix: str, *, keepalive: bool = False) -> GattWrite:
-        if not isinstance(entry, dict):
-            raise ProfileError(self.path, None, prefix.rstrip("."), "must be a table")
-        self.unknown_keys(entry, _WRITE_KEYS if keepalive else _WRITE_KEYS - {"interval_s"}, prefix)
-        characteristic = self.uuid(entry, "characteristic", prefix)
-        if ("hex" in entry) == ("text" in entry):
-            raise self.fail(f"{prefix}characteristic", "give exactly one of 'hex' or 'text'")
-        if "hex" in entry:
+    def write(self, entry: _Write, path: KeyPath) -> GattWrite:
+        characteristic = self.uuid(entry.characteristic, (*path, "characteristic"))
+        if (entry.hex is None) == (entry.text is None):
+            raise self.fail((*path, "characteristic"), "give exactly one of 'hex' or 'text'")
+        if entry.hex is not None:
             try:
-                data = bytes.fromhex(str(entry["hex"]))
+                data = bytes.fromhex(entry.hex)
             except ValueError:
-                raise self.fail(f"{prefix}hex", f"not hex bytes: {entry['hex']!r}") from None
+                raise self.fail((*path, "hex"), f"not hex bytes: {entry.hex!r}") from None
         else:
-            if not isinstance(entry["text"], str) or not entry["text"]:
-                raise self.fail(f"{prefix}text", "must be a non-empty string")
-            data = entry["text"].encode("utf-8")
-        response = entry.get("response", True)
-        if not isinstance(response, bool):
-            raise self.fail(f"{prefix}response", "must be true or false")
-        delay = entry.get("delay_after_s", 0.0)
-        if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 10:
-            raise self.fail(f"{prefix}delay_after_s", "must be a number of seconds between 0 and 10")
-        return GattWrite(characteristic, data, response, str(entry.get("note", "")), float(delay))
+            data = str(entry.text).encode("utf-8")
+        return GattWrite(characteristic, data, entry.response, entry.note, float(entry.delay_after_s))
 
     def profile(self, doc: Mapping[str, Any]) -> Profile:
-        kind = self.string(doc, "kind", "", default="emg")
-        if kind in OTHER_DEVICE_KINDS:
+        kind = doc.get("kind", "emg")
+        if isinstance(kind, str) and kind in OTHER_DEVICE_KINDS:
             raise NotAnEmgProfile(self.path, None, "kind", f"a {kind} profile, read by its own loader")
-        if kind != "emg":
-            raise self.fail("kind", f"only 'emg' sensors are supported here, got {kind!r}")
-        self.unknown_keys(doc, _TOP_KEYS, "")
-        name = self.string(doc, "name", "")
+        try:
+            spec = check(doc, ProfileFile, self.lines)
+        except SchemaProblem as found:
+            raise ProfileError(self.path, found.line, _key(found.path), found.problem) from None
+        if spec.kind != "emg":
+            raise self.fail(("kind",), f"only 'emg' sensors are supported here, got {spec.kind!r}")
 
-        match = self.table(doc, "match")
-        assert match is not None
-        self.unknown_keys(match, _MATCH_KEYS, "match.")
-        patterns = match.get("name_patterns", [])
-        if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
-            raise self.fail("match.name_patterns", "must be a list of name patterns like \"Myo*\"")
-        advertised = self.uuid_list(match, "service_uuids", "match.", required=False)
-        if not patterns and not advertised:
-            raise self.fail("match.name_patterns", "give name_patterns or service_uuids so a scan can find the device")
+        advertised = self.uuids(spec.match.service_uuids, ("match", "service_uuids"))
+        if not spec.match.name_patterns and not advertised:
+            raise self.fail(("match", "name_patterns"), "give name_patterns or service_uuids so a scan can find the device")
 
-        stream = self.table(doc, "stream")
-        assert stream is not None
-        self.unknown_keys(stream, _STREAM_KEYS, "stream.")
-        service = self.uuid(stream, "service", "stream.")
-        characteristics = self.uuid_list(stream, "characteristics", "stream.", required=True)
-        decoder = self.string(stream, "decoder", "stream.")
-        if decoder not in DECODERS:
-            near = difflib.get_close_matches(decoder, sorted(DECODERS), n=1)
+        stream = spec.stream
+        service = self.uuid(stream.service, ("stream", "service"))
+        characteristics = self.uuids(stream.characteristics, ("stream", "characteristics"))
+        if stream.decoder not in DECODERS:
+            near = difflib.get_close_matches(stream.decoder, sorted(DECODERS), n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else f"; known: {', '.join(sorted(DECODERS))}"
-            raise self.fail("stream.decoder", f"unknown decoder {decoder!r}{hint}")
-        rate = stream.get("rate_hz")
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 100_000:
-            raise self.fail("stream.rate_hz", "must be a positive number of samples per second")
-        channels = stream.get("channels")
-        if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
-            raise self.fail("stream.channels", "must be a non-empty list of channel labels")
-        unit = self.string(stream, "unit", "stream.", default="µV")
-        scale = stream.get("scale_uv", 1.0)
-        if isinstance(scale, list):
-            if len(scale) != len(channels):
-                raise self.fail("stream.scale_uv", f"has {len(scale)} values for {len(channels)} channels")
-            scales = scale
+            raise self.fail(("stream", "decoder"), f"unknown decoder {stream.decoder!r}{hint}")
+        channels = stream.channels
+        if isinstance(stream.scale_uv, list):
+            if len(stream.scale_uv) != len(channels):
+                raise self.fail(("stream", "scale_uv"), f"has {len(stream.scale_uv)} values for {len(channels)} channels")
+            scales = stream.scale_uv
         else:
-            scales = [scale] * len(channels)
-        if not all(isinstance(s, (int, float)) and not isinstance(s, bool) and s > 0 for s in scales):
-            raise self.fail("stream.scale_uv", "must be a positive number (or one per channel)")
-        options = stream.get("options", {})
-        if not isinstance(options, dict):
-            raise self.fail("stream.options", "must be a table")
-        problem = DECODERS[decoder].check_options(options, len(channels))
+            scales = [stream.scale_uv] * len(channels)
+        problem = DECODERS[stream.decoder].check_options(stream.options, len(channels))
         if problem:
             key, message = problem
-            raise self.fail(f"stream.options.{key}", message)
+            raise self.fail(("stream", "options", key), message)
 
-        startup = doc.get("startup", [])
-        shutdown = doc.get("shutdown", [])
-        for key, value in (("startup", startup), ("shutdown", shutdown)):
-            if not isinstance(value, list):
-                raise self.fail(key, "must be an array of tables ([[startup]])")
-        startup_writes = tuple(self.write(e, f"startup[{i}].") for i, e in enumerate(startup))
-        shutdown_writes = tuple(self.write(e, f"shutdown[{i}].") for i, e in enumerate(shutdown))
-
+        startup = tuple(self.write(e, ("startup", i)) for i, e in enumerate(spec.startup))
+        shutdown = tuple(self.write(e, ("shutdown", i)) for i, e in enumerate(spec.shutdown))
         keepalive = None
-        keep = self.table(doc, "keepalive", required=False)
-        if keep is not None:
-            interval = keep.get("interval_s")
-            if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
-                raise self.fail("keepalive.interval_s", "must be a positive number of seconds")
-            keepalive = Keepalive(self.write(keep, "keepalive.", keepalive=True), float(interval))
-
-        battery = None
-        battery_table = self.table(doc, "battery", required=False)
-        if battery_table is not None:
-            self.unknown_keys(battery_table, _BATTERY_KEYS, "battery.")
-            battery = self.uuid(battery_table, "characteristic", "battery.")
-
+        if spec.keepalive is not None:
+            keepalive = Keepalive(self.write(spec.keepalive, ("keepalive",)), float(spec.keepalive.interval_s))
+        battery = self.uuid(spec.battery.characteristic, ("battery", "characteristic")) if spec.battery else None
         firmware = None
-        fw = self.table(doc, "firmware", required=False)
-        if fw is not None:
-            self.unknown_keys(fw, _FIRMWARE_KEYS, "firmware.")
-            default = fw.get("default")
-            if not isinstance(default, int) or isinstance(default, bool):
-                raise self.fail("firmware.default", "must be a firmware number, e.g. 3")
-            major = fw.get("major", {})
-            if not isinstance(major, dict) or not all(isinstance(v, int) for v in major.values()):
-                raise self.fail("firmware.major", "must map a version's first digit to a firmware number")
-            firmware = FirmwareDetect(self.uuid(fw, "characteristic", "firmware."), default, dict(major))
+        if spec.firmware is not None:
+            fw = spec.firmware
+            firmware = FirmwareDetect(self.uuid(fw.characteristic, ("firmware", "characteristic")), fw.default, dict(fw.major))
 
         return Profile(
             id=self.path.stem,
-            name=name,
+            name=spec.name,
             path=self.path,
-            kind=kind,
-            name_patterns=tuple(patterns),
+            kind=spec.kind,
+            name_patterns=tuple(spec.match.name_patterns),
             service_uuids=advertised,
             service=service,
             characteristics=characteristics,
-            decoder=decoder,
-            rate_hz=float(rate),
+            decoder=stream.decoder,
+            rate_hz=float(stream.rate_hz),
             channels=tuple(channels),
-            unit=unit,
+            unit=stream.unit,
             scale_uv=tuple(float(s) for s in scales),
-            decoder_options=dict(options),
-            startup=startup_writes,
-            shutdown=shutdown_writes,
+            decoder_options=dict(stream.options),
+            startup=startup,
+            shutdown=shutdown,
             keepalive=keepalive,
             battery_characteristic=battery,
             firmware=firmware,

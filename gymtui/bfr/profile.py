@@ -1,6 +1,7 @@
 """The cuff profile file (``devices/cuff-*.toml``): GATT UUIDs, pressure limits, watchdog, valve time.
 
-Read once at start; every error names the file and the key. The limits here
+Read once at start and checked against :class:`CuffProfileFile`; every
+error names the file, the key and its line. The limits here
 are what the cuff itself promises; the supervisor's own limits are in
 :mod:`gymtui.bfr.rules`.
 """
@@ -11,8 +12,12 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
 
 from gymtui.adapters.base import AdapterError
+from gymtui.session.config_schema import KeyLines, KeyPath, SchemaProblem, check, dotted
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,49 +48,88 @@ def devices_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "devices"
 
 
+_Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class _CuffMatch(msgspec.Struct):
+    name_patterns: list[str] = msgspec.field(default_factory=list)
+    service_uuids: list[str] = msgspec.field(default_factory=list)
+
+
+class _CuffGatt(msgspec.Struct):
+    service: str
+    pressure: str
+    command: str
+    status: str
+    info: str
+
+
+class _CuffPressure(msgspec.Struct):
+    unit: Literal["mmHg"]
+    max_mmhg: Annotated[float, msgspec.Meta(gt=0, le=400)]
+    relief_margin_mmhg: Annotated[float, msgspec.Meta(ge=0)]
+    rate_hz: _Positive
+
+
+class _CuffValve(msgspec.Struct):
+    deflate_s: _Positive
+
+
+class _CuffWatchdog(msgspec.Struct):
+    keepalive_s: _Positive
+    timeout_s: _Positive
+    link_loss: str
+
+
+class CuffProfileFile(msgspec.Struct):
+    """A cuff profile as the file says it (other keys are the maker's notes and are ignored)."""
+
+    name: str
+    kind: Literal["cuff"]
+    decoder: str
+    gatt: _CuffGatt
+    pressure: _CuffPressure
+    valve: _CuffValve
+    watchdog: _CuffWatchdog
+    match: _CuffMatch = msgspec.field(default_factory=_CuffMatch)
+
+
+def _where(path: KeyPath) -> str:
+    """``("pressure", "max_mmhg")`` as the file shows it: ``[pressure] max_mmhg``."""
+    if len(path) >= 2:
+        return f"[{path[0]}] {dotted(path[1:])}"
+    return dotted(path)
+
+
 def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
-    """Read a cuff profile (default: the open profile); errors name the file and key."""
+    """Read a cuff profile (default: the open profile); errors name the file, the key and its line."""
     path = Path(path) if path is not None else devices_dir() / "cuff-open.toml"
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
     except OSError as exc:
         raise AdapterError(f"cannot read cuff profile {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise AdapterError(f"cuff profile {path} is not valid TOML: {exc}") from None
-
-    def get(section: str | None, key: str, kind: type) -> object:
-        table = doc if section is None else doc.get(section, {})
-        where = f"[{section}] {key}" if section else key
-        if key not in table:
-            raise AdapterError(f"cuff profile {path}: missing {where}")
-        value = table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind):
-            raise AdapterError(f"cuff profile {path}: {where} must be {kind.__name__}")
-        return value
-
-    if get(None, "kind", str) != "cuff":
-        raise AdapterError(f"cuff profile {path}: kind must be 'cuff'")
-    max_mmhg = get("pressure", "max_mmhg", float)
-    if not 0 < max_mmhg <= 400:  # type: ignore[operator]
-        raise AdapterError(f"cuff profile {path}: [pressure] max_mmhg must be 1–400 mmHg")
-    if get("pressure", "unit", str) != "mmHg":
-        raise AdapterError(f"cuff profile {path}: [pressure] unit must be mmHg")
+    try:
+        spec = check(doc, CuffProfileFile, KeyLines(text))
+    except SchemaProblem as problem:
+        line = f" (line {problem.line})" if problem.line else ""
+        raise AdapterError(f"cuff profile {path}: {_where(problem.path)} {problem.problem}{line}") from None
     return CuffProfile(
-        name=str(get(None, "name", str)),
-        decoder=str(get(None, "decoder", str)),
-        service_uuid=str(get("gatt", "service", str)).lower(),
-        pressure_uuid=str(get("gatt", "pressure", str)).lower(),
-        command_uuid=str(get("gatt", "command", str)).lower(),
-        status_uuid=str(get("gatt", "status", str)).lower(),
-        info_uuid=str(get("gatt", "info", str)).lower(),
-        max_mmhg=float(max_mmhg),  # type: ignore[arg-type]
-        relief_margin_mmhg=float(get("pressure", "relief_margin_mmhg", float)),  # type: ignore[arg-type]
-        rate_hz=float(get("pressure", "rate_hz", float)),  # type: ignore[arg-type]
-        keepalive_s=float(get("watchdog", "keepalive_s", float)),  # type: ignore[arg-type]
-        watchdog_s=float(get("watchdog", "timeout_s", float)),  # type: ignore[arg-type]
-        link_loss_deflates=get("watchdog", "link_loss", str) == "deflate",
-        deflate_s=float(get("valve", "deflate_s", float)),  # type: ignore[arg-type]
-        name_patterns=tuple(str(p) for p in doc.get("match", {}).get("name_patterns", [])),
+        name=spec.name,
+        decoder=spec.decoder,
+        service_uuid=spec.gatt.service.lower(),
+        pressure_uuid=spec.gatt.pressure.lower(),
+        command_uuid=spec.gatt.command.lower(),
+        status_uuid=spec.gatt.status.lower(),
+        info_uuid=spec.gatt.info.lower(),
+        max_mmhg=spec.pressure.max_mmhg,
+        relief_margin_mmhg=spec.pressure.relief_margin_mmhg,
+        rate_hz=spec.pressure.rate_hz,
+        keepalive_s=spec.watchdog.keepalive_s,
+        watchdog_s=spec.watchdog.timeout_s,
+        link_loss_deflates=spec.watchdog.link_loss == "deflate",
+        deflate_s=spec.valve.deflate_s,
+        name_patterns=tuple(spec.match.name_patterns),
     )

@@ -17,7 +17,9 @@ and, if the app quits first, saves them to the recovery file. A write run
 twice is never stored twice, because a refused write left nothing behind.
 
 Results computed by the worker thread (a phase's %MVC, the set summary)
-come back through callbacks on that thread; the runner only submits store
+come back through the :class:`SetResults` the runner hands the worker with
+the set's ``BeginSet`` (so they reach this runner, never the next set's),
+on the worker's thread; the runner only submits store
 writes from there and forwards the news to ``notify`` (which the app makes
 thread-safe with ``post_message``).
 """
@@ -52,6 +54,7 @@ from gymtui.signal.messages import (
     EndSet,
     PhaseStats,
     RawChunk,
+    SetResults,
 )
 from gymtui.store import SetStatus, StoreExecutor, StoreUnavailable, now_iso
 from gymtui.store.recovery import Write
@@ -165,14 +168,11 @@ class SetRunner:
             extra=dict(ctx.row_fields),
         )
         if self._signal is not None:
-            self._signal.callbacks.on_phase = self._phase_stats_arrived
-            self._signal.callbacks.on_set = self._set_summary_arrived
-            self._signal.callbacks.on_raw = self._raw_arrived
-            self._signal.callbacks.on_mvc = self._mvc_arrived
             targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]
             roles = tuple(c.role for c in ctx.channels) or None
             names = tuple(c.muscle for c in ctx.channels) or None
-            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles, names))
+            results = SetResults(self._mvc_arrived, self._phase_stats_arrived, self._set_summary_arrived, self._raw_arrived)
+            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles, names, results))
         return self._handle(self.engine.start())
 
     def tick(self) -> list[Event]:

@@ -18,28 +18,32 @@ still loads.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+import msgspec
 
 from gymtui.model import MuscleRole
 from gymtui.session.config_file import (
     ConfigFileError,
     clip,
-    number_problem,
     read_config_text,
     short_repr,
 )
+from gymtui.session.config_schema import KeyLines, SchemaProblem, check
 
 LIBRARY_DIR = Path(__file__).with_name("library")
 BUILTIN_EXERCISES = LIBRARY_DIR / "exercises.toml"
 
-KINDS = ("compound", "isolation", "drill")
-REGIONS = ("lower", "upper")
-EQUIPMENT = ("barbell", "dumbbell", "machine", "cable", "band", "bodyweight")
+Kind = Literal["compound", "isolation", "drill"]
+Region = Literal["lower", "upper"]
+Equipment = Literal["barbell", "dumbbell", "machine", "cable", "band", "bodyweight"]
+KINDS: tuple[str, ...] = get_args(Kind)
+REGIONS: tuple[str, ...] = get_args(Region)
+EQUIPMENT: tuple[str, ...] = get_args(Equipment)
 
 
 class ExerciseError(ValueError):
@@ -94,50 +98,42 @@ class Exercise:
         return tuple(order[:n])
 
 
-_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "kind": str,
-    "region": str,
-    "equipment": str,
-    "target": str,
-    "synergists": list,
-    "antagonist": str,
-    "cues": list,
-    "rest_s": int,
-    "prefatigue": str,
-    "drills": list,
-    "stretch": str,
-    "hold_s": (int, float),
-    "peak_hold": str,
-}
-VALID_KEYS = frozenset(_FIELD_TYPES)
-# Bounds for the numbers of an exercise: (low, high, whole number?).
-_NUMBER_BOUNDS: dict[str, tuple[float, float, bool]] = {
-    "rest_s": (10, 600, True),  # the guide rests 60–180 s; ten minutes is a long rest
-    "hold_s": (1, 60, False),  # drill holds are 3 s; a minute is an isometric, not a rep
-}
+class ExerciseSchema(msgspec.Struct, forbid_unknown_fields=True):
+    """One ``[exercise.<key>]`` table. Every key is optional here: an entry with a
+    built-in's key replaces it field by field, so what is required (:data:`_REQUIRED`)
+    is checked on the merged entry."""
+
+    name: str | None = None
+    kind: Kind | None = None
+    region: Region | None = None
+    equipment: Equipment | None = None
+    target: str | None = None
+    synergists: list[str] | None = None
+    antagonist: str | None = None
+    cues: list[str] | None = None
+    # the guide rests 60–180 s; ten minutes is a long rest
+    rest_s: Annotated[int, msgspec.Meta(ge=10, le=600)] | None = None
+    prefatigue: str | None = None
+    drills: list[str] | None = None
+    stretch: str | None = None
+    # drill holds are 3 s; a minute is an isometric, not a rep
+    hold_s: Annotated[float, msgspec.Meta(ge=1, le=60)] | None = None
+    peak_hold: str | None = None
+
+
+class ExerciseFile(msgspec.Struct, forbid_unknown_fields=True):
+    """An exercise file holds ``[exercise.<key>]`` tables and nothing else."""
+
+    exercise: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+VALID_KEYS = frozenset(ExerciseSchema.__struct_fields__)
 _REQUIRED = ("name", "kind", "region", "equipment", "target")
-_CHOICES = {"kind": KINDS, "region": REGIONS, "equipment": EQUIPMENT}
 
 
 def _suggest(word: str, valid: Any) -> str:
     close = difflib.get_close_matches(word, sorted(valid), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _line_of(text: str, key: str, entry: str) -> int:
-    """The line of ``key`` inside ``[exercise.<entry>]`` (or the header's line)."""
-    header = re.compile(rf"^\s*\[\s*exercise\.\"?{re.escape(entry)}\"?\s*\]")
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-    if start is None:
-        return 1
-    for i in range(start + 1, len(lines)):
-        if lines[i].lstrip().startswith("["):
-            break
-        if re.match(rf"^\s*{re.escape(key)}\s*=", lines[i]):
-            return i + 1
-    return start + 1
 
 
 @dataclass
@@ -174,35 +170,20 @@ class ExerciseLibrary:
         return [self.exercises[k] for k in exercise.drills if k in self.exercises]
 
 
-def _check_entry(key: str, raw: Any, text: str, source: str, base: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ExerciseError(f"{source}:{_line_of(text, key, key)}: exercise.{clip(key)} must be a table")
-    for name, value in raw.items():
-        line = _line_of(text, name, key)
-        if name not in VALID_KEYS:
-            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}: unknown key {short_repr(name)}{_suggest(name, VALID_KEYS)}")
-        if name in _NUMBER_BOUNDS:
-            low, high, whole = _NUMBER_BOUNDS[name]
-            problem = number_problem(value, low, high, whole=whole)
-            if problem:
-                raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} {problem}")
-            continue
-        expected = _FIELD_TYPES[name]
-        if not isinstance(value, expected) or isinstance(value, bool):
-            kind = expected.__name__ if isinstance(expected, type) else "number"
-            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} must be a {kind}, got {short_repr(value)}")
-        if name in _CHOICES and value not in _CHOICES[name]:
-            raise ExerciseError(
-                f"{source}:{line}: exercise.{clip(key)}.{name} must be one of {', '.join(_CHOICES[name])}"
-                f"{_suggest(str(value), _CHOICES[name])}"
-            )
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} must be a list of strings")
+def _check_entry(key: str, raw: Any, lines: KeyLines, source: str, base: Mapping[str, Any] | None) -> dict[str, Any]:
+    try:
+        check(raw, ExerciseSchema, lines, ("exercise", key))
+    except SchemaProblem as problem:
+        where = f"{source}:{problem.line or 1}: "
+        if problem.unknown:
+            name = str(problem.path[-1])
+            raise ExerciseError(f"{where}exercise.{clip(key)}: unknown key {short_repr(name)}{problem.hint}") from None
+        raise ExerciseError(f"{where}{problem.key} {problem.problem}") from None
     merged = {**(base or {}), **raw}
     missing = [k for k in _REQUIRED if k not in merged]
     if missing:
         raise ExerciseError(
-            f"{source}:{_line_of(text, key, key)}: exercise.{clip(key)} lacks {', '.join(missing)}"
+            f"{source}:{lines.line_of(('exercise', key)) or 1}: exercise.{clip(key)} lacks {', '.join(missing)}"
         )
     return merged
 
@@ -213,27 +194,20 @@ def _to_exercise(key: str, data: Mapping[str, Any]) -> Exercise:
     return Exercise(key=key, **values)
 
 
-def _raw_entries(text: str, source: str) -> dict[str, Any]:
+def _raw_entries(text: str, source: str) -> tuple[dict[str, Any], KeyLines]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseError(f"{source}: {exc}") from None
-    unknown = [k for k in data if k != "exercise"]
-    if unknown:
-        raise ExerciseError(
-            f"{source}:{_line_of_table(text, unknown[0])}: unknown table {unknown[0]!r}{_suggest(unknown[0], ['exercise'])}"
-        )
-    entries = data.get("exercise", {})
-    if not isinstance(entries, dict):
-        raise ExerciseError(f"{source}: 'exercise' must be a table of tables")
-    return entries
-
-
-def _line_of_table(text: str, name: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"^\s*\[+\s*{re.escape(name)}\b", line) or re.match(rf"^\s*{re.escape(name)}\s*=", line):
-            return number
-    return 1
+    lines = KeyLines(text)
+    try:
+        entries = check(data, ExerciseFile, lines).exercise
+    except SchemaProblem as problem:
+        where = f"{source}:{problem.line or 1}: "
+        if problem.unknown:
+            raise ExerciseError(f"{where}unknown table {short_repr(problem.path[-1])}{problem.hint}") from None
+        raise ExerciseError(f"{where}'exercise' must be a table of tables") from None
+    return entries, lines
 
 
 def parse_library(
@@ -247,7 +221,7 @@ def parse_library(
     exercises = dict(base or {})
     problems: list[str] = []
     try:
-        entries = _raw_entries(text, source)
+        entries, lines = _raw_entries(text, source)
     except ExerciseError as exc:
         if strict:
             raise
@@ -259,7 +233,7 @@ def parse_library(
             base_fields = {f.name: getattr(old, f.name) for f in fields(Exercise) if f.name != "key"}
             base_fields = {k: list(v) if isinstance(v, tuple) else v for k, v in base_fields.items()}
         try:
-            exercises[key] = _to_exercise(key, _check_entry(key, raw, text, source, base_fields))
+            exercises[key] = _to_exercise(key, _check_entry(key, raw, lines, source, base_fields))
         except ExerciseError as exc:
             if strict:
                 raise

@@ -20,8 +20,9 @@ The gym is configured in ``gym.toml`` beside the user's exercise file::
     cable_step_kg = 2.5
     dumbbell_step_kg = 2
 
-Every number in it is bounded (the ``*_RANGE`` constants below): a value
-outside is one problem line with file, line and key, and its default is used.
+Every number in it is bounded (the ``*_RANGE`` constants below, declared in
+:class:`GymSchema`): a value outside is one problem line with file, line and
+key, and its default is used.
 """
 
 from __future__ import annotations
@@ -33,15 +34,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
-from gymtui.session.config_file import (
-    ConfigFileError,
-    clip,
-    number_problem,
-    read_config_text,
-    short_repr,
-)
+import msgspec
+
+from gymtui.session.config_file import ConfigFileError, read_config_text
+from gymtui.session.config_schema import KeyLines, SchemaProblem, check
 
 ONE_RM_FORMULA = "Epley: 1RM = load × (1 + reps / 30)"
 MAX_REPS_FOR_ESTIMATE = 12
@@ -76,12 +74,6 @@ for the worst case (twelve unrelated kg and lb sizes, 20 pairs each), built
 once per plate set."""
 DEFAULT_PAIRS_PER_PLATE = 4
 """Pairs assumed for each plate when ``plates_kg`` is given without ``plate_pairs``."""
-GYM_NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
-    "bar_kg": BAR_KG_RANGE,
-    "machine_step_kg": STEP_KG_RANGE,
-    "cable_step_kg": STEP_KG_RANGE,
-    "dumbbell_step_kg": STEP_KG_RANGE,
-}
 
 
 class GymConfigError(ValueError):
@@ -131,15 +123,40 @@ def _per_side_table(plates_kg: tuple[float, ...], plate_pairs: tuple[int, ...]) 
     return MappingProxyType({total / 100: plates for total, plates in best.items()})
 
 
+class GymSchema(msgspec.Struct, forbid_unknown_fields=True):
+    """The ``[gym]`` table of ``gym.toml``: every key optional, every number bounded (``*_RANGE``)."""
+
+    bar_kg: Annotated[float, msgspec.Meta(ge=BAR_KG_RANGE[0], le=BAR_KG_RANGE[1])] | None = None
+    plates_kg: (
+        Annotated[
+            list[Annotated[float, msgspec.Meta(ge=PLATE_KG_RANGE[0], le=PLATE_KG_RANGE[1])]],
+            msgspec.Meta(min_length=1, max_length=MAX_PLATE_SIZES, extra={"items": "plate sizes"}),
+        ]
+        | None
+    ) = None
+    plate_pairs: (
+        Annotated[
+            list[Annotated[int, msgspec.Meta(ge=PLATE_PAIRS_RANGE[0], le=PLATE_PAIRS_RANGE[1])]],
+            msgspec.Meta(min_length=1, max_length=MAX_PLATE_SIZES, extra={"items": "plate sizes"}),
+        ]
+        | None
+    ) = None
+    machine_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
+    cable_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
+    dumbbell_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
+
+
+_PLATE_KEYS = ("plates_kg", "plate_pairs")
+
+
 def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     """The gym's bar and plates; on a bad file, defaults plus one-line problems (file, line, key).
 
-    Every number is checked against the bounds above; a value outside them
-    is reported and its default used. Plates and their pairs go together:
+    Every number is checked against the bounds of :class:`GymSchema`; a value
+    outside them (or an unknown key) is reported and its default used, and
+    the rest of the file still counts. Plates and their pairs go together:
     if either list is wrong, both defaults are used.
     """
-    import difflib
-
     from platformdirs import user_config_path
 
     path = path or user_config_path("gymtui") / "gym.toml"
@@ -152,67 +169,49 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
         return GymConfig(), [f"{exc}; using the default bar and plates"]
     except tomllib.TOMLDecodeError as exc:
         return GymConfig(), [f"{path}: {exc}; using the default bar and plates"]
-    lines = text.splitlines()
-
-    def line_of(key: str) -> int:
-        return next((i for i, s in enumerate(lines, 1) if s.strip().startswith(key)), 1)
-
+    lines = KeyLines(text)
     gym = data.get("gym", {})
     if not isinstance(gym, dict):
-        return GymConfig(), [f"{path}:{line_of('gym')}: gym must be a table ([gym]); using the default bar and plates"]
+        return GymConfig(), [f"{path}:{lines.line_of(('gym',)) or 1}: gym must be a table ([gym]); using the default bar and plates"]
     default = GymConfig()
-    valid = set(GymConfig.__dataclass_fields__)
-    kwargs: dict[str, object] = {}
-    problems = []
-    plates_ok = True
-    for key, value in gym.items():
-        line = line_of(key)
-        if key not in valid:
-            close = difflib.get_close_matches(key, sorted(valid), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"{path}:{line}: unknown key gym.{clip(key)}{hint}")
-        elif key in ("plates_kg", "plate_pairs"):
-            problem = _plate_list_problem(key, value)
-            if problem:
-                problems.append(f"{path}:{line}: gym.{key}{problem}; using the default plates")
-                plates_ok = False
+    raw = dict(gym)
+    problems: list[str] = []
+    while True:
+        try:
+            schema = check(raw, GymSchema, lines, ("gym",))
+            break
+        except SchemaProblem as problem:
+            key = str(problem.path[1])
+            where = f"{path}:{problem.line or 1}: {problem.key} {problem.problem}"
+            if problem.unknown:
+                problems.append(f"{path}:{problem.line or 1}: unknown key {problem.key}{problem.hint}")
+                raw.pop(key, None)
+            elif key in _PLATE_KEYS:
+                problems.append(f"{where}; using the default plates")
+                for plate_key in _PLATE_KEYS:
+                    raw.pop(plate_key, None)
             else:
-                kwargs[key] = tuple(float(v) if key == "plates_kg" else int(v) for v in value)
-        else:
-            low, high = GYM_NUMBER_BOUNDS[key]
-            problem = number_problem(value, low, high)
-            if problem:
-                problems.append(f"{path}:{line}: gym.{key} {problem}; using {getattr(default, key):g}")
-            else:
-                kwargs[key] = float(value)
-    if plates_ok and "plates_kg" in kwargs and "plate_pairs" not in gym:
-        kwargs["plate_pairs"] = (DEFAULT_PAIRS_PER_PLATE,) * len(kwargs["plates_kg"])  # type: ignore[arg-type]
-    plates = kwargs.get("plates_kg", default.plates_kg)
-    pairs = kwargs.get("plate_pairs", default.plate_pairs)
-    if plates_ok and len(plates) != len(pairs):  # type: ignore[arg-type]
-        line = line_of("plate_pairs") if "plate_pairs" in gym else line_of("plates_kg")
+                problems.append(f"{where}; using {getattr(default, key):g}")
+                raw.pop(key, None)
+    kwargs: dict[str, Any] = {
+        key: value for key in ("bar_kg", "machine_step_kg", "cable_step_kg", "dumbbell_step_kg")
+        if (value := getattr(schema, key)) is not None
+    }
+    plates = tuple(schema.plates_kg) if schema.plates_kg is not None else None
+    pairs = tuple(schema.plate_pairs) if schema.plate_pairs is not None else None
+    if plates is not None and pairs is None:
+        pairs = (DEFAULT_PAIRS_PER_PLATE,) * len(plates)
+    if len(plates or default.plates_kg) != len(pairs or default.plate_pairs):
+        line = lines.line_of(("gym", "plate_pairs" if "plate_pairs" in raw else "plates_kg")) or 1
         problems.append(
             f"{path}:{line}: gym.plate_pairs must have one entry per plate in gym.plates_kg; using the default plates"
         )
-        plates_ok = False
-    if not plates_ok:
-        kwargs.pop("plate_pairs", None)
-        kwargs.pop("plates_kg", None)
-    return GymConfig(**kwargs), problems  # type: ignore[arg-type]
-
-
-def _plate_list_problem(key: str, value: object) -> str | None:
-    """What is wrong with ``plates_kg`` or ``plate_pairs`` (text that follows the key), or None."""
-    if not isinstance(value, list) or not value:
-        return f" must be a list of numbers, got {short_repr(value)}"
-    if len(value) > MAX_PLATE_SIZES:
-        return f" lists {len(value)} plate sizes; at most {MAX_PLATE_SIZES}"
-    low, high = PLATE_KG_RANGE if key == "plates_kg" else PLATE_PAIRS_RANGE
-    for i, item in enumerate(value, 1):
-        problem = number_problem(item, low, high, whole=key == "plate_pairs")
-        if problem:
-            return f"[{i}] {problem}"
-    return None
+    else:
+        if plates is not None:
+            kwargs["plates_kg"] = plates
+        if pairs is not None:
+            kwargs["plate_pairs"] = pairs
+    return GymConfig(**kwargs), problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,19 +14,22 @@ A protocol file looks like this (``gymtui/session/protocols/*.toml``)::
     cue = "Squeeze the hamstrings hard"
     target_pct_mvc = 40
 
-A phase without ``seconds`` waits for the athlete (Space). Errors name the
-file, the phase and the key, with the nearest valid key suggested.
+A phase without ``seconds`` waits for the athlete (Space). The shape is
+:class:`ProtocolFile`; errors name the file, line and key (``phase[2].kind``),
+with the nearest valid key or kind suggested.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+import msgspec
 
 from gymtui.model import WORK_PHASE_KINDS, PhaseKind
+from gymtui.session.config_schema import KeyLines, SchemaProblem, check
 
 
 class ProtocolError(ValueError):
@@ -79,20 +82,27 @@ class SetProtocol:
         return replace(self, phases=(calibration, *self.phases))
 
 
-_PHASE_KEYS = {"kind", "name", "seconds", "cue", "target_pct_mvc", "skippable"}
-_PROTOCOL_KEYS = {"name", "exercise", "lead_in_s", "muscles"}
+class _ProtocolHead(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    exercise: str | None = None
+    lead_in_s: Annotated[int, msgspec.Meta(ge=0, le=10)] = 3
+    muscles: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
-def _line_of(text: str, needle: str, start_line: int = 1) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if number >= start_line and needle in line:
-            return number
-    return start_line
+class _PhaseEntry(msgspec.Struct, forbid_unknown_fields=True):
+    kind: PhaseKind
+    name: str | None = None
+    seconds: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    cue: str = ""
+    target_pct_mvc: Annotated[float, msgspec.Meta(gt=0, le=150)] | None = None
+    skippable: bool | None = None
 
 
-def _suggest(key: str, valid: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(valid), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+class ProtocolFile(msgspec.Struct, forbid_unknown_fields=True):
+    """A set protocol file: one ``[protocol]`` and at least one ``[[phase]]``."""
+
+    protocol: _ProtocolHead
+    phase: Annotated[list[_PhaseEntry], msgspec.Meta(min_length=1, extra={"items": "[[phase]] tables"})]
 
 
 def parse_protocol(text: str, source: str = "<protocol>") -> SetProtocol:
@@ -100,61 +110,32 @@ def parse_protocol(text: str, source: str = "<protocol>") -> SetProtocol:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{source}: {exc}") from None
-    head = data.get("protocol")
-    if not isinstance(head, dict):
-        raise ProtocolError(f"{source}: missing [protocol] table")
-    for key in head:
-        if key not in _PROTOCOL_KEYS:
-            line = _line_of(text, key)
-            raise ProtocolError(f"{source}:{line}: unknown key protocol.{key}{_suggest(key, _PROTOCOL_KEYS)}")
-    raw_phases = data.get("phase")
-    if not isinstance(raw_phases, list) or not raw_phases:
-        raise ProtocolError(f"{source}: no [[phase]] tables")
-    phases = []
-    phase_line = 1
-    for number, raw in enumerate(raw_phases, start=1):
-        phase_line = _line_of(text, "[[phase]]", phase_line + 1 if number > 1 else 1)
-        phases.append(_parse_phase(raw, text, source, number, phase_line))
-    muscles = tuple((str(m[0]), str(m[1])) for m in head.get("muscles", []))
+    try:
+        spec = check(data, ProtocolFile, KeyLines(text))
+    except SchemaProblem as problem:
+        raise ProtocolError(f"{source}:{problem.line or 1}: {problem}") from None
+    phases = tuple(
+        PhaseSpec(
+            kind=raw.kind,
+            name=raw.name if raw.name is not None else raw.kind.value.title(),
+            duration_s=raw.seconds,
+            cue=raw.cue,
+            target_pct_mvc=raw.target_pct_mvc,
+            skippable=raw.skippable if raw.skippable is not None else raw.kind is PhaseKind.REST,
+        )
+        for raw in spec.phase
+    )
+    head = spec.protocol
     try:
         return SetProtocol(
-            name=str(head.get("name", Path(source).stem)),
-            exercise=str(head.get("exercise", "")) or "Exercise",
-            phases=tuple(phases),
-            lead_in_s=int(head.get("lead_in_s", 3)),
-            muscles=muscles,
+            name=head.name if head.name is not None else Path(source).stem,
+            exercise=head.exercise or "Exercise",
+            phases=phases,
+            lead_in_s=head.lead_in_s,
+            muscles=tuple(head.muscles),
         )
     except ProtocolError as exc:
         raise ProtocolError(f"{source}: {exc}") from None
-
-
-def _parse_phase(raw: dict[str, Any], text: str, source: str, number: int, line: int) -> PhaseSpec:
-    where = f"{source}:{line}: phase {number}"
-    for key in raw:
-        if key not in _PHASE_KEYS:
-            raise ProtocolError(f"{where}: unknown key {key!r}{_suggest(key, _PHASE_KEYS)}")
-    try:
-        kind = PhaseKind(raw.get("kind", ""))
-    except ValueError:
-        valid = {k.value for k in PhaseKind}
-        raise ProtocolError(
-            f"{where}: kind {raw.get('kind')!r} is not one of {', '.join(sorted(valid))}"
-            f"{_suggest(str(raw.get('kind', '')), valid)}"
-        ) from None
-    seconds = raw.get("seconds")
-    if seconds is not None and (not isinstance(seconds, (int, float)) or seconds <= 0):
-        raise ProtocolError(f"{where}: seconds must be a positive number, got {seconds!r}")
-    target = raw.get("target_pct_mvc")
-    if target is not None and (not isinstance(target, (int, float)) or not 0 < target <= 150):
-        raise ProtocolError(f"{where}: target_pct_mvc must be in (0, 150], got {target!r}")
-    return PhaseSpec(
-        kind=kind,
-        name=str(raw.get("name", kind.value.title())),
-        duration_s=float(seconds) if seconds is not None else None,
-        cue=str(raw.get("cue", "")),
-        target_pct_mvc=float(target) if target is not None else None,
-        skippable=bool(raw.get("skippable", kind is PhaseKind.REST)),
-    )
 
 
 def load_protocol(path: Path) -> SetProtocol:

@@ -32,22 +32,23 @@ How the guide's prescriptions map onto phases the engine understands:
 
 from __future__ import annotations
 
-import difflib
 import enum
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from gymtui.model import PhaseKind
 from gymtui.session.config_file import (
     ConfigFileError,
     clip,
-    number_problem,
     read_config_text,
     short_repr,
 )
+from gymtui.session.config_schema import KeyLines, KeyPath, SchemaProblem, check, dotted
 from gymtui.session.exercises import Exercise, ExerciseLibrary
 from gymtui.session.loads import (
     DEFAULT_GYM,
@@ -215,17 +216,6 @@ class Template:
     source: str
 
 
-_SECTIONS: dict[str, set[str]] = {
-    "template": {"name", "focus"},
-    "activation": {"drills", "reps", "visualise"},
-    "prefatigue": {"sets", "reps", "pct_1rm", "rir"},
-    "compound": {"exercise", "sets", "reps", "pct_1rm", "tempo"},
-    "finisher": {"exercise", "sets", "reps", "pct_1rm", "hold_s", "eccentric_s"},
-    "accessory": {"exercise", "sets", "reps", "pct_1rm"},
-    "contrast": {"exercise", "sets", "reps", "pct_1rm", "eccentric_s"},
-    "eccentric_only": {"exercise", "sets", "reps", "pct_1rm", "eccentric_s"},
-    "bfr": {"exercise", "pct_1rm", "reps", "rest_s"},
-}
 # The guide's ranges; a template outside them is refused rather than obeyed.
 _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("prefatigue", "sets"): (1, 2),
@@ -239,21 +229,6 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("bfr", "pct_1rm"): (20, 30),
 }
 
-
-# Plausible bounds for every number a template holds: (low, high, whole number?).
-# Wider than the guide's ranges above (which apply where the guide gives one); they
-# keep a typo from building a billion phases or a set nobody could do.
-_BOUNDS: dict[str, tuple[float, float, bool]] = {
-    "sets": (1, 10, True),  # the guide asks for 5 at most; 10 of one lift is already a typo
-    "reps": (1, 50, True),  # BFR's 30 is the most the guide asks for
-    "pct_1rm": (1, 120, False),  # eccentric-only work is 110 % of the concentric max
-    "hold_s": (1, 60, False),  # peak holds are 10–15 s
-    "eccentric_s": (1, 15, False),  # slow eccentrics are 3–6 s
-    "rest_s": (5, 600, False),  # BFR rests are 30 s; ten minutes is a long rest
-}
-_SECTION_BOUNDS: dict[tuple[str, str], tuple[float, float, bool]] = {
-    ("activation", "reps"): (1, 20, True),  # holds per drill in one round (the guide's 6)
-}
 RIR_RANGE = (0, 10)
 """Reps in reserve: 0 (to failure) to 10 (a warm-up)."""
 BFR_MAX_SETS = 8
@@ -266,84 +241,131 @@ _ARRAY_SECTIONS = frozenset({"compound", "accessory"})
 """Sections written ``[[section]]``, one table per lift; the others are one ``[section]``."""
 _NEEDS_EXERCISE = frozenset({"compound", "accessory", "finisher", "contrast", "eccentric_only", "bfr"})
 
-
-def _line(text: str, section: str, index: int = 0, key: str | None = None) -> int:
-    """The line of ``key`` in the ``index``-th ``[section]``/``[[section]]`` (or of the header)."""
-    lines = text.splitlines()
-    headers = [i for i, line in enumerate(lines) if line.strip().strip("[]").strip() == section and line.lstrip().startswith("[")]
-    if index >= len(headers):
-        # ``section = ...`` written as a key rather than a header
-        return next((i + 1 for i, line in enumerate(lines) if line.split("=", 1)[0].strip() == section), 1)
-    start = headers[index]
-    if key is None:
-        return start + 1
-    for i in range(start + 1, len(lines)):
-        stripped = lines[i].lstrip()
-        if stripped.startswith("["):
-            break
-        if stripped.split("=", 1)[0].strip() == key:
-            return i + 1
-    return start + 1
+# Plausible bounds for every number a template holds. Wider than the guide's ranges
+# above (which apply where the guide gives one); they keep a typo from building a
+# billion phases or a set nobody could do.
+Sets = Annotated[int, msgspec.Meta(ge=1, le=10)]  # the guide asks for 5 at most; 10 of one lift is a typo
+Reps = Annotated[int, msgspec.Meta(ge=1, le=50)]  # BFR's 30 is the most the guide asks for
+Pct1Rm = Annotated[float, msgspec.Meta(ge=1, le=120)]  # eccentric-only work is 110 % of the concentric max
+HoldS = Annotated[float, msgspec.Meta(ge=1, le=60)]  # peak holds are 10–15 s
+EccentricS = Annotated[float, msgspec.Meta(ge=1, le=15)]  # slow eccentrics are 3–6 s
+RestS = Annotated[float, msgspec.Meta(ge=5, le=600)]  # BFR rests are 30 s; ten minutes is a long rest
 
 
-def _check_value(section: str, key: str, value: Any, library: ExerciseLibrary) -> str | None:
-    """What is wrong with one template value, or None."""
-    if key in ("exercise", "name", "focus", "tempo", "visualise"):
-        if not isinstance(value, str):
-            return f"must be text, got {short_repr(value)}"
-        if key == "exercise" and value not in library:
-            return f"unknown exercise {short_repr(value)}"
-        return None
+class _Section(msgspec.Struct, forbid_unknown_fields=True):
+    """A template section; unknown keys are refused with the nearest known one."""
+
+
+class TemplateHead(_Section):
+    name: str | None = None
+    focus: str | None = None
+
+
+class ActivationSection(_Section):
+    drills: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_DRILLS, extra={"items": "drills"})] | None = None
+    reps: Annotated[int, msgspec.Meta(ge=1, le=20)] | None = None  # holds per drill in one round (the guide's 6)
+    visualise: str | None = None
+
+
+class PrefatigueSection(_Section):
+    sets: Sets | None = None
+    reps: Reps | None = None
+    pct_1rm: Pct1Rm | None = None
+    rir: (
+        Annotated[
+            list[Annotated[int, msgspec.Meta(ge=RIR_RANGE[0], le=RIR_RANGE[1])]],
+            msgspec.Meta(
+                min_length=2,
+                max_length=2,
+                extra={"wanted": f"must be two whole numbers [fewest, most] from {RIR_RANGE[0]} to {RIR_RANGE[1]}"},
+            ),
+        ]
+        | None
+    ) = None
+
+
+class _Lift(_Section):
+    exercise: str | None = None  # required, checked after the shape (":section needs an exercise")
+    sets: Sets | None = None
+    reps: Reps | None = None
+    pct_1rm: Pct1Rm | None = None
+
+
+class CompoundLift(_Lift):
+    tempo: str | None = None
+
+
+class FinisherSection(_Lift):
+    hold_s: HoldS | None = None
+    eccentric_s: EccentricS | None = None
+
+
+class AccessoryLift(_Lift):
+    pass
+
+
+class ContrastSection(_Lift):
+    eccentric_s: EccentricS | None = None
+
+
+class BfrSection(_Section):
+    exercise: str | None = None
+    pct_1rm: Pct1Rm | None = None
+    reps: Annotated[list[Reps], msgspec.Meta(min_length=1, max_length=BFR_MAX_SETS, extra={"items": "sets"})] | None = None
+    rest_s: RestS | None = None
+
+
+_Lifts = Annotated[list[CompoundLift], msgspec.Meta(max_length=MAX_LIFTS, extra={"items": "lifts"})]
+
+
+class TemplateFile(msgspec.Struct, forbid_unknown_fields=True):
+    """A day template: which sections it has, each key's type and bounds."""
+
+    template: TemplateHead | None = None
+    activation: ActivationSection | None = None
+    prefatigue: PrefatigueSection | None = None
+    compound: _Lifts | None = None
+    finisher: FinisherSection | None = None
+    accessory: Annotated[list[AccessoryLift], msgspec.Meta(max_length=MAX_LIFTS, extra={"items": "lifts"})] | None = None
+    contrast: ContrastSection | None = None
+    eccentric_only: ContrastSection | None = None
+    bfr: BfrSection | None = None
+
+
+def _template_problem(problem: SchemaProblem, source: str) -> TemplateError:
+    """The schema's problem in the template's words: a lift's key without its index
+    (``compound.sets``), a section of the wrong shape said as the header it needs."""
+    path = problem.path
+    section = str(path[0]) if path else ""
+    where = f"{source}:{problem.line or 1}: "
+    if len(path) == 1 and problem.unknown:
+        return TemplateError(f"{where}unknown section {short_repr(section)}{problem.hint}")
+    if section in _ARRAY_SECTIONS and len(path) >= 2 and isinstance(path[1], int):
+        if len(path) == 2:  # an entry that is not a table
+            return TemplateError(f"{where}{section} must be a list of tables ([[{section}]])")
+        path = (section, *path[2:])
+    elif len(path) == 1 and section in _ARRAY_SECTIONS and not problem.problem.startswith("lists"):
+        return TemplateError(f"{where}{section} must be a list of tables ([[{section}]])")
+    elif len(path) == 1 and not problem.problem.startswith("lists"):
+        return TemplateError(f"{where}{section} must be a table ([{section}])")
+    if len(path) == 1:
+        return TemplateError(f"{where}{section} {problem.problem}")
+    return TemplateError(f"{where}{dotted(path)}: {problem.problem}")
+
+
+def _guide_problem(section: str, key: str, value: Any, library: ExerciseLibrary) -> str | None:
+    """What the schema cannot say: unknown exercises, a reversed range, the guide's ranges."""
+    if key == "exercise" and value not in library:
+        return f": unknown exercise {short_repr(value)}"
     if key == "drills":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            return f"must be a list of exercise keys, got {short_repr(value)}"
-        if len(value) > MAX_DRILLS:
-            return f"lists {len(value)} drills; at most {MAX_DRILLS}"
         unknown = [v for v in value if v not in library]
-        return f"unknown exercise {short_repr(unknown[0])}" if unknown else None
-    if key == "rir":
+        return f": unknown exercise {short_repr(unknown[0])}" if unknown else None
+    if key == "rir" and value[0] > value[1]:
         low, high = RIR_RANGE
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or any(number_problem(v, low, high, whole=True) for v in value)
-            or value[0] > value[1]
-        ):
-            return f"must be two whole numbers [fewest, most] from {low} to {high}, got {short_repr(value)}"
-        return None
-    if section == "bfr" and key == "reps":
-        if not isinstance(value, list) or not value:
-            return f"must be a list of whole numbers, got {short_repr(value)}"
-        if len(value) > BFR_MAX_SETS:
-            return f"lists {len(value)} sets; at most {BFR_MAX_SETS}"
-        fewest, most, _ = _BOUNDS["reps"]
-        for i, item in enumerate(value, 1):
-            problem = number_problem(item, fewest, most, whole=True)
-            if problem:
-                return f"[{i}]: {problem}"
-        return None
-    if key in _BOUNDS:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return f"must be a positive number, got {short_repr(value)}"
-        bottom, top, whole = _SECTION_BOUNDS.get((section, key), _BOUNDS[key])
-        problem = number_problem(value, bottom, top, whole=whole)
-        if problem:
-            return problem
-        bounds = _RANGES.get((section, key))
-        if bounds and not bounds[0] <= value <= bounds[1]:
-            return f"= {value} is outside the guide's {bounds[0]:g}–{bounds[1]:g}"
-    return None
-
-
-def _shape_problem(section: str, body: Any) -> str | None:
-    """What is wrong with a known section's shape, or None (the expansion relies on it)."""
-    if section in _ARRAY_SECTIONS:
-        if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
-            return f"{section} must be a list of tables ([[{section}]])"
-        if len(body) > MAX_LIFTS:
-            return f"{section} lists {len(body)} lifts; at most {MAX_LIFTS}"
-    elif not isinstance(body, dict):
-        return f"{section} must be a table ([{section}])"
+        return f": must be two whole numbers [fewest, most] from {low} to {high}, got {short_repr(value)}"
+    bounds = _RANGES.get((section, key))
+    if bounds and not bounds[0] <= value <= bounds[1]:
+        return f" = {value} is outside the guide's {bounds[0]:g}–{bounds[1]:g}"
     return None
 
 
@@ -352,27 +374,20 @@ def parse_template(text: str, source: str, library: ExerciseLibrary) -> Template
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: {exc}") from None
+    lines = KeyLines(text)
+    try:
+        check(data, TemplateFile, lines)
+    except SchemaProblem as found:
+        raise _template_problem(found, source) from None
     for section, body in data.items():
-        if section not in _SECTIONS:
-            close = difflib.get_close_matches(section, sorted(_SECTIONS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise TemplateError(f"{source}:{_line(text, section)}: unknown section {short_repr(section)}{hint}")
-        shape = _shape_problem(section, body)
-        if shape:
-            raise TemplateError(f"{source}:{_line(text, section)}: {shape}")
         for index, entry in enumerate(body if isinstance(body, list) else [body]):
+            at: KeyPath = (section, index) if isinstance(body, list) else (section,)
             for key, value in entry.items():
-                where = f"{source}:{_line(text, section, index, key)}: {section}.{clip(key)}"
-                if key not in _SECTIONS[section]:
-                    close = difflib.get_close_matches(key, sorted(_SECTIONS[section]), n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    raise TemplateError(f"{where}: unknown key{hint}")
-                problem = _check_value(section, key, value, library)
+                problem = _guide_problem(section, key, value, library)
                 if problem:
-                    joint = " " if problem.startswith("=") else "" if problem.startswith("[") else ": "
-                    raise TemplateError(f"{where}{joint}{problem}")
+                    raise TemplateError(f"{source}:{lines.line_of((*at, key)) or 1}: {section}.{clip(key)}{problem}")
             if section in _NEEDS_EXERCISE and "exercise" not in entry:
-                raise TemplateError(f"{source}:{_line(text, section, index)}: {section} needs an exercise")
+                raise TemplateError(f"{source}:{lines.line_of(at) or 1}: {section} needs an exercise")
     head = data.get("template", {})
     if "compound" not in data:
         raise TemplateError(f"{source}: a template needs at least one [[compound]]")

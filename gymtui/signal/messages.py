@@ -37,6 +37,9 @@ class BeginSet:
     target_pct_mvc: float | None = None
     roles: tuple[MuscleRole, ...] | None = None  # this set's channel roles, when they differ per exercise
     names: tuple[str, ...] | None = None  # and its muscle names
+    results: SetResults | None = None
+    """Where this set's results go (default: the worker's own callbacks). It travels with the
+    command, so a set's results reach whoever began it even when the next set is already queued."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +88,28 @@ class RawChunk:
     lost_samples: int
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class SetResults:
+    """The results of one set (MVC reference, phase statistics, summary, raw signal), each
+    written to the store by its receiver; run on the worker thread, so quick and thread-safe."""
+
+    on_mvc: Callable[[Calibration], None]
+    on_phase: Callable[[Any, PhaseStats], None]
+    on_set: Callable[[Any, dict[str, Any], list[dict[str, Any]]], None]
+    on_raw: Callable[[RawChunk], None]
+
+
+@dataclass(frozen=True)
 class WorkerCallbacks:
+    """The worker's outputs, given once at construction: frames and errors always go here;
+    the result callbacks serve a set begun without its own :class:`SetResults`."""
+
     on_frame: Callable[[ActivationFrame], None]
     on_mvc: Callable[[Calibration], None] = lambda c: None
     on_phase: Callable[[Any, PhaseStats], None] = lambda meta, stats: None
     on_set: Callable[[Any, dict[str, Any], list[dict[str, Any]]], None] = lambda meta, summary, reps: None
     on_raw: Callable[[RawChunk], None] = lambda chunk: None
     on_error: Callable[[str], None] = lambda message: None
+
+    def set_results(self) -> SetResults:
+        return SetResults(self.on_mvc, self.on_phase, self.on_set, self.on_raw)

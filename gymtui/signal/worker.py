@@ -11,8 +11,11 @@ rather than a backlog.
 Control commands (start/stop an MVC capture, phase and set boundaries,
 recording) travel on the same queue, so they apply exactly between the
 blocks that came before and after them. Their results (an MVC reference,
-a phase's statistics, a set's summary, raw signal to store) go to callbacks
-that must never be coalesced: the caller writes each one to the store.
+a phase's statistics, a set's summary, raw signal to store) go to the
+:class:`SetResults` that came with the set's ``BeginSet`` (or the worker's
+own callbacks) and must never be coalesced: the receiver writes each one to
+the store. Nothing outside reassigns the worker's callbacks: they are given
+once, at construction, and per set with its command.
 
 No Textual here: the app passes plain callables. Callbacks run on this
 thread and must be quick and thread-safe (``App.post_message``,
@@ -45,6 +48,7 @@ from gymtui.signal.messages import (
     EndSet,
     PhaseStats,
     RawChunk,
+    SetResults,
     WorkerCallbacks,
 )
 from gymtui.signal.pipeline import EmgPipeline, PipelineConfig
@@ -59,6 +63,7 @@ __all__ = [
     "EndSet",
     "PhaseStats",
     "RawChunk",
+    "SetResults",
     "SignalWorker",
     "WorkerCallbacks",
 ]
@@ -74,6 +79,7 @@ class _Recording:
     """Raw signal of the set being recorded, cut into ~1 s chunks for the store."""
 
     token: Any
+    results: SetResults
     chunks: list[np.ndarray] = field(default_factory=list)
     chunk_t0_s: float | None = None
     chunk_lost: int = 0
@@ -97,6 +103,7 @@ class SignalWorker:
     ) -> None:
         self.info = info
         self.callbacks = callbacks
+        self._default_results = callbacks.set_results()
         self.live = LiveSignal(
             info.rate_hz,
             [c.role for c in info.channels],
@@ -239,7 +246,7 @@ class SignalWorker:
         chunk = RawChunk(rec.token, rec.seq, rec.chunk_t0_s or 0.0, self.info.rate_hz, data, rec.chunk_lost)
         rec.seq += 1
         rec.chunks, rec.chunk_t0_s, rec.chunk_n, rec.chunk_lost = [], None, 0, 0
-        self.callbacks.on_raw(chunk)
+        rec.results.on_raw(chunk)
 
     def _apply(self, command: Command) -> None:
         live, t_s = self.live, self._last_t_s
@@ -255,7 +262,8 @@ class SignalWorker:
             )
             if np.all(peak > 0):
                 live.set_calibration(calibration)
-                self.callbacks.on_mvc(calibration)
+                rec = self._recording
+                (rec.results if rec is not None else self._default_results).on_mvc(calibration)
             else:
                 self.callbacks.on_error("MVC calibration saw no signal on some channels; check the electrodes")
         elif isinstance(command, ApplyCalibration):
@@ -268,7 +276,7 @@ class SignalWorker:
             if command.target_pct_mvc is not None:
                 live.metrics_config = replace(live.metrics_config, target_line_pct=command.target_pct_mvc)
             live.begin_set()
-            self._recording = _Recording(command.token)
+            self._recording = _Recording(command.token, command.results or self._default_results)
         elif isinstance(command, BeginPhase):
             if self._recording is not None:
                 self._recording.phase_samples = 0
@@ -285,14 +293,14 @@ class SignalWorker:
                     rec.phase_samples,
                     metrics,
                 )
-                self.callbacks.on_phase(command.meta, stats)
+                rec.results.on_phase(command.meta, stats)
         elif isinstance(command, EndSet):
             rec = self._recording
             if rec is not None:
                 self._flush_raw()
                 summary, reps = live.finish_set(t_s)
                 self._recording = None
-                self.callbacks.on_set(command.meta, summary, reps)
+                rec.results.on_set(command.meta, summary, reps)
 
     def _post_frame(self) -> None:
         frame = ActivationFrame(

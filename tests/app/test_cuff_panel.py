@@ -7,7 +7,6 @@ from typing import ClassVar
 
 import pytest
 import repo_paths
-from bfr_rig import Rig
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.widgets import Digits, Input, Static
@@ -15,6 +14,7 @@ from textual.widgets import Digits, Input, Static
 from gymtui.bfr.events import AlarmLevel
 from gymtui.bfr.rules import BfrSettings, Limb, validate_settings
 from gymtui.model import PhaseKind
+from gymtui.sim.cuff_loop import ClosedLoop
 from gymtui.themes import load_themes
 from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 from gymtui.ui.widgets.cuff_panel import CuffBand, CuffPanel
@@ -40,8 +40,7 @@ def text_of(app: App, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
 
 
-async def test_panel_shows_pressure_percent_lop_band_and_timers_while_holding():
-    rig = Rig()
+async def test_panel_shows_pressure_percent_lop_band_and_timers_while_holding(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl"))
     rig.apply(rig.sup.phase_changed(PhaseKind.ISOMETRIC))
     rig.run(20.5)
@@ -63,8 +62,7 @@ async def test_panel_shows_pressure_percent_lop_band_and_timers_while_holding():
         assert app.alarms == []
 
 
-async def test_compact_panel_fits_a_small_screen_with_the_pressure_on_its_readout_line():
-    rig = Rig()
+async def test_compact_panel_fits_a_small_screen_with_the_pressure_on_its_readout_line(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(8)
     app = PanelHost()
@@ -80,8 +78,7 @@ async def test_compact_panel_fits_a_small_screen_with_the_pressure_on_its_readou
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-async def test_panel_styles_load_in_dark_and_light_themes(theme):
-    rig = Rig()
+async def test_panel_styles_load_in_dark_and_light_themes(rig: ClosedLoop, theme):
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(8)
     app = PanelHost()
@@ -95,8 +92,7 @@ async def test_panel_styles_load_in_dark_and_light_themes(theme):
         assert panel.styles.border_top[1].rgb == success.rgb  # holding shows in the theme's success colour
 
 
-async def test_panel_goes_loud_on_a_stuck_sensor_and_announces_it_once():
-    rig = Rig()
+async def test_panel_goes_loud_on_a_stuck_sensor_and_announces_it_once(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(8)
     app = PanelHost()
@@ -115,8 +111,7 @@ async def test_panel_goes_loud_on_a_stuck_sensor_and_announces_it_once():
         assert len(app.alarms) == 1 and app.alarms[0].view.level is AlarmLevel.ALARM
 
 
-async def test_panel_tells_the_athlete_to_release_by_hand_when_the_link_is_lost():
-    rig = Rig()
+async def test_panel_tells_the_athlete_to_release_by_hand_when_the_link_is_lost(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(8)
     rig.lose_link()
@@ -132,8 +127,7 @@ async def test_panel_tells_the_athlete_to_release_by_hand_when_the_link_is_lost(
         assert "█" not in str(app.query_one(CuffBand).render())  # no stale pressure bar either
 
 
-async def test_panel_shows_zero_and_cuff_down_in_a_deflated_rest():
-    rig = Rig()
+async def test_panel_shows_zero_and_cuff_down_in_a_deflated_rest(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(8)
     rig.apply(rig.sup.phase_changed(PhaseKind.REST))

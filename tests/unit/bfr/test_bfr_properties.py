@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bfr_rig import Rig
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from gymtui.bfr.rules import (
 )
 from gymtui.model import CuffCommandKind, PhaseKind, PressureReading
 from gymtui.sim.cuff import CuffParams
+from gymtui.sim.cuff_loop import ClosedLoop
 
 EXERCISES = ("Curl", "Pushdown")
 WAY_OUTS = ("end", "abort", "quit", "exception", "signal")
@@ -57,7 +57,7 @@ events = st.one_of(
 )
 
 @st.composite
-def rigs(draw, with_lop: bool = False) -> Rig:
+def rigs(draw, with_lop: bool = False) -> ClosedLoop:
     limb = draw(st.sampled_from(["arm", "leg"]))
     lop = draw(st.floats(80, 300) if with_lop else st.one_of(st.none(), st.floats(80, 300)))
     lo, hi = (30, 60) if limb == "arm" else (40, 80)
@@ -72,7 +72,7 @@ def rigs(draw, with_lop: bool = False) -> Rig:
         inflated_rest_max_s=draw(st.floats(10.0, 120.0)),
     )
     settings_ = validate_settings(limb, lop, pct, rest_deflate=draw(st.booleans()), max_mmhg=configured)
-    return Rig(
+    return ClosedLoop(
         settings=settings_,
         params=CuffParams(max_mmhg=profile_max, step_s=0.01),
         limits=limits,
@@ -84,7 +84,7 @@ def rigs(draw, with_lop: bool = False) -> Rig:
 class Checker:
     """Watches a rig step by step and fails on any broken invariant."""
 
-    def __init__(self, rig: Rig) -> None:
+    def __init__(self, rig: ClosedLoop) -> None:
         self.rig = rig
         self.checked = 0
         self.terminated = True  # no set yet: nothing may inflate
@@ -128,7 +128,7 @@ class Checker:
         self.up_since = None
 
 
-def run_watched(rig: Rig, seconds: float) -> None:
+def run_watched(rig: ClosedLoop, seconds: float) -> None:
     """Advance in reading steps, checking the timing invariants on the way."""
     lim = rig.sup.limits
     over_since = None
@@ -153,19 +153,19 @@ def run_watched(rig: Rig, seconds: float) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rig=rigs(), steps=st.lists(events, min_size=1, max_size=30))
-def test_supervisor_invariants_hold_over_random_event_sequences(rig: Rig, steps) -> None:
+def test_supervisor_invariants_hold_over_random_event_sequences(rig: ClosedLoop, steps) -> None:
     play(rig, steps)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rig=rigs(with_lop=True), steps=st.lists(training, min_size=5, max_size=30))
-def test_occlusion_caps_hold_across_pauses_aborts_and_restarted_sets(rig: Rig, steps) -> None:
+def test_occlusion_caps_hold_across_pauses_aborts_and_restarted_sets(rig: ClosedLoop, steps) -> None:
     play(rig, steps)
     capped = [r for r in rig.records if "occlusion limit" in r.reason]
     event("cap reached" if capped else "no cap reached")
 
 
-def play(rig: Rig, steps) -> None:
+def play(rig: ClosedLoop, steps) -> None:
     """Play the steps on the rig, checking every invariant on the way (see the module docstring)."""
     check = Checker(rig)
     sup = rig.sup
@@ -257,7 +257,7 @@ def test_no_settings_can_produce_a_command_above_the_ceiling(limb, lop, pct, con
         s = validate_settings(limb, lop, pct, max_mmhg=configured)
     except ValueError:
         return  # refused: nothing can be commanded
-    rig = Rig(settings=s, params=CuffParams(max_mmhg=profile_max))
+    rig = ClosedLoop(settings=s, params=CuffParams(max_mmhg=profile_max))
     rig.apply(rig.sup.set_started("Curl"))
     for cmd in rig.commands():
         assert cmd.target_mmhg <= min(profile_max, lop * (60 if limb == "arm" else 80) / 100, configured or 1e9, 250)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from bfr_rig import Rig
 
 from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
 from gymtui.bfr.rules import LIMBS, BfrLimits, BfrSettingsError, Limb, validate_settings
 from gymtui.model import CuffCommandKind, LinkHealth, LinkState, PhaseKind
 from gymtui.sim.cuff import CuffParams
+from gymtui.sim.cuff_loop import ClosedLoop
 
 
-def inflated_rig(**kw) -> Rig:
-    rig = Rig(**kw)
+def inflated_rig(**kw) -> ClosedLoop:
+    rig = ClosedLoop(**kw)
     rig.apply(rig.sup.set_started("Curl"))
     rig.apply(rig.sup.phase_changed(PhaseKind.ACTIVATION))
     rig.run(6)
@@ -22,7 +22,7 @@ def inflated_rig(**kw) -> Rig:
 
 # -- settings and targets ----------------------------------------------------------------
 def test_target_is_the_chosen_percentage_of_the_limb_lop():
-    rig = Rig(settings=validate_settings("leg", 200, 70))
+    rig = ClosedLoop(settings=validate_settings("leg", 200, 70))
     records = rig.apply(rig.sup.set_started("Leg press"))
     assert records[0].kind is EventKind.INFLATE
     assert records[0].command.kind is CuffCommandKind.TARGET
@@ -53,10 +53,9 @@ def test_settings_outside_the_hard_bounds_are_refused_with_one_line(limb, lop, p
     assert fragment in str(info.value) and "\n" not in str(info.value)
 
 
-def test_refuses_to_inflate_a_cuff_it_has_not_heard_connect():
+def test_refuses_to_inflate_a_cuff_it_has_not_heard_connect(rig: ClosedLoop):
     from gymtui.bfr.supervisor import BfrSupervisor
 
-    rig = Rig()
     sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock)
     assert sup.state is CuffState.NOT_CONNECTED
     records = sup.set_started("Curl")
@@ -67,7 +66,7 @@ def test_refuses_to_inflate_a_cuff_it_has_not_heard_connect():
 
 
 def test_refuses_to_inflate_without_a_lop_and_says_why():
-    rig = Rig(settings=validate_settings("arm", None, 50))
+    rig = ClosedLoop(settings=validate_settings("arm", None, 50))
     records = rig.apply(rig.sup.set_started("Curl"))
     assert all(c.kind is CuffCommandKind.DEFLATE for c in rig.commands())
     assert records[0].kind is EventKind.NOTICE and "no LOP" in records[0].reason
@@ -75,12 +74,12 @@ def test_refuses_to_inflate_without_a_lop_and_says_why():
 
 
 def test_ceiling_is_the_lowest_of_profile_configured_and_hard_percentage():
-    rig = Rig(settings=validate_settings("leg", 300, 80, max_mmhg=200), params=CuffParams(max_mmhg=220))
+    rig = ClosedLoop(settings=validate_settings("leg", 300, 80, max_mmhg=200), params=CuffParams(max_mmhg=220))
     assert rig.sup.ceiling_mmhg == 200
     rig.apply(rig.sup.set_started("Leg press"))
     assert rig.commands()[-1].kind is CuffCommandKind.TARGET
     assert rig.commands()[-1].target_mmhg == 200  # 80 % of 300 = 240, clamped
-    rig = Rig(settings=validate_settings("leg", 300, 80), params=CuffParams(max_mmhg=220))
+    rig = ClosedLoop(settings=validate_settings("leg", 300, 80), params=CuffParams(max_mmhg=220))
     assert rig.sup.ceiling_mmhg == 220
 
 
@@ -193,7 +192,7 @@ def test_a_cuff_that_ignores_deflate_ends_in_release_by_hand():
 
 
 def test_pressure_not_reached_within_the_timeout_deflates_with_an_alarm():
-    rig = Rig(params=CuffParams(pump_rate_mmhg_s=5.0))  # a weak pump
+    rig = ClosedLoop(params=CuffParams(pump_rate_mmhg_s=5.0))  # a weak pump
     rig.apply(rig.sup.set_started("Curl"))
     rig.run(BfrLimits().reach_timeout_s + 0.5)
     assert rig.last_command_kind() is CuffCommandKind.DEFLATE
@@ -258,7 +257,7 @@ def test_exercise_cap_deflates_at_ten_minutes_and_says_why():
 
 
 def test_session_cap_holds_across_exercises_aborts_and_pauses():
-    rig = Rig(settings=validate_settings("arm", 180, 50, rest_deflate=False))
+    rig = ClosedLoop(settings=validate_settings("arm", 180, 50, rest_deflate=False))
     exercises = ["Curl", "Pushdown", "Hammer curl"]
     for exercise in exercises:
         rig.apply(rig.sup.set_started(exercise))
@@ -289,10 +288,9 @@ def test_changing_exercise_needs_three_minutes_of_reperfusion():
     assert rig.last_command_kind() is CuffCommandKind.TARGET
 
 
-def test_prior_session_time_counts_towards_the_cap():
+def test_prior_session_time_counts_towards_the_cap(rig: ClosedLoop):
     from gymtui.bfr.supervisor import BfrSupervisor
 
-    rig = Rig()
     sup = BfrSupervisor(rig.settings, profile_max_mmhg=300, clock=rig.clock, prior_session_s=15 * 60)
     sup.link_changed(LinkHealth(LinkState.CONNECTED))
     records = sup.set_started("Curl")
@@ -300,8 +298,7 @@ def test_prior_session_time_counts_towards_the_cap():
     assert "session occlusion limit" in records[-1].reason
 
 
-def test_a_set_that_opens_with_mvc_calibration_inflates_at_its_first_work_phase():
-    rig = Rig()
+def test_a_set_that_opens_with_mvc_calibration_inflates_at_its_first_work_phase(rig: ClosedLoop):
     rig.apply(rig.sup.set_started("Curl", first_phase=PhaseKind.CALIBRATION))
     assert rig.last_command_kind() is CuffCommandKind.DEFLATE  # only the connect-time deflate
     rig.apply(rig.sup.phase_changed(PhaseKind.CALIBRATION))

@@ -6,7 +6,6 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from bfr_rig import Rig
 
 from gymtui.bfr.events import CuffState, EventKind
 from gymtui.bfr.ledger import occluded_s
@@ -22,6 +21,7 @@ from gymtui.model import (
 from gymtui.phases import PHASE_TRAITS, traits_of
 from gymtui.signal.metrics import NOT_WORK
 from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.cuff_loop import ClosedLoop
 from gymtui.store import Store
 
 
@@ -48,8 +48,8 @@ def test_the_simulated_athlete_follows_every_kind(kind: PhaseKind) -> None:
     assert drive.shape == (2000, 2) and np.all(np.isfinite(drive))
 
 
-def _rig_with_table(table: dict[PhaseKind, object]) -> Rig:
-    rig = Rig()
+def _rig_with_table(table: dict[PhaseKind, object]) -> ClosedLoop:
+    rig = ClosedLoop()
     rig.sup = BfrSupervisor(rig.settings, profile_max_mmhg=rig.params.max_mmhg, clock=rig.clock, phase_traits=table)
     rig.apply(rig.sup.link_changed(LinkHealth(LinkState.CONNECTED)))
     rig.run(1.0)
@@ -94,9 +94,8 @@ def test_a_kind_without_a_row_never_inflates_the_cuff() -> None:
     assert rig.sup.state is CuffState.DEFLATED and rig.physics.true_mmhg < 10
 
 
-def test_the_store_reads_back_the_occlusion_the_supervisor_counted(tmp_path) -> None:
+def test_the_store_reads_back_the_occlusion_the_supervisor_counted(rig: ClosedLoop, tmp_path) -> None:
     """A restart carries the session on: the count read from the log is the live count."""
-    rig = Rig()
     start = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
     t0 = rig.clock.t
     for exercise in ("Curl", "Curl", "Pushdown"):

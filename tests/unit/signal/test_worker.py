@@ -25,6 +25,7 @@ from gymtui.signal.worker import (
     EndMvc,
     EndPhase,
     EndSet,
+    SetResults,
     SignalWorker,
     WorkerCallbacks,
 )
@@ -75,6 +76,10 @@ class Collector:
             on_raw=lambda chunk: self.events.append(("raw", chunk)),
             on_error=lambda text: self.events.append(("error", text)),
         )
+
+    def set_results(self) -> SetResults:
+        callbacks = self.callbacks()
+        return SetResults(callbacks.on_mvc, callbacks.on_phase, callbacks.on_set, callbacks.on_raw)
 
 
 def wait_for(predicate, timeout_s: float = 5.0) -> None:
@@ -210,3 +215,31 @@ def test_sequence_jumps_are_counted_as_gaps() -> None:
         worker.stop()
     assert worker.seq_gaps == 1
     assert collector.frames[-1].lost_samples == 30
+
+
+def test_each_sets_results_go_to_the_results_it_began_with() -> None:
+    """Two sets queued back to back: the first set's raw signal, phase and summary reach its own
+    results, never the next set's, though the second set began before the worker got to them."""
+    first, second, default = Collector(), Collector(), Collector()
+    worker = SignalWorker(info(1), default.callbacks())
+    worker.command(BeginSet("first", results=first.set_results()))
+    worker.command(BeginPhase(0, PhaseKind.ISOMETRIC))
+    seq = feed(worker, burst_signal(1.0, (0, 1.0), 10.0, 0.5, seed=4))
+    worker.command(EndPhase("first phase"))
+    worker.command(EndSet("completed"))
+    worker.command(BeginSet("second", results=second.set_results()))
+    feed(worker, burst_signal(1.0, (0, 1.0), 10.0, 0.5, seed=5), t0_s=1.0, seq0=seq)
+    worker.command(EndSet("aborted"))
+    worker.start()  # everything above is already queued: the worker sees the commands in order
+    try:
+        assert first.done.wait(5.0) and second.done.wait(5.0)
+    finally:
+        worker.stop()
+    assert [kind for kind, _ in first.events if kind != "raw"] == ["phase", "set"]
+    assert first.events[-1][1][0] == "completed"
+    assert {chunk.token for kind, chunk in first.events if kind == "raw"} == {"first"}
+    assert sum(chunk.samples_uv.shape[0] for kind, chunk in first.events if kind == "raw") == 1000
+    assert [kind for kind, _ in second.events if kind != "raw"] == ["set"]
+    assert second.events[-1][1][0] == "aborted"
+    assert {chunk.token for kind, chunk in second.events if kind == "raw"} == {"second"}
+    assert [kind for kind, _ in default.events if kind != "error"] == []
