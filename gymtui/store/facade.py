@@ -23,13 +23,14 @@ from gymtui.store.connection import check_db_path, close_connection, connect
 from gymtui.store.cuff import CuffLog
 from gymtui.store.errors import StoreError
 from gymtui.store.migrations import SCHEMA_VERSION, migrate
+from gymtui.store.planned_sets import PlannedSets
 from gymtui.store.programs import Programs
 from gymtui.store.reports import Reports
 from gymtui.store.samples import Samples
 from gymtui.store.sets import Sets
 
 
-class Store(Athletes, Sets, Samples, Calibrations, CuffLog, Programs, Reports):
+class Store(Athletes, Sets, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets):
     """A gymtui database file."""
 
     path: Path
