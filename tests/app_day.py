@@ -61,6 +61,13 @@ async def reread_home(pilot: Any, app: GymApp, what: str) -> None:
 
 async def run_next_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
     """Enter, the set, Space when racked, the rating digit, Space through the rest, home again."""
+    await home_ready(pilot, app, f"the home screen offering set {n}")
+    await pilot.press("enter")
+    await finish_set(pilot, app, n, rating)
+
+
+async def finish_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
+    """The set Enter started: Space when racked, the rating digit, Space through the rest, home again."""
 
     def rated_or_racked() -> bool:
         if isinstance(app.screen, RatingScreen):
@@ -71,8 +78,6 @@ async def run_next_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
             app.sets.advance()  # what Space does
         return False
 
-    await home_ready(pilot, app, f"the home screen offering set {n}")
-    await pilot.press("enter")
     await pilot_wait_until(pilot, rated_or_racked, SET_WALL_S, f"the rating screen after set {n}", detail=lambda: where(app))
     await pilot.press(str(rating % 10))
     await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,

@@ -18,7 +18,7 @@ from gymtui.session.templates import PlannedSet
 from gymtui.store import SetStatus, Store
 
 MONDAY = dt.date(2026, 1, 5)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class Calendar:
