@@ -131,7 +131,12 @@ class Coach:
     def home(self) -> Home:
         status = self.status()
         sequence = self.sequence(status)
-        planned = [e.planned for e in sequence.runnable if e.planned is not None] if sequence else self.planned(status)
+        if sequence is not None:  # the undone sets, the one taken next first
+            nxt = sequence.next_entry
+            order = ([nxt] if nxt else []) + [e for e in sequence.runnable if e is not nxt]
+            planned = [e.planned for e in order if e.planned is not None]
+        else:
+            planned = self.planned(status)
         history = session_history(self.store, self.athlete_id)
         guards = g.session_guards(history, self.today(), planned, week_start=status.week_start)
         return Home(

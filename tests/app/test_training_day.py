@@ -106,6 +106,7 @@ async def test_skip_with_a_reason_take_another_first_and_end_the_session(tmp_pat
         await pilot_wait_until(pilot, lambda: app.screen.info.plan.status.line.endswith("today: lower body done"), 30,
                                "the day done", detail=lambda: app.screen.info.plan.status.line)
         assert not app.screen.query_one("#home-progress").display
+        assert not app.screen.check_action("skip_set", ()) and not app.screen.check_action("end_session", ())
         await app.shutdown()
     store = Store(db, readonly=True)
     rows = [(r["exercise"], r["set_number"], r["status"], r["skip_reason"])
@@ -137,6 +138,7 @@ async def test_enter_on_a_rest_day_asks_once_and_a_yes_is_an_extra_session(tmp_p
         assert status.line == "Week 1 of 4 · neural block · today: rest (3 of 3 sessions done this week)"
         guards = [g.message for g in app.screen.info.plan.guards]
         assert "3 neural sessions in 7 days already: today would be the last this week" in guards
+        assert not app.screen.check_action("skip_set", ())  # x skips today's sets only: there are none
         await pilot.press("enter")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10, "the rest-day question")
         assert app.screen.question == "Today is a rest day: train anyway?"

@@ -230,8 +230,12 @@ class HomeScreen(Screen[None]):
             return info is not None and bool(info.interrupted)
         if action == "cuff_setup":
             return self._cuff_on
-        if action == "skip_set":
-            return info is not None and info.plan is not None and info.next_set is not None and info.plan.refused is None
+        if action == "skip_set":  # today's sets only: never opens a session to skip the next day's
+            plan = info.plan if info is not None else None
+            return (
+                plan is not None and plan.next_set is not None and plan.refused is None
+                and (plan.sequence is not None or plan.status.today == "train")
+            )
         if action == "end_session":
             return info is not None and info.plan is not None and info.plan.sequence is not None
         if action == "day_list":
