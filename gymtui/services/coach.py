@@ -144,6 +144,10 @@ class Coach:
             self.problems, sequence,
         )
 
+    def stamp(self) -> str:
+        """Now on the coach's calendar, as the store writes times (sessions and sets share one calendar)."""
+        return self.now().isoformat(timespec="milliseconds")
+
     def last_time(self, exercise: str) -> LastTime | None:
         """For one-key "same as last time": ``planned.same_as_last_time(coach.last_time(planned.exercise))``."""
         return last_time(self.store, self.athlete_id, exercise, self.today())
@@ -182,7 +186,7 @@ class Coach:
         self.first_choice = None
         return start_planned_session(
             self.store, self.athlete_id, status, light=self.light, planned=self.planned(status),
-            started_at=self.now().isoformat(timespec="milliseconds"), extra=extra,
+            started_at=self.stamp(), extra=extra,
         )
 
     def set_completed(self, session_id: int | None, planned: PlannedSet, set_id: int | None) -> None:

@@ -1,8 +1,8 @@
 """Week 1 day 1 of the guide's plan, run end to end in the real app with the demo athlete.
 
 What ran must be what the plan listed, in order, and the home screen says
-the day is done only after its last set; the session is stamped with the
-app's (injected) date, not the machine's.
+the day is done only after its last set; the session, its sets and their
+phases are stamped with the app's (injected) date, not the machine's.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ async def test_week_1_day_1_runs_the_plans_list_in_order_and_is_done_only_after_
     assert len(sessions) == 1
     (session,) = sessions
     assert store.db["sessions"].get(session)["started_at"][:10] == MONDAY.isoformat()
+    stamps = store.db.query("SELECT s.started_at, s.ended_at, p.started_at AS phase FROM sets s JOIN phases p ON p.set_id = s.id")
+    assert {(r["started_at"][:10], r["ended_at"][:10], r["phase"][:10]) for r in stamps} == {(MONDAY.isoformat(),) * 3}
     planned = store.planned_set_rows(session)
     assert [(r["exercise"], r["set_number"], r["status"]) for r in planned] == [(*k, "done") for k in listed]
     assert [r["set_id"] for r in planned] == [r["id"] for r in store.db.query("SELECT id FROM sets ORDER BY id")]

@@ -227,6 +227,7 @@ class SetFlow:
             cue_sink=app.cue,
             on_intent=athlete.set_intent if athlete is not None else None,
             notify=notify,
+            stamp=coach.stamp,
         )
         self.runner = runner
         events = runner.start()
