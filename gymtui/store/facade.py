@@ -2,7 +2,7 @@
 
 Each aggregate keeps its own tables in its own module (:mod:`.athletes`,
 :mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`, :mod:`.cuff`,
-:mod:`.programs`, :mod:`.reports`); :class:`Store` opens the file
+:mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`); :class:`Store` opens the file
 (:mod:`.connection`, :mod:`.dbfile`), brings its schema up to date
 (:mod:`.migrations`) and carries every aggregate's methods, so callers hold
 one object. The app calls it from one dedicated thread
