@@ -108,6 +108,8 @@ class AppConfig:
     """Limits stricter than the defaults (a clinic's protocol; tests that reach a cap in seconds)."""
     demo_channels: int = 4
     today: dt.date | None = None
+    now: Callable[[], dt.datetime] | None = None
+    """The calendar's clock for session stamps (default: ``today`` at the wall clock's time of day)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
@@ -256,6 +258,7 @@ class GymApp(App[int]):
                 self.store,
                 athlete_id,
                 today=(lambda: today) if today else dt.date.today,
+                now=self.config.now,
                 tool="emg" if (self.config.demo or self.config.emulate) else None,
             )
         )
@@ -458,8 +461,93 @@ class GymApp(App[int]):
 
     # -- the home screen's keys -------------------------------------------------------
     def on_home_screen_start_set(self, message: HomeScreen.StartSet) -> None:
-        """Enter or ``f``: the set begins once the sensor has opened (it may still be connecting)."""
-        self.run_worker(self.sets.begin(quick=message.quick), name="begin-set", group="set")
+        """Enter or ``f``: the set begins once the sensor has opened (it may still be connecting).
+
+        Enter with no session open today: a 5th neural session this week is
+        refused (a light day from the check-in still runs); on a rest day, or
+        after today's session is done, it asks once and a yes opens an extra
+        session.
+        """
+        plan, coach = (self.home.plan if self.home else None), self.coach
+        if message.quick or plan is None or coach is None or plan.sequence is not None:
+            self._begin_set(quick=message.quick)
+            return
+        refused = plan.refused
+        if refused is not None and not coach.light:
+            self.notify(f"No new session today: {refused.message}", severity="error", timeout=8)
+            return
+        if plan.status.today == "train":
+            self._begin_set()
+            return
+        from gymtui.ui.screens.confirm import ConfirmScreen
+
+        question = (
+            "Today is a rest day: train anyway?"
+            if plan.status.today == "rest"
+            else "Today's session is done: train another one anyway?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                coach.extra = True
+                self._begin_set()
+
+        self.push_screen(ConfirmScreen(question), answered)
+
+    def _begin_set(self, *, quick: bool = False) -> None:
+        self.run_worker(self.sets.begin(quick=quick), name="begin-set", group="set")
+
+    def on_home_screen_skip_set(self, message: HomeScreen.SkipSet) -> None:
+        """``x``: the next set of today's session is stored as skipped, with the reason typed (Esc: none)."""
+        from gymtui.ui.screens.skip_reason import SkipReasonScreen
+
+        plan, coach = (self.home.plan if self.home else None), self.coach
+        nxt = plan.next_set if plan is not None else None
+        if plan is None or coach is None or nxt is None:
+            return
+        row = plan.next_row
+
+        def answered(reason: str | None) -> None:
+            call = (lambda: coach.skip(row, reason)) if row is not None else (lambda: coach.skip_next(reason))
+            said = f" ({reason})" if reason else ""
+            self._write_then_refresh(self.store_exec.submit(call), f"Skipped: {nxt.exercise} set {nxt.set_number}{said}")
+
+        self.push_screen(SkipReasonScreen(nxt.exercise), answered)
+
+    def on_home_screen_end_session(self, message: HomeScreen.EndSession) -> None:
+        """``e``: end today's session early, once the athlete confirms; the sets left are stored as skipped."""
+        from gymtui.ui.screens.confirm import ConfirmScreen
+
+        plan, coach = (self.home.plan if self.home else None), self.coach
+        sequence = plan.sequence if plan is not None else None
+        if sequence is None or coach is None:
+            return
+        left = sum(1 for e in sequence.entries if e.undone)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write_then_refresh(
+                    self.store_exec.submit(coach.end_day, sequence.session_id),
+                    f"Session ended: {left} set{'s' if left != 1 else ''} left stored as skipped",
+                )
+
+        self.push_screen(ConfirmScreen(f"End today's session now? The {left} sets left are stored as skipped."), answered)
+
+    def on_home_screen_open_day_list(self, message: HomeScreen.OpenDayList) -> None:
+        """``l``: pick another of today's undone sets to do next (the rack is busy)."""
+        from gymtui.ui.screens.day_list import DayListScreen
+
+        plan, coach = (self.home.plan if self.home else None), self.coach
+        sequence = plan.sequence if plan is not None else None
+        if sequence is None or coach is None:
+            return
+
+        def chosen(row_id: int | None) -> None:
+            if row_id is not None:
+                coach.take_first(row_id)
+                self.refresh_home()
+
+        self.push_screen(DayListScreen(sequence), chosen)
 
     def on_home_screen_same_as_last_time(self, message: HomeScreen.SameAsLastTime) -> None:
         self.same_as_last_time()

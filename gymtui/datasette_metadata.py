@@ -55,6 +55,7 @@ TABLES: dict[str, dict[str, object]] = {
     "calibrations": {"facets": ["kind", "source"], "units": {"window_s": "s", "lop_mmhg": "mmHg"}},
     "cuff_events": {"facets": ["kind"], "units": {"pressure_mmhg": "mmHg", "target_mmhg": "mmHg"}},
     "plans": {"facets": ["program"]},
+    "planned_sets": {"facets": ["status", "workflow_phase", "skip_reason"]},
     "athletes": {"label_column": "name", "units": {"baseline_rhr_bpm": "1 / minute"}},
     "signal_blocks": {"hidden": True},
     "athlete_flags": {"hidden": True},

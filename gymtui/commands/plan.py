@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         if status.today != "train":
             return 0
         planned = todays_sets(store, athlete, status, library, gym, today)
-        for guard in g.session_guards(session_history(store, athlete), today, planned):
+        for guard in g.session_guards(session_history(store, athlete), today, planned, week_start=status.week_start):
             print(f"  [{guard.level.value}] {safe_text(guard.message)}")
         print()
         for p in planned:

@@ -20,6 +20,7 @@ from gymtui.services.autoreg import Autoregulator
 from gymtui.services.history import load_history, load_set_detail, sets_of_session
 from gymtui.services.loads import last_time
 from gymtui.services.plan import (
+    open_sequence,
     session_history,
     start_planned_session,
     status_from_store,
@@ -31,6 +32,7 @@ from gymtui.session.exercises import ExerciseLibrary, load_library
 from gymtui.session.history import HistoryData, SetDetail
 from gymtui.session.loads import GymConfig, LastTime, load_gym_config
 from gymtui.session.plan import PlanStatus
+from gymtui.session.sequence import ENDED_EARLY, DaySequence, row_key, set_key
 from gymtui.session.templates import PlannedSet, load_templates
 
 if TYPE_CHECKING:
@@ -48,9 +50,29 @@ class Home:
     problems: tuple[str, ...] = field(default_factory=tuple)
     """One-line problems with the user's exercise or gym files (built-ins still loaded)."""
 
+    sequence: DaySequence | None = None
+    """Today's session in progress: its sets in order, what is done and skipped (None: none open)."""
+
     @property
     def next_set(self) -> PlannedSet | None:
+        """The open session's next undone set; else the first set of the day to come."""
+        if self.sequence is not None:
+            entry = self.sequence.next_entry
+            return entry.planned if entry is not None else None
         return self.planned[0] if self.planned else None
+
+    @property
+    def next_row(self) -> int | None:
+        """The stored row of :attr:`next_set` (None until the session opens)."""
+        entry = self.sequence.next_entry if self.sequence is not None else None
+        return entry.row_id if entry is not None else None
+
+    @property
+    def refused(self) -> g.Guard | None:
+        """A guard that stops a new session today (the weekly neural limit), if one fired."""
+        if self.sequence is not None:
+            return None  # today's session is already open: it goes on
+        return next((x for x in self.guards if x.level is g.Level.STOP and x.name == "neural_frequency"), None)
 
 
 class Coach:
@@ -62,6 +84,7 @@ class Coach:
         library: ExerciseLibrary | None = None,
         gym: GymConfig | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        now: Callable[[], dt.datetime] | None = None,
         tool: str | None = None,
     ) -> None:
         self.store = store
@@ -75,8 +98,14 @@ class Coach:
         problems += load_templates(self.library)[1]
         self.problems = tuple(problems)
         self.today = today
+        self.now = now or (lambda: dt.datetime.combine(self.today(), dt.datetime.now().time()).astimezone())
+        """The session's time on the injected calendar (the app's date, a test's)."""
         self.tool = tool
         self.light = False
+        self.extra = False
+        """The athlete said "train anyway" on a rest day: the next session opened is an extra one."""
+        self.first_choice: int | None = None
+        """A planned-set row taken first from today's list (the rack was busy)."""
         self._autoregulator: Autoregulator | None = None
 
     # -- home screen ------------------------------------------------------------------
@@ -89,11 +118,35 @@ class Coach:
         options = g.light_session(status.options) if self.light else None
         return todays_sets(self.store, self.athlete_id, status, self.library, self.gym, self.today(), options)
 
+    def sequence(self, status: PlanStatus | None = None) -> DaySequence | None:
+        """Today's open session as a sequence, or None."""
+        status = status or self.status()
+
+        def planned_for(focus: str, light: bool) -> list[PlannedSet]:
+            options = g.light_session(status.options) if light else None
+            return todays_sets(self.store, self.athlete_id, status, self.library, self.gym, self.today(), options, focus or None)
+
+        return open_sequence(self.store, self.athlete_id, self.today(), planned_for, self.first_choice)
+
     def home(self) -> Home:
         status = self.status()
-        planned = self.planned(status)
-        guards = g.session_guards(session_history(self.store, self.athlete_id), self.today(), planned)
-        return Home(status, tuple(planned), tuple(guards), stored_guards.disclaimer_pending(self.store, self.athlete_id), self.problems)
+        sequence = self.sequence(status)
+        if sequence is not None:  # the undone sets, the one taken next first
+            nxt = sequence.next_entry
+            order = ([nxt] if nxt else []) + [e for e in sequence.runnable if e is not nxt]
+            planned = [e.planned for e in order if e.planned is not None]
+        else:
+            planned = self.planned(status)
+        history = session_history(self.store, self.athlete_id)
+        guards = g.session_guards(history, self.today(), planned, week_start=status.week_start)
+        return Home(
+            status, tuple(planned), tuple(guards), stored_guards.disclaimer_pending(self.store, self.athlete_id),
+            self.problems, sequence,
+        )
+
+    def stamp(self) -> str:
+        """Now on the coach's calendar, as the store writes times (sessions and sets share one calendar)."""
+        return self.now().isoformat(timespec="milliseconds")
 
     def last_time(self, exercise: str) -> LastTime | None:
         """For one-key "same as last time": ``planned.same_as_last_time(coach.last_time(planned.exercise))``."""
@@ -117,8 +170,60 @@ class Coach:
 
     # -- the session ------------------------------------------------------------------
     def start_session(self, status: PlanStatus | None = None) -> int:
+        """Today's open session, or a new one with its planned sets fixed in order.
+
+        A new session after a day already done or on a rest day is an extra
+        one (the app asks first and sets :attr:`extra`).
+        """
+        open_row = self.store.open_session_on(self.athlete_id, self.today().isoformat())
+        if open_row is not None:
+            if self._autoregulator is None:
+                self._autoregulator = Autoregulator(self.store, self.athlete_id, self.gym, self.today())
+            return open_row["id"]
+        status = status or self.status()
         self._autoregulator = Autoregulator(self.store, self.athlete_id, self.gym, self.today())
-        return start_planned_session(self.store, self.athlete_id, status or self.status(), light=self.light)
+        extra, self.extra = self.extra or status.today != "train", False
+        self.first_choice = None
+        return start_planned_session(
+            self.store, self.athlete_id, status, light=self.light, planned=self.planned(status),
+            started_at=self.stamp(), extra=extra,
+        )
+
+    def set_completed(self, session_id: int | None, planned: PlannedSet, set_id: int | None) -> None:
+        """A set of today's sequence completed: its row (the one taken first, else the first undone with its key) is done."""
+        if session_id is None:
+            return
+        key = set_key(planned)
+        rows = [r for r in self.store.planned_set_rows(session_id) if r["status"] == "planned" and row_key(r) == key]
+        row = next((r for r in rows if r["id"] == self.first_choice), rows[0] if rows else None)
+        if row is None:
+            return
+        if row["id"] == self.first_choice:
+            self.first_choice = None
+        self.store.mark_planned_set_done(row["id"], set_id)
+
+    def skip(self, row_id: int, reason: str | None = None) -> None:
+        """``x``: the set is stored as skipped, with the athlete's reason if given."""
+        if row_id == self.first_choice:
+            self.first_choice = None
+        self.store.skip_planned_set(row_id, reason)
+
+    def skip_next(self, reason: str | None = None) -> None:
+        """``x`` before the day's first set: open the session, then skip its first set."""
+        self.start_session()
+        sequence = self.sequence()
+        entry = sequence.next_entry if sequence is not None else None
+        if entry is not None:
+            self.skip(entry.row_id, reason)
+
+    def end_day(self, session_id: int) -> int:
+        """``e``: end the session early; every set left is skipped. How many were."""
+        self.first_choice = None
+        return self.store.skip_remaining_sets(session_id, ENDED_EARLY)
+
+    def take_first(self, row_id: int) -> None:
+        """``l``: take this set of today's list next (the rack is busy)."""
+        self.first_choice = row_id
 
     def start_set(self, planned: PlannedSet, session_id: int | None, **kwargs: Any) -> int:
         """``Store.start_set`` with the planned set's exercise, load and channels, plus its plan columns."""

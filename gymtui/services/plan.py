@@ -2,12 +2,13 @@
 
 The week arithmetic is :mod:`gymtui.session.plan` (pure, on values); this
 module reads what it needs from the store and writes the plan and session
-rows. Run on the store's thread.
+rows, and each session's planned sets in order (:mod:`gymtui.session.sequence`). Run on the store's thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from gymtui.services.loads import load_book
@@ -21,6 +22,7 @@ from gymtui.session.plan import (
     exercise_keys,
     plan_status,
 )
+from gymtui.session.sequence import DaySequence, build_sequence, set_key
 from gymtui.session.templates import expand, load_templates
 
 if TYPE_CHECKING:
@@ -39,8 +41,14 @@ def ensure_plan(store: Store, athlete_id: int, today: dt.date, program: str = DE
 
 
 def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
+    """Trained days as the plan counts them (a completed set), each marked in progress or extra."""
+    open_ids = store.open_session_ids(athlete_id)
+    extra_ids = store.extra_session_ids(athlete_id)
     return [
-        SessionDay(dt.date.fromisoformat(r["day"]), r["kind"] or "neural", r["focus"] or "")
+        SessionDay(
+            dt.date.fromisoformat(r["day"]), r["kind"] or "neural", r["focus"] or "",
+            open=r["id"] in open_ids, extra=r["id"] in extra_ids,
+        )
         for r in store.session_days(athlete_id)
     ]
 
@@ -61,27 +69,59 @@ def todays_sets(
     gym: GymConfig | None = None,
     today: dt.date | None = None,
     options: SessionOptions | None = None,
+    focus: str | None = None,
 ) -> list[PlannedSet]:
     """Today's planned sets with loads from the log (1RM → kg on this gym's plates).
 
     On a day already trained or a rest day this previews the next session
     (with this week's options). ``options`` overrides the plan's, e.g.
-    ``guardrails.light_session(status.options)`` after a check-in.
+    ``guardrails.light_session(status.options)`` after a check-in; ``focus``
+    the day's (an open session's own focus).
     """
-    template = load_templates(library)[0][status.next_focus]
+    template = load_templates(library)[0][focus or status.next_focus]
     names = sorted({library.get(k).name for k in exercise_keys(template.data, library)})
     book = load_book(store, athlete_id, names, gym or GymConfig(), today)
     return expand(template, options or status.options, library, book)
 
 
-def start_planned_session(store: Store, athlete_id: int, status: PlanStatus, *, light: bool = False) -> int:
-    """Open today's session row, tagged with plan, focus and kind.
+def start_planned_session(
+    store: Store,
+    athlete_id: int,
+    status: PlanStatus,
+    *,
+    light: bool = False,
+    planned: Sequence[PlannedSet] = (),
+    started_at: str | None = None,
+    extra: bool = False,
+) -> int:
+    """Open today's session row, tagged with plan, focus and kind, and fix its planned sets in order.
 
     The kind is neural, hypertrophy or deload from the block, or ``light``
     when the check-in (or the weekly cap) turned today into activation only:
     a light day is not a neural session and does not count toward the cap.
+    The focus is the day's to train (the next one after a day already done).
+    ``started_at`` is the session's time on the caller's calendar;
+    ``extra`` marks a session trained on a rest day.
     """
-    session_id = store.start_session(athlete_id, template=status.focus)
+    focus = status.next_focus
+    session_id = store.start_session(athlete_id, template=focus, started_at=started_at, extra=extra)
     kind = "light" if light else status.session_kind
-    store.tag_session(session_id, plan_id=status.plan.id, focus=status.focus, kind=kind)
+    store.tag_session(session_id, plan_id=status.plan.id, focus=focus, kind=kind)
+    if planned:
+        store.plan_session_sets(session_id, [set_key(p) for p in planned])
     return session_id
+
+
+def open_sequence(
+    store: Store, athlete_id: int, today: dt.date, planned_for: Callable[[str, bool], Sequence[PlannedSet]], first_choice: int | None = None
+) -> DaySequence | None:
+    """Today's session still in progress, its rows matched to planned sets, or None.
+
+    ``planned_for(focus, light)`` gives the day's planned sets for the
+    session's own focus (loads read from the log now).
+    """
+    row = store.open_session_on(athlete_id, today.isoformat())
+    if row is None:
+        return None
+    planned = planned_for(row["focus"] or "", row["kind"] == "light")
+    return build_sequence(row["id"], store.planned_set_rows(row["id"]), planned, first_choice)

@@ -135,8 +135,11 @@ class SetRunner:
         cue_sink: Callable[[Cue], None] = lambda cue: None,
         on_intent: Callable[[PhaseKind], None] | None = None,
         notify: Callable[[Notice], None] = lambda notice: None,
+        stamp: Callable[[], str] = now_iso,
     ) -> None:
+        """``stamp`` gives the set's timestamps (default: now): the app passes its calendar's, so an injected date reaches every row."""
         self.protocol = protocol.with_calibration() if calibrate else protocol
+        self._stamp = stamp
         self.context = context
         self.engine = SetEngine(self.protocol, clock)
         self._store = store
@@ -164,7 +167,7 @@ class SetRunner:
             channels=channels,
             pipeline=ctx.pipeline,
             calibration_id=ctx.calibration_id,
-            started_at=now_iso(),
+            started_at=self._stamp(),
             extra=dict(ctx.row_fields),
         )
         if self._signal is not None:
@@ -197,7 +200,7 @@ class SetRunner:
 
     def rate(self, rating: int) -> concurrent.futures.Future[None]:
         """Store the athlete's 1–10 rating in this set's row (whenever it comes)."""
-        return self._write("rate_set", self._require_set_id(), rating, rated_at=now_iso())
+        return self._write("rate_set", self._require_set_id(), rating, rated_at=self._stamp())
 
     # -- engine events --------------------------------------------------------------
     def _handle(self, events: list[Event]) -> list[Event]:
@@ -216,7 +219,7 @@ class SetRunner:
         return events
 
     def _phase_started(self, event: PhaseStarted) -> None:
-        self._phase_started_at[event.index] = now_iso()
+        self._phase_started_at[event.index] = self._stamp()
         if self._on_intent:
             self._on_intent(event.phase.kind)
         if self._signal is not None:
@@ -227,7 +230,7 @@ class SetRunner:
     def _phase_ended(self, event: PhaseEnded) -> None:
         if self._on_intent:
             self._on_intent(PhaseKind.REST)
-        ended_at = now_iso()
+        ended_at = self._stamp()
         meta = _PhaseMeta(
             event.index,
             str(event.phase.kind),
@@ -316,7 +319,7 @@ class SetRunner:
         set_id = self._require_set_id()
         if status == SetStatus.COMPLETED and self.context.reps is not None and "reps" not in summary:
             summary = {**summary, "reps": self.context.reps}
-        finished = self._write("finish_set", set_id, status, summary, ended_at=now_iso())
+        finished = self._write("finish_set", set_id, status, summary, ended_at=self._stamp())
         if reps:
             finished = self._write("record_reps", set_id, reps)
 

@@ -18,3 +18,7 @@ class SessionDay:
     day: dt.date
     kind: str = "neural"
     focus: str = ""
+    open: bool = False
+    """Still in progress: some of its planned sets are neither done nor skipped."""
+    extra: bool = False
+    """Trained on a day the plan called a rest day (the athlete said "train anyway")."""

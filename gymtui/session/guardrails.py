@@ -7,7 +7,7 @@ here blocks by force except where the guide is a hard limit (BFR time).
 * Activation work: 5–10 minutes, never the 30 that exhaust the nervous
   system (mistake 1); burning after activation → lighter or shorter.
 * Neural-focus sessions: at most 3–4 a week (FAQ): warn at the 4th, refuse a
-  5th.
+  5th (the app's Enter refuses it; a light day is still allowed).
 * Pre-session check-in: sleep (7–9 h), resting heart rate against the
   athlete's baseline, coordination and mood — the guide's signs of CNS
   fatigue. One sign: a light session (activation only). Two or more, or a
@@ -128,10 +128,16 @@ class ActivationClock:
 # -- weekly neural frequency ---------------------------------------------------------
 
 
-def neural_sessions_this_week(history: Sequence[SessionDay], today: dt.date) -> Guard:
-    """Neural-focus sessions in the 7 days up to today (FAQ: 3–4 a week at most)."""
-    since = today - dt.timedelta(days=6)
-    n = sum(1 for s in history if since <= s.day <= today and s.kind == "neural")
+def neural_sessions_this_week(history: Sequence[SessionDay], today: dt.date, week_start: dt.date | None = None) -> Guard:
+    """Neural-focus sessions already trained this week (FAQ: 3–4 a week at most).
+
+    With ``week_start`` (the plan's week: 7-day windows from the plan's
+    start) the week is counted the way the plan counts it, so a prescribed
+    day never reads as over the limit; without it, the 7 days up to today.
+    A session still in progress is today's, not one already trained.
+    """
+    since = week_start if week_start is not None else today - dt.timedelta(days=6)
+    n = sum(1 for s in history if since <= s.day <= today and s.kind == "neural" and not s.open)
     if n >= NEURAL_SESSIONS_MAX:
         return Guard("neural_frequency", Level.STOP, f"{n} neural sessions in 7 days: the limit is 3–4. Rest or train light today")
     if n >= NEURAL_SESSIONS_WARN:
@@ -257,10 +263,12 @@ def needs_full_activation(history: Sequence[SessionDay], today: dt.date, break_d
     return _ok("resume_after_break")
 
 
-def session_guards(history: Sequence[SessionDay], today: dt.date, planned: Sequence[PlannedSet]) -> list[Guard]:
-    """Every check that applies before a session starts, fired ones only."""
+def session_guards(
+    history: Sequence[SessionDay], today: dt.date, planned: Sequence[PlannedSet], *, week_start: dt.date | None = None
+) -> list[Guard]:
+    """Every check that applies before a session starts, fired ones only (``week_start``: the plan's week)."""
     guards = [
-        neural_sessions_this_week(history, today),
+        neural_sessions_this_week(history, today, week_start),
         needs_full_activation(history, today),
         activation_budget(planned),
         bfr_plan(planned),

@@ -2,7 +2,10 @@
 
 Where the athlete is comes from two facts only: when the plan started and on
 which days they trained (sessions with at least one completed set). The
-calendar is injected (``today``) so tests walk simulated weeks.
+calendar is injected (``today``) so tests walk simulated weeks. A day with
+a session still in progress (``SessionDay.open``: planned sets neither done
+nor skipped) is a training day, not a done one: the day is done only when
+its sequence is.
 
 **Plan weeks follow training, not the wall calendar.** Weeks are 7-day
 windows from the plan's start; a past window with no training was a break
@@ -123,6 +126,8 @@ class PlanStatus:
     next_line: str
     week_note: str = ""
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    week_start: dt.date | None = None
+    """First day of this plan week (7-day windows from the plan's start): where the weekly counts begin."""
 
     @property
     def session_kind(self) -> str:
@@ -226,7 +231,9 @@ def plan_status(
     block, week_in_block = _block_at(plan, plan_week)
 
     this_week = [s for s in days if (s.day - plan.started_on).days // 7 == window]
-    done_today = [s for s in this_week if s.day == today]
+    open_today = [s for s in this_week if s.day == today and s.open]
+    done_today = [s for s in this_week if s.day == today and not s.open]
+    counted = len(this_week) - len(open_today)  # a session in progress is today's, not one already done
     due = block.sessions_per_week
     if block.kind is BlockKind.MAINTENANCE and plan.maintenance_every_weeks == 2:
         # one session per fortnight: the fortnight is two windows of training
@@ -235,10 +242,13 @@ def plan_status(
         if last_window and not this_week and previous_block.kind is BlockKind.MAINTENANCE:
             due = 0
     focus = FOCUS_ROTATION[len([s for s in days if s.day < today]) % len(FOCUS_ROTATION)]
-    if done_today:
+    if open_today:
+        state = "train"  # the day is done only when every planned set is done or skipped
+        focus = open_today[-1].focus or focus
+    elif done_today:
         state = "done"
         focus = done_today[-1].focus or focus
-    elif len(this_week) >= due:
+    elif counted >= due:
         state = "rest"
     else:
         state = "train"
@@ -252,7 +262,7 @@ def plan_status(
     elif block.kind is BlockKind.MAINTENANCE:
         today_text = "neural session done this week" if this_week else "neural session done last week"
     else:
-        today_text = f"today: rest ({len(this_week)} of {due} sessions done this week)"
+        today_text = f"today: rest ({counted} of {due} sessions done this week)"
     line = f"{title} · {today_text}"
     effective_tool = tool if (block.kind is not BlockKind.INTRO or week_in_block >= 4) else None
     return PlanStatus(
@@ -262,15 +272,16 @@ def plan_status(
         week_in_block,
         state,
         focus,
-        len(this_week),
+        counted,
         due,
         options_for(block, week_in_block, tool=tool, resume=resume),
         effective_tool,
         line,
         _maintenance_next(plan, window, this_week, focus, state)
         if block.kind is BlockKind.MAINTENANCE
-        else _next_line(plan, plan_week, block, week_in_block, state, focus, len(this_week), due),
+        else _next_line(plan, plan_week, block, week_in_block, state, focus, counted, due),
         _week_note(block, week_in_block),
+        week_start=plan.started_on + dt.timedelta(days=7 * window),
     )
 
 

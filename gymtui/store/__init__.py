@@ -2,7 +2,8 @@
 
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
 - :mod:`.athletes`, :mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`,
-  :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`: each aggregate's tables;
+  :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
+  each aggregate's tables;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
 - :mod:`.migrations`: the schema as numbered steps on ``PRAGMA user_version``;
 - :mod:`.connection` and :mod:`.dbfile`: opening the file, and why it will not;

@@ -16,13 +16,18 @@ class Athletes(Tables):
         with self.conn:
             return inserted_id(self.db.table("athletes").insert({"name": name, "created_at": now_iso()}))
 
-    def start_session(self, athlete_id: int, template: str = "") -> int:
+    def start_session(self, athlete_id: int, template: str = "", *, started_at: str | None = None, extra: bool = False) -> int:
+        """Open a session row; ``started_at`` is the training day's time (default now).
+
+        The plan counts days by this stamp, so a caller with its own calendar
+        (a demo, a test walking weeks) passes its time and the whole path uses
+        that date. ``extra``: trained on a day the plan called a rest day.
+        """
+        row: dict[str, object] = {"athlete_id": athlete_id, "started_at": started_at or now_iso(), "template": template}
+        if extra:
+            row["extra"] = 1
         with self.conn:
-            return inserted_id(
-                self.db.table("sessions")
-                .insert({"athlete_id": athlete_id, "started_at": now_iso(), "template": template})
-                
-            )
+            return inserted_id(self.db.table("sessions").insert(row))
 
     def end_session(self, session_id: int) -> None:
         with self.conn:

@@ -299,9 +299,42 @@ FROM set_log WHERE status = 'completed' GROUP BY athlete_id, exercise, week""",
     )
 
 
+def _v3_planned_sets(db: sqlite_utils.Database) -> None:
+    """A session is a sequence: its planned sets in order, each planned, done or skipped; extra sessions marked.
+
+    Opening a day's session writes its planned sets here, so a restart the
+    same day resumes at the next undone one and a skip keeps its reason.
+    ``sessions.extra`` marks a session the athlete chose to train on a rest day.
+    """
+    db.table("planned_sets").create(
+        {
+            "id": int,
+            "session_id": int,
+            "position": int,
+            "exercise": str,
+            "exercise_key": str,
+            "workflow_phase": str,
+            "set_number": int,
+            "status": str,
+            "skip_reason": str,
+            "set_id": int,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("set_id", "sets", "id")],
+        not_null={"session_id", "position", "exercise", "set_number", "status"},
+        if_not_exists=True,
+    )
+    db.table("planned_sets").create_index(["session_id", "position"], unique=True, if_not_exists=True)
+    db.table("planned_sets").create_index(["set_id"], if_not_exists=True)
+    if "extra" not in db.table("sessions").columns_dict:
+        db.table("sessions").add_column("extra", int)
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
+    (3, _v3_planned_sets),
 )
 """Every step, numbered from 1 without gaps."""
 

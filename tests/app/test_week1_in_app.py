@@ -1,4 +1,9 @@
-"""Week 1 day 1 of the guide's plan, run end to end in the real app with the demo athlete."""
+"""Week 1 day 1 of the guide's plan, run end to end in the real app with the demo athlete.
+
+What ran must be what the plan listed, in order, and the home screen says
+the day is done only after its last set; the session, its sets and their
+phases are stamped with the app's (injected) date, not the machine's.
+"""
 
 from __future__ import annotations
 
@@ -6,86 +11,63 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from app_day import home_ready, plan_list, run_next_set
 from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
-from gymtui.model import PhaseKind
-from gymtui.session.engine import Stage
 from gymtui.store import Store
 from gymtui.ui.screens.history import HistoryScreen
-from gymtui.ui.screens.home import HomeScreen
-from gymtui.ui.screens.rating import RatingScreen
 
 MONDAY = dt.date(2026, 11, 23)
 SPEED = 30.0
-REPS_S = 6.0
-"""Simulated seconds of reps before the athlete racks the bar (Space)."""
-SET_WALL_S = 120.0
-"""Wall seconds one set may take, lead-ins to rating, on a loaded machine (alone: about 3 s)."""
+ATHLETE = "Demo athlete"
 
 
 @pytest.mark.timeout(900)  # a whole training day of sets, end to end; about 35 s alone
-async def test_week_1_day_1_runs_end_to_end_then_home_shows_the_next_session(tmp_path: Path) -> None:
+async def test_week_1_day_1_runs_the_plans_list_in_order_and_is_done_only_after_the_last_set(tmp_path: Path) -> None:
     db = tmp_path / "gym.db"
-    app = GymApp(Store(db), AppConfig(demo=True, speed=SPEED, athlete="Demo athlete", today=MONDAY))
+    app = GymApp(Store(db), AppConfig(demo=True, speed=SPEED, athlete=ATHLETE, today=MONDAY))
     ratings: list[int] = []
-
-    def rated_or_racked() -> bool:
-        """The rating screen is up; on the way, Space once a phase of reps has run ``REPS_S``."""
-        if isinstance(app.screen, RatingScreen):
-            return True
-        engine = app.runner.engine
-        if (engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.REPS
-                and engine.view().elapsed_s >= REPS_S):
-            app.sets.advance()
-        return False
-
-    def where() -> str:
-        engine = app.runner.engine if app.runner else None
-        phase = f"{engine.stage.name} {engine.current_phase.kind}" if engine and engine.running else "no set running"
-        return f"screen {type(app.screen).__name__}, {phase}"
+    lines_before_last: list[str] = []
 
     async with app.run_test(size=(120, 45)) as pilot:
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None)
-                               and app.signal is not None, 60, "the home screen and the demo sensor")
-        assert app.home.plan.status.line.startswith("Week 1 of 4")
-        planned_today = len(app.home.plan.planned)
-        assert planned_today >= 10
-        for n in range(planned_today):
-            await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.home is not None
-                                   and app.home.next_set is not None, 30, f"the home screen to offer set {n + 1}")
-            await app.sets.begin()  # what Enter does
-            # Reps that wait for the athlete get a Space when "racked".
-            await pilot_wait_until(pilot, rated_or_racked, SET_WALL_S, f"the rating screen after set {n + 1}",
-                                   detail=where)
-            rating = 5 + n % 5
-            ratings.append(rating)
-            app.rating_screen.action_rate(rating)  # what a digit key does
-            await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,
-                                   30, f"the rest after rating set {n + 1}", detail=where)
-            app.sets.advance()  # Space skips the rest
-            await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.set_screen is None,
-                                   30, f"the home screen after set {n + 1}", detail=where)
-            before = app.home
-            app.screen.refresh_info()
-            await pilot_wait_until(pilot, lambda before=before: app.home is not before, 30,
-                                   f"the home screen to re-read the plan after set {n + 1}")
-        await pilot_wait_until(pilot, lambda: app.home.plan.status.line.endswith("lower body done")
-                               or "upper" in app.home.plan.status.next_line, 30,
-                               "the plan to call the lower-body day done", detail=lambda: app.home.plan.status)
+        await home_ready(pilot, app, "the home screen")
+        await pilot_wait_until(pilot, lambda: app.signal is not None, 60, "the demo sensor")
+        assert app.home.plan.status.line == "Week 1 of 4 · neural block · today: lower body"
+        listed = plan_list(db, MONDAY, ATHLETE)  # `gymtui plan` for the same file and day
+        assert len(listed) >= 10 and listed == [(p.exercise, p.set_number) for p in app.home.plan.planned]
+        for n in range(1, len(listed) + 1):
+            line = app.home.plan.status.line
+            assert not line.endswith("done"), f"the day is called done before set {n} of {len(listed)}: {line}"
+            lines_before_last.append(line)
+            ratings.append(5 + n % 5)
+            await run_next_set(pilot, app, n, ratings[-1])
+            if n < len(listed):
+                assert app.screen.info.plan.sequence.progress_line().startswith(f"set {n + 1} of {len(listed)} · ")
         status = app.home.plan.status
+        assert status.line == "Week 1 of 4 · neural block · today: lower body done"
+        assert app.home.plan.sequence is None
         await pilot.press("h")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), 30, "the history screen")
         history = app.screen.data
         await app.shutdown()
 
-    assert "Next: upper body" in status.next_line
+    assert status.next_line.startswith("Next: upper body")
+    assert set(lines_before_last) == {"Week 1 of 4 · neural block · today: lower body"}
     store = Store(db)
-    rows = list(store.db.query("SELECT status, activation_rating, session_id FROM sets ORDER BY id"))
-    assert len(rows) == planned_today
+    rows = list(store.db.query("SELECT exercise, set_number, status, activation_rating, session_id FROM sets ORDER BY id"))
+    assert [(r["exercise"], r["set_number"]) for r in rows] == listed
     assert all(r["status"] == "completed" for r in rows)
     assert [r["activation_rating"] for r in rows] == ratings
-    assert len({r["session_id"] for r in rows}) == 1
+    sessions = {r["session_id"] for r in rows}
+    assert len(sessions) == 1
+    (session,) = sessions
+    assert store.db["sessions"].get(session)["started_at"][:10] == MONDAY.isoformat()
+    stamps = store.db.query("SELECT s.started_at, s.ended_at, p.started_at AS phase FROM sets s JOIN phases p ON p.set_id = s.id")
+    assert {(r["started_at"][:10], r["ended_at"][:10], r["phase"][:10]) for r in stamps} == {(MONDAY.isoformat(),) * 3}
+    planned = store.planned_set_rows(session)
+    assert [(r["exercise"], r["set_number"], r["status"]) for r in planned] == [(*k, "done") for k in listed]
+    assert [r["set_id"] for r in planned] == [r["id"] for r in store.db.query("SELECT id FROM sets ORDER BY id")]
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     rated = [w.mean_rating for ex in history.exercises for w in ex.weeks if w.mean_rating is not None]
     assert rated, "history shows the ratings"

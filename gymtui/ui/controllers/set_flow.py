@@ -146,7 +146,8 @@ class SetFlow:
         source = app.sensor.source
         channels = label_channels(source.info.channels if source else (), protocol)
         calibrate = await self._prepare_calibration(channels)
-        if planned is not None and self.session_id is None:
+        if planned is not None:
+            # Today's open session, or a new one with the day's sets fixed in order.
             status = home.plan.status if home and home.plan else None
             self.session_id = await app.in_store(coach.start_session, status)
         athlete = app.sensor.athlete
@@ -226,6 +227,7 @@ class SetFlow:
             cue_sink=app.cue,
             on_intent=athlete.set_intent if athlete is not None else None,
             notify=notify,
+            stamp=coach.stamp,
         )
         self.runner = runner
         events = runner.start()
@@ -296,6 +298,7 @@ class SetFlow:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
             elif isinstance(event, SetCompleted):
+                self._mark_planned_done()
                 self._ask_rating()
             elif isinstance(event, SetFinished):
                 self._leave_set_screen(when_rated=True)
@@ -306,6 +309,14 @@ class SetFlow:
     def render(self) -> None:
         if self.runner is not None and self.set_screen is not None and self.set_screen.is_mounted:
             self.set_screen.show_view(self.runner.engine.view(), len(self.runner.protocol.phases))
+
+    def _mark_planned_done(self) -> None:
+        """A planned set completed: its place in today's sequence is done (the next Enter offers the one after)."""
+        coach, runner, planned, session_id = self.app.coach, self.runner, self.planned, self.session_id
+        if coach is None or runner is None or planned is None or runner.set_id is None:
+            return
+        set_id = runner.set_id
+        self.app.store_exec.submit(lambda: coach.set_completed(session_id, planned, set_id.result()))
 
     # -- rating and the way home --------------------------------------------------------
     def _ask_rating(self) -> None:

@@ -56,6 +56,15 @@ class HomeScreen(Screen[None]):
     class SameAsLastTime(Message):
         """``s``: the next set with last session's load and reps."""
 
+    class SkipSet(Message):
+        """``x``: skip the next set of today's session (a reason is asked, optional)."""
+
+    class EndSession(Message):
+        """``e``: end today's session early (asked first); the sets left are skipped."""
+
+    class OpenDayList(Message):
+        """``l``: today's undone sets, to take another one first."""
+
     class OpenCuffSetup(Message):
         """``b``: the cuff's limb, LOP and target."""
 
@@ -87,6 +96,9 @@ class HomeScreen(Screen[None]):
         Binding("c", "checkin", "Check-in"),
         Binding("h", "history", "History"),
         Binding("b", "cuff_setup", "Cuff setup"),
+        Binding("x", "skip_set", "Skip set"),
+        Binding("e", "end_session", "End session"),
+        Binding("l", "day_list", "Today's sets"),
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
@@ -108,6 +120,8 @@ class HomeScreen(Screen[None]):
             yield Static("", id="home-config-problems", markup=False)
             yield PlanPanel(id="home-plan")
             yield Static("", id="home-next", markup=False)
+            yield Static("", id="home-progress", markup=False)
+            yield Static("", id="home-refused", markup=False)
             yield Static("", id="home-last", markup=False)
             with Horizontal(id="home-actions"):
                 yield Button("▶  Start set (Enter)", id="start", variant="success")
@@ -154,6 +168,7 @@ class HomeScreen(Screen[None]):
             self.query_one(PlanPanel).show(plan_view(plan.status, plan.planned, plan.guards))
         nxt = info.shown_next
         self.show_next(nxt)
+        self._show_sequence(info)
         exercise = safe_text(nxt.exercise if nxt else info.quick_exercise)
         last = (
             f"Last activation rating for {exercise}: {info.last_rating}/10"
@@ -181,6 +196,20 @@ class HomeScreen(Screen[None]):
             text = "Nothing more planned today. f runs a Phase 4 finisher."
         self.query_one("#home-next", Static).update(text)
 
+    def _show_sequence(self, info: HomeInfo) -> None:
+        """Where today's session is ("set 4 of 11 · 18 min left"), and a refused 5th neural session."""
+        plan = info.plan
+        sequence = plan.sequence if plan is not None else None
+        progress = self.query_one("#home-progress", Static)
+        progress.update(
+            sequence.progress_line() + " · x skip · e end session · l today's sets" if sequence is not None else ""
+        )
+        progress.display = sequence is not None
+        refused = plan.refused if plan is not None else None
+        line = self.query_one("#home-refused", Static)
+        line.update(f"⛔ No new session today: {safe_text(refused.message)}" if refused is not None else "")
+        line.display = refused is not None
+
     def _show_interrupted(self, info: HomeInfo) -> None:
         options = self.query_one("#home-interrupted", OptionList)
         options.clear_options()
@@ -201,6 +230,18 @@ class HomeScreen(Screen[None]):
             return info is not None and bool(info.interrupted)
         if action == "cuff_setup":
             return self._cuff_on
+        if action == "skip_set":  # today's sets only: never opens a session to skip the next day's
+            plan = info.plan if info is not None else None
+            return (
+                plan is not None and plan.next_set is not None and plan.refused is None
+                and (plan.sequence is not None or plan.status.today == "train")
+            )
+        if action == "end_session":
+            return info is not None and info.plan is not None and info.plan.sequence is not None
+        if action == "day_list":
+            return info is not None and info.plan is not None and info.plan.sequence is not None and bool(
+                info.plan.sequence.runnable
+            )
         if action == "same_as_last_time":
             return info is not None and info.next_set is not None and info.next_set.counts_toward_volume
         return True
@@ -222,6 +263,15 @@ class HomeScreen(Screen[None]):
 
     def action_same_as_last_time(self) -> None:
         self.post_message(self.SameAsLastTime())
+
+    def action_skip_set(self) -> None:
+        self.post_message(self.SkipSet())
+
+    def action_end_session(self) -> None:
+        self.post_message(self.EndSession())
+
+    def action_day_list(self) -> None:
+        self.post_message(self.OpenDayList())
 
     def action_cuff_setup(self) -> None:
         self.post_message(self.OpenCuffSetup())

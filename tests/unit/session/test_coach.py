@@ -44,6 +44,7 @@ def test_coach_home_checkin_light_day_and_autoregulation(tmp_path: Path) -> None
     set_id = coach.start_set(squats[0], session)
     summary = {"target_share": 0.30, "peak_pct_mvc": 69.0}
     store.finish_set(set_id, SetStatus.COMPLETED, summary)
+    coach.set_completed(session, squats[0], set_id)
     assert store.get_set(set_id)["workflow_phase"] == "compound"
     suggestion = coach.after_set(squats[0], set_id, summary)
     assert suggestion.to_kg == 85.0  # 10 % off 95 kg on the default plates
@@ -53,7 +54,8 @@ def test_coach_home_checkin_light_day_and_autoregulation(tmp_path: Path) -> None
     assert store.get_set(next_id)["load_kg"] == 85.0
     assert store.get_suggestion(suggestion.id)["taken"] == 1
 
-    # A tired athlete takes the light day: activation only, tagged light.
+    # The athlete ends that session; a tired athlete then takes a light day: activation only, tagged light.
+    assert coach.end_day(session) == len(home.planned) - 1  # all but the squat set marked done
     tired = g.CheckIn(5.5, None, 2, 4)
     advice = coach.assess(tired)
     assert advice.advice is g.Advice.REST

@@ -54,6 +54,21 @@ def test_neural_sessions_capped_at_3_to_4_a_week() -> None:
     assert not g.neural_sessions_this_week(days_ago(1, 2, 3, 4, kind="hypertrophy"), TODAY).fired
 
 
+def test_neural_sessions_are_counted_in_the_plans_week_and_todays_session_in_progress_is_not_already() -> None:
+    """The plan's week starts on its start day's weekday; the rolling 7 days would count last week's sessions."""
+    week_start = TODAY - dt.timedelta(days=1)
+    last_week = days_ago(6, 4, 2)  # three sessions before this plan week began
+    assert g.neural_sessions_this_week(last_week, TODAY).level is g.Level.WARN  # rolling: the old count
+    assert not g.neural_sessions_this_week(last_week, TODAY, week_start).fired
+    in_progress = [*days_ago(1), SessionDay(TODAY, "neural", "lower", open=True)]
+    assert not g.neural_sessions_this_week(in_progress, TODAY, week_start).fired
+    three = [SessionDay(week_start + dt.timedelta(days=d)) for d in (0, 0, 1)]
+    warned = g.neural_sessions_this_week(three, TODAY, week_start)
+    assert (warned.level, warned.message) == (g.Level.WARN, "3 neural sessions in 7 days already: today would be the last this week")
+    stopped = g.neural_sessions_this_week([*three, SessionDay(TODAY, extra=True)], TODAY, week_start)
+    assert stopped.level is g.Level.STOP
+
+
 @pytest.mark.parametrize(
     ("checkin", "advice"),
     [

@@ -13,7 +13,7 @@ from gymtui.session.days import SessionDay
 from gymtui.session.exercises import load_library
 from gymtui.session.plan import BlockKind, Plan, plan_status
 from gymtui.session.templates import WorkflowPhase, working_sets
-from gymtui.store import Store
+from gymtui.store import SetStatus, Store
 
 MONDAY = dt.date(2026, 1, 5)
 TRAINING_DAYS = (0, 2, 4)  # Mon, Wed, Fri
@@ -172,13 +172,24 @@ def test_plan_command_prints_the_line_and_todays_sets(tmp_path: Path, capsys: py
     assert err.count("\n") == 1 and "not a date (YYYY-MM-DD): '5 Jan'" in err
 
 
-def test_after_todays_session_the_preview_is_the_next_day(tmp_path: Path) -> None:
+def test_the_day_is_done_after_its_last_planned_set_not_its_first(tmp_path: Path) -> None:
+    """One completed set leaves the day open on its next set; the next day's sets show only once all are done."""
     store = Store(tmp_path / "next.db")
     athlete = store.ensure_athlete()
-    status_from_store(store, athlete, MONDAY)  # starts the plan today
-    log_session(store, athlete, MONDAY, focus="lower")
+    status = status_from_store(store, athlete, MONDAY)  # starts the plan today
+    planned = todays_sets(store, athlete, status, load_library(), today=MONDAY)
+    session = start_planned_session(store, athlete, status, planned=planned, started_at="2026-01-05T10:00:00.000+00:00")
+    rows = store.planned_set_rows(session)
+    assert [(r["exercise"], r["set_number"]) for r in rows] == [(p.exercise, p.set_number) for p in planned]
+    for i, row in enumerate(rows):
+        set_id = store.start_set(athlete, row["exercise"], "test", session_id=session)
+        store.finish_set(set_id, SetStatus.COMPLETED, {})
+        store.mark_planned_set_done(row["id"], set_id)
+        now = status_from_store(store, athlete, MONDAY)
+        if i < len(rows) - 1:
+            assert now.today == "train" and now.line.endswith("today: lower body"), f"after set {i + 1} of {len(rows)}"
     done = status_from_store(store, athlete, MONDAY)
-    assert done.today == "done" and done.next_focus == "upper"
+    assert done.today == "done" and done.line.endswith("today: lower body done") and done.next_focus == "upper"
     preview = todays_sets(store, athlete, done, load_library(), today=MONDAY)
     assert preview[0].exercise == "Band lat pulldown"
     store.close()

@@ -104,7 +104,7 @@ def test_a_new_database_is_at_the_last_step_and_marked(tmp_path: Path, fresh_sch
     tables = {name for name, shape in fresh_schema.items() if shape[0] == "table"}  # type: ignore[index]
     assert tables == {
         "athletes", "sessions", "calibrations", "sets", "phases", "reps", "signal_blocks", "cuff_events",
-        "plans", "checkins", "suggestions", "athlete_flags",
+        "plans", "checkins", "suggestions", "athlete_flags", "planned_sets",
     }
     assert {"set_log", "activation_by_week"} <= set(fresh_schema)
     store = Store(path)
