@@ -66,12 +66,13 @@ class Reports(Tables):
         against an MVC of their own electrode application: taken in the set's
         session, or at most ``mvc_holds_h`` hours before the set. The others
         (an MVC carried over from an earlier application) are counted in
-        ``other_mvc_sets`` and left out of the mean.
+        ``other_mvc_sets`` and left out of the mean. A set with no MVC named
+        (a log written without one) is counted: nothing says it is foreign.
         """
         own = (
-            "(s.calibration_id IS NOT NULL AND ((julianday(s.started_at) - julianday(c.taken_at)) * 24.0 <= ? "
+            "(c.id IS NULL OR (julianday(s.started_at) - julianday(c.taken_at)) * 24.0 <= ? "
             "OR (s.session_id IS NOT NULL AND s.session_id = "
-            "(SELECT o.session_id FROM sets o WHERE o.calibration_id = s.calibration_id ORDER BY o.id LIMIT 1))))"
+            "(SELECT o.session_id FROM sets o WHERE o.calibration_id = s.calibration_id ORDER BY o.id LIMIT 1)))"
             if mvc_holds_h is not None
             else "1"
         )

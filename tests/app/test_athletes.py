@@ -243,3 +243,37 @@ async def test_an_mvc_holds_for_its_application_a_new_session_measures_again_and
         ("restart within the hours an MVC holds", False),
         ("a new session hours later", True),
     ]
+
+
+async def open_on(db: Path, *argv: str) -> str:
+    """The athlete the real app opens on, started as ``gymtui ARGV --db DB`` would start it."""
+    from gymtui.cli import build_parser
+
+    config = AppConfig.from_args(build_parser().parse_args([*argv, "--db", str(db)]), db)
+    app = GymApp(Store(db), config)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.home is not None, 60,
+                               "the home screen")
+        shown = str(app.screen.query_one("#home-athlete").render())
+        await app.shutdown()
+    assert f"Athlete: {app.athletes.name} " in shown
+    return app.athletes.name
+
+
+async def test_the_same_database_with_and_without_demo_opens_on_the_same_athlete(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    assert await open_on(db, "--demo") == "Athlete"
+    assert await open_on(db) == "Athlete"
+    assert rows(db, "SELECT name FROM athletes") == [("Athlete",)], "no second, silent athlete"
+    # A log from before athletes had names: weeks of history under "Demo athlete", an empty "Athlete" beside it.
+    old = tmp_path / "old.db"
+    store = Store(old)
+    store.ensure_athlete("Athlete")
+    demo = store.ensure_athlete("Demo athlete")
+    set_id = store.start_set(demo, "Back squat", "p")
+    store.finish_set(set_id, "completed", {})
+    store.close()
+    assert await open_on(old) == "Demo athlete", "the app opens on the athlete whose history it is"
+    assert await open_on(old, "--athlete", "athlete") == "Athlete", "--athlete picks by name, case aside"
+    assert await open_on(old, "--demo") == "Athlete", "then the one used last, demo or not"
+    assert len(rows(old, "SELECT id FROM athletes")) == 2
