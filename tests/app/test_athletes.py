@@ -277,3 +277,61 @@ async def test_the_same_database_with_and_without_demo_opens_on_the_same_athlete
     assert await open_on(old, "--athlete", "athlete") == "Athlete", "--athlete picks by name, case aside"
     assert await open_on(old, "--demo") == "Athlete", "then the one used last, demo or not"
     assert len(rows(old, "SELECT id FROM athletes")) == 2
+
+
+def toasts(app: GymApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_the_picker_adds_renames_and_switches_back_and_the_cuff_takes_each_athletes_own_lop(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from gymtui.bfr.rules import validate_settings
+
+    db = tmp_path / "gym.db"
+    store = Store(db)
+    app = GymApp(store, AppConfig(athlete="Ana", cuff=validate_settings("arm", 180, 50), lop_given=True))
+
+    def lop() -> float | None:
+        rig = app.cuff_rig
+        assert rig is not None
+        return rig.supervisor.settings.lop_mmhg
+
+    async def home_for(name: str) -> None:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.home is not None
+                               and app.home.athlete == name, 30, f"the home screen for {name}",
+                               detail=lambda: (type(app.screen).__name__, toasts(app)))
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None
+                               and lop() == 180.0, 30, "Ana's home screen and the cuff at her LOP")
+        await pilot.press("a", "n", "B", "e", "n", "enter")
+        await home_for("Ben")
+        await pilot_wait_until(pilot, lambda: lop() is None, 10, "the cuff to drop Ana's LOP for Ben", detail=lop)
+        assert "No arm LOP stored for Ben: the cuff stays down until you enter one (b)" in toasts(app)
+
+        await pilot.press("a", "n", "a", "n", "a", "enter")  # a name that is taken, whatever its case
+        await pilot_wait_until(pilot, lambda: "there is already an athlete named ana" in toasts(app), 10,
+                               "the taken name said", detail=lambda: toasts(app))
+        await home_for("Ben")
+
+        await pilot.press("a")
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, AthletesScreen), 10, "the athletes screen")
+        await pilot.press("r")  # the current athlete is highlighted
+        name = app.screen.query_one("#athletes-name", Input)
+        await pilot_wait_until(pilot, lambda: name.has_focus and name.value == "Ben", 10, "Ben's name to edit")
+        name.value = "Benjamin"
+        await pilot.press("enter")
+        await home_for("Benjamin")
+        assert "Athlete: Benjamin" in str(app.screen.query_one("#home-athlete").render())
+
+        await pilot.press("a")
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, AthletesScreen), 10, "the athletes screen")
+        await pilot.press("up", "enter")  # Ana is above Benjamin
+        await home_for("Ana")
+        await pilot_wait_until(pilot, lambda: lop() == 180.0, 10, "the cuff back at Ana's own LOP", detail=lop)
+        await app.shutdown()
+    assert rows(db, "SELECT name FROM athletes ORDER BY id") == [("Ana",), ("Benjamin",)]
+    assert rows(db, "SELECT a.name, c.lop_mmhg FROM calibrations c JOIN athletes a ON a.id = c.athlete_id "
+                    "WHERE c.kind = 'lop'") == [("Ana", 180.0)], "Ana's LOP stays hers; none was stored for Ben"
+    store.close()

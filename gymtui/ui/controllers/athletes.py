@@ -136,4 +136,28 @@ class AthleteController:
         app.athlete_id, app.coach, self.name = athlete_id, coach, name
         app.home = None
         app.notify(f"Now training: {name}", timeout=4)
+        await self._cuff_follows(athlete_id, name)
         app.refresh_home()
+
+    async def _cuff_follows(self, athlete_id: int, name: str) -> None:
+        """A cuff on: the new athlete's own LOP for the limb, or none (the cuff stays down until one is entered).
+
+        Another athlete's occlusion pressure is never applied to this one's limb.
+        """
+        from dataclasses import replace
+
+        app = self.app
+        rig = app.cuff.rig
+        if rig is None:
+            return
+        settings = rig.supervisor.settings
+        limb = str(settings.limb)
+        stored = await app.in_store(app.store.latest_lop, athlete_id, limb)
+        lop = float(stored["lop_mmhg"]) if stored is not None else None
+        rig.configure(replace(settings, lop_mmhg=lop))
+        if lop is None:
+            app.notify(
+                f"No {limb} LOP stored for {name}: the cuff stays down until you enter one (b)",
+                severity="warning",
+                timeout=12,
+            )
