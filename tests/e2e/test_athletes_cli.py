@@ -122,3 +122,21 @@ def test_export_with_athlete_has_only_their_sets_and_analyze_refuses_a_set_of_an
     refused = run_cli("analyze", f"set:{ana_set}", "--db", str(db), "--athlete", "Ben")
     assert refused.returncode == 2
     assert refused.stderr.strip() == f"gymtui analyze: set {ana_set} is not Ben's: it belongs to Ana"
+
+
+def test_plan_on_a_new_database_shows_week_1_for_a_new_athlete_and_adds_no_one(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    done = run_cli("plan", "--db", str(db), "--date", TODAY.isoformat())
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Week 1 of 4 · neural block · today: lower body"
+    assert "  athlete: none yet (the plan a new athlete starts with)" in lines
+    assert counts(db)["athletes"] == 0 and counts(db)["plans"] == 0
+
+
+def test_an_empty_or_unprintable_athlete_name_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    for name, why in (("   ", "an athlete needs a name"), ("Eve\x07", "control characters")):
+        done = run_cli("--db", str(tmp_path / "gym.db"), "--athlete", name, "--demo")
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1, done.stderr
+        assert "--athlete" in lines[0] and why in lines[0]
