@@ -425,7 +425,7 @@ class GymApp(App[int]):
 
                 disclaimer = DISCLAIMER
             exercise = plan.next_set.exercise if plan.next_set else quick_exercise
-            return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
+            return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(athlete), store.recent_sets(athlete)
 
         plan: Home | None
         try:

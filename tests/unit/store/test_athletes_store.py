@@ -97,3 +97,17 @@ def test_a_first_schema_file_read_only_still_names_its_athlete(tmp_path: Path) -
         assert store.last_athlete() == (1, "Ana")
     finally:
         store.close()
+
+
+def test_each_athlete_is_offered_only_their_own_interrupted_sets(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    dead = Store(db)
+    ana, ben = dead.ensure_athlete("Ana"), dead.ensure_athlete("Ben")
+    ana_set, ben_set = dead.start_set(ana, "Back squat", "p"), dead.start_set(ben, "Glute bridge", "p")
+    dead.close()  # the process died with both sets running
+    store = Store(db)
+    store.recover_interrupted()
+    assert [s.id for s in store.interrupted_sets(ana)] == [ana_set]
+    assert [s.id for s in store.interrupted_sets(ben)] == [ben_set]
+    assert sorted(s.id for s in store.interrupted_sets()) == [ana_set, ben_set]
+    store.close()
