@@ -39,6 +39,7 @@ from gymtui.services.coach import Coach, Home
 from gymtui.services.set_runner import SetRunner
 from gymtui.session.clock import ScaledClock
 from gymtui.session.engine import Cue
+from gymtui.session.mvc import MVC_HOLDS_FOR
 from gymtui.session.protocol import builtin_protocol
 from gymtui.store import (
     QUIT_GRACE_S,
@@ -50,6 +51,7 @@ from gymtui.store import (
 )
 from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
+from gymtui.ui.controllers.athletes import AthleteController
 from gymtui.ui.controllers.cuff import CuffController
 from gymtui.ui.controllers.sensors import SensorController
 from gymtui.ui.controllers.set_flow import SetFlow, label_channels
@@ -97,7 +99,8 @@ class AppConfig:
     theme: str = DEFAULT_THEME
     db_path: Path | None = None
     mains_hz: float = 50.0
-    athlete: str = "Athlete"
+    athlete: str | None = None
+    """Who trains (``--athlete NAME``, made if new); None: the athlete used last, or the default name in an empty database."""
     emulate: str | None = None
     """The emulated BLE sensor, if any (``--emulate myo``)."""
     emulate_cuff: bool = False
@@ -110,6 +113,8 @@ class AppConfig:
     today: dt.date | None = None
     now: Callable[[], dt.datetime] | None = None
     """The calendar's clock for session stamps (default: ``today`` at the wall clock's time of day)."""
+    mvc_holds_for: dt.timedelta = MVC_HOLDS_FOR
+    """How long an MVC is applied outside the session it was taken in (:mod:`gymtui.session.mvc`)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
@@ -122,7 +127,7 @@ class AppConfig:
             theme=args.theme or DEFAULT_THEME,
             db_path=db_path,
             mains_hz=float(args.mains or 50),
-            athlete="Demo athlete" if demo else "Athlete",
+            athlete=getattr(args, "athlete", None),
             emulate=sensors[0] if sensors else None,
             emulate_cuff="cuff" in emulated,
             cuff=cuff,
@@ -170,6 +175,7 @@ class GymApp(App[int]):
         self.sensor = SensorController(self)
         self.cuff = CuffController(self, self._make_cuff)
         self.sets = SetFlow(self)
+        self.athletes = AthleteController(self)
 
     def _post_store_health(self, health: StoreHealth) -> None:
         self.post_message(StoreHealthChanged(health))
@@ -249,19 +255,10 @@ class GymApp(App[int]):
         replayed = await asyncio.wrap_future(self.store_exec.replay_recovery())
         if replayed.line():
             self.report_problem(replayed.line(), severity="error" if replayed.problem else "information")
-        self.athlete_id = athlete_id = await self.in_store(self.store.ensure_athlete, self.config.athlete)
+        self.athlete_id, self.athletes.name = await self.in_store(self.athletes.choose)
         await self.in_store(self.store.recover_interrupted)
         await self._warn_if_cuff_was_left_up()
-        today = self.config.today
-        self.coach = await self.in_store(
-            lambda: Coach(
-                self.store,
-                athlete_id,
-                today=(lambda: today) if today else dt.date.today,
-                now=self.config.now,
-                tool="emg" if (self.config.demo or self.config.emulate) else None,
-            )
-        )
+        self.coach = await self.in_store(self.athletes.make_coach, self.athlete_id)
         from gymtui.ui.screens.home import HomeScreen
 
         await self.push_screen(HomeScreen(self.home_info, self.problems, cuff_on=self.config.cuff is not None))
@@ -342,6 +339,8 @@ class GymApp(App[int]):
         if session_id is not None:
             self.store_exec.submit(self.store.end_session, session_id)
             self.sets.session_id = None
+        for away_session in self.athletes.open_sessions():  # athletes switched away from, their day over too
+            self.store_exec.submit(self.store.end_session, away_session)
         try:
             # Writes the database refused are retried a little longer, then go to the recovery file.
             spilled = await asyncio.to_thread(self.store_exec.flush, QUIT_GRACE_S)
@@ -428,7 +427,7 @@ class GymApp(App[int]):
 
                 disclaimer = DISCLAIMER
             exercise = plan.next_set.exercise if plan.next_set else quick_exercise
-            return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(), store.recent_sets(athlete)
+            return plan, disclaimer, store.last_rating(athlete, exercise), store.interrupted_sets(athlete), store.recent_sets(athlete)
 
         plan: Home | None
         try:
@@ -446,7 +445,7 @@ class GymApp(App[int]):
         else:
             sensor = "no sensor (timer only)"
         self.home = HomeInfo(
-            self.config.athlete,
+            self.athletes.name,
             plan,
             last,
             interrupted,
@@ -456,6 +455,7 @@ class GymApp(App[int]):
             disclaimer,
             override=self.sets.next_override,
             quick_exercise=quick_exercise,
+            fresh_mvc=self.sets.fresh_mvc,
         )
         return self.home
 
@@ -557,6 +557,15 @@ class GymApp(App[int]):
 
     def on_home_screen_open_checkin(self, message: HomeScreen.OpenCheckin) -> None:
         self.open_checkin()
+
+    def on_home_screen_open_athletes(self, message: HomeScreen.OpenAthletes) -> None:
+        self.athletes.open_picker()
+
+    def on_home_screen_fresh_mvc(self, message: HomeScreen.FreshMvc) -> None:
+        """``m``: electrodes moved or re-applied: the next set starts with the MVC phase."""
+        self.sets.fresh_mvc = True
+        self.notify("Fresh MVC: the next set starts with the MVC phase", timeout=5)
+        self.refresh_home()
 
     def on_home_screen_open_history(self, message: HomeScreen.OpenHistory) -> None:
         self.run_worker(self.open_history(), name="open-history", group="history", exclusive=True)

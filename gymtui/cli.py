@@ -61,6 +61,11 @@ def build_parser() -> OneLineParser:
         metavar="X",
         help="run the demo clock and simulated devices X times faster",
     )
+    parser.add_argument(
+        "--athlete",
+        metavar="NAME",
+        help="who trains: an athlete of this database, or a new one by this name (default: the athlete used last)",
+    )
     parser.add_argument("--theme", metavar="NAME", help="colour theme (gymtui-floor, gymtui-light)")
     parser.add_argument(
         "--log-level",
@@ -145,6 +150,13 @@ def run_app(args: argparse.Namespace) -> int:
         parser.error("--lop, --bfr-pct and --no-rest-deflate need --cuff arm|leg")
     if args.cuff and not args.demo:
         parser.error("--cuff runs a simulated or emulated cuff and needs --demo; a real cuff pairs with gymtui scan")
+    if args.athlete is not None:
+        from gymtui.store.athletes import clean_athlete_name
+
+        try:
+            args.athlete = clean_athlete_name(args.athlete)
+        except ValueError as exc:
+            parser.error(f"--athlete: {exc}")
     cuff_settings = None
     if args.cuff:
         from gymtui.bfr.rules import BfrSettingsError, validate_settings

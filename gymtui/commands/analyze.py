@@ -2,7 +2,8 @@
 
 PATH is a text recording (numeric columns; whitespace, comma or tab
 separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
-in the database (``--db PATH`` or the default database). Prints per channel
+in the database (``--db PATH`` or the default database; ``--athlete NAME``
+checks the set is that athlete's). Prints per channel
 the onsets and offsets, peak and mean envelope, median frequency at the
 start and end of each burst with its slope, and quality flags. A file that
 cannot be read is one line on stderr and exit status 2: only a regular text
@@ -18,10 +19,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gymtui.argtypes import bounded_float
+from gymtui.commands import athlete_arg
 from gymtui.text import safe_text
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
 
 EXIT_BAD_INPUT = 2
 RATE_HZ = bounded_float(
@@ -43,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
     parser.add_argument("--db", dest="set_db", type=Path, metavar="PATH", help="database for set:ID (default: gymtui --db, $GYMTUI_DB or the user data dir)")
+    athlete_arg.add_argument(parser, "set_athlete", "with set:ID: the athlete the set must belong to")
     parser.add_argument(
         "--onsets", choices=("envelope", "tkeo"), default="envelope",
         help="detect onsets on the envelope (default) or on the Teager–Kaiser energy",
@@ -99,10 +105,11 @@ def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], st
     if not Path(db_path).exists():
         raise RecordingError(f"no database at {db_path} (pass --db PATH)")
     try:
-        store = Store(db_path)
+        store = Store(db_path, readonly=True)  # analysing a set never writes to the log
     except StoreError as exc:
         raise RecordingError(str(exc)) from None
     try:
+        _check_athlete(store, set_id, athlete_arg.given(args, "set_athlete"))
         try:
             samples, rate_hz = store.signal_of(set_id)
         except (sqlite3.Error, ValueError) as exc:  # a foreign or damaged database, a block of the wrong size
@@ -124,6 +131,28 @@ def _load_set(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], st
     if len(names) != samples.shape[1] or not all(names):
         names = tuple(f"ch{i + 1}" for i in range(samples.shape[1]))
     return samples.astype("float64"), rate_hz, names, "µV"
+
+
+def _check_athlete(store: Store, set_id: int, name: str | None) -> None:
+    """With ``--athlete``: the name is an athlete here, and the set is theirs (else a one-line error)."""
+    import sqlite3
+
+    from gymtui.signal.recording import RecordingError
+
+    if name is None:
+        return
+    try:
+        chosen = athlete_arg.resolve(store, name)
+    except athlete_arg.UnknownAthlete as exc:
+        raise RecordingError(str(exc)) from None
+    try:
+        row = store.conn.execute("SELECT athlete_id FROM sets WHERE id = ?", (set_id,)).fetchone()
+    except sqlite3.Error as exc:
+        raise RecordingError(f"cannot read set {set_id} from {store.path}: {exc}") from None
+    if row is None:
+        raise RecordingError(f"no set {set_id} in {store.path}")
+    if chosen is None or int(row[0]) != chosen[0]:
+        raise RecordingError(f"set {set_id} is not {name}'s: it belongs to {store.athlete_name(int(row[0]))}")
 
 
 def run(args: argparse.Namespace) -> int:

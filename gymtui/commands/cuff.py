@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"gymtui cuff simulate: {exc}", file=sys.stderr)
             return 2
-        session = store.start_session(store.ensure_athlete(), template="cuff simulate")
+        last = store.last_athlete()  # the athlete used last, not a second, silent "Athlete"
+        session = store.start_session(last[0] if last else store.ensure_athlete(), template="cuff simulate")
 
     loop = ClosedLoop(settings=settings, seed=args.seed)
     t0 = loop.clock.t

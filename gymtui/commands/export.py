@@ -1,4 +1,7 @@
-"""``gymtui export --format csv|json [--db PATH] [--out PATH]``: one row per set.
+"""``gymtui export --format csv|json [--db PATH] [--athlete NAME] [--out PATH]``: one row per set.
+
+Every athlete's sets, or with ``--athlete`` one athlete's (an unknown name is
+one line and exit status 2).
 
 Each row carries the exercise, load, reps, activation rating and the set's
 EMG summary (peak and mean %MVC, target share, co-contraction, perfect reps),
@@ -28,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gymtui.commands import athlete_arg
 from gymtui.text import safe_text
 
 if TYPE_CHECKING:
@@ -48,8 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     parser.add_argument("--db", dest="export_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
+    athlete_arg.add_argument(parser, "export_athlete", "only this athlete's sets")
     parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
     parser.set_defaults(func=run)
+
+
+def _only_athlete(store: Store, args: argparse.Namespace) -> int | None:
+    """The athlete ``--athlete`` names (None: every athlete); :class:`athlete_arg.UnknownAthlete` if none has that name."""
+    name = athlete_arg.given(args, "export_athlete")
+    if name is None:
+        return None
+    chosen = athlete_arg.resolve(store, name)
+    return chosen[0] if chosen else None
 
 
 def csv_cell(value: Any) -> Any:
@@ -94,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        rows, lost = read_rows(store)
+        rows, lost = read_rows(store, _only_athlete(store, args))
+    except athlete_arg.UnknownAthlete as exc:
+        print(f"gymtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except sqlite3.Error as exc:
         print(f"gymtui: {explain(db_path, exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -124,14 +141,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_rows(store: Store) -> tuple[Sequence[Mapping[str, Any]], list[LostRows]]:
-    """The export rows, and what could not be read: the plain query first, row by row if it fails."""
+def read_rows(store: Store, athlete_id: int | None = None) -> tuple[Sequence[Mapping[str, Any]], list[LostRows]]:
+    """The export rows (one athlete's, or everyone's), and what could not be read: the plain query first, row by row if it fails."""
     from gymtui.store import salvage
 
     try:
-        return store.export_rows(), []
+        return store.export_rows(athlete_id), []
     except sqlite3.DatabaseError as exc:
         if not salvage.is_damage(exc) and "no such" not in str(exc):
             raise  # a lock, not damage: said as such by the caller
     # Damaged pages, or a database older or newer than the query (no such column, no such table).
-    return salvage.export_rows(store.conn)
+    rows, lost = salvage.export_rows(store.conn)
+    if athlete_id is not None:
+        name = store.athlete_name(athlete_id)
+        rows = [row for row in rows if row.get("athlete") == name]
+    return rows, lost

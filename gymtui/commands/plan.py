@@ -1,8 +1,10 @@
-"""``gymtui plan [--db PATH] [--date YYYY-MM-DD] [--tool emg|bfr]``: where you are and today's sets.
+"""``gymtui plan [--db PATH] [--athlete NAME] [--date YYYY-MM-DD] [--tool emg|bfr]``: where you are and today's sets.
 
-Prints the home screen's plan line, what comes next, any guardrail that
-fired, and today's planned sets with loads from the log. Reading it starts
-the guide's plan on the first call (that is what the home screen does too).
+Prints the athlete's name, the home screen's plan line, what comes next, any
+guardrail that fired, and today's planned sets with loads from the log. It
+only reads: an existing database is opened read-only, no athlete and no plan
+row is added (an athlete with no plan yet sees the plan that would start
+today), and an unknown ``--athlete`` is one line and exit status 2.
 
 Problems with the user's files (exercises, gym, day templates) go to stderr,
 one line each, and the plan goes on with the built-ins. Exercise names and
@@ -16,8 +18,13 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gymtui.commands import athlete_arg
 from gymtui.text import safe_text
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
 
 EXIT_USAGE = 2
 PROBLEM_MAX_CHARS = 500
@@ -40,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", dest="plan_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     parser.add_argument("--date", type=_date, default=None, help="pretend today is this date (YYYY-MM-DD)")
     parser.add_argument("--tool", choices=("emg", "bfr"), default=None, help="the tool week 4 adds (default: none)")
-    parser.add_argument("--athlete", default="Athlete", help="athlete name (default: Athlete)")
+    athlete_arg.add_argument(parser, "plan_athlete", "whose plan")
     parser.set_defaults(func=run)
 
 
@@ -51,25 +58,31 @@ def run(args: argparse.Namespace) -> int:
     from gymtui.session.exercises import load_library
     from gymtui.session.loads import load_gym_config
     from gymtui.session.templates import load_templates
-    from gymtui.store import Store, StoreError
+    from gymtui.store import StoreError
 
     db_path = (args.plan_db or getattr(args, "db", None) or default_db_path()).expanduser()
     today = args.date or dt.date.today()
     try:
-        store = Store(db_path)
+        store = _open(db_path)
     except StoreError as exc:
         print(f"gymtui: {safe_text(exc, max_chars=PROBLEM_MAX_CHARS)}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        try:
+            chosen = athlete_arg.resolve(store, athlete_arg.given(args, "plan_athlete"))
+        except athlete_arg.UnknownAthlete as exc:
+            print(f"gymtui: {safe_text(exc, max_chars=PROBLEM_MAX_CHARS)}", file=sys.stderr)
+            return EXIT_USAGE
         library = load_library()
         gym, gym_problems = load_gym_config()
         for problem in library.problems + gym_problems + load_templates(library)[1]:
             print(f"gymtui: {safe_text(problem, max_chars=PROBLEM_MAX_CHARS)}", file=sys.stderr)
-        athlete = store.ensure_athlete(args.athlete)
-        status = status_from_store(store, athlete, today, tool=args.tool)
+        athlete = chosen[0] if chosen else None
+        status = status_from_store(store, athlete, today, tool=args.tool, write=False)
         print(safe_text(status.line))
         print(f"  {safe_text(status.week_note)}")
         print(f"  {safe_text(status.next_line)}")
+        print(f"  athlete: {safe_text(chosen[1])}" if chosen else "  athlete: none yet (the plan a new athlete starts with)")
         if status.today != "train":
             return 0
         planned = todays_sets(store, athlete, status, library, gym, today)
@@ -84,3 +97,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def _open(db_path: Path) -> Store:
+    """The database read-only; a missing one made empty, one of an older schema brought up to date (no rows added)."""
+    from gymtui.store import SCHEMA_VERSION, Store
+
+    if db_path.is_file():
+        store = Store(db_path, readonly=True)
+        if int(store.conn.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION:
+            return store
+        store.close()
+    return Store(db_path)

@@ -15,14 +15,22 @@ from gymtui.session.history import (
     set_detail_from,
     set_lines,
 )
+from gymtui.session.mvc import MVC_HOLDS_FOR
 
 if TYPE_CHECKING:
     from gymtui.store import Store
 
 
 def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
-    """Every logged exercise week by week and the last ``sessions`` sessions."""
-    weeks = [(name, store.exercise_weeks(athlete_id, name)) for name in store.exercises_logged(athlete_id)]
+    """Every logged exercise of one athlete week by week and their last ``sessions`` sessions.
+
+    The EMG score compares %MVC only within an electrode application: a set
+    measured against an MVC of an earlier application is left out of it.
+    """
+    holds_h = MVC_HOLDS_FOR.total_seconds() / 3600
+    weeks = [
+        (name, store.exercise_weeks(athlete_id, name, mvc_holds_h=holds_h)) for name in store.exercises_logged(athlete_id)
+    ]
     return history_from(weeks, store.session_list(athlete_id, sessions), today)
 
 

@@ -23,7 +23,7 @@ from gymtui.session.plan import (
     plan_status,
 )
 from gymtui.session.sequence import DaySequence, build_sequence, set_key
-from gymtui.session.templates import expand, load_templates
+from gymtui.session.templates import LoadBook, expand, load_templates
 
 if TYPE_CHECKING:
     from gymtui.session.exercises import ExerciseLibrary
@@ -31,17 +31,37 @@ if TYPE_CHECKING:
     from gymtui.store import Store
 
 
-def ensure_plan(store: Store, athlete_id: int, today: dt.date, program: str = DEFAULT_PROGRAM, maintenance_every_weeks: int = 1) -> Plan:
-    """The athlete's current plan, starting the guide's plan today if there is none."""
-    row = store.current_plan(athlete_id)
+def ensure_plan(
+    store: Store,
+    athlete_id: int | None,
+    today: dt.date,
+    program: str = DEFAULT_PROGRAM,
+    maintenance_every_weeks: int = 1,
+    *,
+    write: bool = True,
+) -> Plan:
+    """The athlete's current plan, starting the guide's plan today if there is none.
+
+    ``write=False`` (the read commands) shows the plan that would start today
+    without storing it; ``athlete_id`` None is an athlete not made yet.
+    """
+    row = store.current_plan(athlete_id) if athlete_id is not None else None
+    if row is None and not write:
+        return Plan(program, today, maintenance_every_weeks)
     if row is None:
+        assert athlete_id is not None
         plan_id = store.start_plan(athlete_id, program, today.isoformat(), maintenance_every_weeks)
         return Plan(program, today, maintenance_every_weeks, plan_id)
     return Plan(row["program"], dt.date.fromisoformat(row["started_on"]), int(row["maintenance_every_weeks"] or 1), int(row["id"]))
 
 
-def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
-    """Trained days as the plan counts them (a completed set), each marked in progress or extra."""
+def session_history(store: Store, athlete_id: int | None) -> list[SessionDay]:
+    """Trained days as the plan counts them (a completed set), each marked in progress or extra.
+
+    ``athlete_id`` None is an athlete not made yet: no days.
+    """
+    if athlete_id is None:
+        return []
     open_ids = store.open_session_ids(athlete_id)
     extra_ids = store.extra_session_ids(athlete_id)
     return [
@@ -53,9 +73,11 @@ def session_history(store: Store, athlete_id: int) -> list[SessionDay]:
     ]
 
 
-def status_from_store(store: Store, athlete_id: int, today: dt.date, *, tool: str | None = None) -> PlanStatus:
-    """The home screen's plan line and options, from the log."""
-    plan = ensure_plan(store, athlete_id, today)
+def status_from_store(
+    store: Store, athlete_id: int | None, today: dt.date, *, tool: str | None = None, write: bool = True
+) -> PlanStatus:
+    """The home screen's plan line and options, from the log (``write=False``: stores no plan row)."""
+    plan = ensure_plan(store, athlete_id, today, write=write)
     history = session_history(store, athlete_id)
     resume = needs_full_activation(history, today, BREAK_DAYS * plan.maintenance_every_weeks).fired
     return plan_status(plan, history, today, tool=tool, resume=resume)
@@ -63,7 +85,7 @@ def status_from_store(store: Store, athlete_id: int, today: dt.date, *, tool: st
 
 def todays_sets(
     store: Store,
-    athlete_id: int,
+    athlete_id: int | None,
     status: PlanStatus,
     library: ExerciseLibrary,
     gym: GymConfig | None = None,
@@ -80,7 +102,10 @@ def todays_sets(
     """
     template = load_templates(library)[0][focus or status.next_focus]
     names = sorted({library.get(k).name for k in exercise_keys(template.data, library)})
-    book = load_book(store, athlete_id, names, gym or GymConfig(), today)
+    if athlete_id is None:  # an athlete not made yet: no log, no loads
+        book = LoadBook({}, {}, gym or GymConfig())
+    else:
+        book = load_book(store, athlete_id, names, gym or GymConfig(), today)
     return expand(template, options or status.options, library, book)
 
 

@@ -8,7 +8,9 @@ envelope. Everything here is frozen dataclasses of floats and strings, so
 screens take them without touching the store.
 
 The *EMG score* of a week is the mean peak %MVC of the target over that
-week's completed sets.
+week's completed sets that were measured against an MVC of their own
+electrode application (:mod:`gymtui.session.mvc`): a %MVC against an MVC of
+another placement is not comparable, so it is left out and counted.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class WeekPoint:
     perfect_reps: int
     best_perfect_reps: int | None
     top_load_kg: float | None
+    other_mvc_sets: int = 0
+    """Sets whose %MVC was against an MVC of another electrode application: not in ``emg_score``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,15 @@ class ExerciseHistory:
     weeks: tuple[WeekPoint, ...]
     goal: str = ""
     """The perfect-rep goal in words (empty when no reps were judged yet)."""
+
+    @property
+    def mvc_note(self) -> str:
+        """What the EMG score compares, in words: %MVC only against the MVC of the same electrode application."""
+        left_out = sum(w.other_mvc_sets for w in self.weeks)
+        note = "EMG score: peak %MVC, each set against the MVC of its own electrode application"
+        if left_out:
+            note += f" ({left_out} set{'s' if left_out != 1 else ''} measured against an older MVC left out)"
+        return note
 
     @property
     def rating_trend(self) -> float | None:
@@ -155,6 +168,7 @@ def history_from(
             WeekPoint(
                 _week(w["week_of"]), w["sets"], w["mean_rating"], w["mean_peak_pct_mvc"],
                 int(w["perfect_reps"] or 0), w["best_perfect_reps"], w["top_load_kg"],
+                int(w.get("other_mvc_sets") or 0),
             )
             for w in week_rows
         )

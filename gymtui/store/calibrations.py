@@ -1,15 +1,18 @@
-"""Calibrations: an athlete's MVC per source and channels, and each limb's occlusion pressure (LOP)."""
+"""Calibrations: an athlete's MVC per source, channels and electrode application, and each limb's occlusion pressure (LOP)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gymtui.model import Calibration
 from gymtui.store.connection import now_iso
 from gymtui.store.rows import LopReading
 from gymtui.store.tables import Tables, inserted_id
+
+MVC_CANDIDATES = 20
+"""Newest MVCs looked at for one that still holds: more than one session's worth for the same muscles."""
 
 
 class Calibrations(Tables):
@@ -33,19 +36,37 @@ class Calibrations(Tables):
                 
             )
 
-    def latest_mvc(self, athlete_id: int, source: str, channels: Sequence[str]) -> tuple[int, Calibration] | None:
-        """The newest MVC taken with this source and these channel labels."""
-        row = self.conn.execute(
-            "SELECT id, values_json, window_s, source, channels FROM calibrations "
-            "WHERE athlete_id = ? AND kind = 'mvc' AND source = ? AND channels = ? "
-            "ORDER BY taken_at DESC, id DESC LIMIT 1",
-            (athlete_id, source, json.dumps(list(channels))),
-        ).fetchone()
-        if not row:
-            return None
-        return int(row[0]), Calibration(
-            tuple(json.loads(row[1])), float(row[2]), row[3], tuple(json.loads(row[4]))
-        )
+    def latest_mvc(
+        self,
+        athlete_id: int,
+        source: str,
+        channels: Sequence[str],
+        *,
+        holds: Callable[[dt.datetime, bool], bool] | None = None,
+        session_id: int | None = None,
+    ) -> tuple[int, Calibration] | None:
+        """The newest MVC taken with this source and these channel labels that still holds.
+
+        ``holds(taken_at, same_session)`` says whether an MVC still describes
+        the electrodes on the skin (:func:`gymtui.session.mvc.mvc_holds`):
+        ``same_session`` is True when a set of ``session_id`` used it. Without
+        ``holds`` any stored MVC is returned (tools that read an old set).
+        """
+        rows = self.conn.execute(
+            "SELECT c.id, c.values_json, c.window_s, c.source, c.channels, c.taken_at, "
+            "EXISTS (SELECT 1 FROM sets s WHERE s.calibration_id = c.id AND s.session_id = ?) "
+            "FROM calibrations c "
+            "WHERE c.athlete_id = ? AND c.kind = 'mvc' AND c.source = ? AND c.channels = ? "
+            "ORDER BY c.taken_at DESC, c.id DESC LIMIT ?",
+            (session_id, athlete_id, source, json.dumps(list(channels)), MVC_CANDIDATES),
+        ).fetchall()
+        for row in rows:
+            if holds is not None and not holds(dt.datetime.fromisoformat(row[5]), bool(row[6])):
+                continue
+            return int(row[0]), Calibration(
+                tuple(json.loads(row[1])), float(row[2]), row[3], tuple(json.loads(row[4]))
+            )
+        return None
 
     def save_lop(self, athlete_id: int, limb: str, lop_mmhg: float, *, source: str = "manual") -> int:
         """Store a limb's occlusion pressure (``calibrations`` row, kind ``lop``), dated now.

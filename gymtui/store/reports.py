@@ -59,17 +59,38 @@ class Reports(Tables):
             )
         ]
 
-    def exercise_weeks(self, athlete_id: int, exercise: str) -> list[ExerciseWeekRow]:
-        """Per week (Monday's date): mean rating, mean peak %MVC, perfect reps, top load."""
+    def exercise_weeks(self, athlete_id: int, exercise: str, *, mvc_holds_h: float | None = None) -> list[ExerciseWeekRow]:
+        """Per week (Monday's date): mean rating, mean peak %MVC, perfect reps, top load.
+
+        With ``mvc_holds_h`` the mean peak %MVC counts only sets measured
+        against an MVC of their own electrode application: taken in the set's
+        session, or at most ``mvc_holds_h`` hours before the set. The others
+        (an MVC carried over from an earlier application) are counted in
+        ``other_mvc_sets`` and left out of the mean. A set with no MVC named
+        (a log written without one) is counted: nothing says it is foreign.
+        """
+        own = (
+            "(c.id IS NULL OR (julianday(s.started_at) - julianday(c.taken_at)) * 24.0 <= ? "
+            "OR (s.session_id IS NOT NULL AND s.session_id = "
+            "(SELECT o.session_id FROM sets o WHERE o.calibration_id = s.calibration_id ORDER BY o.id LIMIT 1)))"
+            if mvc_holds_h is not None
+            else "1"
+        )
+        params: tuple[object, ...] = (mvc_holds_h,) * 2 if mvc_holds_h is not None else ()
         rows = self.conn.execute(
-            "SELECT date(substr(started_at, 1, 10), '-' || ((strftime('%w', substr(started_at, 1, 10)) + 6) % 7) || ' days') AS monday, "
-            "count(*), avg(activation_rating), avg(peak_pct_mvc), avg(target_share), "
-            "sum(perfect_reps), max(perfect_reps), max(load_kg) "
-            "FROM sets WHERE athlete_id = ? AND exercise = ? AND status = 'completed' "
+            "SELECT date(substr(s.started_at, 1, 10), '-' || ((strftime('%w', substr(s.started_at, 1, 10)) + 6) % 7) || ' days') AS monday, "
+            f"count(*), avg(s.activation_rating), avg(CASE WHEN {own} THEN s.peak_pct_mvc END), avg(s.target_share), "
+            "sum(s.perfect_reps), max(s.perfect_reps), max(s.load_kg), "
+            f"sum(CASE WHEN s.peak_pct_mvc IS NOT NULL AND NOT {own} THEN 1 ELSE 0 END) "
+            "FROM sets s LEFT JOIN calibrations c ON c.id = s.calibration_id "
+            "WHERE s.athlete_id = ? AND s.exercise = ? AND s.status = 'completed' "
             "GROUP BY monday ORDER BY monday",
-            (athlete_id, exercise),
+            (*params, athlete_id, exercise),
         ).fetchall()
-        keys = ("week_of", "sets", "mean_rating", "mean_peak_pct_mvc", "mean_target_share", "perfect_reps", "best_perfect_reps", "top_load_kg")
+        keys = (
+            "week_of", "sets", "mean_rating", "mean_peak_pct_mvc", "mean_target_share", "perfect_reps",
+            "best_perfect_reps", "top_load_kg", "other_mvc_sets",
+        )
         return [cast(ExerciseWeekRow, dict(zip(keys, r))) for r in rows]
 
     def session_list(self, athlete_id: int, limit: int = 30) -> list[SessionListRow]:

@@ -212,6 +212,8 @@ class ExerciseWeekRow(TypedDict):
     perfect_reps: int | None
     best_perfect_reps: int | None
     top_load_kg: float | None
+    other_mvc_sets: int
+    """Sets with a %MVC against an MVC of another electrode application: left out of ``mean_peak_pct_mvc``."""
 
 
 class SessionListRow(TypedDict):

@@ -180,8 +180,12 @@ class Sets(Tables):
                 )
         return ids
 
-    def interrupted_sets(self) -> list[SetSummary]:
-        """Interrupted sets still waiting for the athlete to rate or discard them."""
+    def interrupted_sets(self, athlete_id: int | None = None) -> list[SetSummary]:
+        """Interrupted sets still waiting for the athlete (``athlete_id``, or anyone) to rate or discard them."""
+        if athlete_id is not None:
+            return self._summaries(
+                "WHERE s.status = ? AND s.activation_rating IS NULL AND s.athlete_id = ?", (SetStatus.INTERRUPTED, athlete_id)
+            )
         return self._summaries("WHERE s.status = ? AND s.activation_rating IS NULL", (SetStatus.INTERRUPTED,))
 
     def get_set(self, set_id: int) -> SetRow:

@@ -29,6 +29,8 @@ class HomeInfo:
     """"Same as last time" for the next set, if the athlete asked for it."""
     quick_exercise: str = ""
     """The quick set's exercise, named when nothing is planned."""
+    fresh_mvc: bool = False
+    """Home ``m`` was pressed: the next set starts with the MVC phase."""
 
     @property
     def next_set(self) -> PlannedSet | None:

@@ -9,6 +9,7 @@ The cuff follows every engine event before anything is drawn.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import sqlite3
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from gymtui.services.set_runner import (
 )
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
 from gymtui.session.guardrails import ActivationClock
+from gymtui.session.mvc import mvc_holds
 from gymtui.session.protocol import SetProtocol
 from gymtui.session.templates import WorkflowPhase
 from gymtui.signal.messages import ApplyCalibration
@@ -74,6 +76,8 @@ class SetFlow:
         self.session_id: int | None = None
         """The training session, opened with the first planned set."""
         self.calibration_id: int | None = None
+        self.fresh_mvc = False
+        """Home ``m``: the next set starts with the MVC phase, whatever MVC is stored (electrodes re-applied)."""
         self.set_screen: SetScreen | None = None
         self.rating_screen: RatingScreen | None = None
         self.next_override: PlannedSet | None = None
@@ -179,12 +183,34 @@ class SetFlow:
             self._ticker.resume()
 
     async def _prepare_calibration(self, channels: tuple[ChannelInfo, ...]) -> bool:
-        """Apply the stored MVC for these muscles on this sensor, or ask for a calibration phase."""
+        """Apply an MVC of this electrode application for these muscles, or ask for a calibration phase.
+
+        An MVC holds for the session it was taken in and for the app's
+        ``mvc_holds_for`` after it (:mod:`gymtui.session.mvc`); an older one
+        describes electrodes that are no longer on the skin, so the set
+        starts with the MVC phase. Home ``m`` asks for one in any case.
+        """
         app = self.app
         signal, source = app.sensor.signal, app.sensor.source
         if signal is None or source is None:
             return False
-        stored = await app.in_store(app.store.latest_mvc, app.athlete_id, source.info.name, [c.muscle for c in channels])
+        stored = None
+        if not self.fresh_mvc:
+            now = dt.datetime.now().astimezone()
+            holds_for = app.config.mvc_holds_for
+
+            def holds(taken_at: dt.datetime, same_session: bool) -> bool:
+                return mvc_holds(taken_at, now, same_session=same_session, holds_for=holds_for)
+
+            stored = await app.in_store(
+                app.store.latest_mvc,
+                app.athlete_id,
+                source.info.name,
+                [c.muscle for c in channels],
+                holds=holds,
+                session_id=self.session_id,
+            )
+        self.fresh_mvc = False
         if stored is None:
             self.calibration_id = None
             signal.command(ApplyCalibration(None))
@@ -192,6 +218,21 @@ class SetFlow:
         self.calibration_id, calibration = stored
         signal.command(ApplyCalibration(calibration))
         return False
+
+    def switch_athlete(self, session_id: int | None) -> int | None:
+        """Another athlete trains now: their open session (or None), and nothing of this one's set state.
+
+        Returns the open session of the athlete leaving, kept for when they
+        come back (lifters share a rack and alternate sets).
+        """
+        leaving = self.session_id
+        self.session_id = session_id
+        self.calibration_id = None
+        self.fresh_mvc = False
+        self.next_override = None
+        self.pending_suggestion = None
+        self._activation = ActivationClock()
+        return leaving
 
     def _start_runner(
         self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], planned: PlannedSet | None, calibrate: bool

@@ -149,6 +149,7 @@ class HistoryScreen(Screen[None]):
         self.query_one("#exercise-summary", Label).update(
             f"{len(history.weeks)} weeks · rating trend {trend_text} · {perfect} perfect reps · top {_num(top, '{:g}')} kg"
             + (f"\n{safe_text(history.goal)}" if history.goal else "")
+            + f"\n{history.mvc_note}"
         )
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)

@@ -74,6 +74,12 @@ class HomeScreen(Screen[None]):
     class OpenHistory(Message):
         """``h``: the history screens."""
 
+    class OpenAthletes(Message):
+        """``a``: pick, add or rename the athlete who trains."""
+
+    class FreshMvc(Message):
+        """``m``: the next set starts with the MVC phase (electrodes moved or re-applied)."""
+
     class RateInterrupted(Message):
         """``r``: rate a set a dead process left unfinished."""
 
@@ -99,6 +105,8 @@ class HomeScreen(Screen[None]):
         Binding("x", "skip_set", "Skip set"),
         Binding("e", "end_session", "End session"),
         Binding("l", "day_list", "Today's sets"),
+        Binding("a", "athletes", "Athletes"),
+        Binding("m", "fresh_mvc", "Fresh MVC"),
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
@@ -156,7 +164,10 @@ class HomeScreen(Screen[None]):
         info = await self._read_info()
         self.info = info
         speed = f" · demo ×{info.speed:g}" if info.speed != 1 else ""
-        self.query_one("#home-athlete", Static).update(f"{safe_text(info.athlete)} · sensor: {safe_text(info.sensor)}{speed}")
+        mvc = " · fresh MVC next set" if info.fresh_mvc else ""
+        self.query_one("#home-athlete", Static).update(
+            f"Athlete: {safe_text(info.athlete)} (a: switch) · sensor: {safe_text(info.sensor)}{speed}{mvc}"
+        )
         banner = self.query_one("#home-disclaimer", Static)
         banner.update(info.disclaimer or "")
         banner.display = bool(info.disclaimer)
@@ -281,6 +292,12 @@ class HomeScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.post_message(self.OpenHistory())
+
+    def action_athletes(self) -> None:
+        self.post_message(self.OpenAthletes())
+
+    def action_fresh_mvc(self) -> None:
+        self.post_message(self.FreshMvc())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
