@@ -256,7 +256,8 @@ class GymApp(App[int]):
                 self.store,
                 athlete_id,
                 today=(lambda: today) if today else dt.date.today,
-                tool="emg" if (self.config.demo or self.config.emulate) else None,
+                tool="bfr" if self.config.cuff else "emg" if (self.config.demo or self.config.emulate) else None,
+                cuff_limb=str(self.config.cuff.limb) if self.config.cuff else None,
             )
         )
         from gymtui.ui.screens.home import HomeScreen
@@ -458,8 +459,8 @@ class GymApp(App[int]):
 
     # -- the home screen's keys -------------------------------------------------------
     def on_home_screen_start_set(self, message: HomeScreen.StartSet) -> None:
-        """Enter or ``f``: the set begins once the sensor has opened (it may still be connecting)."""
-        self.run_worker(self.sets.begin(quick=message.quick), name="begin-set", group="set")
+        """Enter, ``f`` or ``B``: the set begins once the sensor has opened (it may still be connecting)."""
+        self.run_worker(self.sets.begin(quick=message.quick, bfr=message.bfr), name="begin-set", group="set")
 
     def on_home_screen_same_as_last_time(self, message: HomeScreen.SameAsLastTime) -> None:
         self.same_as_last_time()

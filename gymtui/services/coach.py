@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from gymtui.services import guardrails as stored_guards
@@ -63,7 +63,9 @@ class Coach:
         gym: GymConfig | None = None,
         today: Callable[[], dt.date] = dt.date.today,
         tool: str | None = None,
+        cuff_limb: str | None = None,
     ) -> None:
+        """``cuff_limb``: the limb the cuff is on (``--cuff``); BFR sets are planned for it only."""
         self.store = store
         self.athlete_id = athlete_id
         self.library = library or load_library()
@@ -76,6 +78,7 @@ class Coach:
         self.problems = tuple(problems)
         self.today = today
         self.tool = tool
+        self.cuff_limb = cuff_limb
         self.light = False
         self._autoregulator: Autoregulator | None = None
 
@@ -86,13 +89,14 @@ class Coach:
     def planned(self, status: PlanStatus | None = None) -> list[PlannedSet]:
         """Today's sets (a light day's when the check-in chose one), loads from the log."""
         status = status or self.status()
-        options = g.light_session(status.options) if self.light else None
+        options = g.light_session(status.options) if self.light else status.options
+        options = replace(options, bfr_limb=self.cuff_limb)
         return todays_sets(self.store, self.athlete_id, status, self.library, self.gym, self.today(), options)
 
     def home(self) -> Home:
         status = self.status()
         planned = self.planned(status)
-        guards = g.session_guards(session_history(self.store, self.athlete_id), self.today(), planned)
+        guards = g.session_guards(session_history(self.store, self.athlete_id), self.today(), planned, cuff_limb=self.cuff_limb)
         return Home(status, tuple(planned), tuple(guards), stored_guards.disclaimer_pending(self.store, self.athlete_id), self.problems)
 
     def last_time(self, exercise: str) -> LastTime | None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gymtui.emulation.bumble_backend import BumbleWorld
     from gymtui.emulation.cuff import EmulatedCuff
     from gymtui.services.cuff_rig import CuffRig
+    from gymtui.session.templates import PlannedSet
 
 MakeCuff = Callable[[], Coroutine[Any, Any, "Cuff"]]
 """Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.services.cuff_rig.CuffRig.build`)."""
@@ -134,6 +135,58 @@ class CuffController:
         await self.app.guarded("cuff stop", rig.stop)
         self.world = None
 
+    # -- which sets the cuff is for ---------------------------------------------------
+    def limb(self) -> str | None:
+        """The limb the cuff is on now (setup may change it), or None without a cuff."""
+        if self.rig is not None:
+            return str(self.rig.supervisor.settings.limb)
+        settings = self.app.config.cuff
+        return None if settings is None else str(settings.limb)
+
+    def occludes(self, planned: PlannedSet | None, *, quick_bfr: bool = False) -> bool:
+        """Whether the set about to start is a BFR set for this cuff: the only sets it inflates for.
+
+        A set the plan marks as BFR, the quick BFR set (``B``), or the finisher (planned,
+        or the quick ``f``) when the athlete turned BFR on for it in the cuff setup; and
+        in every case only an exercise done under a cuff on this limb (no leg cuff for a
+        pull-up). Every other set keeps the cuff down.
+        """
+        from gymtui.session.templates import WorkflowPhase, bfr_fits
+
+        limb, coach, rig = self.limb(), self.app.coach, self.rig
+        if limb is None or rig is None:
+            return False
+        if quick_bfr:
+            return True
+        if planned is not None and planned.bfr:
+            wanted = True
+        else:
+            finisher = planned is None or planned.workflow_phase is WorkflowPhase.FINISHER
+            wanted = finisher and rig.supervisor.settings.bfr_finisher
+        if not wanted:
+            return False
+        exercise = planned.exercise_key if planned is not None else self.app.quick_protocol.exercise
+        if coach is None:
+            return False
+        try:
+            return bfr_fits(coach.library.get(exercise), limb)
+        except KeyError:
+            return False  # an exercise the library does not know: not put under a cuff
+
+    def quick_bfr_set(self) -> PlannedSet | None:
+        """``B``: 30-15-15-15 at 20–30 % 1RM on this limb's BFR exercise, outside the plan."""
+        from gymtui.session.templates import (
+            bfr_exercise_for,
+            load_templates,
+            quick_bfr_set,
+        )
+
+        limb, coach = self.limb(), self.app.coach
+        if limb is None or coach is None or self.rig is None:
+            return None
+        exercise = bfr_exercise_for(limb, load_templates(coach.library)[0], coach.library)
+        return None if exercise is None else quick_bfr_set(exercise)
+
     def _show(self) -> None:
         if self.rig is None:
             return
@@ -176,7 +229,10 @@ class CuffController:
                 ):
                     app.store_exec.submit(store.save_lop, athlete, str(settings.limb), settings.lop_mmhg)
                 rig.configure(settings)
-                app.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP", timeout=4)
+                if app.coach is not None:
+                    app.coach.cuff_limb = str(settings.limb)  # BFR sets are planned for the cuff's limb
+                finisher = " · BFR on the finisher" if settings.bfr_finisher else ""
+                app.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP{finisher}", timeout=4)
 
             await app.push_screen(CuffSetupScreen(rig.supervisor.settings, known_lops=known), saved)
 
