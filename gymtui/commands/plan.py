@@ -1,4 +1,7 @@
-"""``gymtui plan [--db PATH] [--date YYYY-MM-DD] [--tool emg|bfr]``: where you are and today's sets.
+"""``gymtui plan [--db PATH] [--date YYYY-MM-DD] [--tool emg|bfr] [--cuff arm|leg]``: where you are and today's sets.
+
+BFR sets are planned only for the limb the cuff is on (``--cuff``; with
+``--tool bfr`` alone, the limb of the last LOP stored).
 
 Prints the home screen's plan line, what comes next, any guardrail that
 fired, and today's planned sets with loads from the log. Reading it starts
@@ -15,9 +18,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gymtui.text import safe_text
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
 
 EXIT_USAGE = 2
 PROBLEM_MAX_CHARS = 500
@@ -40,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", dest="plan_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     parser.add_argument("--date", type=_date, default=None, help="pretend today is this date (YYYY-MM-DD)")
     parser.add_argument("--tool", choices=("emg", "bfr"), default=None, help="the tool week 4 adds (default: none)")
+    parser.add_argument(
+        "--cuff", choices=("arm", "leg"), default=None,
+        help="the limb the BFR cuff is on (implies --tool bfr; default with --tool bfr: the limb of the last LOP stored)",
+    )
     parser.add_argument("--athlete", default="Athlete", help="athlete name (default: Athlete)")
     parser.set_defaults(func=run)
 
@@ -66,14 +78,21 @@ def run(args: argparse.Namespace) -> int:
         for problem in library.problems + gym_problems + load_templates(library)[1]:
             print(f"gymtui: {safe_text(problem, max_chars=PROBLEM_MAX_CHARS)}", file=sys.stderr)
         athlete = store.ensure_athlete(args.athlete)
-        status = status_from_store(store, athlete, today, tool=args.tool)
+        tool, limb = ("bfr", args.cuff) if args.cuff else (args.tool, None)
+        if tool == "bfr" and limb is None:
+            limb = _last_cuff_limb(store, athlete)
+            if limb is None:
+                print("gymtui plan: --tool bfr needs the cuff's limb: --cuff arm|leg (no LOP stored yet)", file=sys.stderr)
+                return EXIT_USAGE
+        status = status_from_store(store, athlete, today, tool=tool)
         print(safe_text(status.line))
         print(f"  {safe_text(status.week_note)}")
         print(f"  {safe_text(status.next_line)}")
         if status.today != "train":
             return 0
-        planned = todays_sets(store, athlete, status, library, gym, today)
-        for guard in g.session_guards(session_history(store, athlete), today, planned):
+        options = replace(status.options, bfr_limb=limb)
+        planned = todays_sets(store, athlete, status, library, gym, today, options)
+        for guard in g.session_guards(session_history(store, athlete), today, planned, cuff_limb=limb):
             print(f"  [{guard.level.value}] {safe_text(guard.message)}")
         print()
         for p in planned:
@@ -84,3 +103,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def _last_cuff_limb(store: Store, athlete: int) -> str | None:
+    """The limb of the athlete's most recent stored LOP: where the cuff went last time."""
+    latest = [(row["age_days"], limb) for limb in ("arm", "leg") if (row := store.latest_lop(athlete, limb)) is not None]
+    return min(latest)[1] if latest else None
