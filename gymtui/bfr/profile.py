@@ -7,12 +7,17 @@ are what the cuff itself promises; the supervisor's own limits are in
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from gymtui.adapters.base import AdapterError
+
+CUFF_PROFILE_ID = "cuff-open"
+"""The open cuff profile, ``devices/cuff-open.toml``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,14 @@ class CuffProfile:
     deflate_s: float
     """Valve time: from the ceiling to below 10 mmHg with the valve open (the profile's promise)."""
     name_patterns: tuple[str, ...] = ()
+    id: str = CUFF_PROFILE_ID
+    """The file's stem: what ``paired.toml`` records for a paired cuff."""
+
+    def advertised_by(self, name: str | None, service_uuids: Iterable[str]) -> bool:
+        """An advertisement (local name, service UUIDs) from a cuff that speaks this profile."""
+        if self.service_uuid in {u.strip().lower() for u in service_uuids}:
+            return True
+        return bool(name) and any(fnmatch.fnmatchcase(str(name), p) for p in self.name_patterns)
 
 
 def devices_dir() -> Path:
@@ -88,4 +101,5 @@ def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
         link_loss_deflates=get("watchdog", "link_loss", str) == "deflate",
         deflate_s=float(get("valve", "deflate_s", float)),  # type: ignore[arg-type]
         name_patterns=tuple(str(p) for p in doc.get("match", {}).get("name_patterns", [])),
+        id=path.stem,
     )

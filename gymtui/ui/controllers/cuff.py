@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from gymtui.session.templates import PlannedSet
 
 MakeCuff = Callable[[], Coroutine[Any, Any, "Cuff"]]
+Radio = Callable[["CuffController"], Coroutine[Any, Any, tuple[Any, Any]]]
+"""Makes (scanner backend, client backend) for bleak, on the cuff's loop."""
 """Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.services.cuff_rig.CuffRig.build`)."""
 
 
@@ -41,6 +43,10 @@ class CuffController:
         self.world: tuple[BumbleWorld, EmulatedCuff] | None = None
         """The emulated BLE world and cuff behind ``--emulate-sensor cuff``; closed with the rig."""
         self._timer: Timer | None = None
+        self.radio: Radio | None = None
+        """How a paired cuff is reached: None is the machine's own Bluetooth (bleak picks the
+        backend). A test puts an emulated radio here (the bleak backends over a bumble world,
+        made on the cuff's loop; it may set :attr:`world` so the world closes with the rig)."""
 
     async def open(self) -> None:
         """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
@@ -103,8 +109,11 @@ class CuffController:
         self._timer = app.set_interval(0.1, self._show)
 
     async def make_cuff(self) -> Cuff:
-        """The cuff the command line asked for: the emulated BLE cuff, or the simulated one."""
+        """The cuff the command line asked for: the paired BLE cuff (no ``--demo``), the emulated
+        BLE cuff (``--demo --emulate cuff``), or the simulated one (``--demo``)."""
         config, clock = self.app.config, self.app.clock
+        if not config.demo and not config.emulate_cuff:
+            return await self._paired_cuff()
         if config.emulate_cuff:
             from gymtui.adapters.ble_cuff import BleCuff
             from gymtui.emulation.bumble_backend import BumbleWorld
@@ -124,6 +133,31 @@ class CuffController:
         from gymtui.sim.simulated_cuff import SimulatedCuff
 
         return SimulatedCuff(speed=config.speed, clock=clock)
+
+    async def _paired_cuff(self) -> Cuff:
+        """The cuff ``gymtui scan --pair`` remembered, reached through bleak (over :attr:`radio`)."""
+        from gymtui.adapters.base import AdapterError
+        from gymtui.adapters.ble_cuff import BleCuff
+        from gymtui.adapters.pairing import PairedDevices
+        from gymtui.bfr.profile import CUFF_PROFILE_ID
+
+        paired = PairedDevices.load()
+        if paired.problem:
+            raise AdapterError(paired.problem)
+        cuffs = [device for device in paired if device.profile == CUFF_PROFILE_ID]
+        if not cuffs:
+            raise AdapterError("no cuff is paired: find it with gymtui scan, then gymtui scan --pair ADDRESS")
+        scanner_backend = client_backend = None
+        if self.radio is not None:
+            scanner_backend, client_backend = await self.radio(self)
+        device = cuffs[0]
+        return BleCuff(
+            device.address,
+            name=device.name or None,
+            clock=self.app.clock,
+            scanner_backend=scanner_backend,
+            client_backend=client_backend,
+        )
 
     async def stop(self) -> None:
         """Stop the rig (it deflates first), and with it the emulated cuff's world, on the cuff's loop."""
