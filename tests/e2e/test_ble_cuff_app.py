@@ -263,6 +263,7 @@ async def test_the_exercise_cap_on_the_paired_cuff_deflates(tmp_path: Path) -> N
 
 RADIO_MAIN = r"""
 import sys
+from gymtui.cli import main
 from gymtui.emulation.bumble_backend import BumbleWorld
 from gymtui.emulation.cuff import EmulatedCuff
 from gymtui.ui.controllers.cuff import CuffController
