@@ -5,9 +5,10 @@ cuff profile (``gymtui.emulation.cuff``), reached through bleak over a bumble
 world exactly as the BLE sensor tests reach theirs. The app runs as a lifter
 runs it, with ``--cuff arm`` and no ``--demo``: the cuff controller reads
 ``paired.toml``, connects the paired cuff through :class:`BleCuff`, and every
-way out of a set (done, Esc, quit, an exception, a lost link, a time cap,
-SIGTERM) must put a deflate on the cuff's command characteristic and bring the
-cuff's pressure down.
+way out of a set (done, Esc, quit, an exception, the exercise, session and
+inflated-rest caps, SIGTERM and SIGHUP) must put a deflate on the cuff's command
+characteristic and bring the cuff's pressure down; a lost link raises the
+release-by-hand alarm while the cuff deflates itself.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ pytest.importorskip("bumble")
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr.codec import Opcode
-from gymtui.bfr.rules import BfrLimits, validate_settings
+from gymtui.bfr.rules import BfrLimits, Limb, validate_settings
 from gymtui.emulation.bumble_backend import BumbleWorld
 from gymtui.emulation.cuff import EmulatedCuff
 from gymtui.model import PhaseKind
@@ -94,10 +95,11 @@ def pair_the_emulated_cuff() -> None:
     assert list(PairedDevices.load()) == [PairedDevice(CUFF_ADDRESS, "cuff-open", "gymtui-cuff-1")]
 
 
-def real_cuff_app(db: Path, limits: BfrLimits | None = None) -> GymApp:
+def real_cuff_app(db: Path, limits: BfrLimits | None = None, *, rest_deflate: bool = True) -> GymApp:
     """``gymtui --cuff arm --lop 180 --bfr-pct 50`` (no ``--demo``), its radio the emulated one."""
     EMULATED.clear()
-    config = AppConfig(athlete="Ana", cuff=validate_settings("arm", 180, 50), lop_given=True, bfr_limits=limits)
+    config = AppConfig(athlete="Ana", cuff=validate_settings("arm", 180, 50, rest_deflate=rest_deflate),
+                       lop_given=True, bfr_limits=limits)
     assert not config.demo and not config.emulate_cuff
     app = GymApp(Store(db), config)
     app.cuff.radio = emulated_radio
@@ -261,6 +263,33 @@ async def test_the_exercise_cap_on_the_paired_cuff_deflates(tmp_path: Path) -> N
     assert any(k == "deflate" and r.startswith("occlusion limit: 0:08 on Biceps curl") for k, r in reasons(db))
 
 
+async def test_the_session_cap_on_the_paired_cuff_deflates(tmp_path: Path) -> None:
+    pair_the_emulated_cuff()
+    db = tmp_path / "gym.db"
+    app = real_cuff_app(db, limits=BfrLimits(session_cap_s={Limb.ARM: 8.0, Limb.LEG: 8.0}))
+    async with app.run_test(size=(120, 45)) as pilot:
+        await holding(pilot, app)
+        trigger = time.monotonic()
+        await pilot_wait_until(pilot, deflated_after(trigger), 20, "the deflate at the session cap")
+        await app.shutdown()
+    assert ("deflate", "session occlusion limit: 0:08 (arm). Cuff deflated.") in reasons(db)
+
+
+async def test_an_inflated_rest_on_the_paired_cuff_is_capped(tmp_path: Path) -> None:
+    pair_the_emulated_cuff()
+    db = tmp_path / "gym.db"
+    app = real_cuff_app(db, limits=BfrLimits(inflated_rest_max_s=4.0), rest_deflate=False)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await holding(pilot, app)
+        app.sets.advance()  # the first bout's reps done: the 30 s rest, cuff kept up (the classic protocol)
+        await pilot_wait_until(pilot, lambda: in_phase(app, PhaseKind.REST), 30, "the rest after the first bout")
+        trigger = time.monotonic()
+        await pilot_wait_until(pilot, deflated_after(trigger), 20, "the deflate at the inflated-rest cap")
+        assert in_phase(app, PhaseKind.REST)
+        await app.shutdown()
+    assert ("deflate", "rest longer than 0:04 with the cuff up: cuff deflated") in reasons(db)
+
+
 RADIO_MAIN = r"""
 import sys
 from gymtui.cli import main
@@ -284,9 +313,8 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_sigterm_with_the_paired_cuff_up_deflates_it_before_exiting(
-    tmp_path: Path
-) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_with_the_paired_cuff_up_deflates_it_before_exiting(tmp_path: Path, signum: signal.Signals) -> None:
     pair_the_emulated_cuff()
     db = tmp_path / "gym.db"
     env = dict(os.environ)  # the private home: the child reads the same paired.toml
@@ -299,10 +327,10 @@ def test_sigterm_with_the_paired_cuff_up_deflates_it_before_exiting(
         app.wait_for(lambda: b"Quick BFR set" in app.output, 30, "the home screen")
         app.press(b"B")
         app.wait_for(lambda: any(k == "hold" for k, _ in events()), 60, "the cuff holding its target")
-        app.proc.send_signal(signal.SIGTERM)
+        app.proc.send_signal(signum)
         status = app.wait_exit(30)
     finally:
         app.close()
-    assert status == 128 + signal.SIGTERM
+    assert status == 128 + signum
     rows = reasons(db)
-    assert any(k == "deflate" and "SIGTERM" in r for k, r in rows), rows[-5:]
+    assert any(k == "deflate" and signum.name in r for k, r in rows), rows[-5:]
