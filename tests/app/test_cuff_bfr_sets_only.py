@@ -145,9 +145,13 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         # 1. The heavy back squat, cuff connected: it stays down, and the panel says why.
         await planned_set_through(pilot, "back squat")
 
-        # 2. The plan's first BFR set. (Until the day runs as a sequence the home offers
-        #    the first planned set only: offer the BFR set as the one to take next.)
-        app.coach.planned = lambda status=None: list(bfr_sets)  # type: ignore[method-assign]
+        # 2. The plan's first BFR set, taken next (the rack for the squat is busy).
+        sequence = getattr(app.home, "sequence", None)
+        if sequence is not None:  # the day is a sequence: take the BFR set first from today's list
+            row = next(e.row_id for e in sequence.runnable if e.planned is not None and e.planned.bfr)
+            await app.in_store(app.coach.take_first, row)
+        else:  # the home offers the first planned set: offer the BFR set as the one to take next
+            app.coach.planned = lambda status=None: list(bfr_sets)  # type: ignore[method-assign]
         app.screen.refresh_info()
         await pilot_wait_until(pilot, lambda: app.home.next_set is not None and app.home.next_set.bfr, 30,
                                "the home to offer the BFR leg extension")
