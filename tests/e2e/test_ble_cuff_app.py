@@ -178,6 +178,19 @@ async def test_scan_pair_and_a_whole_bfr_set_on_the_paired_cuff_deflates_when_th
     assert latency < WAY_OUT_BUDGET_S, latency
 
 
+async def test_with_no_cuff_paired_the_app_says_how_to_pair_one_and_stays_up(tmp_path: Path) -> None:
+    app = GymApp(Store(tmp_path / "gym.db"), AppConfig(athlete="Ana", cuff=validate_settings("arm", 180, 50)))
+    async with app.run_test(size=(120, 45)) as pilot:
+        def said() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await pilot_wait_until(pilot, lambda: any("no cuff is paired" in m for m in said()), 30,
+                               "the no-cuff notice", detail=said)
+        assert "cuff: no cuff is paired: find it with gymtui scan, then gymtui scan --pair ADDRESS" in said()
+        assert isinstance(app.screen, HomeScreen) and app.cuff_rig is None
+        await app.shutdown()
+
+
 async def test_esc_on_the_paired_cuff_deflates(tmp_path: Path) -> None:
     pair_the_emulated_cuff()
     db = tmp_path / "gym.db"

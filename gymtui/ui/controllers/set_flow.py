@@ -143,7 +143,7 @@ class SetFlow:
                 planned = apply(planned, suggestion, coach.gym)
         quick_bfr = app.cuff.quick_bfr_set() if bfr else None
         if bfr and quick_bfr is None:
-            app.notify("A quick BFR set needs a cuff: start with --cuff arm|leg", timeout=5)
+            app.notify("A quick BFR set needs a connected cuff (--cuff arm|leg)", timeout=5)
             return
         protocol = planned.protocol if planned is not None else quick_bfr.protocol if quick_bfr else app.quick_protocol
         self.cuff_occludes = app.cuff.occludes(planned, quick_bfr=quick_bfr is not None)
