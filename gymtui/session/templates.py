@@ -692,8 +692,9 @@ def quick_bfr_set(exercise: Exercise, book: LoadBook = LoadBook()) -> PlannedSet
         phases.append(_rest(exercise, exercise.rest_s if last else QUICK_BFR_REST_S, "Cuff off: rest" if last else "Short rest"))
     return PlannedSet(
         _protocol(f"Quick BFR: {exercise.name}", exercise, phases), exercise.key, WorkflowPhase.BFR, 1, 1,
-        sum(QUICK_BFR_REPS), QUICK_BFR_PCT, load, None, exercise.rest_s,
-        "30-15-15-15 at 20–30 % 1RM", bfr=True, note=note or "a light weight: 20–30 % of your 1RM",
+        None, QUICK_BFR_PCT, load, None, exercise.rest_s,
+        "-".join(str(r) for r in QUICK_BFR_REPS) + " reps, cuff on", bfr=True,
+        note=note if load is not None else "a light weight: 20–30 % of your 1RM",
         equipment=exercise.equipment,
     )
 

@@ -207,8 +207,9 @@ class CuffController:
         except KeyError:
             return False  # an exercise the library does not know: not put under a cuff
 
-    def quick_bfr_set(self) -> PlannedSet | None:
-        """``B``: 30-15-15-15 at 20–30 % 1RM on this limb's BFR exercise, outside the plan."""
+    async def quick_bfr_set(self) -> PlannedSet | None:
+        """``B``: 30-15-15-15 at 25 % of the logged 1RM on this limb's BFR exercise, outside the plan."""
+        from gymtui.services.loads import load_book
         from gymtui.session.templates import (
             bfr_exercise_for,
             load_templates,
@@ -219,7 +220,10 @@ class CuffController:
         if limb is None or coach is None or self.rig is None:
             return None
         exercise = bfr_exercise_for(limb, load_templates(coach.library)[0], coach.library)
-        return None if exercise is None else quick_bfr_set(exercise)
+        if exercise is None:
+            return None
+        book = await self.app.in_store(load_book, coach.store, coach.athlete_id, [exercise.name], coach.gym, coach.today())
+        return quick_bfr_set(exercise, book)
 
     def _show(self) -> None:
         if self.rig is None:

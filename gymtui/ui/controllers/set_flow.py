@@ -141,7 +141,7 @@ class SetFlow:
                 from gymtui.session.autoreg import apply
 
                 planned = apply(planned, suggestion, coach.gym)
-        quick_bfr = app.cuff.quick_bfr_set() if bfr else None
+        quick_bfr = await app.cuff.quick_bfr_set() if bfr else None
         if bfr and quick_bfr is None:
             app.notify("A quick BFR set needs a connected cuff (--cuff arm|leg)", timeout=5)
             return

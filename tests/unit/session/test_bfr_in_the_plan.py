@@ -133,3 +133,15 @@ def test_plan_cli_tool_bfr_takes_the_limb_of_the_last_lop_or_asks_for_it(tmp_pat
     assert main(["plan", "--db", str(db), "--date", monday, "--tool", "bfr"]) == 0
     out = capsys.readouterr().out
     assert "today: upper body" in out and "Biceps curl" not in out  # a leg cuff: no BFR curl on the upper day
+
+
+def test_the_quick_bfr_set_takes_a_quarter_of_the_logged_1rm_on_the_gyms_weights() -> None:
+    from gymtui.session.loads import OneRepMax
+    from gymtui.session.templates import LoadBook
+
+    book = LoadBook(one_rms={"Leg extension": OneRepMax("Leg extension", 80.0, 70.0, 5, "2026-01-05")})
+    planned = quick_bfr_set(LIBRARY.get("leg_extension"), book)
+    assert planned.load is not None and 15.0 <= planned.load.kg <= 25.0  # 25 % of 80 kg on the gym's steps
+    assert planned.headline().startswith(f"Leg extension · set 1 of 1 · {planned.load.kg:g} kg (25 %)")
+    fresh = quick_bfr_set(LIBRARY.get("leg_extension"))
+    assert fresh.load is None and fresh.note == "a light weight: 20–30 % of your 1RM"
