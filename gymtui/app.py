@@ -461,7 +461,7 @@ class GymApp(App[int]):
 
     # -- the home screen's keys -------------------------------------------------------
     def on_home_screen_start_set(self, message: HomeScreen.StartSet) -> None:
-        """Enter or ``f``: the set begins once the sensor has opened (it may still be connecting).
+        """Enter, ``f`` or ``B``: the set begins once the sensor has opened (it may still be connecting).
 
         Enter with no session open today: a 5th neural session this week is
         refused (a light day from the check-in still runs); on a rest day, or
@@ -469,8 +469,8 @@ class GymApp(App[int]):
         session.
         """
         plan, coach = (self.home.plan if self.home else None), self.coach
-        if message.quick or plan is None or coach is None or plan.sequence is not None:
-            self._begin_set(quick=message.quick)
+        if message.quick or message.bfr or plan is None or coach is None or plan.sequence is not None:
+            self._begin_set(quick=message.quick, bfr=message.bfr)
             return
         refused = plan.refused
         if refused is not None and not coach.light:
@@ -494,8 +494,8 @@ class GymApp(App[int]):
 
         self.push_screen(ConfirmScreen(question), answered)
 
-    def _begin_set(self, *, quick: bool = False) -> None:
-        self.run_worker(self.sets.begin(quick=quick), name="begin-set", group="set")
+    def _begin_set(self, *, quick: bool = False, bfr: bool = False) -> None:
+        self.run_worker(self.sets.begin(quick=quick, bfr=bfr), name="begin-set", group="set")
 
     def on_home_screen_skip_set(self, message: HomeScreen.SkipSet) -> None:
         """``x``: the next set of today's session is stored as skipped, with the reason typed (Esc: none)."""

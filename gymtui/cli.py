@@ -95,7 +95,9 @@ def build_parser() -> OneLineParser:
         + ", ".join(EMULATED_DEVICES)
         + ", and/or cuff (needs the 'emulate' extra: bumble)",
     )
-    cuff = parser.add_argument_group("BFR cuff (demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)")
+    cuff = parser.add_argument_group(
+        "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
+    )
     cuff.add_argument("--cuff", choices=("arm", "leg"), help="put a cuff on this limb")
     cuff.add_argument("--lop", metavar="MMHG", help="the limb's occlusion pressure (stored; default: the last one stored)")
     cuff.add_argument("--bfr-pct", metavar="PCT", help="target, %% of LOP (default: arm 50, leg 70)")
@@ -148,8 +150,6 @@ def run_app(args: argparse.Namespace) -> int:
         parser.error("--emulate cuff needs --cuff arm|leg")
     if (args.lop is not None or args.bfr_pct is not None or args.no_rest_deflate) and not args.cuff:
         parser.error("--lop, --bfr-pct and --no-rest-deflate need --cuff arm|leg")
-    if args.cuff and not args.demo:
-        parser.error("--cuff runs a simulated or emulated cuff and needs --demo; a real cuff pairs with gymtui scan")
     if args.athlete is not None:
         from gymtui.store.athletes import clean_athlete_name
 

@@ -39,6 +39,7 @@ from gymtui.adapters.decoders import Decoder
 from gymtui.adapters.link import SupervisedLink
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import GattWrite, Profile, ProfileSet
+from gymtui.bfr.profile import CUFF_PROFILE_ID
 from gymtui.model import ChannelInfo, LinkHealth, SampleBlock, SourceInfo
 
 _log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class ScanResult:
     profile: Profile | None
     battery_pct: int | None = None
     paired: bool = False
+    service_uuids: tuple[str, ...] = ()
+    """What it advertised (a cuff is known by its service, not by an EMG profile)."""
 
 
 def battery_from_advertisement(adv: AdvertisementData) -> int | None:
@@ -103,6 +106,7 @@ async def scan(
             profile=profile,
             battery_pct=battery_from_advertisement(adv),
             paired=paired is not None and key in paired,
+            service_uuids=tuple(adv.service_uuids),
         )
         first = key not in results
         results[key] = result
@@ -350,6 +354,8 @@ def paired_sources(
     sources: list[BleEmgSource] = []
     problems: list[str] = [paired.problem] if paired.problem else []
     for device in paired:
+        if device.profile == CUFF_PROFILE_ID:
+            continue  # a paired cuff: the cuff controller connects it, under the BFR supervisor
         profile = profiles.get(device.profile)
         if profile is None:
             problems.append(f"{device.name or device.address}: profile {device.profile!r} is missing or broken")

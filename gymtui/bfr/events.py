@@ -79,6 +79,12 @@ class CuffView:
     alarm_seq: int  # increments on each new alarm so the UI can ring once
     link_ok: bool
     rest_deflate: bool
+    bfr_set: bool = True
+    """False while a set runs that is not a BFR set: the cuff stays down for all of it."""
+
+
+NOT_A_BFR_SET = "cuff idle (not a BFR set)"
+"""What the panel says for the whole of a set the plan does not mark as BFR."""
 
 
 def format_mmss(seconds: float) -> str:

@@ -8,7 +8,9 @@ are what the cuff itself promises; the supervisor's own limits are in
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,9 @@ import msgspec
 
 from gymtui.adapters.base import AdapterError
 from gymtui.session.config_schema import KeyLines, KeyPath, SchemaProblem, check, dotted
+
+CUFF_PROFILE_ID = "cuff-open"
+"""The open cuff profile, ``devices/cuff-open.toml``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,14 @@ class CuffProfile:
     deflate_s: float
     """Valve time: from the ceiling to below 10 mmHg with the valve open (the profile's promise)."""
     name_patterns: tuple[str, ...] = ()
+    id: str = CUFF_PROFILE_ID
+    """The file's stem: what ``paired.toml`` records for a paired cuff."""
+
+    def advertised_by(self, name: str | None, service_uuids: Iterable[str]) -> bool:
+        """An advertisement (local name, service UUIDs) from a cuff that speaks this profile."""
+        if self.service_uuid in {u.strip().lower() for u in service_uuids}:
+            return True
+        return bool(name) and any(fnmatch.fnmatchcase(str(name), p) for p in self.name_patterns)
 
 
 def devices_dir() -> Path:
@@ -132,4 +145,5 @@ def load_cuff_profile(path: Path | str | None = None) -> CuffProfile:
         link_loss_deflates=spec.watchdog.link_loss == "deflate",
         deflate_s=spec.valve.deflate_s,
         name_patterns=tuple(spec.match.name_patterns),
+        id=path.stem,
     )

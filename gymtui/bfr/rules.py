@@ -55,6 +55,21 @@ LIMBS: dict[Limb, LimbSpec] = {
 }
 
 
+def session_cap_s(limb: str | Limb) -> float:
+    """The session occlusion cap for ``limb``: the one number guardrails and supervisor both read."""
+    return LIMBS[Limb(str(limb))].session_cap_s
+
+
+LIMB_OF_REGION: dict[str, Limb] = {"upper": Limb.ARM, "lower": Limb.LEG}
+"""Which cuff an exercise of a split's region is done under: an upper-body lift under an
+arm cuff, a lower-body lift under a leg cuff. A BFR set is planned only for the cuff's limb."""
+
+
+def limb_for_region(region: str) -> Limb | None:
+    """The cuff limb for an exercise's region (``upper``/``lower``), or None for one it fits neither."""
+    return LIMB_OF_REGION.get(region)
+
+
 class BfrSettingsError(ValueError):
     """Cuff settings the supervisor refuses; the message is one line for the athlete."""
 
@@ -68,6 +83,8 @@ class BfrSettings:
     target_pct: float
     rest_deflate: bool = True
     max_mmhg: float | None = None  # a configured ceiling below the system's, if any
+    bfr_finisher: bool = False
+    """The athlete turned BFR on for the Phase 4 finisher (off: the finisher runs cuff down)."""
 
     @property
     def spec(self) -> LimbSpec:
@@ -85,6 +102,7 @@ def validate_settings(
     *,
     rest_deflate: bool = True,
     max_mmhg: float | None = None,
+    bfr_finisher: bool = False,
 ) -> BfrSettings:
     """Check what a user typed against the hard bounds; raise one clear line if wrong.
 
@@ -107,7 +125,7 @@ def validate_settings(
         raise BfrSettingsError(f"{limb} target must be {lo:g}–{hi:g} % of LOP, not {pct:g} %")
     if max_mmhg is not None and not 0 < max_mmhg <= SYSTEM_MAX_MMHG:
         raise BfrSettingsError(f"configured cuff maximum must be 1–{SYSTEM_MAX_MMHG:g} mmHg")
-    return BfrSettings(limb, lop, pct, rest_deflate, max_mmhg)
+    return BfrSettings(limb, lop, pct, rest_deflate, max_mmhg, bfr_finisher)
 
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -152,7 +170,7 @@ class BfrLimits:
     deflate_resend_s: float = 1.0
     exercise_cap_s: float = 10 * 60.0
     session_cap_s: dict[Limb, float] = field(
-        default_factory=lambda: {limb: spec.session_cap_s for limb, spec in LIMBS.items()}
+        default_factory=lambda: {limb: session_cap_s(limb) for limb in LIMBS}
     )
     reperfusion_s: float = 3 * 60.0
     inflated_rest_max_s: float = 120.0

@@ -151,11 +151,12 @@ class CuffRunner:
         return records
 
     # -- following the session engine ----------------------------------------------------
-    def set_started(self, protocol: SetProtocol) -> list[CuffEvent]:
+    def set_started(self, protocol: SetProtocol, *, bfr: bool = True) -> list[CuffEvent]:
         """Call right after ``SetEngine.start()``: the cuff inflates during the lead-in
-        (or at the first work phase, if the set opens with an MVC calibration)."""
+        (or at the first work phase, if the set opens with an MVC calibration).
+        ``bfr=False``: not a BFR set, the cuff stays down for all of it."""
         first = protocol.phases[0].kind if protocol.phases else None
-        return self.handle(self.supervisor.set_started(protocol.exercise, first))
+        return self.handle(self.supervisor.set_started(protocol.exercise, first, bfr=bfr))
 
     def follow(self, events: Iterable[EngineEvent]) -> list[CuffEvent]:
         """Feed every event the engine returned (``start``/``tick``/``advance``/``abort``):

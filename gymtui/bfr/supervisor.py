@@ -86,6 +86,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 from gymtui.bfr.events import (
+    NOT_A_BFR_SET,
     AlarmLevel,
     CuffEvent,
     CuffState,
@@ -178,6 +179,7 @@ class BfrSupervisor:
         self._deflate_confirmed = True
         # set context
         self._in_set = False
+        self._bfr_set = True  # the set running now may occlude (False: the cuff stays down all set)
         self._paused = False
         self._phase: PhaseKind | None = None
         self._rest_started_at: float | None = None
@@ -256,12 +258,19 @@ class BfrSupervisor:
         return CuffState.DEFLATED
 
     # -- events from the app ---------------------------------------------------
-    def set_started(self, exercise: str, first_phase: PhaseKind | str | None = None) -> list[CuffEvent]:
+    def set_started(
+        self, exercise: str, first_phase: PhaseKind | str | None = None, *, bfr: bool = True
+    ) -> list[CuffEvent]:
         """A set starts (its lead-in begins): inflate if everything allows it.
 
         ``first_phase``: the kind of the set's first phase, if known. A set
         that opens with an MVC calibration (or a rest) inflates at its first
         work phase instead, not during the lead-in.
+
+        ``bfr=False``: the set is not a BFR set (a heavy compound, a drill, a
+        finisher without BFR): the cuff stays down for the whole set, whatever
+        its phases are, and the set neither charges an exercise's occlusion
+        time nor asks for reperfusion before the next BFR set.
         """
         now = self._advance()
         out: list[CuffEvent] = []
@@ -270,6 +279,16 @@ class BfrSupervisor:
         self._raised.clear()  # each rule may speak again for this set
         if not self._fault:  # a new set starts with a clean panel unless a fault still stands
             self._set_level(AlarmLevel.NONE, "")
+        self._bfr_set = bfr
+        if not bfr:
+            self._in_set = True
+            self._paused = False
+            self._phase = None
+            self._rest_started_at = None
+            self._refusal, self._refusal_message = None, ""
+            if self._commanded_mmhg > 0:
+                self._deflate(now, NOT_A_BFR_SET, out)
+            return out
         charged = self._ledger.exercise
         if charged and exercise != charged and self._ledger.exercise_s(charged) > 0:
             self._needs_reperfusion = True
@@ -456,7 +475,7 @@ class BfrSupervisor:
 
     def view(self) -> CuffView:
         now = self._advance()
-        target = self.target_mmhg if self._in_set else None
+        target = self.target_mmhg if self._in_set and self._bfr_set else None
         tol = self.limits.tolerance_mmhg
         s = self.settings
         ledger = self._ledger
@@ -483,6 +502,7 @@ class BfrSupervisor:
             alarm_seq=self._alarm_seq,
             link_ok=self._link_ok,
             rest_deflate=s.rest_deflate,
+            bfr_set=self._bfr_set or not self._in_set,
         )
 
     # accounting queries (tests and the store use them)
@@ -527,7 +547,7 @@ class BfrSupervisor:
         return traits is not None and traits.may_occlude and not traits.is_rest
 
     def _wants_up(self, now: float) -> bool:
-        if not self._in_set or self._paused:
+        if not self._in_set or self._paused or not self._bfr_set:
             return False
         if self._phase is None:
             return True  # the lead-in of a set whose first phase may occlude

@@ -1,4 +1,7 @@
-"""``gymtui plan [--db PATH] [--athlete NAME] [--date YYYY-MM-DD] [--tool emg|bfr]``: where you are and today's sets.
+"""``gymtui plan [--db PATH] [--athlete NAME] [--date YYYY-MM-DD] [--tool emg|bfr] [--cuff arm|leg]``: where you are and today's sets.
+
+BFR sets are planned only for the limb the cuff is on (``--cuff``; with
+``--tool bfr`` alone, the limb of the athlete's last LOP stored).
 
 Prints the athlete's name, the home screen's plan line, what comes next, any
 guardrail that fired, and today's planned sets with loads from the log. It
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", dest="plan_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     parser.add_argument("--date", type=_date, default=None, help="pretend today is this date (YYYY-MM-DD)")
     parser.add_argument("--tool", choices=("emg", "bfr"), default=None, help="the tool week 4 adds (default: none)")
+    parser.add_argument(
+        "--cuff", choices=("arm", "leg"), default=None,
+        help="the limb the BFR cuff is on (implies --tool bfr; default with --tool bfr: the limb of the last LOP stored)",
+    )
     athlete_arg.add_argument(parser, "plan_athlete", "whose plan")
     parser.set_defaults(func=run)
 
@@ -78,15 +86,23 @@ def run(args: argparse.Namespace) -> int:
         for problem in library.problems + gym_problems + load_templates(library)[1]:
             print(f"gymtui: {safe_text(problem, max_chars=PROBLEM_MAX_CHARS)}", file=sys.stderr)
         athlete = chosen[0] if chosen else None
-        status = status_from_store(store, athlete, today, tool=args.tool, write=False)
+        tool, limb = ("bfr", args.cuff) if args.cuff else (args.tool, None)
+        if tool == "bfr" and limb is None:
+            limb = _last_cuff_limb(store, athlete) if athlete is not None else None
+            if limb is None:
+                print("gymtui plan: --tool bfr needs the cuff's limb: --cuff arm|leg (no LOP stored yet)", file=sys.stderr)
+                return EXIT_USAGE
+        status = status_from_store(store, athlete, today, tool=tool, write=False)
         print(safe_text(status.line))
         print(f"  {safe_text(status.week_note)}")
         print(f"  {safe_text(status.next_line)}")
         print(f"  athlete: {safe_text(chosen[1])}" if chosen else "  athlete: none yet (the plan a new athlete starts with)")
         if status.today != "train":
             return 0
-        planned = todays_sets(store, athlete, status, library, gym, today)
-        for guard in g.session_guards(session_history(store, athlete), today, planned, week_start=status.week_start):
+        options = replace(status.options, bfr_limb=limb)
+        planned = todays_sets(store, athlete, status, library, gym, today, options)
+        guards = g.session_guards(session_history(store, athlete), today, planned, week_start=status.week_start, cuff_limb=limb)
+        for guard in guards:
             print(f"  [{guard.level.value}] {safe_text(guard.message)}")
         print()
         for p in planned:
@@ -109,3 +125,9 @@ def _open(db_path: Path) -> Store:
             return store
         store.close()
     return Store(db_path)
+
+
+def _last_cuff_limb(store: Store, athlete: int) -> str | None:
+    """The limb of the athlete's most recent stored LOP: where the cuff went last time."""
+    latest = [(row["age_days"], limb) for limb in ("arm", "leg") if (row := store.latest_lop(athlete, limb)) is not None]
+    return min(latest)[1] if latest else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from gymtui.services import guardrails as stored_guards
@@ -86,7 +86,9 @@ class Coach:
         today: Callable[[], dt.date] = dt.date.today,
         now: Callable[[], dt.datetime] | None = None,
         tool: str | None = None,
+        cuff_limb: str | None = None,
     ) -> None:
+        """``cuff_limb``: the limb the cuff is on (``--cuff``); BFR sets are planned for it only."""
         self.store = store
         self.athlete_id = athlete_id
         self.library = library or load_library()
@@ -101,6 +103,7 @@ class Coach:
         self.now = now or (lambda: dt.datetime.combine(self.today(), dt.datetime.now().time()).astimezone())
         """The session's time on the injected calendar (the app's date, a test's)."""
         self.tool = tool
+        self.cuff_limb = cuff_limb
         self.light = False
         self.extra = False
         """The athlete said "train anyway" on a rest day: the next session opened is an extra one."""
@@ -115,7 +118,8 @@ class Coach:
     def planned(self, status: PlanStatus | None = None) -> list[PlannedSet]:
         """Today's sets (a light day's when the check-in chose one), loads from the log."""
         status = status or self.status()
-        options = g.light_session(status.options) if self.light else None
+        options = g.light_session(status.options) if self.light else status.options
+        options = replace(options, bfr_limb=self.cuff_limb)
         return todays_sets(self.store, self.athlete_id, status, self.library, self.gym, self.today(), options)
 
     def sequence(self, status: PlanStatus | None = None) -> DaySequence | None:
@@ -123,7 +127,8 @@ class Coach:
         status = status or self.status()
 
         def planned_for(focus: str, light: bool) -> list[PlannedSet]:
-            options = g.light_session(status.options) if light else None
+            options = g.light_session(status.options) if light else status.options
+            options = replace(options, bfr_limb=self.cuff_limb)
             return todays_sets(self.store, self.athlete_id, status, self.library, self.gym, self.today(), options, focus or None)
 
         return open_sequence(self.store, self.athlete_id, self.today(), planned_for, self.first_choice)
@@ -138,7 +143,9 @@ class Coach:
         else:
             planned = self.planned(status)
         history = session_history(self.store, self.athlete_id)
-        guards = g.session_guards(history, self.today(), planned, week_start=status.week_start)
+        guards = g.session_guards(
+            history, self.today(), planned, week_start=status.week_start, cuff_limb=self.cuff_limb
+        )
         return Home(
             status, tuple(planned), tuple(guards), stored_guards.disclaimer_pending(self.store, self.athlete_id),
             self.problems, sequence,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
@@ -122,8 +123,9 @@ class CuffRig:
         self._closers.append(close)
 
     # -- the verbs: each hands its work to the cuff's loop and returns -------------------
-    def set_started(self, protocol: SetProtocol) -> None:
-        self.thread.call(self.runner.set_started, protocol)
+    def set_started(self, protocol: SetProtocol, *, bfr: bool) -> None:
+        """A set starts; ``bfr`` says whether it is a BFR set (only those inflate the cuff)."""
+        self.thread.call(functools.partial(self.runner.set_started, protocol, bfr=bfr))
 
     def follow(self, events: Iterable[Event], *, abort_reason: str | None = None) -> None:
         """Feed the engine's events; ``abort_reason`` says why a set was aborted (default: Esc).

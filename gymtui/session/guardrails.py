@@ -12,7 +12,8 @@ here blocks by force except where the guide is a hard limit (BFR time).
   athlete's baseline, coordination and mood — the guide's signs of CNS
   fatigue. One sign: a light session (activation only). Two or more, or a
   resting HR well above baseline: rest (2–3 days light activity or rest).
-* BFR: cuff time per session limited to 15–20 minutes.
+* BFR: cuff time per session limited per limb (arm 15, leg 20 minutes), the
+  caps the cuff's supervisor enforces (:data:`gymtui.bfr.rules.LIMBS`).
 * After a break (a training week missed): resume with a full activation
   phase before heavy work (mistake 5).
 * The guide's disclaimer, shown once per athlete and remembered.
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from gymtui.bfr.rules import LIMBS, session_cap_s
 from gymtui.session.templates import SessionOptions
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ NEURAL_SESSIONS_MAX = 4  # ... and a 5th is refused
 SLEEP_MIN_H = 7.0
 RHR_ELEVATED_BPM = 5.0
 RHR_HIGH_BPM = 10.0
-BFR_WARN_S = 15 * 60.0
-BFR_MAX_S = 20 * 60.0
 BREAK_DAYS = 10
 
 DISCLAIMER_FLAG = "disclaimer_v1"
@@ -231,18 +231,32 @@ def light_session(options: SessionOptions) -> SessionOptions:
 # -- BFR ----------------------------------------------------------------------------
 
 
-def bfr_time(cuff_s: float) -> Guard:
-    """Cuff-on time this session: the guide limits BFR sessions to 15–20 minutes."""
-    if cuff_s >= BFR_MAX_S:
-        return Guard("bfr_time", Level.STOP, f"{cuff_s / 60:.0f} min of BFR: the limit is 20. Cuff off")
-    if cuff_s >= BFR_WARN_S:
-        return Guard("bfr_time", Level.WARN, f"{cuff_s / 60:.0f} min of BFR: finish within 20")
+BFR_WARN_BEFORE_S = 5 * 60.0
+"""The BFR-time warning comes this long before the limb's session cap."""
+
+
+def bfr_cap_s(limb: str | None = None) -> float:
+    """The session cap for ``limb`` from the BFR rules' per-limb table (the supervisor's own number);
+    with no limb known, the strictest of them."""
+    if limb is None:
+        return min(spec.session_cap_s for spec in LIMBS.values())
+    return session_cap_s(limb)
+
+
+def bfr_time(cuff_s: float, limb: str | None = None) -> Guard:
+    """Cuff-on time this session against the limb's cap (arm 15 min, leg 20 min)."""
+    cap_s = bfr_cap_s(limb)
+    where = f" ({limb})" if limb else ""
+    if cuff_s >= cap_s:
+        return Guard("bfr_time", Level.STOP, f"{cuff_s / 60:.0f} min of BFR: the limit{where} is {cap_s / 60:.0f}. Cuff off")
+    if cuff_s >= cap_s - BFR_WARN_BEFORE_S:
+        return Guard("bfr_time", Level.WARN, f"{cuff_s / 60:.0f} min of BFR: finish within {cap_s / 60:.0f}")
     return _ok("bfr_time")
 
 
-def bfr_plan(planned: Sequence[PlannedSet]) -> Guard:
-    """A session whose planned BFR work alone would pass the cap is refused before it starts."""
-    return bfr_time(sum(p.estimated_s() for p in planned if p.bfr))
+def bfr_plan(planned: Sequence[PlannedSet], limb: str | None = None) -> Guard:
+    """A session whose planned BFR work alone would pass the limb's cap is refused before it starts."""
+    return bfr_time(sum(p.estimated_s() for p in planned if p.bfr), limb)
 
 
 # -- breaks ---------------------------------------------------------------------------
@@ -264,13 +278,21 @@ def needs_full_activation(history: Sequence[SessionDay], today: dt.date, break_d
 
 
 def session_guards(
-    history: Sequence[SessionDay], today: dt.date, planned: Sequence[PlannedSet], *, week_start: dt.date | None = None
+    history: Sequence[SessionDay],
+    today: dt.date,
+    planned: Sequence[PlannedSet],
+    *,
+    week_start: dt.date | None = None,
+    cuff_limb: str | None = None,
 ) -> list[Guard]:
-    """Every check that applies before a session starts, fired ones only (``week_start``: the plan's week)."""
+    """Every check that applies before a session starts, fired ones only.
+
+    ``week_start``: the plan's week (sessions are counted in it); ``cuff_limb``: whose BFR cap.
+    """
     guards = [
         neural_sessions_this_week(history, today, week_start),
         needs_full_activation(history, today),
         activation_budget(planned),
-        bfr_plan(planned),
+        bfr_plan(planned, cuff_limb),
     ]
     return [g for g in guards if g.fired]

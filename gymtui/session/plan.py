@@ -183,7 +183,7 @@ def options_for(block: Block, week_in_block: int, *, tool: str | None = None, re
         return SessionOptions(
             activation=True, activation_s=full_activation if resume else 5 * 60.0,
             prefatigue=True, finisher=True, heavy=True, accessories=True, intensity_scale=0.9,
-            sets_range=HYPERTROPHY_SETS,
+            bfr=tool == "bfr", sets_range=HYPERTROPHY_SETS,
         )
     # neural block and maintenance sessions: the whole workflow, neural volume
     return SessionOptions(

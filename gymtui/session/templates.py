@@ -41,6 +41,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from gymtui.bfr.rules import LIMB_OF_REGION
 from gymtui.model import PhaseKind
 from gymtui.session.config_file import (
     ConfigFileError,
@@ -201,6 +202,9 @@ class SessionOptions:
     contrast: bool = False
     eccentric_only: bool = False
     bfr: bool = False
+    bfr_limb: str | None = None
+    """The limb the cuff is on (``arm``/``leg``): BFR sets only for an exercise under that cuff.
+    None: the template's BFR exercise whatever its limb (no cuff to ask)."""
     deload: bool = False
     sets_range: tuple[int, int] | None = None
     intensity_scale: float = 1.0
@@ -673,6 +677,43 @@ def bfr_sets(spec: Mapping[str, Any], library: ExerciseLibrary, book: LoadBook) 
     return out
 
 
+QUICK_BFR_REPS = (30, 15, 15, 15)
+QUICK_BFR_PCT = 25.0
+"""The quick BFR set (home ``B``): the guide's 30-15-15-15 at 20–30 % of 1RM, 30 s between bouts."""
+QUICK_BFR_REST_S = 30
+
+
+def bfr_fits(exercise: Exercise, limb: str | None) -> bool:
+    """A BFR set of ``exercise`` is done under a cuff on ``limb`` (None: no cuff to match, it fits)."""
+    return limb is None or LIMB_OF_REGION.get(exercise.region) == limb
+
+
+def bfr_exercise_for(limb: str, templates: Mapping[str, Template], library: ExerciseLibrary) -> Exercise | None:
+    """The day templates' BFR exercise for a cuff on ``limb`` (arm: the upper day's, leg: the lower day's)."""
+    for focus in sorted(templates):
+        spec = templates[focus].data.get("bfr")
+        if spec and bfr_fits(library.get(spec["exercise"]), limb):
+            return library.get(spec["exercise"])
+    return None
+
+
+def quick_bfr_set(exercise: Exercise, book: LoadBook = LoadBook()) -> PlannedSet:
+    """One set outside the plan: 30-15-15-15 reps at 25 % 1RM, a 30 s rest between bouts, cuff on."""
+    load, note = book.load_for(exercise, QUICK_BFR_PCT, 1)
+    phases: list[PhaseSpec] = []
+    for bout, reps in enumerate(QUICK_BFR_REPS, start=1):
+        phases.append(_reps_phase(reps, "light, steady, feel the pump", f"Bout {bout} of {len(QUICK_BFR_REPS)}"))
+        last = bout == len(QUICK_BFR_REPS)
+        phases.append(_rest(exercise, exercise.rest_s if last else QUICK_BFR_REST_S, "Cuff off: rest" if last else "Short rest"))
+    return PlannedSet(
+        _protocol(f"Quick BFR: {exercise.name}", exercise, phases), exercise.key, WorkflowPhase.BFR, 1, 1,
+        None, QUICK_BFR_PCT, load, None, exercise.rest_s,
+        "-".join(str(r) for r in QUICK_BFR_REPS) + " reps, cuff on", bfr=True,
+        note=note if load is not None else "a light weight: 20–30 % of your 1RM",
+        equipment=exercise.equipment,
+    )
+
+
 def _sets_of(entry: Mapping[str, Any], default: int) -> int:
     return int(entry.get("sets", default))
 
@@ -697,7 +738,8 @@ def expand(template: Template, options: SessionOptions, library: ExerciseLibrary
     fixed = prefatigue_n
     fixed += _sets_of(data.get("contrast", {}), 2) if options.contrast and "contrast" in data else 0
     fixed += _sets_of(data.get("eccentric_only", {}), 2) if options.eccentric_only and "eccentric_only" in data else 0
-    fixed += len(data.get("bfr", {}).get("reps", [30, 15, 15, 15])) if options.bfr and "bfr" in data else 0
+    with_bfr = options.bfr and "bfr" in data and bfr_fits(library.get(data["bfr"]["exercise"]), options.bfr_limb)
+    fixed += len(data.get("bfr", {}).get("reps", [30, 15, 15, 15])) if with_bfr else 0
     if options.deload:
         plan["compound_sets"] = [max(2, n // 2) for n in plan["compound_sets"]]
         plan["accessories"] = []
@@ -733,7 +775,7 @@ def expand(template: Template, options: SessionOptions, library: ExerciseLibrary
         out += straight_sets(exercise, WorkflowPhase.ACCESSORY, entry["sets"], int(entry.get("reps", 10)), float(entry.get("pct_1rm", 65)) * scale, book)
     if options.eccentric_only and "eccentric_only" in data and not options.deload:
         out += eccentric_only_sets(data["eccentric_only"], library, book)
-    if options.bfr and "bfr" in data:
+    if with_bfr:
         out += bfr_sets(data["bfr"], library, book)
     if plan["finisher"]:
         out += finisher_sets(data["finisher"], library, book, plan["finisher"])

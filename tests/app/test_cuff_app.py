@@ -25,7 +25,6 @@ from gymtui.bfr.rules import validate_settings
 from gymtui.session.engine import Stage
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
-from gymtui.ui.screens.rating import RatingScreen
 
 REPO_ROOT = repo_paths.REPO_ROOT
 
@@ -61,27 +60,35 @@ def app_with_cuff(db: Path, speed: float = SPEED) -> tuple[GymApp, Store]:
     return GymApp(store, config), store
 
 
+def in_phase(app: GymApp, kind: str) -> bool:
+    engine = app.runner.engine if app.runner else None
+    return bool(engine and engine.running and engine.stage is Stage.PHASE and engine.current_phase.kind == kind)
+
+
 async def test_the_cuff_tracks_the_target_in_the_set_and_is_down_in_the_rest(tmp_path: Path) -> None:
     app, store = app_with_cuff(tmp_path / "gym.db")
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
                                30, "the home screen with the cuff connected")
-        await pilot.press("f")
-        await pilot_wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric",
-                               60, "the isometric hold")
+        await pilot.press("B")  # the quick BFR set: 30 reps first
+        await pilot_wait_until(pilot, lambda: in_phase(app, "reps"), 60, "the first bout of reps")
         view = app.cuff_rig.view()
         assert view.target_mmhg == pytest.approx(90.0)  # 50 % of 180
-        # The cuff inflates from the first work phase on: it is at its target well inside the 15 s hold.
+        # The cuff inflates from the first work phase on: it is at its target well inside the bout.
         await pilot_wait_until(pilot, lambda: abs((app.cuff_rig.view().pressure_mmhg or 0.0) - 90.0) <= 15.0,
                                10, "the cuff within 15 mmHg of its 90 mmHg target", poll_s=0.05,
                                detail=lambda: app.cuff_rig.view())
-        assert app.runner.engine.current_phase.kind == "isometric"
+        assert in_phase(app, "reps")
         panel_text = str(app.set_screen.query_one("#cuff-panel").query_one("#cuff-readout").render())
         assert "50 %" in panel_text or "LOP" in panel_text
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the rating screen")
-        await pilot.press("8")
+        await pilot_wait_until(pilot, lambda: app.cuff_rig.view().state == "holding", 10, "the cuff holding its target",
+                               detail=lambda: app.cuff_rig.view())
+        app.sets.advance()  # Space: the 30 reps are done, the short rest begins
+        await pilot_wait_until(pilot, lambda: in_phase(app, "rest"), 30, "the rest after the first bout")
         await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 5.0, 30,
                                "the cuff to deflate for the rest", detail=lambda: app.cuff_rig.view())
+        assert in_phase(app, "rest")
+        await pilot.press("escape")
         await app.shutdown()
     kinds = [e[1] for e in cuff_events(tmp_path / "gym.db")]
     assert "inflate" in kinds and "hold" in kinds
@@ -90,17 +97,16 @@ async def test_the_cuff_tracks_the_target_in_the_set_and_is_down_in_the_rest(tmp
     assert lop["lop_mmhg"] == 180.0
 
 
-async def test_escape_mid_isometric_deflates(tmp_path: Path) -> None:
+async def test_escape_mid_set_deflates(tmp_path: Path) -> None:
     app, _ = app_with_cuff(tmp_path / "gym.db")
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
                                30, "the home screen with the cuff connected")
-        await pilot.press("f")
-        await pilot_wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "isometric"
-                               and app.runner.engine.stage is Stage.PHASE, 60, "the isometric hold")
+        await pilot.press("B")
+        await pilot_wait_until(pilot, lambda: in_phase(app, "reps"), 60, "the first bout of reps")
         await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 10,
-                               "the cuff above 60 mmHg in the hold", detail=lambda: app.cuff_rig.view())
-        assert app.runner.engine.current_phase.kind == "isometric"  # Esc lands in the hold
+                               "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
+        assert in_phase(app, "reps")  # Esc lands in the bout
         await pilot.press("escape")
         await pilot_wait_until(pilot, lambda: app.cuff_rig.view().pressure_mmhg < 10.0, 10,
                                "the cuff below 10 mmHg after Esc", detail=lambda: app.cuff_rig.view())
@@ -115,7 +121,7 @@ async def test_a_stuck_pressure_sensor_raises_the_alarm(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
                                30, "the home screen with the cuff connected")
-        await pilot.press("f")
+        await pilot.press("B")
         await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0) > 80, 60,
                                "the cuff above 80 mmHg", detail=lambda: app.cuff_rig.view())
         physics = app.cuff_rig.cuff.physics
@@ -161,7 +167,7 @@ def test_sigterm_to_a_running_gymtui_deflates_and_logs_it_after_the_signal(tmp_p
     try:
         wait_until(alive_and(lambda events: any(e[1] == "notice" and e[4] == "cuff connected" for e in events)),
                    60, "gymtui to connect its cuff", poll_s=0.1, detail=lambda: cuff_events(db)[-5:])
-        os.write(master, b"f")  # the Phase 4 finisher, cuff on
+        os.write(master, b"B")  # the quick BFR set, cuff on
         wait_until(alive_and(lambda events: any(e[1] == "hold" for e in events)),  # occluding at the target
                    60, "the cuff to hold at its target", poll_s=0.05, detail=lambda: cuff_events(db)[-5:])
         signalled_at = dt.datetime.now().astimezone()

@@ -200,3 +200,13 @@ async def test_setup_asks_for_a_fresh_lop_when_the_stored_one_is_old_and_esc_can
         await pilot.press("escape")
         await pilot.pause()
     assert app.result == [None]
+
+
+async def test_setup_turns_bfr_on_for_the_finisher_only_when_asked():
+    app = SetupHost(CuffSetupScreen(validate_settings("leg", 200, 70)))
+    async with app.run_test(size=(80, 30)) as pilot:
+        assert app.screen.query_one("#cuff-setup-finisher").value is False  # off unless the athlete turns it on
+        await pilot.click("#cuff-setup-finisher")
+        await pilot.click("#cuff-setup-save")
+        await pilot.pause()
+    assert app.result == [BfrSettings(Limb.LEG, 200.0, 70.0, rest_deflate=True, bfr_finisher=True)]

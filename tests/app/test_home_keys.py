@@ -65,7 +65,7 @@ async def test_same_as_last_time_with_no_earlier_session_says_there_is_nothing_t
 
 async def test_b_opens_the_cuff_setup_on_the_cuffs_settings_and_saving_changes_the_cuff(tmp_path: Path) -> None:
     store = Store(tmp_path / "gym.db")
-    app = GymApp(store, AppConfig(athlete="Athlete", cuff=validate_settings("arm", 180, 50), lop_given=True))
+    app = GymApp(store, AppConfig(demo=True, athlete="Athlete", cuff=validate_settings("arm", 180, 50), lop_given=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
                                30, "the home screen and the cuff")

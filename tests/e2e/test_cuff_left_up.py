@@ -84,7 +84,7 @@ async def test_after_a_sigkill_with_the_cuff_up_the_next_start_says_check_the_li
         killed.wait_for(lambda: b"Phase 4 finisher" in killed.output, 60, "the home screen")
         killed.wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in parse_probe_file(probe)),
                         60, "the cuff")
-        killed.press(b"f")
+        killed.press(b"B")  # the quick BFR set: the cuff goes up
         killed.wait_for(lambda: any(n.kind == "reading" and n.value >= 85 for n in parse_probe_file(probe)),
                         60, "the cuff at its target")
 

@@ -104,7 +104,7 @@ class ProbedApp(GymApp):
 def hold_then_rest(work_s: float, rest_s: float = 5.0) -> SetProtocol:
     return SetProtocol(
         "Timed hold",
-        "Dumbbell curl",
+        "Biceps curl",
         (
             PhaseSpec(PhaseKind.ISOMETRIC, "Hold", work_s, "Hold"),
             PhaseSpec(PhaseKind.REST, "Rest", rest_s, "Rest"),
@@ -119,7 +119,8 @@ def make_app(
     store = Store(db)
     config = AppConfig(
         speed=speed,
-        cuff=validate_settings("arm", 180, 50, rest_deflate=rest_deflate),
+        # ``f`` runs the finisher; BFR is turned on for it, and it is an arm exercise under an arm cuff.
+        cuff=validate_settings("arm", 180, 50, rest_deflate=rest_deflate, bfr_finisher=True),
         lop_given=True,
         bfr_limits=limits,
     )
@@ -334,7 +335,7 @@ async def test_the_exercise_cap_deflates_within_100ms_of_reaching_it(tmp_path: P
             deflate = assert_deflated_in_time(app.probe.notes, trigger, projected=True)
             await wait_until_down(pilot, app, deflate)
         await app.shutdown()
-    assert deflate.reason.startswith("occlusion limit: 0:06 on Dumbbell curl"), deflate.reason
+    assert deflate.reason.startswith("occlusion limit: 0:06 on Biceps curl"), deflate.reason
 
 
 async def test_a_frozen_screen_does_not_delay_the_exercise_cap(tmp_path: Path) -> None:
@@ -430,7 +431,7 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
 
         app.wait_for(lambda: any(n.reason == "cuff connected: start deflated" for n in notes()), 60, "the cuff")
         app.wait_for(lambda: b"Phase 4 finisher" in app.output, 30, "the home screen")
-        app.press(b"f")
+        app.press(b"B")  # the quick BFR set: the cuff goes up
         app.wait_for(lambda: any(n.kind == "reading" and n.value >= TARGET_MMHG - 5 for n in notes()), 60,
                      "the cuff at its target")
         with write_locked(db):

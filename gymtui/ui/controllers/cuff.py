@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from gymtui.emulation.bumble_backend import BumbleWorld
     from gymtui.emulation.cuff import EmulatedCuff
     from gymtui.services.cuff_rig import CuffRig
+    from gymtui.session.templates import PlannedSet
 
 MakeCuff = Callable[[], Coroutine[Any, Any, "Cuff"]]
+Radio = Callable[["CuffController"], Coroutine[Any, Any, tuple[Any, Any]]]
+"""Makes (scanner backend, client backend) for bleak, on the cuff's loop."""
 """Makes the cuff; it runs on the cuff's own loop (see :meth:`gymtui.services.cuff_rig.CuffRig.build`)."""
 
 
@@ -40,6 +43,10 @@ class CuffController:
         self.world: tuple[BumbleWorld, EmulatedCuff] | None = None
         """The emulated BLE world and cuff behind ``--emulate-sensor cuff``; closed with the rig."""
         self._timer: Timer | None = None
+        self.radio: Radio | None = None
+        """How a paired cuff is reached: None is the machine's own Bluetooth (bleak picks the
+        backend). A test puts an emulated radio here (the bleak backends over a bumble world,
+        made on the cuff's loop; it may set :attr:`world` so the world closes with the rig)."""
 
     async def open(self) -> None:
         """Put the cuff under the supervisor; deflate paths armed before it can inflate."""
@@ -102,8 +109,11 @@ class CuffController:
         self._timer = app.set_interval(0.1, self._show)
 
     async def make_cuff(self) -> Cuff:
-        """The cuff the command line asked for: the emulated BLE cuff, or the simulated one."""
+        """The cuff the command line asked for: the paired BLE cuff (no ``--demo``), the emulated
+        BLE cuff (``--demo --emulate cuff``), or the simulated one (``--demo``)."""
         config, clock = self.app.config, self.app.clock
+        if not config.demo and not config.emulate_cuff:
+            return await self._paired_cuff()
         if config.emulate_cuff:
             from gymtui.adapters.ble_cuff import BleCuff
             from gymtui.emulation.bumble_backend import BumbleWorld
@@ -124,6 +134,31 @@ class CuffController:
 
         return SimulatedCuff(speed=config.speed, clock=clock)
 
+    async def _paired_cuff(self) -> Cuff:
+        """The cuff ``gymtui scan --pair`` remembered, reached through bleak (over :attr:`radio`)."""
+        from gymtui.adapters.base import AdapterError
+        from gymtui.adapters.ble_cuff import BleCuff
+        from gymtui.adapters.pairing import PairedDevices
+        from gymtui.bfr.profile import CUFF_PROFILE_ID
+
+        paired = PairedDevices.load()
+        if paired.problem:
+            raise AdapterError(paired.problem)
+        cuffs = [device for device in paired if device.profile == CUFF_PROFILE_ID]
+        if not cuffs:
+            raise AdapterError("no cuff is paired: find it with gymtui scan, then gymtui scan --pair ADDRESS")
+        scanner_backend = client_backend = None
+        if self.radio is not None:
+            scanner_backend, client_backend = await self.radio(self)
+        device = cuffs[0]
+        return BleCuff(
+            device.address,
+            name=device.name or None,
+            clock=self.app.clock,
+            scanner_backend=scanner_backend,
+            client_backend=client_backend,
+        )
+
     async def stop(self) -> None:
         """Stop the rig (it deflates first), and with it the emulated cuff's world, on the cuff's loop."""
         if self.rig is None:
@@ -133,6 +168,62 @@ class CuffController:
             self._timer.stop()
         await self.app.guarded("cuff stop", rig.stop)
         self.world = None
+
+    # -- which sets the cuff is for ---------------------------------------------------
+    def limb(self) -> str | None:
+        """The limb the cuff is on now (setup may change it), or None without a cuff."""
+        if self.rig is not None:
+            return str(self.rig.supervisor.settings.limb)
+        settings = self.app.config.cuff
+        return None if settings is None else str(settings.limb)
+
+    def occludes(self, planned: PlannedSet | None, *, quick_bfr: bool = False) -> bool:
+        """Whether the set about to start is a BFR set for this cuff: the only sets it inflates for.
+
+        A set the plan marks as BFR, the quick BFR set (``B``), or the finisher (planned,
+        or the quick ``f``) when the athlete turned BFR on for it in the cuff setup; and
+        in every case only an exercise done under a cuff on this limb (no leg cuff for a
+        pull-up). Every other set keeps the cuff down.
+        """
+        from gymtui.session.templates import WorkflowPhase, bfr_fits
+
+        limb, coach, rig = self.limb(), self.app.coach, self.rig
+        if limb is None or rig is None:
+            return False
+        if quick_bfr:
+            return True
+        if planned is not None and planned.bfr:
+            wanted = True
+        else:
+            finisher = planned is None or planned.workflow_phase is WorkflowPhase.FINISHER
+            wanted = finisher and rig.supervisor.settings.bfr_finisher
+        if not wanted:
+            return False
+        exercise = planned.exercise_key if planned is not None else self.app.quick_protocol.exercise
+        if coach is None:
+            return False
+        try:
+            return bfr_fits(coach.library.get(exercise), limb)
+        except KeyError:
+            return False  # an exercise the library does not know: not put under a cuff
+
+    async def quick_bfr_set(self) -> PlannedSet | None:
+        """``B``: 30-15-15-15 at 25 % of the logged 1RM on this limb's BFR exercise, outside the plan."""
+        from gymtui.services.loads import load_book
+        from gymtui.session.templates import (
+            bfr_exercise_for,
+            load_templates,
+            quick_bfr_set,
+        )
+
+        limb, coach = self.limb(), self.app.coach
+        if limb is None or coach is None or self.rig is None:
+            return None
+        exercise = bfr_exercise_for(limb, load_templates(coach.library)[0], coach.library)
+        if exercise is None:
+            return None
+        book = await self.app.in_store(load_book, coach.store, coach.athlete_id, [exercise.name], coach.gym, coach.today())
+        return quick_bfr_set(exercise, book)
 
     def _show(self) -> None:
         if self.rig is None:
@@ -176,7 +267,10 @@ class CuffController:
                 ):
                     app.store_exec.submit(store.save_lop, athlete, str(settings.limb), settings.lop_mmhg)
                 rig.configure(settings)
-                app.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP", timeout=4)
+                if app.coach is not None:
+                    app.coach.cuff_limb = str(settings.limb)  # BFR sets are planned for the cuff's limb
+                finisher = " · BFR on the finisher" if settings.bfr_finisher else ""
+                app.notify(f"Cuff: {settings.limb}, {settings.target_pct:g} % of LOP{finisher}", timeout=4)
 
             await app.push_screen(CuffSetupScreen(rig.supervisor.settings, known_lops=known), saved)
 

@@ -86,6 +86,8 @@ class SetFlow:
         """The autoregulation offer and whether the athlete took it; the next set carries the answer."""
         self.summaries: dict[int, SetSummaryReady] = {}
         """The newest :data:`SUMMARIES_KEPT` set summaries, oldest first."""
+        self.cuff_occludes = False
+        """Whether the set running now is a BFR set (the only sets the cuff inflates for)."""
         self._leave_after_rating = False
         self._starting = False
         self._ticker: Timer | None = None
@@ -100,8 +102,9 @@ class SetFlow:
         return self.runner.engine if self.runner is not None else None
 
     # -- beginning ----------------------------------------------------------------
-    async def begin(self, *, quick: bool = False) -> None:
-        """Enter: the next planned set (``f``: the quick Phase 4 finisher), calibrating first if needed."""
+    async def begin(self, *, quick: bool = False, bfr: bool = False) -> None:
+        """Enter: the next planned set (``f``: the quick Phase 4 finisher; ``B``: the quick BFR set),
+        calibrating first if needed."""
         app = self.app
         if self._starting or (self.runner is not None and self.runner.engine.running):
             return  # Enter pressed twice while the sensor is connecting starts one set
@@ -112,14 +115,14 @@ class SetFlow:
             if app.store_exec.unavailable is not None:
                 app.report_problem(f"{app.store_exec.status_line()}: the next set starts when the database is back")
                 return
-            await self._begin(quick=quick)
+            await self._begin(quick=quick or bfr, bfr=bfr)
         except (StoreUnavailable, sqlite3.Error) as exc:
             log.warning("set not started: %s", exc)
             app.report_problem(f"Database unavailable ({exc}): the set was not started")
         finally:
             self._starting = False
 
-    async def _begin(self, *, quick: bool) -> None:
+    async def _begin(self, *, quick: bool, bfr: bool = False) -> None:
         app = self.app
         coach = app.coach
         assert app.athlete_id is not None and coach is not None
@@ -142,7 +145,12 @@ class SetFlow:
                 from gymtui.session.autoreg import apply
 
                 planned = apply(planned, suggestion, coach.gym)
-        protocol = planned.protocol if planned is not None else app.quick_protocol
+        quick_bfr = await app.cuff.quick_bfr_set() if bfr else None
+        if bfr and quick_bfr is None:
+            app.notify("A quick BFR set needs a connected cuff (--cuff arm|leg)", timeout=5)
+            return
+        protocol = planned.protocol if planned is not None else quick_bfr.protocol if quick_bfr else app.quick_protocol
+        self.cuff_occludes = app.cuff.occludes(planned, quick_bfr=quick_bfr is not None)
         is_drill = planned is not None and planned.workflow_phase is WorkflowPhase.ACTIVATION
         drills = self._activation.set_starting(is_drill, app.clock())
         if drills.fired:
@@ -165,7 +173,12 @@ class SetFlow:
             # Shown once: on the home screen until the athlete starts training.
             app.store_exec.submit(coach.acknowledge_disclaimer)
         self._leave_after_rating = False
-        subtitle = planned.headline() if planned is not None else f"{protocol.name} (quick set)"
+        if planned is not None:
+            subtitle = planned.headline()
+        elif quick_bfr is not None:
+            subtitle = f"{quick_bfr.headline()} (quick set)"
+        else:
+            subtitle = f"{protocol.name} (quick set)"
         screen = SetScreen(
             protocol,
             channels,
@@ -274,7 +287,7 @@ class SetFlow:
         events = runner.start()
         rig = app.cuff.rig
         if rig is not None:
-            rig.set_started(runner.protocol)
+            rig.set_started(runner.protocol, bfr=self.cuff_occludes)
         if self.pending_suggestion is not None and runner.set_id is not None:
             suggestion, taken = self.pending_suggestion
             self.pending_suggestion = None

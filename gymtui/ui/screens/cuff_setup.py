@@ -1,4 +1,5 @@
-"""Cuff setup: limb, LOP (typed from a Doppler or pulse-oximeter reading), target % and rest deflate.
+"""Cuff setup: limb, LOP (typed from a Doppler or pulse-oximeter reading), target %, rest deflate
+and whether the Phase 4 finisher runs with the cuff (off by default: only BFR sets inflate it).
 
 A modal screen that returns :class:`gymtui.bfr.rules.BfrSettings` through
 ``dismiss`` (``None`` when cancelled). Every value is checked by
@@ -70,6 +71,9 @@ class CuffSetupScreen(ModalScreen[BfrSettings | None]):
             with Horizontal(classes="cuff-setup-row"):
                 yield Label("Deflate in rests", classes="cuff-setup-label")
                 yield Switch(value=s.rest_deflate, id="cuff-setup-rest")
+            with Horizontal(classes="cuff-setup-row"):
+                yield Label("BFR on finisher", classes="cuff-setup-label")
+                yield Switch(value=s.bfr_finisher, id="cuff-setup-finisher")
             yield Static("", id="cuff-setup-error", markup=False)  # quotes what was typed
             with Horizontal(id="cuff-setup-buttons"):
                 yield Button("Cancel", id="cuff-setup-cancel")
@@ -129,6 +133,7 @@ class CuffSetupScreen(ModalScreen[BfrSettings | None]):
                 self.query_one("#cuff-setup-pct", Input).value,
                 rest_deflate=self.query_one("#cuff-setup-rest", Switch).value,
                 max_mmhg=self.initial.max_mmhg,
+                bfr_finisher=self.query_one("#cuff-setup-finisher", Switch).value,
             )
         except BfrSettingsError as exc:
             error.update(safe_text(exc))

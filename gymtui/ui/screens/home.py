@@ -47,11 +47,12 @@ class HomeScreen(Screen[None]):
     """The plan and what is next; its keys go up to the app as messages."""
 
     class StartSet(Message):
-        """Enter (the next planned set) or ``f`` (the quick finisher)."""
+        """Enter (the next planned set), ``f`` (the quick finisher) or ``B`` (the quick BFR set)."""
 
-        def __init__(self, *, quick: bool = False) -> None:
+        def __init__(self, *, quick: bool = False, bfr: bool = False) -> None:
             super().__init__()
-            self.quick = quick
+            self.quick = quick or bfr
+            self.bfr = bfr
 
     class SameAsLastTime(Message):
         """``s``: the next set with last session's load and reps."""
@@ -107,6 +108,7 @@ class HomeScreen(Screen[None]):
         Binding("l", "day_list", "Today's sets"),
         Binding("a", "athletes", "Athletes"),
         Binding("m", "fresh_mvc", "Fresh MVC"),
+        Binding("B", "quick_bfr", "Quick BFR set"),
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
@@ -134,6 +136,8 @@ class HomeScreen(Screen[None]):
             with Horizontal(id="home-actions"):
                 yield Button("▶  Start set (Enter)", id="start", variant="success")
                 yield Button("Phase 4 finisher (f)", id="finisher")
+                if self._cuff_on:
+                    yield Button("Quick BFR set (B)", id="quick-bfr")
             yield Static("", id="home-interrupted-title")
             yield OptionList(id="home-interrupted")
             yield Static("", id="home-recent", markup=False)
@@ -239,7 +243,7 @@ class HomeScreen(Screen[None]):
         info = self.info
         if action in ("rate_interrupted", "discard_interrupted"):
             return info is not None and bool(info.interrupted)
-        if action == "cuff_setup":
+        if action in ("cuff_setup", "quick_bfr"):
             return self._cuff_on
         if action == "skip_set":  # today's sets only: never opens a session to skip the next day's
             plan = info.plan if info is not None else None
@@ -271,6 +275,9 @@ class HomeScreen(Screen[None]):
 
     def action_finisher(self) -> None:
         self.post_message(self.StartSet(quick=True))
+
+    def action_quick_bfr(self) -> None:
+        self.post_message(self.StartSet(bfr=True))
 
     def action_same_as_last_time(self) -> None:
         self.post_message(self.SameAsLastTime())
@@ -304,6 +311,8 @@ class HomeScreen(Screen[None]):
             self.post_message(self.StartSet())
         elif event.button.id == "finisher":
             self.post_message(self.StartSet(quick=True))
+        elif event.button.id == "quick-bfr":
+            self.post_message(self.StartSet(bfr=True))
 
     def action_rate_interrupted(self) -> None:
         selected = self._selected_interrupted()

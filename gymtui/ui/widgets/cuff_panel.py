@@ -21,7 +21,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
-from gymtui.bfr.events import AlarmLevel, CuffState, CuffView, format_mmss
+from gymtui.bfr.events import (
+    NOT_A_BFR_SET,
+    AlarmLevel,
+    CuffState,
+    CuffView,
+    format_mmss,
+)
 from gymtui.text import safe_text
 
 STATE_CLASSES = {
@@ -224,6 +230,8 @@ class CuffPanel(Widget):
             target = f"target {view.target_mmhg:.0f} ({lo:.0f}–{hi:.0f})"
             if not compact:
                 target += f" · {view.target_pct:g} %"
+        elif not view.bfr_set:
+            target = NOT_A_BFR_SET
         else:
             target = "cuff down" if view.commanded_mmhg == 0 else ""
         shown = "--" if pressure is None or not view.link_ok else f"{pressure:.0f}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gymtui.bfr.rules import BfrLimits, Limb
 from gymtui.services import guardrails as stored_guards
 from gymtui.session import guardrails as g
 from gymtui.session.days import SessionDay
@@ -121,10 +122,21 @@ def test_light_day_keeps_only_activation(library) -> None:
     assert not g.activation_budget(planned).fired
 
 
-def test_bfr_time_cap() -> None:
-    assert not g.bfr_time(14 * 60).fired
-    assert g.bfr_time(15 * 60).level is g.Level.WARN
-    assert g.bfr_time(20 * 60).level is g.Level.STOP
+def test_bfr_time_cap_is_the_supervisors_per_limb_cap() -> None:
+    assert not g.bfr_time(14 * 60, "leg").fired
+    assert g.bfr_time(15 * 60, "leg").level is g.Level.WARN
+    assert g.bfr_time(20 * 60, "leg").level is g.Level.STOP
+    assert not g.bfr_time(9 * 60, "arm").fired
+    assert g.bfr_time(10 * 60, "arm").level is g.Level.WARN
+    stop = g.bfr_time(15 * 60, "arm")
+    assert stop.level is g.Level.STOP and stop.message == "15 min of BFR: the limit (arm) is 15. Cuff off"
+    # One table: the guardrail stops exactly where the cuff's supervisor does.
+    for limb in Limb:
+        cap = BfrLimits().session_cap_s[limb]
+        assert g.bfr_time(cap - 1, str(limb)).level is not g.Level.STOP
+        assert g.bfr_time(cap, str(limb)).level is g.Level.STOP
+    # No limb known: the strictest cap.
+    assert g.bfr_time(15 * 60).level is g.Level.STOP
 
 
 def test_bfr_plan_within_the_cap_passes_and_a_doubled_one_is_stopped(library) -> None:
