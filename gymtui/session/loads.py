@@ -20,6 +20,15 @@ The gym is configured in ``gym.toml`` beside the user's exercise file::
     cable_step_kg = 2.5
     dumbbell_step_kg = 2
 
+A gym that counts in pounds says so; every load is then shown and typed in
+pounds (the log keeps kilograms), and its bar, plates and steps may be given
+in pounds with ``_lb`` keys (without them: a 45 lb bar and 45–2.5 lb plates)::
+
+    [gym]
+    unit = "lb"
+    bar_lb = 45
+    plates_lb = [45, 35, 25, 10, 5, 2.5]
+
 Every number in it is bounded (the ``*_RANGE`` constants below): a value
 outside is one problem line with file, line and key, and its default is used.
 """
@@ -42,6 +51,20 @@ from gymtui.session.config_file import (
     read_config_text,
     short_repr,
 )
+
+KG_PER_LB = 0.45359237
+"""The international pound, exactly."""
+UNITS = ("kg", "lb")
+"""The units a gym counts its plates in."""
+LB_GYM = {
+    "bar_kg": 45 * KG_PER_LB,
+    "plates_kg": tuple(p * KG_PER_LB for p in (45.0, 35.0, 25.0, 10.0, 5.0, 2.5)),
+    "plate_pairs": (4, 2, 2, 2, 2, 2),
+    "machine_step_kg": 10 * KG_PER_LB,
+    "cable_step_kg": 5 * KG_PER_LB,
+    "dumbbell_step_kg": 5 * KG_PER_LB,
+}
+"""A pound gym's defaults (a 45 lb bar, the usual pound plates), in kg as :class:`GymConfig` keeps them."""
 
 ONE_RM_FORMULA = "Epley: 1RM = load × (1 + reps / 30)"
 MAX_REPS_FOR_ESTIMATE = 12
@@ -96,6 +119,28 @@ class GymConfig:
     machine_step_kg: float = 5.0
     cable_step_kg: float = 2.5
     dumbbell_step_kg: float = 2.0
+    unit: str = "kg"
+    """What loads are shown and typed in ("kg" or "lb"); every field above stays in kg."""
+
+    def to_unit(self, kg: float) -> float:
+        """Kilograms in the gym's unit, to 0.1 lb (what a lifter reads off the plates)."""
+        return _in_unit(kg, self.unit)
+
+    def to_kg(self, amount: float) -> float:
+        """A load typed in the gym's unit, in kilograms (as the log keeps it)."""
+        return round(amount * KG_PER_LB, 3) if self.unit == "lb" else round(amount, 3)
+
+    def show(self, kg: float) -> str:
+        """``100 kg`` or ``225 lb``."""
+        return show_load(kg, self.unit)
+
+    def step_kg(self, equipment: str) -> float:
+        """One step of load: the smallest plate pair on a barbell, else the machine's, cable's or dumbbell's step."""
+        if equipment == "barbell":
+            return 2 * min(self.plates_kg)
+        return {"machine": self.machine_step_kg, "cable": self.cable_step_kg, "dumbbell": self.dumbbell_step_kg}.get(
+            equipment, 2 * min(self.plates_kg)
+        )
 
     def per_side_loads(self) -> Mapping[float, tuple[float, ...]]:
         """Every achievable per-side plate total → the plates that make it (fewest plates).
@@ -160,31 +205,41 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     gym = data.get("gym", {})
     if not isinstance(gym, dict):
         return GymConfig(), [f"{path}:{line_of('gym')}: gym must be a table ([gym]); using the default bar and plates"]
-    default = GymConfig()
-    valid = set(GymConfig.__dataclass_fields__)
-    kwargs: dict[str, object] = {}
+    unit = gym.get("unit", "kg")
     problems = []
+    if unit not in UNITS:
+        problems.append(f"{path}:{line_of('unit')}: gym.unit must be \"kg\" or \"lb\", got {short_repr(unit)}; using kg")
+        unit = "kg"
+    default = GymConfig(**LB_GYM, unit="lb") if unit == "lb" else GymConfig()  # type: ignore[arg-type]
+    valid = set(GymConfig.__dataclass_fields__) - {"unit"}
+    in_lb = {k.removesuffix("_kg") + "_lb" for k in valid if k.endswith("_kg")}
+    kwargs: dict[str, object] = {"unit": unit}
     plates_ok = True
     for key, value in gym.items():
         line = line_of(key)
-        if key not in valid:
-            close = difflib.get_close_matches(key, sorted(valid), n=1)
+        factor = KG_PER_LB if key in in_lb else 1.0
+        field_name = key.removesuffix("_lb") + "_kg" if key in in_lb else key
+        if key == "unit":
+            continue
+        if field_name not in valid:
+            close = difflib.get_close_matches(key, sorted(valid | in_lb | {"unit"}), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"{path}:{line}: unknown key gym.{clip(key)}{hint}")
-        elif key in ("plates_kg", "plate_pairs"):
-            problem = _plate_list_problem(key, value)
+        elif field_name in ("plates_kg", "plate_pairs"):
+            problem = _plate_list_problem(field_name, value, factor)
             if problem:
                 problems.append(f"{path}:{line}: gym.{key}{problem}; using the default plates")
                 plates_ok = False
             else:
-                kwargs[key] = tuple(float(v) if key == "plates_kg" else int(v) for v in value)
+                kwargs[field_name] = tuple(float(v) * factor if field_name == "plates_kg" else int(v) for v in value)
         else:
-            low, high = GYM_NUMBER_BOUNDS[key]
-            problem = number_problem(value, low, high)
+            low, high = GYM_NUMBER_BOUNDS[field_name]
+            problem = number_problem(value, low / factor, high / factor)
             if problem:
-                problems.append(f"{path}:{line}: gym.{key} {problem}; using {getattr(default, key):g}")
+                shown = getattr(default, field_name) / factor
+                problems.append(f"{path}:{line}: gym.{key} {problem}; using {shown:g}")
             else:
-                kwargs[key] = float(value)
+                kwargs[field_name] = float(value) * factor
     if plates_ok and "plates_kg" in kwargs and "plate_pairs" not in gym:
         kwargs["plate_pairs"] = (DEFAULT_PAIRS_PER_PLATE,) * len(kwargs["plates_kg"])  # type: ignore[arg-type]
     plates = kwargs.get("plates_kg", default.plates_kg)
@@ -198,16 +253,18 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     if not plates_ok:
         kwargs.pop("plate_pairs", None)
         kwargs.pop("plates_kg", None)
+    if unit == "lb":
+        kwargs = {**LB_GYM, **kwargs}
     return GymConfig(**kwargs), problems  # type: ignore[arg-type]
 
 
-def _plate_list_problem(key: str, value: object) -> str | None:
+def _plate_list_problem(key: str, value: object, factor: float = 1.0) -> str | None:
     """What is wrong with ``plates_kg`` or ``plate_pairs`` (text that follows the key), or None."""
     if not isinstance(value, list) or not value:
         return f" must be a list of numbers, got {short_repr(value)}"
     if len(value) > MAX_PLATE_SIZES:
         return f" lists {len(value)} plate sizes; at most {MAX_PLATE_SIZES}"
-    low, high = PLATE_KG_RANGE if key == "plates_kg" else PLATE_PAIRS_RANGE
+    low, high = (PLATE_KG_RANGE[0] / factor, PLATE_KG_RANGE[1] / factor) if key == "plates_kg" else PLATE_PAIRS_RANGE
     for i, item in enumerate(value, 1):
         problem = number_problem(item, low, high, whole=key == "plate_pairs")
         if problem:
@@ -217,20 +274,34 @@ def _plate_list_problem(key: str, value: object) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Load:
-    """A load the athlete can set up, and how."""
+    """A load the athlete can set up, and how (``kg`` always; ``unit`` is how the gym shows it)."""
 
     kg: float
     wanted_kg: float
     plates_per_side: tuple[float, ...] = ()
     bar_kg: float = 0.0
+    unit: str = "kg"
+
+    def show(self) -> str:
+        """The load in the gym's unit: ``100 kg`` or ``225 lb``."""
+        return show_load(self.kg, self.unit)
 
     def describe(self) -> str:
         if self.bar_kg and self.plates_per_side:
-            plates = " + ".join(f"{p:g}" for p in self.plates_per_side)
-            return f"{self.kg:g} kg (bar {self.bar_kg:g} + {plates} a side)"
+            plates = " + ".join(f"{_in_unit(p, self.unit):g}" for p in self.plates_per_side)
+            return f"{self.show()} (bar {_in_unit(self.bar_kg, self.unit):g} + {plates} a side)"
         if self.bar_kg:
-            return f"{self.kg:g} kg (empty bar)"
-        return f"{self.kg:g} kg"
+            return f"{self.show()} (empty bar)"
+        return self.show()
+
+
+def _in_unit(kg: float, unit: str) -> float:
+    return round(kg / KG_PER_LB, 1) if unit == "lb" else round(kg, 3)
+
+
+def show_load(kg: float, unit: str) -> str:
+    """A load in kg as the gym reads it: ``100 kg`` or ``225 lb``."""
+    return f"{_in_unit(kg, unit):g} {unit}"
 
 
 def _round_step(kg: float, step: float) -> float:
@@ -245,14 +316,26 @@ def round_load(kg: float, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load:
     if equipment == "barbell":
         sides = gym.per_side_loads()
         per_side = (kg - gym.bar_kg) / 2
-        best = min(sides, key=lambda s: (abs(s - per_side), s))
-        return Load(round(gym.bar_kg + 2 * best, 3), kg, sides[best], gym.bar_kg)
+        # A pound gym's plates are kept in kg to the hundredth: compare in tenths of a pound, so a tie stays a tie.
+        def gap(side: float) -> float:
+            return round(abs(side - per_side) / KG_PER_LB, 1) if gym.unit == "lb" else abs(side - per_side)
+
+        best = min(sides, key=lambda s: (gap(s), s))
+        return Load(round(gym.bar_kg + 2 * best, 3), kg, sides[best], gym.bar_kg, gym.unit)
     step = {
         "machine": gym.machine_step_kg,
         "cable": gym.cable_step_kg,
         "dumbbell": gym.dumbbell_step_kg,
     }.get(equipment, 1.25)
-    return Load(_round_step(kg, step), kg)
+    return Load(_round_step(kg, step), kg, unit=gym.unit)
+
+
+def working_weight(one_rm_kg: float, reps: int, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load:
+    """The load Epley says you move for ``reps`` (the 1RM turned back round), on the gym's plates."""
+    if reps < 1 or one_rm_kg <= 0:
+        raise ValueError(f"need a 1RM and at least one rep, got {one_rm_kg} kg × {reps}")
+    kg = one_rm_kg if reps == 1 else one_rm_kg / (1.0 + reps / 30.0)
+    return round_load(kg, equipment, gym)
 
 
 @dataclass(frozen=True, slots=True)
