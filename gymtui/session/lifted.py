@@ -134,16 +134,19 @@ def draft_for(
     gym: GymConfig = DEFAULT_GYM,
     *,
     counted_reps: int | None = None,
+    load_source: Source = "planned",
 ) -> LiftedDraft:
-    """The draft a set's rating screen starts from: the planned load; counted reps, else planned reps.
+    """The draft a set's rating screen starts from: the set's load; counted reps, else planned reps.
 
-    With no planned load (nothing logged yet), a barbell starts at the empty bar.
+    ``load_source`` says where the set's load came from (``entered`` when
+    the athlete typed it before the set). With no load (nothing logged
+    yet), a barbell starts at the empty bar.
     """
     ask = asks_load(equipment)
     load: float | None = None
     source: Source | None = None
     if ask and load_kg is not None:
-        load, source = gym.to_unit(load_kg), "planned"
+        load, source = gym.to_unit(load_kg), load_source
     elif ask:
         load, source = gym.to_unit(gym.bar_kg if equipment == "barbell" else 0.0), None
     draft = LiftedDraft(

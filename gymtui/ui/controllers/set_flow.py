@@ -82,13 +82,15 @@ class SetFlow:
         self.rating_screen: RatingScreen | None = None
         self.next_override: PlannedSet | None = None
         """"Same as last time" for the next set."""
-        self.pending_suggestion: tuple[Suggestion, bool] | None = None
-        """The autoregulation offer and whether the athlete took it; the next set *of the same exercise* carries it."""
+        self.pending_suggestions: dict[str, tuple[Suggestion, bool]] = {}
+        """Autoregulation offers by exercise, and whether the athlete took each: the next set *of that exercise* carries it."""
         self._applied: tuple[Suggestion, bool] | None = None
         """The offer the set being started answers (linked to its row once the row exists)."""
         self.summaries: dict[int, SetSummaryReady] = {}
         """The newest :data:`SUMMARIES_KEPT` set summaries, oldest first."""
         self._leave_after_rating = False
+        self._prompt_open = False
+        """The 80 % rule's question is on screen: the set screen waits for the answer before going home."""
         self._starting = False
         self._ticker: Timer | None = None
         self._activation = ActivationClock()
@@ -139,11 +141,12 @@ class SetFlow:
             app.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
             return
         self._applied = None
-        if planned is not None and self.pending_suggestion is not None:
-            suggestion, taken = self.pending_suggestion
+        pending = self.pending_suggestions.get(planned.exercise) if planned is not None else None
+        if planned is not None and pending is not None:
+            suggestion, taken = pending
             # Only a later set of the same exercise: a pull-up in between keeps its own numbers.
             if suggestion.applies_to(planned):
-                self._applied, self.pending_suggestion = self.pending_suggestion, None
+                self._applied = self.pending_suggestions.pop(planned.exercise)
                 if taken:
                     from gymtui.session.autoreg import apply
 
@@ -393,7 +396,10 @@ class SetFlow:
             return None
         from gymtui.session.lifted import draft_for
 
-        return draft_for(planned.load_kg, planned.reps, planned.equipment, coach.gym)
+        entered = planned.note == WORKING_WEIGHT_NOTE
+        return draft_for(
+            planned.load_kg, planned.reps, planned.equipment, coach.gym, load_source="entered" if entered else "planned"
+        )
 
     def _check_autoregulation(
         self, runner: SetRunner, planned: PlannedSet, rating: int | None, lifted: Lifted | None = None
@@ -418,9 +424,13 @@ class SetFlow:
 
             def answered(taken: bool | None) -> None:
                 # Stored now; linked to the next set of this exercise when it starts.
-                self.pending_suggestion = (suggestion, bool(taken))
+                self._prompt_open = False
+                self.pending_suggestions[suggestion.exercise] = (suggestion, bool(taken))
                 app.store_exec.submit(coach.answer, suggestion, bool(taken), None)
+                if self._leave_after_rating:
+                    app.call_later(self._leave_set_screen, when_rated=False)
 
+            self._prompt_open = True
             app.push_screen(ConfirmScreen(suggestion.prompt()), answered)
 
         app.run_worker(check(), group="autoregulation")
@@ -428,7 +438,8 @@ class SetFlow:
     def _leave_set_screen(self, *, when_rated: bool) -> None:
         """Back to home; after a finished rest, wait for a rating still on screen."""
         app = self.app
-        if when_rated and self.rating_screen is not None:
+        if when_rated and (self.rating_screen is not None or self._prompt_open):
+            # The rest ran out while the athlete is still answering: home after the answer.
             self._leave_after_rating = True
             return
         if self.rating_screen is not None:

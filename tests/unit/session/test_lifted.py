@@ -72,7 +72,7 @@ def test_pounds_are_shown_and_stepped_in_pounds_and_stored_in_kg() -> None:
 
 
 def test_gym_toml_in_pounds(tmp_path: Path) -> None:
-    path = gym_toml('[gym]\nunit = "lb"\nbar_lb = 35\nplates_lb = [45, 25, 10, 5]\n')
+    gym_toml('[gym]\nunit = "lb"\nbar_lb = 35\nplates_lb = [45, 25, 10, 5]\n')
     gym, problems = load_gym_config()
     assert problems == []
     assert gym.unit == "lb" and gym.show(gym.bar_kg) == "35 lb"
