@@ -12,6 +12,7 @@ next *squat*, not on the deadlift run in between.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from gymtui.app import AppConfig, GymApp
 from gymtui.model import PhaseKind
 from gymtui.services.plan import todays_sets
 from gymtui.session.engine import Stage
-from gymtui.session.loads import round_load
+from gymtui.session.loads import KG_PER_LB, round_load
 from gymtui.session.plan import PlanStatus
 from gymtui.session.templates import PlannedSet
 from gymtui.store import Store
@@ -232,4 +233,23 @@ async def test_a_heavy_set_rated_6_offers_10_percent_lighter_on_the_next_squat_n
     assert "rated it 6/10 (below 8)" in squat_rule["reason"]
     # Any suggestion after the deadlift is about deadlifts, and points at no squat.
     assert all(s["next_set_id"] != sets[("Back squat", 2)]["id"] for s in suggestions[1:])
+    store.close()
+
+
+@pytest.mark.timeout(600)  # one set end to end; about 5 s alone
+async def test_a_pound_gym_asks_shows_and_steps_in_pounds_and_stores_kg(app_on) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "gymtui"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "gym.toml").write_text('[gym]\nunit = "lb"\n', encoding="utf-8")
+    app, db = app_on("Lou")
+    async with app.run_test(size=(120, 45)) as pilot:
+        await open_home(pilot, app)
+        squat = await todays(app, app.home.plan.status, "Back squat", 1)
+        # Typed 135 (lb) before the set; one pound plate pair (2 × 2.5 lb) up after it.
+        shown = await run_set(pilot, app, squat, working_weight="135", keys=["up"], finish="8")
+        await app.shutdown()
+    assert shown[0] == "Load  135 lb  (as you entered)   ↑/↓ 5 lb"
+    store = Store(db)
+    [row] = store.db.query("SELECT load_kg, load_source FROM sets")
+    assert row["load_kg"] == pytest.approx(140 * KG_PER_LB, abs=0.001) and row["load_source"] == "entered"
     store.close()
