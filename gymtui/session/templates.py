@@ -449,7 +449,7 @@ class LoadBook:
         if pct_1rm is not None and one_rm is not None:
             return round_load(one_rm.kg * pct_1rm / 100.0, exercise.equipment, self.gym), ""
         if pct_1rm is None and reps and one_rm is not None and exercise.equipment != "bodyweight":
-            return working_weight(one_rm.kg, reps, exercise.equipment, self.gym), f"from your log: e1RM {one_rm.kg:g} kg"
+            return working_weight(one_rm.kg, reps, exercise.equipment, self.gym), f"from your log: e1RM {self.gym.show(one_rm.kg)}"
         last = self.last.get(exercise.name)
         if last is not None:
             kg, _ = last.for_set(set_number)

@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.widgets import Input
 from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.model import PhaseKind
 from gymtui.services.plan import todays_sets
 from gymtui.session.engine import Stage
-from gymtui.session.loads import KG_PER_LB, round_load
+from gymtui.session.loads import KG_PER_LB, GymConfig, round_load
 from gymtui.session.plan import PlanStatus
 from gymtui.session.templates import PlannedSet
 from gymtui.store import Store
@@ -253,3 +255,27 @@ async def test_a_pound_gym_asks_shows_and_steps_in_pounds_and_stores_kg(app_on) 
     [row] = store.db.query("SELECT load_kg, load_source FROM sets")
     assert row["load_kg"] == pytest.approx(140 * KG_PER_LB, abs=0.001) and row["load_source"] == "entered"
     store.close()
+
+
+async def test_the_working_weight_question_refuses_a_bad_number_with_one_line_and_stays() -> None:
+    answers: list[float | None] = []
+
+    class Ask(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(WorkingWeightScreen("Back squat", 6, "barbell", GymConfig()), answers.append)
+
+    app = Ask()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, WorkingWeightScreen), 30, "the question")
+        field = app.screen.query_one("#weight-input", Input)
+        assert field.value == "20"  # the empty bar
+        await pilot.press("up", "up")
+        assert field.value == "25"  # two plate pairs of 1.25 kg
+        for _ in range(4):
+            await pilot.press("backspace")
+        await pilot.press("0", "enter")
+        problem = str(app.screen.query_one("#weight-problem").render())
+        assert isinstance(app.screen, WorkingWeightScreen) and answers == []
+        assert problem == "A load is a number above 0 and up to 700 kg: try again, or Esc for no load"
+        await pilot.press("escape")
+        await pilot_wait_until(pilot, lambda: answers == [None], 30, "Esc to start without a load")
