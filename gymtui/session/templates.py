@@ -80,6 +80,7 @@ class WorkflowPhase(enum.StrEnum):
     CONTRAST = "contrast"
     ECCENTRIC_ONLY = "eccentric_only"
     BFR = "bfr"
+    RAMP_UP = "rampup"  # "find it": sets of 5 up to a working weight, outside the plan
 
 
 class TemplateError(ValueError):

@@ -78,9 +78,12 @@ async def run_set(
     if working_weight is not None:
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, WorkingWeightScreen), 60,
                                "the working-weight question", detail=lambda: where(app))
-        for _ in range(4):
-            await pilot.press("backspace")
-        await pilot.press(*working_weight, "enter")
+        if working_weight == "find it":
+            await pilot.press("ctrl+r")
+        else:
+            for _ in range(4):
+                await pilot.press("backspace")
+            await pilot.press(*working_weight, "enter")
 
     def rated_or_racked() -> bool:
         if isinstance(app.screen, RatingScreen):
@@ -279,3 +282,34 @@ async def test_the_working_weight_question_refuses_a_bad_number_with_one_line_an
         assert problem == "A load is a number above 0 and up to 700 kg: try again, or Esc for no load"
         await pilot.press("escape")
         await pilot_wait_until(pilot, lambda: answers == [None], 30, "Esc to start without a load")
+
+
+@pytest.mark.timeout(600)  # two ramp-up sets end to end; about 10 s alone
+async def test_find_it_ramps_up_in_sets_of_5_until_the_bar_slows_and_the_plan_takes_its_load_from_them(app_on) -> None:
+    app, db = app_on("Fay")
+    prompts: list[str] = []
+    async with app.run_test(size=(120, 45)) as pilot:
+        await open_home(pilot, app)
+        status = app.home.plan.status
+        squat = await todays(app, status, "Back squat", 1)
+        # ctrl+r on the working-weight question: the empty bar for 5; the bar did not slow (n).
+        shown1 = await run_set(pilot, app, squat, working_weight="find it", finish="8", answer="n", prompts=prompts)
+        # The next squat is the next ramp-up set, 10 kg up; this time the bar slowed (y).
+        shown2 = await run_set(pilot, app, await todays(app, status, "Back squat", 1), finish="7", answer="y",
+                               prompts=prompts)
+        after = await todays(app, status, "Back squat", 1)
+        await app.shutdown()
+    assert shown1[0].startswith("Load  20 kg  (as planned)")
+    assert shown1[1].startswith("Reps  5  (as planned)") or "(counted by the sensor)" in shown1[1]
+    assert shown2[0].startswith("Load  30 kg")
+    assert prompts[0].startswith("Ramp-up set 1 of Back squat at 20 kg: did the bar slow down? (y / n)")
+    assert prompts[1].startswith("Ramp-up set 2 of Back squat at 30 kg: did the bar slow down? (y / n)")
+    store = Store(db)
+    rows = list(store.db.query("SELECT workflow_phase, set_number, load_kg, reps, reps_source, activation_rating FROM sets ORDER BY id"))
+    assert [(r["workflow_phase"], r["set_number"], r["load_kg"], r["activation_rating"]) for r in rows] == [
+        ("rampup", 1, 20.0, 8), ("rampup", 2, 30.0, 7)]
+    # The plan's squat now has a load from those sets (Epley over the best, back to 6 reps, on the plates).
+    best = max(epley(r["load_kg"], r["reps"]) for r in rows)
+    assert after.load is not None and after.load.kg == round_load(round(best, 1) / (1 + 6 / 30), "barbell").kg
+    assert after.workflow_phase.value == "compound"
+    store.close()

@@ -82,6 +82,8 @@ class SetFlow:
         self.rating_screen: RatingScreen | None = None
         self.next_override: PlannedSet | None = None
         """"Same as last time" for the next set."""
+        self.ramps: dict[str, tuple[float, int]] = {}
+        """Exercises being found with ramp-up sets: the next ramp-up load (kg) and set number."""
         self.pending_suggestions: dict[str, tuple[Suggestion, bool]] = {}
         """Autoregulation offers by exercise, and whether the athlete took each: the next set *of that exercise* carries it."""
         self._applied: tuple[Suggestion, bool] | None = None
@@ -193,28 +195,68 @@ class SetFlow:
             self._ticker.resume()
 
     async def _ask_working_weight(self, planned: PlannedSet) -> PlannedSet:
-        """The first time a loaded exercise comes up with nothing logged: ask its working weight, once."""
+        """The first time a loaded exercise comes up with nothing logged: ask its working weight, once.
+
+        Or the athlete finds it: while a ramp-up is under way, this set
+        becomes the next ramp-up set of 5 instead.
+        """
         app = self.app
         coach = app.coach
         assert coach is not None
+        from gymtui.session.rampup import first_ramp_kg, ramp_set
+
+        if planned.exercise in self.ramps:
+            load_kg, number = self.ramps[planned.exercise]
+            return ramp_set(planned, load_kg, number, coach.gym)
         from gymtui.services.loads import needs_working_weight
 
         if not await app.in_store(needs_working_weight, app.store, app.athlete_id, planned):
             return planned
         from gymtui.session.loads import Load
-        from gymtui.ui.screens.working_weight import WorkingWeightScreen
+        from gymtui.ui.screens.working_weight import FIND_IT, WorkingWeightScreen
 
-        answer: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[float | str | None] = asyncio.get_running_loop().create_future()
 
-        def answered(kg: float | None) -> None:
+        def answered(kg: float | str | None) -> None:
             if not answer.done():
                 answer.set_result(kg)
 
         await app.push_screen(WorkingWeightScreen(planned.exercise, planned.reps, planned.equipment, coach.gym), answered)
         kg = await answer
-        if kg is None:
+        if kg == FIND_IT:
+            self.ramps[planned.exercise] = (first_ramp_kg(planned.equipment, coach.gym), 1)
+            return ramp_set(planned, self.ramps[planned.exercise][0], 1, coach.gym)
+        if not isinstance(kg, float):
             return planned
         return planned.with_load(Load(kg, kg, unit=coach.gym.unit), note=WORKING_WEIGHT_NOTE)
+
+    def _ask_bar_speed(self, planned: PlannedSet, lifted: Lifted | None) -> None:
+        """After a ramp-up set: did the bar slow? Yes ends the ramp (the log now has the load); no goes heavier."""
+        from gymtui.session.rampup import next_ramp_kg
+        from gymtui.ui.screens.confirm import ConfirmScreen
+
+        app, coach = self.app, self.app.coach
+        assert coach is not None
+        load_kg = lifted.load_kg if lifted is not None and lifted.load_kg is not None else planned.load_kg or 0.0
+
+        def answered(slowed: bool | None) -> None:
+            self._prompt_open = False
+            if slowed:
+                self.ramps.pop(planned.exercise, None)
+                app.notify(f"{planned.exercise}: found. Its loads now come from these sets.", timeout=5)
+            else:
+                self.ramps[planned.exercise] = (next_ramp_kg(load_kg, planned.equipment, coach.gym), planned.set_number + 1)
+            if self._leave_after_rating:
+                app.call_later(self._leave_set_screen, when_rated=False)
+
+        self._prompt_open = True
+        app.push_screen(
+            ConfirmScreen(
+                f"Ramp-up set {planned.set_number} of {planned.exercise} at {coach.gym.show(load_kg)}: did the bar slow down? (y / n)\n"
+                f"n: the next set of 5 at {coach.gym.show(next_ramp_kg(load_kg, planned.equipment, coach.gym))}."
+            ),
+            answered,
+        )
 
     async def _prepare_calibration(self, channels: tuple[ChannelInfo, ...]) -> bool:
         """Apply the stored MVC for these muscles on this sensor, or ask for a calibration phase."""
@@ -382,9 +424,12 @@ class SetFlow:
                     app.notify(f"Activation {rating}/10 saved", timeout=3)
                 else:
                     app.notify(f"Activation {rating}/10 kept: saved when the database is back", timeout=5)
-            if planned is not None:
+            if planned is not None and planned.workflow_phase is WorkflowPhase.RAMP_UP:
+                if rating is not None or lifted is not None:  # skipped (Esc): the same ramp-up load next time
+                    self._ask_bar_speed(planned, lifted)
+            elif planned is not None:
                 self._check_autoregulation(runner, planned, rating, lifted)
-            if self._leave_after_rating:
+            if self._leave_after_rating and not self._prompt_open:  # an open question leaves once answered
                 self._leave_set_screen(when_rated=False)
 
         app.push_screen(self.rating_screen, rated)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gymtui.model import PhaseKind
 from gymtui.session.exercises import load_library
 from gymtui.session.lifted import Lifted, draft_for
 from gymtui.session.loads import (
@@ -18,7 +19,14 @@ from gymtui.session.loads import (
     load_gym_config,
     round_load,
 )
-from gymtui.session.templates import LoadBook
+from gymtui.session.rampup import first_ramp_kg, next_ramp_kg, ramp_set
+from gymtui.session.templates import (
+    LoadBook,
+    SessionOptions,
+    WorkflowPhase,
+    builtin_templates,
+    expand,
+)
 
 POUNDS = GymConfig(**LB_GYM, unit="lb")  # type: ignore[arg-type]
 
@@ -107,3 +115,18 @@ def test_the_working_weight_comes_from_the_log_e1rm_on_the_plates() -> None:
     # Last time alone (no usable 1RM): same as last time.
     last = LoadBook({}, {"Back squat": LastTime("Back squat", "2026-11-23", ((90.0, 6, 8),))})
     assert last.load_for(squat, None, 1, 6)[0].kg == 90.0
+
+
+def test_ramp_up_sets_are_fives_from_the_empty_bar_each_heavier_on_the_plates() -> None:
+    library = load_library()
+    squat = next(p for p in expand(builtin_templates(library)["lower"], SessionOptions(activation=False), library)
+                 if p.exercise == "Back squat")
+    loads = [first_ramp_kg("barbell")]
+    while loads[-1] < 100:
+        loads.append(next_ramp_kg(loads[-1], "barbell"))
+    assert loads == [20.0, 30.0, 40.0, 50.0, 62.5, 77.5, 97.5, 122.5]
+    ramp = ramp_set(squat, 40.0, 3)
+    reps_cue = next(p.cue for p in ramp.protocol.phases if p.kind is PhaseKind.REPS)
+    assert (ramp.workflow_phase, ramp.set_number, ramp.reps, ramp.load.kg) == (WorkflowPhase.RAMP_UP, 3, 5, 40.0)
+    assert reps_cue.startswith("5 reps · ramp-up") and ramp.headline().startswith("Back squat · set 3 of 3 · 5 reps · 40 kg")
+    assert next_ramp_kg(40.0, "machine") == 50.0  # a quarter more, on the 5 kg stack
