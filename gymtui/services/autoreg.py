@@ -18,6 +18,7 @@ from gymtui.session.autoreg import (
     reference_from,
     suggest_after_set,
 )
+from gymtui.session.lifted import Lifted
 from gymtui.session.loads import GymConfig
 
 if TYPE_CHECKING:
@@ -41,10 +42,24 @@ class Autoregulator:
         # The last day *before* today: today's own sets must not be their own reference.
         return reference_from(self.store.last_session_sets(self.athlete_id, exercise, before=self.today.isoformat()))
 
-    def after_set(self, planned: PlannedSet, set_id: int, summary: dict[str, Any], rating: int | None = None) -> Suggestion | None:
-        """Call when a set ends (and again is fine after the rating): returns a stored suggestion or None."""
+    def after_set(
+        self,
+        planned: PlannedSet,
+        set_id: int,
+        summary: dict[str, Any],
+        rating: int | None = None,
+        lifted: Lifted | None = None,
+    ) -> Suggestion | None:
+        """Call when a set is rated: returns a stored suggestion for the next set of this exercise, or None.
+
+        ``lifted`` is what the athlete confirmed: 10 % lighter is taken off that load.
+        """
         reference = self.reference_for(planned.exercise)
-        suggestion = suggest_after_set(planned, summary, reference, rating=rating, gym=self.gym)
+        suggestion = suggest_after_set(
+            planned, summary, reference, rating=rating, gym=self.gym,
+            lifted_kg=lifted.load_kg if lifted is not None else None,
+            lifted_reps=lifted.reps if lifted is not None else None,
+        )
         if planned.is_heavy:
             self._remember_best(planned.exercise, summary)
         if suggestion is None:
@@ -53,6 +68,7 @@ class Autoregulator:
         return replace(suggestion, id=sid)
 
     def answer(self, suggestion: Suggestion, taken: bool, next_set_id: int | None = None) -> None:
+        """Store the athlete's answer; ``next_set_id`` is the set of the same exercise it changed."""
         if suggestion.id is None:
             raise ValueError("this suggestion was never stored")
         self.store.answer_suggestion(suggestion.id, taken, next_set_id)

@@ -30,6 +30,7 @@ from gymtui.session import guardrails as g
 from gymtui.session.autoreg import Suggestion
 from gymtui.session.exercises import ExerciseLibrary, load_library
 from gymtui.session.history import HistoryData, SetDetail
+from gymtui.session.lifted import Lifted
 from gymtui.session.loads import GymConfig, LastTime, load_gym_config
 from gymtui.session.plan import PlanStatus
 from gymtui.session.sequence import ENDED_EARLY, DaySequence, row_key, set_key
@@ -241,11 +242,13 @@ class Coach:
         self.store.update_set(set_id, planned.log_fields())
         return set_id
 
-    def after_set(self, planned: PlannedSet, set_id: int, summary: dict[str, Any], rating: int | None = None) -> Suggestion | None:
-        """The 80 % rule after a Phase 3 set; a stored suggestion for the next set, or None."""
+    def after_set(
+        self, planned: PlannedSet, set_id: int, summary: dict[str, Any], rating: int | None = None, lifted: Lifted | None = None
+    ) -> Suggestion | None:
+        """The 80 % rule after a Phase 3 set; a stored suggestion for the next set of this exercise, or None."""
         if self._autoregulator is None:
             self._autoregulator = Autoregulator(self.store, self.athlete_id, self.gym, self.today())
-        return self._autoregulator.after_set(planned, set_id, summary, rating)
+        return self._autoregulator.after_set(planned, set_id, summary, rating, lifted)
 
     def answer(self, suggestion: Suggestion, taken: bool, next_set_id: int | None = None) -> None:
         if self._autoregulator is None:

@@ -10,8 +10,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from gymtui.session import loads
+from gymtui.session.lifted import asks_load
 from gymtui.session.loads import GymConfig, LastTime, OneRepMax
-from gymtui.session.templates import LoadBook
+from gymtui.session.templates import LoadBook, PlannedSet, WorkflowPhase
 
 if TYPE_CHECKING:
     from gymtui.store import Store
@@ -33,3 +34,12 @@ def load_book(store: Store, athlete_id: int, names: list[str], gym: GymConfig | 
     one_rms = {n: rm for n in names if (rm := estimate_1rm(store, athlete_id, n, today)) is not None}
     last = {n: lt for n in names if (lt := last_time(store, athlete_id, n, today)) is not None}
     return LoadBook(one_rms, last, gym or GymConfig())
+
+
+def needs_working_weight(store: Store, athlete_id: int | None, planned: PlannedSet) -> bool:
+    """The first time a loaded exercise comes up with no load planned and nothing logged: ask for one."""
+    if athlete_id is None or planned.load is not None or not asks_load(planned.equipment):
+        return False
+    if planned.workflow_phase is WorkflowPhase.ACTIVATION:
+        return False
+    return not store.loaded_sets(athlete_id, planned.exercise)

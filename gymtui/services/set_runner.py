@@ -44,6 +44,7 @@ from gymtui.session.engine import (
     SetCompleted,
     SetEngine,
 )
+from gymtui.session.lifted import Lifted
 from gymtui.session.protocol import SetProtocol
 from gymtui.signal.messages import (
     BeginMvc,
@@ -56,7 +57,13 @@ from gymtui.signal.messages import (
     RawChunk,
     SetResults,
 )
-from gymtui.store import SetStatus, StoreExecutor, StoreUnavailable, now_iso
+from gymtui.store import (
+    LiftedSource,
+    SetStatus,
+    StoreExecutor,
+    StoreUnavailable,
+    now_iso,
+)
 from gymtui.store.recovery import Write
 
 if TYPE_CHECKING:
@@ -118,6 +125,8 @@ class SetContext:
     """The set row's ``channels`` (default: muscle, role and unit of ``channels``)."""
     reps: int | None = None
     """Planned reps, stored with the set when it completes."""
+    count_reps: bool = False
+    """Store the sensor's rep count when it segmented reps (a set of reps, not a drill of holds)."""
 
 
 class SetRunner:
@@ -201,6 +210,23 @@ class SetRunner:
     def rate(self, rating: int) -> concurrent.futures.Future[None]:
         """Store the athlete's 1–10 rating in this set's row (whenever it comes)."""
         return self._write("rate_set", self._require_set_id(), rating, rated_at=self._stamp())
+
+    def record_lifted(self, lifted: Lifted) -> concurrent.futures.Future[None]:
+        """Store what was lifted (load, reps, RIR and their sources) in this set's row.
+
+        Typed reps win over the sensor's count even if its summary is written
+        later (``Store.finish_set`` keeps them).
+        """
+        return self._write(
+            "record_lifted",
+            self._require_set_id(),
+            load_kg=lifted.load_kg,
+            load_source=lifted.load_source,
+            reps=lifted.reps,
+            reps_source=lifted.reps_source,
+            rir=lifted.rir,
+            rir_source=lifted.rir_source,
+        )
 
     # -- engine events --------------------------------------------------------------
     def _handle(self, events: list[Event]) -> list[Event]:
@@ -317,8 +343,12 @@ class SetRunner:
 
     def _finish(self, status: str, summary: dict[str, Any], reps: list[dict[str, Any]] | None = None) -> None:
         set_id = self._require_set_id()
-        if status == SetStatus.COMPLETED and self.context.reps is not None and "reps" not in summary:
-            summary = {**summary, "reps": self.context.reps}
+        if status == SetStatus.COMPLETED and "reps" not in summary:
+            # The reps the sensor segmented are what was done; without them, the plan's.
+            if reps and self.context.count_reps:
+                summary = {**summary, "reps": len(reps), "reps_source": LiftedSource.EMG}
+            elif self.context.reps is not None:
+                summary = {**summary, "reps": self.context.reps, "reps_source": LiftedSource.PLANNED}
         finished = self._write("finish_set", set_id, status, summary, ended_at=self._stamp())
         if reps:
             finished = self._write("record_reps", set_id, reps)

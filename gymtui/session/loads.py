@@ -20,9 +20,18 @@ The gym is configured in ``gym.toml`` beside the user's exercise file::
     cable_step_kg = 2.5
     dumbbell_step_kg = 2
 
+A gym that counts in pounds says so; every load is then shown and typed in
+pounds (the log keeps kilograms), and its bar, plates and steps may be given
+in pounds with ``_lb`` keys (without them: a 45 lb bar and 45–2.5 lb plates)::
+
+    [gym]
+    unit = "lb"
+    bar_lb = 45
+    plates_lb = [45, 35, 25, 10, 5, 2.5]
+
 Every number in it is bounded (the ``*_RANGE`` constants below, declared in
-:class:`GymSchema`): a value outside is one problem line with file, line and
-key, and its default is used.
+:class:`GymSchema`, in pounds for the ``_lb`` keys): a value outside is one
+problem line with file, line and key, and its default is used.
 """
 
 from __future__ import annotations
@@ -34,12 +43,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from gymtui.session.config_file import ConfigFileError, read_config_text
 from gymtui.session.config_schema import KeyLines, SchemaProblem, check
+
+KG_PER_LB = 0.45359237
+"""The international pound, exactly."""
+UNITS = ("kg", "lb")
+"""The units a gym counts its plates in."""
+LB_GYM = {
+    "bar_kg": 45 * KG_PER_LB,
+    "plates_kg": tuple(p * KG_PER_LB for p in (45.0, 35.0, 25.0, 10.0, 5.0, 2.5)),
+    "plate_pairs": (4, 2, 2, 2, 2, 2),
+    "machine_step_kg": 10 * KG_PER_LB,
+    "cable_step_kg": 5 * KG_PER_LB,
+    "dumbbell_step_kg": 5 * KG_PER_LB,
+}
+"""A pound gym's defaults (a 45 lb bar, the usual pound plates), in kg as :class:`GymConfig` keeps them."""
 
 ONE_RM_FORMULA = "Epley: 1RM = load × (1 + reps / 30)"
 MAX_REPS_FOR_ESTIMATE = 12
@@ -88,6 +111,28 @@ class GymConfig:
     machine_step_kg: float = 5.0
     cable_step_kg: float = 2.5
     dumbbell_step_kg: float = 2.0
+    unit: str = "kg"
+    """What loads are shown and typed in ("kg" or "lb"); every field above stays in kg."""
+
+    def to_unit(self, kg: float) -> float:
+        """Kilograms in the gym's unit, to 0.1 lb (what a lifter reads off the plates)."""
+        return _in_unit(kg, self.unit)
+
+    def to_kg(self, amount: float) -> float:
+        """A load typed in the gym's unit, in kilograms (as the log keeps it)."""
+        return round(amount * KG_PER_LB, 3) if self.unit == "lb" else round(amount, 3)
+
+    def show(self, kg: float) -> str:
+        """``100 kg`` or ``225 lb``."""
+        return show_load(kg, self.unit)
+
+    def step_kg(self, equipment: str) -> float:
+        """One step of load: the smallest plate pair on a barbell, else the machine's, cable's or dumbbell's step."""
+        if equipment == "barbell":
+            return 2 * min(self.plates_kg)
+        return {"machine": self.machine_step_kg, "cable": self.cable_step_kg, "dumbbell": self.dumbbell_step_kg}.get(
+            equipment, 2 * min(self.plates_kg)
+        )
 
     def per_side_loads(self) -> Mapping[float, tuple[float, ...]]:
         """Every achievable per-side plate total → the plates that make it (fewest plates).
@@ -144,9 +189,23 @@ class GymSchema(msgspec.Struct, forbid_unknown_fields=True):
     machine_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
     cable_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
     dumbbell_step_kg: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0], le=STEP_KG_RANGE[1])] | None = None
+    unit: Literal["kg", "lb"] = "kg"
+    bar_lb: Annotated[float, msgspec.Meta(ge=BAR_KG_RANGE[0] / KG_PER_LB, le=BAR_KG_RANGE[1] / KG_PER_LB)] | None = None
+    plates_lb: (
+        Annotated[
+            list[Annotated[float, msgspec.Meta(ge=PLATE_KG_RANGE[0] / KG_PER_LB, le=PLATE_KG_RANGE[1] / KG_PER_LB)]],
+            msgspec.Meta(min_length=1, max_length=MAX_PLATE_SIZES, extra={"items": "plate sizes"}),
+        ]
+        | None
+    ) = None
+    machine_step_lb: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0] / KG_PER_LB, le=STEP_KG_RANGE[1] / KG_PER_LB)] | None = None
+    cable_step_lb: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0] / KG_PER_LB, le=STEP_KG_RANGE[1] / KG_PER_LB)] | None = None
+    dumbbell_step_lb: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0] / KG_PER_LB, le=STEP_KG_RANGE[1] / KG_PER_LB)] | None = None
 
 
-_PLATE_KEYS = ("plates_kg", "plate_pairs")
+_PLATE_KEYS = ("plates_kg", "plates_lb", "plate_pairs")
+_WEIGHT_KEYS = ("bar", "machine_step", "cable_step", "dumbbell_step")
+"""Keys given as ``NAME_kg`` or ``NAME_lb`` (the plates too: ``plates_kg`` / ``plates_lb``)."""
 
 
 def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
@@ -173,9 +232,9 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     gym = data.get("gym", {})
     if not isinstance(gym, dict):
         return GymConfig(), [f"{path}:{lines.line_of(('gym',)) or 1}: gym must be a table ([gym]); using the default bar and plates"]
-    default = GymConfig()
     raw = dict(gym)
     problems: list[str] = []
+    default = GymConfig(**LB_GYM, unit="lb") if raw.get("unit") == "lb" else GymConfig()  # type: ignore[arg-type]
     while True:
         try:
             schema = check(raw, GymSchema, lines, ("gym",))
@@ -185,24 +244,35 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
             where = f"{path}:{problem.line or 1}: {problem.key} {problem.problem}"
             if problem.unknown:
                 problems.append(f"{path}:{problem.line or 1}: unknown key {problem.key}{problem.hint}")
-                raw.pop(key, None)
+            elif key == "unit":
+                problems.append(f"{where}; using kg")
+                default = GymConfig()
             elif key in _PLATE_KEYS:
                 problems.append(f"{where}; using the default plates")
                 for plate_key in _PLATE_KEYS:
                     raw.pop(plate_key, None)
+                continue
             else:
-                problems.append(f"{where}; using {getattr(default, key):g}")
-                raw.pop(key, None)
-    kwargs: dict[str, Any] = {
-        key: value for key in ("bar_kg", "machine_step_kg", "cable_step_kg", "dumbbell_step_kg")
-        if (value := getattr(schema, key)) is not None
-    }
-    plates = tuple(schema.plates_kg) if schema.plates_kg is not None else None
+                shown = getattr(default, key.removesuffix("_lb") + "_kg")
+                problems.append(f"{where}; using {shown / KG_PER_LB if key.endswith('_lb') else shown:g}")
+            raw.pop(key, None)
+    kwargs: dict[str, Any] = {**LB_GYM, "unit": "lb"} if schema.unit == "lb" else {}
+    for name in _WEIGHT_KEYS:
+        if (kg := getattr(schema, f"{name}_kg")) is not None:
+            kwargs[f"{name}_kg"] = kg
+        elif (lb := getattr(schema, f"{name}_lb")) is not None:
+            kwargs[f"{name}_kg"] = lb * KG_PER_LB
+    plates = (
+        tuple(schema.plates_kg) if schema.plates_kg is not None
+        else tuple(p * KG_PER_LB for p in schema.plates_lb) if schema.plates_lb is not None
+        else None
+    )
     pairs = tuple(schema.plate_pairs) if schema.plate_pairs is not None else None
     if plates is not None and pairs is None:
         pairs = (DEFAULT_PAIRS_PER_PLATE,) * len(plates)
     if len(plates or default.plates_kg) != len(pairs or default.plate_pairs):
-        line = lines.line_of(("gym", "plate_pairs" if "plate_pairs" in raw else "plates_kg")) or 1
+        given = next((k for k in ("plate_pairs", "plates_kg", "plates_lb") if k in raw), "plates_kg")
+        line = lines.line_of(("gym", given)) or 1
         problems.append(
             f"{path}:{line}: gym.plate_pairs must have one entry per plate in gym.plates_kg; using the default plates"
         )
@@ -216,20 +286,34 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class Load:
-    """A load the athlete can set up, and how."""
+    """A load the athlete can set up, and how (``kg`` always; ``unit`` is how the gym shows it)."""
 
     kg: float
     wanted_kg: float
     plates_per_side: tuple[float, ...] = ()
     bar_kg: float = 0.0
+    unit: str = "kg"
+
+    def show(self) -> str:
+        """The load in the gym's unit: ``100 kg`` or ``225 lb``."""
+        return show_load(self.kg, self.unit)
 
     def describe(self) -> str:
         if self.bar_kg and self.plates_per_side:
-            plates = " + ".join(f"{p:g}" for p in self.plates_per_side)
-            return f"{self.kg:g} kg (bar {self.bar_kg:g} + {plates} a side)"
+            plates = " + ".join(f"{_in_unit(p, self.unit):g}" for p in self.plates_per_side)
+            return f"{self.show()} (bar {_in_unit(self.bar_kg, self.unit):g} + {plates} a side)"
         if self.bar_kg:
-            return f"{self.kg:g} kg (empty bar)"
-        return f"{self.kg:g} kg"
+            return f"{self.show()} (empty bar)"
+        return self.show()
+
+
+def _in_unit(kg: float, unit: str) -> float:
+    return round(kg / KG_PER_LB, 1) if unit == "lb" else round(kg, 3)
+
+
+def show_load(kg: float, unit: str) -> str:
+    """A load in kg as the gym reads it: ``100 kg`` or ``225 lb``."""
+    return f"{_in_unit(kg, unit):g} {unit}"
 
 
 def _round_step(kg: float, step: float) -> float:
@@ -244,14 +328,26 @@ def round_load(kg: float, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load:
     if equipment == "barbell":
         sides = gym.per_side_loads()
         per_side = (kg - gym.bar_kg) / 2
-        best = min(sides, key=lambda s: (abs(s - per_side), s))
-        return Load(round(gym.bar_kg + 2 * best, 3), kg, sides[best], gym.bar_kg)
+        # A pound gym's plates are kept in kg to the hundredth: compare in tenths of a pound, so a tie stays a tie.
+        def gap(side: float) -> float:
+            return round(abs(side - per_side) / KG_PER_LB, 1) if gym.unit == "lb" else abs(side - per_side)
+
+        best = min(sides, key=lambda s: (gap(s), s))
+        return Load(round(gym.bar_kg + 2 * best, 3), kg, sides[best], gym.bar_kg, gym.unit)
     step = {
         "machine": gym.machine_step_kg,
         "cable": gym.cable_step_kg,
         "dumbbell": gym.dumbbell_step_kg,
     }.get(equipment, 1.25)
-    return Load(_round_step(kg, step), kg)
+    return Load(_round_step(kg, step), kg, unit=gym.unit)
+
+
+def working_weight(one_rm_kg: float, reps: int, equipment: str, gym: GymConfig = DEFAULT_GYM) -> Load:
+    """The load Epley says you move for ``reps`` (the 1RM turned back round), on the gym's plates."""
+    if reps < 1 or one_rm_kg <= 0:
+        raise ValueError(f"need a 1RM and at least one rep, got {one_rm_kg} kg × {reps}")
+    kg = one_rm_kg if reps == 1 else one_rm_kg / (1.0 + reps / 30.0)
+    return round_load(kg, equipment, gym)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ from gymtui.session.loads import (
     Load,
     OneRepMax,
     round_load,
+    working_weight,
 )
 from gymtui.session.protocol import PhaseSpec, SetProtocol
 
@@ -81,6 +82,7 @@ class WorkflowPhase(enum.StrEnum):
     CONTRAST = "contrast"
     ECCENTRIC_ONLY = "eccentric_only"
     BFR = "bfr"
+    RAMP_UP = "rampup"  # "find it": sets of 5 up to a working weight, outside the plan
 
 
 class TemplateError(ValueError):
@@ -150,7 +152,7 @@ class PlannedSet:
         if self.reps:
             parts.append(f"{self.reps} reps")
         if self.load is not None:
-            parts.append(f"{self.load.kg:g} kg" + (f" ({self.pct_1rm:g} %)" if self.pct_1rm else ""))
+            parts.append(self.load.show() + (f" ({self.pct_1rm:g} %)" if self.pct_1rm else ""))
         elif self.pct_1rm and self.equipment != "bodyweight":
             parts.append(f"{self.pct_1rm:g} % 1RM")
         if self.rir:
@@ -453,13 +455,21 @@ class LoadBook:
     last: Mapping[str, LastTime] = field(default_factory=dict)
     gym: GymConfig = DEFAULT_GYM
 
-    def load_for(self, exercise: Exercise, pct_1rm: float | None, set_number: int) -> tuple[Load | None, str]:
-        """The prescribed load, or last time's for this set, or none (RIR decides)."""
+    def load_for(
+        self, exercise: Exercise, pct_1rm: float | None, set_number: int, reps: int | None = None
+    ) -> tuple[Load | None, str]:
+        """The prescribed load; else, with no % prescribed, what the log's e1RM says moves for ``reps``; else last time's; else none.
+
+        Every number comes from what was lifted: the Epley 1RM of the logged
+        sets (today's included), so the set after the first logged one has a load.
+        """
         if exercise.equipment in ("band", "bodyweight") and exercise.kind != "compound":
             return None, ""
         one_rm = self.one_rms.get(exercise.name)
         if pct_1rm is not None and one_rm is not None:
             return round_load(one_rm.kg * pct_1rm / 100.0, exercise.equipment, self.gym), ""
+        if pct_1rm is None and reps and one_rm is not None and exercise.equipment != "bodyweight":
+            return working_weight(one_rm.kg, reps, exercise.equipment, self.gym), f"from your log: e1RM {self.gym.show(one_rm.kg)}"
         last = self.last.get(exercise.name)
         if last is not None:
             kg, _ = last.for_set(set_number)
@@ -568,7 +578,7 @@ def straight_sets(
     """Phase 3 (and accessory) work: one intent cue per set, tempo, per-exercise rest."""
     out = []
     for n in range(1, sets + 1):
-        load, note = book.load_for(exercise, pct, n)
+        load, note = book.load_for(exercise, pct, n, reps)
         cue = exercise.cue_for_set(n)
         text = " · ".join(x for x in (tempo, cue) if x)
         out.append(

@@ -331,10 +331,37 @@ def _v3_planned_sets(db: sqlite_utils.Database) -> None:
         db.table("sessions").add_column("extra", int)
 
 
+def _v4_lifted(db: sqlite_utils.Database) -> None:
+    """What was lifted: reps in reserve, and where each set's load, reps and RIR came from.
+
+    The sources are ``entered`` (typed by the athlete), ``emg`` (counted by
+    the sensor) or ``planned``. Rows written before this step held the plan's
+    load and reps, so theirs are marked ``planned``. ``set_log`` shows them.
+    """
+    have = set(db.table("sets").columns_dict)
+    for name, col_type in [("rir", int), ("load_source", str), ("reps_source", str), ("rir_source", str)]:
+        if name not in have:
+            db.table("sets").add_column(name, col_type)
+    db.execute("UPDATE sets SET load_source = 'planned' WHERE load_kg IS NOT NULL AND load_source IS NULL")
+    db.execute("UPDATE sets SET reps_source = 'planned' WHERE reps IS NOT NULL AND reps_source IS NULL")
+    db.create_view(
+        "set_log",
+        """SELECT s.id AS set_id, s.athlete_id, a.name AS athlete, s.session_id,
+       substr(s.started_at, 1, 10) AS day, strftime('%Y-W%W', substr(s.started_at, 1, 10)) AS week,
+       s.exercise, s.workflow_phase, s.load_kg, s.pct_1rm, s.reps, s.activation_rating,
+       s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, s.perfect_reps, s.status,
+       s.rir, s.load_source, s.reps_source, s.rir_source
+FROM sets s JOIN athletes a ON a.id = s.athlete_id
+WHERE s.status != 'discarded'""",
+        replace=True,
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
     (3, _v3_planned_sets),
+    (4, _v4_lifted),
 )
 """Every step, numbered from 1 without gaps."""
 

@@ -59,6 +59,7 @@ REPLAYABLE = frozenset(
         "finish_set",
         "record_reps",
         "rate_set",
+        "record_lifted",
         "discard_set",
         "save_mvc",
         "set_calibration_for_set",

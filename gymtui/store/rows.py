@@ -71,6 +71,20 @@ class SetRow(TypedDict):
     workflow_phase: str | None
     pct_1rm: float | None
     set_number: int | None
+    rir: int | None
+    load_source: str | None
+    """Where ``load_kg`` came from: ``entered``, ``planned`` (see :class:`LiftedSource`)."""
+    reps_source: str | None
+    """Where ``reps`` came from: ``entered``, ``emg`` or ``planned``."""
+    rir_source: str | None
+
+
+class LiftedSource(StrEnum):
+    """Where a set's load, reps or reps in reserve came from (the ``*_source`` columns)."""
+
+    ENTERED = "entered"
+    EMG = "emg"
+    PLANNED = "planned"
 
 
 class PhaseRow(TypedDict):

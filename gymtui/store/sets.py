@@ -14,7 +14,14 @@ from typing import cast
 
 from gymtui.store.connection import now_iso
 from gymtui.store.errors import StoreError
-from gymtui.store.rows import JsonObject, PhaseRow, SetRow, SetStatus, SetSummary
+from gymtui.store.rows import (
+    JsonObject,
+    LiftedSource,
+    PhaseRow,
+    SetRow,
+    SetStatus,
+    SetSummary,
+)
 from gymtui.store.tables import Tables, encode, inserted_id
 
 
@@ -39,7 +46,8 @@ class Sets(Tables):
 
         ``started_at`` is when the set began (default now: a write retried
         after an outage keeps the real time); ``extra`` adds columns (a
-        planned set's plan fields) in the same insert.
+        planned set's plan fields) in the same insert. A load given here is
+        the plan's unless ``extra`` says otherwise (``load_source``).
         """
         row: dict[str, object] = {
             "athlete_id": athlete_id,
@@ -52,8 +60,12 @@ class Sets(Tables):
             "channels": json.dumps(list(channels)),
             "pipeline": json.dumps(dict(pipeline or {})),
             "calibration_id": calibration_id,
+            "load_source": LiftedSource.PLANNED if load_kg is not None else None,
         }
         for key, value in (extra or {}).items():
+            if key == "load_source":
+                row[key] = value if load_kg is not None else None
+                continue
             row.setdefault(key, encode(value))
         with self.conn:
             return inserted_id(self.db.table("sets").insert(row))
@@ -131,14 +143,50 @@ class Sets(Tables):
     def finish_set(
         self, set_id: int, status: str, summary: JsonObject | None = None, ended_at: str | None = None
     ) -> None:
-        """Close a set as ``completed`` or ``aborted`` with its EMG summary (``ended_at``: default now)."""
+        """Close a set as ``completed`` or ``aborted`` with its EMG summary (``ended_at``: default now).
+
+        Reps the athlete already typed (``reps_source = 'entered'``) win over
+        the summary's count, whichever write came first.
+        """
         if status not in (SetStatus.COMPLETED, SetStatus.ABORTED):
             raise ValueError(f"a set finishes as completed or aborted, not {status!r}")
         values: dict[str, object] = {"status": status, "ended_at": ended_at or now_iso()}
         for key, value in (summary or {}).items():
             values[key] = encode(value)
         with self.conn:
+            row = self.conn.execute("SELECT reps_source FROM sets WHERE id = ?", (set_id,)).fetchone()
+            if row is not None and row[0] == LiftedSource.ENTERED:
+                values.pop("reps", None)
+                values.pop("reps_source", None)
             self.db.table("sets").update(set_id, values)
+
+    def record_lifted(
+        self,
+        set_id: int,
+        *,
+        load_kg: float | None,
+        load_source: str | None,
+        reps: int | None,
+        reps_source: str | None,
+        rir: int | None = None,
+        rir_source: str | None = None,
+    ) -> None:
+        """What was lifted, as the athlete confirmed it after the set: each number with its source.
+
+        A number given as None leaves the row's value (the plan's load, the
+        counted reps) as it is.
+        """
+        values: dict[str, object] = {}
+        for name, value, source in (("load_kg", load_kg, load_source), ("reps", reps, reps_source), ("rir", rir, rir_source)):
+            if value is None:
+                continue
+            if source not in tuple(LiftedSource):
+                raise ValueError(f"{name} needs a source ({', '.join(LiftedSource)}), not {source!r}")
+            values[name] = value
+            values[f"{name.removesuffix('_kg')}_source"] = str(source)
+        if values:
+            with self.conn:
+                self.db.table("sets").update(set_id, values)
 
     def update_set(self, set_id: int, values: JsonObject) -> None:
         """Add late-arriving facts (reps, load, notes, summary) to a set row."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from gymtui.app import GymApp
     from gymtui.session.autoreg import Suggestion
     from gymtui.session.engine import SetEngine
+    from gymtui.session.lifted import Lifted, LiftedDraft
     from gymtui.session.templates import PlannedSet
     from gymtui.ui.screens.rating import RatingScreen
     from gymtui.ui.screens.set_screen import SetScreen
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 
 SUMMARIES_KEPT = 10
 """Set summaries kept for the autoregulation check, which only asks about the set just rated."""
+
+WORKING_WEIGHT_NOTE = "your working weight, as entered"
+"""The note of a set whose load the athlete typed before it (stored as an entered load)."""
 
 TICK_S = 1 / 30
 """How often a running set's clock is read and its screen redrawn."""
@@ -82,13 +86,19 @@ class SetFlow:
         self.rating_screen: RatingScreen | None = None
         self.next_override: PlannedSet | None = None
         """"Same as last time" for the next set."""
-        self.pending_suggestion: tuple[Suggestion, bool] | None = None
-        """The autoregulation offer and whether the athlete took it; the next set carries the answer."""
+        self.ramps: dict[str, tuple[float, int]] = {}
+        """Exercises being found with ramp-up sets: the next ramp-up load (kg) and set number."""
+        self.pending_suggestions: dict[str, tuple[Suggestion, bool]] = {}
+        """Autoregulation offers by exercise, and whether the athlete took each: the next set *of that exercise* carries it."""
+        self._applied: tuple[Suggestion, bool] | None = None
+        """The offer the set being started answers (linked to its row once the row exists)."""
         self.summaries: dict[int, SetSummaryReady] = {}
         """The newest :data:`SUMMARIES_KEPT` set summaries, oldest first."""
         self.cuff_occludes = False
         """Whether the set running now is a BFR set (the only sets the cuff inflates for)."""
         self._leave_after_rating = False
+        self._prompt_open = False
+        """The 80 % rule's question is on screen: the set screen waits for the answer before going home."""
         self._starting = False
         self._ticker: Timer | None = None
         self._activation = ActivationClock()
@@ -102,9 +112,9 @@ class SetFlow:
         return self.runner.engine if self.runner is not None else None
 
     # -- beginning ----------------------------------------------------------------
-    async def begin(self, *, quick: bool = False, bfr: bool = False) -> None:
-        """Enter: the next planned set (``f``: the quick Phase 4 finisher; ``B``: the quick BFR set),
-        calibrating first if needed."""
+    async def begin(self, *, quick: bool = False, bfr: bool = False, planned: PlannedSet | None = None) -> None:
+        """Enter: the next planned set (``f``: the quick Phase 4 finisher; ``B``: the quick BFR set;
+        ``planned``: this one of today's sets), calibrating first if needed."""
         app = self.app
         if self._starting or (self.runner is not None and self.runner.engine.running):
             return  # Enter pressed twice while the sensor is connecting starts one set
@@ -115,21 +125,21 @@ class SetFlow:
             if app.store_exec.unavailable is not None:
                 app.report_problem(f"{app.store_exec.status_line()}: the next set starts when the database is back")
                 return
-            await self._begin(quick=quick or bfr, bfr=bfr)
+            await self._begin(quick=quick or bfr, bfr=bfr, chosen=planned)
         except (StoreUnavailable, sqlite3.Error) as exc:
             log.warning("set not started: %s", exc)
             app.report_problem(f"Database unavailable ({exc}): the set was not started")
         finally:
             self._starting = False
 
-    async def _begin(self, *, quick: bool, bfr: bool = False) -> None:
+    async def _begin(self, *, quick: bool, bfr: bool = False, chosen: PlannedSet | None = None) -> None:
         app = self.app
         coach = app.coach
         assert app.athlete_id is not None and coach is not None
         if app.home is None:  # or before the home screen finished reading the plan
             await app.home_info()
         home = app.home
-        planned = None if quick else (home.next_set if home else None)
+        planned = None if quick else (chosen or (home.next_set if home else None))
         override, self.next_override = self.next_override, None
         if planned is not None and override is not None and (override.exercise, override.set_number) == (
             planned.exercise,
@@ -139,12 +149,19 @@ class SetFlow:
         if planned is None and not quick:
             app.notify("Nothing more is planned today: f runs a Phase 4 finisher", timeout=5)
             return
-        if planned is not None and self.pending_suggestion is not None:
-            suggestion, taken = self.pending_suggestion
-            if taken:
-                from gymtui.session.autoreg import apply
+        self._applied = None
+        pending = self.pending_suggestions.get(planned.exercise) if planned is not None else None
+        if planned is not None and pending is not None:
+            suggestion, taken = pending
+            # Only a later set of the same exercise: a pull-up in between keeps its own numbers.
+            if suggestion.applies_to(planned):
+                self._applied = self.pending_suggestions.pop(planned.exercise)
+                if taken:
+                    from gymtui.session.autoreg import apply
 
-                planned = apply(planned, suggestion, coach.gym)
+                    planned = apply(planned, suggestion, coach.gym)
+        if planned is not None:
+            planned = await self._ask_working_weight(planned)
         quick_bfr = await app.cuff.quick_bfr_set() if bfr else None
         if bfr and quick_bfr is None:
             app.notify("A quick BFR set needs a connected cuff (--cuff arm|leg)", timeout=5)
@@ -194,6 +211,70 @@ class SetFlow:
         self.dispatch(self._start_runner(protocol, channels, planned, calibrate))
         if self._ticker is not None:
             self._ticker.resume()
+
+    async def _ask_working_weight(self, planned: PlannedSet) -> PlannedSet:
+        """The first time a loaded exercise comes up with nothing logged: ask its working weight, once.
+
+        Or the athlete finds it: while a ramp-up is under way, this set
+        becomes the next ramp-up set of 5 instead.
+        """
+        app = self.app
+        coach = app.coach
+        assert coach is not None
+        from gymtui.session.rampup import first_ramp_kg, ramp_set
+
+        if planned.exercise in self.ramps:
+            load_kg, number = self.ramps[planned.exercise]
+            return ramp_set(planned, load_kg, number, coach.gym)
+        from gymtui.services.loads import needs_working_weight
+
+        if not await app.in_store(needs_working_weight, app.store, app.athlete_id, planned):
+            return planned
+        from gymtui.session.loads import Load
+        from gymtui.ui.screens.working_weight import FIND_IT, WorkingWeightScreen
+
+        answer: asyncio.Future[float | str | None] = asyncio.get_running_loop().create_future()
+
+        def answered(kg: float | str | None) -> None:
+            if not answer.done():
+                answer.set_result(kg)
+
+        await app.push_screen(WorkingWeightScreen(planned.exercise, planned.reps, planned.equipment, coach.gym), answered)
+        kg = await answer
+        if kg == FIND_IT:
+            self.ramps[planned.exercise] = (first_ramp_kg(planned.equipment, coach.gym), 1)
+            return ramp_set(planned, self.ramps[planned.exercise][0], 1, coach.gym)
+        if not isinstance(kg, float):
+            return planned
+        return planned.with_load(Load(kg, kg, unit=coach.gym.unit), note=WORKING_WEIGHT_NOTE)
+
+    def _ask_bar_speed(self, planned: PlannedSet, lifted: Lifted | None) -> None:
+        """After a ramp-up set: did the bar slow? Yes ends the ramp (the log now has the load); no goes heavier."""
+        from gymtui.session.rampup import next_ramp_kg
+        from gymtui.ui.screens.confirm import ConfirmScreen
+
+        app, coach = self.app, self.app.coach
+        assert coach is not None
+        load_kg = lifted.load_kg if lifted is not None and lifted.load_kg is not None else planned.load_kg or 0.0
+
+        def answered(slowed: bool | None) -> None:
+            self._prompt_open = False
+            if slowed:
+                self.ramps.pop(planned.exercise, None)
+                app.notify(f"{planned.exercise}: found. Its loads now come from these sets.", timeout=5)
+            else:
+                self.ramps[planned.exercise] = (next_ramp_kg(load_kg, planned.equipment, coach.gym), planned.set_number + 1)
+            if self._leave_after_rating:
+                app.call_later(self._leave_set_screen, when_rated=False)
+
+        self._prompt_open = True
+        app.push_screen(
+            ConfirmScreen(
+                f"Ramp-up set {planned.set_number} of {planned.exercise} at {coach.gym.show(load_kg)}: did the bar slow down? (y / n)\n"
+                f"n: the next set of 5 at {coach.gym.show(next_ramp_kg(load_kg, planned.equipment, coach.gym))}."
+            ),
+            answered,
+        )
 
     async def _prepare_calibration(self, channels: tuple[ChannelInfo, ...]) -> bool:
         """Apply an MVC of this electrode application for these muscles, or ask for a calibration phase.
@@ -270,9 +351,10 @@ class SetFlow:
                 calibration_id=None if calibrate else self.calibration_id,
                 pipeline=app.sensor.pipeline_report(),
                 # A planned set's row carries its plan columns, written in the same insert.
-                row_fields=planned.log_fields() if planned is not None else {},
+                row_fields=self._row_fields(planned),
                 channel_rows=planned.channel_dicts() if planned is not None else None,
                 reps=planned.reps if planned is not None else None,
+                count_reps=planned is not None and planned.workflow_phase is not WorkflowPhase.ACTIVATION,
             ),
             clock=app.clock,
             store=app.store_exec,
@@ -288,12 +370,23 @@ class SetFlow:
         rig = app.cuff.rig
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
-        if self.pending_suggestion is not None and runner.set_id is not None:
-            suggestion, taken = self.pending_suggestion
-            self.pending_suggestion = None
+        if self._applied is not None and runner.set_id is not None:
+            # The suggestion points at the set of the same exercise it was made for.
+            suggestion, taken = self._applied
+            self._applied = None
             set_id = runner.set_id
-            app.store_exec.submit(lambda: coach.answer(suggestion, taken, set_id.result() if taken else None))
+            app.store_exec.submit(lambda: coach.answer(suggestion, taken, set_id.result()))
         return events
+
+    @staticmethod
+    def _row_fields(planned: PlannedSet | None) -> dict[str, object]:
+        """A planned set's plan columns; a load the athlete typed before the set is marked as entered."""
+        if planned is None:
+            return {}
+        fields = planned.log_fields()
+        if planned.load is not None and planned.note == WORKING_WEIGHT_NOTE:
+            fields["load_source"] = "entered"
+        return fields
 
     # -- the set screen's keys ---------------------------------------------------------
     def advance(self) -> None:
@@ -379,25 +472,49 @@ class SetFlow:
         app = self.app
         runner, planned = self.runner, self.planned
         assert runner is not None and runner.set_id is not None
-        self.rating_screen = RatingScreen(runner.protocol.exercise, app.home.last_rating if app.home else None)
+        draft = self._draft(planned)
+        self.rating_screen = RatingScreen(
+            runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft
+        )
+        screen = self.rating_screen
 
         def rated(rating: int | None) -> None:
             self.rating_screen = None
+            lifted = screen.lifted
+            if lifted is not None:
+                runner.record_lifted(lifted)
             if rating is not None:
                 runner.rate(rating)
                 if app.store_exec.unavailable is None:
                     app.notify(f"Activation {rating}/10 saved", timeout=3)
                 else:
                     app.notify(f"Activation {rating}/10 kept: saved when the database is back", timeout=5)
-            if planned is not None:
-                self._check_autoregulation(runner, planned, rating)
-            if self._leave_after_rating:
+            if planned is not None and planned.workflow_phase is WorkflowPhase.RAMP_UP:
+                if rating is not None or lifted is not None:  # skipped (Esc): the same ramp-up load next time
+                    self._ask_bar_speed(planned, lifted)
+            elif planned is not None:
+                self._check_autoregulation(runner, planned, rating, lifted)
+            if self._leave_after_rating and not self._prompt_open:  # an open question leaves once answered
                 self._leave_set_screen(when_rated=False)
 
         app.push_screen(self.rating_screen, rated)
 
-    def _check_autoregulation(self, runner: SetRunner, planned: PlannedSet, rating: int | None) -> None:
-        """The guide's 80 % rule after a heavy set: offer a lighter next set."""
+    def _draft(self, planned: PlannedSet | None) -> LiftedDraft | None:
+        """What the rating screen asks about what was lifted: nothing for a drill or a quick set."""
+        coach = self.app.coach
+        if planned is None or coach is None or planned.workflow_phase is WorkflowPhase.ACTIVATION:
+            return None
+        from gymtui.session.lifted import draft_for
+
+        entered = planned.note == WORKING_WEIGHT_NOTE
+        return draft_for(
+            planned.load_kg, planned.reps, planned.equipment, coach.gym, load_source="entered" if entered else "planned"
+        )
+
+    def _check_autoregulation(
+        self, runner: SetRunner, planned: PlannedSet, rating: int | None, lifted: Lifted | None = None
+    ) -> None:
+        """The guide's 80 % rule after a heavy set: say which rule fired and offer the next set of it 10 % lighter."""
         app = self.app
         coach = app.coach
         set_id = runner.set_id
@@ -407,7 +524,7 @@ class SetFlow:
             try:
                 ready = self.summaries.get(await asyncio.wrap_future(set_id))
                 summary = ready.summary if ready is not None else {}
-                suggestion = await app.in_store(coach.after_set, planned, set_id.result(), summary, rating)
+                suggestion = await app.in_store(coach.after_set, planned, set_id.result(), summary, rating, lifted)
             except (StoreUnavailable, sqlite3.Error) as exc:
                 log.warning("no load suggestion after this set: %s", exc)
                 return
@@ -416,8 +533,14 @@ class SetFlow:
             from gymtui.ui.screens.confirm import ConfirmScreen
 
             def answered(taken: bool | None) -> None:
-                self.pending_suggestion = (suggestion, bool(taken))
+                # Stored now; linked to the next set of this exercise when it starts.
+                self._prompt_open = False
+                self.pending_suggestions[suggestion.exercise] = (suggestion, bool(taken))
+                app.store_exec.submit(coach.answer, suggestion, bool(taken), None)
+                if self._leave_after_rating:
+                    app.call_later(self._leave_set_screen, when_rated=False)
 
+            self._prompt_open = True
             app.push_screen(ConfirmScreen(suggestion.prompt()), answered)
 
         app.run_worker(check(), group="autoregulation")
@@ -425,7 +548,8 @@ class SetFlow:
     def _leave_set_screen(self, *, when_rated: bool) -> None:
         """Back to home; after a finished rest, wait for a rating still on screen."""
         app = self.app
-        if when_rated and self.rating_screen is not None:
+        if when_rated and (self.rating_screen is not None or self._prompt_open):
+            # The rest ran out while the athlete is still answering: home after the answer.
             self._leave_after_rating = True
             return
         if self.rating_screen is not None:

@@ -1,4 +1,12 @@
-"""After the set: one key for the activation rating, 1–9 or 0 for 10."""
+"""After the set: one key for the activation rating, 1–9 or 0 for 10; and what was lifted.
+
+After a working set the screen also shows the load and the reps, pre-filled
+(the planned load; the reps the sensor counted, else the planned reps), and
+reps in reserve. ↑/↓ step the load by the gym's smallest plate pair, ←/→ the
+reps by one, ``[``/``]`` the reps in reserve through 0–5. A digit rates and
+keeps the rest as shown; Enter keeps it without a rating; Esc skips both.
+Activation drills show the rating alone.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,15 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
 
 RATING_GROUP = Binding.Group("Rate 1–10", compact=True)
+LOAD_GROUP = Binding.Group("Load", compact=True)
+REPS_GROUP = Binding.Group("Reps", compact=True)
+RIR_GROUP = Binding.Group("In reserve", compact=True)
+
+SOURCE_WORDS = {"entered": "as you entered", "emg": "counted by the sensor", "planned": "as planned"}
 
 
 def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
@@ -44,22 +58,42 @@ def summary_lines(summary: dict[str, Any] | None) -> str:
 
 
 class RatingScreen(ModalScreen[int | None]):
-    """Dismisses with the rating (1–10) or None when skipped."""
+    """Dismisses with the rating (1–10) or None; :attr:`lifted` holds what was lifted, if confirmed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(n), f"rate({n})", str(n), group=RATING_GROUP) for n in range(1, 10)),
         Binding("0", "rate(10)", "10", group=RATING_GROUP),
+        Binding("up", "load(1)", "+", key_display="↑", group=LOAD_GROUP, priority=True),
+        Binding("down", "load(-1)", "−", key_display="↓", group=LOAD_GROUP, priority=True),
+        Binding("right", "reps(1)", "+", key_display="→", group=REPS_GROUP, priority=True),
+        Binding("left", "reps(-1)", "−", key_display="←", group=REPS_GROUP, priority=True),
+        Binding("right_square_bracket", "rir(1)", "+", key_display="]", group=RIR_GROUP, priority=True),
+        Binding("left_square_bracket", "rir(-1)", "−", key_display="[", group=RIR_GROUP, priority=True),
+        Binding("enter", "keep", "Keep, no rating", priority=True),
         Binding("escape", "skip", "Skip"),
     ]
 
     summary: reactive[dict[str, Any] | None] = reactive(None, init=False)
 
-    def __init__(self, exercise: str, last_rating: int | None, summary: dict[str, Any] | None = None, title: str = "Set complete") -> None:
+    def __init__(
+        self,
+        exercise: str,
+        last_rating: int | None,
+        summary: dict[str, Any] | None = None,
+        title: str = "Set complete",
+        draft: LiftedDraft | None = None,
+    ) -> None:
         super().__init__()
         self.exercise = exercise
         self.last_rating = last_rating
         self._title = title
+        self.draft = draft
+        """The load, reps and RIR as shown now (None: a drill, nothing to ask)."""
+        self.lifted: Lifted | None = None
+        """What was lifted, set when the athlete rates or keeps (Enter); None after Esc or for a drill."""
         self.set_reactive(RatingScreen.summary, summary)
+        if draft is not None and summary:
+            self._count_reps(summary)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rating-box"):
@@ -75,20 +109,91 @@ class RatingScreen(ModalScreen[int | None]):
             with Grid(id="rating-buttons"):
                 for n in range(1, 11):
                     yield Button(str(n), id=f"rate-{n}")
+            if self.draft is not None:
+                with Vertical(id="lifted-box"):
+                    if self.draft.ask_load:
+                        yield Static(self._load_line(), id="lifted-load", markup=False)
+                    yield Static(self._reps_line(), id="lifted-reps", markup=False)
+                    yield Static(self._rir_line(), id="lifted-rir", markup=False)
             yield Static(summary_lines(self.summary), id="rating-summary")
         yield Footer()
 
+    # -- what was lifted ----------------------------------------------------------
+    def _load_line(self) -> str:
+        d = self.draft
+        assert d is not None
+        source = SOURCE_WORDS.get(d.load_source or "", "nothing logged yet: set it")
+        return f"Load  {d.load_text()}  ({source})   ↑/↓ {d.step:g} {d.gym.unit}"
+
+    def _reps_line(self) -> str:
+        d = self.draft
+        assert d is not None
+        source = SOURCE_WORDS.get(d.reps_source or "", "set them")
+        return f"Reps  {d.reps_text()}  ({source})   ←/→ 1"
+
+    def _rir_line(self) -> str:
+        d = self.draft
+        assert d is not None
+        return f"Reps in reserve  {d.rir_text()}   [ / ] 0–5, optional"
+
+    def _show_draft(self) -> None:
+        for selector, line in (("#lifted-load", self._load_line), ("#lifted-reps", self._reps_line), ("#lifted-rir", self._rir_line)):
+            for widget in self.query(selector).results(Static):
+                widget.update(line())
+
+    def _count_reps(self, summary: dict[str, Any]) -> None:
+        reps = summary.get("reps")
+        if self.draft is not None and summary.get("reps_source") == "emg" and isinstance(reps, int):
+            self.draft = self.draft.with_counted_reps(reps)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("reps", "rir", "keep"):
+            return self.draft is not None
+        if action == "load":
+            return self.draft is not None and self.draft.ask_load
+        return True
+
+    def action_load(self, steps: int) -> None:
+        if self.draft is not None:
+            self.draft = self.draft.load_by(steps)
+            self._show_draft()
+
+    def action_reps(self, steps: int) -> None:
+        if self.draft is not None:
+            self.draft = self.draft.reps_by(steps)
+            self._show_draft()
+
+    def action_rir(self, steps: int) -> None:
+        if self.draft is not None:
+            self.draft = self.draft.rir_by(steps)
+            self._show_draft()
+
+    def action_keep(self) -> None:
+        """Enter: what was lifted as shown, no rating."""
+        if self.draft is not None:
+            self.lifted = self.draft.lifted()
+            self.dismiss(None)
+
+    # -- the rating -------------------------------------------------------------------
     def watch_summary(self, summary: dict[str, Any] | None) -> None:
         # The summary may arrive before the screen has composed its children.
         for line in self.query("#rating-summary").results(Static):
             line.update(summary_lines(summary))
+        if summary:
+            self._count_reps(summary)
+            self._show_draft()
 
     def action_rate(self, rating: int) -> None:
-        self.dismiss(rating)
+        self._rated(rating)
 
     def action_skip(self) -> None:
         self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("rate-"):
-            self.dismiss(int(event.button.id.removeprefix("rate-")))
+            self._rated(int(event.button.id.removeprefix("rate-")))
+
+    def _rated(self, rating: int) -> None:
+        if self.draft is not None:
+            self.lifted = self.draft.lifted()
+        self.dismiss(rating)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from program_log import log_session
 
+from gymtui.model import PhaseKind
 from gymtui.services.autoreg import Autoregulator
 from gymtui.session.autoreg import Reference, apply, suggest_after_set
 from gymtui.session.exercises import load_library
-from gymtui.session.loads import OneRepMax
+from gymtui.session.loads import KG_PER_LB, LB_GYM, GymConfig, OneRepMax
 from gymtui.session.templates import (
     LoadBook,
     SessionOptions,
@@ -35,9 +37,49 @@ def test_low_target_share_suggests_10_percent_lighter_on_the_plates(squats) -> N
     assert first.load.kg == 100
     suggestion = suggest_after_set(first, {"target_share": 0.30, "peak_pct_mvc": 70}, Reference(0.42, 72))
     assert suggestion.kind == "reduce_load" and (suggestion.from_kg, suggestion.to_kg) == (100, 90)
-    assert suggestion.reason == "Target share fell to 71% of your reference"
+    assert suggestion.reason == "Target share 30 % is 71 % of your reference 42 % (below 80 %)"
     lighter = apply(squats[1], suggestion)
     assert lighter.load.kg == 90 and lighter.note == "lighter: 80 % rule"
+
+
+def test_the_prompt_names_the_rule_and_offers_10_percent_lighter_for_the_same_exercise(squats) -> None:
+    suggestion = suggest_after_set(squats[0], {}, Reference(), rating=6)
+    assert suggestion.prompt() == (
+        "80 % rule: You rated it 6/10 (below 8).\n"
+        "Next Back squat set 90 kg instead of 100 kg (10 % lighter)? (y / n)"
+    )
+
+
+def test_lighter_is_taken_off_what_was_lifted_not_the_plan(squats) -> None:
+    # Planned 100 kg, the athlete entered 110 kg: 10 % off 110 is 99 kg, and the nearest on the plates is 100.
+    suggestion = suggest_after_set(squats[0], {}, Reference(), rating=5, lifted_kg=110.0)
+    assert (suggestion.from_kg, suggestion.to_kg) == (110.0, 100.0)
+    pounds = GymConfig(**LB_GYM, unit="lb")
+    in_lb = suggest_after_set(squats[0], {}, Reference(), rating=5, lifted_kg=225 * KG_PER_LB, gym=pounds)
+    assert "Next Back squat set 200 lb instead of 225 lb (10 % lighter)" in in_lb.prompt()
+
+
+def test_a_suggestion_applies_only_to_a_later_set_of_the_same_exercise(squats) -> None:
+    library = load_library()
+    book = LoadBook({"Romanian deadlift": OneRepMax("Romanian deadlift", 120.0, 100, 6, "2026-03-01")})
+    other = next(p for p in expand(builtin_templates(library)["lower"], SessionOptions(activation=False), library, book)
+                 if p.exercise == "Romanian deadlift")
+    suggestion = suggest_after_set(squats[0], {}, Reference(), rating=6)
+    assert not suggestion.applies_to(other)
+    assert not suggestion.applies_to(squats[0])  # not the set it was made after
+    assert suggestion.applies_to(squats[1])
+    with pytest.raises(ValueError, match="does not apply"):
+        apply(other, suggestion)
+
+
+def test_fewer_reps_change_the_header_and_the_cue_alike(squats) -> None:
+    unloaded = [replace(p, load=None) for p in squats]
+    suggestion = suggest_after_set(unloaded[0], {}, Reference(), rating=6)
+    assert suggestion.kind == "reduce_reps" and suggestion.to_reps == 4
+    assert "Next Back squat set 4 reps instead of 6? (y / n)" in suggestion.prompt()
+    fewer = apply(unloaded[1], suggestion)
+    reps_cue = next(p.cue for p in fewer.protocol.phases if p.kind is PhaseKind.REPS)
+    assert "4 reps" in fewer.headline() and reps_cue.startswith("4 reps")
 
 
 def test_a_good_set_gets_no_suggestion(squats) -> None:
@@ -47,9 +89,9 @@ def test_a_good_set_gets_no_suggestion(squats) -> None:
 
 def test_low_peak_mvc_or_a_low_rating_also_fire(squats) -> None:
     by_peak = suggest_after_set(squats[0], {"peak_pct_mvc": 50}, Reference(None, 70))
-    assert by_peak and "activation at 71%" in by_peak.reason
+    assert by_peak and by_peak.reason == "Peak 50 % MVC is 71 % of your reference 70 % MVC (below 80 %)"
     by_rating = suggest_after_set(squats[0], {}, Reference(), rating=6)
-    assert by_rating and "6/10" in by_rating.reason
+    assert by_rating and by_rating.reason == "You rated it 6/10 (below 8)"
 
 
 def test_only_phase_3_sets_are_regulated() -> None:
