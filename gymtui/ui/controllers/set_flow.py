@@ -324,7 +324,8 @@ class SetFlow:
         self.calibration_id = None
         self.fresh_mvc = False
         self.next_override = None
-        self.pending_suggestion = None
+        self.pending_suggestions = {}
+        self._applied = None
         self._activation = ActivationClock()
         return leaving
 
