@@ -31,8 +31,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
-from gymtui.adapters.base import Cuff, EmgSource
 from gymtui.bfr.safety import ProcessSafety
+from gymtui.device_api import Cuff, EmgSource
 from gymtui.model import ActivationFrame
 from gymtui.resources import resource_dir
 from gymtui.services.coach import Coach, Home

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from waiting import describe, wait_until_async
 
-from gymtui.adapters.base import Cuff
 from gymtui.bfr.events import CuffEvent
 from gymtui.bfr.rules import BfrSettings
 from gymtui.bfr.runner import CuffRunner
 from gymtui.bfr.supervisor import BfrSupervisor
+from gymtui.device_api import Cuff
 
 __all__ = ["supervised", "waiter"]
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gymtui.adapters.base import AdapterError
+from gymtui.device_api import AdapterError
 from gymtui.model import CuffCommand, CuffCommandKind, PressureReading
 from gymtui.sim.simulated_cuff import SimulatedCuff
 

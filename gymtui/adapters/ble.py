@@ -1,6 +1,6 @@
 """EMG sensors over Bluetooth LE, through bleak: scan, connect, stream, lose the link, come back.
 
-:class:`BleEmgSource` implements :class:`~gymtui.adapters.base.EmgSource` for
+:class:`BleEmgSource` implements :class:`~gymtui.device_api.EmgSource` for
 any profiled sensor (``devices/*.toml``). The connection is supervised
 (:class:`~gymtui.adapters.link.SupervisedLink`, shared with the cuff):
 
@@ -34,12 +34,12 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 
-from gymtui.adapters.base import AdapterError, BlockSink, HealthSink
 from gymtui.adapters.decoders import Decoder
 from gymtui.adapters.link import SupervisedLink
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import GattWrite, Profile, ProfileSet
 from gymtui.bfr.profile import CUFF_PROFILE_ID
+from gymtui.device_api import AdapterError, BlockSink, HealthSink
 from gymtui.model import ChannelInfo, LinkHealth, SampleBlock, SourceInfo
 
 _log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def _no_adapter_reason(exc: BaseException) -> str:
 
 
 class BleEmgSource(SupervisedLink):
-    """A paired BLE EMG sensor as an :class:`~gymtui.adapters.base.EmgSource`.
+    """A paired BLE EMG sensor as an :class:`~gymtui.device_api.EmgSource`.
 
     ``clock`` stamps the samples (the app passes its demo clock); the first
     sample of the stream is stamped when it arrives and later ones follow the

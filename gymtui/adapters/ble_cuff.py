@@ -1,6 +1,6 @@
 """A BFR cuff over Bluetooth LE, speaking the open cuff profile through bleak.
 
-:class:`BleCuff` implements :class:`~gymtui.adapters.base.Cuff`. The link is
+:class:`BleCuff` implements :class:`~gymtui.device_api.Cuff`. The link is
 supervised by :class:`~gymtui.adapters.link.SupervisedLink` (shared with the
 EMG sensors), set up the way a cuff needs it:
 
@@ -38,7 +38,6 @@ from bleak import BleakClient
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 
-from gymtui.adapters.base import AdapterError, HealthSink, PressureSink
 from gymtui.adapters.link import SupervisedLink, short_reason
 from gymtui.bfr.codec import (
     PROTOCOL_VERSION,
@@ -51,6 +50,7 @@ from gymtui.bfr.codec import (
     encode_keepalive,
 )
 from gymtui.bfr.profile import CuffProfile, load_cuff_profile
+from gymtui.device_api import AdapterError, HealthSink, PressureSink
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 
 _log = logging.getLogger(__name__)

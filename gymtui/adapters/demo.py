@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gymtui.adapters.base import BlockSink, HealthSink
-from gymtui.adapters.tasks import cancel_and_wait
+from gymtui.device_api import BlockSink, HealthSink
 from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
 from gymtui.sim import demo_physiology
 from gymtui.sim.athlete import SimulatedAthlete
 from gymtui.sim.physiology import Physiology
+from gymtui.tasks import cancel_and_wait
 
 DELIVERY_INTERVAL_S = 0.03
 """Wall seconds between deliveries: about 30 a second at any ``speed`` (a BLE link
@@ -41,7 +41,7 @@ in memory, and the set's clock never waits for it."""
 
 
 class DemoEmgSource:
-    """A simulated multichannel EMG sensor implementing :class:`~gymtui.adapters.base.EmgSource`."""
+    """A simulated multichannel EMG sensor implementing :class:`~gymtui.device_api.EmgSource`."""
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ alike, and :class:`SupervisedLink` owns that behaviour once:
 * ``connect()`` scans for the one address it was given, connects through
   ``bleak-retry-connector``'s ``establish_connection`` and checks the device,
   all under one overall timeout; any failure becomes an
-  :class:`~gymtui.adapters.base.AdapterError` with a one-line reason and the
+  :class:`~gymtui.device_api.AdapterError` with a one-line reason and the
   link state FAILED;
 * an unsolicited disconnect turns the link RECONNECTING (the device's
   ``lost_message``) and one task reconnects with backoff while the set goes
@@ -42,9 +42,9 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak_retry_connector import establish_connection
 
-from gymtui.adapters.base import AdapterError, HealthSink
-from gymtui.adapters.tasks import cancel_and_wait
+from gymtui.device_api import AdapterError, HealthSink
 from gymtui.model import LinkHealth, LinkState
+from gymtui.tasks import cancel_and_wait
 
 _log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@
   profile's bytes and its TOML file.
 
 May import: :mod:`gymtui.model`, :mod:`gymtui.phases`, the adapter contract
-(:mod:`gymtui.adapters.base`), the pure session engine (the runner follows
+(:mod:`gymtui.device_api`), the pure session engine (the runner follows
 its events). Never the store (import-linter contract), never Textual, Rich,
 bleak or bumble. Nothing is re-exported here: import from the module that owns a name.
 """

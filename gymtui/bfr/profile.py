@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from gymtui.adapters.base import AdapterError
+from gymtui.device_api import AdapterError
 from gymtui.session.config_schema import KeyLines, KeyPath, SchemaProblem, check, dotted
 
 CUFF_PROFILE_ID = "cuff-open"

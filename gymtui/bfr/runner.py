@@ -55,10 +55,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from gymtui.adapters.base import AdapterError, Cuff
 from gymtui.bfr.events import CuffEvent, CuffState, CuffView
 from gymtui.bfr.rules import TICK_INTERVAL_S
 from gymtui.bfr.supervisor import BfrSupervisor
+from gymtui.device_api import AdapterError, Cuff
 from gymtui.model import CuffCommand, CuffCommandKind, LinkHealth, PressureReading
 from gymtui.session.engine import Event as EngineEvent
 from gymtui.session.engine import PhaseStarted, SetAborted, SetFinished

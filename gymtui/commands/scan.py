@@ -91,11 +91,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _scan(args: argparse.Namespace, paired) -> int:
-    from gymtui.adapters.base import AdapterError
     from gymtui.adapters.ble import NoAdapterError, ScanResult, scan
     from gymtui.adapters.pairing import PairedDevice, PairingError
     from gymtui.adapters.profiles import load_profiles, profile_dirs
     from gymtui.bfr.profile import load_cuff_profile
+    from gymtui.device_api import AdapterError
 
     profiles = load_profiles(profile_dirs())
     try:

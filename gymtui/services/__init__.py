@@ -18,7 +18,7 @@ here reads or writes the store, or drives several of those parts together:
   :mod:`gymtui.bfr`, an adapter and that log.
 
 May import: :mod:`gymtui.store`, :mod:`gymtui.model`, :mod:`gymtui.phases`,
-the pure packages and the adapter contract (:mod:`gymtui.adapters.base`).
+the pure packages and the adapter contract (:mod:`gymtui.device_api`).
 Never :mod:`gymtui.ui`, Textual, Rich, bleak or bumble (import-linter
 contracts in ``pyproject.toml``). Store calls are synchronous: run them on
 the store's thread, never on the UI's hot path or a cuff deflate's.

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gymtui.adapters.base import Cuff
 from gymtui.bfr.events import CuffEvent, CuffView
 from gymtui.bfr.loop_thread import CuffLoopThread
 from gymtui.bfr.rules import BfrLimits, BfrSettings, stricter_or_default
 from gymtui.bfr.runner import CuffRunner
 from gymtui.bfr.safety import ProcessSafety
 from gymtui.bfr.supervisor import ESC_ABORT_REASON, SET_DONE_REASON, BfrSupervisor
+from gymtui.device_api import Cuff
 from gymtui.services.cuff_log import CuffEventLog
 from gymtui.session.engine import Event, SetAborted, SetFinished
 from gymtui.session.protocol import SetProtocol

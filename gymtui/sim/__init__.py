@@ -11,7 +11,7 @@ Motor-unit pools (:mod:`gymtui.sim.pool`) render surface EMG
 sessions for ``gymtui simulate`` and the tests.
 
 The simulated BFR cuff lives here too: its physics and firmware
-(:mod:`gymtui.sim.cuff`), the :class:`~gymtui.adapters.base.Cuff` the demo
+(:mod:`gymtui.sim.cuff`), the :class:`~gymtui.device_api.Cuff` the demo
 uses (:mod:`gymtui.sim.simulated_cuff`), and the supervisor in closed loop
 with it on a fake clock (:mod:`gymtui.sim.cuff_loop`).
 """

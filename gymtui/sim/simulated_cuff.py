@@ -1,6 +1,6 @@
 """A simulated cuff that speaks the open cuff profile, for the demo and the tests.
 
-:class:`SimulatedCuff` implements :class:`gymtui.adapters.base.Cuff` over
+:class:`SimulatedCuff` implements :class:`gymtui.device_api.Cuff` over
 :class:`gymtui.sim.cuff.CuffPhysics` and its firmware: every command and
 every pressure notification goes through the same encode/decode as a real
 cuff would, the adapter feeds the cuff's watchdog with KEEPALIVE writes, and
@@ -13,10 +13,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from gymtui.adapters.base import AdapterError, HealthSink, PressureSink
-from gymtui.adapters.tasks import cancel_and_wait
 from gymtui.bfr.codec import Result, decode_pressure, encode_command, encode_keepalive
 from gymtui.bfr.profile import CuffProfile, load_cuff_profile
+from gymtui.device_api import AdapterError, HealthSink, PressureSink
 from gymtui.model import (
     CuffCommand,
     CuffCommandKind,
@@ -25,10 +24,11 @@ from gymtui.model import (
     PressureReading,
 )
 from gymtui.sim.cuff import CuffFirmware, CuffParams, CuffPhysics
+from gymtui.tasks import cancel_and_wait
 
 
 class SimulatedCuff:
-    """A simulated cuff implementing :class:`~gymtui.adapters.base.Cuff`.
+    """A simulated cuff implementing :class:`~gymtui.device_api.Cuff`.
 
     Runs on the asyncio loop: every ``1 / rate_hz`` seconds of the injected
     clock it advances the physics and delivers a pressure reading; wall

@@ -17,10 +17,10 @@ from gymtui.session.engine import Cue, CueKind
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from gymtui.adapters.base import Cuff
     from gymtui.app import GymApp
     from gymtui.bfr.events import CuffView
     from gymtui.bfr.rules import BfrSettings
+    from gymtui.device_api import Cuff
     from gymtui.emulation.bumble_backend import BumbleWorld
     from gymtui.emulation.cuff import EmulatedCuff
     from gymtui.services.cuff_rig import CuffRig
@@ -136,10 +136,10 @@ class CuffController:
 
     async def _paired_cuff(self) -> Cuff:
         """The cuff ``gymtui scan --pair`` remembered, reached through bleak (over :attr:`radio`)."""
-        from gymtui.adapters.base import AdapterError
         from gymtui.adapters.ble_cuff import BleCuff
         from gymtui.adapters.pairing import PairedDevices
         from gymtui.bfr.profile import CUFF_PROFILE_ID
+        from gymtui.device_api import AdapterError
 
         paired = PairedDevices.load()
         if paired.problem:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from gymtui.adapters.base import AdapterError, EmgSource
+from gymtui.device_api import AdapterError, EmgSource
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, MuscleRole
 from gymtui.signal.messages import WorkerCallbacks
 from gymtui.ui.messages import FrameArrived, LinkChanged, SignalProblem

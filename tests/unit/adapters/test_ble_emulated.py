@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from bleak import BleakClient, BleakScanner
 
-from gymtui.adapters.base import AdapterError, EmgSource
 from gymtui.adapters.ble import LOST_MESSAGE, BleEmgSource, scan
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import load_profiles
+from gymtui.device_api import AdapterError, EmgSource
 from gymtui.emulation.bumble_backend import BumbleWorld
 from gymtui.emulation.stack import open_emulated_source, start_emulated_sensor
 from gymtui.model import LinkState

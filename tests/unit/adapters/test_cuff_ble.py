@@ -13,11 +13,11 @@ bumble_backend = pytest.importorskip(
     "gymtui.emulation.bumble_backend", reason="needs the bleak-over-bumble backend from the BLE issue"
 )
 
-from gymtui.adapters.base import AdapterError
 from gymtui.adapters.ble_cuff import BleCuff
 from gymtui.bfr.codec import decode_command
 from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
 from gymtui.bfr.rules import validate_settings
+from gymtui.device_api import AdapterError
 from gymtui.emulation.cuff import EmulatedCuff
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
 from gymtui.session.clock import ScaledClock

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from cuff_harness import supervised, waiter
 
-from gymtui.adapters.base import AdapterError, Cuff
 from gymtui.bfr.events import AlarmLevel, CuffState, EventKind
 from gymtui.bfr.rules import validate_settings
+from gymtui.device_api import AdapterError, Cuff
 from gymtui.model import CuffCommand, CuffCommandKind, PhaseKind
 from gymtui.session.clock import ScaledClock
 from gymtui.sim.cuff import Mode

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import repo_paths
 
-from gymtui.adapters.base import AdapterError
 from gymtui.bfr.codec import (
     CuffInfo,
     CuffProtocolError,
@@ -25,6 +24,7 @@ from gymtui.bfr.codec import (
 )
 from gymtui.bfr.flags import CuffFlag
 from gymtui.bfr.profile import load_cuff_profile
+from gymtui.device_api import AdapterError
 from gymtui.model import CuffCommand, CuffCommandKind
 from gymtui.sim.cuff import CuffFirmware, CuffPhysics, Mode
 

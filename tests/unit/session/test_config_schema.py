@@ -254,8 +254,8 @@ def test_a_paired_device_with_a_bad_firmware_names_its_line_and_pairs_nothing(tm
 def test_a_cuff_profile_above_the_ceiling_names_table_key_and_line(tmp_path) -> None:
     import repo_paths
 
-    from gymtui.adapters.base import AdapterError
     from gymtui.bfr.profile import load_cuff_profile
+    from gymtui.device_api import AdapterError
 
     text = (repo_paths.REPO_ROOT / "devices" / "cuff-open.toml").read_text(encoding="utf-8")
     path = tmp_path / "cuff.toml"

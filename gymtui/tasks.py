@@ -1,6 +1,7 @@
-"""Background tasks an adapter owns: stopping them the one way every adapter needs.
+"""Background tasks a device owns: stopping them the one way every device needs.
 
-Kept free of bleak so the demo and simulated devices can use it too.
+Below every device package and free of bleak, so the BLE adapters and the
+simulated devices in :mod:`gymtui.sim` share it.
 """
 
 from __future__ import annotations
