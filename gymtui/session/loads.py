@@ -47,7 +47,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from gymtui.session.config_file import ConfigFileError, read_config_text
+from gymtui.session.config_file import ConfigFileError, read_config_text, short_repr
 from gymtui.session.config_schema import KeyLines, SchemaProblem, check
 
 KG_PER_LB = 0.45359237
@@ -245,7 +245,8 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
             if problem.unknown:
                 problems.append(f"{path}:{problem.line or 1}: unknown key {problem.key}{problem.hint}")
             elif key == "unit":
-                problems.append(f"{where}; using kg")
+                got = short_repr(raw.get("unit"))
+                problems.append(f'{path}:{problem.line or 1}: gym.unit must be "kg" or "lb", got {got}; using kg')
                 default = GymConfig()
             elif key in _PLATE_KEYS:
                 problems.append(f"{where}; using the default plates")
@@ -253,8 +254,9 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
                     raw.pop(plate_key, None)
                 continue
             else:
-                shown = getattr(default, key.removesuffix("_lb") + "_kg")
-                problems.append(f"{where}; using {shown / KG_PER_LB if key.endswith('_lb') else shown:g}")
+                in_lb = key.endswith("_lb")
+                shown = getattr(default, key.removesuffix("_lb") + "_kg" if in_lb else key)
+                problems.append(f"{where}; using {shown / KG_PER_LB if in_lb else shown:g}")
             raw.pop(key, None)
     kwargs: dict[str, Any] = {**LB_GYM, "unit": "lb"} if schema.unit == "lb" else {}
     for name in _WEIGHT_KEYS:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from bfr_rig import Rig
 
 from gymtui.bfr.events import NOT_A_BFR_SET, CuffState, EventKind
 from gymtui.model import CuffCommandKind, PhaseKind
+from gymtui.sim.cuff_loop import ClosedLoop
 
 WORK_KINDS = [PhaseKind.ACTIVATION, PhaseKind.REPS, PhaseKind.ISOMETRIC, PhaseKind.ECCENTRIC, PhaseKind.EXPLOSIVE]
 
 
 @pytest.mark.parametrize("kind", WORK_KINDS)
-def test_a_set_that_is_not_bfr_never_inflates_in_any_work_phase(kind: PhaseKind) -> None:
-    rig = Rig()
+def test_a_set_that_is_not_bfr_never_inflates_in_any_work_phase(rig: ClosedLoop, kind: PhaseKind) -> None:
     records = rig.apply(rig.sup.set_started("Back squat", kind, bfr=False))
     for phase in (kind, PhaseKind.REST, kind):
         records += rig.apply(rig.sup.phase_changed(phase))
@@ -28,8 +27,7 @@ def test_a_set_that_is_not_bfr_never_inflates_in_any_work_phase(kind: PhaseKind)
     assert rig.sup.view().bfr_set  # between sets the panel is back to its usual self
 
 
-def test_a_bfr_set_after_heavy_sets_inflates_to_its_target_with_no_reperfusion_wait() -> None:
-    rig = Rig()
+def test_a_bfr_set_after_heavy_sets_inflates_to_its_target_with_no_reperfusion_wait(rig: ClosedLoop) -> None:
     rig.apply(rig.sup.set_started("Leg extension", PhaseKind.REPS))
     rig.apply(rig.sup.phase_changed(PhaseKind.REPS))
     rig.run(5)
@@ -49,8 +47,7 @@ def test_a_bfr_set_after_heavy_sets_inflates_to_its_target_with_no_reperfusion_w
     assert records[0].command.target_mmhg == pytest.approx(rig.sup.target_mmhg)
 
 
-def test_a_cuff_up_when_a_non_bfr_set_starts_is_deflated_at_once() -> None:
-    rig = Rig()
+def test_a_cuff_up_when_a_non_bfr_set_starts_is_deflated_at_once(rig: ClosedLoop) -> None:
     rig.apply(rig.sup.set_started("Curl"))
     rig.apply(rig.sup.phase_changed(PhaseKind.REPS))
     rig.run(4)
