@@ -24,11 +24,23 @@ from gymtui.session.templates import WorkflowPhase
 from gymtui.ui.screens.confirm import ConfirmScreen
 from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
+from gymtui.ui.screens.working_weight import WorkingWeightScreen
 
 REPS_S = 6.0
 """Simulated seconds of reps before the athlete racks the bar (Space)."""
 SET_WALL_S = 120.0
 """Wall seconds one set may take, lead-ins to rating, on a loaded machine (alone: about 3 s)."""
+
+
+WORKING_WEIGHT = "40"
+"""What the athlete types when a loaded exercise with nothing logged asks for a working weight (kg)."""
+
+
+async def answer_working_weight(pilot: Any, weight: str) -> None:
+    """Type a working weight into the question, as the athlete does: clear the field, digits, Enter."""
+    for _ in range(6):
+        await pilot.press("backspace")
+    await pilot.press(*weight, "enter")
 
 
 def where(app: GymApp) -> str:
@@ -39,7 +51,7 @@ def where(app: GymApp) -> str:
 
 def at_home(app: GymApp) -> bool:
     """The home screen is on top with what it read; an autoregulation offer on the way is declined (n)."""
-    if isinstance(app.screen, ConfirmScreen) and app.set_screen is None:
+    if isinstance(app.screen, ConfirmScreen):
         app.screen.action_answer(False)
         return False
     return isinstance(app.screen, HomeScreen) and app.screen.info is not None and app.set_screen is None
@@ -69,8 +81,8 @@ async def run_next_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
 async def finish_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
     """The set Enter started: Space when racked, the rating digit, Space through the rest, home again."""
 
-    def rated_or_racked() -> bool:
-        if isinstance(app.screen, RatingScreen):
+    def asked_or_rated_or_racked() -> bool:
+        if isinstance(app.screen, RatingScreen | WorkingWeightScreen):
             return True
         engine = app.runner.engine if app.runner else None
         if (engine is not None and engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.REPS
@@ -78,7 +90,13 @@ async def finish_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
             app.sets.advance()  # what Space does
         return False
 
-    await pilot_wait_until(pilot, rated_or_racked, SET_WALL_S, f"the rating screen after set {n}", detail=lambda: where(app))
+    await pilot_wait_until(pilot, asked_or_rated_or_racked, SET_WALL_S, f"the rating screen after set {n}",
+                           detail=lambda: where(app))
+    if isinstance(app.screen, WorkingWeightScreen):  # the first time a loaded exercise comes up
+        await answer_working_weight(pilot, WORKING_WEIGHT)
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen) or asked_or_rated_or_racked(),
+                               SET_WALL_S, f"the rating screen after set {n}", detail=lambda: where(app))
+        assert isinstance(app.screen, RatingScreen), f"asked twice for a working weight in set {n}"
     await pilot.press(str(rating % 10))
     await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,
                            30, f"the rest after rating set {n}", detail=lambda: where(app))

@@ -290,7 +290,7 @@ async def test_the_picker_adds_renames_and_switches_back_and_the_cuff_takes_each
 
     db = tmp_path / "gym.db"
     store = Store(db)
-    app = GymApp(store, AppConfig(athlete="Ana", cuff=validate_settings("arm", 180, 50), lop_given=True))
+    app = GymApp(store, AppConfig(demo=True, athlete="Ana", cuff=validate_settings("arm", 180, 50), lop_given=True))
 
     def lop() -> float | None:
         rig = app.cuff_rig

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from app_day import answer_working_weight
 from program_log import log_session
 from waiting import pilot_wait_until
 
@@ -22,8 +23,10 @@ from gymtui.model import PhaseKind
 from gymtui.session.engine import Stage
 from gymtui.session.templates import PlannedSet, WorkflowPhase
 from gymtui.store import Store
+from gymtui.ui.screens.confirm import ConfirmScreen
 from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
+from gymtui.ui.screens.working_weight import WorkingWeightScreen
 
 pytestmark = pytest.mark.timeout(600)  # four sets in real time (the cuff's own timings are wall seconds)
 
@@ -106,9 +109,15 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
     def panel_text() -> str:
         return str(app.set_screen.query_one("#cuff-panel").query_one("#cuff-readout").render())
 
+    def at_home() -> bool:
+        """Home again; an 80 % rule offer on the way (a rating below 8) is declined, as ``n`` would."""
+        if isinstance(app.screen, ConfirmScreen):
+            app.screen.action_answer(False)
+            return False
+        return isinstance(app.screen, HomeScreen) and app.set_screen is None and app.home is not None
+
     async def home(pilot) -> None:
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.set_screen is None
-                               and app.home is not None, 60, "the home screen", detail=where)
+        await pilot_wait_until(pilot, at_home, 60, "the home screen", detail=where)
 
     async def planned_set_through(pilot, label: str) -> None:
         """Enter, reps racked after 2 s, rated 7, rest skipped: the set a lifter does."""
@@ -146,17 +155,19 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         await planned_set_through(pilot, "back squat")
 
         # 2. The plan's first BFR set, taken next (the rack for the squat is busy).
-        sequence = getattr(app.home, "sequence", None)
-        if sequence is not None:  # the day is a sequence: take the BFR set first from today's list
-            row = next(e.row_id for e in sequence.runnable if e.planned is not None and e.planned.bfr)
-            await app.in_store(app.coach.take_first, row)
-        else:  # the home offers the first planned set: offer the BFR set as the one to take next
-            app.coach.planned = lambda status=None: list(bfr_sets)  # type: ignore[method-assign]
+        sequence = app.home.plan.sequence
+        assert sequence is not None, "the day's session is open after its first set"
+        row = next(e.row_id for e in sequence.runnable if e.planned is not None and e.planned.bfr)
+        app.coach.take_first(row)  # what `l` and a pick in today's list do
         app.screen.refresh_info()
         await pilot_wait_until(pilot, lambda: app.home.next_set is not None and app.home.next_set.bfr, 30,
                                "the home to offer the BFR leg extension")
         start = now()
         await pilot.press("enter")
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, WorkingWeightScreen) or app.set_screen is not None,
+                               60, "the leg extension's working-weight question or its set", detail=where)
+        if isinstance(app.screen, WorkingWeightScreen):  # nothing logged for it yet: the athlete types one
+            await answer_working_weight(pilot, "20")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REPS)
                                and abs((app.cuff_rig.view().pressure_mmhg or 0.0) - TARGET) <= 15.0,
                                60, "the cuff at its 140 mmHg target in the BFR set's reps", poll_s=0.05, detail=where)

@@ -23,7 +23,9 @@ from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.bfr.rules import validate_settings
+from gymtui.device_api import Cuff
 from gymtui.session.clock import ScaledClock
+from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.store import Store
 from gymtui.ui.screens.cuff_setup import CuffSetupScreen
 from gymtui.ui.screens.home import HomeScreen
@@ -54,12 +56,19 @@ class HandClock:
         return self.now_s
 
 
+class SimulatedCuffApp(GymApp):
+    """The real app with the simulated cuff and no EMG sensor (``--demo`` would add the demo sensor's live bars)."""
+
+    async def _make_cuff(self) -> Cuff:
+        return SimulatedCuff(speed=self.config.speed, clock=self.clock)
+
+
 def frozen_app(db: Path, *, cuff: bool = False) -> GymApp:
     """A new athlete's first Monday, timer only (no sensor), with a set clock that moves by hand."""
     hand = HandClock()
     config = AppConfig(athlete="Athlete", today=MONDAY, cuff=validate_settings("arm", 180, 50) if cuff else None,
                        lop_given=cuff)
-    app = GymApp(Store(db), config, clock=ScaledClock(base=hand))
+    app = (SimulatedCuffApp if cuff else GymApp)(Store(db), config, clock=ScaledClock(base=hand))
     app.hand_clock = hand  # type: ignore[attr-defined]
     return app
 

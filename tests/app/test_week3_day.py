@@ -73,6 +73,11 @@ def seed_weeks_1_and_2(db: Path) -> None:
     store.close()
 
 
+def epley_kg(load_kg: float, reps: int) -> float:
+    """Epley's estimate of the one-rep max; a single rep is its own."""
+    return load_kg if reps == 1 else load_kg * (1 + reps / 30)
+
+
 def number(line: str) -> float | None:
     """``Load  102.5 kg  (as you entered)`` → 102.5; ``Reps in reserve  –`` → None."""
     for word in line.split():
@@ -208,7 +213,7 @@ async def test_a_week_3_lower_body_day_for_an_athlete_who_types_loads(tmp_path: 
     planned = todays_sets(store, athlete, status, app.coach.library, app.coach.gym, WEEK3_FRIDAY)
     for exercise, equipment in (("Back squat", "barbell"), ("Romanian deadlift", "barbell")):
         typed = [r for r in rows if r["exercise"] == exercise]
-        best_e1rm_kg = max(r["load_kg"] * (1 + r["reps"] / 30) for r in typed)
+        best_e1rm_kg = max(epley_kg(r["load_kg"], r["reps"]) for r in typed)
         sets = [p for p in planned if p.exercise == exercise]
         assert sets, f"Friday plans no {exercise}"
         for p in sets:

@@ -337,7 +337,7 @@ def test_a_signal_with_the_paired_cuff_up_deflates_it_before_exiting(tmp_path: P
             return reasons(db) if db.exists() else []
 
         app.wait_for(lambda: ("notice", "cuff connected") in events(), 60, "the paired cuff connected")
-        app.wait_for(lambda: b"Quick BFR set" in app.output, 30, "the home screen")
+        app.wait_for(lambda: b"Week 1 of 4" in app.output, 30, "the home screen")
         app.press(b"B")
         app.wait_for(lambda: any(k == "hold" for k, _ in events()), 60, "the cuff holding its target")
         app.proc.send_signal(signum)
