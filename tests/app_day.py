@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from keys import press
 from waiting import pilot_wait_until
 
 from gymtui.app import GymApp
@@ -39,8 +40,8 @@ WORKING_WEIGHT = "40"
 async def answer_working_weight(pilot: Any, weight: str) -> None:
     """Type a working weight into the question, as the athlete does: clear the field, digits, Enter."""
     for _ in range(6):
-        await pilot.press("backspace")
-    await pilot.press(*weight, "enter")
+        await press(pilot, "backspace")
+    await press(pilot, *weight, "enter")
 
 
 def where(app: GymApp) -> str:
@@ -74,7 +75,7 @@ async def reread_home(pilot: Any, app: GymApp, what: str) -> None:
 async def run_next_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
     """Enter, the set, Space when racked, the rating digit, Space through the rest, home again."""
     await home_ready(pilot, app, f"the home screen offering set {n}")
-    await pilot.press("enter")
+    await press(pilot, "enter")
     await finish_set(pilot, app, n, rating)
 
 
@@ -94,10 +95,12 @@ async def finish_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
                            detail=lambda: where(app))
     if isinstance(app.screen, WorkingWeightScreen):  # the first time a loaded exercise comes up
         await answer_working_weight(pilot, WORKING_WEIGHT)
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen) or asked_or_rated_or_racked(),
+        await pilot_wait_until(pilot, lambda: not isinstance(app.screen, WorkingWeightScreen), 30,
+                               f"the working-weight question of set {n} answered", detail=lambda: where(app))
+        await pilot_wait_until(pilot, asked_or_rated_or_racked,
                                SET_WALL_S, f"the rating screen after set {n}", detail=lambda: where(app))
         assert isinstance(app.screen, RatingScreen), f"asked twice for a working weight in set {n}"
-    await pilot.press(str(rating % 10))
+    await press(pilot, str(rating % 10))
     await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,
                            30, f"the rest after rating set {n}", detail=lambda: where(app))
     app.sets.advance()  # Space skips the rest

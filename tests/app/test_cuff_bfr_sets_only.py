@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from app_day import answer_working_weight
+from keys import press
 from program_log import log_session
 from waiting import pilot_wait_until
 
@@ -122,14 +123,14 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
     async def planned_set_through(pilot, label: str) -> None:
         """Enter, reps racked after 2 s, rated 7, rest skipped: the set a lifter does."""
         start = now()
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REPS) and app.runner.engine.view().elapsed_s >= 2.0,
                                90, f"two seconds into the {label}'s reps", detail=where)
         shown = panel_text()
         app.sets.advance()  # Space: racked
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, f"the {label}'s rating",
                                detail=where)
-        await pilot.press("7")
+        await press(pilot, "7")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REST) or not app.runner.engine.running, 30,
                                f"the {label}'s rest", detail=where)
         app.sets.advance()  # Space skips the rest
@@ -163,11 +164,13 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         await pilot_wait_until(pilot, lambda: app.home.next_set is not None and app.home.next_set.bfr, 30,
                                "the home to offer the BFR leg extension")
         start = now()
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, WorkingWeightScreen) or app.set_screen is not None,
                                60, "the leg extension's working-weight question or its set", detail=where)
         if isinstance(app.screen, WorkingWeightScreen):  # nothing logged for it yet: the athlete types one
             await answer_working_weight(pilot, "20")
+            await pilot_wait_until(pilot, lambda: not isinstance(app.screen, WorkingWeightScreen), 30,
+                                   "the working-weight question answered", detail=where)
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REPS)
                                and abs((app.cuff_rig.view().pressure_mmhg or 0.0) - TARGET) <= 15.0,
                                60, "the cuff at its 140 mmHg target in the BFR set's reps", poll_s=0.05, detail=where)
@@ -175,7 +178,7 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         app.sets.advance()
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the BFR set's rating",
                                detail=where)
-        await pilot.press("8")
+        await press(pilot, "8")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REST) or not app.runner.engine.running, 30,
                                "the BFR set's rest", detail=where)
         app.sets.advance()
@@ -186,25 +189,25 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 5.0, 30,
                                "the cuff down after the BFR set", detail=where)
         start = now()
-        await pilot.press("f")
+        await press(pilot, "f")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.ISOMETRIC) and app.runner.engine.view().elapsed_s >= 3.0,
                                90, "three seconds into the finisher's peak hold", detail=where)
         panels["finisher"] = panel_text()
         assert app.cuff_rig.view().commanded_mmhg == 0.0
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await home(pilot)
         windows["finisher"] = (start, now())
 
         # 4. The quick BFR set (B): the leg's BFR exercise, inflated to the target.
         start = now()
-        await pilot.press("B")
+        await press(pilot, "B")
         await pilot_wait_until(pilot, lambda: in_phase(PhaseKind.REPS)
                                and abs((app.cuff_rig.view().pressure_mmhg or 0.0) - TARGET) <= 15.0,
                                60, "the cuff at its target in the quick BFR set", poll_s=0.05, detail=where)
         assert app.runner.protocol.name == "Quick BFR: Leg extension"
         assert [p.name for p in app.runner.protocol.phases if p.kind is PhaseKind.REPS] == [
             "Bout 1 of 4", "Bout 2 of 4", "Bout 3 of 4", "Bout 4 of 4"]
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) < 10.0, 15,
                                "the cuff down after Esc", detail=where)
         await home(pilot)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from keys import press
 from textual.app import App
 from textual.widgets import Input
 from waiting import pilot_wait_until
@@ -79,11 +80,11 @@ async def run_set(
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, WorkingWeightScreen), 60,
                                "the working-weight question", detail=lambda: where(app))
         if working_weight == "find it":
-            await pilot.press("ctrl+r")
+            await press(pilot, "ctrl+r")
         else:
             for _ in range(4):
-                await pilot.press("backspace")
-            await pilot.press(*working_weight, "enter")
+                await press(pilot, "backspace")
+            await press(pilot, *working_weight, "enter")
 
     def rated_or_racked() -> bool:
         if isinstance(app.screen, RatingScreen):
@@ -98,9 +99,9 @@ async def run_set(
                            detail=lambda: where(app))
     screen = app.rating_screen
     await pilot_wait_until(pilot, lambda: screen.summary is not None, 60, "the set's EMG summary on the rating screen")
-    await pilot.pause()
+    await pilot.pause(0.05)
     shown = (str(screen.query_one("#lifted-load").render()), str(screen.query_one("#lifted-reps").render()))
-    await pilot.press(*keys, finish)
+    await press(pilot, *keys, finish)
     await pilot_wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen), 30, "the rating to be taken")
 
     def rest_or_prompt() -> bool:
@@ -117,7 +118,7 @@ async def run_set(
         if prompts is not None:
             prompts.append(app.screen.question)
         assert answer is not None, f"unexpected prompt: {app.screen.question}"
-        await pilot.press(answer)
+        await press(pilot, answer)
     if app.runner.engine.running:
         app.sets.advance()  # Space skips the rest
     await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.set_screen is None, 30,

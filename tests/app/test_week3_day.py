@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from app_day import home_ready, plan_list, reread_home
+from keys import press
 from program_log import log_session
 from waiting import pilot_wait_until
 
@@ -99,7 +100,7 @@ async def run_offered_set(pilot: object, app: GymApp, n: int) -> Shown:
     await home_ready(pilot, app, f"the home screen offering set {n}")
     offered = app.home.plan.next_set
     assert offered is not None, f"the home offers no set {n}"
-    await pilot.press("enter")  # type: ignore[attr-defined]
+    await press(pilot, "enter")
 
     def asked_or_rated_or_racked() -> bool:
         if isinstance(app.screen, WorkingWeightScreen | RatingScreen):
@@ -114,22 +115,24 @@ async def run_offered_set(pilot: object, app: GymApp, n: int) -> Shown:
                            detail=lambda: where(app))
     if isinstance(app.screen, WorkingWeightScreen):
         for _ in range(6):
-            await pilot.press("backspace")  # type: ignore[attr-defined]
-        await pilot.press(*WORKING_WEIGHT[offered.exercise], "enter")  # type: ignore[attr-defined]
+            await press(pilot, "backspace")
+        await press(pilot, *WORKING_WEIGHT[offered.exercise], "enter")
+        await pilot_wait_until(pilot, lambda: not isinstance(app.screen, WorkingWeightScreen), 30,
+                               f"the working-weight question of set {n} answered", detail=lambda: where(app))
         await pilot_wait_until(pilot, asked_or_rated_or_racked, SET_WALL_S, f"the rating screen of set {n}",
                                detail=lambda: where(app))
         assert not isinstance(app.screen, WorkingWeightScreen), "asked for a working weight twice"
     screen = app.rating_screen
     assert screen is not None
     await pilot_wait_until(pilot, lambda: screen.summary is not None, 60, f"set {n}'s summary on the rating screen")
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause(0.05)
     loaded = bool(screen.query("#lifted-load"))
     rating = 8 + n % 3  # 8, 9 or 10: the 80 % rule's rating limit is not what this day is about
     before = number(str(screen.query_one("#lifted-load").render())) if loaded else None
     if loaded:
         keys = ["up", "]", "]"] + (["right"] if offered.exercise == "Back squat" else [])
-        await pilot.press(*keys)  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await press(pilot, *keys)
+        await pilot.pause(0.05)
     shown = Shown(
         offered.exercise,
         offered.set_number,
@@ -140,7 +143,7 @@ async def run_offered_set(pilot: object, app: GymApp, n: int) -> Shown:
         int(r) if screen.query("#lifted-rir") and (r := number(str(screen.query_one("#lifted-rir").render()))) is not None else None,
         rating,
     )
-    await pilot.press(str(rating % 10))  # type: ignore[attr-defined]
+    await press(pilot, str(rating % 10))
 
     def rest_or_question_or_home() -> bool:
         if isinstance(app.screen, ConfirmScreen):
