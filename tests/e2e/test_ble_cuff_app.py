@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -143,11 +144,17 @@ async def holding(pilot, app: GymApp) -> None:
 
 
 def reasons(db: Path) -> list[tuple[str, str]]:
-    store = Store(db)
+    """The cuff log as another process reads it: read-only, beside the app that holds the database
+    (a full ``Store`` would take the app's instance lock); nothing yet while the app creates its schema."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
-        return [(r[0], r[1]) for r in store.conn.execute("SELECT kind, reason FROM cuff_events ORDER BY id")]
+        return [(r[0], r[1]) for r in conn.execute("SELECT kind, reason FROM cuff_events ORDER BY id")]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise
     finally:
-        store.close()
+        conn.close()
 
 
 async def test_scan_pair_and_a_whole_bfr_set_on_the_paired_cuff_deflates_when_the_set_is_done(
