@@ -698,6 +698,40 @@ def bfr_fits(exercise: Exercise, limb: str | None) -> bool:
     return limb is None or LIMB_OF_REGION.get(exercise.region) == limb
 
 
+def cuff_goes_up(
+    planned: PlannedSet | None,
+    library: ExerciseLibrary,
+    *,
+    limb: str,
+    quick_exercise: str,
+    quick_bfr: bool = False,
+    bfr_finisher: bool = False,
+) -> bool:
+    """Whether a set is a BFR set for a cuff on ``limb``: the only sets a cuff inflates for.
+
+    The guide puts BFR on light loads only: a set the plan marks as BFR, the
+    quick BFR set (``B``), or the finisher (planned, or the quick one whose
+    exercise is ``quick_exercise``) when the athlete turned BFR on for it; and
+    in every case only an exercise done under a cuff on this limb (no leg cuff
+    for a pull-up). An exercise the library does not know never goes under a
+    cuff. ``planned`` None is a quick set outside the plan.
+    """
+    if quick_bfr:
+        return True
+    if planned is not None and planned.bfr:
+        wanted = True
+    else:
+        finisher = planned is None or planned.workflow_phase is WorkflowPhase.FINISHER
+        wanted = finisher and bfr_finisher
+    if not wanted:
+        return False
+    try:
+        exercise = library.get(planned.exercise_key if planned is not None else quick_exercise)
+    except KeyError:
+        return False
+    return bfr_fits(exercise, limb)
+
+
 def bfr_exercise_for(limb: str, templates: Mapping[str, Template], library: ExerciseLibrary) -> Exercise | None:
     """The day templates' BFR exercise for a cuff on ``limb`` (arm: the upper day's, leg: the lower day's)."""
     for focus in sorted(templates):

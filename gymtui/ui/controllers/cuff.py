@@ -178,34 +178,20 @@ class CuffController:
         return None if settings is None else str(settings.limb)
 
     def occludes(self, planned: PlannedSet | None, *, quick_bfr: bool = False) -> bool:
-        """Whether the set about to start is a BFR set for this cuff: the only sets it inflates for.
-
-        A set the plan marks as BFR, the quick BFR set (``B``), or the finisher (planned,
-        or the quick ``f``) when the athlete turned BFR on for it in the cuff setup; and
-        in every case only an exercise done under a cuff on this limb (no leg cuff for a
-        pull-up). Every other set keeps the cuff down.
-        """
-        from gymtui.session.templates import WorkflowPhase, bfr_fits
+        """Whether the set about to start inflates this cuff (:func:`~gymtui.session.templates.cuff_goes_up`)."""
+        from gymtui.session.templates import cuff_goes_up
 
         limb, coach, rig = self.limb(), self.app.coach, self.rig
-        if limb is None or rig is None:
+        if limb is None or rig is None or coach is None:
             return False
-        if quick_bfr:
-            return True
-        if planned is not None and planned.bfr:
-            wanted = True
-        else:
-            finisher = planned is None or planned.workflow_phase is WorkflowPhase.FINISHER
-            wanted = finisher and rig.supervisor.settings.bfr_finisher
-        if not wanted:
-            return False
-        exercise = planned.exercise_key if planned is not None else self.app.quick_protocol.exercise
-        if coach is None:
-            return False
-        try:
-            return bfr_fits(coach.library.get(exercise), limb)
-        except KeyError:
-            return False  # an exercise the library does not know: not put under a cuff
+        return cuff_goes_up(
+            planned,
+            coach.library,
+            limb=limb,
+            quick_exercise=self.app.quick_protocol.exercise,
+            quick_bfr=quick_bfr,
+            bfr_finisher=rig.supervisor.settings.bfr_finisher,
+        )
 
     async def quick_bfr_set(self) -> PlannedSet | None:
         """``B``: 30-15-15-15 at 25 % of the logged 1RM on this limb's BFR exercise, outside the plan."""
