@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from keys import press
 from waiting import describe, pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
@@ -22,8 +23,8 @@ from gymtui.ui.widgets.countdown import BigCountdown
 SPEED = 8.0
 """Fast enough for a whole set in seconds; slow enough that a set outlives a key press.
 
-Pilot's ``press`` waits up to a second for the process to go idle, and a live
-set never does (30 frames a second), so one press costs about 2 s of wall time.
+Keys go through :func:`keys.press`, which does not wait for an idle CPU (a live
+set never is), and each test waits for what the key causes.
 """
 
 SIGNAL_SPEED = 4.0
@@ -46,7 +47,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
     app, store = open_app(tmp_path / "gym.db", speed=SIGNAL_SPEED)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
+        await press(pilot, "enter")
         countdowns: set[str] = set()
         bar_values: set[int] = set()
 
@@ -64,11 +65,11 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
         # The athlete takes more rest ("+"), so that the rating and the Space below, each
         # a Pilot press of a second or more on a loaded machine, land inside it.
         app.sets.adjust_rest(120)
-        await pilot.press("8")
-        assert isinstance(app.screen, SetScreen)  # the rest counts down after the rating
+        await press(pilot, "8")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetScreen))  # the rest counts down after the rating
         assert app.runner.engine.view().phase.kind == "rest"
         assert app.screen.query_one(BigCountdown).value not in ("--", "0")
-        await pilot.press("space")  # skip the rest
+        await press(pilot, "space")  # skip the rest
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await app.shutdown()
 
@@ -94,11 +95,12 @@ async def test_f_runs_the_phase_4_finisher_hold_eccentric_and_15s_isometric(tmp_
     app, store = open_app(tmp_path / "gym.db", speed=SIGNAL_SPEED)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("f")
+        await press(pilot, "f")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
         await wait_until(pilot, lambda: app.rating_screen is not None and app.rating_screen.summary is not None)
         summary = app.rating_screen.summary
-        await pilot.press("9")
+        await press(pilot, "9")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen))
         await app.shutdown()
     [row] = store.db["sets"].rows
     assert (row["exercise"], row["status"], row["activation_rating"]) == ("Lying leg curl", "completed", 9)
@@ -119,10 +121,12 @@ async def test_calibration_runs_only_the_first_time_for_the_same_muscles(tmp_pat
         app, store = open_app(path, speed=SIGNAL_SPEED)
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen))
-            await pilot.press("f")
+            await press(pilot, "f")
+            await wait_until(pilot, lambda app=app: app.runner is not None and app.runner.engine.running)
             assert app.runner.protocol.phases[0].kind == expected_first
             await wait_until(pilot, lambda app=app: isinstance(app.screen, RatingScreen))
-            await pilot.press("escape")  # skip the rating
+            await press(pilot, "escape")  # skip the rating
+            await wait_until(pilot, lambda app=app: not isinstance(app.screen, RatingScreen))
             await app.shutdown()
         store.close()
     store = Store(path)
@@ -136,10 +140,11 @@ async def test_escape_aborts_the_set_and_keeps_its_finished_phases(tmp_path: Pat
     app, store = open_app(tmp_path / "gym.db", speed=2)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("f")
-        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "eccentric"
+        await press(pilot, "f")
+        await wait_until(pilot, lambda: app.runner is not None and app.runner.engine.running
+                         and app.runner.engine.current_phase.kind == "eccentric"
                          and app.runner.engine.stage is Stage.PHASE)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await app.shutdown()
     [row] = store.db["sets"].rows
@@ -154,15 +159,16 @@ async def test_q_during_a_set_asks_first(tmp_path: Path) -> None:
     app, store = open_app(tmp_path / "gym.db", speed=2)  # the set must outlast four key presses
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
-        await pilot.press("q")
+        await press(pilot, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetScreen))
+        await press(pilot, "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("n")
+        await press(pilot, "n")
         await wait_until(pilot, lambda: isinstance(app.screen, SetScreen))
         assert app.runner.engine.running
-        await pilot.press("q")
+        await press(pilot, "q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
+        await press(pilot, "y")
         await wait_until(pilot, lambda: not app.is_running)
     [row] = store.db["sets"].rows
     assert row["status"] == "aborted"
@@ -172,7 +178,7 @@ async def test_q_at_home_quits_without_asking(tmp_path: Path) -> None:
     app, _ = open_app(tmp_path / "gym.db")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("q")
+        await press(pilot, "q")
         await wait_until(pilot, lambda: not app.is_running)
 
 
@@ -188,9 +194,9 @@ async def test_an_interrupted_set_is_offered_for_rating_on_start(tmp_path: Path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None) is not None)
         assert [s.id for s in app.screen.info.interrupted] == [set_id]
-        await pilot.press("r")
+        await press(pilot, "r")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
-        await pilot.press("0")  # 0 means 10
+        await press(pilot, "0")  # 0 means 10
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and not app.screen.info.interrupted)
         await app.shutdown()
     row = store.get_set(set_id)
@@ -205,7 +211,7 @@ async def test_an_interrupted_set_can_be_discarded(tmp_path: Path) -> None:
     app, store = open_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
-        await pilot.press("d")
+        await press(pilot, "d")
         await wait_until(pilot, lambda: not app.screen.info.interrupted)
         await app.shutdown()
     assert store.get_set(set_id)["status"] == "discarded"
@@ -215,7 +221,7 @@ async def test_every_phase_change_rings_and_counts_3_2_1(tmp_path: Path) -> None
     app, _ = open_app(tmp_path / "gym.db")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("f")
+        await press(pilot, "f")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
         await app.shutdown()
     kinds = [c.kind for c in app.cue_log]
@@ -247,8 +253,9 @@ async def test_the_set_screen_fits_80x24(tmp_path: Path) -> None:
     app, _ = open_app(tmp_path / "gym.db", speed=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE)
+        await press(pilot, "enter")
+        await wait_until(pilot, lambda: app.runner is not None and app.runner.engine.stage is Stage.PHASE
+                         and app.set_screen is not None and app.set_screen.is_mounted)
         screen = app.set_screen
         countdown = screen.query_one(BigCountdown)
         assert countdown.scale >= 1
@@ -263,7 +270,7 @@ async def test_a_big_terminal_gets_bigger_numerals(tmp_path: Path) -> None:
         app, _ = open_app(tmp_path / f"gym{size[0]}.db", speed=2)
         async with app.run_test(size=size) as pilot:
             await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen))
-            await pilot.press("enter")
+            await press(pilot, "enter")
             # The same one-digit count on both terminals (the scale fits the number's width).
             await wait_until(pilot, lambda app=app: app.set_screen is not None and app.set_screen.is_mounted
                              and len(app.set_screen.query_one(BigCountdown).value) == 1
@@ -279,10 +286,12 @@ async def test_without_a_sensor_the_set_runs_as_a_timer(tmp_path: Path) -> None:
     app.clock.speed = SPEED
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("f")
+        await press(pilot, "f")
+        await wait_until(pilot, lambda: app.runner is not None and app.runner.engine.running)
         assert app.runner.protocol.phases[0].kind == "activation"  # no calibration without a sensor
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
-        await pilot.press("5")
+        await press(pilot, "5")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen))
         await app.shutdown()
     [row] = store.db["sets"].rows
     assert (row["status"], row["activation_rating"], row["peak_pct_mvc"]) == ("completed", 5, None)
@@ -297,8 +306,10 @@ async def test_the_medical_disclaimer_shows_until_the_first_set_then_never_again
             await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None))
             banner = app.screen.query_one("#home-disclaimer")
             shown.append(banner.display and "not medical advice" in str(banner.render()))
-            await pilot.press("f")
-            await pilot.press("escape")
+            await press(pilot, "f")
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, SetScreen))
+            await press(pilot, "escape")
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, HomeScreen))
             await app.shutdown()
         store.close()
     assert shown == [True, False]
@@ -310,14 +321,16 @@ async def test_an_emulated_myo_drops_its_link_mid_set_and_the_set_completes_with
     app = GymApp(store, AppConfig(demo=True, speed=4.0, athlete="Demo athlete", emulate="myo"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None)
-        await pilot.press("f")
-        await wait_until(pilot, lambda: app.runner.engine.current_phase.kind == "eccentric")
+        await press(pilot, "f")
+        await wait_until(pilot, lambda: app.runner is not None and app.runner.engine.running
+                         and app.runner.engine.current_phase.kind == "eccentric")
         # The ctrl+d action itself (pilot.press would wait ~2 s for an idle app, longer than the warning stays up).
         await app.set_screen.run_action("drop_link")
         await wait_until(pilot, lambda: "RECONNECTING" in str(app.set_screen.query_one("#set-status").render()))
         assert app.set_screen.has_class("-sensor-lost")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen))
-        await pilot.press("6")
+        await press(pilot, "6")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen))
         await app.shutdown()
     [row] = store.db["sets"].rows
     assert (row["status"], row["activation_rating"]) == ("completed", 6)
