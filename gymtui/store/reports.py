@@ -22,9 +22,15 @@ class Reports(Tables):
     """History, review and export queries (reads only)."""
 
     def loaded_sets(self, athlete_id: int, exercise: str) -> list[LoadedSetRow]:
-        """Completed sets of an exercise with load and reps, newest first (for the 1RM)."""
+        """Completed working sets of an exercise with load and reps, newest first (for the 1RM).
+
+        Warm-ups (``set_type = 'warmup'``, mostly imported ones) are left out:
+        a light ramp-up set would never be the best estimate, but it must not
+        count as a set either.
+        """
         rows = self.db.table("sets").rows_where(
-            "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL",
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL "
+            "AND set_type != 'warmup'",
             [athlete_id, exercise],
             order_by="started_at DESC, id DESC",
             select="id, started_at, load_kg, reps, activation_rating, workflow_phase",
@@ -32,17 +38,18 @@ class Reports(Tables):
         return [cast(LoadedSetRow, row) for row in rows]
 
     def last_session_sets(self, athlete_id: int, exercise: str, before: str | None = None) -> list[SessionSetRow]:
-        """The completed sets of this exercise on the last day it was trained, in order."""
+        """The completed working sets (no warm-ups) of this exercise on the last day it was trained, in order."""
         row = self.conn.execute(
             "SELECT substr(started_at, 1, 10) FROM sets WHERE athlete_id = ? AND exercise = ? "
-            "AND status = 'completed' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
+            "AND status = 'completed' AND set_type != 'warmup' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
             "ORDER BY started_at DESC LIMIT 1",
             (athlete_id, exercise, before, before),
         ).fetchone()
         if row is None:
             return []
         rows = self.db.table("sets").rows_where(
-            "athlete_id = ? AND exercise = ? AND status = 'completed' AND substr(started_at, 1, 10) = ?",
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND set_type != 'warmup' "
+            "AND substr(started_at, 1, 10) = ?",
             [athlete_id, exercise, row[0]],
             order_by="started_at, id",
             select="id, started_at, load_kg, reps, activation_rating, target_share, peak_pct_mvc",

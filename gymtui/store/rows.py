@@ -85,6 +85,7 @@ class LiftedSource(StrEnum):
     ENTERED = "entered"
     EMG = "emg"
     PLANNED = "planned"
+    IMPORTED = "imported"
 
 
 class PhaseRow(TypedDict):
