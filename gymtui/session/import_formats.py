@@ -147,12 +147,12 @@ def _clean(value: str | None, max_chars: int = NAME_MAX_CHARS) -> str:
     return safe_text((value or "").strip(), max_chars=max_chars).strip()
 
 
-def _reader(text: str, needs: Sequence[str], what: str) -> tuple[csv.DictReader[str], str]:
+def _reader(text: str, needs: Sequence[str]) -> tuple[csv.DictReader[str], str]:
     """A DictReader over the text, with the delimiter its header uses; NotAnExport if the header lacks a needed column."""
     text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     if not first.strip():
-        raise NotAnExport(f"it is empty or has no header line, not a {what} CSV export")
+        raise NotAnExport("it is empty or has no header line")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -160,7 +160,7 @@ def _reader(text: str, needs: Sequence[str], what: str) -> tuple[csv.DictReader[
     missing = [n for n in needs if n not in header]
     if missing:
         shown = ", ".join(missing[:3]) + ("…" if len(missing) > 3 else "")
-        raise NotAnExport(f"its header has no {shown} column, so it is not a {what} CSV export")
+        raise NotAnExport(f"its header has no {shown} column")
     return reader, delimiter
 
 
@@ -196,7 +196,7 @@ def _reps(text: str | None, *, comma_decimal: bool = False) -> int | None:
         return None
     if number != int(number) or number > MAX_REPS:
         raise BadRow(f"reps {number:g} is not a whole number of reps up to {MAX_REPS}")
-    return int(number)
+    return int(number) or None  # both apps write 0 for a timed or distance set: no reps counted
 
 
 def _load_kg(text: str | None, unit: str, *, comma_decimal: bool = False) -> float | None:
@@ -206,7 +206,7 @@ def _load_kg(text: str | None, unit: str, *, comma_decimal: bool = False) -> flo
     kg = number * KG_PER_LB if unit == "lb" else number
     if kg > MAX_LOAD_KG:
         raise BadRow(f"weight {number:g} {unit} is beyond any load")
-    return round(kg, 6)
+    return kg
 
 
 def _rpe(text: str | None, *, comma_decimal: bool = False) -> float | None:
@@ -273,7 +273,7 @@ def _group(drafts: Mapping[tuple[str, str], _Draft]) -> list[Workout]:
 
 def parse_strong(text: str, *, unit: str = "kg") -> ParsedFile:
     """Strong's CSV, either format; ``unit`` (``kg`` or ``lb``) for the current format, whose file does not say."""
-    reader, delimiter = _reader(text, _STRONG_NEEDS, "Strong")
+    reader, delimiter = _reader(text, _STRONG_NEEDS)
     comma = delimiter == ";"
     has_unit = "Weight Unit" in (reader.fieldnames or [])
     out = ParsedFile()
@@ -322,14 +322,14 @@ def parse_strong(text: str, *, unit: str = "kg") -> ParsedFile:
 
 def parse_hevy(text: str) -> ParsedFile:
     """Hevy's CSV: ``weight_kg`` or ``weight_lbs``, one row per set."""
-    reader, _ = _reader(text, _HEVY_NEEDS, "Hevy")
+    reader, _ = _reader(text, _HEVY_NEEDS)
     header = reader.fieldnames or []
     if "weight_kg" in header:
         weight_column, unit = "weight_kg", "kg"
     elif "weight_lbs" in header:
         weight_column, unit = "weight_lbs", "lb"
     else:
-        raise NotAnExport("its header has no weight_kg or weight_lbs column, so it is not a Hevy CSV export")
+        raise NotAnExport("its header has no weight_kg or weight_lbs column")
     out = ParsedFile()
     drafts: dict[tuple[str, str], _Draft] = {}
     try:
