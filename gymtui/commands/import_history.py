@@ -123,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
         lock.release()
-    for problem in parsed.problems:
-        print(f"gymtui import: {safe_text(args.file.name)}: {safe_text(problem.describe(), max_chars=LINE_MAX_CHARS)}", file=sys.stderr)
+    for bad_row in parsed.problems:
+        print(f"gymtui import: {safe_text(args.file.name)}: {safe_text(bad_row.describe(), max_chars=LINE_MAX_CHARS)}", file=sys.stderr)
     print(f"Imported from {args.source.title()} for {safe_text(athlete)} in {time.monotonic() - started:.1f} s:")
     print(f"  workouts: {counts.workouts}")
     print(f"  sets: {counts.sets} (warm-ups: {counts.warmups})")
