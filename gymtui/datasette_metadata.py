@@ -20,7 +20,7 @@ TITLE = "gymtui training log"
 TABLES: dict[str, dict[str, object]] = {
     "sets": {
         "label_column": "exercise",
-        "facets": ["exercise", "status", "workflow_phase", "activation_rating"],
+        "facets": ["exercise", "status", "workflow_phase", "set_type", "source", "activation_rating"],
         "sort_desc": "started_at",
         "units": {"load_kg": "kg", "time_above_target_s": "s", "mf_slope_hz_per_s": "Hz / s"},
         "columns": {
@@ -36,6 +36,9 @@ TABLES: dict[str, dict[str, object]] = {
             "cci_pct": "Co-contraction index with the antagonist, %",
             "perfect_reps": "Reps with the target as prime mover",
             "status": "completed, aborted, interrupted or discarded",
+            "set_type": "normal, warmup, failure or dropset (warm-ups never feed the e1RM)",
+            "source": "app (lifted here), or the app it was imported from: strong, hevy",
+            "rir": "Reps in reserve (imported: 10 − RPE)",
         },
     },
     "phases": {

@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "cuff": "cuff",
     "decode": "decode",
     "export": "export",
+    "import": "import_history",
     "plan": "plan",
     "scan": "scan",
     "simulate": "simulate",

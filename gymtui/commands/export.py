@@ -1,13 +1,18 @@
-"""``gymtui export --format csv|json [--db PATH] [--athlete NAME] [--out PATH]``: one row per set.
+"""``gymtui export --format csv|json [--db PATH] [--athlete NAME] [--out PATH] [--datasette]``: one row per set.
 
 Every athlete's sets, or with ``--athlete`` one athlete's (an unknown name is
 one line and exit status 2).
 
-Each row carries the exercise, load, reps, activation rating and the set's
-EMG summary (peak and mean %MVC, target share, co-contraction, perfect reps),
-oldest first. ``metadata.json`` and ``datasette.json`` are written beside the database
-so that ``datasette gymtui.db -m metadata.json -c datasette.json`` shows units, labels
-and facets.
+Each row is one set, oldest first, as a spreadsheet user reads it: the local
+date and time, athlete, exercise, set number, set type (normal, warmup,
+failure, dropset), the load in the gym's unit (``unit`` from ``gym.toml``;
+``load_kg`` beside it), reps, reps in reserve, the activation rating, the
+workflow phase, where the set came from (``app``, or the app it was
+imported from) and the EMG summary (peak and mean %MVC, target share,
+co-contraction, perfect reps). With ``--datasette``, ``metadata.json`` and
+``datasette.json`` are written beside the database so that ``datasette
+gymtui.db -m metadata.json -c datasette.json`` shows units, labels and
+facets; without it nothing is written but the export.
 
 Export is when a user most wants their data, so it reads the database
 without writing to it, and a damaged one is not the end: what can be read
@@ -48,12 +53,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help="export every set (with its EMG summary) as CSV or JSON",
-        description="Write one row per set: exercise, load_kg, reps, activation_rating and the EMG summary.",
+        description="Write one row per set: date, time, exercise, set, load and unit, reps, RIR, rating, the EMG summary.",
     )
     parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     parser.add_argument("--db", dest="export_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     athlete_arg.add_argument(parser, "export_athlete", "only this athlete's sets")
     parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
+    parser.add_argument(
+        "--datasette", action="store_true",
+        help="also write metadata.json and datasette.json beside the database, for `datasette DB -m metadata.json -c datasette.json`",
+    )
     parser.set_defaults(func=run)
 
 
@@ -95,6 +104,7 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import default_db_path
     from gymtui.datasette_metadata import write_metadata
+    from gymtui.session.loads import load_gym_config
     from gymtui.store import Store, StoreError
     from gymtui.store.dbfile import explain
 
@@ -125,11 +135,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"gymtui: export: no set could be read from {db_path}; {rescue}", file=sys.stderr)
             return EXIT_NOTHING_READ
         print(f"gymtui: export: the {len(rows)} sets that could be read are exported; {rescue}", file=sys.stderr)
-    text = render(rows, args.format)
-    try:
-        write_metadata(db_path)
-    except OSError as exc:
-        print(f"gymtui: note: could not write Datasette's metadata beside the database ({exc.strerror or exc})", file=sys.stderr)
+    gym, problems = load_gym_config()
+    for problem in problems:
+        print(f"gymtui: {safe_text(problem, max_chars=500)}", file=sys.stderr)
+    text = render(sheet_rows(rows, gym.unit), args.format)
+    if args.datasette:
+        try:
+            write_metadata(db_path)
+        except OSError as exc:
+            print(f"gymtui: could not write Datasette's metadata beside the database ({exc.strerror or exc})", file=sys.stderr)
+            return EXIT_USAGE
     if args.out is None:
         sys.stdout.write(text)
         return 0
@@ -139,6 +154,49 @@ def run(args: argparse.Namespace) -> int:
         print(f"gymtui: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0
+
+
+SHEET_COLUMNS = (
+    "date", "time", "athlete", "exercise", "set_number", "set_type", "load", "unit", "reps", "rir",
+    "activation_rating", "workflow_phase", "source", "status", "load_kg", "pct_1rm", "peak_pct_mvc",
+    "mean_pct_mvc", "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s",
+    "phases", "session_id", "set_id", "started_at", "ended_at",
+)  # fmt: skip
+"""The export's columns, in order: what a lifter reads first, then the EMG summary, then the keys."""
+
+
+def sheet_rows(rows: Sequence[Mapping[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """The store's export rows as the spreadsheet shows them: local date and time, the load in ``unit`` (kg or lb)."""
+    from gymtui.session.loads import GymConfig
+
+    gym = GymConfig(unit=unit)
+    out = []
+    for row in rows:
+        date, time_of_day = _local_date_time(row.get("started_at"))
+        load_kg = row.get("load_kg")
+        sheet = {
+            "date": date,
+            "time": time_of_day,
+            "load": gym.to_unit(load_kg) if isinstance(load_kg, (int, float)) else None,
+            "unit": unit,
+        }
+        out.append({c: sheet[c] if c in sheet else row.get(c) for c in SHEET_COLUMNS})
+    return out
+
+
+def _local_date_time(stamp: object) -> tuple[str | None, str | None]:
+    """``2026-03-02T10:00:00.000+00:00`` as this machine's local date and time to the minute (as stored if unreadable)."""
+    import datetime as dt
+
+    if not isinstance(stamp, str):
+        return None, None
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp[:10], None
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return when.date().isoformat(), when.strftime("%H:%M")
 
 
 def read_rows(store: Store, athlete_id: int | None = None) -> tuple[Sequence[Mapping[str, Any]], list[LostRows]]:

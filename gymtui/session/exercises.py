@@ -67,6 +67,8 @@ class Exercise:
     stretch: str = ""
     hold_s: float = 3.0
     peak_hold: str = ""
+    aliases: tuple[str, ...] = ()
+    """Names other apps give this movement (``"Squat (Barbell)"``): an import maps them here."""
 
     @property
     def is_compound(self) -> bool:
@@ -119,6 +121,8 @@ class ExerciseSchema(msgspec.Struct, forbid_unknown_fields=True):
     # drill holds are 3 s; a minute is an isometric, not a rep
     hold_s: Annotated[float, msgspec.Meta(ge=1, le=60)] | None = None
     peak_hold: str | None = None
+    # what Strong, Hevy and other logs call this movement; matched ignoring case
+    aliases: list[Annotated[str, msgspec.Meta(min_length=1, max_length=120)]] | None = None
 
 
 class ExerciseFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -158,6 +162,14 @@ class ExerciseLibrary:
             if ex.name.casefold() == wanted:
                 return ex
         raise KeyError(f"unknown exercise {key_or_name!r}{_suggest(key_or_name, self.exercises)}")
+
+    def match(self, name: str) -> Exercise | None:
+        """The exercise another app's log means by ``name``: by display name, key or alias, ignoring case and spacing."""
+        wanted = " ".join(name.split()).casefold()
+        for ex in self.exercises.values():
+            if wanted in (ex.name.casefold(), ex.key.casefold()) or wanted in (" ".join(a.split()).casefold() for a in ex.aliases):
+                return ex
+        return None
 
     def of_kind(self, kind: str, region: str | None = None) -> list[Exercise]:
         return [e for e in self if e.kind == kind and (region is None or e.region == region)]

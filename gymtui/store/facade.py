@@ -2,7 +2,7 @@
 
 Each aggregate keeps its own tables in its own module (:mod:`.athletes`,
 :mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`, :mod:`.cuff`,
-:mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`); :class:`Store` opens the file
+:mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`, :mod:`.imports`); :class:`Store` opens the file
 (:mod:`.connection`, :mod:`.dbfile`), brings its schema up to date
 (:mod:`.migrations`) and carries every aggregate's methods, so callers hold
 one object. The app calls it from one dedicated thread
@@ -22,6 +22,7 @@ from gymtui.store.calibrations import Calibrations
 from gymtui.store.connection import check_db_path, close_connection, connect
 from gymtui.store.cuff import CuffLog
 from gymtui.store.errors import StoreError
+from gymtui.store.imports import Imports
 from gymtui.store.migrations import SCHEMA_VERSION, migrate
 from gymtui.store.planned_sets import PlannedSets
 from gymtui.store.programs import Programs
@@ -30,7 +31,7 @@ from gymtui.store.samples import Samples
 from gymtui.store.sets import Sets
 
 
-class Store(Athletes, Sets, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets):
+class Store(Athletes, Sets, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets, Imports):
     """A gymtui database file."""
 
     path: Path

@@ -357,11 +357,56 @@ WHERE s.status != 'discarded'""",
     )
 
 
+def _v5_imported(db: sqlite_utils.Database) -> None:
+    """Sets brought in from other apps: each set's type and source, what was imported, and names the library lacks.
+
+    ``sets.set_type`` is ``normal``, ``warmup``, ``failure`` or ``dropset``
+    (warm-ups never feed the e1RM); ``sets.source`` is ``app`` for a set
+    lifted here, or the app it was imported from (``strong``, ``hevy``).
+    ``import_fingerprints`` holds one hash per imported set and athlete, so the same file
+    imported again adds nothing; ``imported_exercises`` names the exercises an
+    import met that the library has no name or alias for (their sets carry
+    that name, as the app's own sets carry a library name).
+    """
+    have = set(db.table("sets").columns_dict)
+    if "set_type" not in have:
+        db.execute("ALTER TABLE sets ADD COLUMN set_type TEXT NOT NULL DEFAULT 'normal'")
+    if "source" not in have:
+        db.execute("ALTER TABLE sets ADD COLUMN source TEXT NOT NULL DEFAULT 'app'")
+    db.table("import_fingerprints").create(
+        {"fingerprint": str, "athlete_id": int, "source": str, "set_id": int, "imported_at": str},
+        pk=("athlete_id", "fingerprint"),
+        foreign_keys=[("athlete_id", "athletes", "id"), ("set_id", "sets", "id")],
+        not_null={"athlete_id", "source", "imported_at"},
+        if_not_exists=True,
+    )
+    db.table("imported_exercises").create(
+        {"id": int, "name": str, "source": str, "created_at": str},
+        pk="id",
+        not_null={"name", "source", "created_at"},
+        if_not_exists=True,
+    )
+    db.table("imported_exercises").create_index(["name"], unique=True, if_not_exists=True)
+    db.table("import_fingerprints").create_index(["set_id"], if_not_exists=True)
+    db.create_view(
+        "set_log",
+        """SELECT s.id AS set_id, s.athlete_id, a.name AS athlete, s.session_id,
+       substr(s.started_at, 1, 10) AS day, strftime('%Y-W%W', substr(s.started_at, 1, 10)) AS week,
+       s.exercise, s.workflow_phase, s.load_kg, s.pct_1rm, s.reps, s.activation_rating,
+       s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, s.perfect_reps, s.status,
+       s.rir, s.load_source, s.reps_source, s.rir_source, s.set_type, s.source
+FROM sets s JOIN athletes a ON a.id = s.athlete_id
+WHERE s.status != 'discarded'""",
+        replace=True,
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
     (3, _v3_planned_sets),
     (4, _v4_lifted),
+    (5, _v5_imported),
 )
 """Every step, numbered from 1 without gaps."""
 

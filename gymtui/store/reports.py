@@ -17,14 +17,23 @@ from gymtui.store.rows import (
 )
 from gymtui.store.tables import Tables
 
+FINISHER_WORD = "finisher"
+"""A set whose protocol names it a finisher (``Phase 4 finisher``) is the workflow's finisher phase."""
+
 
 class Reports(Tables):
     """History, review and export queries (reads only)."""
 
     def loaded_sets(self, athlete_id: int, exercise: str) -> list[LoadedSetRow]:
-        """Completed sets of an exercise with load and reps, newest first (for the 1RM)."""
+        """Completed working sets of an exercise with load and reps, newest first (for the 1RM).
+
+        Warm-ups (``set_type = 'warmup'``, mostly imported ones) are left out:
+        a light ramp-up set would never be the best estimate, but it must not
+        count as a set either.
+        """
         rows = self.db.table("sets").rows_where(
-            "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL",
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND load_kg IS NOT NULL AND reps IS NOT NULL "
+            "AND set_type != 'warmup'",
             [athlete_id, exercise],
             order_by="started_at DESC, id DESC",
             select="id, started_at, load_kg, reps, activation_rating, workflow_phase",
@@ -32,17 +41,18 @@ class Reports(Tables):
         return [cast(LoadedSetRow, row) for row in rows]
 
     def last_session_sets(self, athlete_id: int, exercise: str, before: str | None = None) -> list[SessionSetRow]:
-        """The completed sets of this exercise on the last day it was trained, in order."""
+        """The completed working sets (no warm-ups) of this exercise on the last day it was trained, in order."""
         row = self.conn.execute(
             "SELECT substr(started_at, 1, 10) FROM sets WHERE athlete_id = ? AND exercise = ? "
-            "AND status = 'completed' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
+            "AND status = 'completed' AND set_type != 'warmup' AND (? IS NULL OR substr(started_at, 1, 10) < ?) "
             "ORDER BY started_at DESC LIMIT 1",
             (athlete_id, exercise, before, before),
         ).fetchone()
         if row is None:
             return []
         rows = self.db.table("sets").rows_where(
-            "athlete_id = ? AND exercise = ? AND status = 'completed' AND substr(started_at, 1, 10) = ?",
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND set_type != 'warmup' "
+            "AND substr(started_at, 1, 10) = ?",
             [athlete_id, exercise, row[0]],
             order_by="started_at, id",
             select="id, started_at, load_kg, reps, activation_rating, target_share, peak_pct_mvc",
@@ -113,16 +123,29 @@ class Reports(Tables):
         return cast(SetDetail, detail)
 
     def export_rows(self, athlete_id: int | None = None) -> list[ExportRow]:
-        """One row per set (not discarded), oldest first, with its EMG summary."""
+        """One row per set (not discarded), oldest first, with its type, source, what was lifted and its EMG summary.
+
+        A set started outside the day's plan (the quick Phase 4 finisher) has
+        no session, plan phase or typed reps of its own: it is given the
+        session the athlete had open that day, ``finisher`` when its protocol
+        is one, and the reps the sensor counted. :func:`gymtui.store.salvage.export_rows`
+        gives the same rows from a damaged file.
+        """
         where = "WHERE s.status != 'discarded'" + (" AND s.athlete_id = ?" if athlete_id is not None else "")
         params: tuple[int, ...] = (athlete_id,) if athlete_id is not None else ()
         cursor = self.conn.execute(
-            "SELECT s.id AS set_id, a.name AS athlete, s.session_id, se.template AS session_template, "
-            "s.started_at, s.ended_at, s.exercise, s.workflow_phase, s.set_number, s.load_kg, s.pct_1rm, s.reps, "
-            "s.activation_rating, s.status, s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, "
+            "SELECT s.id AS set_id, a.name AS athlete, "
+            "COALESCE(s.session_id, (SELECT se.id FROM sessions se WHERE se.athlete_id = s.athlete_id "
+            "AND substr(se.started_at, 1, 10) = substr(s.started_at, 1, 10) AND se.started_at <= s.started_at "
+            "ORDER BY se.started_at DESC, se.id DESC LIMIT 1)) AS session_id, "
+            "s.started_at, s.ended_at, s.exercise, "
+            f"COALESCE(s.workflow_phase, CASE WHEN lower(s.protocol) LIKE '%{FINISHER_WORD}%' THEN '{FINISHER_WORD}' END) "
+            "AS workflow_phase, s.set_number, s.set_type, s.source, s.load_kg, s.pct_1rm, "
+            "COALESCE(s.reps, NULLIF((SELECT count(*) FROM reps r WHERE r.set_id = s.id), 0)) AS reps, "
+            "s.rir, s.activation_rating, s.status, s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, "
             "s.time_above_target_s, s.perfect_reps, s.mf_slope_hz_per_s, "
             "(SELECT count(*) FROM phases p WHERE p.set_id = s.id) AS phases "
-            f"FROM sets s JOIN athletes a ON a.id = s.athlete_id LEFT JOIN sessions se ON se.id = s.session_id {where} "
+            f"FROM sets s JOIN athletes a ON a.id = s.athlete_id {where} "
             "ORDER BY s.started_at, s.id",
             params,
         )

@@ -85,6 +85,7 @@ class LiftedSource(StrEnum):
     ENTERED = "entered"
     EMG = "emg"
     PLANNED = "planned"
+    IMPORTED = "imported"
 
 
 class PhaseRow(TypedDict):
@@ -250,15 +251,17 @@ class ExportRow(TypedDict):
     set_id: int
     athlete: str
     session_id: int | None
-    session_template: str | None
     started_at: str
     ended_at: str | None
     exercise: str
     workflow_phase: str | None
     set_number: int | None
+    set_type: str
+    source: str
     load_kg: float | None
     pct_1rm: float | None
     reps: int | None
+    rir: int | None
     activation_rating: int | None
     status: str
     peak_pct_mvc: float | None

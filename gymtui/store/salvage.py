@@ -19,15 +19,19 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from gymtui.store.reports import FINISHER_WORD
+
 _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_NOTADB = 10, 11, 26
 _MIN_ID, _MAX_ID = -(2**63), 2**63 - 1
 
 EXPORT_SET_COLUMNS = (
-    "athlete_id", "session_id", "started_at", "ended_at", "exercise", "workflow_phase", "set_number", "load_kg",
-    "pct_1rm", "reps", "activation_rating", "status", "peak_pct_mvc", "mean_pct_mvc", "target_share", "cci_pct",
-    "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s",
+    "athlete_id", "session_id", "started_at", "ended_at", "exercise", "workflow_phase", "set_number", "set_type",
+    "source", "load_kg", "pct_1rm", "reps", "rir", "activation_rating", "status", "peak_pct_mvc", "mean_pct_mvc",
+    "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s", "protocol",
 )  # fmt: skip
-"""The ``sets`` columns :meth:`gymtui.store.Store.export_rows` reports, in its order after the joined ones."""
+"""The ``sets`` columns :meth:`gymtui.store.Store.export_rows` reads (``protocol`` only to name a finisher)."""
+SET_COLUMN_DEFAULTS = {"set_type": "normal", "source": "app"}
+"""What a set from before a column existed holds in it (the migration's defaults)."""
 
 CONSEQUENCE = {
     "athletes": "their sets are exported without the athlete's name",
@@ -170,23 +174,42 @@ def export_rows(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[Lo
 
     sets = read("sets", EXPORT_SET_COLUMNS)
     athletes = {r["rowid"]: r.get("name") for r in read("athletes", ("name",))}
-    templates = {r["rowid"]: r.get("template") for r in read("sessions", ("template",))}
+    sessions = sorted(
+        read("sessions", ("athlete_id", "started_at")), key=lambda r: (str(r.get("started_at")), r["rowid"])
+    )
     phase_counts: dict[Any, int] = {}
     for phase in read("phases", ("set_id",)):
         phase_counts[phase.get("set_id")] = phase_counts.get(phase.get("set_id"), 0) + 1
+    rep_counts: dict[Any, int] = {}
+    for rep in read("reps", ("set_id",)):
+        rep_counts[rep.get("set_id")] = rep_counts.get(rep.get("set_id"), 0) + 1
+
+    def day_session(s: dict[str, Any]) -> Any:
+        """The session the athlete had open that day (the store's query, in Python)."""
+        started = str(s.get("started_at"))
+        found = None
+        for se in sessions:
+            at = str(se.get("started_at"))
+            if se.get("athlete_id") == s.get("athlete_id") and at[:10] == started[:10] and at <= started:
+                found = se["rowid"]
+        return found
+
     out = []
     for s in sets:
         if s.get("status") is None or s.get("status") == "discarded":
             continue
+        values = {c: s.get(c, SET_COLUMN_DEFAULTS.get(c)) for c in EXPORT_SET_COLUMNS}
+        if values["session_id"] is None:
+            values["session_id"] = day_session(s)
+        if values["workflow_phase"] is None and FINISHER_WORD in str(values["protocol"] or "").lower():
+            values["workflow_phase"] = FINISHER_WORD
+        if values["reps"] is None:
+            values["reps"] = rep_counts.get(s["rowid"]) or None
         out.append(
             {
                 "set_id": s["rowid"],
                 "athlete": athletes.get(s.get("athlete_id")),
-                "session_id": s.get("session_id"),
-                "session_template": templates.get(s.get("session_id")),
-                "started_at": s.get("started_at"),
-                "ended_at": s.get("ended_at"),
-                **{c: s.get(c) for c in EXPORT_SET_COLUMNS[4:]},
+                **{c: values[c] for c in EXPORT_SET_COLUMNS[1:-1]},
                 "phases": phase_counts.get(s["rowid"], 0),
             }
         )

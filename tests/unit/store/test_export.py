@@ -18,6 +18,7 @@ import sqlite_utils
 from program_log import log_session
 
 from gymtui.cli import main
+from gymtui.commands.export import sheet_rows
 from gymtui.datasette_metadata import TABLES
 from gymtui.services import guardrails as stored_guards
 from gymtui.services.autoreg import Autoregulator
@@ -64,7 +65,7 @@ def test_json_export_round_trips_every_set(db_path: Path, tmp_path: Path) -> Non
     assert main(["export", "--format", "json", "--db", str(db_path), "--out", str(out)]) == 0
     rows = json.loads(out.read_text(encoding="utf-8"))
     store = Store(db_path)
-    assert rows == store.export_rows()
+    assert rows == sheet_rows(store.export_rows(), "kg")
     assert [r["exercise"] for r in rows] == ["Back squat", "Leg extension", "Back squat"]
     last = rows[-1]
     assert (last["load_kg"], last["reps"], last["activation_rating"], last["peak_pct_mvc"], last["target_share"]) == (100.0, 6, 6, 52.0, 0.25)
@@ -91,6 +92,8 @@ def test_datasette_metadata_and_config_are_written_beside_the_db_with_units_face
     db_path: Path, tmp_path: Path
 ) -> None:
     assert main(["export", "--db", str(db_path), "--out", str(tmp_path / "x.csv")]) == 0
+    assert not (db_path.parent / "metadata.json").exists() and not (db_path.parent / "datasette.json").exists()
+    assert main(["export", "--db", str(db_path), "--out", str(tmp_path / "x.csv"), "--datasette"]) == 0
     meta = json.loads((db_path.parent / "metadata.json").read_text(encoding="utf-8"))
     config = json.loads((db_path.parent / "datasette.json").read_text(encoding="utf-8"))
     assert meta["title"] == "gymtui training log"
@@ -98,7 +101,7 @@ def test_datasette_metadata_and_config_are_written_beside_the_db_with_units_face
     settings = config["databases"]["gym"]["tables"]
     assert settings["signal_blocks"] == {"hidden": True}
     assert settings["sets"] == {"label_column": "exercise", "sort_desc": "started_at",
-                                "facets": ["exercise", "status", "workflow_phase", "activation_rating"]}
+                                "facets": ["exercise", "status", "workflow_phase", "set_type", "source", "activation_rating"]}
     assert all("units" not in t and "columns" not in t for t in settings.values())
     tables = meta["databases"]["gym"]["tables"]
     assert tables == json.loads(json.dumps(TABLES))

@@ -104,7 +104,7 @@ def test_a_new_database_is_at_the_last_step_and_marked(tmp_path: Path, fresh_sch
     tables = {name for name, shape in fresh_schema.items() if shape[0] == "table"}  # type: ignore[index]
     assert tables == {
         "athletes", "sessions", "calibrations", "sets", "phases", "reps", "signal_blocks", "cuff_events",
-        "plans", "checkins", "suggestions", "athlete_flags", "planned_sets",
+        "plans", "checkins", "suggestions", "athlete_flags", "planned_sets", "import_fingerprints", "imported_exercises",
     }
     assert {"set_log", "activation_by_week"} <= set(fresh_schema)
     store = Store(path)
@@ -135,6 +135,8 @@ def test_an_old_database_opens_at_the_current_schema_with_every_row(
     assert store.phases_of(summary.id)[0]["name"] == "Wake up"
     assert store.cuff_occlusion_s() >= 0.0
     assert store.foreign_key_problems() == []
+    # Sets from before imports existed were lifted here, as normal sets (the 1RM still reads them).
+    assert store.conn.execute("SELECT set_type, source FROM sets WHERE id = ?", (summary.id,)).fetchone() == ("normal", "app")
     store.close()
 
     assert pragma(path, "user_version") == SCHEMA_VERSION
