@@ -171,5 +171,5 @@ def perfect_rep_goal(sets: Iterable[JudgedSet], today: dt.date) -> PerfectRepGoa
             fresh = _goal_from(day, day_sets)
             goal = PerfectRepGoal(fresh.set_on, fresh.baseline, fresh.target, fresh.by, fresh.reach, last_met=(goal.target, day))
             continue
-        goal = PerfectRepGoal(goal.set_on, goal.baseline, goal.target, goal.by, goal.reach, since)
+        goal = PerfectRepGoal(goal.set_on, goal.baseline, goal.target, goal.by, goal.reach, since, goal.last_met)
     return goal
