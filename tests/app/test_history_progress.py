@@ -20,6 +20,7 @@ from waiting import pilot_wait_until
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
+from gymtui.ui.widgets.prose import wrap_keeping_units
 
 MONDAY = dt.date(2026, 11, 2)
 TODAY = MONDAY + dt.timedelta(weeks=3, days=2)
@@ -146,3 +147,11 @@ async def test_sessions_tab_takes_keys_at_once_and_shows_its_keys_in_the_footer(
         await pilot.press("e")
         await pilot_wait_until(pilot, lambda: app.focused is screen.query_one("#exercise-list"), 10, "the exercise list focused")
         await pick(pilot, screen, screen.data.exercises[1].exercise)
+
+
+def test_a_wrapped_sentence_keeps_each_number_with_its_unit_and_month() -> None:
+    sentence = "Rating held at 7 for 4 weeks while the load went up 15 kg: that is progress."
+    lines = wrap_keeping_units(sentence, 57)
+    assert lines == ["Rating held at 7 for 4 weeks while the load went up", "15 kg: that is progress."]
+    assert wrap_keeping_units("aim for 6 by 30 Nov (best since 5).", 14) == ["aim for 6 by", "30 Nov (best", "since 5)."]
+    assert wrap_keeping_units("Extraordinarilylongname here", 8) == ["Extraordinarilylongname", "here"]  # never cut mid-word

@@ -28,6 +28,7 @@ from gymtui.themes import load_themes
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
+from gymtui.ui.widgets.prose import Prose
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot, render_week_plot
 
 MONDAY = dt.date(2026, 1, 5)
@@ -175,9 +176,9 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
         await pilot.press("down")
         await pilot.pause()
         assert str(screen.query_one("#exercise-title", Label).render()) == "Back squat"
-        summary = str(screen.query_one("#exercise-summary", Label).render())
+        summary = screen.query_one("#exercise-summary", Prose).text
         assert summary == "4 weeks · 4 sets · top 100 kg · e1RM 120 kg"
-        goal = str(screen.query_one("#exercise-goal", Label).render())
+        goal = screen.query_one("#exercise-goal", Prose).text
         assert goal == "Goal of 6 met on 26 Jan. Perfect reps: all 6 of 6 on 26 Jan: keep them perfect, add load."
         assert [p.rating for p in screen.query_one(WeekPlot).points] == [5, 6, 7, 8]
         assert screen.query_one("#week-table", DataTable).row_count == 4

@@ -41,6 +41,7 @@ from textual.widgets.option_list import Option
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
 from gymtui.session.progress import day_label, plural
 from gymtui.text import safe_text
+from gymtui.ui.widgets.prose import Prose
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
 SessionSets = Callable[[int], tuple[tuple[int, str], ...]]
@@ -61,6 +62,14 @@ def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
     return tuple(
         PlotPoint(day_label(w.week_of), w.mean_rating, w.emg_score, w.top_load_kg, w.e1rm_kg) for w in history.weeks
     )
+
+
+def exercises_cell(exercises: str) -> str:
+    """The first exercise of a session and how many more: a cell that fits 80 columns without a cut name."""
+    names = [n for n in exercises.split(",") if n]
+    if len(names) <= 1:
+        return names[0] if names else "—"
+    return f"{names[0]} + {len(names) - 1} more"
 
 
 def _latest(values: list[float | None]) -> float | None:
@@ -138,13 +147,13 @@ class HistoryScreen(Screen[None]):
                 yield OptionList(*[Option(plain(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
                 with VerticalScroll(id="exercise-detail"):
                     yield Label("", id="exercise-title", markup=False)
-                    yield Label("", id="exercise-sentence", markup=False)
-                    yield Label("", id="exercise-goal", markup=False)
-                    yield Label("", id="exercise-summary", markup=False)
+                    yield Prose(id="exercise-sentence")
+                    yield Prose(id="exercise-goal")
+                    yield Prose(id="exercise-summary")
                     yield WeekPlot(id="week-plot")
                     table: DataTable[str | Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
                     yield table
-                    yield Label("", id="mvc-note", markup=False)
+                    yield Prose(id="mvc-note")
             with TabPane("Sessions", id="sessions"), Vertical():
                 yield Label("Enter: a session's sets · Enter again: one set", id="session-hint")
                 sessions: DataTable[str | Text] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
@@ -160,7 +169,7 @@ class HistoryScreen(Screen[None]):
         for s in self.data.sessions:
             sessions.add_row(
                 plain(s.day), plain(s.label), str(s.sets), str(s.completed), _num(s.mean_rating),
-                plain(s.exercises), key=str(s.id),
+                plain(exercises_cell(s.exercises)), key=str(s.id),
             )
         listing = self.query_one("#exercise-list", OptionList)
         if self.data.exercises:
@@ -173,10 +182,10 @@ class HistoryScreen(Screen[None]):
     def show_exercise(self, index: int) -> None:
         history = self.data.exercises[index]
         self.query_one("#exercise-title", Label).update(safe_text(history.exercise))
-        self.query_one("#exercise-sentence", Label).update(history.sentence)
-        self.query_one("#exercise-goal", Label).update(safe_text(history.goal) or "Perfect reps: none judged yet.")
-        self.query_one("#exercise-summary", Label).update(summary_line(history))
-        self.query_one("#mvc-note", Label).update(history.mvc_note)
+        self.query_one("#exercise-sentence", Prose).update(history.sentence)
+        self.query_one("#exercise-goal", Prose).update(safe_text(history.goal) or "Perfect reps: none judged yet.")
+        self.query_one("#exercise-summary", Prose).update(summary_line(history))
+        self.query_one("#mvc-note", Prose).update(history.mvc_note)
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)
         table.clear()
