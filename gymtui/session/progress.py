@@ -4,8 +4,10 @@ The history screen answers the question a lifter asks of it in words, not
 only in bars: the activation rating of the first rated week against the last,
 read beside the top load of those weeks. A rating that climbs at the same
 load is the guide's progress ("you will see the score increase, even if loads
-stay the same"); a rating that holds while the load climbs is progress too;
-a rating that falls, or sits flat at the same load, is said as it is.
+stay the same"); a rating that holds while the load climbs is progress too,
+and so is a rating that climbs on a lighter load (the guide's 10 % lighter
+load with more activation); a rating that falls, or sits flat at the same
+load, is said as it is.
 
 The perfect-rep goal is the guide's neural overload ("8 perfect reps on day
 one, aim for 10 in two weeks"), made to fit the drill: a set of 6 reps cannot
@@ -82,7 +84,7 @@ def progress_sentence(weeks: Sequence[Week]) -> str:
         return {
             "same": f"Rating up {moved} in {span} at the same load: that is progress.",
             "up": f"Rating up {moved} in {span} while the load went up {_kg(load_diff)}: that is progress.",
-            "down": f"Rating up {moved} in {span}, but with {_kg(-load_diff)} less on the bar: the lighter load may be why.",
+            "down": f"Rating up {moved} in {span} with {_kg(-load_diff)} less on the bar: more felt from less load is progress.",
             "unknown": f"Rating up {moved} in {span}: that is progress.",
         }[load]
     if delta <= -FLAT_POINTS:

@@ -38,7 +38,7 @@ def test_plurals_and_dates_read_as_words() -> None:
         ([7, 7, 7], [100, 100, 100], "Rating flat at 7 for 3 weeks at the same load: no progress yet; change one thing."),
         ([8, 7, 6], [100, 100, 100], "Rating down 2 points in 3 weeks at the same load: not progress yet."),
         ([8, 6.5], [100, 120], "Rating down 1.5 points in 2 weeks as the load went up 20 kg: the heavier load may be why."),
-        ([6, 8], [100, 90], "Rating up 2 points in 2 weeks, but with 10 kg less on the bar: the lighter load may be why."),
+        ([6, 8], [100, 90], "Rating up 2 points in 2 weeks with 10 kg less on the bar: more felt from less load is progress."),
         ([4, 6], [None, None], "Rating up 2 points in 2 weeks: that is progress."),
     ],
 )
