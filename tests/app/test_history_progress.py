@@ -36,6 +36,11 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def footer_line(app: App) -> str:
+    """The last line of the terminal: the Footer's keys."""
+    return screen_text(app).splitlines()[-1]
+
+
 def right_side(app: App) -> str:
     """The text of the exercise's side of the screen (right of the list), line by line."""
     region = app.screen.query_one("#exercise-detail").region
@@ -129,17 +134,21 @@ async def test_sessions_tab_takes_keys_at_once_and_shows_its_keys_in_the_footer(
     app = GymApp(four_weeks(tmp_path / "gym.db"), AppConfig(today=TODAY))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_history(pilot, app)
-        footer = flat(screen_text(app))
-        assert "Back" in footer and "Exercises" in footer and "Sessions" in footer
+        await pilot_wait_until(pilot, lambda: "esc Back" in footer_line(app), 10, "the footer", detail=lambda: footer_line(app))
+        assert flat(footer_line(app)).strip() == "esc Back e Exercises s Sessions"
         await pilot.press("s")
         await pilot_wait_until(pilot, lambda: screen.query_one(TabbedContent).active == "sessions", 10, "the sessions tab")
         table = screen.query_one("#session-table", DataTable)
         await pilot_wait_until(pilot, lambda: app.focused is table, 10, "the session list focused")
+        await pilot_wait_until(pilot, lambda: "⏎ Open session" in footer_line(app), 10, "Enter named in the footer",
+                               detail=lambda: footer_line(app))
         await pilot.press("down")  # the second newest session: the fourth Monday
         await pilot.press("enter")
         listing = screen.query_one("#session-sets", OptionList)
         await pilot_wait_until(pilot, lambda: listing.option_count == 4, 10, "the session's sets listed")
         assert str(listing.get_option_at_index(0).prompt) == "Leg extension · 40 kg × 6 · 8/10 · completed"
+        await pilot_wait_until(pilot, lambda: "⏎ Open set" in footer_line(app), 10, "Enter on a set named in the footer",
+                               detail=lambda: footer_line(app))
         await pilot.press("enter")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, SetDetailScreen), 10, "the set's detail")
         await pilot.press("escape")

@@ -88,6 +88,18 @@ def summary_line(history: ExerciseHistory) -> str:
     return " · ".join(parts)
 
 
+class SessionTable(DataTable[str | Text]):
+    """The session list; its Enter is named in the Footer (the stock table hides it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open session")]
+
+
+class SetList(OptionList):
+    """A session's sets; Enter (named in the Footer) opens one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Open set")]
+
+
 class SetDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
@@ -155,10 +167,8 @@ class HistoryScreen(Screen[None]):
                     yield table
                     yield Prose(id="mvc-note")
             with TabPane("Sessions", id="sessions"), Vertical():
-                yield Label("Enter: a session's sets · Enter again: one set", id="session-hint")
-                sessions: DataTable[str | Text] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
-                yield sessions
-                yield OptionList(id="session-sets")
+                yield SessionTable(id="session-table", cursor_type="row", zebra_stripes=True)
+                yield SetList(id="session-sets")
         yield Footer()
 
     def on_mount(self) -> None:
