@@ -25,13 +25,20 @@ def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.da
     """Every logged exercise of one athlete week by week and their last ``sessions`` sessions.
 
     The EMG score compares %MVC only within an electrode application: a set
-    measured against an MVC of an earlier application is left out of it.
+    measured against an MVC of an earlier application is left out of it. The
+    e1RM reads ``Store.loaded_sets`` (warm-ups left out there), the
+    perfect-rep goal ``Store.judged_sets``.
     """
     holds_h = MVC_HOLDS_FOR.total_seconds() / 3600
-    weeks = [
-        (name, store.exercise_weeks(athlete_id, name, mvc_holds_h=holds_h)) for name in store.exercises_logged(athlete_id)
-    ]
-    return history_from(weeks, store.session_list(athlete_id, sessions), today)
+    names = store.exercises_logged(athlete_id)
+    weeks = [(name, store.exercise_weeks(athlete_id, name, mvc_holds_h=holds_h)) for name in names]
+    return history_from(
+        weeks,
+        store.session_list(athlete_id, sessions),
+        today,
+        loaded={name: store.loaded_sets(athlete_id, name) for name in names},
+        judged={name: store.judged_sets(athlete_id, name) for name in names},
+    )
 
 
 def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:

@@ -2,8 +2,9 @@
 
 The history screen shows, per exercise, the activation rating and the EMG
 score week by week (the guide: "over months, you will see the score
-increase, even if loads stay the same"), perfect-rep counts and the top
-load; a list of sessions; and a set's detail with its phases and target
+increase, even if loads stay the same"), perfect-rep counts with a goal, the
+top load and the Epley e1RM, and one sentence that says whether that is
+progress (:mod:`gymtui.session.progress`); a list of sessions; and a set's detail with its phases and target
 envelope. Everything here is frozen dataclasses of floats and strings, so
 screens take them without touching the store.
 
@@ -24,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from gymtui.session.loads import estimate_1rm
+from gymtui.session.progress import JudgedSet, Week, perfect_rep_goal, progress_sentence
+
 ENVELOPE_POINTS = 120
 ENVELOPE_WINDOW_S = 0.1
 
@@ -39,6 +43,8 @@ class WeekPoint:
     top_load_kg: float | None
     other_mvc_sets: int = 0
     """Sets whose %MVC was against an MVC of another electrode application: not in ``emg_score``."""
+    e1rm_kg: float | None = None
+    """The week's best Epley estimate from its loaded sets (warm-ups left out by ``Store.loaded_sets``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class ExerciseHistory:
     weeks: tuple[WeekPoint, ...]
     goal: str = ""
     """The perfect-rep goal in words (empty when no reps were judged yet)."""
+    sentence: str = ""
+    """Whether this is progress, in one plain sentence (:func:`gymtui.session.progress.progress_sentence`)."""
 
     @property
     def mvc_note(self) -> str:
@@ -56,54 +64,6 @@ class ExerciseHistory:
         if left_out:
             note += f" ({left_out} set{'s' if left_out != 1 else ''} measured against an older MVC left out)"
         return note
-
-    @property
-    def rating_trend(self) -> float | None:
-        """Mean rating of the last week minus the first (positive: the connection is growing)."""
-        rated = [w.mean_rating for w in self.weeks if w.mean_rating is not None]
-        return rated[-1] - rated[0] if len(rated) >= 2 else None
-
-
-@dataclass(frozen=True, slots=True)
-class PerfectRepGoal:
-    """The guide's neural overload: "8 perfect reps on day one, aim for 10 in two weeks"."""
-
-    baseline: int
-    target: int
-    by: dt.date
-    best_since: int
-    met: bool
-
-    def describe(self) -> str:
-        state = "met" if self.met else f"best so far {self.best_since}"
-        return f"Perfect reps: {self.baseline} → aim for {self.target} by {self.by:%d %b} ({state})"
-
-
-PERFECT_REP_STEP = 2
-PERFECT_REP_WEEKS = 2
-
-
-def perfect_rep_goal(history: ExerciseHistory, today: dt.date) -> PerfectRepGoal | None:
-    """+2 perfect reps in a set over two weeks, from the best set at the start of the window.
-
-    The window starts at the first week with perfect-rep counts and moves on
-    every two weeks, so the goal keeps climbing while the load may stay put.
-    """
-    counted = [
-        (w.week_of, w.best_perfect_reps) for w in history.weeks if w.best_perfect_reps is not None and w.week_of <= today
-    ]
-    if not counted:
-        return None
-    start = counted[0][0]
-    period = dt.timedelta(weeks=PERFECT_REP_WEEKS)
-    while start + period <= today - dt.timedelta(days=today.weekday()):
-        start += period
-    before = [reps for week_of, reps in counted if week_of < start]
-    baseline = max(before) if before else counted[0][1]
-    since = [reps for week_of, reps in counted if week_of >= start]
-    best_since = max(since) if since else 0
-    target = int(baseline) + PERFECT_REP_STEP
-    return PerfectRepGoal(int(baseline), target, start + period, int(best_since), best_since >= target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,25 +116,56 @@ def _week(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def _monday(started_at: str) -> dt.date:
+    day = dt.date.fromisoformat(started_at[:10])
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_e1rm(name: str, loaded_rows: Sequence[Mapping[str, Any]]) -> dict[dt.date, float]:
+    """Per week (its Monday), the best Epley estimate of that week's loaded sets (``Store.loaded_sets`` rows)."""
+    by_week: dict[dt.date, list[Mapping[str, Any]]] = {}
+    for row in loaded_rows:
+        by_week.setdefault(_monday(row["started_at"]), []).append(row)
+    out = {}
+    for monday, rows in by_week.items():
+        best = estimate_1rm(rows, name, today=monday + dt.timedelta(days=6))
+        if best is not None:
+            out[monday] = best.kg
+    return out
+
+
 def history_from(
     exercise_weeks: Iterable[tuple[str, Sequence[Mapping[str, Any]]]],
     session_rows: Iterable[Mapping[str, Any]],
     today: dt.date | None = None,
+    *,
+    loaded: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    judged: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> HistoryData:
-    """The history screen's data from (exercise, ``Store.exercise_weeks`` rows) pairs and ``Store.session_list`` rows."""
+    """The history screen's data from (exercise, ``Store.exercise_weeks`` rows) pairs and ``Store.session_list`` rows.
+
+    ``loaded`` (``Store.loaded_sets`` rows per exercise) gives the weekly e1RM;
+    ``judged`` (``Store.judged_sets`` rows per exercise) the perfect-rep goal.
+    """
+    today = today or dt.date.today()
     exercises = []
     for name, week_rows in exercise_weeks:
+        e1rm = week_e1rm(name, (loaded or {}).get(name, ()))
         weeks = tuple(
             WeekPoint(
                 _week(w["week_of"]), w["sets"], w["mean_rating"], w["mean_peak_pct_mvc"],
                 int(w["perfect_reps"] or 0), w["best_perfect_reps"], w["top_load_kg"],
-                int(w.get("other_mvc_sets") or 0),
+                int(w.get("other_mvc_sets") or 0), e1rm.get(_week(w["week_of"])),
             )
             for w in week_rows
         )
-        history = ExerciseHistory(name, weeks)
-        goal = perfect_rep_goal(history, today or dt.date.today())
-        exercises.append(ExerciseHistory(name, weeks, goal.describe() if goal else ""))
+        goal = perfect_rep_goal(
+            (JudgedSet(dt.date.fromisoformat(r["started_at"][:10]), r["reps"], int(r["perfect_reps"]))
+             for r in (judged or {}).get(name, ())),
+            today,
+        )
+        sentence = progress_sentence([Week(w.week_of, w.mean_rating, w.top_load_kg) for w in weeks])
+        exercises.append(ExerciseHistory(name, weeks, goal.describe(today) if goal else "", sentence))
     rows = []
     for s in session_rows:
         label = " · ".join(x for x in (s["kind"], s["focus"] and f"{s['focus']} body") if x) or (s["template"] or "session")

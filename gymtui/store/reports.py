@@ -7,6 +7,7 @@ from typing import cast
 from gymtui.store.rows import (
     ExerciseWeekRow,
     ExportRow,
+    JudgedSetRow,
     LoadedSetRow,
     PhaseRow,
     RepRow,
@@ -68,6 +69,16 @@ class Reports(Tables):
                 (athlete_id,),
             )
         ]
+
+    def judged_sets(self, athlete_id: int, exercise: str) -> list[JudgedSetRow]:
+        """Completed sets of an exercise with a perfect-rep count, oldest first: the perfect-rep goal's log."""
+        rows = self.db.table("sets").rows_where(
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND perfect_reps IS NOT NULL",
+            [athlete_id, exercise],
+            order_by="started_at, id",
+            select="started_at, reps, perfect_reps",
+        )
+        return [cast(JudgedSetRow, row) for row in rows]
 
     def exercise_weeks(self, athlete_id: int, exercise: str, *, mvc_holds_h: float | None = None) -> list[ExerciseWeekRow]:
         """Per week (Monday's date): mean rating, mean peak %MVC, perfect reps, top load.

@@ -204,6 +204,14 @@ class LoadedSetRow(TypedDict):
     workflow_phase: str | None
 
 
+class JudgedSetRow(TypedDict):
+    """A completed set whose reps were judged perfect or not (for the perfect-rep goal)."""
+
+    started_at: str
+    reps: int | None
+    perfect_reps: int
+
+
 class SessionSetRow(TypedDict):
     """A completed set of the last day an exercise was trained."""
 

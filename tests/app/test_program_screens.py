@@ -28,6 +28,7 @@ from gymtui.themes import load_themes
 from gymtui.ui.screens.checkin import CheckinResult, CheckinScreen
 from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
 from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
+from gymtui.ui.widgets.prose import Prose
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot, render_week_plot
 
 MONDAY = dt.date(2026, 1, 5)
@@ -77,16 +78,21 @@ def seed_weeks(store: Store, athlete: int) -> None:
         ])
 
 
-def test_week_plot_bars_grow_with_the_rating_and_the_emg_score() -> None:
-    text = render_week_plot([PlotPoint("01", 5, 50), PlotPoint("02", 10, 100), PlotPoint("03", None, None)], height=4).plain
-    rows = text.splitlines()
-    assert rows[0].startswith("10 ") and rows[3].startswith(" 0 ")
-    # week 2 (rating 10, EMG at the top of the scale) fills every row; week 1 the lower half
-    assert all(row[7:9] == "██" for row in rows[:4])
-    assert [row[3:5] for row in rows[:4]] == ["  ", "  ", "██", "██"]
-    assert rows[4].split() == ["01", "02", "03"]
-    assert "rating 0–10" in rows[5] and "EMG score 0–100 %MVC" in rows[5]
-    assert "No rated sets yet" in render_week_plot([]).plain
+def test_week_plot_draws_each_measure_on_its_own_scale_under_dated_weeks() -> None:
+    points = [PlotPoint("5 Jan", 5, 50, 100, 120), PlotPoint("12 Jan", 10, 100, 100, 120), PlotPoint("19 Jan", None, None, None, None)]
+    rows = render_week_plot(points).plain.splitlines()
+    assert [row[:10].rstrip() for row in rows[:8]] == [
+        "rating", "0–10", "EMG %MVC", "0–100", "top load", "0–120 kg", "e1RM", "0–120 kg",
+    ]
+    # Rating 5 of 10 fills the lower row of its band, 10 both rows; the week with nothing draws nothing.
+    assert [rows[0][10:14], rows[1][10:14]] == ["    ", "████"]
+    assert [rows[0][17:21], rows[1][17:21]] == ["████", "████"]
+    assert all(row[24:28] == "    " for row in rows[:8])
+    assert rows[8].split() == ["5", "Jan", "12", "Jan", "19", "Jan"]
+    assert rows[9] == "Bars from 0; rating, EMG and kg each on their own scale."
+    no_emg = render_week_plot([PlotPoint("5 Jan", 6, None, 40, 48)]).plain.splitlines()
+    assert no_emg[2] == "EMG %MVC  none logged"
+    assert "No sets yet" in render_week_plot([]).plain
 
 
 async def test_plan_panel_shows_the_line_next_sets_and_guards(store: Store) -> None:
@@ -157,7 +163,9 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
     data = load_history(store, athlete, today=MONDAY + dt.timedelta(days=29))
     assert [e.exercise for e in data.exercises] == ["Leg extension", "Back squat"]
     squat = data.exercises[1]
-    assert [w.mean_rating for w in squat.weeks] == [5, 6, 7, 8] and squat.rating_trend == 3
+    assert [w.mean_rating for w in squat.weeks] == [5, 6, 7, 8]
+    assert squat.sentence == "Rating up 3 points in 4 weeks at the same load: that is progress."
+    assert [w.e1rm_kg for w in squat.weeks] == [120.0] * 4  # Epley: 100 kg × (1 + 6/30)
     assert [w.emg_score for w in squat.weeks] == [50, 60, 70, 80]
 
     screen = HistoryScreen(data, lambda sid: sets_of_session(store, sid), lambda sid: load_set_detail(store, sid))
@@ -168,8 +176,10 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
         await pilot.press("down")
         await pilot.pause()
         assert str(screen.query_one("#exercise-title", Label).render()) == "Back squat"
-        summary = str(screen.query_one("#exercise-summary", Label).render())
-        assert "rating trend +3.0" in summary and "Perfect reps: 6 → aim for 8 by 16 Feb" in summary
+        summary = screen.query_one("#exercise-summary", Prose).text
+        assert summary == "4 weeks · 4 sets · top 100 kg · e1RM 120 kg"
+        goal = screen.query_one("#exercise-goal", Prose).text
+        assert goal == "Goal of 6 met on 26 Jan. Perfect reps: all 6 of 6 on 26 Jan: keep them perfect, add load."
         assert [p.rating for p in screen.query_one(WeekPlot).points] == [5, 6, 7, 8]
         assert screen.query_one("#week-table", DataTable).row_count == 4
         await pilot.press("s")
@@ -198,14 +208,16 @@ async def test_history_plots_ratings_over_weeks_and_drills_into_a_set(store: Sto
     assert app.results == [None]
 
 
-def test_perfect_rep_goal_climbs_by_two_every_two_weeks(store: Store) -> None:
-    from gymtui.session.history import perfect_rep_goal
-
+def test_perfect_rep_goal_climbs_by_two_and_stops_at_the_reps_of_the_set(store: Store) -> None:
     athlete = store.ensure_athlete()
-    seed_weeks(store, athlete)  # best perfect reps per week: 3, 4, 5, 6
-    squat = next(e for e in load_history(store, athlete).exercises if e.exercise == "Back squat")
-    first = perfect_rep_goal(squat, MONDAY + dt.timedelta(days=3))
-    assert (first.baseline, first.target, first.by, first.met) == (3, 5, MONDAY + dt.timedelta(weeks=2), False)
-    later = perfect_rep_goal(squat, MONDAY + dt.timedelta(weeks=3, days=1))
-    assert (later.baseline, later.target, later.best_since, later.met) == (4, 6, 6, True)
-    assert later.describe().startswith("Perfect reps: 4 → aim for 6 by")
+    seed_weeks(store, athlete)  # 6-rep sets, best perfect reps per week: 3, 4, 5, 6
+
+    def goal_on(today: dt.date) -> str:
+        squat = next(e for e in load_history(store, athlete, today=today).exercises if e.exercise == "Back squat")
+        return squat.goal
+
+    assert goal_on(MONDAY + dt.timedelta(days=3)) == "Perfect reps: 3 of 6 on 5 Jan → aim for 5 by 19 Jan (no set since)."
+    assert goal_on(MONDAY + dt.timedelta(days=10)) == "Perfect reps: 3 of 6 on 5 Jan → aim for 5 by 19 Jan (best since 4)."
+    assert goal_on(MONDAY + dt.timedelta(days=15)) == (
+        "Goal of 5 met on 19 Jan. Perfect reps: 5 of 6 on 19 Jan → aim for 6 by 2 Feb (no set since)."
+    )

@@ -1,14 +1,16 @@
-"""History: per exercise, rating and EMG score over weeks; sessions; one set.
+"""History: per exercise, whether it is progress; sessions; one set.
 
 Takes a :class:`~gymtui.session.history.HistoryData` (plain data) and two
 loaders the caller provides, for the sets of a session and for one set's
 detail, so that the screen itself never touches the store. Esc goes back.
 
-* **Exercises** tab: pick an exercise on the left; the right shows the
-  week-by-week plot (rating 0–10 beside EMG score), the trend, and a table of
-  weeks with perfect reps and top load.
+* **Exercises** tab: pick an exercise on the left; the right (it scrolls)
+  says in one sentence whether this is progress, the perfect-rep goal, then
+  the week-by-week plot (rating, EMG score, top load and e1RM, each on its
+  own scale, weeks labelled by date) and a table of the same weeks.
 * **Sessions** tab: the session list; Enter on a session lists its sets;
-  Enter on a set opens its detail (phases and target envelope).
+  Enter on a set opens its detail (phases and target envelope). Switching
+  tab (``e``/``s``) puts the keys on that tab's list at once.
 
 Exercise, muscle and phase names come from the log, which took them from the
 athlete's files: they are shown through :func:`plain` (no markup, control
@@ -23,7 +25,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
@@ -37,7 +39,9 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
+from gymtui.session.progress import day_label, plural
 from gymtui.text import safe_text
+from gymtui.ui.widgets.prose import Prose
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 
 SessionSets = Callable[[int], tuple[tuple[int, str], ...]]
@@ -54,8 +58,46 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
 
 
 def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
-    """One column per week, labelled with its ISO week number."""
-    return tuple(PlotPoint(f"{w.week_of.isocalendar().week:02d}", w.mean_rating, w.emg_score) for w in history.weeks)
+    """One column per week, labelled with its Monday's date ("5 Jan")."""
+    return tuple(
+        PlotPoint(day_label(w.week_of), w.mean_rating, w.emg_score, w.top_load_kg, w.e1rm_kg) for w in history.weeks
+    )
+
+
+def exercises_cell(exercises: str) -> str:
+    """The first exercise of a session and how many more: a cell that fits 80 columns without a cut name."""
+    names = [n for n in exercises.split(",") if n]
+    if len(names) <= 1:
+        return names[0] if names else "—"
+    return f"{names[0]} + {len(names) - 1} more"
+
+
+def _latest(values: list[float | None]) -> float | None:
+    return next((v for v in reversed(values) if v is not None), None)
+
+
+def summary_line(history: ExerciseHistory) -> str:
+    """Weeks and sets logged, and the latest top load and e1RM: ``4 weeks · 4 sets · top 100 kg · e1RM 120 kg``."""
+    weeks = history.weeks
+    top = _latest([w.top_load_kg for w in weeks])
+    e1rm = _latest([w.e1rm_kg for w in weeks])
+    parts = [plural(len(weeks), "week"), plural(sum(w.sets for w in weeks), "set")]
+    parts.append("no load logged" if top is None else f"top {top:g} kg")
+    if e1rm is not None:
+        parts.append(f"e1RM {e1rm:.0f} kg")
+    return " · ".join(parts)
+
+
+class SessionTable(DataTable[str | Text]):
+    """The session list; its Enter is named in the Footer (the stock table hides it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open session")]
+
+
+class SetList(OptionList):
+    """A session's sets; Enter (named in the Footer) opens one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Open set")]
 
 
 class SetDetailScreen(Screen[None]):
@@ -99,7 +141,11 @@ class SetDetailScreen(Screen[None]):
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back"), Binding("e", "tab('exercises')", "Exercises"), Binding("s", "tab('sessions')", "Sessions")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("e", "tab('exercises')", "Exercises"),
+        Binding("s", "tab('sessions')", "Sessions"),
+    ]
 
     def __init__(self, data: HistoryData, session_sets: SessionSets | None = None, set_detail: DetailLoader | None = None) -> None:
         super().__init__()
@@ -111,53 +157,53 @@ class HistoryScreen(Screen[None]):
         with TabbedContent(initial="exercises"):
             with TabPane("Exercises", id="exercises"), Horizontal():
                 yield OptionList(*[Option(plain(e.exercise), id=str(i)) for i, e in enumerate(self.data.exercises)], id="exercise-list")
-                with Vertical():
+                with VerticalScroll(id="exercise-detail"):
                     yield Label("", id="exercise-title", markup=False)
-                    yield Label("", id="exercise-summary", markup=False)
+                    yield Prose(id="exercise-sentence")
+                    yield Prose(id="exercise-goal")
+                    yield Prose(id="exercise-summary")
                     yield WeekPlot(id="week-plot")
                     table: DataTable[str | Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
                     yield table
+                    yield Prose(id="mvc-note")
             with TabPane("Sessions", id="sessions"), Vertical():
-                sessions: DataTable[str | Text] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
-                yield sessions
-                yield OptionList(id="session-sets")
+                yield SessionTable(id="session-table", cursor_type="row", zebra_stripes=True)
+                yield SetList(id="session-sets")
         yield Footer()
 
     def on_mount(self) -> None:
         weeks = self.query_one("#week-table", DataTable)
-        weeks.add_columns("week of", "sets", "rating", "EMG score", "perfect reps", "best set", "top kg")
+        weeks.add_columns("week of", "sets", "rating", "EMG %MVC", "top kg", "e1RM kg", "perfect")
         sessions = self.query_one("#session-table", DataTable)
         sessions.add_columns("day", "session", "sets", "done", "rating", "exercises")
         for s in self.data.sessions:
             sessions.add_row(
                 plain(s.day), plain(s.label), str(s.sets), str(s.completed), _num(s.mean_rating),
-                plain(s.exercises), key=str(s.id),
+                plain(exercises_cell(s.exercises)), key=str(s.id),
             )
+        listing = self.query_one("#exercise-list", OptionList)
         if self.data.exercises:
             self.show_exercise(0)
-            self.query_one("#exercise-list", OptionList).highlighted = 0
+            listing.highlighted = 0
         else:
             self.query_one("#exercise-title", Label).update("No completed sets yet")
+        listing.focus()
 
     def show_exercise(self, index: int) -> None:
         history = self.data.exercises[index]
         self.query_one("#exercise-title", Label).update(safe_text(history.exercise))
-        trend = history.rating_trend
-        perfect = sum(w.perfect_reps for w in history.weeks)
-        top = max((w.top_load_kg for w in history.weeks if w.top_load_kg is not None), default=None)
-        trend_text = "—" if trend is None else f"{trend:+.1f}"
-        self.query_one("#exercise-summary", Label).update(
-            f"{len(history.weeks)} weeks · rating trend {trend_text} · {perfect} perfect reps · top {_num(top, '{:g}')} kg"
-            + (f"\n{safe_text(history.goal)}" if history.goal else "")
-            + f"\n{history.mvc_note}"
-        )
+        self.query_one("#exercise-sentence", Prose).update(history.sentence)
+        self.query_one("#exercise-goal", Prose).update(safe_text(history.goal) or "Perfect reps: none judged yet.")
+        self.query_one("#exercise-summary", Prose).update(summary_line(history))
+        self.query_one("#mvc-note", Prose).update(history.mvc_note)
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)
         table.clear()
         for w in reversed(history.weeks):
+            best = "—" if w.best_perfect_reps is None else str(w.best_perfect_reps)
             table.add_row(
-                w.week_of.isoformat(), str(w.sets), _num(w.mean_rating), _num(w.emg_score, "{:.0f}"),
-                str(w.perfect_reps), str(w.best_perfect_reps or "—"), _num(w.top_load_kg, "{:g}"),
+                day_label(w.week_of), str(w.sets), _num(w.mean_rating), _num(w.emg_score, "{:.0f}"),
+                _num(w.top_load_kg, "{:g}"), _num(w.e1rm_kg, "{:.0f}"), best,
             )
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -178,6 +224,12 @@ class HistoryScreen(Screen[None]):
         if sets:
             listing.highlighted = 0
             listing.focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The keys go to the shown tab's list: no hidden Tab press before Enter works."""
+        pane = event.pane.id if event.pane is not None else None
+        target = "#session-table" if pane == "sessions" else "#exercise-list"
+        self.query_one(target).focus()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
