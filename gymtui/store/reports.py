@@ -73,7 +73,7 @@ class Reports(Tables):
     def judged_sets(self, athlete_id: int, exercise: str) -> list[JudgedSetRow]:
         """Completed sets of an exercise with a perfect-rep count, oldest first: the perfect-rep goal's log."""
         rows = self.db.table("sets").rows_where(
-            "athlete_id = ? AND exercise = ? AND status = 'completed' AND perfect_reps IS NOT NULL",
+            "athlete_id = ? AND exercise = ? AND status = 'completed' AND perfect_reps IS NOT NULL AND set_type != 'warmup'",
             [athlete_id, exercise],
             order_by="started_at, id",
             select="started_at, reps, perfect_reps",
@@ -104,7 +104,7 @@ class Reports(Tables):
             "sum(s.perfect_reps), max(s.perfect_reps), max(s.load_kg), "
             f"sum(CASE WHEN s.peak_pct_mvc IS NOT NULL AND NOT {own} THEN 1 ELSE 0 END) "
             "FROM sets s LEFT JOIN calibrations c ON c.id = s.calibration_id "
-            "WHERE s.athlete_id = ? AND s.exercise = ? AND s.status = 'completed' "
+            "WHERE s.athlete_id = ? AND s.exercise = ? AND s.status = 'completed' AND s.set_type != 'warmup' "
             "GROUP BY monday ORDER BY monday",
             (*params, athlete_id, exercise),
         ).fetchall()
