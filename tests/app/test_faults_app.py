@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 import repo_paths
+from keys import press
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
@@ -120,7 +121,7 @@ async def set_through_a_store_fault(db: Path, fault: Fault) -> dict[str, Any]:
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None, 60, "the demo sensor")
-            await pilot.press("f")
+            await press(pilot, "f")
             await wait_until(pilot, lambda: stored_phases(db)[:2] == FIRST_TWO, 60, "the first two phases in the database")
             out["before"] = stored_phases(db)
             out["blocks_before"] = query(db, "SELECT count(*) FROM signal_blocks")[0][0]
@@ -129,7 +130,8 @@ async def set_through_a_store_fault(db: Path, fault: Fault) -> dict[str, Any]:
             await wait_until(pilot, lambda: "Database unavailable" in store_line(app), 10, "the set screen's store line")
             out["status"] = store_line(app)
             await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the set to end")
-            await pilot.press("8")
+            await press(pilot, "8")
+            await wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen), 20, "the rating taken")
             out["still_unavailable_after_rating"] = app.store_exec.unavailable is not None
             out["pending_after_rating"] = app.store_exec.pending
             out["status_after_rating"] = store_line(app)
@@ -355,9 +357,9 @@ async def test_a_signal_worker_exception_mid_set_is_one_line_and_the_set_goes_on
             return real_process(samples, t_end_s)
 
         live.process = failing
-        await pilot.press("f")
+        await press(pilot, "f")
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the set to end")
-        await pilot.press("8")
+        await press(pilot, "8")
         await wait_until(pilot, lambda: query(db, "SELECT activation_rating FROM sets") == [(8,)], 20, "the rating")
         running = app.is_running
         await app.shutdown()
@@ -397,10 +399,11 @@ async def test_a_sensor_that_does_not_open_leaves_the_app_up_as_a_timer(tmp_path
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and getattr(app.screen, "info", None), 20, "home")
         home_problems = str(app.screen.query_one("#home-problems").render())
         assert app.source is None and app.signal is None and app.emulation is None
-        await pilot.press("f")
-        assert app.runner is not None and app.runner.protocol.phases[0].kind == "activation"  # a timer: no MVC
+        await press(pilot, "f")
+        await wait_until(pilot, lambda: app.runner is not None and app.runner.engine.running, 20, "the timer set")
+        assert app.runner.protocol.phases[0].kind == "activation"  # a timer: no MVC
         await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the timer set to end")
-        await pilot.press("7")
+        await press(pilot, "7")
         await wait_until(pilot, lambda: query(db, "SELECT activation_rating FROM sets") == [(7,)], 20, "the rating")
         running = app.is_running
         await app.shutdown()
@@ -443,18 +446,18 @@ async def test_quitting_while_the_database_is_locked_saves_the_writes_and_the_ne
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None, 60, "the demo sensor")
-            await pilot.press("f")
+            await press(pilot, "f")
             await wait_until(pilot, lambda: stored_phases(db)[:2] == FIRST_TWO, 60, "the first two phases")
             holder = await asyncio.to_thread(LockHolder, db, 120.0)
             await wait_until(pilot, lambda: app.store_exec.unavailable is not None, 30, "the store to notice")
             await wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 60, "the set to end")
-            await pilot.press("8")
+            await press(pilot, "8")
             await wait_until(pilot, lambda: isinstance(app.screen, SetScreen), 10, "the rest after the set")
-            await pilot.press("space")  # skip the rest
+            await press(pilot, "space")  # skip the rest
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), 20, "home")
             kept = app.store_exec.pending
             started = time.monotonic()
-            await pilot.press("q")
+            await press(pilot, "q")
             await wait_until(pilot, lambda: not app.is_running, 30, "the app to quit")
             quit_s = time.monotonic() - started
     finally:
