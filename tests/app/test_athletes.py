@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from keys import press
 from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
@@ -77,10 +78,11 @@ async def run_one_set(pilot: Any, app: GymApp, n: int, rating: int) -> None:
         return False
 
     await at_home(pilot, app, f"the home screen to offer set {n}")
-    await pilot.press("enter")
+    await press(pilot, "enter")
     await pilot_wait_until(pilot, lambda: app.runner is not None and app.set_screen is not None, 60, f"set {n} to start")
     await pilot_wait_until(pilot, rated_or_racked, SET_WALL_S, f"the rating screen after set {n}")
-    await pilot.press(str(rating))
+    await press(pilot, str(rating))
+    await pilot_wait_until(pilot, lambda: not isinstance(app.screen, RatingScreen), 30, f"set {n}'s rating taken")
     await pilot_wait_until(pilot, lambda: app.runner.engine.stage is Stage.PHASE or not app.runner.engine.running,
                            30, f"the rest after rating set {n}")
     app.sets.advance()  # Space skips the rest
@@ -166,7 +168,7 @@ async def begin_and_look(pilot: Any, app: GymApp, what: str, *, keep_mvc: bool =
     """
     await at_home(pilot, app, f"the home screen before {what}")
     before, mvcs = app.runner, mvc_count(app.store.path)
-    await pilot.press("f")
+    await press(pilot, "f")
     await pilot_wait_until(pilot, lambda: app.runner is not before and app.runner is not None, 60, f"{what} to start",
                            detail=lambda: (type(app.screen).__name__, [str(n.message) for n in app._notifications]))
     calibrates = app.runner.protocol.phases[0].kind is PhaseKind.CALIBRATION
