@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import datetime as dt
+import json
 import logging
 import os
 import sqlite3
@@ -571,7 +572,7 @@ class GymApp(App[int]):
         self.run_worker(self.open_history(), name="open-history", group="history", exclusive=True)
 
     def on_home_screen_rate_interrupted(self, message: HomeScreen.RateInterrupted) -> None:
-        self.rate_interrupted(message.set_id, message.exercise)
+        self.run_worker(self.rate_interrupted(message.set_id, message.exercise), group="rate-interrupted", exclusive=True)
 
     def on_home_screen_discard_interrupted(self, message: HomeScreen.DiscardInterrupted) -> None:
         self.discard_interrupted(message.set_id)
@@ -579,9 +580,21 @@ class GymApp(App[int]):
     def on_cuff_panel_alarm(self, message: CuffPanel.Alarm) -> None:
         self.cuff.alarm(message.view)
 
-    def rate_interrupted(self, set_id: int, exercise: str) -> None:
-        """Home ``r``: rate a set a dead process left unfinished."""
-        from gymtui.ui.screens.rating import RatingScreen
+    async def rate_interrupted(self, set_id: int, exercise: str) -> None:
+        """Home ``r``: rate a set a dead process left unfinished.
+
+        No EMG summary will come for it (its signal worker died with the
+        process); the screen says why: no sensor (no pipeline was stored with
+        the set), or the set stopped before it was summarised.
+        """
+        from gymtui.ui.screens.rating import EmgSummary, RatingScreen
+
+        try:
+            row = await self.in_store(self.store.get_set, set_id)
+        except StoreUnavailable as exc:
+            self.report_problem(str(exc))
+            return
+        emg = EmgSummary.LOST if json.loads(row["pipeline"] or "{}") else EmgSummary.NO_SENSOR
 
         def rated(rating: int | None) -> None:
             if rating is not None:
@@ -590,7 +603,7 @@ class GymApp(App[int]):
                     f"Interrupted set rated {rating}/10",
                 )
 
-        self.push_screen(RatingScreen(exercise, None, title="Interrupted set"), rated)
+        self.push_screen(RatingScreen(exercise, None, title="Interrupted set", emg=emg), rated)
 
     def discard_interrupted(self, set_id: int) -> None:
         """Home ``d``: mark it discarded; its phases and signal stay in the database."""
