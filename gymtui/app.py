@@ -52,6 +52,7 @@ from gymtui.store import (
 )
 from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
+from gymtui.ui.commands import ScreenCommands
 from gymtui.ui.controllers.athletes import AthleteController
 from gymtui.ui.controllers.cuff import CuffController
 from gymtui.ui.controllers.sensors import SensorController
@@ -144,8 +145,12 @@ class GymApp(App[int]):
     CSS_PATH = resource_dir("themes") / "gymtui.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]  # noqa: RUF012 - Textual's own attribute
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]  # noqa: RUF012 - Textual's own attribute
-    ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
+    COMMANDS = {ScreenCommands}  # noqa: RUF012 - Textual's own attribute; the screen's keys by name, nothing else
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "next_theme", "Theme", show=False),
+        # Priority, so it works over modal screens too; a text field that takes "?" still gets it.
+        Binding("question_mark", "help", "Help", key_display="?", priority=True),
+    ]
     crash: BaseException | None = None
     """The first exception the app died of (the CLI writes the crash report from it)."""
 
@@ -650,6 +655,15 @@ class GymApp(App[int]):
         self.run_worker(look_up(), group="same-as-last-time")
 
     # -- other screens ---------------------------------------------------------------------
+    def action_help(self) -> None:
+        """``?``: the keys of the screen in front; ``?`` again closes it."""
+        from gymtui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
     def open_checkin(self) -> None:
         from gymtui.ui.screens.checkin import CheckinScreen
 

@@ -101,7 +101,7 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
                     with Horizontal(classes="question-row"):
                         yield Label(text, classes="question")
                         yield AnswerInput(q.chars, placeholder=q.placeholder, restrict=q.restrict, id=q.key)
-                yield Static("Enter: next question · blank: not given · Esc: skip", classes="hint")
+                yield Static("Enter: next question · blank: not given · ?: keys · Esc: skip", classes="hint")
                 with Horizontal(classes="buttons"):
                     yield Button("See advice", id="submit", variant="primary")
             yield Static("", id="checkin-error", classes="error")

@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Static
 
 from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 RATING_GROUP = Binding.Group("Rate 1–10", compact=True)
 LOAD_GROUP = Binding.Group("Load", compact=True)
@@ -90,6 +91,7 @@ class RatingScreen(ModalScreen[int | None]):
         Binding("left_square_bracket", "rir(-1)", "−", key_display="[", group=RIR_GROUP, priority=True),
         Binding("enter", "keep", "Keep, no rating", priority=True),
         Binding("escape", "skip", "Skip"),
+        HELP_BINDING,
     ]
 
     summary: reactive[dict[str, Any] | None] = reactive(None, init=False)
