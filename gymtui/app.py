@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import datetime as dt
+import json
 import logging
 import os
 import sqlite3
@@ -51,6 +52,7 @@ from gymtui.store import (
 )
 from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
+from gymtui.ui.commands import ScreenCommands
 from gymtui.ui.controllers.athletes import AthleteController
 from gymtui.ui.controllers.cuff import CuffController
 from gymtui.ui.controllers.sensors import SensorController
@@ -143,8 +145,12 @@ class GymApp(App[int]):
     CSS_PATH = resource_dir("themes") / "gymtui.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-huge")]  # noqa: RUF012 - Textual's own attribute
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-towering")]  # noqa: RUF012 - Textual's own attribute
-    ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
+    COMMANDS = {ScreenCommands}  # noqa: RUF012 - Textual's own attribute; the screen's keys by name, nothing else
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "next_theme", "Theme", show=False),
+        # Priority, so it works over modal screens too; a text field that takes "?" still gets it.
+        Binding("question_mark", "help", "Help", key_display="?", priority=True),
+    ]
     crash: BaseException | None = None
     """The first exception the app died of (the CLI writes the crash report from it)."""
 
@@ -571,7 +577,7 @@ class GymApp(App[int]):
         self.run_worker(self.open_history(), name="open-history", group="history", exclusive=True)
 
     def on_home_screen_rate_interrupted(self, message: HomeScreen.RateInterrupted) -> None:
-        self.rate_interrupted(message.set_id, message.exercise)
+        self.run_worker(self.rate_interrupted(message.set_id, message.exercise), group="rate-interrupted", exclusive=True)
 
     def on_home_screen_discard_interrupted(self, message: HomeScreen.DiscardInterrupted) -> None:
         self.discard_interrupted(message.set_id)
@@ -579,9 +585,21 @@ class GymApp(App[int]):
     def on_cuff_panel_alarm(self, message: CuffPanel.Alarm) -> None:
         self.cuff.alarm(message.view)
 
-    def rate_interrupted(self, set_id: int, exercise: str) -> None:
-        """Home ``r``: rate a set a dead process left unfinished."""
-        from gymtui.ui.screens.rating import RatingScreen
+    async def rate_interrupted(self, set_id: int, exercise: str) -> None:
+        """Home ``r``: rate a set a dead process left unfinished.
+
+        No EMG summary will come for it (its signal worker died with the
+        process); the screen says why: no sensor (no pipeline was stored with
+        the set), or the set stopped before it was summarised.
+        """
+        from gymtui.ui.screens.rating import EmgSummary, RatingScreen
+
+        try:
+            row = await self.in_store(self.store.get_set, set_id)
+        except StoreUnavailable as exc:
+            self.report_problem(str(exc))
+            return
+        emg = EmgSummary.LOST if json.loads(row["pipeline"] or "{}") else EmgSummary.NO_SENSOR
 
         def rated(rating: int | None) -> None:
             if rating is not None:
@@ -590,7 +608,7 @@ class GymApp(App[int]):
                     f"Interrupted set rated {rating}/10",
                 )
 
-        self.push_screen(RatingScreen(exercise, None, title="Interrupted set"), rated)
+        self.push_screen(RatingScreen(exercise, None, title="Interrupted set", emg=emg), rated)
 
     def discard_interrupted(self, set_id: int) -> None:
         """Home ``d``: mark it discarded; its phases and signal stay in the database."""
@@ -637,6 +655,15 @@ class GymApp(App[int]):
         self.run_worker(look_up(), group="same-as-last-time")
 
     # -- other screens ---------------------------------------------------------------------
+    def action_help(self) -> None:
+        """``?``: the keys of the screen in front; ``?`` again closes it."""
+        from gymtui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
     def open_checkin(self) -> None:
         from gymtui.ui.screens.checkin import CheckinScreen
 

@@ -2,7 +2,8 @@
 
 Every failure the user can cause (a bad argument, an unwritable or corrupt
 database, a second instance on the same database) ends with one clear line on
-stderr and exit status 2, never a traceback.
+stderr and exit status 2, never a traceback. A reader that stops early
+(``gymtui plan | head -5``) ends a command quietly: see :func:`_reader_gone`.
 """
 
 from __future__ import annotations
@@ -129,10 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command:
             try:
-                return int(args.func(args) or 0)
+                status = int(args.func(args) or 0)
+                sys.stdout.flush()  # here, not at exit: a closed pipe is met while it can still be caught
             except KeyboardInterrupt:
                 return 130
+            return status
         return run_app(args)
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as exc:  # noqa: BLE001 - the last stop: a report, one line, exit 1
         from gymtui.crash import AppCrashed, report_crash
 
@@ -140,6 +145,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         status, line = report_crash(error, argv, logged=isinstance(exc, AppCrashed))
         print(line, file=sys.stderr)
         return status
+
+
+def _reader_gone() -> int:
+    """Standard output's reader closed the pipe (``| head``): it has what it wanted, so say nothing.
+
+    What is still buffered for stdout goes to /dev/null, so the flush at
+    interpreter exit does not print "Exception ignored … BrokenPipeError".
+    Status 0, like a command that printed everything: the reader chose to stop.
+    """
+    logs.log.info("standard output closed by its reader; stopped printing")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -156,12 +156,16 @@ class Advice(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckIn:
-    """Before the session: four questions, one key each where possible."""
+    """Before the session: four questions, one key each where possible.
+
+    Sleep is the one answer the advice needs; the others may be left out
+    (None: not given), and a question not answered is no sign either way.
+    """
 
     sleep_h: float
     resting_hr_bpm: float | None = None
-    coordination: int = 3  # 1 clumsy … 5 sharp
-    mood: int = 3  # 1 irritable … 5 great
+    coordination: int | None = None  # 1 clumsy … 5 sharp
+    mood: int | None = None  # 1 irritable … 5 great
 
     def __post_init__(self) -> None:
         if not 0 <= self.sleep_h <= 24:
@@ -169,7 +173,7 @@ class CheckIn:
         if self.resting_hr_bpm is not None and not 25 <= self.resting_hr_bpm <= 220:
             raise ValueError(f"resting heart rate {self.resting_hr_bpm} bpm is not plausible")
         for name in ("coordination", "mood"):
-            if not 1 <= getattr(self, name) <= 5:
+            if getattr(self, name) is not None and not 1 <= getattr(self, name) <= 5:
                 raise ValueError(f"{name} is rated 1–5, not {getattr(self, name)}")
 
 
@@ -209,9 +213,9 @@ def assess_checkin(checkin: CheckIn, baseline_rhr_bpm: float | None) -> CheckInA
         if delta >= RHR_ELEVATED_BPM:
             reasons.append(f"resting HR {delta:+.0f} bpm over your baseline")
             severe |= delta >= RHR_HIGH_BPM
-    if checkin.coordination <= 2:
+    if checkin.coordination is not None and checkin.coordination <= 2:
         reasons.append("coordination off")
-    if checkin.mood <= 2:
+    if checkin.mood is not None and checkin.mood <= 2:
         reasons.append("irritable or low mood")
     if severe or len(reasons) >= 2:
         return CheckInAdvice(Advice.REST, tuple(reasons))

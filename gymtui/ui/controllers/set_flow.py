@@ -474,8 +474,11 @@ class SetFlow:
         runner, planned = self.runner, self.planned
         assert runner is not None and runner.set_id is not None
         draft = self._draft(planned)
+        from gymtui.ui.screens.rating import EmgSummary
+
         self.rating_screen = RatingScreen(
-            runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft
+            runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft,
+            emg=EmgSummary.COMING if app.sensor.signal is not None else EmgSummary.NO_SENSOR,
         )
         screen = self.rating_screen
 

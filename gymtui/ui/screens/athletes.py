@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 NAME_MAX_CHARS = 40
 """As :data:`gymtui.store.athletes.ATHLETE_NAME_MAX_CHARS`: the input stops where the store would refuse."""
@@ -43,6 +44,7 @@ class AthletesScreen(ModalScreen[AthleteChoice | None]):
         Binding("n", "new", "New athlete"),
         Binding("r", "rename", "Rename"),
         Binding("escape", "back", "Back"),
+        HELP_BINDING,
     ]
 
     def __init__(self, athletes: list[tuple[int, str]], current: int | None) -> None:

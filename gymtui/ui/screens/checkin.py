@@ -1,17 +1,21 @@
 """Pre-session check-in: sleep, resting heart rate, coordination, mood.
 
-Four short answers (type a number, Enter to the next), then the advice the
-caller's ``assess`` gives (go, light, rest: see
-:func:`gymtui.session.guardrails.assess_checkin`) with the reasons, and
+Four short answers, one row each, as a person fills a form: type a number,
+Enter (or Tab) to the next; Enter on the last answer, or the "See advice"
+button, asks for the advice the caller's ``assess`` gives (go, light, rest:
+see :func:`gymtui.session.guardrails.assess_checkin`) with the reasons, and
 the athlete's choice: train as planned (``g``), a light session (``l``) or a
-rest day (``r``). Dismisses with a :class:`CheckinResult`, or None on Esc
-(check-in skipped). The screen holds no rule: ``assess`` is injected.
+rest day (``r``). Sleep is needed for advice; any other answer left blank is
+kept as not given (None), never filled in with a middle value. Dismisses
+with a :class:`CheckinResult`, or None on Esc (check-in skipped). The screen
+holds no rule: ``assess`` is injected. The whole form fits 80×24.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -30,16 +34,50 @@ class CheckinResult:
     choice: Advice  # what the athlete decided to do
 
 
+@dataclass(frozen=True, slots=True)
+class _Question:
+    key: str
+    text: str
+    placeholder: str
+    chars: str
+    """The characters the answer is made of (a regex class): any other key is not taken as text."""
+    restrict: str
+
+
 _QUESTIONS = (
-    ("sleep", "Hours slept last night", "e.g. 7.5", r"[0-9.]*"),
-    ("rhr", "Resting heart rate this morning (bpm, blank if unknown)", "e.g. 58", r"[0-9]*"),
-    ("coordination", "Coordination today: 1 clumsy … 5 sharp", "1–5", r"[1-5]?"),
-    ("mood", "Mood: 1 irritable … 5 great", "1–5", r"[1-5]?"),
+    _Question("sleep", "Hours slept last night", "7.5", "[0-9.]", r"[0-9.]*"),
+    _Question("rhr", "Resting heart rate, bpm (blank: unknown)", "58", "[0-9]", r"[0-9]*"),
+    _Question("coordination", "Coordination: 1 clumsy … 5 sharp", "1–5", "[1-5]", r"[1-5]?"),
+    _Question("mood", "Mood: 1 irritable … 5 great", "1–5", "[1-5]", r"[1-5]?"),
 )
 
 
+class AnswerInput(Input):
+    """A one-line number field that claims only the keys its answer is made of.
+
+    Textual's ``Input`` claims every printable key, so ``?`` (help) and the
+    letters would be swallowed by a field that can never hold them.
+    """
+
+    def __init__(self, chars: str, *, placeholder: str, restrict: str, id: str) -> None:
+        super().__init__(placeholder=placeholder, restrict=restrict, id=id, compact=True)
+        self._chars = re.compile(chars)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and self._chars.fullmatch(character) is not None
+
+
+def _given(value: float | None, fmt: str) -> str:
+    return "not given" if value is None else fmt.format(value)
+
+
 class CheckinScreen(ModalScreen[CheckinResult | None]):
+    # Enter and Tab move on as the key is dispatched (priority), not when the field's
+    # own Submitted message is handled: keys typed ahead in one burst must land in
+    # the field they were typed for, not in the one the focus has not yet left.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next_answer(True)", "Next question (on the last: see advice)", priority=True, show=False),
+        Binding("tab", "next_answer(False)", "Next field", priority=True, show=False),
         Binding("escape", "skip", "Skip check-in"),
         Binding("g", "choose('go')", "Train as planned", show=False),
         Binding("l", "choose('light')", "Light session", show=False),
@@ -56,12 +94,16 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         with VerticalScroll(classes="dialog"):
             yield Label("Check-in before training", classes="title")
             with Vertical(id="questions"):
-                for key, question, placeholder, restrict in _QUESTIONS:
-                    text = question
-                    if key == "rhr" and self.baseline_rhr_bpm is not None:
+                for q in _QUESTIONS:
+                    text = q.text
+                    if q.key == "rhr" and self.baseline_rhr_bpm is not None:
                         text += f" · baseline {self.baseline_rhr_bpm:.0f}"
-                    yield Label(text, classes="question")
-                    yield Input(placeholder=placeholder, restrict=restrict, id=key)
+                    with Horizontal(classes="question-row"):
+                        yield Label(text, classes="question")
+                        yield AnswerInput(q.chars, placeholder=q.placeholder, restrict=q.restrict, id=q.key)
+                yield Static("Enter: next question · blank: not given · ?: keys · Esc: skip", classes="hint")
+                with Horizontal(classes="buttons"):
+                    yield Button("See advice", id="submit", variant="primary")
             yield Static("", id="checkin-error", classes="error")
             yield Label("", id="answers")
             with Vertical(id="advice"):
@@ -77,25 +119,31 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         self.query_one("#advice").display = False
         self.query_one("#sleep", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        order = [q[0] for q in _QUESTIONS]
-        index = order.index(event.input.id or "")
+    def action_next_answer(self, advise_at_end: bool) -> None:
+        """The next question; after the last, the advice (Enter) or the "See advice" button (Tab)."""
+        order = [q.key for q in _QUESTIONS]
+        field = self.focused
+        index = order.index(field.id) if field is not None and field.id in order else len(order) - 1
         if index + 1 < len(order):
-            self.query_one(f"#{order[index + 1]}", Input).focus()
-        else:
+            self.set_focus(self.query_one(f"#{order[index + 1]}", Input))
+        elif advise_at_end:
             self.evaluate()
+        else:
+            self.set_focus(self.query_one("#submit", Button))
 
     def _read(self) -> CheckIn:
         def value(key: str) -> str:
             return self.query_one(f"#{key}", Input).value.strip()
 
+        def number(key: str) -> int | None:
+            return int(value(key)) if value(key) else None
+
         try:
             sleep = float(value("sleep"))
         except ValueError:
-            raise ValueError("How many hours did you sleep?") from None
+            raise ValueError("How many hours did you sleep? (the advice needs it)") from None
         rhr = float(value("rhr")) if value("rhr") else None
-        return CheckIn(sleep, rhr, int(value("coordination") or 3), int(value("mood") or 3))
+        return CheckIn(sleep, rhr, number("coordination"), number("mood"))
 
     def evaluate(self) -> None:
         error = self.query_one("#checkin-error", Static)
@@ -103,15 +151,16 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
             checkin = self._read()
         except ValueError as exc:
             error.update(str(exc))
+            self.set_focus(self.query_one("#sleep", Input))
             return
         error.update("")
         advice = self.assess(checkin)
         self.result = CheckinResult(checkin, advice, advice.advice)
         # The answers shrink to one line so the advice and its buttons fit an 80×24 terminal.
         self.query_one("#questions").display = False
-        rhr = "—" if checkin.resting_hr_bpm is None else f"{checkin.resting_hr_bpm:.0f} bpm"
         self.query_one("#answers", Label).update(
-            f"Slept {checkin.sleep_h:g} h · resting HR {rhr} · coordination {checkin.coordination}/5 · mood {checkin.mood}/5"
+            f"Slept {checkin.sleep_h:g} h · resting HR {_given(checkin.resting_hr_bpm, '{:.0f} bpm')}"
+            f" · coordination {_given(checkin.coordination, '{}/5')} · mood {_given(checkin.mood, '{}/5')}"
         )
         box = self.query_one("#advice")
         box.display = True
@@ -120,21 +169,24 @@ class CheckinScreen(ModalScreen[CheckinResult | None]):
         self.query_one("#advice-headline", Label).update(advice.headline)
         self.query_one("#advice-reasons", Static).update("\n".join(f"• {r}" for r in advice.reasons))
         self.query_one("#advice-tips", Static).update("\n".join(f"  {t}" for t in advice.tips))
-        self.query_one(f"#{advice.advice.value}", Button).focus()
+        self.set_focus(self.query_one(f"#{advice.advice.value}", Button))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_choose(event.button.id or "go")
+        if event.button.id == "submit":
+            self.evaluate()
+        else:
+            self.action_choose(event.button.id or "go")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Letters go into the inputs until there is advice.
+        if action == "next_answer":  # on a button, Enter presses it and Tab moves as anywhere else
+            return isinstance(self.focused, AnswerInput)
+        # No choice before there is advice to choose against.
         return not (action == "choose" and self.result is None)
 
     def action_choose(self, choice: str) -> None:
         if self.result is None:
             return
-        from dataclasses import replace
-
         self.dismiss(replace(self.result, choice=Advice(choice)))
 
     def action_skip(self) -> None:

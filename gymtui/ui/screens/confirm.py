@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from gymtui.text import safe_lines
+from gymtui.ui.screens.help import HELP_BINDING
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -18,6 +19,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes"),
         Binding("n", "answer(False)", "No"),
         Binding("escape", "answer(False)", "Cancel", show=False),
+        HELP_BINDING,
     ]
 
     def __init__(self, question: str) -> None:

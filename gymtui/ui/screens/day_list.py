@@ -18,12 +18,13 @@ from textual.widgets.option_list import Option
 
 from gymtui.session.sequence import DaySequence
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 
 class DayListScreen(ModalScreen[int | None]):
     """Returns the chosen set's row id, or None (Esc)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back"), HELP_BINDING]
 
     def __init__(self, sequence: DaySequence) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ Activation drills show the rating alone.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from textual.widgets import Button, Footer, Static
 
 from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 RATING_GROUP = Binding.Group("Rate 1–10", compact=True)
 LOAD_GROUP = Binding.Group("Load", compact=True)
@@ -38,10 +40,28 @@ def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
     return f"{value}{unit}"
 
 
-def summary_lines(summary: dict[str, Any] | None) -> str:
-    """The set's EMG summary as the athlete reads it."""
-    if not summary:
-        return "EMG summary: waiting for the signal worker…"
+class EmgSummary(StrEnum):
+    """Whether a set's EMG summary is still to come: the line says so only when it is."""
+
+    COMING = "coming"  # a live set with a sensor: the signal worker posts it
+    NO_SENSOR = "no-sensor"  # a set run as a timer only: there is no signal to summarise
+    LOST = "lost"  # an interrupted set: the worker that would summarise it died with the process
+
+
+_NO_SUMMARY = {
+    EmgSummary.COMING: "EMG summary: waiting for the signal worker…",
+    EmgSummary.NO_SENSOR: "No sensor on this set: no EMG summary",
+    EmgSummary.LOST: "No EMG summary: the set stopped before it was summarised (its recorded signal is kept)",
+}
+
+_EMG_KEYS = ("peak_pct_mvc", "mean_pct_mvc", "target_share", "perfect_reps", "mf_slope_hz_per_s", "time_above_target_s")
+
+
+def summary_lines(summary: dict[str, Any] | None, emg: EmgSummary = EmgSummary.COMING) -> str:
+    """The set's EMG summary as the athlete reads it, or why there is none."""
+    if not summary or (emg is not EmgSummary.COMING and all(summary.get(k) is None for k in _EMG_KEYS)):
+        # A timer-only set's summary holds reps, no EMG: say there is none rather than "Peak –".
+        return _NO_SUMMARY[emg]
     parts = [
         f"Peak {_fmt(summary.get('peak_pct_mvc'), '% MVC')}",
         f"Mean {_fmt(summary.get('mean_pct_mvc'), '% MVC')}",
@@ -71,6 +91,7 @@ class RatingScreen(ModalScreen[int | None]):
         Binding("left_square_bracket", "rir(-1)", "−", key_display="[", group=RIR_GROUP, priority=True),
         Binding("enter", "keep", "Keep, no rating", priority=True),
         Binding("escape", "skip", "Skip"),
+        HELP_BINDING,
     ]
 
     summary: reactive[dict[str, Any] | None] = reactive(None, init=False)
@@ -82,8 +103,11 @@ class RatingScreen(ModalScreen[int | None]):
         summary: dict[str, Any] | None = None,
         title: str = "Set complete",
         draft: LiftedDraft | None = None,
+        emg: EmgSummary = EmgSummary.COMING,
     ) -> None:
+        """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will."""
         super().__init__()
+        self.emg = emg
         self.exercise = exercise
         self.last_rating = last_rating
         self._title = title
@@ -115,7 +139,7 @@ class RatingScreen(ModalScreen[int | None]):
                         yield Static(self._load_line(), id="lifted-load", markup=False)
                     yield Static(self._reps_line(), id="lifted-reps", markup=False)
                     yield Static(self._rir_line(), id="lifted-rir", markup=False)
-            yield Static(summary_lines(self.summary), id="rating-summary")
+            yield Static(summary_lines(self.summary, self.emg), id="rating-summary", markup=False)
         yield Footer()
 
     # -- what was lifted ----------------------------------------------------------
@@ -178,7 +202,7 @@ class RatingScreen(ModalScreen[int | None]):
     def watch_summary(self, summary: dict[str, Any] | None) -> None:
         # The summary may arrive before the screen has composed its children.
         for line in self.query("#rating-summary").results(Static):
-            line.update(summary_lines(summary))
+            line.update(summary_lines(summary, self.emg))
         if summary:
             self._count_reps(summary)
             self._show_draft()

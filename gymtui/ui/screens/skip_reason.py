@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 REASON_MAX_CHARS = 120
 """A reason is a few words; longer text is cut (it is stored and shown on one line)."""
@@ -24,7 +25,7 @@ REASON_MAX_CHARS = 120
 class SkipReasonScreen(ModalScreen[str | None]):
     """Returns the reason (stripped, possibly empty) or None for Esc: either way the set is skipped."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no_reason", "No reason")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no_reason", "No reason"), HELP_BINDING]
 
     def __init__(self, exercise: str) -> None:
         super().__init__()

@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Input, Static
 from gymtui.session.lifted import MAX_LOAD_KG
 from gymtui.session.loads import GymConfig
 from gymtui.text import safe_text
+from gymtui.ui.screens.help import HELP_BINDING
 
 FIND_IT = "find it"
 """The answer when the athlete would rather find the weight with ramp-up sets."""
@@ -35,6 +36,7 @@ class WorkingWeightScreen(ModalScreen[float | str | None]):
         # Not a letter: the focused field takes printable keys as typing, whatever the binding.
         Binding("ctrl+r", "find", "Find it: ramp-up sets of 5", priority=True),
         Binding("escape", "skip", "No load now"),
+        HELP_BINDING,
     ]
 
     def __init__(self, exercise: str, reps: int | None, equipment: str, gym: GymConfig) -> None:

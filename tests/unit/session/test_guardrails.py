@@ -108,6 +108,14 @@ def test_checkin_without_a_baseline_ignores_heart_rate_and_sets_the_baseline(tmp
     store.close()
 
 
+def test_an_answer_not_given_is_no_sign_either_way_and_stays_not_given() -> None:
+    """Coordination and mood left blank are None, not the middle of the scale, and give no reason."""
+    blank = g.CheckIn(8.0)
+    assert (blank.resting_hr_bpm, blank.coordination, blank.mood) == (None, None, None)
+    assert g.assess_checkin(blank, 55.0) == g.CheckInAdvice(g.Advice.GO, ())
+    assert g.assess_checkin(g.CheckIn(8.0, None, None, 1), 55.0) == g.CheckInAdvice(g.Advice.LIGHT, ("irritable or low mood",))
+
+
 def test_checkin_rejects_impossible_values() -> None:
     with pytest.raises(ValueError, match="coordination"):
         g.CheckIn(8, 60, coordination=7)
