@@ -135,7 +135,7 @@ async def test_sessions_tab_takes_keys_at_once_and_shows_its_keys_in_the_footer(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_history(pilot, app)
         await pilot_wait_until(pilot, lambda: "esc Back" in footer_line(app), 10, "the footer", detail=lambda: footer_line(app))
-        assert flat(footer_line(app)).strip() == "esc Back e Exercises s Sessions"
+        assert flat(footer_line(app)).strip() == "esc Back e Exercises s Sessions ? Help"
         await pilot.press("s")
         await pilot_wait_until(pilot, lambda: screen.query_one(TabbedContent).active == "sessions", 10, "the sessions tab")
         table = screen.query_one("#session-table", DataTable)
