@@ -70,6 +70,7 @@ async def test_home_scrolls_by_wheel_and_keys_to_the_plan_below_the_fold(tmp_pat
             await wheel_down(pilot, home)
         await pilot_wait_until(pilot, lambda: plan_last_line in screen_text(app), 5, "the plan's last line, wheeled into view")
         assert home.scroll_y > 0
+        app.screen.query_one("#start").focus()  # the keys scroll whatever has focus
         await pilot.press("pageup", "pageup", "pageup")
         await pilot_wait_until(pilot, lambda: home.scroll_y == 0, 5, "back at the top by Page Up")
         await pilot.press("pagedown", "pagedown", "pagedown")
