@@ -10,6 +10,7 @@ screen to one screen by the keys an athlete presses, with a deadline on every wa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from textual.widgets import Input
 from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
+from gymtui.bfr.profile import load_cuff_profile
 from gymtui.bfr.rules import validate_settings
 from gymtui.device_api import Cuff
 from gymtui.model import PhaseKind
 from gymtui.session.clock import ScaledClock
+from gymtui.sim.cuff import CuffParams
 from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.store import Store
 from gymtui.themes import DEFAULT_THEME
@@ -51,7 +54,11 @@ class FrozenApp(GymApp):
     hand_clock: HandClock
 
     async def _make_cuff(self) -> Cuff:
-        return SimulatedCuff(speed=self.config.speed, clock=self.clock)
+        """The simulated cuff without its sensor noise: readings arrive in wall time, and with noise the
+        pressure shown (0 or 1 mmHg at rest) would depend on how many had arrived by the picture."""
+        profile = load_cuff_profile()
+        params = dataclasses.replace(CuffParams.for_profile(profile), noise_mmhg=0.0)
+        return SimulatedCuff(profile=profile, speed=self.config.speed, clock=self.clock, params=params)
 
 
 def frozen_app(db: Path, *, cuff: bool = False, demo: bool = False, theme: str = DEFAULT_THEME) -> FrozenApp:

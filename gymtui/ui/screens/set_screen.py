@@ -175,6 +175,11 @@ class SetScreen(Screen[None]):
             if i < len(frame.quality):
                 bar.flags = frame.quality[i]
 
+    def on_resize(self) -> None:
+        """A terminal made smaller or larger: the cuff panel follows at once, not at its next view."""
+        with contextlib.suppress(NoMatches):
+            self.query_one(CuffPanel).set_compact(self.size.height < COMPACT_CUFF_BELOW_ROWS)
+
     def show_cuff(self, view: CuffView) -> None:
         try:
             panel = self.query_one(CuffPanel)

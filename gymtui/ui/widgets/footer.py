@@ -48,7 +48,11 @@ class Footer(TextualFooter):
             yield widget
 
     def on_resize(self, event: events.Resize) -> None:
-        self.compact = event.size.width < COMPACT_BELOW_COLUMNS
+        compact = event.size.width < COMPACT_BELOW_COLUMNS
+        if compact != self.compact:
+            self.compact = compact
+            for key in self.query(FooterKey):
+                key.refresh(layout=True)  # a key's width follows its padding (Textual repaints it only)
 
     async def recompose(self) -> None:
         await super().recompose()
