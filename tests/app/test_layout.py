@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 from waiting import pilot_wait_until
 
@@ -53,6 +54,10 @@ async def test_first_launch_home_shows_the_start_button_its_label_and_quit(tmp_p
         label_row = rows[start.region.y + 1]
         assert "Start set (Enter)" in label_row, rows
         assert rows[-1].rstrip().endswith("q Quit"), f"footer: {rows[-1]!r}"
+        keys = [key for key in app.screen.query(FooterKey) if key.display]
+        quit_key = next(key for key in keys if key.action == "app.quit")
+        for key in keys:
+            assert key is quit_key or key.region.right <= quit_key.region.x, f"{key.description!r} cut: {rows[-1]!r}"
         assert "Athlete: Athlete" not in screen_text(app)
         assert "gymtui · Athlete (a: switch athlete)" in rows[0]
 

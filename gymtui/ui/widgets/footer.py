@@ -11,8 +11,9 @@ ties of keys that have been removed, by the rule Textual itself applies when
 
 It also keeps "q Quit" on screen: Textual lays the keys out left to right and
 the last ones fall off a narrow terminal, so Quit sits at the right edge (as
-Textual's own command-palette key does), and below 100 columns the keys
-drop their padding so more of them fit.
+Textual's own command-palette key does), below 100 columns the keys drop
+their padding so more of them fit, and a key that still does not fit is
+left out whole rather than cut mid-word.
 """
 
 from __future__ import annotations
@@ -51,12 +52,23 @@ class Footer(TextualFooter):
         compact = event.size.width < COMPACT_BELOW_COLUMNS
         if compact != self.compact:
             self.compact = compact
-            for key in self.query(FooterKey):
-                key.refresh(layout=True)  # a key's width follows its padding (Textual repaints it only)
+        for key in self.query(FooterKey):
+            key.display = True  # a wider terminal may fit a key left out before
+            key.refresh(layout=True)  # a key's width follows its padding (Textual repaints it only)
+        self.call_after_refresh(self._fit_keys)
 
     async def recompose(self) -> None:
         await super().recompose()
         self._drop_watchers_of_removed_widgets()
+        self.call_after_refresh(self._fit_keys)
+
+    def _fit_keys(self) -> None:
+        """Keys that do not fit left of Quit are left out whole, never shown cut ("a Athlete")."""
+        keys = list(self.query(FooterKey))
+        limit = next((k.region.x for k in keys if k.has_class("-quit")), self.region.right)
+        for key in keys:
+            if not key.has_class("-quit") and key.display and key.region.right > limit:
+                key.display = False
 
     def _drop_watchers_of_removed_widgets(self) -> None:
         watchers = getattr(self, _WATCHERS, None)
