@@ -72,7 +72,8 @@ async def test_screen(snapshot: SnapshotAssertion, tmp_path: Path, screen: str) 
                 await pilot.pause(0.1)
                 name = f"{width}x{height}-{theme}"
                 drawn = app.export_screenshot(title="gymtui")
-                if not pictures(name=name) == drawn:
+                matched = pictures(name=name) == drawn  # syrupy records (or, updating, writes) on ==
+                if not matched:
                     (tmp_path / f"{name}.svg").write_text(drawn, encoding="utf-8")
                     differ.append(name)
     assert not differ, f"{screen}: pictures changed at {', '.join(differ)}: drawn now in {tmp_path} (look, then --snapshot-update)"

@@ -113,10 +113,10 @@ class HomeScreen(Screen[None]):
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
         # Whatever has focus (a button, the list of interrupted sets), the home scrolls by keys too.
-        Binding("pagedown", "scroll_home('page_down')", "Scroll down", show=False),
-        Binding("pageup", "scroll_home('page_up')", "Scroll up", show=False),
-        Binding("down", "scroll_home('scroll_down')", "Scroll down", show=False),
-        Binding("up", "scroll_home('scroll_up')", "Scroll up", show=False),
+        Binding("pagedown", "scroll_page('page_down')", "Scroll down", show=False),
+        Binding("pageup", "scroll_page('page_up')", "Scroll up", show=False),
+        Binding("down", "scroll_page('scroll_down')", "Scroll down", show=False),
+        Binding("up", "scroll_page('scroll_up')", "Scroll up", show=False),
     ]
 
     def __init__(self, read_info: Callable[[], Awaitable[HomeInfo]], problems: Problems, *, cuff_on: bool) -> None:
@@ -282,7 +282,7 @@ class HomeScreen(Screen[None]):
         exercise = next((s.exercise for s in info.interrupted if s.id == set_id), "")
         return set_id, exercise
 
-    def action_scroll_home(self, how: str) -> None:
+    def action_scroll_page(self, how: str) -> None:
         home = self.query_one("#home", VerticalScroll)
         {"page_down": home.scroll_page_down, "page_up": home.scroll_page_up,
          "scroll_down": home.scroll_down, "scroll_up": home.scroll_up}[how]()

@@ -63,5 +63,8 @@ class OneLine(Widget):
         self.text = text
 
     def render(self) -> Text:
-        justify = "center" if self.styles.content_align_horizontal == "center" else "left"
-        return Text(clip_words(self.text, self.content_size.width), no_wrap=True, overflow="crop", justify=justify)
+        centred = self.styles.content_align_horizontal == "center"
+        return Text(
+            clip_words(self.text, self.content_size.width), no_wrap=True, overflow="crop",
+            justify="center" if centred else "left",
+        )
