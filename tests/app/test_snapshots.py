@@ -5,7 +5,7 @@ on a real (empty) database with the date fixed and the set clock frozen
 (:mod:`frozen_app`), so a countdown shows its first second and every run
 draws the same picture. The terminal is then resized and the theme switched
 in place, and each picture compared with the accepted one: starting the app
-is the cost (about a second each), so seven starts draw all 42 pictures.
+is the cost (a few seconds each), so eight starts draw all 48 pictures.
 A change to a screen fails here until its new picture is looked at and
 accepted (``pytest --snapshot-update``); the pictures are under
 ``__snapshots__/`` beside this file, one SVG each, named
