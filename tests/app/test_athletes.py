@@ -101,7 +101,7 @@ async def test_ana_trains_three_sets_then_a_new_athlete_ben_starts_at_week_1_and
     app = GymApp(Store(db), AppConfig(demo=True, speed=SPEED, athlete="Ana", today=MONDAY))
     async with app.run_test(size=(120, 45)) as pilot:
         await at_home(pilot, app, "Ana's home screen and the demo sensor")
-        assert "Athlete: Ana" in str(app.screen.query_one("#home-athlete").render())
+        assert "· Ana (a: switch athlete)" in str(app.screen.query_one("#home-athlete").render())
         first_set = app.home.next_set
         assert first_set is not None
         for n, rating in enumerate((6, 7, 8), start=1):
@@ -121,7 +121,7 @@ async def test_ana_trains_three_sets_then_a_new_athlete_ben_starts_at_week_1_and
             "the home screen for Ben",
             detail=lambda: (type(app.screen).__name__, app.athletes.name),
         )
-        assert "Athlete: Ben" in str(app.screen.query_one("#home-athlete").render())
+        assert "· Ben (a: switch athlete)" in str(app.screen.query_one("#home-athlete").render())
         ben_home = app.home
         assert ben_home.plan is not None
         assert ben_home.plan.status.line.startswith("Week 1 of 4"), ben_home.plan.status.line
@@ -258,7 +258,7 @@ async def open_on(db: Path, *argv: str) -> str:
                                "the home screen")
         shown = str(app.screen.query_one("#home-athlete").render())
         await app.shutdown()
-    assert f"Athlete: {app.athletes.name} " in shown
+    assert f"· {app.athletes.name} (a: switch athlete) " in shown
     return app.athletes.name
 
 
@@ -325,7 +325,7 @@ async def test_the_picker_adds_renames_and_switches_back_and_the_cuff_takes_each
         name.value = "Benjamin"
         await pilot.press("enter")
         await home_for("Benjamin")
-        assert "Athlete: Benjamin" in str(app.screen.query_one("#home-athlete").render())
+        assert "· Benjamin (a: switch athlete)" in str(app.screen.query_one("#home-athlete").render())
 
         await pilot.press("a")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, AthletesScreen), 10, "the athletes screen")

@@ -1,133 +1,79 @@
-"""What the lifter sees, pinned: the home, set, rating and cuff-setup screens at 80×24 and 120×40.
+"""What the lifter sees, pinned: every screen at 80×24, 100×32 and 120×40, in both colour themes.
 
-Each screen is rendered by the real app on a real (empty) database, with the
-date fixed and the set clock frozen, so a countdown shows its first second
-and every run draws the same picture. A change to a screen fails here until
-its new picture is looked at and accepted (``pytest --snapshot-update``); the
-pictures are under ``__snapshots__/`` beside this file, one SVG each.
+Each screen is reached once by the keys an athlete presses, in the real app
+on a real (empty) database with the date fixed and the set clock frozen
+(:mod:`frozen_app`), so a countdown shows its first second and every run
+draws the same picture. The terminal is then resized and the theme switched
+in place, and each picture compared with the accepted one: starting the app
+is the cost (a few seconds each), so eight starts draw all 48 pictures.
+A change to a screen fails here until its new picture is looked at and
+accepted (``pytest --snapshot-update``); the pictures are under
+``__snapshots__/`` beside this file, one SVG each, named
+``test_screen[<screen>][<size>-<theme>].svg``.
 
-The pictures are exact renders, so the test extra pins Textual and Rich.
+The pictures are exact renders, so the test extra pins Textual, Rich and
+pytest-textual-snapshot.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol
 
 import pytest
+from frozen_app import (
+    at_home,
+    at_the_rating,
+    frozen_app,
+    in_cuff_setup,
+    in_the_checkin,
+    in_the_history,
+    in_the_rest,
+    in_the_set,
+)
+from pytest_textual_snapshot import SVGImageExtension
+from syrupy.assertion import SnapshotAssertion
 from textual.pilot import Pilot
-from textual.widgets import Input
-from waiting import pilot_wait_until
 
-from gymtui.app import AppConfig, GymApp
-from gymtui.bfr.rules import validate_settings
-from gymtui.device_api import Cuff
-from gymtui.session.clock import ScaledClock
-from gymtui.sim.simulated_cuff import SimulatedCuff
-from gymtui.store import Store
-from gymtui.ui.screens.cuff_setup import CuffSetupScreen
-from gymtui.ui.screens.home import HomeScreen
-from gymtui.ui.screens.rating import RatingScreen
-from gymtui.ui.screens.set_screen import SetScreen
+from gymtui.themes import theme_names
 
-MONDAY = dt.date(2026, 11, 23)
-SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+SIZES = ((80, 24), (100, 32), (120, 40))
+"""A laptop's default terminal, a gym-floor tablet, a Pi on a monitor; the app starts at the first."""
 
-
-class SnapCompare(Protocol):
-    def __call__(
-        self,
-        app: GymApp,
-        press: tuple[str, ...] = (),
-        terminal_size: tuple[int, int] = (80, 24),
-        run_before: Callable[[Pilot[int]], Awaitable[None]] | None = None,
-    ) -> bool: ...
+Reach = Callable[[Pilot[int]], Awaitable[None]]
+SCREENS: dict[str, tuple[Reach, bool]] = {
+    "home": (at_home, False),
+    "set": (in_the_set, False),
+    "set-with-cuff": (in_the_set, True),
+    "rating": (at_the_rating, False),
+    "rest": (in_the_rest, False),
+    "checkin": (in_the_checkin, False),
+    "history": (in_the_history, False),
+    "cuff-setup": (in_cuff_setup, True),
+}
+"""Each screen: how the athlete gets there from the home screen, and whether a cuff is on."""
 
 
-class HandClock:
-    """Wall seconds that move only when the test moves them: every run draws the same countdown."""
-
-    def __init__(self) -> None:
-        self.now_s = 1000.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-
-class SimulatedCuffApp(GymApp):
-    """The real app with the simulated cuff and no EMG sensor (``--demo`` would add the demo sensor's live bars)."""
-
-    async def _make_cuff(self) -> Cuff:
-        return SimulatedCuff(speed=self.config.speed, clock=self.clock)
-
-
-def frozen_app(db: Path, *, cuff: bool = False) -> GymApp:
-    """A new athlete's first Monday, timer only (no sensor), with a set clock that moves by hand."""
-    hand = HandClock()
-    config = AppConfig(athlete="Athlete", today=MONDAY, cuff=validate_settings("arm", 180, 50) if cuff else None,
-                       lop_given=cuff)
-    app = (SimulatedCuffApp if cuff else GymApp)(Store(db), config, clock=ScaledClock(base=hand))
-    app.hand_clock = hand  # type: ignore[attr-defined]
-    return app
-
-
-async def at_home(pilot: Pilot[int]) -> None:
-    app = pilot.app
-    await pilot_wait_until(
-        pilot,
-        lambda: isinstance(app.screen, HomeScreen) and app.screen.info is not None,
-        30,
-        "the home screen with its plan",
-    )
-
-
-async def in_the_set(pilot: Pilot[int]) -> None:
-    await at_home(pilot)
-    await pilot.press("enter")
-    await pilot_wait_until(pilot, lambda: isinstance(pilot.app.screen, SetScreen), 15, "the set screen")
-    await pilot.pause(0.2)
-
-
-async def at_the_rating(pilot: Pilot[int]) -> None:
-    """The first planned set run to its end by moving the clock a second at a time, up to its rating."""
-    await in_the_set(pilot)
-    hand: HandClock = pilot.app.hand_clock  # type: ignore[attr-defined]
-    for _ in range(600):
-        if isinstance(pilot.app.screen, RatingScreen):
-            break
-        hand.now_s += 1.0
-        await pilot.pause(0.02)
-    await pilot_wait_until(pilot, lambda: isinstance(pilot.app.screen, RatingScreen), 15, "the rating screen")
-    await pilot.pause(0.2)
-
-
-async def in_cuff_setup(pilot: Pilot[int]) -> None:
-    await at_home(pilot)
-    await pilot_wait_until(pilot, lambda: pilot.app.cuff_rig is not None, 30, "the cuff")  # type: ignore[attr-defined]
-    await pilot.press("b")
-    await pilot_wait_until(pilot, lambda: isinstance(pilot.app.screen, CuffSetupScreen), 15, "the cuff setup")
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False  # a blinking cursor is drawn or not by the instant of the capture
-    await pilot.pause(0.2)
-
-
-@SIZES
-def test_home_on_a_new_athletes_first_day(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(frozen_app(tmp_path / "gym.db"), terminal_size=size, run_before=at_home)
-
-
-@SIZES
-def test_set_screen_counts_in_the_first_hold(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(frozen_app(tmp_path / "gym.db"), terminal_size=size, run_before=in_the_set)
-
-
-@SIZES
-def test_rating_after_the_first_set(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(frozen_app(tmp_path / "gym.db"), terminal_size=size, run_before=at_the_rating)
-
-
-@SIZES
-def test_cuff_setup(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(frozen_app(tmp_path / "gym.db", cuff=True), terminal_size=size, run_before=in_cuff_setup)
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("screen", list(SCREENS))
+async def test_screen(snapshot: SnapshotAssertion, tmp_path: Path, screen: str) -> None:
+    reach, cuff = SCREENS[screen]
+    pictures = snapshot.use_extension(SVGImageExtension)
+    app = frozen_app(tmp_path / "gym.db", cuff=cuff)
+    differ: list[str] = []
+    async with app.run_test(size=SIZES[0]) as pilot:
+        await reach(pilot)
+        for width, height in SIZES:
+            if (width, height) != app.size:
+                await pilot.resize_terminal(width, height)
+            for theme in theme_names():
+                app.theme = theme
+                await pilot.wait_for_scheduled_animations()
+                await pilot.pause(0.1)
+                name = f"{width}x{height}-{theme}"
+                drawn = app.export_screenshot(title="gymtui")
+                matched = pictures(name=name) == drawn  # syrupy records (or, updating, writes) on ==
+                if not matched:
+                    (tmp_path / f"{name}.svg").write_text(drawn, encoding="utf-8")
+                    differ.append(name)
+    assert not differ, f"{screen}: pictures changed at {', '.join(differ)}: drawn now in {tmp_path} (look, then --snapshot-update)"

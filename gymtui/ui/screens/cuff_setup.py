@@ -30,6 +30,7 @@ from gymtui.bfr.rules import (
     validate_settings,
 )
 from gymtui.text import safe_text
+from gymtui.ui.widgets.marked_radio import MarkedRadioButton
 
 
 class CuffSetupScreen(ModalScreen[BfrSettings | None]):
@@ -58,8 +59,9 @@ class CuffSetupScreen(ModalScreen[BfrSettings | None]):
             with Horizontal(classes="cuff-setup-row"):
                 yield Label("Limb", classes="cuff-setup-label")
                 with RadioSet(id="cuff-setup-limb"):
-                    yield RadioButton("Arm", value=s.limb is Limb.ARM, id="limb-arm")
-                    yield RadioButton("Leg", value=s.limb is Limb.LEG, id="limb-leg")
+                    # ◉/○: the chosen limb reads without colour
+                    yield MarkedRadioButton("Arm", value=s.limb is Limb.ARM, id="limb-arm")
+                    yield MarkedRadioButton("Leg", value=s.limb is Limb.LEG, id="limb-leg")
             with Horizontal(classes="cuff-setup-row"):
                 yield Label("LOP (mmHg)", classes="cuff-setup-label")
                 yield Input(self._lop_text(s.limb, s.lop_mmhg), type="number", id="cuff-setup-lop", placeholder="e.g. 180")

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
@@ -112,6 +112,11 @@ class HomeScreen(Screen[None]):
         Binding("r", "rate_interrupted", "Rate unfinished"),
         Binding("d", "discard_interrupted", "Discard unfinished"),
         Binding("q", "app.quit", "Quit"),
+        # Whatever has focus (a button, the list of interrupted sets), the home scrolls by keys too.
+        Binding("pagedown", "scroll_page('page_down')", "Scroll down", show=False),
+        Binding("pageup", "scroll_page('page_up')", "Scroll up", show=False),
+        Binding("down", "scroll_page('scroll_down')", "Scroll down", show=False),
+        Binding("up", "scroll_page('scroll_up')", "Scroll up", show=False),
     ]
 
     def __init__(self, read_info: Callable[[], Awaitable[HomeInfo]], problems: Problems, *, cuff_on: bool) -> None:
@@ -122,30 +127,34 @@ class HomeScreen(Screen[None]):
         self.info: HomeInfo | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="home"):
-            yield Static("gymtui", id="home-title")
-            yield Static("", id="home-athlete", markup=False)
+        # The actions come right under the next set's line, so the first of them is on
+        # screen at any size; everything else follows and the whole home scrolls.
+        with VerticalScroll(id="home"):
+            with Horizontal(id="home-head"):
+                yield Static("gymtui", id="home-title")
+                yield Static("", id="home-athlete", markup=False)
             yield Static("", id="home-problems", markup=False)
-            yield Static("", id="home-disclaimer", markup=False)
-            yield Static("", id="home-config-problems", markup=False)
-            yield PlanPanel(id="home-plan")
             yield Static("", id="home-next", markup=False)
-            yield Static("", id="home-progress", markup=False)
-            yield Static("", id="home-refused", markup=False)
-            yield Static("", id="home-last", markup=False)
             with Horizontal(id="home-actions"):
                 yield Button("▶  Start set (Enter)", id="start", variant="success")
                 yield Button("Phase 4 finisher (f)", id="finisher")
                 if self._cuff_on:
                     yield Button("Quick BFR set (B)", id="quick-bfr")
+            yield Static("", id="home-progress", markup=False)
+            yield Static("", id="home-refused", markup=False)
+            yield Static("", id="home-last", markup=False)
             yield Static("", id="home-interrupted-title")
             yield OptionList(id="home-interrupted")
             yield Static("", id="home-recent", markup=False)
+            yield Static("", id="home-disclaimer", markup=False)
+            yield Static("", id="home-config-problems", markup=False)
+            yield PlanPanel(id="home-plan")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
-        self.query_one("#home-config-problems").display = False
+        for empty_until_read in ("#home-config-problems", "#home-interrupted-title", "#home-recent"):
+            self.query_one(empty_until_read).display = False
         self.show_problems(self._problems.latest())
         self.refresh_info()
 
@@ -170,7 +179,7 @@ class HomeScreen(Screen[None]):
         speed = f" · demo ×{info.speed:g}" if info.speed != 1 else ""
         mvc = " · fresh MVC next set" if info.fresh_mvc else ""
         self.query_one("#home-athlete", Static).update(
-            f"Athlete: {safe_text(info.athlete)} (a: switch) · sensor: {safe_text(info.sensor)}{speed}{mvc}"
+            f"· {safe_text(info.athlete)} (a: switch athlete) · sensor: {safe_text(info.sensor)}{speed}{mvc}"
         )
         banner = self.query_one("#home-disclaimer", Static)
         banner.update(info.disclaimer or "")
@@ -197,7 +206,9 @@ class HomeScreen(Screen[None]):
             + (f", rated {s.activation_rating}" if s.activation_rating else "")
             for s in info.recent[:3]
         ]
-        self.query_one("#home-recent", Static).update("Recent: " + " · ".join(recent) if recent else "")
+        recent_line = self.query_one("#home-recent", Static)
+        recent_line.update("Recent: " + " · ".join(recent) if recent else "")
+        recent_line.display = bool(recent)
         self.refresh_bindings()
 
     def show_next(self, nxt: PlannedSet | None) -> None:
@@ -235,6 +246,7 @@ class HomeScreen(Screen[None]):
             options.add_option(Option(Text(prompt), id=str(s.id)))  # Text: never read as markup
         title = self.query_one("#home-interrupted-title", Static)
         title.update("Interrupted sets — r: rate it · d: discard it" if interrupted else "")
+        title.display = bool(interrupted)
         options.display = bool(interrupted)
         if interrupted:
             options.highlighted = 0
@@ -269,6 +281,11 @@ class HomeScreen(Screen[None]):
         set_id = int(options.get_option_at_index(options.highlighted).id or 0)
         exercise = next((s.exercise for s in info.interrupted if s.id == set_id), "")
         return set_id, exercise
+
+    def action_scroll_page(self, how: str) -> None:
+        home = self.query_one("#home", VerticalScroll)
+        {"page_down": home.scroll_page_down, "page_up": home.scroll_page_up,
+         "scroll_down": home.scroll_down, "scroll_up": home.scroll_up}[how]()
 
     def action_start(self) -> None:
         self.post_message(self.StartSet())

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, PhaseKind
 from gymtui.session.engine import Cue, EngineView, SetEngine, Stage
@@ -27,6 +27,8 @@ from gymtui.text import safe_text
 from gymtui.ui.widgets.activation_bar import ActivationBar
 from gymtui.ui.widgets.countdown import BigCountdown
 from gymtui.ui.widgets.cuff_panel import CuffPanel
+from gymtui.ui.widgets.footer import Footer
+from gymtui.ui.widgets.one_line import OneLine
 
 if TYPE_CHECKING:
     from gymtui.bfr.events import CuffView
@@ -37,6 +39,10 @@ LOST_MIN_SHOW_S = 2.0
 
 STATUS_MAX_CHARS = 300
 """The status line: a capped (200-character) device name plus the rate and filter that follow it."""
+
+
+COMPACT_CUFF_BELOW_ROWS = 40
+"""Below this many rows the cuff panel drops its large numerals and its border: the countdown keeps its size."""
 
 
 class SetControls(Protocol):
@@ -105,7 +111,7 @@ class SetScreen(Screen[None]):
         self._deferred: tuple[str, LinkHealth] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(safe_text(self.subtitle or self.protocol.exercise), id="set-title", markup=False)
+        yield OneLine(safe_text(self.subtitle or self.protocol.exercise), id="set-title")
         yield Static("", id="phase-name", markup=False)
         yield BigCountdown(id="countdown")
         yield Static("", id="cue", markup=False)
@@ -114,7 +120,7 @@ class SetScreen(Screen[None]):
                 yield ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
         if self.has_cuff:
             yield CuffPanel(id="cuff-panel")
-        yield Static("", id="set-status", markup=False)
+        yield OneLine("", id="set-status")
         yield Static("", id="set-store", markup=False)
         yield Footer()
 
@@ -169,18 +175,23 @@ class SetScreen(Screen[None]):
             if i < len(frame.quality):
                 bar.flags = frame.quality[i]
 
+    def on_resize(self) -> None:
+        """A terminal made smaller or larger: the cuff panel follows at once, not at its next view."""
+        with contextlib.suppress(NoMatches):
+            self.query_one(CuffPanel).set_compact(self.size.height < COMPACT_CUFF_BELOW_ROWS)
+
     def show_cuff(self, view: CuffView) -> None:
         try:
             panel = self.query_one(CuffPanel)
         except NoMatches:
             return  # composing, or leaving: the panel's next refresh shows the cuff
-        panel.set_compact(self.size.height < 40)
+        panel.set_compact(self.size.height < COMPACT_CUFF_BELOW_ROWS)
         panel.view = view
 
     def show_status(self, text: str) -> None:
         """One line naming the sensor: its advertised name is outside text, so the whole line is made safe."""
         with contextlib.suppress(NoMatches):
-            self.query_one("#set-status", Static).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
+            self.query_one("#set-status", OneLine).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
 
     def show_store(self, text: str) -> None:
         """The database's state while it does not take writes ("" hides the line)."""

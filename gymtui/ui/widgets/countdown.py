@@ -8,6 +8,11 @@ from textual.widget import Widget
 
 from gymtui.ui.widgets import bigfont
 
+READABLE_SCALE = 2
+"""The smallest glyph scale the set screen gives the countdown: 10 rows of blocks, read from two metres."""
+READABLE_ROWS = bigfont.GLYPH_ROWS * READABLE_SCALE
+"""Rows the countdown keeps (the set screen's sheet says ``min-height: 10``); other parts give way."""
+
 
 class BigCountdown(Widget):
     """Whole seconds in a scaled block font; falls back to plain text when tiny.

@@ -94,7 +94,8 @@ class CuffPanel(Widget):
     """Renders the supervisor's :class:`CuffView`. Set :attr:`view`; nothing else.
 
     Add the class ``-compact`` (e.g. on a small terminal) to drop the large
-    numerals: the pressure then leads the readout line.
+    numerals, the pressure scale and the border: the pressure then leads the
+    readout line, and the panel takes three rows (four with a message).
     """
 
     DEFAULT_CSS = """
@@ -106,9 +107,11 @@ class CuffPanel(Widget):
         background: $surface;
     }
     CuffPanel.-compact {
-        min-height: 6;
+        min-height: 0;
+        border: none;
+        border-left: thick $panel-lighten-2;
     }
-    CuffPanel.-compact #cuff-pressure {
+    CuffPanel.-compact #cuff-pressure, CuffPanel.-compact #cuff-band {
         display: none;
     }
     CuffPanel #cuff-title {
@@ -157,6 +160,12 @@ class CuffPanel(Widget):
         border: heavy $error;
         background: $error;
     }
+    /* Compact: the state shows on the left edge alone (no full border), so the countdown keeps its rows. */
+    CuffPanel.-compact.-holding { border: none; border-left: thick $success; }
+    CuffPanel.-compact.-inflating { border: none; border-left: thick $primary; }
+    CuffPanel.-compact.-notice { border: none; border-left: thick $warning; }
+    CuffPanel.-compact.-alarm { border: none; border-left: thick $error; }
+    CuffPanel.-compact.-release { border: none; border-left: thick $error; }
     CuffPanel.-release #cuff-message,
     CuffPanel.-release #cuff-title,
     CuffPanel.-release #cuff-pressure,
@@ -245,6 +254,7 @@ class CuffPanel(Widget):
             layout=False,
         )
         message.update(safe_text(view.message))
+        message.display = bool(view.message) or not compact
         self.add_class(STATE_CLASSES[view.state])
         if view.level in LEVEL_CLASSES:
             self.add_class(LEVEL_CLASSES[view.level])

@@ -8,22 +8,67 @@ caches. The home screen lives as long as the app and rebuilds its footer each
 time a set ends: about 15 widgets, ~0.5 MB, per set. This footer drops the
 ties of keys that have been removed, by the rule Textual itself applies when
 ``compact`` does change (a watcher whose widget is closing is dropped).
+
+It also keeps "q Quit" on screen: Textual lays the keys out left to right and
+the last ones fall off a narrow terminal, so Quit sits at the right edge (as
+Textual's own command-palette key does), below 100 columns the keys drop
+their padding so more of them fit, and a key that still does not fit is
+left out whole rather than cut mid-word.
 """
 
 from __future__ import annotations
 
+from textual import events
+from textual.app import ComposeResult
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 _WATCHERS = "__watchers"
 """Where Textual keeps the watchers others put on a reactive object (``textual.reactive._watch``)."""
 
+COMPACT_BELOW_COLUMNS = 100
+"""Narrower terminals get the compact footer (no padding around each key)."""
+
 
 class Footer(TextualFooter):
-    """Textual's footer; rebuilding its keys no longer keeps the old ones."""
+    """Textual's footer; rebuilding its keys no longer keeps the old ones, and Quit stays in view."""
+
+    DEFAULT_CSS = """
+    Footer FooterKey.-quit, Footer.-compact FooterKey.-quit {
+        dock: right;
+        margin: 0;
+        padding-left: 1;
+        border-left: vkey $foreground 20%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action == "app.quit":
+                widget.add_class("-quit")
+            yield widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.width < COMPACT_BELOW_COLUMNS
+        if compact != self.compact:
+            self.compact = compact
+        for key in self.query(FooterKey):
+            key.display = True  # a wider terminal may fit a key left out before
+            key.refresh(layout=True)  # a key's width follows its padding (Textual repaints it only)
+        self.call_after_refresh(self._fit_keys)
 
     async def recompose(self) -> None:
         await super().recompose()
         self._drop_watchers_of_removed_widgets()
+        self.call_after_refresh(self._fit_keys)
+
+    def _fit_keys(self) -> None:
+        """Keys that do not fit left of Quit are left out whole, never shown cut ("a Athlete")."""
+        keys = list(self.query(FooterKey))
+        limit = next((k.region.x for k in keys if k.has_class("-quit")), self.region.right)
+        for key in keys:
+            if not key.has_class("-quit") and key.display and key.region.right > limit:
+                key.display = False
 
     def _drop_watchers_of_removed_widgets(self) -> None:
         watchers = getattr(self, _WATCHERS, None)

@@ -58,11 +58,11 @@ class PlanPanel(Vertical):
         color: $text;
         width: 100%;
     }
-    PlanPanel #plan-note { color: $text-muted; }
+    PlanPanel #plan-note { color: $text-muted; width: 100%; }
     PlanPanel #plan-sets { margin: 1 0 0 0; height: auto; }
     PlanPanel #plan-guards { color: $warning; height: auto; margin: 1 0 0 0; }
     PlanPanel #plan-guards.-stop { color: $error; text-style: bold; }
-    PlanPanel #plan-next { color: $accent; margin: 1 0 0 0; }
+    PlanPanel #plan-next { color: $accent; margin: 1 0 0 0; width: 100%; }
     """
 
     def __init__(self, view: PlanView | None = None, *, id: str | None = None, classes: str | None = None) -> None:
