@@ -31,3 +31,24 @@ def log_session(
         if rating is not None:
             store.rate_set(set_id, rating)
     return session_id
+
+
+def four_weeks_logged(store: Store, athlete: int, first_monday: dt.date) -> None:
+    """Four weeks from ``first_monday``, one session each Monday, telling four stories a history must read.
+
+    Leg extension: rating 6 → 8 at 40 kg, 6-rep sets, perfect reps 3 → 5.
+    Back squat: rating 7 held while the load climbs 100 → 115 kg.
+    Hip thrust: rating 8 → 6 at 80 kg. Calf raise: one session, in the last week.
+    """
+    for week in range(4):
+        day = first_monday + dt.timedelta(weeks=week)
+        log_session(store, athlete, day, [
+            {"exercise": "Leg extension", "load_kg": 40.0, "reps": 6, "activation_rating": [6, 6, 7, 8][week],
+             "peak_pct_mvc": 50.0 + 10 * week, "perfect_reps": [3, 4, 5, 5][week]},
+            {"exercise": "Leg extension", "load_kg": 30.0, "reps": 6, "perfect_reps": 2},
+            {"exercise": "Back squat", "load_kg": 100.0 + 5 * week, "reps": 5, "activation_rating": 7},
+            {"exercise": "Hip thrust", "load_kg": 80.0, "reps": 10, "activation_rating": 8 - week * 2 // 3},
+        ])
+    log_session(store, athlete, first_monday + dt.timedelta(weeks=3, days=1), [
+        {"exercise": "Calf raise", "load_kg": 60.0, "reps": 12, "activation_rating": 6},
+    ])

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from app_day import home_ready
-from program_log import log_session
+from program_log import four_weeks_logged
 from textual.app import App
 from textual.widgets import DataTable, OptionList, TabbedContent
 from waiting import pilot_wait_until
@@ -49,22 +49,8 @@ def right_side(app: App) -> str:
 
 
 def four_weeks(db: Path) -> Store:
-    """Leg extension: rating 6 → 8 at 40 kg, 6-rep sets. Back squat: rating 7 held while the load climbs.
-    Hip thrust: rating 8 → 6 at 80 kg. Calf raise: one week only."""
     store = Store(db)
-    athlete = store.ensure_athlete()
-    for week in range(4):
-        day = MONDAY + dt.timedelta(weeks=week)
-        log_session(store, athlete, day, [
-            {"exercise": "Leg extension", "load_kg": 40.0, "reps": 6, "activation_rating": [6, 6, 7, 8][week],
-             "peak_pct_mvc": 50.0 + 10 * week, "perfect_reps": [3, 4, 5, 5][week]},
-            {"exercise": "Leg extension", "load_kg": 30.0, "reps": 6, "perfect_reps": 2},
-            {"exercise": "Back squat", "load_kg": 100.0 + 5 * week, "reps": 5, "activation_rating": 7},
-            {"exercise": "Hip thrust", "load_kg": 80.0, "reps": 10, "activation_rating": 8 - week * 2 // 3},
-        ])
-    log_session(store, athlete, MONDAY + dt.timedelta(weeks=3, days=1), [
-        {"exercise": "Calf raise", "load_kg": 60.0, "reps": 12, "activation_rating": 6},
-    ])
+    four_weeks_logged(store, store.ensure_athlete(), MONDAY)
     return store
 
 

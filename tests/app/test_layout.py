@@ -42,7 +42,7 @@ async def wheel_down(pilot: Pilot[int], widget: Widget) -> None:
 
 
 @GYM_SIZES
-async def test_first_launch_home_shows_the_start_button_its_label_and_quit(tmp_path: Path, size: tuple[int, int]) -> None:
+async def test_first_launch_home_shows_the_start_button_its_label_help_and_quit(tmp_path: Path, size: tuple[int, int]) -> None:
     app = frozen_app(tmp_path / "gym.db")
     async with app.run_test(size=size) as pilot:
         await at_home(pilot)
@@ -54,6 +54,7 @@ async def test_first_launch_home_shows_the_start_button_its_label_and_quit(tmp_p
         label_row = rows[start.region.y + 1]
         assert "Start set (Enter)" in label_row, rows
         assert rows[-1].rstrip().endswith("q Quit"), f"footer: {rows[-1]!r}"
+        assert "? Help" in rows[-1], f"the way to every other key is on the footer: {rows[-1]!r}"
         keys = [key for key in app.screen.query(FooterKey) if key.display]
         quit_key = next(key for key in keys if key.action == "app.quit")
         for key in keys:

@@ -13,7 +13,8 @@ It also keeps "q Quit" on screen: Textual lays the keys out left to right and
 the last ones fall off a narrow terminal, so Quit sits at the right edge (as
 Textual's own command-palette key does), below 100 columns the keys drop
 their padding so more of them fit, and a key that still does not fit is
-left out whole rather than cut mid-word.
+left out whole rather than cut mid-word. "? Help" is kept too, last before
+Quit: it is the way to every key the footer had no room for.
 """
 
 from __future__ import annotations
@@ -43,10 +44,16 @@ class Footer(TextualFooter):
     """
 
     def compose(self) -> ComposeResult:
+        kept_last: list[FooterKey] = []
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.action == "app.quit":
                 widget.add_class("-quit")
+            elif isinstance(widget, FooterKey) and widget.action in ("help", "app.help"):
+                widget.add_class("-help")
+                kept_last.append(widget)
+                continue
             yield widget
+        yield from kept_last
 
     def on_resize(self, event: events.Resize) -> None:
         compact = event.size.width < COMPACT_BELOW_COLUMNS
@@ -63,12 +70,18 @@ class Footer(TextualFooter):
         self.call_after_refresh(self._fit_keys)
 
     def _fit_keys(self) -> None:
-        """Keys that do not fit left of Quit are left out whole, never shown cut ("a Athlete")."""
+        """Keys that do not fit left of Quit are left out whole, never shown cut ("a Athlete"); Help is kept."""
         keys = list(self.query(FooterKey))
         limit = next((k.region.x for k in keys if k.has_class("-quit")), self.region.right)
+        room = limit - self.region.x - sum(k.outer_size.width for k in keys if k.has_class("-help"))
         for key in keys:
-            if not key.has_class("-quit") and key.display and key.region.right > limit:
+            if key.has_class("-quit") or key.has_class("-help") or not key.display:
+                continue
+            if key.outer_size.width > room:
                 key.display = False
+                room = 0  # later keys stay out too: the order on screen is the screens' order
+            else:
+                room -= key.outer_size.width
 
     def _drop_watchers_of_removed_widgets(self) -> None:
         watchers = getattr(self, _WATCHERS, None)
