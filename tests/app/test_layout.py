@@ -46,7 +46,9 @@ async def test_first_launch_home_shows_the_start_button_its_label_help_and_quit(
     app = frozen_app(tmp_path / "gym.db")
     async with app.run_test(size=size) as pilot:
         await at_home(pilot)
-        await pilot.pause(0.2)
+        await pilot_wait_until(pilot, lambda: screen_rows(app)[-1].rstrip().endswith("q Quit")
+                               and "? Help" in screen_rows(app)[-1], 10, "the footer drawn",
+                               detail=lambda: screen_rows(app)[-1])
         assert app.screen.query_one("#home-disclaimer").display, "first launch: the disclaimer is up"
         start = app.screen.query_one("#start")
         assert on_screen(start), f"Start button at {start.region} on a {size} screen"

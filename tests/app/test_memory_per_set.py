@@ -27,6 +27,7 @@ from gymtui.app import AppConfig, GymApp
 from gymtui.bench.memory import run_quick_sets
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
+from gymtui.ui.widgets.footer import Footer
 
 REPO_ROOT = repo_paths.REPO_ROOT
 SETS_TRACED = 6
@@ -46,8 +47,10 @@ async def test_the_home_screen_footer_does_not_keep_the_keys_it_replaced(tmp_pat
         home = app.screen
         await pilot.pause()
         before = live_footer_keys()
-        for _ in range(20):  # what every return to the home screen does: new info, new bindings, a new footer row
-            home.refresh_bindings()
+        footer = home.query_one(Footer)
+        for n in range(20):  # what every change of the home's bindings does: a new footer row
+            footer.rebuild()
+            await pilot_wait_until(pilot, lambda: footer._shown is not None, 10, f"footer rebuild {n + 1}")
             await pilot.pause()
         after = live_footer_keys()
         await app.shutdown()
