@@ -24,6 +24,7 @@ from gymtui.bfr.rules import validate_settings
 from gymtui.device_api import Cuff
 from gymtui.model import PhaseKind
 from gymtui.session.clock import ScaledClock
+from gymtui.session.engine import Stage
 from gymtui.sim.cuff import CuffParams
 from gymtui.sim.simulated_cuff import SimulatedCuff
 from gymtui.store import Store
@@ -34,6 +35,7 @@ from gymtui.ui.screens.history import HistoryScreen
 from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
 from gymtui.ui.screens.set_screen import SetScreen
+from gymtui.ui.widgets.footer import Footer
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -91,14 +93,26 @@ async def in_the_set(pilot: Pilot[int]) -> None:
 
 
 async def at_the_rating(pilot: Pilot[int]) -> None:
-    """The first planned set run to its end by moving the clock a second at a time, up to its rating."""
+    """The first planned set run to its end by moving the clock to each stage's due end, up to its rating.
+
+    Each move is exactly what the stage has left, then the engine is awaited
+    past it: the rest starts at its due start whatever the machine's load, so
+    its countdown shows the same second on every run (stepping a second at a
+    time until the rating screen appeared overshot by a few on a busy machine).
+    """
     await in_the_set(pilot)
-    hand: HandClock = pilot.app.hand_clock  # type: ignore[attr-defined]
-    for _ in range(600):
-        if isinstance(pilot.app.screen, RatingScreen):
+    app = pilot.app
+    hand: HandClock = app.hand_clock  # type: ignore[attr-defined]
+    for _ in range(100):
+        engine = app.runner.engine  # type: ignore[attr-defined]
+        view = engine.view()
+        if view.stage is Stage.PHASE and view.phase is not None and view.phase.kind is PhaseKind.REST:
             break
-        hand.now_s += 1.0
-        await pilot.pause(0.02)
+        assert view.remaining_s is not None, f"{view.phase} waits for the athlete: not a timed set"
+        where = (view.stage, view.index)
+        hand.now_s += view.remaining_s + 1e-6
+        await pilot_wait_until(pilot, lambda engine=engine, where=where: (engine.view().stage, engine.view().index) != where,
+                               15, "the engine past the stage's due end", detail=engine.view)
     await pilot_wait_until(pilot, lambda: isinstance(pilot.app.screen, RatingScreen), 15, "the rating screen")
     await pilot.pause(0.2)
 
@@ -144,3 +158,10 @@ async def in_the_history(pilot: Pilot[int]) -> None:
     await pilot.press("h")
     await pilot_wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen), 15, "the history")
     await pilot.pause(0.3)
+
+
+async def footer_settled(pilot: Pilot[int]) -> None:
+    """Every footer on the screen in front shows the keys its bindings call for, fitted to the width."""
+    await pilot_wait_until(pilot, lambda: all(f.up_to_date for f in pilot.app.screen.query(Footer)), 10,
+                           "the footer's keys")
+    await pilot.pause(0.1)  # the keys are fitted to the width after the refresh that drew them

@@ -22,7 +22,7 @@ async def test_refreshed_bindings_that_show_the_same_keys_keep_the_same_footer_k
         await at_home(pilot)
         home = app.screen
         footer = home.query_one(Footer)
-        await pilot_wait_until(pilot, lambda: bool(footer.query(".-help")) and footer._shown == footer._what_to_show(),
+        await pilot_wait_until(pilot, lambda: bool(footer.query(".-help")) and footer.up_to_date,
                                10, "the footer's keys, Help among them")
         keys = list(home.query(FooterKey))
         for _ in range(5):

@@ -26,6 +26,7 @@ from frozen_app import (
     MONDAY,
     at_home,
     at_the_rating,
+    footer_settled,
     frozen_app,
     in_cuff_setup,
     in_the_checkin,
@@ -78,7 +79,7 @@ async def test_screen(snapshot: SnapshotAssertion, tmp_path: Path, screen: str) 
             for theme in theme_names():
                 app.theme = theme
                 await pilot.wait_for_scheduled_animations()
-                await pilot.pause(0.1)
+                await footer_settled(pilot)
                 name = f"{width}x{height}-{theme}"
                 drawn = app.export_screenshot(title="gymtui")
                 matched = pictures(name=name) == drawn  # syrupy records (or, updating, writes) on ==

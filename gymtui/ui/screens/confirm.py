@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from gymtui.text import safe_lines
 from gymtui.ui.screens.help import HELP_BINDING
+from gymtui.ui.widgets.footer import Footer
 
 
 class ConfirmScreen(ModalScreen[bool]):

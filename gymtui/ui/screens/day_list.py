@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gymtui.session.sequence import DaySequence
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
+from gymtui.ui.widgets.footer import Footer
 
 
 class DayListScreen(ModalScreen[int | None]):

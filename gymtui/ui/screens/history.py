@@ -29,7 +29,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Label,
     OptionList,
     Sparkline,
@@ -41,6 +40,7 @@ from textual.widgets.option_list import Option
 from gymtui.session.history import ExerciseHistory, HistoryData, SetDetail
 from gymtui.session.progress import day_label, plural
 from gymtui.text import safe_text
+from gymtui.ui.widgets.footer import Footer
 from gymtui.ui.widgets.prose import Prose
 from gymtui.ui.widgets.week_plot import PlotPoint, WeekPlot
 

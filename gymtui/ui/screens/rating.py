@@ -18,11 +18,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
+from gymtui.ui.widgets.footer import Footer
 
 RATING_GROUP = Binding.Group("Rate 1–10", compact=True)
 LOAD_GROUP = Binding.Group("Load", compact=True)

@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
+from gymtui.ui.widgets.footer import Footer
 
 REASON_MAX_CHARS = 120
 """A reason is a few words; longer text is cut (it is stored and shown on one line)."""

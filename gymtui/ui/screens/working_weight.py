@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from gymtui.session.lifted import MAX_LOAD_KG
 from gymtui.session.loads import GymConfig
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
+from gymtui.ui.widgets.footer import Footer
 
 FIND_IT = "find it"
 """The answer when the athlete would rather find the weight with ramp-up sets."""

@@ -68,6 +68,11 @@ class Footer(TextualFooter):
     class Rebuild(Message):
         """Build the keys again: handled by the footer itself, as Textual's key binding needs."""
 
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the keys on screen are the ones the screen's bindings call for now."""
+        return bool(self._bindings_ready) and self._shown == self._what_to_show()
+
     def rebuild(self) -> None:
         """Build the keys again even if the bindings look the same."""
         self._shown = None
@@ -99,6 +104,8 @@ class Footer(TextualFooter):
         self.call_after_refresh(self._fit_keys)
 
     async def recompose(self) -> None:
+        if not self.is_attached:
+            return  # its screen has gone (a modal dismissed) before a rebuild it had asked for
         shown = self._what_to_show()
         if shown == self._shown:
             return
@@ -107,9 +114,12 @@ class Footer(TextualFooter):
         self._drop_watchers_of_removed_widgets()
         self.call_after_refresh(self._fit_keys)
 
-    def _fit_keys(self) -> None:
+    def _fit_keys(self, waited: int = 0) -> None:
         """Keys that do not fit left of Quit are left out whole, never shown cut ("a Athlete"); Help is kept."""
         keys = list(self.query(FooterKey))
+        if waited < 10 and any(k.display and k.outer_size.width == 0 for k in keys):
+            self.call_after_refresh(self._fit_keys, waited + 1)  # not laid out yet: their widths are not known
+            return
         limit = next((k.region.x for k in keys if k.has_class("-quit")), self.region.right)
         room = limit - self.region.x - sum(k.outer_size.width for k in keys if k.has_class("-help"))
         for key in keys:
