@@ -103,7 +103,7 @@ def test_in_tmux_ana_trains_three_sets_then_a_new_athlete_ben_starts_at_week_1_a
 
     def at_home(name: str) -> bool:
         screen = tmux.screen()
-        return f"gymtui · {name} (a: switch athlete)" in screen and "a Athletes" in screen and "Next set:" in screen
+        return f"gymtui · {name} (a: switch athlete)" in screen and "q Quit" in screen and "Next set:" in screen
 
     try:
         tmux.wait_for(lambda: at_home("Ana") and "connecting" not in tmux.screen(), 90, "Ana's home screen, sensor on")
