@@ -318,7 +318,10 @@ async def test_the_medical_disclaimer_shows_until_the_first_set_then_never_again
 async def test_an_emulated_myo_drops_its_link_mid_set_and_the_set_completes_with_the_gap_recorded(tmp_path: Path) -> None:
     pytest.importorskip("bumble", reason="bumble (the 'emulate' extra) runs the emulated BLE peripheral")
     store = Store(tmp_path / "gym.db")
-    app = GymApp(store, AppConfig(demo=True, speed=4.0, athlete="Demo athlete", emulate="myo"))
+    # ×2: the link must be back while the set still records (the rest of the eccentric and the 15 s
+    # isometric, 9 wall seconds), so the gap lands in a stored block; at ×4 a busy machine's
+    # reconnect could outlast the set's last work phase and leave no gap to find.
+    app = GymApp(store, AppConfig(demo=True, speed=2.0, athlete="Demo athlete", emulate="myo"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.signal is not None)
         await press(pilot, "f")

@@ -41,14 +41,18 @@ from cuff_probe import (
 )
 from terminal import PtyApp
 
-from gymtui.app import AppConfig, GymApp
+from gymtui.adapters.demo import DemoEmgSource
+from gymtui.app import AppConfig, GymApp, label_channels
 from gymtui.bfr.events import CuffState
 from gymtui.bfr.profile import load_cuff_profile
 from gymtui.bfr.rules import BfrLimits, validate_settings
-from gymtui.model import PhaseKind
+from gymtui.model import Calibration, PhaseKind
 from gymtui.session.engine import PhaseStarted, SetFinished
+from gymtui.session.exercises import load_library
 from gymtui.session.protocol import PhaseSpec, SetProtocol
+from gymtui.session.templates import bfr_exercise_for, load_templates, quick_bfr_set
 from gymtui.store import Store
+from gymtui.ui.controllers.sensors import demo_channels
 from gymtui.ui.screens.home import HomeScreen
 
 # These time a 100 ms promise against a clock: they run on their own after the parallel tests
@@ -407,6 +411,24 @@ async def test_an_inflated_rest_cap_deflates_within_100ms_of_reaching_it(tmp_pat
 # -- signals to a real process ------------------------------------------------------------------
 
 
+def with_an_arm_bfr_mvc(db: Path, channels: int = 1) -> None:
+    """A database where the demo athlete calibrated the demo sensor on the arm's BFR exercise before.
+
+    So ``B`` goes straight to the bouts, the cuff up, without the 3 s MVC
+    phase and its lead-in: what these tests time is the way out, not the way in.
+    """
+    library = load_library()
+    exercise = bfr_exercise_for("arm", load_templates(library)[0], library)
+    assert exercise is not None, "the built-in templates name an arm BFR exercise"
+    sensor = DemoEmgSource(demo_channels(channels))
+    muscles = tuple(c.muscle for c in label_channels(sensor.info.channels, quick_bfr_set(exercise).protocol))
+    store = Store(db)
+    try:
+        store.save_mvc(store.ensure_athlete("Demo athlete"), Calibration((420.0,) * channels, 0.1, sensor.info.name, muscles))
+    finally:
+        store.close()
+
+
 def probed_terminal(args: list[str], probe: Path) -> PtyApp:
     """The real command line on a pty, its simulated cuff probed into ``probe``."""
     env = {**os.environ, "GYMTUI_CUFF_PROBE": str(probe), "GYMTUI_TESTS_DIR": str(TESTS_DIR)}
@@ -421,6 +443,7 @@ def test_a_signal_deflates_within_100ms_with_the_database_locked_and_gives_the_t
 ) -> None:
     db, probe = tmp_path / "gym.db", tmp_path / "probe.tsv"
     probe.touch()
+    with_an_arm_bfr_mvc(db)
     speed = SPEED
     app = probed_terminal(
         ["--demo", "--channels", "1", "--cuff", "arm", "--lop", "180", "--speed", str(speed), "--db", str(db)], probe
