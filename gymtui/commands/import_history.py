@@ -66,13 +66,14 @@ def _fail(message: object) -> int:
 
 def _read(path: Path) -> str:
     """The file as text; ValueError with one sentence if it cannot be an export."""
+    from gymtui.session.config_file import TooLarge, read_capped
+
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_IMPORT_BYTES + 1)
+        data = read_capped(path, MAX_IMPORT_BYTES)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValueError(f"{path} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB: not a workout export")
+    except TooLarge:
+        raise ValueError(f"{path} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB: not a workout export") from None
     if b"\0" in data[:4096]:
         raise ValueError(f"{path} is a binary file, not a CSV export")
     try:

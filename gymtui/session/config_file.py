@@ -24,6 +24,23 @@ class ConfigFileError(ValueError):
     """A config file cannot be read as text; the message names the file (and line)."""
 
 
+class TooLarge(ValueError):
+    """A file holds more than its reader's cap: not the kind of file that reader reads."""
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, or :class:`TooLarge` past ``max_bytes`` (``OSError`` as the system raises it).
+
+    Reads one byte past the cap to notice more, so a huge or endless file
+    (``/dev/zero``) costs no memory. Config files and workout imports share it.
+    """
+    with path.open("rb") as file:
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TooLarge(f"{path} holds more than {max_bytes} bytes")
+    return data
+
+
 def read_config_text(path: Path) -> str:
     """The file as text, or :class:`ConfigFileError` with one line that says why not.
 
@@ -33,12 +50,11 @@ def read_config_text(path: Path) -> str:
     line and the first bad byte.
     """
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_CONFIG_BYTES + 1)
+        data = read_capped(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigFileError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} kB; not a gymtui config file")
+    except TooLarge:
+        raise ConfigFileError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} kB; not a gymtui config file") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

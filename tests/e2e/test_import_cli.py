@@ -87,6 +87,9 @@ def test_a_file_that_is_not_an_export_is_one_line_and_exit_2_with_nothing_writte
         assert len(done.stderr.splitlines()) == 1 and "not_an_export.csv is not a" in done.stderr
     missing = run_cli("--db", str(db), "import", "hevy", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and len(missing.stderr.splitlines()) == 1 and "cannot read" in missing.stderr
+    endless = run_cli("--db", str(db), "import", "strong", "/dev/zero")  # read up to the cap, then refused
+    assert endless.returncode == 2 and endless.stderr.splitlines() == [
+        "gymtui import: /dev/zero is larger than 64 MB: not a workout export"], endless.stderr
     assert not db.exists()
 
 
