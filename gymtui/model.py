@@ -84,6 +84,100 @@ class SampleBlock:
         return self.n_samples / self.rate_hz
 
 
+class FormCueKind(enum.StrEnum):
+    """Why the athlete is told to change the rep while it is still going."""
+
+    COMPENSATION = "compensation"  # the target's share fell, or a named synergist out-fires it
+    CO_CONTRACTION = "co_contraction"  # the antagonist is on during a lift or a hold
+
+
+@dataclass(frozen=True, slots=True)
+class Compensator:
+    """A muscle that tends to take over an exercise, and what the athlete does about it."""
+
+    muscle: str
+    correction: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormRules:
+    """One exercise's live biofeedback rules (its library entry, with defaults).
+
+    Shares are fractions 0–1 of target / (target + synergists) on %MVC;
+    antagonist levels are %MVC of the antagonist's own MVC. A cue fires when
+    its condition has held for ``dwell_s`` and clears only when the measure
+    is back past the ``clear`` value (hysteresis), so a rep near the line
+    does not flicker the cue.
+    """
+
+    compensators: tuple[Compensator, ...] = ()
+    correction: str = ""
+    """The compensation cue's text when no named compensator is to blame (the share alone fell)."""
+    min_target_share: float = 0.45
+    clear_target_share: float = 0.50
+    dwell_s: float = 0.3
+    antagonist_max_pct: float = 30.0
+    antagonist_clear_pct: float = 25.0
+    antagonist_correction: str = ""
+    """The co-contraction cue's text ("Relax the triceps"); empty: "Relax the <antagonist>"."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormCue:
+    """A correction shown while the athlete can still fix the rep.
+
+    ``channel`` is the offending channel (the synergist that took over, the
+    antagonist, or the target when its share alone fell); ``value`` the
+    measure that fired it (a share 0–1 for a share cue, else that channel's
+    %MVC); ``rep`` the 1-based rep it fired in, None between reps.
+    """
+
+    t_s: float
+    kind: FormCueKind
+    channel: int
+    muscle: str
+    value: float
+    text: str
+    rep: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepVerdict:
+    """One finished rep, judged live: perfect, or the first reason it was not.
+
+    ``reason`` is "" for a perfect rep, else one of "target not prime mover",
+    "below N % MVC" or "antagonist on". ``rise_ms`` is the rate-of-rise time
+    (onset to 90 % of the rep's peak), the explosive-intent measure.
+    """
+
+    number: int
+    start_s: float
+    end_s: float
+    perfect: bool
+    reason: str = ""
+    peak_pct_mvc: float | None = None
+    target_share: float | None = None
+    rise_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Biofeedback:
+    """The set's live coaching state, whole in every frame.
+
+    Frames may be dropped for newer ones, so nothing here is a delta: the
+    cue showing now (None when clear), the channels to mark, every rep
+    judged so far this set, the current phase's target zone and the time
+    spent in zones so far, and how many cues fired this set.
+    """
+
+    cue: FormCue | None = None
+    marked: tuple[int, ...] = ()
+    reps: tuple[RepVerdict, ...] = ()
+    zone_pct: tuple[float, float] | None = None
+    zone_s: float = 0.0
+    cues_fired: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class ActivationFrame:
     """What the screen shows of the signal, about 30 times a second.
@@ -98,6 +192,8 @@ class ActivationFrame:
     quality: tuple[tuple[str, ...], ...] = ()
     blocks_seen: int = 0
     lost_samples: int = 0
+    feedback: Biofeedback | None = None
+    """The live coaching state while a set runs (None outside a set or without a sensor)."""
 
 
 class LinkState(enum.StrEnum):

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
-from gymtui.model import MuscleRole
+from gymtui.model import FormRules, MuscleRole
 from gymtui.session.config_file import (
     ConfigFileError,
     clip,
@@ -69,6 +69,8 @@ class Exercise:
     peak_hold: str = ""
     aliases: tuple[str, ...] = ()
     """Names other apps give this movement (``"Squat (Barbell)"``): an import maps them here."""
+    form: FormRules = field(default_factory=FormRules)
+    """Live biofeedback: which muscles take over this movement, the corrections, thresholds and dwell."""
 
     @property
     def is_compound(self) -> bool:

@@ -44,6 +44,8 @@ class PhaseSpec:
     cue: str = ""
     target_pct_mvc: float | None = None
     skippable: bool = False
+    zone_pct: tuple[float, float] | None = None
+    """The target band for this phase (%MVC of the target, low–high): drawn on the bar, time in it counted."""
 
     @property
     def waits_for_athlete(self) -> bool:

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from gymtui.model import ActivationFrame, Calibration, MuscleRole, PhaseKind
+from gymtui.model import (
+    ActivationFrame,
+    Calibration,
+    FormCue,
+    FormRules,
+    MuscleRole,
+    PhaseKind,
+)
 
 
 # -- commands (caller → worker) ----------------------------------------------
@@ -40,6 +47,8 @@ class BeginSet:
     results: SetResults | None = None
     """Where this set's results go (default: the worker's own callbacks). It travels with the
     command, so a set's results reach whoever began it even when the next set is already queued."""
+    form: FormRules | None = None
+    """The exercise's live cue rules (None: the defaults)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,7 @@ class BeginPhase:
     index: int
     kind: PhaseKind
     target_pct_mvc: float | None = None
+    zone_pct: tuple[float, float] | None = None  # the phase's target band, %MVC of the target
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,8 @@ class SetResults:
     on_phase: Callable[[Any, PhaseStats], None]
     on_set: Callable[[Any, dict[str, Any], list[dict[str, Any]]], None]
     on_raw: Callable[[RawChunk], None]
+    on_cue: Callable[[Any, FormCue], None] = lambda token, cue: None
+    """Each cue as it fires (never coalesced: the receiver stores it)."""
 
 
 @dataclass(frozen=True)

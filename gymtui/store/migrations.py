@@ -401,12 +401,59 @@ WHERE s.status != 'discarded'""",
     )
 
 
+def _v6_biofeedback(db: sqlite_utils.Database) -> None:
+    """Live biofeedback: every cue shown during a set, each rep's verdict and rise time, the set's feedback mode.
+
+    ``cues`` holds one row per cue as it fired: ``t_s`` seconds into the set,
+    ``kind`` (``compensation`` or ``co_contraction``), the offending
+    ``channel`` (0-based) and its ``muscle``, the ``value`` that fired it (a
+    share 0–1 for a share cue, else %MVC), the ``rep`` it fired in and the
+    ``text`` shown. ``reps.reason`` says why a rep was not perfect ("" when
+    it was) and ``reps.rise_ms`` is its rate-of-rise time (onset to 90 % of
+    its peak). ``sets.feedback`` is what the athlete saw: ``live`` (bars and
+    cues), ``cues`` (cues only) or ``retention`` (nothing until the set
+    ended); ``sets.time_in_zone_s`` the time the target spent in its phase's
+    zone; ``sets.cue_count`` how many cues fired.
+    """
+    db.table("cues").create(
+        {
+            "id": int,
+            "set_id": int,
+            "t_s": float,
+            "kind": str,
+            "channel": int,
+            "muscle": str,
+            "value": float,
+            "rep": int,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("set_id", "sets", "id")],
+        not_null={"set_id", "t_s", "kind"},
+        if_not_exists=True,
+    )
+    db.table("cues").create_index(["set_id"], if_not_exists=True)
+    have_reps = set(db.table("reps").columns_dict)
+    if "reason" not in have_reps:
+        db.execute("ALTER TABLE reps ADD COLUMN reason TEXT")
+    if "rise_ms" not in have_reps:
+        db.execute("ALTER TABLE reps ADD COLUMN rise_ms REAL")
+    have_sets = set(db.table("sets").columns_dict)
+    if "feedback" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN feedback TEXT NOT NULL DEFAULT 'live'")
+    if "time_in_zone_s" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN time_in_zone_s REAL")
+    if "cue_count" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN cue_count INTEGER")
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
     (3, _v3_planned_sets),
     (4, _v4_lifted),
     (5, _v5_imported),
+    (6, _v6_biofeedback),
 )
 """Every step, numbered from 1 without gaps."""
 

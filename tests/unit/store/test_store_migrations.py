@@ -105,6 +105,7 @@ def test_a_new_database_is_at_the_last_step_and_marked(tmp_path: Path, fresh_sch
     assert tables == {
         "athletes", "sessions", "calibrations", "sets", "phases", "reps", "signal_blocks", "cuff_events",
         "plans", "checkins", "suggestions", "athlete_flags", "planned_sets", "import_fingerprints", "imported_exercises",
+        "cues",
     }
     assert {"set_log", "activation_by_week"} <= set(fresh_schema)
     store = Store(path)
