@@ -97,6 +97,7 @@ class CuffRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._latched = False
+        self._protocol: SetProtocol | None = None
         self.view: CuffView = supervisor.view()
         """The supervisor's view as of the last batch or tick (read it from any thread)."""
 
@@ -156,20 +157,39 @@ class CuffRunner:
         (or at the first work phase, if the set opens with an MVC calibration).
         ``bfr=False``: not a BFR set, the cuff stays down for all of it."""
         first = protocol.phases[0].kind if protocol.phases else None
+        self._protocol = protocol
         return self.handle(self.supervisor.set_started(protocol.exercise, first, bfr=bfr))
 
     def follow(self, events: Iterable[EngineEvent]) -> list[CuffEvent]:
         """Feed every event the engine returned (``start``/``tick``/``advance``/``abort``):
-        a phase start inflates or rests the cuff, the set's end or an abort deflates it."""
+        a phase start inflates or rests the cuff, the set's end or an abort deflates it.
+
+        A timed phase's due end goes with its start, with what follows it, so the
+        supervisor brings the cuff down at that end on this loop's own timer,
+        not when the screen's next tick says the phase is over."""
         records: list[CuffEvent] = []
         for event in events:
             if isinstance(event, PhaseStarted):
-                records += self.handle(self.supervisor.phase_changed(event.phase.kind, at_s=event.at_s))
+                phases = self._protocol.phases if self._protocol is not None else ()
+                duration_s = event.phase.duration_s
+                records += self.handle(
+                    self.supervisor.phase_changed(
+                        event.phase.kind,
+                        at_s=event.at_s,
+                        ends_at_s=None if duration_s is None else event.at_s + duration_s,
+                        next_kind=phases[event.index + 1].kind if event.index + 1 < len(phases) else None,
+                        last=event.index == len(phases) - 1,
+                    )
+                )
             elif isinstance(event, SetFinished):
                 records += self.handle(self.supervisor.set_ended())
             elif isinstance(event, SetAborted):
                 records += self.handle(self.supervisor.abort())
         return records
+
+    def phase_end_moved(self, ends_at_s: float) -> list[CuffEvent]:
+        """The running rest was made longer or shorter: the supervisor's due end follows it."""
+        return self.handle(self.supervisor.phase_end_moved(ends_at_s))
 
     def emergency(self, reason: str) -> None:
         """Synchronous last resort (signal, atexit, crash), from any thread: deflate now, log it. Never raises.

@@ -84,6 +84,7 @@ import enum
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from gymtui.bfr.events import (
     NOT_A_BFR_SET,
@@ -148,6 +149,15 @@ class Refusal(enum.Enum):
     NO_CEILING = enum.auto()
 
 
+@dataclass(frozen=True, slots=True)
+class _PhaseDue:
+    """When the running phase is due to end, and the deflate that end brings."""
+
+    at_s: float
+    reason: str
+    set_end: bool = False
+
+
 class BfrSupervisor:
     """See the module docstring. One instance per app run (one session)."""
 
@@ -183,6 +193,8 @@ class BfrSupervisor:
         self._paused = False
         self._phase: PhaseKind | None = None
         self._rest_started_at: float | None = None
+        self._due: _PhaseDue | None = None  # the running phase's due end, when it brings the cuff down
+        self._ended_at_due = False  # the set's end was done here, on time; the app's word of it comes later
         self._exercise = ""
         self._refusal: Refusal | None = None
         self._refusal_message = ""
@@ -277,6 +289,7 @@ class BfrSupervisor:
         if self._fault and self._fault_cleared():
             self._fault = ""
         self._raised.clear()  # each rule may speak again for this set
+        self._due, self._ended_at_due = None, False
         if not self._fault:  # a new set starts with a clean panel unless a fault still stands
             self._set_level(AlarmLevel.NONE, "")
         self._bfr_set = bfr
@@ -303,7 +316,15 @@ class BfrSupervisor:
         self._inflate(now, "set started", out)
         return out
 
-    def phase_changed(self, kind: PhaseKind | str, *, at_s: float | None = None) -> list[CuffEvent]:
+    def phase_changed(
+        self,
+        kind: PhaseKind | str,
+        *,
+        at_s: float | None = None,
+        ends_at_s: float | None = None,
+        next_kind: PhaseKind | str | None = None,
+        last: bool = False,
+    ) -> list[CuffEvent]:
         """A phase starts. Work inflates; rest deflates if rest-deflate is on.
 
         What a kind allows comes from its row in the phase table
@@ -312,32 +333,68 @@ class BfrSupervisor:
         engine stamps its events so); an inflated rest is timed from then,
         not from when a busy loop got round to saying so, so its cap is not
         reached late.
+
+        ``ends_at_s`` (a timed phase's due end), ``next_kind`` and ``last``
+        let the supervisor bring the cuff down at that end itself, when what
+        comes next deflates (the set's end, a rest with rest-deflate on, a
+        phase that runs without occlusion): the app's word of the change
+        waits for a screen tick, which a busy machine makes late, and
+        nothing may delay a deflate. It never inflates on its own.
         """
         now = self._advance()
         out: list[CuffEvent] = []
+        self._due = None
         if not self._in_set:
             return out
         kind = PhaseKind(kind)
         self._phase = kind
-        traits = traits_of(kind, self._phase_traits)
-        if traits is not None and traits.is_rest:
-            self._rest_started_at = now if at_s is None else min(now, at_s)
-            if self.settings.rest_deflate or not traits.may_occlude:
-                self._deflate(now, "rest (rest-deflate on)", out)
-        elif traits is None or not traits.may_occlude:
+        why = self._phase_deflate_reason(kind)
+        if why is None:
             self._rest_started_at = None
-            label = f"{kind} phase" if traits is None else traits.label
-            self._deflate(now, f"{label} runs without occlusion", out)
+            self._inflate(now, traits_of(kind, self._phase_traits).label, out)  # type: ignore[union-attr]
         else:
-            self._rest_started_at = None
-            self._inflate(now, traits.label, out)
+            if self._is_rest(kind):
+                self._rest_started_at = now if at_s is None else min(now, at_s)
+            else:
+                self._rest_started_at = None
+            if why:
+                self._deflate(now, why, out)
+        if ends_at_s is not None:
+            if last:
+                self._due = _PhaseDue(ends_at_s, SET_DONE_REASON, set_end=True)
+            elif next_kind is not None and (then := self._phase_deflate_reason(PhaseKind(next_kind))):
+                self._due = _PhaseDue(ends_at_s, then)
         self._monitor(now, out)
         return out
 
+    def phase_end_moved(self, ends_at_s: float) -> list[CuffEvent]:
+        """The running phase's end moved (a rest made longer or shorter at the rack): its due end follows."""
+        if self._due is not None:
+            self._due = replace(self._due, at_s=ends_at_s)
+        return []
+
+    def _is_rest(self, kind: PhaseKind) -> bool:
+        traits = traits_of(kind, self._phase_traits)
+        return traits is not None and traits.is_rest
+
+    def _phase_deflate_reason(self, kind: PhaseKind) -> str | None:
+        """None when the phase occludes; else why it keeps the cuff down ("" for a rest that may stay up)."""
+        traits = traits_of(kind, self._phase_traits)
+        if traits is not None and traits.is_rest:
+            return "rest (rest-deflate on)" if self.settings.rest_deflate or not traits.may_occlude else ""
+        if traits is None or not traits.may_occlude:
+            label = f"{kind} phase" if traits is None else traits.label
+            return f"{label} runs without occlusion"
+        return None
+
     def paused(self) -> list[CuffEvent]:
-        """The set is paused: the cuff goes down until it resumes (time stays counted)."""
+        """The set is paused: the cuff goes down until it resumes (time stays counted).
+
+        A paused phase's due end is unknown until the app says so again, so it is dropped.
+        """
         now = self._advance()
         out: list[CuffEvent] = []
+        self._due = None
         if self._in_set and not self._paused:
             self._paused = True
             self._deflate(now, "set paused", out)
@@ -354,7 +411,14 @@ class BfrSupervisor:
         return out
 
     def set_ended(self) -> list[CuffEvent]:
-        """The set and its rest are over (the engine's ``SetFinished``)."""
+        """The set and its rest are over (the engine's ``SetFinished``).
+
+        Nothing more when the supervisor already ended it at its due end (the
+        cuff went down then, and a second "set done" would only repeat it).
+        """
+        if self._ended_at_due:
+            self._ended_at_due = False
+            return []
         return self._way_out(SET_DONE_REASON)
 
     def abort(self, reason: str = ESC_ABORT_REASON) -> list[CuffEvent]:
@@ -461,6 +525,8 @@ class BfrSupervisor:
         ]
         if self._rest_started_at is not None:
             deadlines.append(self._rest_started_at + lim.inflated_rest_max_s)
+        if self._due is not None:
+            deadlines.append(self._due.at_s)
         return min(deadlines)
 
     def acknowledge(self) -> None:
@@ -650,6 +716,7 @@ class BfrSupervisor:
     def _way_out(self, why: str, *, alarm: bool = False) -> list[CuffEvent]:
         now = self._advance()
         out: list[CuffEvent] = []
+        self._due, self._ended_at_due = None, False
         self._in_set = False
         self._paused = False
         self._phase = None
@@ -712,7 +779,7 @@ class BfrSupervisor:
         if up and self._rule_reach_timeout(now, target, out):
             return
         if up:
-            if self._rule_time_caps(now, out) or self._rule_inflated_rest(now, out):
+            if self._rule_due_end(now, out) or self._rule_time_caps(now, out) or self._rule_inflated_rest(now, out):
                 return
         else:
             self._rule_reperfusion_done(now, out)
@@ -858,6 +925,19 @@ class BfrSupervisor:
             self._warned_cap.add(key)
             out.append(self._notice(now, f"{format_mmss(math.ceil(left))} of occlusion left"))
         return False
+
+    def _rule_due_end(self, now: float, out: list[CuffEvent]) -> bool:
+        """The running phase reached its due end and what follows deflates: deflate now, not at the app's next tick."""
+        due = self._due
+        if due is None or now < due.at_s:
+            return False
+        self._due = None
+        if due.set_end:
+            out += self._way_out(due.reason)
+            self._ended_at_due = True
+        else:
+            self._deflate(now, due.reason, out)
+        return True
 
     def _rule_inflated_rest(self, now: float, out: list[CuffEvent]) -> bool:
         """A rest with the cuff up is capped."""

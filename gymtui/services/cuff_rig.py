@@ -147,6 +147,10 @@ class CuffRig:
     def paused(self) -> None:
         self.thread.call(self._handle, self.supervisor.paused)
 
+    def rest_moved(self, ends_at_s: float) -> None:
+        """The running rest's end moved (+/- at the rack): the supervisor's due end for it follows."""
+        self.thread.call(self.runner.phase_end_moved, ends_at_s)
+
     def resumed(self) -> None:
         self.thread.call(self._handle, self.supervisor.resumed)
 

@@ -399,7 +399,11 @@ class SetFlow:
             self.dispatch(self.runner.abort(), abort_reason=reason)
 
     def adjust_rest(self, delta_s: float) -> None:
-        if self.runner is not None and self.runner.engine.adjust_rest(delta_s):
+        runner = self.runner
+        if runner is not None and runner.engine.adjust_rest(delta_s):
+            rig, remaining_s = self.app.cuff.rig, runner.engine.view().remaining_s
+            if rig is not None and remaining_s is not None:
+                rig.rest_moved(self.app.clock() + remaining_s)
             self.render()
 
     def toggle_pause(self) -> None:

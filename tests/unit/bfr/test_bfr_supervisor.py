@@ -369,3 +369,75 @@ def test_limits_may_be_made_stricter_but_never_looser() -> None:
         stricter_or_default(BfrLimits(session_cap_s={Limb.ARM: 30 * 60.0, Limb.LEG: 20 * 60.0}))
     with pytest.raises(ValueError, match="reperfusion_s"):
         stricter_or_default(BfrLimits(reperfusion_s=10.0))
+
+
+# -- a timed phase's due end: the supervisor does not wait for the screen's tick -------------------
+def deflates_of(rig: ClosedLoop) -> list[tuple[float, str]]:
+    return [(r.at_s, r.reason) for r in rig.records if r.command is not None and r.command.kind is CuffCommandKind.DEFLATE]
+
+
+def test_the_last_rest_ends_the_set_at_its_due_end_without_waiting_for_the_app():
+    rig = inflated_rig(settings=validate_settings("arm", 180, 50, rest_deflate=False))
+    start = rig.clock.t
+    rig.apply(rig.sup.phase_changed(PhaseKind.REST, at_s=start, ends_at_s=start + 4.0, last=True))
+    assert rig.sup.next_deadline_s() == pytest.approx(start + 4.0)
+    before = len(deflates_of(rig))
+    rig.run(3.9)
+    assert rig.sup.state is CuffState.HOLDING  # the rest holds the cuff up until its end
+    rig.run(0.3)
+    (t_s, reason), = deflates_of(rig)[before:]
+    assert reason == "set done" and start + 4.0 <= t_s <= start + 4.0 + rig.reading_s + 1e-9
+    # The app's SetFinished arrives late, after a busy frame: the way out is not repeated.
+    assert rig.apply(rig.sup.set_ended()) == []
+    rig.run(3)
+    assert rig.sup.view().pressure_mmhg < 10
+
+
+def test_a_work_phase_ending_into_a_deflating_rest_deflates_at_its_due_end():
+    rig = inflated_rig()  # rest-deflate on
+    start = rig.clock.t
+    rig.apply(rig.sup.phase_changed(PhaseKind.ISOMETRIC, at_s=start, ends_at_s=start + 5.0, next_kind=PhaseKind.REST))
+    before = len(deflates_of(rig))
+    rig.run(4.9)
+    assert deflates_of(rig)[before:] == []
+    rig.run(0.3)
+    assert [reason for _, reason in deflates_of(rig)[before:]] == ["rest (rest-deflate on)"]
+    rig.apply(rig.sup.phase_changed(PhaseKind.REST))  # the app's late word of the rest adds no second command
+    assert [reason for _, reason in deflates_of(rig)[before:]] == ["rest (rest-deflate on)"]
+    rig.apply(rig.sup.phase_changed(PhaseKind.ISOMETRIC))
+    assert rig.last_command_kind() is CuffCommandKind.TARGET  # the next work phase inflates as ever
+
+
+def test_a_due_end_never_inflates_and_an_occluding_next_phase_sets_none():
+    rig = inflated_rig()
+    start = rig.clock.t
+    rig.apply(rig.sup.phase_changed(PhaseKind.ACTIVATION, at_s=start, ends_at_s=start + 3.0, next_kind=PhaseKind.ISOMETRIC))
+    commands_before = len(rig.commands())
+    rig.run(5)
+    assert len(rig.commands()) == commands_before  # nothing changes at the end of one occluding phase into another
+    assert rig.sup.state is CuffState.HOLDING
+
+
+def test_a_rest_made_longer_at_the_rack_moves_the_set_end_with_it():
+    rig = inflated_rig(settings=validate_settings("arm", 180, 50, rest_deflate=False))
+    start = rig.clock.t
+    rig.apply(rig.sup.phase_changed(PhaseKind.REST, at_s=start, ends_at_s=start + 4.0, last=True))
+    rig.apply(rig.sup.phase_end_moved(start + 19.0))  # "+" at the rack: 15 s more
+    assert rig.sup.next_deadline_s() == pytest.approx(start + 19.0)
+    rig.run(18.8)
+    assert rig.sup.state is CuffState.HOLDING
+    rig.run(0.5)
+    assert deflates_of(rig)[-1][1] == "set done"
+
+
+def test_a_paused_set_forgets_its_due_end_until_the_app_speaks_again():
+    rig = inflated_rig(settings=validate_settings("arm", 180, 50, rest_deflate=False))
+    start = rig.clock.t
+    rig.apply(rig.sup.phase_changed(PhaseKind.ISOMETRIC, at_s=start, ends_at_s=start + 5.0, last=True))
+    rig.apply(rig.sup.paused())
+    assert deflates_of(rig)[-1][1] == "set paused"
+    rig.apply(rig.sup.resumed())
+    assert rig.last_command_kind() is CuffCommandKind.TARGET
+    rig.run(8)  # past the old due end: the paused phase's end moved, and only the app knows where
+    assert rig.sup.state is CuffState.HOLDING
+    assert [reason for _, reason in deflates_of(rig)].count("set done") == 0
