@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import App
@@ -68,6 +68,8 @@ from gymtui.ui.messages import (
 from gymtui.ui.problems import Problems
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from gymtui.bfr.rules import BfrLimits, BfrSettings
     from gymtui.emulation.stack import EmulatedPeripheralHandle
     from gymtui.services.cuff_rig import CuffRig
@@ -173,6 +175,8 @@ class GymApp(App[int]):
         self.coach: Coach | None = None
         self.home: HomeInfo | None = None
         self.cue_log: deque[Cue] = deque(maxlen=CUES_KEPT)
+        self.flashes_on = 0
+        """Screen flashes running now (a picture taken during one shows the flash colour)."""
         self.cuff_left_up_at: dt.datetime | None = None
         """Set at start if a dead process left the cuff up."""
         self.safety = ProcessSafety()
@@ -698,9 +702,28 @@ class GymApp(App[int]):
         if cue.bell:
             self.bell()
         if cue.flash and self.screen_stack:
-            screen = self.screen  # the flash ends on the screen it started on, even if that one has gone
-            screen.add_class("-flash")
-            self.set_timer(0.25, lambda: screen.remove_class("-flash"))
+            self._flash(self.screen)
+
+    def _flash(self, screen: Screen[Any]) -> None:
+        """The screen's background in the theme's flash colour for a quarter second.
+
+        An inline style on the screen, not a CSS class: a class on the screen
+        makes Textual match the stylesheet against every widget below it again
+        (a quarter of a second of the event loop on a busy machine, at the very
+        moment a phase starts), while an inline background repaints and no more.
+        The flash ends on the screen it started on, even if that one has gone.
+        """
+        colour = self.get_css_variables().get("flash-background")
+        if colour is None:
+            return
+        self.flashes_on += 1
+        _paint_background(screen, colour)
+
+        def end() -> None:
+            self.flashes_on -= 1
+            _paint_background(screen, None)
+
+        self.set_timer(0.25, end)
 
     # -- messages from threads -----------------------------------------------------------
 
@@ -733,3 +756,16 @@ class GymApp(App[int]):
     def action_next_theme(self) -> None:
         names = [t.name for t in self.themes]
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+
+
+def _paint_background(screen: Screen[Any], colour: str | None) -> None:
+    """The screen's inline background (None: the stylesheet's again), and every widget below it repainted.
+
+    A widget caches the style it drew with, ancestors' backgrounds included,
+    and only a stylesheet pass clears that cache; a text that changed during
+    a flash would keep the flash colour behind it. Clearing the caches by
+    hand costs a walk of the screen's widgets, not a stylesheet match.
+    """
+    screen.styles.background = colour
+    for widget in screen.walk_children(with_self=False):
+        widget.notify_style_update()

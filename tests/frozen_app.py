@@ -161,7 +161,9 @@ async def in_the_history(pilot: Pilot[int]) -> None:
 
 
 async def footer_settled(pilot: Pilot[int]) -> None:
-    """Every footer on the screen in front shows the keys its bindings call for, fitted to the width."""
+    """Every footer on the screen in front shows the keys its bindings call for, fitted to the width,
+    and no phase flash is colouring the screen."""
     await pilot_wait_until(pilot, lambda: all(f.up_to_date for f in pilot.app.screen.query(Footer)), 10,
                            "the footer's keys")
+    await pilot_wait_until(pilot, lambda: not getattr(pilot.app, "flashes_on", 0), 10, "a phase's flash to end")
     await pilot.pause(0.1)  # the keys are fitted to the width after the refresh that drew them

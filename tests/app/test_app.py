@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from keys import press
+from textual.color import Color
 from waiting import describe, pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
-from gymtui.session.engine import CueKind, Stage
+from gymtui.session.engine import Cue, CueKind, Stage
 from gymtui.store import Store
 from gymtui.ui.screens.confirm import ConfirmScreen
 from gymtui.ui.screens.home import HomeScreen
@@ -340,3 +341,17 @@ async def test_an_emulated_myo_drops_its_link_mid_set_and_the_set_completes_with
     assert json.loads(row["pipeline"])["rate_hz"] == 200.0
     lost = store.conn.execute("SELECT sum(lost_samples) FROM signal_blocks").fetchone()[0]
     assert lost > 0, "the gap is marked in the stored signal"
+
+
+async def test_a_go_cue_flashes_the_screen_in_the_theme_colour_for_a_quarter_second(tmp_path: Path) -> None:
+    app, _ = open_app(tmp_path / "gym.db")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        screen = app.screen
+        plain = screen.styles.background
+        flash = Color.parse(app.get_css_variables()["flash-background"])
+        app.cue(Cue(app.clock(), CueKind.GO, "Go", flash=True))
+        assert screen.styles.background == flash
+        await wait_until(pilot, lambda: screen.styles.background == plain)
+        assert not screen.has_class("-flash")  # no class on the screen: nothing below it is restyled
+        await app.shutdown()

@@ -211,6 +211,16 @@ class CuffPanel(Widget):
         if self.is_mounted:
             self._render_view(self.view)
 
+    def _show_state_classes(self, wanted: tuple[str, ...]) -> None:
+        """The state and alarm classes in one batch, and only when they change.
+
+        A class change makes Textual match the stylesheet against the panel's
+        whole subtree again; the view arrives several times a second and its
+        state rarely changes, so removing and re-adding them each time cost
+        two restyles per view for nothing.
+        """
+        self.update_classes({name: name in wanted for name in ALL_CLASSES})
+
     def _render_view(self, view: CuffView | None) -> None:
         if not self.query("#cuff-title"):
             return  # a view can arrive before the panel has composed; on_mount draws it
@@ -220,8 +230,8 @@ class CuffPanel(Widget):
         timers = self.query_one("#cuff-timers", Static)
         message = self.query_one("#cuff-message", Static)
         self.query_one(CuffBand).view = view
-        self.remove_class(*ALL_CLASSES)
         if view is None:
+            self._show_state_classes(())
             title.update("CUFF: not set up")
             digits.update("--")
             readout.update("")
@@ -255,9 +265,7 @@ class CuffPanel(Widget):
         )
         message.update(safe_text(view.message))
         message.display = bool(view.message) or not compact
-        self.add_class(STATE_CLASSES[view.state])
-        if view.level in LEVEL_CLASSES:
-            self.add_class(LEVEL_CLASSES[view.level])
+        self._show_state_classes((STATE_CLASSES[view.state], LEVEL_CLASSES.get(view.level, "")))
         if view.alarm_seq > self._alarm_seq:
             self._alarm_seq = view.alarm_seq
             self.post_message(self.Alarm(view))
