@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from gymtui.session.lifted import Lifted, LiftedDraft
@@ -105,9 +106,12 @@ class RatingScreen(ModalScreen[int | None]):
         title: str = "Set complete",
         draft: LiftedDraft | None = None,
         emg: EmgSummary = EmgSummary.COMING,
+        replay: Widget | None = None,
     ) -> None:
-        """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will."""
+        """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will;
+        ``replay``: a retention set's replay, shown under the summary."""
         super().__init__()
+        self.replay = replay
         self.emg = emg
         self.exercise = exercise
         self.last_rating = last_rating
@@ -141,6 +145,8 @@ class RatingScreen(ModalScreen[int | None]):
                     yield Static(self._reps_line(), id="lifted-reps", markup=False)
                     yield Static(self._rir_line(), id="lifted-rir", markup=False)
             yield Static(summary_lines(self.summary, self.emg), id="rating-summary", markup=False)
+            if self.replay is not None:
+                yield self.replay
         yield Footer()
 
     # -- what was lifted ----------------------------------------------------------
