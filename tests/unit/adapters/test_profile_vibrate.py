@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from gymtui.adapters.profiles import ProfileError, devices_dir, load_profile, load_profiles
+from gymtui.adapters.profiles import (
+    ProfileError,
+    devices_dir,
+    load_profile,
+    load_profiles,
+)
 
 MYO_COMMAND = "d5060401-a904-deb9-4748-2c7f4a124842"
 

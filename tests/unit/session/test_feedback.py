@@ -14,7 +14,13 @@ import pytest
 
 from gymtui.session.days import SessionDay
 from gymtui.session.exercises import load_library
-from gymtui.session.feedback import FeedbackMode, set_feedback, shows_bars, shows_cues, week_feedback
+from gymtui.session.feedback import (
+    FeedbackMode,
+    set_feedback,
+    shows_bars,
+    shows_cues,
+    week_feedback,
+)
 from gymtui.session.plan import Plan, PlanStatus, plan_status
 from gymtui.session.rampup import ramp_set
 from gymtui.session.templates import PlannedSet, WorkflowPhase, expand, load_templates
