@@ -203,6 +203,7 @@ class SetFlow:
             controls=self,
             emulated=app.sensor.emulation is not None,
             cuff=app.cuff.rig is not None,
+            intent=planned is not None and planned.is_heavy,
         )
         self.set_screen = screen
         await app.push_screen(screen)
@@ -479,6 +480,7 @@ class SetFlow:
         self.rating_screen = RatingScreen(
             runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft,
             emg=EmgSummary.COMING if app.sensor.signal is not None else EmgSummary.NO_SENSOR,
+            feedback=self.set_screen.feedback_summary() if self.set_screen is not None else None,
         )
         screen = self.rating_screen
 
