@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import inspect
 import logging
 import sqlite3
 from typing import TYPE_CHECKING
@@ -81,11 +80,6 @@ def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tu
 def target_channel(channels: tuple[ChannelInfo, ...]) -> int:
     """The channel a retention set's replay follows: the set's target muscle (else the first channel)."""
     return next((i for i, c in enumerate(channels) if c.role is MuscleRole.TARGET), 0)
-
-
-def accepts_keyword(cls: type, name: str) -> bool:
-    """Whether ``cls(...)`` takes keyword ``name`` (a screen that does not yet show a mode is passed none)."""
-    return name in inspect.signature(cls).parameters
 
 
 class SetFlow:
@@ -232,7 +226,6 @@ class SetFlow:
             subtitle = f"{quick_bfr.headline()} (quick set)"
         else:
             subtitle = f"{protocol.name} (quick set)"
-        mode = {"feedback": self.feedback.value} if accepts_keyword(SetScreen, "feedback") else {}
         screen = SetScreen(
             protocol,
             channels,
@@ -240,7 +233,8 @@ class SetFlow:
             controls=self,
             emulated=app.sensor.emulation is not None,
             cuff=app.cuff.rig is not None,
-            **mode,
+            intent=planned is not None and planned.is_heavy,
+            feedback=self.feedback.value,
         )
         self.set_screen = screen
         await app.push_screen(screen)
@@ -529,13 +523,12 @@ class SetFlow:
         draft = self._draft(planned)
         from gymtui.ui.screens.rating import EmgSummary
 
-        shown = {}
-        if self.replay is not None and self.feedback is FeedbackMode.RETENTION and accepts_keyword(RatingScreen, "replay"):
-            shown["replay"] = SetReplay(self.replay)
+        replay = self.replay if self.feedback is FeedbackMode.RETENTION else None
         self.rating_screen = RatingScreen(
             runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft,
             emg=EmgSummary.COMING if app.sensor.signal is not None else EmgSummary.NO_SENSOR,
-            **shown,
+            feedback=self.set_screen.feedback_summary() if self.set_screen is not None else None,
+            replay=SetReplay(replay) if replay is not None else None,
         )
         screen = self.rating_screen
 

@@ -10,6 +10,7 @@ Activation drills show the rating alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from gymtui.model import FormCue, FormCueKind, RepVerdict
 from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
@@ -79,6 +81,56 @@ def summary_lines(summary: dict[str, Any] | None, emg: EmgSummary = EmgSummary.C
     return " · ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class SetFeedback:
+    """What the set screen showed of the live biofeedback, as the set ended (its last frame's state).
+
+    ``cues_fired`` is the signal's own count; ``last_cue`` the newest cue the
+    screen showed (frames may be dropped, the count may not). ``had_zone``:
+    some phase carried a target zone, so its time (even 0 s) means something.
+    """
+
+    cues_fired: int = 0
+    last_cue: FormCue | None = None
+    kinds: frozenset[FormCueKind] = frozenset()
+    reps: tuple[RepVerdict, ...] = ()
+    zone_s: float = 0.0
+    had_zone: bool = False
+    explosive: bool = False
+
+
+_KIND_WORDS = {FormCueKind.COMPENSATION: "compensation", FormCueKind.CO_CONTRACTION: "co-contraction"}
+
+
+def feedback_lines(feedback: SetFeedback | None) -> str:
+    """The set's live coaching in a line or two: cues, perfect reps, time in zone, mean rise time."""
+    if feedback is None:
+        return ""
+    lines = []
+    n = feedback.cues_fired
+    if n == 0:
+        lines.append("No form cues")
+    else:
+        kind = _KIND_WORDS[next(iter(feedback.kinds))] + " " if len(feedback.kinds) == 1 else "form "
+        line = f"{n} {kind}cue{'s' if n != 1 else ''}"
+        cue = feedback.last_cue
+        if cue is not None and cue.rep is not None:
+            line += f", last at rep {cue.rep}"
+        lines.append(line)
+    parts = []
+    reps = feedback.reps
+    if reps:
+        parts.append(f"Perfect reps {sum(1 for r in reps if r.perfect)} of {len(reps)}")
+    if feedback.had_zone:
+        parts.append(f"Time in zone {feedback.zone_s:.1f} s")
+    rises = [r.rise_ms for r in reps if r.rise_ms is not None]
+    if feedback.explosive and rises:
+        parts.append(f"Mean rise {sum(rises) / len(rises):.0f} ms")
+    if parts:
+        lines.append(" · ".join(parts))
+    return "\n".join(lines)
+
+
 class RatingScreen(ModalScreen[int | None]):
     """Dismisses with the rating (1–10) or None; :attr:`lifted` holds what was lifted, if confirmed."""
 
@@ -106,13 +158,16 @@ class RatingScreen(ModalScreen[int | None]):
         title: str = "Set complete",
         draft: LiftedDraft | None = None,
         emg: EmgSummary = EmgSummary.COMING,
+        feedback: SetFeedback | None = None,
         replay: Widget | None = None,
     ) -> None:
         """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will;
+        ``feedback``: what the set screen showed of the live coaching (None: no signal, nothing to say);
         ``replay``: a retention set's replay, shown under the summary."""
         super().__init__()
         self.replay = replay
         self.emg = emg
+        self.feedback = feedback
         self.exercise = exercise
         self.last_rating = last_rating
         self._title = title
@@ -145,6 +200,8 @@ class RatingScreen(ModalScreen[int | None]):
                     yield Static(self._reps_line(), id="lifted-reps", markup=False)
                     yield Static(self._rir_line(), id="lifted-rir", markup=False)
             yield Static(summary_lines(self.summary, self.emg), id="rating-summary", markup=False)
+            if self.feedback is not None:
+                yield Static(feedback_lines(self.feedback), id="rating-feedback", markup=False)
             if self.replay is not None:
                 yield self.replay
         yield Footer()
