@@ -35,7 +35,7 @@ SAMPLE_INTERVAL_S = 0.1
 MAX_POINTS = 1200
 """Two minutes at 10 Hz; a longer set is thinned to every other point (and half the rate)."""
 CUES_LISTED = 3
-TITLE = "Replay · what the target did (nothing was shown during the set)"
+TITLE = "Replay: what the target did while the screen was dark"
 PERFECT, MISSED, CUE = "✓", "✗", "▲"
 
 
@@ -104,8 +104,9 @@ class ReplayTrace:
             self.interval_s *= 2
 
     def replay(self) -> Replay:
-        # %MVC when the set had an MVC throughout (a set that starts with its MVC phase has µV first).
-        if self._pct and len(self._pct) == len(self._uv):
+        # %MVC whenever there is an MVC: a set that starts with its MVC phase has %MVC from then on
+        # (its MVC hold stays blank rather than mixing units in one strip).
+        if self._pct:
             return Replay(tuple(self._pct), "% MVC", self.muscle, self._reps, tuple(self._cues))
         return Replay(tuple(self._uv), "µV", self.muscle, self._reps, tuple(self._cues))
 
