@@ -10,6 +10,7 @@ muscles through the real signal worker) drives every set.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ async def test_a_week_4_retention_set_is_dark_until_it_ends_then_replayed_and_st
         # The trace follows the set's work: six 3-s holds after the MVC, no denser than 10 points a second.
         points = replay.replay.points
         assert points[-1][0] - points[0][0] >= 0.8 * 6 * 3.0, points
-        gaps = [b[0] - a[0] for a, b in zip(points, points[1:], strict=False)]
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(points)]
         assert min(gaps) >= 0.1 - 1e-9
         assert max(v for _, v in points) > 20.0  # the holds show (the demo athlete squeezes at ~40 % MVC)
         await press(pilot, "7")
