@@ -34,6 +34,7 @@ SAMPLE_INTERVAL_S = 0.1
 """About 10 points a second: finer than a rep, far coarser than the ≈30 frames/s."""
 MAX_POINTS = 1200
 """Two minutes at 10 Hz; a longer set is thinned to every other point (and half the rate)."""
+GRID_SLACK_S = 1e-6
 CUES_LISTED = 3
 TITLE = "Replay: what the target did while the screen was dark"
 PERFECT, MISSED, CUE = "✓", "✗", "▲"
@@ -74,7 +75,7 @@ class ReplayTrace:
     _cues: list[ReplayCue] = field(default_factory=list)
     _reps: tuple[RepVerdict, ...] = ()
     _t0: float | None = None
-    _last_t: float | None = None
+    _next_t: float = 0.0
     _fired: int = 0
 
     def add(self, frame: ActivationFrame) -> None:
@@ -90,11 +91,10 @@ class ReplayTrace:
                 for _ in range(feedback.cues_fired - self._fired):
                     self._cues.append(ReplayCue(cue.t_s if cue is not None else t, cue.text if cue is not None else "cue"))
                 self._fired = feedback.cues_fired
-        if self._last_t is not None and t - self._last_t < self.interval_s:
+        # On a 10 Hz grid from the set's start (a frame a hair early counts: frame times jitter).
+        if t < self._next_t - GRID_SLACK_S or self.channel >= len(frame.envelope_uv):
             return
-        if self.channel >= len(frame.envelope_uv):
-            return
-        self._last_t = t
+        self._next_t = max(self._next_t + self.interval_s, t + self.interval_s / 2)
         pct = frame.pct_mvc[self.channel] if self.channel < len(frame.pct_mvc) else None
         if pct is not None:
             self._pct.append((t, float(pct)))
