@@ -93,8 +93,8 @@ class LiveRepJudge:
         roles = [MuscleRole(r) for r in roles]
         self.rate_hz = float(rate_hz)
         self.config = config
-        self.delay_s = delay_s
-        self.t0_s = t0_s
+        self.delay_s = float(delay_s)
+        self.t0_s = float(t0_s)
         self.antagonist_on_s = antagonist_on_s
         self._target = [i for i, r in enumerate(roles) if r is MuscleRole.TARGET]
         self._syn = [i for i, r in enumerate(roles) if r is MuscleRole.SYNERGIST]
@@ -232,8 +232,8 @@ class LiveRepJudge:
             reason = "antagonist on"
         rise_ms = self._rise_ms(t, v, rep.pre_n, peak)
         number = len(self.reps) + 1
-        start_s = rep.start_t - self.delay_s - self.t0_s
-        end_s = rep.last_above_t + dt - self.delay_s - self.t0_s
+        start_s = float(rep.start_t - self.delay_s - self.t0_s)
+        end_s = float(rep.last_above_t + dt - self.delay_s - self.t0_s)
         verdict = RepVerdict(
             number=number,
             start_s=round(start_s, 3),
