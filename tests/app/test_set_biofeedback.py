@@ -254,6 +254,8 @@ async def test_cues_mode_hides_the_bars_and_keeps_the_cue_and_the_rep_marks(tmp_
         for channel in CHANNELS:
             assert channel.muscle not in text
         assert "█" not in text.split(TRAP_CUE.text)[1].split("Perfect")[0]
+        text = await shown(pilot, screen, frame(pct=(None, None, None, None), uv=(8.0, 6.0, 5.0, 7.0), feedback=BUSY))
+        assert UV_SCALE_LINE not in text, "no scale for bars that are not shown"
         await app.shutdown()
 
 

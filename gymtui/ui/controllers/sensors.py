@@ -106,6 +106,7 @@ class SensorController:
             speed=config.speed,
             clock=self.app.clock,
             mains_hz=config.mains_hz,
+            profile=config.demo_athlete,
         )
         self.athlete = source.athlete
         await self._attach_source(source)

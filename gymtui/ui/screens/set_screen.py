@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
@@ -158,10 +158,12 @@ class SetScreen(Screen[None]):
         yield FormCueBanner(id="form-cue")
         yield Static(RETENTION_LINE, id="retention-note", markup=False)
         with Vertical(id="bars"):
-            yield Static(UV_SCALE_LINE, id="bar-scale", markup=False)
             for i, channel in enumerate(self.channels):
                 yield ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
-        yield RepMarks(id="rep-marks")
+        # One row under the bars: the rep marks, and before an MVC (when no rep can be judged) the µV scale.
+        with Horizontal(id="under-bars"):
+            yield RepMarks(id="rep-marks")
+            yield Static(UV_SCALE_LINE, id="bar-scale", markup=False)
         if self.has_cuff:
             yield CuffPanel(id="cuff-panel")
         yield OneLine("", id="set-status")
@@ -170,7 +172,6 @@ class SetScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#set-store").display = False
-        self.query_one("#bar-scale").display = False
         self.add_class(f"-feedback-{self.feedback_mode}")
         self.set_class(self.feedback_mode == "retention", "-retention-dark")
 
@@ -231,10 +232,7 @@ class SetScreen(Screen[None]):
                 bar.flags = frame.quality[i]
             bar.marked = i in marked
             bar.zone = zone if _is_target(bar) else None
-        with contextlib.suppress(NoMatches):
-            scale = self.query_one("#bar-scale")
-            if scale.display != uncalibrated:
-                scale.display = uncalibrated
+        self.set_class(uncalibrated, "-no-mvc")  # the sheet shows the µV scale's line
         if feedback is not None:
             self.show_feedback(feedback)
 
