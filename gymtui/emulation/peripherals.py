@@ -40,7 +40,7 @@ from gymtui.emulation.encoders import (
 )
 from gymtui.model import MuscleRole
 from gymtui.sim import demo_physiology
-from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.athlete import AthleteProfile, SimulatedAthlete
 from gymtui.sim.surface import MIN_RATE_HZ as MIN_SIM_RATE_HZ
 
 _log = logging.getLogger(__name__)
@@ -79,13 +79,22 @@ class SimulatedSignal:
 
     RENDER_AHEAD_S = 0.02
 
-    def __init__(self, n_channels: int, rate_hz: float, *, roles: tuple[MuscleRole, ...] | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_channels: int,
+        rate_hz: float,
+        *,
+        roles: tuple[MuscleRole, ...] | None = None,
+        seed: int = 0,
+        profile: AthleteProfile | None = None,
+    ) -> None:
+        """``profile``: how the simulated athlete moves (None: the default; a compensator draws form cues)."""
         if roles is None:
             roles = tuple(DEFAULT_ROLES[i] if i < len(DEFAULT_ROLES) else MuscleRole.OTHER for i in range(n_channels))
         if len(roles) != n_channels:
             raise ValueError(f"{len(roles)} roles for {n_channels} channels")
         self._factor = max(1, math.ceil(MIN_SIM_RATE_HZ / rate_hz))
-        self.physiology, self.athlete = demo_physiology(roles, rate_hz * self._factor, seed)
+        self.physiology, self.athlete = demo_physiology(roles, rate_hz * self._factor, seed, profile=profile)
         self._batch_n = max(1, round(self.RENDER_AHEAD_S * rate_hz))
         self._buffer = np.zeros((0, n_channels), dtype=np.float32)
 

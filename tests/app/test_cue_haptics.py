@@ -97,3 +97,4 @@ async def test_a_retention_set_never_buzzes(tmp_path: Path) -> None:
         await press(pilot, "escape")
         await app.shutdown()
     store.close()
+

@@ -115,7 +115,10 @@ class SensorController:
         from gymtui.emulation.stack import open_emulated_source
 
         try:
-            source, handle = await open_emulated_source(device, speed=self.app.config.speed, seed=0, clock=self.app.clock)
+            config = self.app.config
+            source, handle = await open_emulated_source(
+                device, speed=config.speed, seed=0, clock=self.app.clock, athlete=config.demo_athlete
+            )
             self.emulation = handle
             self.athlete = handle.athlete
             await self._attach_source(source)

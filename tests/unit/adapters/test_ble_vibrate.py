@@ -94,3 +94,19 @@ async def test_many_buzzes_at_once_never_hold_up_the_samples() -> None:
     finally:
         await source.disconnect()
         await handle.close()
+
+
+async def test_the_emulated_myo_can_carry_a_compensating_athlete() -> None:
+    """``--emulate myo`` with the demo's athlete choice: the armband's muscles move like that athlete."""
+    from gymtui.sim.athlete import LAT_PULLDOWN_COMPENSATOR
+
+    _, handle = await open_emulated_source("myo", speed=SPEED, seed=4, athlete=LAT_PULLDOWN_COMPENSATOR)
+    try:
+        assert handle.athlete is not None and handle.athlete.profile == LAT_PULLDOWN_COMPENSATOR
+    finally:
+        await handle.close()
+    _, default = await open_emulated_source("myo", speed=SPEED, seed=4)
+    try:
+        assert default.athlete is not None and default.athlete.profile != LAT_PULLDOWN_COMPENSATOR
+    finally:
+        await default.close()
