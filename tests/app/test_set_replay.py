@@ -94,3 +94,12 @@ def test_hostile_cue_text_is_shown_as_text_without_control_characters() -> None:
     lines = render_replay(replay, 80)
     assert all(ch.isprintable() for line in lines for ch in line)
     assert "[red]it[/]" in lines[-1]  # shown literally: the widget renders Text, never markup
+
+
+def test_between_sparse_points_the_level_holds_and_after_the_last_the_strip_is_blank() -> None:
+    # Three points over 10 s (a busy screen skipped the frames between), the last at 6 s; reps run to 10 s.
+    replay = Replay(((0.0, 90.0), (3.0, 30.0), (6.0, 90.0)), "% MVC", reps=(RepVerdict(1, 8.0, 10.0, True),))
+    width = 20
+    bottom = render_replay(replay, width)[4]
+    assert bottom[:13] == bottom[:13].replace(" ", "") and len(bottom[:13]) == 13  # held from 0 s to 6 s
+    assert bottom[13:] == " " * (width - 13)  # nothing was measured after 6 s

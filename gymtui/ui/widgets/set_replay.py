@@ -144,6 +144,12 @@ def render_replay(replay: Replay, width: int) -> list[str]:
         c = _column(t, duration, width)
         prior = columns[c]
         columns[c] = v if prior is None else max(prior, v)
+    # Between points (frames the screen skipped while busy) the level holds: a line, not a comb.
+    last: float | None = None
+    for c, value in enumerate(columns):
+        if value is None and last is not None and c <= _column(replay.points[-1][0], duration, width):
+            columns[c] = last
+        last = columns[c] if columns[c] is not None else last
     lines += _strip(columns, top)
     marks = [" "] * width
     for rep in replay.reps:
