@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     from gymtui.emulation.stack import EmulatedPeripheralHandle
     from gymtui.services.cuff_rig import CuffRig
     from gymtui.signal.worker import SignalWorker
+    from gymtui.sim.athlete import AthleteProfile
     from gymtui.ui.screens.checkin import CheckinResult
     from gymtui.ui.screens.home import HomeScreen
     from gymtui.ui.screens.rating import RatingScreen
@@ -114,6 +115,8 @@ class AppConfig:
     bfr_limits: BfrLimits | None = None
     """Limits stricter than the defaults (a clinic's protocol; tests that reach a cap in seconds)."""
     demo_channels: int = 4
+    demo_athlete: AthleteProfile | None = None
+    """How the demo sensor's simulated athlete moves (None: the default; a compensator draws form cues)."""
     today: dt.date | None = None
     now: Callable[[], dt.datetime] | None = None
     """The calendar's clock for session stamps (default: ``today`` at the wall clock's time of day)."""

@@ -12,7 +12,10 @@ any profiled sensor (``devices/*.toml``). The connection is supervised
   the samples missed meanwhile are recorded as ``lost_samples`` on the first
   block after the gap, and ``seq`` keeps counting blocks;
 * on the way out the device gets its own shut-down writes (e.g. the Myo's
-  normal-sleep), then the link is closed.
+  normal-sleep), then the link is closed;
+* :meth:`BleEmgSource.vibrate` writes the profile's ``[vibrate]`` command (a
+  form cue's buzz) within :data:`VIBRATE_TIMEOUT_S`; it never raises, and a
+  failing buzz is logged once per link, not once per cue.
 
 ``scanner_backend`` / ``client_backend`` are passed straight to bleak's
 ``backend=``; they are None on real hardware and the bumble backend in
@@ -35,7 +38,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 
 from gymtui.adapters.decoders import Decoder
-from gymtui.adapters.link import SupervisedLink
+from gymtui.adapters.link import SupervisedLink, short_reason
 from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import GattWrite, Profile, ProfileSet
 from gymtui.bfr.profile import CUFF_PROFILE_ID
@@ -46,6 +49,8 @@ _log = logging.getLogger(__name__)
 
 BATTERY_UUIDS = ("0000180f-0000-1000-8000-00805f9b34fb", "00002a19-0000-1000-8000-00805f9b34fb")
 LOST_MESSAGE = "sensor lost — reconnecting"
+VIBRATE_TIMEOUT_S = 1.0
+"""A buzz later than this is no longer about the rep it was for: give up on it."""
 
 
 # -- scanning ------------------------------------------------------------------
@@ -210,6 +215,8 @@ class BleEmgSource(SupervisedLink):
         self._next_index = 0
         self._seq = 0
         self._resync = False
+        self._vibrate_failed = False
+        """A buzz failed on this link: said once in the log, then quietly (reset when the link comes back)."""
 
     # -- EmgSource ----------------------------------------------------------------
 
@@ -235,6 +242,31 @@ class BleEmgSource(SupervisedLink):
         """Subscribe, send the start-up writes and begin delivering blocks."""
         self._on_block = on_block
         await self._start_link(on_health)
+
+    @property
+    def can_vibrate(self) -> bool:
+        """Whether the profile says how to make this sensor buzz."""
+        return self.profile.vibrate is not None
+
+    async def vibrate(self, timeout_s: float = VIBRATE_TIMEOUT_S) -> bool:
+        """One short buzz (the profile's ``[vibrate]`` write); True if the device took it.
+
+        Never raises: a lost link, a refused write or a slow radio is logged
+        (once per link) and the set goes on. Notifications keep flowing while
+        the write waits, since both run on the event loop.
+        """
+        write, client = self.profile.vibrate, self._client
+        if write is None or client is None or not client.is_connected:
+            return False
+        try:
+            async with asyncio.timeout(timeout_s):
+                await client.write_gatt_char(write.characteristic, write.data, response=write.response)
+        except Exception as exc:  # noqa: BLE001 - a buzz is never worth an error
+            if not self._vibrate_failed:
+                self._vibrate_failed = True
+                _log.warning("%s: vibrate failed (%s); cues go on without it", self._label, short_reason(exc))
+            return False
+        return True
 
     # -- the device's part of the link ----------------------------------------------
 
@@ -288,6 +320,7 @@ class BleEmgSource(SupervisedLink):
 
     async def _resume(self, client: BleakClient) -> None:
         self._resync = True  # the next block measures the time the link was down
+        self._vibrate_failed = False
         if self._decoder is not None:
             self._decoder.reset()
         await self._begin(client)

@@ -19,7 +19,7 @@ import numpy as np
 from gymtui.device_api import BlockSink, HealthSink
 from gymtui.model import ChannelInfo, LinkHealth, LinkState, SampleBlock, SourceInfo
 from gymtui.sim import demo_physiology
-from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.athlete import AthleteProfile, SimulatedAthlete
 from gymtui.sim.physiology import Physiology
 from gymtui.tasks import cancel_and_wait
 
@@ -55,10 +55,12 @@ class DemoEmgSource:
         athlete: SimulatedAthlete | None = None,
         seed: int = 0,
         mains_hz: float = 50.0,
+        profile: AthleteProfile | None = None,
     ) -> None:
+        """``profile``: how the simulated athlete moves (None: the default athlete; a compensator shows the cues)."""
         self._info = SourceInfo("Demo EMG (simulated)", channels, rate_hz)
         if physiology is None or athlete is None:
-            physiology, athlete = demo_physiology(channels, rate_hz, seed, mains_hz=mains_hz)
+            physiology, athlete = demo_physiology(channels, rate_hz, seed, mains_hz=mains_hz, profile=profile)
         self.athlete = athlete
         self.physiology = physiology
         self._block_n = max(1, round(block_s * rate_hz))

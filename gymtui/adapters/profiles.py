@@ -4,8 +4,9 @@ A new sensor with a known encoding is a new TOML file, no code: the profile
 names the advertised name patterns and service UUIDs a scan matches, the GATT
 service and data characteristics, the start-up, keep-alive and shut-down
 writes, the decoder (by name, see :mod:`gymtui.adapters.decoders`), channels,
-sample rate and scale to µV, and how to detect the firmware where the wire
-format depends on it.
+sample rate and scale to µV, how to detect the firmware where the wire
+format depends on it, and (``[vibrate]``) the one write that makes a sensor
+buzz on the skin when a form cue fires.
 
 A broken profile never stops the others loading: :func:`load_profiles`
 returns the good ones plus one :class:`ProfileError` per bad file, each
@@ -86,6 +87,8 @@ class Profile:
     keepalive: Keepalive | None = None
     battery_characteristic: str | None = None
     firmware: FirmwareDetect | None = None
+    vibrate: GattWrite | None = None
+    """The write that makes the sensor buzz once (``[vibrate]``, e.g. the Myo's ``03 01 01``); None: it cannot."""
 
     @property
     def n_channels(self) -> int:
@@ -264,6 +267,7 @@ class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
     startup: list[_Write] = msgspec.field(default_factory=list)
     shutdown: list[_Write] = msgspec.field(default_factory=list)
     keepalive: _Keepalive | None = None
+    vibrate: _Write | None = None
 
 
 def _key(path: KeyPath) -> str:
@@ -362,6 +366,13 @@ class _Reader:
         keepalive = None
         if spec.keepalive is not None:
             keepalive = Keepalive(self.write(spec.keepalive, ("keepalive",)), float(spec.keepalive.interval_s))
+        vibrate = None
+        if spec.vibrate is not None:
+            vibrate = self.write(spec.vibrate, ("vibrate",))
+            if not vibrate.data:
+                raise self.fail(("vibrate", "hex" if spec.vibrate.hex is not None else "text"), "a vibrate write needs at least one byte")
+            if vibrate.delay_after_s:
+                raise self.fail(("vibrate", "delay_after_s"), "a vibrate write never waits after itself: the cue is what matters")
         battery = self.uuid(spec.battery.characteristic, ("battery", "characteristic")) if spec.battery else None
         firmware = None
         if spec.firmware is not None:
@@ -388,4 +399,5 @@ class _Reader:
             keepalive=keepalive,
             battery_characteristic=battery,
             firmware=firmware,
+            vibrate=vibrate,
         )

@@ -9,6 +9,7 @@ signal comes from the simulator (or any object with
 ``render_block(n) -> float32 (n, channels) µV``).
 
 Tests use :attr:`EmulatedSensor.writes` (what the central wrote, in order),
+:attr:`EmulatedMyo.vibrations` (the vibrate commands it obeyed),
 :attr:`EmulatedSensor.send_times` (for latency) and
 :meth:`EmulatedSensor.drop_link` (the radio link fails, peripheral side).
 """
@@ -39,7 +40,7 @@ from gymtui.emulation.encoders import (
 )
 from gymtui.model import MuscleRole
 from gymtui.sim import demo_physiology
-from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.athlete import AthleteProfile, SimulatedAthlete
 from gymtui.sim.surface import MIN_RATE_HZ as MIN_SIM_RATE_HZ
 
 _log = logging.getLogger(__name__)
@@ -78,13 +79,22 @@ class SimulatedSignal:
 
     RENDER_AHEAD_S = 0.02
 
-    def __init__(self, n_channels: int, rate_hz: float, *, roles: tuple[MuscleRole, ...] | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_channels: int,
+        rate_hz: float,
+        *,
+        roles: tuple[MuscleRole, ...] | None = None,
+        seed: int = 0,
+        profile: AthleteProfile | None = None,
+    ) -> None:
+        """``profile``: how the simulated athlete moves (None: the default; a compensator draws form cues)."""
         if roles is None:
             roles = tuple(DEFAULT_ROLES[i] if i < len(DEFAULT_ROLES) else MuscleRole.OTHER for i in range(n_channels))
         if len(roles) != n_channels:
             raise ValueError(f"{len(roles)} roles for {n_channels} channels")
         self._factor = max(1, math.ceil(MIN_SIM_RATE_HZ / rate_hz))
-        self.physiology, self.athlete = demo_physiology(roles, rate_hz * self._factor, seed)
+        self.physiology, self.athlete = demo_physiology(roles, rate_hz * self._factor, seed, profile=profile)
         self._batch_n = max(1, round(self.RENDER_AHEAD_S * rate_hz))
         self._buffer = np.zeros((0, n_channels), dtype=np.float32)
 
@@ -302,7 +312,9 @@ class EmulatedMyo(EmulatedSensor):
     """Thalmic Labs Myo: streams raw EMG on four rotating characteristics after ``01 03 03 ..``.
 
     Without the never-sleep command it sleeps (drops the link) after
-    ``sleep_after_s`` device-seconds, as the real armband does.
+    ``sleep_after_s`` device-seconds, as the real armband does. A vibrate
+    command (``03 01 <t>``: 01 short, 02 medium, 03 long) is recorded in
+    :attr:`vibrations` as its length byte, with the time it arrived.
     """
 
     default_name = "Myo"
@@ -311,6 +323,11 @@ class EmulatedMyo(EmulatedSensor):
     sleep_after_s = 30.0
     _next_char = 0
     _never_sleep = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.vibrations: list[tuple[float, int]] = []
+        """``(time.perf_counter(), length)`` per vibrate command, in order."""
 
     def services(self) -> list[Service]:
         p = self.profile
@@ -354,6 +371,8 @@ class EmulatedMyo(EmulatedSensor):
         command, payload = data[0], data[2:]
         if command == 0x09 and payload:
             self._never_sleep = payload[0] == 1
+        elif command == 0x03 and len(payload) == 1 and payload[0] <= 0x03:
+            self.vibrations.append((time.perf_counter(), payload[0]))
         elif command == 0x01 and len(payload) == 3:
             if payload[0] in (0x02, 0x03):
                 self.start_stream()

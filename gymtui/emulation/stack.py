@@ -39,7 +39,7 @@ from gymtui.emulation.peripherals import (
     SimulatedSignal,
 )
 from gymtui.model import ChannelInfo, MuscleRole
-from gymtui.sim.athlete import SimulatedAthlete
+from gymtui.sim.athlete import AthleteProfile, SimulatedAthlete
 
 ALIASES = {"myoware": "myoware-wireless", "myoware-uart": "myoware-wireless-uart", "generic": "generic-int16"}
 EMULATED_DEVICES = tuple(EMULATORS) + tuple(ALIASES)
@@ -88,8 +88,10 @@ async def start_emulated_sensor(
     signal: SignalSource | None = None,
     firmware: int | None = None,
     roles: Sequence | None = None,
+    athlete: AthleteProfile | None = None,
 ) -> EmulatedPeripheralHandle:
-    """Power on an emulated sensor (advertising) in ``world`` (a new one by default)."""
+    """Power on an emulated sensor (advertising) in ``world`` (a new one by default); ``athlete``: how
+    its simulated athlete moves (None: the default one)."""
     profile_id = resolve_device(device)
     if profile_id not in EMULATORS:
         raise ValueError(f"no emulator for {device!r}; choose one of {', '.join(EMULATED_DEVICES)}")
@@ -101,7 +103,7 @@ async def start_emulated_sensor(
     cls = EMULATORS[profile_id]
     n_signal = cls.signal_channels or profile.n_channels
     if signal is None:
-        signal = SimulatedSignal(n_signal, profile.rate_hz, roles=tuple(roles) if roles else None, seed=seed)
+        signal = SimulatedSignal(n_signal, profile.rate_hz, roles=tuple(roles) if roles else None, seed=seed, profile=athlete)
     if cls is EmulatedGanglion and firmware is not None:
         sensor: EmulatedSensor = EmulatedGanglion(world, profile, signal=signal, speed=speed, seed=seed, firmware=firmware)
     else:
@@ -119,12 +121,13 @@ async def open_emulated_source(
     channels: Sequence[ChannelInfo] | None = None,
     firmware: int | None = None,
     signal: SignalSource | None = None,
+    athlete: AthleteProfile | None = None,
 ) -> tuple[BleEmgSource, EmulatedPeripheralHandle]:
     """An emulated sensor, paired (in memory only) and wrapped in the production :class:`BleEmgSource`.
 
     ``device``: ``myo``, ``ganglion``, ``myoware`` (or any profile id with an
     emulator). ``channels`` labels the device's channels with muscles and
-    roles; the simulated athlete drives them by role. The source is not yet
+    roles; the simulated athlete (``athlete``: how it moves) drives them by role. The source is not yet
     connected: call ``await source.connect()`` then ``await source.start(...)``.
     """
     profiles = load_profiles()
@@ -139,7 +142,7 @@ async def open_emulated_source(
     simulated_per_channel = EMULATORS.get(profile_id, EmulatedSensor).signal_channels is None
     roles = tuple(c.role for c in channels) if channels is not None and simulated_per_channel else None
     handle = await start_emulated_sensor(
-        device, profiles=profiles, speed=speed, seed=seed, signal=signal, firmware=firmware, roles=roles
+        device, profiles=profiles, speed=speed, seed=seed, signal=signal, firmware=firmware, roles=roles, athlete=athlete
     )
     sensor = handle.sensor
     paired = PairedDevices(None)

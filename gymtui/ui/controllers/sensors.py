@@ -4,6 +4,12 @@ Owned by :class:`gymtui.app.GymApp`, which holds one and forwards the
 sensor's messages to it. It draws nothing itself: frames and link changes go
 to the set screen. numpy, scipy and bumble are imported when a sensor opens,
 never at start (the annotations below come in under ``TYPE_CHECKING``).
+
+Haptics: when a frame's ``feedback.cues_fired`` grows (a new form cue) and
+the set's feedback mode shows cues, a sensor that can vibrate (its profile
+has a ``[vibrate]`` write, e.g. the Myo) is asked for a short buzz, in a
+task of its own: the frame path never waits for the radio, and a buzz still
+on its way when the next cue fires is not doubled.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gymtui.device_api import AdapterError, EmgSource
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, MuscleRole
+from gymtui.session.feedback import shows_cues
 from gymtui.signal.messages import WorkerCallbacks
 from gymtui.ui.messages import FrameArrived, LinkChanged, SignalProblem
 
@@ -28,6 +35,16 @@ log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
 DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
+
+
+@runtime_checkable
+class Vibrates(Protocol):
+    """A sensor that can buzz on the athlete's skin (e.g. :class:`~gymtui.adapters.ble.BleEmgSource`)."""
+
+    @property
+    def can_vibrate(self) -> bool: ...
+
+    async def vibrate(self) -> bool: ...
 
 
 def demo_channels(n: int = 4) -> tuple[ChannelInfo, ...]:
@@ -53,6 +70,11 @@ class SensorController:
         self.frames_shown = 0
         self.ready = asyncio.Event()
         """Set once the sensor opened or failed to: Enter waits on it."""
+        self.cues_seen = 0
+        """``cues_fired`` of the last frame with feedback (0 between sets): a cue is a rise in it."""
+        self.buzzes = 0
+        """Vibrations asked of the sensor (one per new cue, unless one was still on its way)."""
+        self._buzz: asyncio.Task[bool] | None = None
 
     # -- opening ----------------------------------------------------------------
     async def open(self) -> None:
@@ -84,6 +106,7 @@ class SensorController:
             speed=config.speed,
             clock=self.app.clock,
             mains_hz=config.mains_hz,
+            profile=config.demo_athlete,
         )
         self.athlete = source.athlete
         await self._attach_source(source)
@@ -92,7 +115,10 @@ class SensorController:
         from gymtui.emulation.stack import open_emulated_source
 
         try:
-            source, handle = await open_emulated_source(device, speed=self.app.config.speed, seed=0, clock=self.app.clock)
+            config = self.app.config
+            source, handle = await open_emulated_source(
+                device, speed=config.speed, seed=0, clock=self.app.clock, athlete=config.demo_athlete
+            )
             self.emulation = handle
             self.athlete = handle.athlete
             await self._attach_source(source)
@@ -198,6 +224,22 @@ class SensorController:
         screen = self.app.set_screen
         if screen is not None and screen.is_mounted:
             screen.show_frame(frame)
+        self.app.sets.frame_seen(frame)
+        self._cue_haptics(frame)
+
+    def _cue_haptics(self, frame: ActivationFrame) -> None:
+        """A new cue in this frame: a short vibration, if the sensor can and the set shows cues."""
+        fired = frame.feedback.cues_fired if frame.feedback is not None else 0
+        grew, self.cues_seen = fired > self.cues_seen, fired
+        source = self.source
+        if not grew or not isinstance(source, Vibrates) or not source.can_vibrate:
+            return
+        if not shows_cues(self.app.sets.feedback):
+            return  # a retention set: nothing reaches the athlete until it ends
+        if self._buzz is not None and not self._buzz.done():
+            return  # the last buzz is still on its way
+        self.buzzes += 1
+        self._buzz = asyncio.get_running_loop().create_task(source.vibrate(), name="sensor-vibrate")
 
     def signal_problem(self, text: str) -> None:
         """One line per kind of signal problem, however often the worker repeats it; the set goes on."""

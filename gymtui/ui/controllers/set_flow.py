@@ -4,6 +4,12 @@ Owned by :class:`gymtui.app.GymApp`. It holds the current
 :class:`~gymtui.services.set_runner.SetRunner` and the screens of the set
 in progress; the app forwards the set screen's and rating's messages here.
 The cuff follows every engine event before anything is drawn.
+
+Each set's feedback mode (live bars, cues only, or a dark retention set)
+comes from the faded-feedback schedule (:mod:`gymtui.session.feedback`):
+the set screen shows that much, the set's row stores it, and after a
+retention set the rating screen shows the replay gathered from the frames
+seen during the set.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import sqlite3
 from typing import TYPE_CHECKING
 
-from gymtui.model import ChannelInfo, MuscleRole
+from gymtui.model import ActivationFrame, ChannelInfo, MuscleRole
 from gymtui.services.set_runner import (
     CalibrationStored,
     Notice,
@@ -24,6 +30,7 @@ from gymtui.services.set_runner import (
     StoreFailed,
 )
 from gymtui.session.engine import Cue, Event, SetAborted, SetCompleted, SetFinished
+from gymtui.session.feedback import FeedbackMode, set_feedback
 from gymtui.session.guardrails import ActivationClock
 from gymtui.session.mvc import mvc_holds
 from gymtui.session.protocol import SetProtocol
@@ -31,6 +38,7 @@ from gymtui.session.templates import WorkflowPhase
 from gymtui.signal.messages import ApplyCalibration
 from gymtui.store import StoreUnavailable
 from gymtui.ui.messages import RunnerNotice
+from gymtui.ui.widgets.set_replay import Replay, ReplayTrace, SetReplay
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -69,6 +77,11 @@ def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tu
     return tuple(labelled)
 
 
+def target_channel(channels: tuple[ChannelInfo, ...]) -> int:
+    """The channel a retention set's replay follows: the set's target muscle (else the first channel)."""
+    return next((i for i, c in enumerate(channels) if c.role is MuscleRole.TARGET), 0)
+
+
 class SetFlow:
     """One set at a time, from Enter on the home screen back to the home screen."""
 
@@ -102,6 +115,14 @@ class SetFlow:
         self._starting = False
         self._ticker: Timer | None = None
         self._activation = ActivationClock()
+        self.feedback = FeedbackMode.LIVE
+        """What the set running now shows of the EMG (its row's ``feedback``)."""
+        self._retained: dict[int | None, set[str]] = {}
+        """Exercises whose retention set completed, by training session (one test per exercise a session)."""
+        self._trace: ReplayTrace | None = None
+        """A retention set's target channel, gathered from the frames for its replay."""
+        self.replay: Replay | None = None
+        """The last retention set's replay, as the rating screen shows it."""
 
     def mount(self) -> None:
         """The tick timer, paused until a set runs."""
@@ -175,10 +196,19 @@ class SetFlow:
         source = app.sensor.source
         channels = label_channels(source.info.channels if source else (), protocol)
         calibrate = await self._prepare_calibration(channels)
+        status = home.plan.status if home and home.plan else None
         if planned is not None:
             # Today's open session, or a new one with the day's sets fixed in order.
-            status = home.plan.status if home and home.plan else None
             self.session_id = await app.in_store(coach.start_session, status)
+        self.feedback = set_feedback(
+            status, planned, self._retained.get(self.session_id, set()), sensor=app.sensor.signal is not None
+        )
+        self._trace = (
+            ReplayTrace(target_channel(channels), channels[target_channel(channels)].muscle if channels else "")
+            if self.feedback is FeedbackMode.RETENTION
+            else None
+        )
+        self.replay = None
         athlete = app.sensor.athlete
         if athlete is not None and channels:
             athlete.roles = tuple(c.role for c in channels)
@@ -203,6 +233,8 @@ class SetFlow:
             controls=self,
             emulated=app.sensor.emulation is not None,
             cuff=app.cuff.rig is not None,
+            intent=planned is not None and planned.is_heavy,
+            feedback=self.feedback.value,
         )
         self.set_screen = screen
         await app.push_screen(screen)
@@ -352,7 +384,7 @@ class SetFlow:
                 calibration_id=None if calibrate else self.calibration_id,
                 pipeline=app.sensor.pipeline_report(),
                 # A planned set's row carries its plan columns, written in the same insert.
-                row_fields=self._row_fields(planned),
+                row_fields={**self._row_fields(planned), "feedback": self.feedback.value},
                 channel_rows=planned.channel_dicts() if planned is not None else None,
                 reps=planned.reps if planned is not None else None,
                 count_reps=planned is not None and planned.workflow_phase is not WorkflowPhase.ACTIVATION,
@@ -451,12 +483,27 @@ class SetFlow:
                 self.set_screen.show_cue(event)
             elif isinstance(event, SetCompleted):
                 self._mark_planned_done()
+                self._retention_done()
                 self._ask_rating()
             elif isinstance(event, SetFinished):
                 self._leave_set_screen(when_rated=True)
             elif isinstance(event, SetAborted):
                 self._leave_set_screen(when_rated=False)
         self.render()
+
+    def frame_seen(self, frame: ActivationFrame) -> None:
+        """A frame during the set: a retention set keeps its target channel for the replay."""
+        if self._trace is not None and self.runner is not None and self.runner.engine.running:
+            self._trace.add(frame)
+
+    def _retention_done(self) -> None:
+        """A retention set completed: its exercise is tested for this session, and its replay is ready."""
+        if self.feedback is not FeedbackMode.RETENTION:
+            return
+        if self.planned is not None:
+            self._retained.setdefault(self.session_id, set()).add(self.planned.exercise)
+        if self._trace is not None:
+            self.replay, self._trace = self._trace.replay(), None
 
     def render(self) -> None:
         if self.runner is not None and self.set_screen is not None and self.set_screen.is_mounted:
@@ -480,9 +527,12 @@ class SetFlow:
         draft = self._draft(planned)
         from gymtui.ui.screens.rating import EmgSummary
 
+        replay = self.replay if self.feedback is FeedbackMode.RETENTION else None
         self.rating_screen = RatingScreen(
             runner.protocol.exercise, app.home.last_rating if app.home else None, draft=draft,
             emg=EmgSummary.COMING if app.sensor.signal is not None else EmgSummary.NO_SENSOR,
+            feedback=self.set_screen.feedback_summary() if self.set_screen is not None else None,
+            replay=SetReplay(replay) if replay is not None else None,
         )
         screen = self.rating_screen
 

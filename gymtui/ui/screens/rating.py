@@ -10,6 +10,7 @@ Activation drills show the rating alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -18,8 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from gymtui.model import FormCue, FormCueKind, RepVerdict
 from gymtui.session.lifted import Lifted, LiftedDraft
 from gymtui.text import safe_text
 from gymtui.ui.screens.help import HELP_BINDING
@@ -58,8 +61,11 @@ _NO_SUMMARY = {
 _EMG_KEYS = ("peak_pct_mvc", "mean_pct_mvc", "target_share", "perfect_reps", "mf_slope_hz_per_s", "time_above_target_s")
 
 
-def summary_lines(summary: dict[str, Any] | None, emg: EmgSummary = EmgSummary.COMING) -> str:
-    """The set's EMG summary as the athlete reads it, or why there is none."""
+def summary_lines(summary: dict[str, Any] | None, emg: EmgSummary = EmgSummary.COMING, *, perfect: bool = True) -> str:
+    """The set's EMG summary as the athlete reads it, or why there is none.
+
+    ``perfect=False``: the live coaching's line says the perfect reps (of how many), so this one does not.
+    """
     if not summary or (emg is not EmgSummary.COMING and all(summary.get(k) is None for k in _EMG_KEYS)):
         # A timer-only set's summary holds reps, no EMG: say there is none rather than "Peak –".
         return _NO_SUMMARY[emg]
@@ -69,13 +75,76 @@ def summary_lines(summary: dict[str, Any] | None, emg: EmgSummary = EmgSummary.C
     ]
     if summary.get("target_share") is not None:
         parts.append(f"Target share {_fmt(100 * summary['target_share'], '%')}")
-    if summary.get("perfect_reps") is not None:
+    if perfect and summary.get("perfect_reps") is not None:
         parts.append(f"Perfect reps {summary['perfect_reps']}")
     if summary.get("mf_slope_hz_per_s") is not None:
         parts.append(f"Fatigue {_fmt(summary['mf_slope_hz_per_s'], ' Hz/s', 2)}")
     if summary.get("time_above_target_s") is not None:
         parts.append(f"Above target {_fmt(summary['time_above_target_s'], ' s', 1)}")
     return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class SetFeedback:
+    """What the set screen showed of the live biofeedback, as the set ended (its last frame's state).
+
+    ``cues_fired`` is the signal's own count; ``last_cue`` the newest cue the
+    screen showed (frames may be dropped, the count may not). ``had_zone``:
+    some phase carried a target zone, so its time (even 0 s) means something.
+    """
+
+    cues_fired: int = 0
+    last_cue: FormCue | None = None
+    kinds: frozenset[FormCueKind] = frozenset()
+    reps: tuple[RepVerdict, ...] = ()
+    zone_s: float = 0.0
+    had_zone: bool = False
+    explosive: bool = False
+
+
+_KIND_WORDS = {FormCueKind.COMPENSATION: "compensation", FormCueKind.CO_CONTRACTION: "co-contraction"}
+
+
+def feedback_lines(feedback: SetFeedback | None, summary: dict[str, Any] | None = None) -> str:
+    """The set's live coaching in a line or two: cues, perfect reps, time in zone, mean rise time.
+
+    From the set screen's last frame; once the set's summary arrives its
+    counts win (the worker closes the last rep and counts every cue after
+    that frame): ``perfect_reps``, ``cue_count``, ``time_in_zone_s``, and the
+    rep count when the sensor counted the reps.
+    """
+    if feedback is None:
+        return ""
+    summary = summary or {}
+    lines = []
+    n = summary.get("cue_count")
+    n = feedback.cues_fired if not isinstance(n, int) else n
+    if n == 0:
+        lines.append("No form cues")
+    else:
+        kind = _KIND_WORDS[next(iter(feedback.kinds))] + " " if len(feedback.kinds) == 1 else "form "
+        line = f"{n} {kind}cue{'s' if n != 1 else ''}"
+        cue = feedback.last_cue
+        if cue is not None and cue.rep is not None:
+            line += f", last at rep {cue.rep}"
+        lines.append(line)
+    parts = []
+    reps = feedback.reps
+    perfect = summary.get("perfect_reps")
+    perfect = sum(1 for r in reps if r.perfect) if not isinstance(perfect, int) else perfect
+    total = summary.get("reps") if summary.get("reps_source") == "emg" else None
+    total = max(len(reps), perfect) if not isinstance(total, int) else total
+    if total:
+        parts.append(f"Perfect reps {perfect} of {total}")
+    zone_s = summary.get("time_in_zone_s", feedback.zone_s if feedback.had_zone else None)
+    if isinstance(zone_s, (int, float)):
+        parts.append(f"Time in zone {zone_s:.1f} s")
+    rises = [r.rise_ms for r in reps if r.rise_ms is not None]
+    if feedback.explosive and rises:
+        parts.append(f"Mean rise {sum(rises) / len(rises):.0f} ms")
+    if parts:
+        lines.append(" · ".join(parts))
+    return "\n".join(lines)
 
 
 class RatingScreen(ModalScreen[int | None]):
@@ -105,10 +174,16 @@ class RatingScreen(ModalScreen[int | None]):
         title: str = "Set complete",
         draft: LiftedDraft | None = None,
         emg: EmgSummary = EmgSummary.COMING,
+        feedback: SetFeedback | None = None,
+        replay: Widget | None = None,
     ) -> None:
-        """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will."""
+        """``emg``: whether an EMG summary will come (a sensor on a live set) or why none will;
+        ``feedback``: what the set screen showed of the live coaching (None: no signal, nothing to say);
+        ``replay``: a retention set's replay, shown under the summary."""
         super().__init__()
+        self.replay = replay
         self.emg = emg
+        self.feedback = feedback
         self.exercise = exercise
         self.last_rating = last_rating
         self._title = title
@@ -140,8 +215,15 @@ class RatingScreen(ModalScreen[int | None]):
                         yield Static(self._load_line(), id="lifted-load", markup=False)
                     yield Static(self._reps_line(), id="lifted-reps", markup=False)
                     yield Static(self._rir_line(), id="lifted-rir", markup=False)
-            yield Static(summary_lines(self.summary, self.emg), id="rating-summary", markup=False)
+            yield Static(self._summary_text(self.summary), id="rating-summary", markup=False)
+            if self.feedback is not None:
+                yield Static(feedback_lines(self.feedback, self.summary), id="rating-feedback", markup=False)
+            if self.replay is not None:
+                yield self.replay
         yield Footer()
+
+    def _summary_text(self, summary: dict[str, Any] | None) -> str:
+        return summary_lines(summary, self.emg, perfect=self.feedback is None)
 
     # -- what was lifted ----------------------------------------------------------
     def _load_line(self) -> str:
@@ -203,7 +285,9 @@ class RatingScreen(ModalScreen[int | None]):
     def watch_summary(self, summary: dict[str, Any] | None) -> None:
         # The summary may arrive before the screen has composed its children.
         for line in self.query("#rating-summary").results(Static):
-            line.update(summary_lines(summary, self.emg))
+            line.update(self._summary_text(summary))
+        for line in self.query("#rating-feedback").results(Static):
+            line.update(feedback_lines(self.feedback, summary))
         if summary:
             self._count_reps(summary)
             self._show_draft()

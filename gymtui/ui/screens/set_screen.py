@@ -1,4 +1,11 @@
-"""The set screen: the countdown, the phase and its cue, one bar per muscle.
+"""The set screen: the countdown, the phase and its cue, one bar per muscle, the live coaching.
+
+Each frame's :class:`~gymtui.model.Biofeedback` (whole state, never a
+delta) draws the form cue banner under the countdown, marks the offending
+bar, puts the target zone on the target's bar and fills the rep marks; a
+cue that fired since the last frame rings the bell (gym.toml ``cue_bell``).
+The feedback mode hides parts by CSS class: "cues" hides the bars,
+"retention" hides bars, banner and rep marks until the set's work is over.
 
 Everything on it that came from outside (the exercise and muscle names of
 the athlete's own files, the cue, the sensor's advertised name) is shown as
@@ -11,24 +18,36 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
-from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, PhaseKind
+from gymtui.model import (
+    ActivationFrame,
+    Biofeedback,
+    ChannelInfo,
+    FormCue,
+    FormCueKind,
+    LinkHealth,
+    LinkState,
+    PhaseKind,
+)
 from gymtui.session.engine import Cue, EngineView, SetEngine, Stage
 from gymtui.session.protocol import SetProtocol
 from gymtui.text import safe_text
-from gymtui.ui.widgets.activation_bar import ActivationBar
+from gymtui.ui.screens.rating import SetFeedback
+from gymtui.ui.widgets.activation_bar import UV_FULL_SCALE, ActivationBar
 from gymtui.ui.widgets.countdown import BigCountdown
 from gymtui.ui.widgets.cuff_panel import CuffPanel
 from gymtui.ui.widgets.footer import Footer
+from gymtui.ui.widgets.form_cue import FormCueBanner
 from gymtui.ui.widgets.one_line import OneLine
+from gymtui.ui.widgets.rep_marks import RepMarks
 
 if TYPE_CHECKING:
     from gymtui.bfr.events import CuffView
@@ -43,6 +62,12 @@ STATUS_MAX_CHARS = 300
 
 COMPACT_CUFF_BELOW_ROWS = 40
 """Below this many rows the cuff panel drops its large numerals and its border: the countdown keeps its size."""
+
+FeedbackMode = Literal["live", "cues", "retention"]
+FEEDBACK_MODES: tuple[FeedbackMode, ...] = ("live", "cues", "retention")
+UV_SCALE_LINE = f"µV, no MVC yet: scale 0–{UV_FULL_SCALE:.0f} µV"
+"""Said once above the bars while they show µV (before an MVC), so nobody reads them as %MVC."""
+RETENTION_LINE = "Eyes off the screen: retention set. Your bars and reps show when the set ends."
 
 
 class SetControls(Protocol):
@@ -97,8 +122,23 @@ class SetScreen(Screen[None]):
         controls: SetControls,
         emulated: bool = False,
         cuff: bool = False,
+        feedback: str = "live",
+        intent: bool = False,
     ) -> None:
+        """``feedback``: "live" (bars, cues, rep marks), "cues" (no bars) or "retention" (nothing until
+        the set's work is over); ``intent``: a heavy set lifted with intent, whose reps show their rise time."""
         super().__init__()
+        if feedback not in FEEDBACK_MODES:
+            raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, got {feedback!r}")
+        self.feedback_mode = feedback
+        self.intent = intent
+        self.explosive = any(p.kind is PhaseKind.EXPLOSIVE for p in protocol.phases)
+        self.feedback: Biofeedback | None = None
+        """The newest frame's coaching state (None before the first frame that carried one)."""
+        self._cues_fired = 0
+        self._last_cue: FormCue | None = None
+        self._cue_kinds: set[FormCueKind] = set()
+        self._had_zone = False
         self.protocol = protocol
         self.channels = channels
         self.subtitle = subtitle
@@ -115,9 +155,15 @@ class SetScreen(Screen[None]):
         yield Static("", id="phase-name", markup=False)
         yield BigCountdown(id="countdown")
         yield Static("", id="cue", markup=False)
+        yield FormCueBanner(id="form-cue")
+        yield Static(RETENTION_LINE, id="retention-note", markup=False)
         with Vertical(id="bars"):
             for i, channel in enumerate(self.channels):
                 yield ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
+        # One row under the bars: the rep marks, and before an MVC (when no rep can be judged) the µV scale.
+        with Horizontal(id="under-bars"):
+            yield RepMarks(id="rep-marks")
+            yield Static(UV_SCALE_LINE, id="bar-scale", markup=False)
         if self.has_cuff:
             yield CuffPanel(id="cuff-panel")
         yield OneLine("", id="set-status")
@@ -126,6 +172,8 @@ class SetScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#set-store").display = False
+        self.add_class(f"-feedback-{self.feedback_mode}")
+        self.set_class(self.feedback_mode == "retention", "-retention-dark")
 
     # -- rendering ------------------------------------------------------------
     def show_view(self, view: EngineView, phase_count: int) -> None:
@@ -160,20 +208,70 @@ class SetScreen(Screen[None]):
         target = phase.target_pct_mvc if phase is not None and view.stage is Stage.PHASE else None
         for bar in self.query(ActivationBar):
             bar.target = target if _is_target(bar) else None
+        # A retention set stays dark until its work is over; then the athlete may look.
+        self.set_class(self.feedback_mode == "retention" and not view.completed, "-retention-dark")
+        in_explosive = phase is not None and phase.kind is PhaseKind.EXPLOSIVE and view.stage is Stage.PHASE
+        self.query_one(RepMarks).show_rise = self.intent or in_explosive
 
     def show_cue(self, cue: Cue) -> None:
         with contextlib.suppress(NoMatches):  # a cue may land as the screen leaves
             self.query_one("#cue", Static).update(safe_text(cue.text))
 
     def show_frame(self, frame: ActivationFrame) -> None:
-        bars = list(self.query(ActivationBar))
-        peak = max(frame.envelope_uv, default=0.0) or 1.0
-        for i, bar in enumerate(bars):
+        """One frame: the bars (µV on a fixed scale until an MVC exists), then the coaching state."""
+        feedback = frame.feedback
+        marked = feedback.marked if feedback is not None else ()
+        zone = feedback.zone_pct if feedback is not None else None
+        uncalibrated = False
+        for i, bar in enumerate(self.query(ActivationBar)):
             if i < len(frame.pct_mvc):
                 bar.pct = frame.pct_mvc[i]
-                bar.level = frame.envelope_uv[i] / peak if frame.pct_mvc[i] is None else 0.0
+                bar.uv = frame.envelope_uv[i] if i < len(frame.envelope_uv) else None
+                uncalibrated = uncalibrated or frame.pct_mvc[i] is None
             if i < len(frame.quality):
                 bar.flags = frame.quality[i]
+            bar.marked = i in marked
+            bar.zone = zone if _is_target(bar) else None
+        self.set_class(uncalibrated, "-no-mvc")  # the sheet shows the µV scale's line
+        if feedback is not None:
+            self.show_feedback(feedback)
+
+    def show_feedback(self, feedback: Biofeedback) -> None:
+        """The banner, the rep marks and the bell from one frame's whole coaching state."""
+        try:
+            banner = self.query_one(FormCueBanner)
+            marks = self.query_one(RepMarks)
+        except NoMatches:
+            return  # composing, or leaving
+        self.feedback = feedback
+        cue = feedback.cue
+        banner.text = cue.text if cue is not None else ""
+        if cue is not None:
+            self._last_cue = cue
+            self._cue_kinds.add(cue.kind)
+        self._had_zone = self._had_zone or feedback.zone_pct is not None
+        marks.reps = feedback.reps
+        marks.zone_s = feedback.zone_s if self._had_zone else None
+        # Frames may be dropped: one ring for however many fired since the last frame shown.
+        # A retention set stays silent as well as dark.
+        if feedback.cues_fired > self._cues_fired and self.feedback_mode != "retention" and _cue_bell_on(self.app):
+            self.app.bell()
+        self._cues_fired = max(self._cues_fired, feedback.cues_fired)
+
+    def feedback_summary(self) -> SetFeedback | None:
+        """What the set showed of its coaching, for the rating screen (None: no frame carried any)."""
+        feedback = self.feedback
+        if feedback is None:
+            return None
+        return SetFeedback(
+            cues_fired=feedback.cues_fired,
+            last_cue=self._last_cue,
+            kinds=frozenset(self._cue_kinds),
+            reps=feedback.reps,
+            zone_s=feedback.zone_s,
+            had_zone=self._had_zone,
+            explosive=self.explosive or self.intent,
+        )
 
     def on_resize(self) -> None:
         """A terminal made smaller or larger: the cuff panel follows at once, not at its next view."""
@@ -268,3 +366,9 @@ class SetScreen(Screen[None]):
 
 def _is_target(bar: ActivationBar) -> bool:
     return bar.role == "target"
+
+
+def _cue_bell_on(app: object) -> bool:
+    """gym.toml's ``cue_bell`` (on unless the gym turned it off; on when no athlete's config is loaded)."""
+    coach = getattr(app, "coach", None)
+    return coach is None or coach.gym.cue_bell
