@@ -65,11 +65,11 @@ def rep(n: int, perfect: bool = True, reason: str = "", rise_ms: float | None = 
     return RepVerdict(n, 2.5 * n, 2.5 * n + 2.0, perfect, reason, 60.0, 0.55 if perfect else 0.4, rise_ms)
 
 
-async def set_screen(pilot: Pilot[int], protocol: SetProtocol = RAISE, feedback: str = "live") -> SetScreen:
+async def set_screen(pilot: Pilot[int], protocol: SetProtocol = RAISE, feedback: str = "live", intent: bool = False) -> SetScreen:
     """The set screen for four named muscles, in front of the real app, its countdown at the work phase."""
     await at_home(pilot)
     app = pilot.app
-    screen = SetScreen(protocol, CHANNELS, "Lateral raise · 3 × 12", controls=app.sets, feedback=feedback)  # type: ignore[attr-defined]
+    screen = SetScreen(protocol, CHANNELS, "Lateral raise · 3 × 12", controls=app.sets, feedback=feedback, intent=intent)  # type: ignore[attr-defined]
     await app.push_screen(screen)
     await pilot_wait_until(pilot, lambda: screen.is_mounted and screen.query_one(BigCountdown).size.height > 0,
                            15, "the set screen laid out")
@@ -180,6 +180,15 @@ async def test_an_explosive_phase_shows_the_last_reps_rise_time(tmp_path: Path) 
         screen = await set_screen(pilot, CONTRAST)
         text = await shown(pilot, screen, frame(feedback=Biofeedback(reps=(rep(1, rise_ms=210.0), rep(2, rise_ms=180.4)))))
         assert "✓✓  Perfect 2 of 2 · rise 180 ms" in text
+        await app.shutdown()
+
+
+async def test_a_heavy_set_lifted_with_intent_shows_the_rise_time_too(tmp_path: Path) -> None:
+    app = frozen_app(tmp_path / "gym.db")
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await set_screen(pilot, RAISE, intent=True)
+        text = await shown(pilot, screen, frame(feedback=Biofeedback(reps=(rep(1, rise_ms=240.0),))))
+        assert "✓  Perfect 1 of 1 · rise 240 ms" in text
         await app.shutdown()
 
 
@@ -351,4 +360,14 @@ async def test_the_rating_screen_says_what_the_coaching_saw(tmp_path: Path) -> N
         text = screen_text(app)
         assert "3 compensation cues, last at rep 6" in text
         assert "Perfect reps 5 of 7 · Time in zone 4.2 s · Mean rise 190 ms" in text
+        # The set's summary, once stored, has the last rep (closed after the last frame) and every cue.
+        rating = app.screen
+        assert isinstance(rating, RatingScreen)
+        rating.summary = {"peak_pct_mvc": 71.0, "perfect_reps": 6, "reps": 8, "reps_source": "emg",
+                          "cue_count": 4, "time_in_zone_s": 5.0}
+        await pilot.pause()
+        text = screen_text(app)
+        assert "4 compensation cues, last at rep 6" in text
+        assert "Perfect reps 6 of 8 · Time in zone 5.0 s" in text
+        assert text.count("Perfect reps") == 1, "one perfect-reps count on the screen"
         await app.shutdown()

@@ -38,6 +38,8 @@ class Seen:
 
     cues: list[str] = field(default_factory=list)
     """Each cue's words as read off the terminal, in order (a cue showing for many frames once)."""
+    cue_rows: list[tuple[float, str, int, str]] = field(default_factory=list)
+    """(t_s, kind, channel, text) of each cue shown, in order: what the ``cues`` table is to hold."""
     marked_rows: set[str] = field(default_factory=set)
     marks_rows: set[str] = field(default_factory=set)
     rating: str = ""
@@ -68,6 +70,10 @@ async def first_set(pilot: Pilot[int]) -> Seen:
             assert feedback is not None and feedback.cue is not None and feedback.cue.text == banner
             if not seen.cues or seen.cues[-1] != banner:
                 seen.cues.append(banner)
+            cue = feedback.cue
+            row = (cue.t_s, str(cue.kind), cue.channel, cue.text)
+            if row not in seen.cue_rows:
+                seen.cue_rows.append(row)
             bars = list(screen.query(ActivationBar))
             for channel in feedback.marked:
                 seen.marked_rows.update(row for row in rows if f"{MARK_GLYPH}{bars[channel].muscle}" in row)
@@ -99,7 +105,10 @@ async def test_a_compensating_athlete_sees_the_cue_the_marked_bar_and_each_reps_
     assert seen.marks_rows and any(MISSED in row for row in seen.marks_rows), seen.marks_rows
     assert_marks_counted(seen.marks_rows)
     assert "compensation cue" in seen.rating and "Perfect reps " in seen.rating
-    # The stored cues (the cues table) are to match seen.cues once the set runner stores them.
+    assert [t for t, *_ in seen.cue_rows] == sorted(t for t, *_ in seen.cue_rows), "cues shown in the order they fired"
+    assert {text for *_, text in seen.cue_rows} == set(seen.cues)
+    # Once the set runner stores cues: every cue in seen.cue_rows is a row of the cues table
+    # (t_s, kind, channel, text), in order, and the table has the rating screen's count of rows.
 
 
 async def test_the_default_athlete_gets_no_cue_and_ticks(tmp_path: Path) -> None:
