@@ -24,6 +24,12 @@ Keys added to the report:
   once a frame's 33 ms of samples are in, runs the live chain and posts the
   frame to an output queue. Latency is from the enqueue of the block that
   completed the frame to the post: the freshness of what the screen shows.
+- ``cue_overhead_pct``: what the live form cues (:class:`CueMonitor`) add
+  to the live chain's per-frame cost at 16 ch @ 2 kHz, in percent. Two
+  chains, one with the cue logic and one without, process the same frames
+  in one run, timed in alternating slices (which goes first alternates
+  too); the figure is the median over the slices of (with ÷ without − 1).
+  ``cue_frame_us_16ch_2khz`` is the chain's CPU time per frame with cues.
 - ``rss_growth_mb_2h``: resident memory after minus before streaming two
   hours of 16 ch @ 2 kHz through the live chain as fast as it goes, a new
   set every minute (``--quick``: ten minutes, key ``rss_stream_s`` says how long).
@@ -62,11 +68,12 @@ def _notifications(signal: np.ndarray) -> list[np.ndarray]:
     return [signal[i : i + NOTIFY_N] for i in range(0, signal.shape[0] - NOTIFY_N + 1, NOTIFY_N)]
 
 
-def _stream_cpu_s(process, notes: list[np.ndarray], repeat: int) -> float:
-    """CPU seconds to push ``notes`` through ``process`` ``repeat`` times, one call per 33 ms frame."""
+def _stream_cpu_s(process, notes: list[np.ndarray], repeat: int, t0_s: float = 0.0) -> float:
+    """CPU seconds to push ``notes`` through ``process`` ``repeat`` times, one call per 33 ms frame
+    (the stream's clock starting at ``t0_s``)."""
     pending: list[np.ndarray] = []
     pending_n = 0
-    t = 0.0
+    t = t0_s
     start = time.process_time()
     for _ in range(repeat):
         for note in notes:
@@ -123,6 +130,87 @@ def _live_chain_rtf(n_channels: int, seconds: float) -> float:
     _stream_cpu_s(live.process, notes[:200], 1)
     cpu_s = _stream_cpu_s(live.process, notes, repeat)
     return repeat * len(notes) * NOTIFY_N / RATE_HZ / cpu_s
+
+
+CUE_SLICE_FRAMES = 60
+"""Frames per timed slice of the cue overhead: 2 s of signal, long enough for process_time to resolve."""
+
+
+def _cue_rules():
+    from gymtui.model import Compensator, FormRules
+
+    return FormRules(compensators=(Compensator("ch2", "hands as hooks"),), correction="lead with the target")
+
+
+def _monitor_of(live: Any) -> Any:
+    """The live chain's own cue monitor, if it runs one (None: the cue logic is run beside it here)."""
+    from gymtui.signal.cues import CueMonitor
+
+    for value in vars(live).values():
+        if isinstance(value, CueMonitor):
+            return value
+    return None
+
+
+def _cue_chains(n_channels: int) -> tuple[Any, Any]:
+    """(process with cues, process without): the same live chain, the cue logic on in one only.
+
+    Where :class:`LiveSignal` runs its cue monitor inside ``process`` (a set
+    begun with form rules), the chain without has that monitor's ``update``
+    replaced by one that does nothing; otherwise the chain with cues runs a
+    :class:`CueMonitor` on the chain's %MVC block per frame, as the worker does.
+    """
+    from gymtui.signal.cues import CueMonitor
+
+    rules = _cue_rules()
+    chains = []
+    for with_cues in (True, False):
+        live = _live_chain(n_channels)
+        try:
+            live.begin_set(form=rules)
+        except TypeError:  # a LiveSignal without form rules
+            live.begin_set()
+        live.begin_phase("reps", 0.0)
+        monitor = _monitor_of(live)
+        if monitor is not None:
+            if not with_cues:
+                monitor.update = lambda *args, **kwargs: []
+            chains.append(live.process)
+            continue
+        if not with_cues:
+            chains.append(live.process)
+            continue
+        beside = CueMonitor(live.roles, live.names, rules, RATE_HZ)
+
+        def process(frame: np.ndarray, t: float, live: Any = live, beside: CueMonitor = beside) -> Any:
+            result = live.process(frame, t)
+            pct = live.pipeline.pct_mvc(result.envelope_block_uv)
+            beside.update(pct, t, result.quality, "reps")
+            return result
+
+        chains.append(process)
+    return chains[0], chains[1]
+
+
+def _cue_overhead(n_channels: int, slices: int) -> tuple[float, float]:
+    """(median overhead %, CPU µs per frame with cues) over ``slices`` alternating timed slices."""
+    signal = synthetic_emg(n_channels, 20.0)
+    notes = _notifications(signal)
+    per_slice = CUE_SLICE_FRAMES * FRAME_N // NOTIFY_N
+    with_cues, without = _cue_chains(n_channels)
+    for process in (with_cues, without):
+        _stream_cpu_s(process, notes[:200], 1)  # warm up
+    ratios, with_cpu = [], []
+    for k in range(slices):
+        start = (k * per_slice) % max(1, len(notes) - per_slice)
+        part = notes[start : start + per_slice]
+        order = (with_cues, without) if k % 2 == 0 else (without, with_cues)
+        t0_s = 1.0 + k * per_slice * NOTIFY_N / RATE_HZ  # each chain's clock runs on from slice to slice
+        cpu = {id(p): _stream_cpu_s(p, part, 1, t0_s) for p in order}
+        if cpu[id(without)] > 0:
+            ratios.append(cpu[id(with_cues)] / cpu[id(without)] - 1.0)
+            with_cpu.append(cpu[id(with_cues)] / CUE_SLICE_FRAMES)
+    return float(np.median(ratios)) * 100.0, float(np.median(with_cpu)) * 1e6
 
 
 def _floor_rtf(n_channels: int, seconds: float) -> float:
@@ -279,6 +367,9 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["live_chain_rtf_16ch_2khz"] = round(_live_chain_rtf(16, seconds), 1)
     report["floor_rtf_16ch_2khz"] = round(floor16, 1)
     report["floor_ratio_16ch"] = round(floor16 / rtf16, 2)
+    overhead_pct, cue_frame_us = _cue_overhead(16, 20 if quick else 100)
+    report["cue_overhead_pct"] = round(overhead_pct, 2)
+    report["cue_frame_us_16ch_2khz"] = round(cue_frame_us, 1)
     nk_frame_s = _neurokit_frame_cpu_s(16, 5 if quick else 20)
     report["neurokit_frame_ms_16ch"] = None if nk_frame_s is None else round(nk_frame_s * 1e3, 2)
     report["neurokit_speedup"] = None if nk_frame_s is None else round(nk_frame_s / frame_cpu_s, 1)
