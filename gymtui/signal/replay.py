@@ -334,7 +334,7 @@ def replay(
     bounds = [min(n, max(0, round(s.start_s * rate_hz))) for s in segments] + [n]
     if t_s is not None:  # a clock with gaps: segment starts by time, not by sample count
         bounds = [int(np.searchsorted(clock, s.start_s - 0.5 / rate_hz)) for s in segments] + [n]
-    in_set = False
+    in_set = set_clock_pending = False
     capture_from: float | None = None
     for k, seg in enumerate(segments):
         a, b = bounds[k], bounds[k + 1]
@@ -351,21 +351,23 @@ def replay(
                 # Before the MVC: streamed (filters settle, as the worker's do) but no set yet.
                 pass
             elif not in_set:
-                live.begin_set(form=form)  # type: ignore[call-arg]  # the live cue rules (LiveSignal API)
-                result.set_start_s = t_here
+                live.begin_set(form=form)
+                set_clock_pending = True
                 in_set = True
             if in_set:
                 live.begin_phase(seg.kind, t_here)
         for f0 in range(a, b, frame_n):
             f1 = min(b, f0 + frame_n)
-            out = live.process(x[f0:f1], float(clock[f1 - 1]) + 1.0 / rate_hz)
+            t_end = float(clock[f1 - 1]) + 1.0 / rate_hz  # the worker's clock: the end of the block
+            out = live.process(x[f0:f1], t_end)
+            if set_clock_pending:  # the set's clock starts at its first frame (cue times count from it)
+                result.set_start_s = t_end - (f1 - f0 - 1) / rate_hz
+                set_clock_pending = False
             result.frames += 1
-            new = getattr(out, "new_cues", ())
-            result.cues.extend(new)
-            result.cue_times_s.extend(result.set_start_s + c.t_s for c in new)
-            feedback = getattr(out, "feedback", None)
-            if feedback is not None:
-                result.reps = feedback.reps
+            result.cues.extend(out.new_cues)
+            result.cue_times_s.extend(result.set_start_s + c.t_s for c in out.new_cues)
+            if out.feedback is not None:
+                result.reps = out.feedback.reps
     t_end = float(clock[-1]) + 1.0 / rate_hz
     if capture_from is not None:
         _end_capture(live, result, channels, capture_from, t_end)
