@@ -24,6 +24,7 @@ How it is replayed, and what that assumes:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gymtui.model import FormCueKind, FormRules, MuscleRole, PhaseKind
+from gymtui.session.exercises import load_library
 from gymtui.signal.analysis import stream_envelope
 from gymtui.signal.recording import load_text
 from gymtui.signal.replay import ChannelMap, Segment, replay
@@ -41,7 +43,9 @@ KNEE = "uci_leg_extension_quads_hams_1khz_knee_angle.txt"
 ROLES = (MuscleRole.TARGET, MuscleRole.ANTAGONIST, MuscleRole.TARGET, MuscleRole.OTHER)
 NAMES = ("Rectus femoris", "Biceps femoris", "Vastus medialis", "Semitendinosus")
 BF = 1
-DWELL_S = FormRules().dwell_s
+LEG_EXTENSION = load_library().get("leg_extension")
+RULES = LEG_EXTENSION.form
+DWELL_S = RULES.dwell_s
 
 
 def knee_phases(angle: np.ndarray, rate_hz: float) -> list[Segment]:
@@ -96,6 +100,11 @@ def extensions(segments: list[Segment]) -> list[tuple[float, float]]:
     return [(c.start_s, h.end_s) for c, h in itertools.pairwise(segments) if c.kind == "concentric" and h.kind == "isometric"]
 
 
+def test_the_library_leg_extension_has_the_recorded_hamstring_as_its_antagonist() -> None:
+    assert LEG_EXTENSION.antagonist == NAMES[BF]
+    assert {"Rectus femoris", "Vastus medialis"} <= set(LEG_EXTENSION.synergists)  # the quadriceps recorded
+
+
 def test_the_goniometer_finds_the_four_reps_the_provenance_names(uci) -> None:
     _, _, _, segments = uci
     reps = extensions(segments)
@@ -122,25 +131,29 @@ def test_hamstring_co_activation_during_the_extensions_fades_after_the_first_rep
     for median, p90, sustained in settled:
         assert median < 8 and p90 < 26 and sustained < 9  # reps 2–4: the healthy, practised co-activation
     # The default sits between the two: above every settled rep, below the braced one.
-    assert max(s for _, _, s in settled) < FormRules().antagonist_max_pct < first[2]
+    assert max(s for _, _, s in settled) < RULES.antagonist_max_pct < first[2]
     print("BF % of peak during extension, per rep (median, p90, sustained 0.3 s):", [tuple(round(float(v), 1) for v in f) for f in figures])
 
 
-def _cues(uci, rules: FormRules):
+def _cues(uci, rules: FormRules = RULES):
     samples, rate_hz, envelope, segments = uci
     channels = ChannelMap(NAMES, ROLES, ("Semitendinosus",))
     mvc = tuple(float(v) for v in envelope.max(axis=0))
     return replay(samples, rate_hz, channels, segments, form=rules, mvc_uv=mvc)
 
 
-def test_replayed_with_the_default_rules_one_co_contraction_cue_fires_in_the_first_rep_only(uci) -> None:
-    result = _cues(uci, FormRules())
+def test_replayed_with_the_leg_extension_rules_one_co_contraction_cue_fires_in_the_first_rep_only(uci) -> None:
+    result = _cues(uci)
     reps = extensions(uci[3])
     assert [(c.kind, c.channel, c.muscle) for c in result.cues] == [(FormCueKind.CO_CONTRACTION, BF, "Biceps femoris")]
     t = result.cue_times_s[0]
     assert reps[0][0] + DWELL_S <= t <= reps[0][1]  # in rep 1's extension, after the dwell
     assert result.cues[0].value > 30.0
-    assert result.cues[0].text == "Relax the biceps femoris"
+    assert result.cues[0].text == (RULES.antagonist_correction or "Relax the biceps femoris")
+    assert result.cues[0].rep == 1
+    # The live rep judge agrees: the first rep is not perfect, for the same reason.
+    assert result.reps[0].number == 1 and not result.reps[0].perfect and result.reps[0].reason == "antagonist on"
+    assert result.summary["cue_count"] == 1
 
 
 @pytest.mark.parametrize(
@@ -155,7 +168,8 @@ def test_one_cue_for_the_braced_rep_from_10_to_30_percent(uci, threshold: float,
     catches this subject's brace. The clear level scales with the threshold
     as the default's does (25/30).
     """
-    result = _cues(uci, FormRules(antagonist_max_pct=threshold, antagonist_clear_pct=threshold * 25 / 30))
+    rules = dataclasses.replace(RULES, antagonist_max_pct=threshold, antagonist_clear_pct=threshold * 25 / 30)
+    result = _cues(uci, rules)
     assert fewest <= len(result.cues) <= most
     assert all(c.rep == 1 for c in result.cues[:1])
     assert all(c.kind is FormCueKind.CO_CONTRACTION and c.channel == BF for c in result.cues)
