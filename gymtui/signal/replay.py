@@ -113,6 +113,10 @@ class SimulatedRecording:
     """Per sample, the file's ``phase`` column where it has one."""
 
 
+_BLOCK_ROWS = 8192
+"""Rows held as Python floats before they become numpy (as :mod:`gymtui.signal.recording` reads)."""
+
+
 def is_simulate_csv(path: Path | str) -> bool:
     """Whether the file starts like ``gymtui simulate``'s output (a ``t_s,...`` header line)."""
     from gymtui.signal.recording import RecordingError, _bounded_lines, _open_regular
@@ -149,8 +153,8 @@ def load_simulate_csv(path: Path | str) -> SimulatedRecording:
         if not uv_cols:
             raise RecordingError(f"{source}: no <muscle>_uv columns in the header")
         phase_col = header.index("phase") if "phase" in header else None
-        t: list[float] = []
-        rows: list[list[float]] = []
+        rows: list[list[float]] = []  # t_s, then the _uv columns; turned into numpy every _BLOCK_ROWS rows
+        blocks: list[np.ndarray] = []
         labels: list[str] = []
         for lineno, raw in enumerate(lines, start=2):
             line = raw.strip()
@@ -160,16 +164,21 @@ def load_simulate_csv(path: Path | str) -> SimulatedRecording:
             if len(fields) != len(header):
                 raise RecordingError(f"{source}:{lineno}: {len(fields)} columns where the header has {len(header)}")
             try:
-                t.append(float(fields[0]))
-                rows.append([float(fields[i]) for i in uv_cols])
+                rows.append([float(fields[0])] + [float(fields[i]) for i in uv_cols])
             except ValueError:
                 raise RecordingError(f"{source}:{lineno}: not a number in a t_s or _uv column") from None
             if phase_col is not None:
                 labels.append(fields[phase_col].strip())
-    if len(t) < 2:
+            if len(rows) == _BLOCK_ROWS:
+                blocks.append(np.asarray(rows, dtype=np.float64))
+                rows = []
+    if rows:
+        blocks.append(np.asarray(rows, dtype=np.float64))
+    table = np.concatenate(blocks) if blocks else np.zeros((0, 1 + len(uv_cols)))
+    if table.shape[0] < 2:
         raise RecordingError(f"{source}: fewer than two samples")
-    t_s = np.asarray(t)
-    samples = np.asarray(rows, dtype=np.float64)
+    t_s = np.ascontiguousarray(table[:, 0])
+    samples = np.ascontiguousarray(table[:, 1:])
     if not (np.all(np.isfinite(samples)) and np.all(np.isfinite(t_s))):
         raise RecordingError(f"{source}: a sample is not finite (nan or inf)")
     steps = np.diff(t_s)
