@@ -55,6 +55,14 @@ def pulldown_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def pulldown_report(pulldown_csv: Path) -> dict:
+    done = run_cli("analyze", str(pulldown_csv), "--exercise", "lat_pulldown", "--cues", "--json")
+    assert done.returncode == 0, done.stderr
+    report: dict = json.loads(done.stdout)
+    return report
+
+
 def segment(name: str) -> tuple[float, float]:
     for start_s, end_s, seg in get_scenario(SCENARIO).timeline():
         if seg.name == name:
@@ -62,10 +70,8 @@ def segment(name: str) -> tuple[float, float]:
     raise KeyError(name)
 
 
-def test_compensation_cues_fire_in_the_habitual_reps_and_none_in_the_focused_reps(pulldown_csv: Path) -> None:
-    done = run_cli("analyze", str(pulldown_csv), "--exercise", "lat_pulldown", "--cues", "--json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+def test_compensation_cues_fire_in_the_habitual_reps_and_none_in_the_focused_reps(pulldown_report: dict) -> None:
+    report = pulldown_report
     # Muscles matched by name from the CSV's <muscle>_uv columns, in the file's order.
     assert [(c["muscle"].casefold(), c["role"]) for c in report["channels"]] == [
         ("latissimus dorsi", "target"),
@@ -96,14 +102,40 @@ def test_compensation_cues_fire_in_the_habitual_reps_and_none_in_the_focused_rep
     assert blamed <= {"biceps brachii", "posterior deltoid", "latissimus dorsi"}
 
 
-def test_the_text_report_lists_each_cue_with_its_time(pulldown_csv: Path) -> None:
-    as_json = json.loads(run_cli("analyze", str(pulldown_csv), "--exercise", "lat_pulldown", "--cues", "--json").stdout)
+def test_the_text_report_lists_each_cue_with_its_time(pulldown_csv: Path, pulldown_report: dict) -> None:
+    as_json = pulldown_report
     done = run_cli("analyze", str(pulldown_csv), "--exercise", "lat_pulldown", "--cues")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert f"{len(as_json['cues'])} cue(s)" in lines
     listed = [line for line in lines if " s  compensation" in line or " s  co_contraction" in line]
     assert [float(line.split(" s ")[0]) for line in listed] == [round(c["t_s"], 2) for c in as_json["cues"]]
+
+
+def test_a_phase_column_gives_the_phases_and_the_mvc(tmp_path: Path, pulldown_csv: Path, pulldown_report: dict) -> None:
+    """The scenario's own segment names as a phase column: the same cues as the phases found from activity."""
+    timeline = get_scenario(SCENARIO).timeline()
+
+    def label(t: float) -> str:
+        return next(seg.name for start, end, seg in timeline if start - 1e-9 <= t < end - 1e-9)
+
+    lines = pulldown_csv.read_text().splitlines()
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("\n".join([lines[0] + ",phase"] + [f"{line},{label(float(line.split(',', 1)[0]))}" for line in lines[1:]]) + "\n")
+    done = run_cli("analyze", str(labelled), "--exercise", "lat_pulldown", "--cues", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["mvc_source"] == "calibration segment 0.00–3.00 s (the phase column)"
+    assert [(p["start_s"], p["kind"]) for p in report["phases"]] == [
+        (0.0, "calibration"), (3.0, "rest"), (8.0, "reps"), (23.0, "rest"), (31.0, "reps")
+    ]
+    habitual, focused = segment("reps-habitual"), segment("reps-focused")
+    assert [c["kind"] for c in report["cues"] if habitual[0] <= c["t_s"] <= habitual[1]][:1] == ["compensation"]
+    assert [c for c in report["cues"] if focused[0] <= c["t_s"] <= focused[1]] == []
+    # The same first cue (muscle, rep) as when the phases were found from activity, within a frame or two of it.
+    first, found = report["cues"][0], pulldown_report["cues"][0]
+    assert (first["muscle"], first["rep"]) == (found["muscle"], found["rep"])
+    assert abs(first["t_s"] - found["t_s"]) < 0.35
 
 
 def test_an_unknown_exercise_is_one_line_and_exit_2(pulldown_csv: Path) -> None:
