@@ -25,11 +25,14 @@ Keys added to the report:
   frame to an output queue. Latency is from the enqueue of the block that
   completed the frame to the post: the freshness of what the screen shows.
 - ``cue_overhead_pct``: what the live form cues (:class:`CueMonitor`) add
-  to the live chain's per-frame cost at 16 ch @ 2 kHz, in percent. Two
-  chains, one with the cue logic and one without, process the same frames
-  in one run, timed in alternating slices (which goes first alternates
-  too); the figure is the median over the slices of (with ÷ without − 1).
-  ``cue_frame_us_16ch_2khz`` is the chain's CPU time per frame with cues.
+  to the live chain's per-frame cost at 16 ch @ 2 kHz, in percent: the
+  chain in a set with everything on against the same chain with the cue
+  monitor doing nothing (live reps on in both). The chains process the
+  same 2 s slices in one run, in an order that rotates from slice to
+  slice; the figure is the median over the slices of (with ÷ without − 1).
+  ``coaching_overhead_pct`` is the same against the chain with no coaching
+  at all (no cues, no live reps), and ``cue_frame_us_16ch_2khz`` the
+  chain's CPU time per frame with everything on.
 - ``rss_growth_mb_2h``: resident memory after minus before streaming two
   hours of 16 ch @ 2 kHz through the live chain as fast as it goes, a new
   set every minute (``--quick``: ten minutes, key ``rss_stream_s`` says how long).
@@ -142,75 +145,58 @@ def _cue_rules():
     return FormRules(compensators=(Compensator("ch2", "hands as hooks"),), correction="lead with the target")
 
 
-def _monitor_of(live: Any) -> Any:
-    """The live chain's own cue monitor, if it runs one (None: the cue logic is run beside it here)."""
-    from gymtui.signal.cues import CueMonitor
+def _coaching_chains(n_channels: int) -> dict[str, Any]:
+    """Three copies of the live chain in a set, as ``process`` callables, differing only in the coaching.
 
-    for value in vars(live).values():
-        if isinstance(value, CueMonitor):
-            return value
-    return None
-
-
-def _cue_chains(n_channels: int) -> tuple[Any, Any]:
-    """(process with cues, process without): the same live chain, the cue logic on in one only.
-
-    Where :class:`LiveSignal` runs its cue monitor inside ``process`` (a set
-    begun with form rules), the chain without has that monitor's ``update``
-    replaced by one that does nothing; otherwise the chain with cues runs a
-    :class:`CueMonitor` on the chain's %MVC block per frame, as the worker does.
+    ``cues``: everything on (form cues and live reps), as the worker runs it.
+    ``no_cues``: the same with the cue monitor's ``update`` replaced by one
+    that does nothing, so the difference is the cue logic alone.
+    ``bare``: no coaching at all (no cue monitor, no live rep judge): the
+    live chain as it was before biofeedback.
     """
-    from gymtui.signal.cues import CueMonitor
-
-    rules = _cue_rules()
-    chains = []
-    for with_cues in (True, False):
+    chains: dict[str, Any] = {}
+    for name in ("cues", "no_cues", "bare"):
         live = _live_chain(n_channels)
-        try:
-            live.begin_set(form=rules)
-        except TypeError:  # a LiveSignal without form rules
-            live.begin_set()
+        live.begin_set(form=_cue_rules())
         live.begin_phase("reps", 0.0)
-        monitor = _monitor_of(live)
-        if monitor is not None:
-            if not with_cues:
-                monitor.update = lambda *args, **kwargs: []
-            chains.append(live.process)
-            continue
-        if not with_cues:
-            chains.append(live.process)
-            continue
-        beside = CueMonitor(live.roles, live.names, rules, RATE_HZ)
-
-        def process(frame: np.ndarray, t: float, live: Any = live, beside: CueMonitor = beside) -> Any:
-            result = live.process(frame, t)
-            pct = live.pipeline.pct_mvc(result.envelope_block_uv)
-            beside.update(pct, t, result.quality, "reps")
-            return result
-
-        chains.append(process)
-    return chains[0], chains[1]
+        if name == "no_cues":
+            live.cues.update = lambda *args, **kwargs: []
+        elif name == "bare":
+            live.cues = live.reps = None
+        chains[name] = live.process
+    return chains
 
 
-def _cue_overhead(n_channels: int, slices: int) -> tuple[float, float]:
-    """(median overhead %, CPU µs per frame with cues) over ``slices`` alternating timed slices."""
+def _cue_overhead(n_channels: int, slices: int) -> tuple[float, float, float]:
+    """(cue overhead %, whole coaching overhead %, CPU µs per frame with cues), medians over ``slices``.
+
+    Each slice (2 s of signal) runs through the three chains in turn, the
+    order rotating from slice to slice; the ratios are taken per slice, so
+    a busy neighbour slows both sides of each ratio alike.
+    """
     signal = synthetic_emg(n_channels, 20.0)
     notes = _notifications(signal)
     per_slice = CUE_SLICE_FRAMES * FRAME_N // NOTIFY_N
-    with_cues, without = _cue_chains(n_channels)
-    for process in (with_cues, without):
+    chains = _coaching_chains(n_channels)
+    names = list(chains)
+    for process in chains.values():
         _stream_cpu_s(process, notes[:200], 1)  # warm up
-    ratios, with_cpu = [], []
+    cue_ratios, coaching_ratios, with_cpu = [], [], []
     for k in range(slices):
         start = (k * per_slice) % max(1, len(notes) - per_slice)
         part = notes[start : start + per_slice]
-        order = (with_cues, without) if k % 2 == 0 else (without, with_cues)
         t0_s = 1.0 + k * per_slice * NOTIFY_N / RATE_HZ  # each chain's clock runs on from slice to slice
-        cpu = {id(p): _stream_cpu_s(p, part, 1, t0_s) for p in order}
-        if cpu[id(without)] > 0:
-            ratios.append(cpu[id(with_cues)] / cpu[id(without)] - 1.0)
-            with_cpu.append(cpu[id(with_cues)] / CUE_SLICE_FRAMES)
-    return float(np.median(ratios)) * 100.0, float(np.median(with_cpu)) * 1e6
+        order = names[k % 3 :] + names[: k % 3]
+        cpu = {name: _stream_cpu_s(chains[name], part, 1, t0_s) for name in order}
+        if cpu["no_cues"] > 0 and cpu["bare"] > 0:
+            cue_ratios.append(cpu["cues"] / cpu["no_cues"] - 1.0)
+            coaching_ratios.append(cpu["cues"] / cpu["bare"] - 1.0)
+            with_cpu.append(cpu["cues"] / CUE_SLICE_FRAMES)
+    return (
+        float(np.median(cue_ratios)) * 100.0,
+        float(np.median(coaching_ratios)) * 100.0,
+        float(np.median(with_cpu)) * 1e6,
+    )
 
 
 def _floor_rtf(n_channels: int, seconds: float) -> float:
@@ -367,8 +353,9 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["live_chain_rtf_16ch_2khz"] = round(_live_chain_rtf(16, seconds), 1)
     report["floor_rtf_16ch_2khz"] = round(floor16, 1)
     report["floor_ratio_16ch"] = round(floor16 / rtf16, 2)
-    overhead_pct, cue_frame_us = _cue_overhead(16, 20 if quick else 100)
+    overhead_pct, coaching_pct, cue_frame_us = _cue_overhead(16, 20 if quick else 100)
     report["cue_overhead_pct"] = round(overhead_pct, 2)
+    report["coaching_overhead_pct"] = round(coaching_pct, 2)
     report["cue_frame_us_16ch_2khz"] = round(cue_frame_us, 1)
     nk_frame_s = _neurokit_frame_cpu_s(16, 5 if quick else 20)
     report["neurokit_frame_ms_16ch"] = None if nk_frame_s is None else round(nk_frame_s * 1e3, 2)
