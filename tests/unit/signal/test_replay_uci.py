@@ -33,7 +33,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gymtui.model import FormCueKind, FormRules, MuscleRole, PhaseKind
-from gymtui.session.exercises import load_library
+from gymtui.session.exercises import BUILTIN_EXERCISES, parse_library
 from gymtui.signal.analysis import stream_envelope
 from gymtui.signal.recording import load_text
 from gymtui.signal.replay import ChannelMap, Segment, replay
@@ -43,7 +43,8 @@ KNEE = "uci_leg_extension_quads_hams_1khz_knee_angle.txt"
 ROLES = (MuscleRole.TARGET, MuscleRole.ANTAGONIST, MuscleRole.TARGET, MuscleRole.OTHER)
 NAMES = ("Rectus femoris", "Biceps femoris", "Vastus medialis", "Semitendinosus")
 BF = 1
-LEG_EXTENSION = load_library().get("leg_extension")
+LEG_EXTENSION = parse_library(BUILTIN_EXERCISES.read_text(encoding="utf-8"), str(BUILTIN_EXERCISES)).get("leg_extension")
+"""The built-in entry (read at import, before any private home exists: never the user's file)."""
 RULES = LEG_EXTENSION.form
 DWELL_S = RULES.dwell_s
 
