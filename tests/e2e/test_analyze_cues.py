@@ -183,3 +183,20 @@ def test_names_from_the_file_reach_the_terminal_only_as_text(tmp_path: Path, pul
         assert done.returncode == 0, done.stderr
         assert "\x1b" not in done.stdout and "\x07" not in done.stdout
         assert "pwned" in done.stdout  # shown, as text
+
+
+def test_a_braced_triceps_is_cued_in_the_curls_and_a_clean_curl_is_not(tmp_path: Path) -> None:
+    """The simulator's co-contracting curler, replayed with the biceps curl's rules, and the clean control."""
+    cued: dict[str, list[dict]] = {}
+    for scenario in ("curl-cocontraction", "curl-clean"):
+        csv = tmp_path / f"{scenario}.csv"
+        assert run_cli("simulate", "--scenario", scenario, "--out", str(csv)).returncode == 0
+        done = run_cli("analyze", str(csv), "--exercise", "biceps_curl", "--cues", "--json")
+        assert done.returncode == 0, done.stderr
+        cued[scenario] = json.loads(done.stdout)["cues"]
+    reps = next((start, end) for start, end, seg in get_scenario("curl-cocontraction").timeline() if seg.name == "reps")
+    braced = cued["curl-cocontraction"]
+    assert braced and all(c["kind"] == "co_contraction" and c["muscle"] == "Triceps brachii" for c in braced)
+    assert all(reps[0] <= c["t_s"] <= reps[1] for c in braced)
+    assert braced[0]["t_s"] - reps[0] < 3.0  # in the first rep
+    assert cued["curl-clean"] == []
