@@ -40,8 +40,9 @@ FRAME_S = 0.033
 
 ACTIVE_LEVEL = 0.15
 """A channel is active above this fraction of the way from its quiet level to its loud level."""
-MERGE_GAP_S = 0.5
-"""Quiet shorter than this inside activity is part of it (the turn between two reps)."""
+MERGE_GAP_S = 1.5
+"""Quiet shorter than this inside activity is part of it: the turn or the breath between two reps
+(the app's reps phase spans them all). A rest between sets or blocks is longer."""
 MIN_BURST_S = 0.5
 """Activity shorter than this is not a phase (a twitch, an artefact)."""
 
