@@ -24,6 +24,15 @@ Keys added to the report:
   once a frame's 33 ms of samples are in, runs the live chain and posts the
   frame to an output queue. Latency is from the enqueue of the block that
   completed the frame to the post: the freshness of what the screen shows.
+- ``cue_overhead_pct``: what the live form cues (:class:`CueMonitor`) add
+  to the live chain's per-frame cost at 16 ch @ 2 kHz, in percent: the
+  chain in a set with everything on against the same chain with the cue
+  monitor doing nothing (live reps on in both). The chains process the
+  same 2 s slices in one run, in an order that rotates from slice to
+  slice; the figure is the median over the slices of (with ÷ without − 1).
+  ``coaching_overhead_pct`` is the same against the chain with no coaching
+  at all (no cues, no live reps), and ``cue_frame_us_16ch_2khz`` the
+  chain's CPU time per frame with everything on.
 - ``rss_growth_mb_2h``: resident memory after minus before streaming two
   hours of 16 ch @ 2 kHz through the live chain as fast as it goes, a new
   set every minute (``--quick``: ten minutes, key ``rss_stream_s`` says how long).
@@ -62,11 +71,12 @@ def _notifications(signal: np.ndarray) -> list[np.ndarray]:
     return [signal[i : i + NOTIFY_N] for i in range(0, signal.shape[0] - NOTIFY_N + 1, NOTIFY_N)]
 
 
-def _stream_cpu_s(process, notes: list[np.ndarray], repeat: int) -> float:
-    """CPU seconds to push ``notes`` through ``process`` ``repeat`` times, one call per 33 ms frame."""
+def _stream_cpu_s(process, notes: list[np.ndarray], repeat: int, t0_s: float = 0.0) -> float:
+    """CPU seconds to push ``notes`` through ``process`` ``repeat`` times, one call per 33 ms frame
+    (the stream's clock starting at ``t0_s``)."""
     pending: list[np.ndarray] = []
     pending_n = 0
-    t = 0.0
+    t = t0_s
     start = time.process_time()
     for _ in range(repeat):
         for note in notes:
@@ -123,6 +133,70 @@ def _live_chain_rtf(n_channels: int, seconds: float) -> float:
     _stream_cpu_s(live.process, notes[:200], 1)
     cpu_s = _stream_cpu_s(live.process, notes, repeat)
     return repeat * len(notes) * NOTIFY_N / RATE_HZ / cpu_s
+
+
+CUE_SLICE_FRAMES = 60
+"""Frames per timed slice of the cue overhead: 2 s of signal, long enough for process_time to resolve."""
+
+
+def _cue_rules():
+    from gymtui.model import Compensator, FormRules
+
+    return FormRules(compensators=(Compensator("ch2", "hands as hooks"),), correction="lead with the target")
+
+
+def _coaching_chains(n_channels: int) -> dict[str, Any]:
+    """Three copies of the live chain in a set, as ``process`` callables, differing only in the coaching.
+
+    ``cues``: everything on (form cues and live reps), as the worker runs it.
+    ``no_cues``: the same with the cue monitor's ``update`` replaced by one
+    that does nothing, so the difference is the cue logic alone.
+    ``bare``: no coaching at all (no cue monitor, no live rep judge): the
+    live chain as it was before biofeedback.
+    """
+    chains: dict[str, Any] = {}
+    for name in ("cues", "no_cues", "bare"):
+        live = _live_chain(n_channels)
+        live.begin_set(form=_cue_rules())
+        live.begin_phase("reps", 0.0)
+        if name == "no_cues":
+            live.cues.update = lambda *args, **kwargs: []
+        elif name == "bare":
+            live.cues = live.reps = None
+        chains[name] = live.process
+    return chains
+
+
+def _cue_overhead(n_channels: int, slices: int) -> tuple[float, float, float]:
+    """(cue overhead %, whole coaching overhead %, CPU µs per frame with cues), medians over ``slices``.
+
+    Each slice (2 s of signal) runs through the three chains in turn, the
+    order rotating from slice to slice; the ratios are taken per slice, so
+    a busy neighbour slows both sides of each ratio alike.
+    """
+    signal = synthetic_emg(n_channels, 20.0)
+    notes = _notifications(signal)
+    per_slice = CUE_SLICE_FRAMES * FRAME_N // NOTIFY_N
+    chains = _coaching_chains(n_channels)
+    names = list(chains)
+    for process in chains.values():
+        _stream_cpu_s(process, notes[:200], 1)  # warm up
+    cue_ratios, coaching_ratios, with_cpu = [], [], []
+    for k in range(slices):
+        start = (k * per_slice) % max(1, len(notes) - per_slice)
+        part = notes[start : start + per_slice]
+        t0_s = 1.0 + k * per_slice * NOTIFY_N / RATE_HZ  # each chain's clock runs on from slice to slice
+        order = names[k % 3 :] + names[: k % 3]
+        cpu = {name: _stream_cpu_s(chains[name], part, 1, t0_s) for name in order}
+        if cpu["no_cues"] > 0 and cpu["bare"] > 0:
+            cue_ratios.append(cpu["cues"] / cpu["no_cues"] - 1.0)
+            coaching_ratios.append(cpu["cues"] / cpu["bare"] - 1.0)
+            with_cpu.append(cpu["cues"] / CUE_SLICE_FRAMES)
+    return (
+        float(np.median(cue_ratios)) * 100.0,
+        float(np.median(coaching_ratios)) * 100.0,
+        float(np.median(with_cpu)) * 1e6,
+    )
 
 
 def _floor_rtf(n_channels: int, seconds: float) -> float:
@@ -279,6 +353,10 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["live_chain_rtf_16ch_2khz"] = round(_live_chain_rtf(16, seconds), 1)
     report["floor_rtf_16ch_2khz"] = round(floor16, 1)
     report["floor_ratio_16ch"] = round(floor16 / rtf16, 2)
+    overhead_pct, coaching_pct, cue_frame_us = _cue_overhead(16, 20 if quick else 100)
+    report["cue_overhead_pct"] = round(overhead_pct, 2)
+    report["coaching_overhead_pct"] = round(coaching_pct, 2)
+    report["cue_frame_us_16ch_2khz"] = round(cue_frame_us, 1)
     nk_frame_s = _neurokit_frame_cpu_s(16, 5 if quick else 20)
     report["neurokit_frame_ms_16ch"] = None if nk_frame_s is None else round(nk_frame_s * 1e3, 2)
     report["neurokit_speedup"] = None if nk_frame_s is None else round(nk_frame_s / frame_cpu_s, 1)

@@ -1,5 +1,9 @@
 """``gymtui analyze PATH [--rate HZ] [--json] [--envelope-out CSV]``: a recording through the live pipeline.
 
+``gymtui analyze PATH --exercise KEY --cues [--mvc UV,UV,...] [--json]``
+replays the recording through the live chain with the exercise's form
+rules and lists the cues the set screen would have shown, with their times.
+
 PATH is a text recording (numeric columns; whitespace, comma or tab
 separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
 in the database (``--db PATH`` or the default database; ``--athlete NAME``
@@ -56,7 +60,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--mains", dest="analyze_mains", type=int, choices=(50, 60), default=None, help="mains frequency to notch (default 50)"
     )
+    parser.add_argument("--cues", action="store_true", help="replay through the live chain and list the form cues (needs --exercise)")
+    parser.add_argument("--exercise", metavar="KEY", help="with --cues: the exercise (library key or name) whose rules and roles apply")
+    parser.add_argument(
+        "--mvc", type=_mvc_list, metavar="UV,UV,...",
+        help="with --cues: the MVC per channel in µV (default: the recording's calibration segment)",
+    )
+    parser.add_argument(
+        "--muscles", type=_name_list, metavar="NAME,NAME,...",
+        help="with --cues: the muscle on each column, in order (default: the file's column names)",
+    )
     parser.set_defaults(func=run)
+
+
+def _mvc_list(text: str) -> tuple[float, ...]:
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of µV: {safe_text(part.strip(), max_chars=30)!r}") from None
+        if not (value > 0 and value < 1e7):
+            raise argparse.ArgumentTypeError(f"an MVC is a positive number of µV below 10 V, not {safe_text(part.strip(), max_chars=30)}")
+        values.append(value)
+    return tuple(values)
+
+
+def _name_list(text: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError("a muscle name is empty")
+    return names
 
 
 def _fail(message: str) -> int:
@@ -158,6 +192,13 @@ def _check_athlete(store: Store, set_id: int, name: str | None) -> None:
 def run(args: argparse.Namespace) -> int:
     from gymtui.signal.recording import RecordingError
 
+    if getattr(args, "cues", False):
+        from gymtui.commands.analyze_cues import run_cues
+
+        return run_cues(args, _fail, _load)
+    for given, flag in ((args.exercise, "--exercise"), (args.mvc, "--mvc"), (args.muscles, "--muscles")):
+        if given is not None:
+            return _fail(f"{flag} goes with --cues")
     try:
         samples, rate_hz, names, unit = _load(args)
     except RecordingError as exc:

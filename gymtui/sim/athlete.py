@@ -33,9 +33,11 @@ import numpy as np
 from gymtui.model import MuscleRole, PhaseKind
 from gymtui.phases import PHASE_TRAITS
 
-REP_PERIOD_S = 3.0  # one ordinary rep: ~1 s up, ~2 s down
+REP_PERIOD_S = 3.0  # one ordinary rep: ~1 s up, ~1.4 s down, a breath at the end of the range
 REP_CONCENTRIC_S = 1.0
 REP_ECCENTRIC_LEVEL = 0.7  # eccentric EMG is lower than concentric for the same load
+REP_PAUSE_S = 0.6  # the load rests briefly between reps (arms long, stack settled): EMG drops,
+REP_PAUSE_LEVEL = 0.15  # which is where the set metrics and the live reps split one rep from the next
 EXPLOSIVE_PERIOD_S = 2.0
 EXPLOSIVE_BURST_S = 0.35
 EXPLOSIVE_RETURN_LEVEL = 0.45
@@ -63,6 +65,9 @@ class AthleteProfile:
 
 LAT_PULLDOWN_COMPENSATOR = AthleteProfile(compensation=0.9, co_contraction=0.15)
 """The guide's example: a trainee whose biceps and rear delts do the lats' job."""
+
+CURL_CO_CONTRACTOR = AthleteProfile(co_contraction=1.0)
+"""A trainee who braces the antagonist (the triceps in a curl) as hard as the target works."""
 
 
 class SimulatedAthlete:
@@ -139,7 +144,10 @@ class SimulatedAthlete:
         """The phase's drive over time, relative to its goal (reps and bursts have a rhythm)."""
         t_s = t_s / self._tempo
         if self.intent is PhaseKind.REPS:
-            return 1.0 if (t_s % REP_PERIOD_S) < REP_CONCENTRIC_S else REP_ECCENTRIC_LEVEL
+            in_rep = t_s % REP_PERIOD_S
+            if in_rep < REP_CONCENTRIC_S:
+                return 1.0
+            return REP_ECCENTRIC_LEVEL if in_rep < REP_PERIOD_S - REP_PAUSE_S else REP_PAUSE_LEVEL
         if self.intent is PhaseKind.EXPLOSIVE:
             return 1.0 if (t_s % EXPLOSIVE_PERIOD_S) < EXPLOSIVE_BURST_S else EXPLOSIVE_RETURN_LEVEL
         return 1.0

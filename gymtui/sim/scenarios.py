@@ -22,6 +22,7 @@ import numpy as np
 from gymtui.model import MuscleRole, PhaseKind
 from gymtui.sim.artefacts import ArtefactPlan, LiftOff, MotionArtefact, Window
 from gymtui.sim.athlete import (
+    CURL_CO_CONTRACTOR,
     LAT_PULLDOWN_COMPENSATOR,
     AthleteProfile,
     SimulatedAthlete,
@@ -73,10 +74,20 @@ class Scenario:
     segments: tuple[Segment, ...]
     profile: AthleteProfile = field(default_factory=AthleteProfile)
     artefacts: ArtefactPlan | None = None
+    compensation_from: str | None = None
+    """The segment in which the athlete's bad habit (compensation or co-contraction) starts:
+    the ground truth a form cue is timed against (None: the athlete moves well throughout)."""
 
     @property
     def natural_s(self) -> float:
         return sum(s.duration_s for s in self.segments)
+
+    def compensation_start_s(self, seconds: float | None = None) -> float | None:
+        """When the habit starts, on the scenario's clock (stretched to ``seconds`` like the timeline)."""
+        for start_s, _end_s, seg in self.timeline(seconds):
+            if seg.name == self.compensation_from:
+                return start_s
+        return None
 
     def timeline(self, seconds: float | None = None) -> list[tuple[float, float, Segment]]:
         """``(start_s, end_s, segment)`` for each segment, stretched to ``seconds`` in total."""
@@ -154,6 +165,58 @@ SCENARIOS: dict[str, Scenario] = {
                 Segment("reps-focused", 15.0, PhaseKind.REPS, effort=0.8, focus=1.0),
             ),
             profile=LAT_PULLDOWN_COMPENSATOR,
+            compensation_from="reps-habitual",
+        ),
+        Scenario(
+            "pulldown-focused",
+            "The same trainee after learning the lats: an MVC, then a set of 10 reps focused on the lats "
+            "(focus cancels the compensation habit): no compensation cue should fire.",
+            LAT_PULLDOWN,
+            (
+                Segment("mvc", 3.0, PhaseKind.CALIBRATION),
+                Segment("rest", 5.0),
+                Segment("reps-focused", 30.0, PhaseKind.REPS, effort=0.8, focus=1.0),
+                Segment("rest-2", 2.0),
+            ),
+            profile=LAT_PULLDOWN_COMPENSATOR,
+        ),
+        Scenario(
+            "pulldown-clean",
+            "An athlete with no compensation habit (and no special focus): an MVC, then 10 ordinary lat "
+            "pulldown reps; no compensation cue should fire.",
+            LAT_PULLDOWN,
+            (
+                Segment("mvc", 3.0, PhaseKind.CALIBRATION),
+                Segment("rest", 5.0),
+                Segment("reps", 30.0, PhaseKind.REPS, effort=0.8),
+                Segment("rest-2", 2.0),
+            ),
+        ),
+        Scenario(
+            "curl-cocontraction",
+            "Biceps curls by a trainee who braces the triceps through every rep (antagonist drive as high "
+            "as the biceps'): an MVC, then 15 s of reps.",
+            ELBOW_FLEXORS,
+            (
+                Segment("mvc", 3.0, PhaseKind.CALIBRATION),
+                Segment("rest", 5.0),
+                Segment("reps", 15.0, PhaseKind.REPS, effort=0.8),
+                Segment("rest-2", 2.0),
+            ),
+            profile=CURL_CO_CONTRACTOR,
+            compensation_from="reps",
+        ),
+        Scenario(
+            "curl-clean",
+            "The same curls with a quiet triceps (the phase's ordinary antagonist drive): the control for "
+            "curl-cocontraction.",
+            ELBOW_FLEXORS,
+            (
+                Segment("mvc", 3.0, PhaseKind.CALIBRATION),
+                Segment("rest", 5.0),
+                Segment("reps", 15.0, PhaseKind.REPS, effort=0.8),
+                Segment("rest-2", 2.0),
+            ),
         ),
         Scenario(
             "prefatigue-then-compound",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gymtui.signal.quality import QualityMonitor, assess_quality
+from gymtui.signal.quality import QualityMonitor, QualityThresholds, assess_quality
 from gymtui.signal.recording import load_text
 
 FLAGS = ("flat", "clipping", "mains", "motion", "low-snr")
@@ -129,3 +129,64 @@ def test_monitor_learns_rest_from_a_rest_phase_and_costs_one_fft_per_hop(biosppy
     rest = monitor.end_rest()
     assert rest is not None and 2.0 < rest[0] < 10.0  # counts RMS of the quiet EMG band
     assert monitor.flags == ((),)
+
+
+def _rail_hits(x: np.ndarray) -> tuple[float, float]:
+    """(share of samples on the int8 rails, share of samples on a rail right after a rail sample)."""
+    rail = (x >= 127) | (x <= -128)
+    return float(rail.mean()), float((rail[1:] & rail[:-1]).mean())
+
+
+def _int8_with_rail_share(x: np.ndarray, share: float) -> np.ndarray:
+    """``x`` amplified until ``share`` of its samples hit the int8 rails, then clipped and rounded (an overdriven Myo)."""
+    for gain in np.geomspace(1.0, 200.0, 400):
+        y = np.clip(np.round(x * gain), -128, 127)
+        if _rail_hits(y)[0] >= share:
+            return y
+    raise AssertionError("could not reach the rail share")
+
+
+def test_rail_hits_that_alternate_are_clipping_not_only_runs() -> None:
+    """Rail samples scattered between ordinary ones (rarely two in a row): the pile-up flags them, runs did not."""
+    rng = np.random.default_rng(7)
+    emg = rng.standard_normal(20 * 200) * 79.0  # white EMG-like: 10.7 % beyond ±127 once clipped
+    x = np.clip(np.round(emg), -128, 127)
+    share, pairs = _rail_hits(x)
+    assert 0.09 <= share <= 0.125 and pairs < 0.02
+    assert "clipping" in assess_quality(x[:, None], 200.0, band_hz=(20.0, 90.0))[0]
+    runs_only = QualityThresholds(clip_pileup_frac=1.0)  # the run-based check alone misses it
+    assert "clipping" not in assess_quality(x[:, None], 200.0, band_hz=(20.0, 90.0), thresholds=runs_only)[0]
+    assert "clipping" in assess_quality(x[:, None], 200.0, band_hz=(20.0, 90.0), rails=(-128.0, 127.0))[0]
+    # The same noise, quieter: nothing reaches the rails and no flag shows.
+    quiet = np.clip(np.round(emg * 0.35), -128, 127)
+    assert _rail_hits(quiet)[0] == 0.0
+    assert "clipping" not in assess_quality(quiet[:, None], 200.0, band_hz=(20.0, 90.0))[0]
+    # Alternating rails with no signal between: the extreme values collect, the flag shows live too.
+    alt = np.where(np.arange(4000) % 9 == 0, 127.0, np.round(rng.standard_normal(4000) * 20))
+    alt[np.arange(4000) % 9 == 4] = -128.0
+    seen = _live(alt[:, None], 200.0)
+    assert _flagged_at(seen, "clipping").size > 0.5 * len(seen)
+
+
+def test_quantised_rest_noise_is_not_a_pile_up() -> None:
+    """Small int8 noise has few distinct values, but its tails thin out: no clipping."""
+    rng = np.random.default_rng(3)
+    x = np.round(rng.standard_normal((20 * 200, 2)) * [1.5, 4.0])
+    assert [("clipping" in f) for f in assess_quality(x, 200.0, band_hz=(20.0, 90.0), mains_hz=None)] == [False, False]
+
+
+def test_an_overdriven_myo_channel_is_flagged_and_the_clean_recording_is_not(shared_data: Path) -> None:
+    myo = load_text(shared_data / "myo_fist_clean_200hz.txt")
+    # The clean recording: 1.8 % of channel 5's samples on the rails overall, never flagged, rails known or not.
+    assert max(_rail_hits(myo.samples[:, ch])[0] for ch in range(8)) < 0.02
+    assert assess_quality(myo.samples, myo.rate_hz, band_hz=(20.0, 90.0), rails=(-128.0, 127.0)) == [()] * 8
+    # Channel 5 overdriven until 10.7 % of its samples sit on +127/−128, rarely two in a row.
+    x = myo.samples.copy()
+    x[:, 4] = _int8_with_rail_share(myo.samples[:, 4], 0.107)
+    share, pairs = _rail_hits(x[:, 4])
+    assert 0.107 <= share < 0.115 and pairs < 0.5 * share
+    flags = assess_quality(x, myo.rate_hz, band_hz=(20.0, 90.0))
+    assert "clipping" in flags[4]
+    assert all("clipping" not in f for ch, f in enumerate(flags) if ch != 4)
+    runs_only = QualityThresholds(clip_pileup_frac=1.0)
+    assert "clipping" not in assess_quality(x, myo.rate_hz, band_hz=(20.0, 90.0), thresholds=runs_only)[4]
