@@ -1,7 +1,7 @@
 """The only code that speaks SQL: one module per aggregate behind one :class:`Store`.
 
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
-- :mod:`.athletes`, :mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`,
+- :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.samples`, :mod:`.calibrations`,
   :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
   each aggregate's tables;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
@@ -30,6 +30,7 @@ the import-linter contract in ``pyproject.toml``).
 from __future__ import annotations
 
 from gymtui.store.connection import check_db_path, db_files, now_iso, unwritable_files
+from gymtui.store.cues import CueRow, cue_fields
 from gymtui.store.errors import StoreError, StoreUnavailable
 from gymtui.store.executor import (
     NORMAL_BUSY_MS,
@@ -74,6 +75,7 @@ __all__ = [
     "RETRY_MAX_S",
     "SCHEMA_VERSION",
     "CheckinRow",
+    "CueRow",
     "ExerciseWeekRow",
     "ExportRow",
     "JsonObject",
@@ -98,6 +100,7 @@ __all__ = [
     "StoreUnavailable",
     "SuggestionRow",
     "check_db_path",
+    "cue_fields",
     "db_files",
     "is_transient",
     "now_iso",
