@@ -68,3 +68,17 @@ def test_a_set_started_without_a_mode_was_fed_back_live(store: Store) -> None:
     athlete = store.ensure_athlete("Sam")
     set_id = store.start_set(athlete, "lat_pulldown", "Pulldown")
     assert store.get_set(set_id)["feedback"] == "live"
+
+
+def test_a_cue_write_kept_through_an_outage_has_a_json_form_that_stores_the_same_row(store: Store) -> None:
+    import json
+
+    from gymtui.store.recovery import Write, decode_value, encode_value
+
+    set_id = store.start_set(store.ensure_athlete("Sam"), "lat_pulldown", "Pulldown")
+    cue = FormCue(3.0, FormCueKind.COMPENSATION, 1, "biceps", 0.4, "Elbows to the pockets", rep=3)
+    write = Write("record_cue", (set_id, cue_fields(cue)), {})  # refused if the recovery file could not name it
+    args = decode_value(json.loads(json.dumps(encode_value(list(write.args), {}))), {})
+    store.record_cue(*args)
+    [row] = store.cues_of(set_id)
+    assert (row["t_s"], row["kind"], row["muscle"], row["rep"], row["text"]) == (3.0, "compensation", "biceps", 3, "Elbows to the pockets")
