@@ -287,6 +287,9 @@ class ExportRow(TypedDict):
     time_above_target_s: float | None
     perfect_reps: int | None
     mf_slope_hz_per_s: float | None
+    feedback: str
+    time_in_zone_s: float | None
+    cue_count: int | None
     phases: int
 
 
