@@ -1,7 +1,7 @@
 """The only code that speaks SQL: one module per aggregate behind one :class:`Store`.
 
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
-- :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.samples`, :mod:`.calibrations`,
+- :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`,
   :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
   each aggregate's tables;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
@@ -44,6 +44,7 @@ from gymtui.store.executor import (
     short_reason,
 )
 from gymtui.store.facade import Store
+from gymtui.store.feedback_weeks import FeedbackWeekRow, RiseWeekRow
 from gymtui.store.migrations import SCHEMA_VERSION
 from gymtui.store.rows import (
     CheckinRow,
@@ -78,6 +79,7 @@ __all__ = [
     "CueRow",
     "ExerciseWeekRow",
     "ExportRow",
+    "FeedbackWeekRow",
     "JsonObject",
     "LiftedSource",
     "LoadedSetRow",
@@ -85,6 +87,7 @@ __all__ = [
     "PhaseRow",
     "PlanRow",
     "RepRow",
+    "RiseWeekRow",
     "SessionDayRow",
     "SessionListRow",
     "SessionSetRow",
