@@ -132,6 +132,10 @@ class WeekPlot(Widget):
 
     points: reactive[tuple[PlotPoint, ...]] = reactive((), layout=False)
 
+    def watch_points(self, points: tuple[PlotPoint, ...]) -> None:
+        """Two more rows while the rise band shows (``-rise``: the sheet gives the height)."""
+        self.set_class(any(p.rise_ms is not None for p in points), "-rise")
+
     def render(self) -> Text:
         fit = max(1, (self.size.width - LABEL_W) // COLUMN_W)
         return render_week_plot(
