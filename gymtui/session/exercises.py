@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
-from gymtui.model import FormRules, MuscleRole
+from gymtui.model import Compensator, FormRules, MuscleRole
 from gymtui.session.config_file import (
     ConfigFileError,
     clip,
@@ -102,6 +102,18 @@ class Exercise:
         return tuple(order[:n])
 
 
+class CompensatorSchema(msgspec.Struct, forbid_unknown_fields=True):
+    """One ``{ muscle = "...", correction = "..." }``: a muscle that takes this movement over."""
+
+    muscle: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    correction: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+Share = Annotated[float, msgspec.Meta(ge=0.05, le=0.95)]
+"""A target share: 0.05–0.95 (0 would never cue, 1 would always)."""
+PctMvc = Annotated[float, msgspec.Meta(ge=1, le=100)]
+
+
 class ExerciseSchema(msgspec.Struct, forbid_unknown_fields=True):
     """One ``[exercise.<key>]`` table. Every key is optional here: an entry with a
     built-in's key replaces it field by field, so what is required (:data:`_REQUIRED`)
@@ -125,6 +137,16 @@ class ExerciseSchema(msgspec.Struct, forbid_unknown_fields=True):
     peak_hold: str | None = None
     # what Strong, Hevy and other logs call this movement; matched ignoring case
     aliases: list[Annotated[str, msgspec.Meta(min_length=1, max_length=120)]] | None = None
+    # live biofeedback (FormRules): who takes over and what to say; thresholds on %MVC
+    compensators: list[CompensatorSchema] | None = None
+    correction: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    min_target_share: Share | None = None
+    clear_target_share: Share | None = None
+    # a cue needs its condition this long: under 50 ms is noise, over 5 s the rep is gone
+    cue_dwell_s: Annotated[float, msgspec.Meta(ge=0.05, le=5)] | None = None
+    antagonist_max_pct: PctMvc | None = None
+    antagonist_clear_pct: PctMvc | None = None
+    antagonist_cue: Annotated[str, msgspec.Meta(max_length=120)] | None = None
 
 
 class ExerciseFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -135,6 +157,60 @@ class ExerciseFile(msgspec.Struct, forbid_unknown_fields=True):
 
 VALID_KEYS = frozenset(ExerciseSchema.__struct_fields__)
 _REQUIRED = ("name", "kind", "region", "equipment", "target")
+FORM_KEYS = {
+    "correction": "correction",
+    "min_target_share": "min_target_share",
+    "clear_target_share": "clear_target_share",
+    "cue_dwell_s": "dwell_s",
+    "antagonist_max_pct": "antagonist_max_pct",
+    "antagonist_clear_pct": "antagonist_clear_pct",
+    "antagonist_cue": "antagonist_correction",
+}
+"""TOML key → :class:`FormRules` field (``compensators`` is a list of tables, handled apart)."""
+
+
+def _form_fields(form: FormRules) -> dict[str, Any]:
+    """An exercise's rules as TOML keys, so an override can replace them one by one."""
+    out: dict[str, Any] = {key: getattr(form, attr) for key, attr in FORM_KEYS.items()}
+    out["compensators"] = [{"muscle": c.muscle, "correction": c.correction} for c in form.compensators]
+    return out
+
+
+def _form_from(data: Mapping[str, Any]) -> FormRules:
+    values = {attr: data[key] for key, attr in FORM_KEYS.items() if key in data}
+    comps = tuple(Compensator(str(c["muscle"]), str(c["correction"])) for c in data.get("compensators") or ())
+    return FormRules(compensators=comps, **values)
+
+
+def _check_form(key: str, merged: Mapping[str, Any], lines: KeyLines, source: str) -> None:
+    """What one key's range cannot say: each clearing level sits on the right side of its firing level,
+    and each compensator is a muscle this exercise puts on a channel."""
+    form = _form_from(merged)
+
+    def fail(name: str, message: str) -> ExerciseError:
+        line = lines.line_of(("exercise", key, name)) or lines.line_of(("exercise", key)) or 1
+        return ExerciseError(f"{source}:{line}: exercise.{clip(key)}.{name} {message}")
+
+    if form.clear_target_share < form.min_target_share:
+        raise fail(
+            "clear_target_share",
+            f"must be at least min_target_share ({form.min_target_share:g}): the cue clears above where it fires",
+        )
+    if form.antagonist_clear_pct > form.antagonist_max_pct:
+        raise fail(
+            "antagonist_clear_pct",
+            f"must be at most antagonist_max_pct ({form.antagonist_max_pct:g}): the cue clears below where it fires",
+        )
+    muscles = {str(m).casefold() for m in [merged.get("target", ""), *(merged.get("synergists") or []), merged.get("antagonist", "")]}
+    for comp in form.compensators:
+        if comp.muscle.casefold() == str(merged.get("target", "")).casefold():
+            raise fail("compensators", f"names the target {short_repr(comp.muscle)}: a compensator is another muscle")
+        if comp.muscle.casefold() not in muscles:
+            raise fail(
+                "compensators",
+                f"names {short_repr(comp.muscle)}, which is not among this exercise's muscles"
+                f"{_suggest(comp.muscle, sorted(m for m in muscles if m))}: add it to synergists",
+            )
 
 
 def _suggest(word: str, valid: Any) -> str:
@@ -199,13 +275,16 @@ def _check_entry(key: str, raw: Any, lines: KeyLines, source: str, base: Mapping
         raise ExerciseError(
             f"{source}:{lines.line_of(('exercise', key)) or 1}: exercise.{clip(key)} lacks {', '.join(missing)}"
         )
+    _check_form(key, merged, lines, source)
     return merged
 
 
 def _to_exercise(key: str, data: Mapping[str, Any]) -> Exercise:
     known = {f.name for f in fields(Exercise)}
-    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
-    return Exercise(key=key, **values)
+    values: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known and k != "form"
+    }
+    return Exercise(key=key, form=_form_from(data), **values)
 
 
 def _raw_entries(text: str, source: str) -> tuple[dict[str, Any], KeyLines]:
@@ -244,8 +323,9 @@ def parse_library(
         old = exercises.get(key)
         base_fields = None
         if old is not None:
-            base_fields = {f.name: getattr(old, f.name) for f in fields(Exercise) if f.name != "key"}
+            base_fields = {f.name: getattr(old, f.name) for f in fields(Exercise) if f.name not in ("key", "form")}
             base_fields = {k: list(v) if isinstance(v, tuple) else v for k, v in base_fields.items()}
+            base_fields.update(_form_fields(old.form))
         try:
             exercises[key] = _to_exercise(key, _check_entry(key, raw, lines, source, base_fields))
         except ExerciseError as exc:

@@ -10,7 +10,8 @@ each phase and at the end of the set:
   CCI = 2·I_ant / (I_target + I_ant) · 100 %, I = integrated %MVC envelope;
 - median frequency per window (Welch) and its slope over an isometric hold,
   with its 95 % CI (None, shown "n/a", below 500 Hz sampling);
-- reps segmented from the target envelope, each with its metrics and a
+- reps segmented from the target envelope (the live rule, see
+  :func:`rep_threshold_pct`), each with its metrics and a
   "perfect" flag (target share and peak %MVC above configurable floors).
 
 The summary's keys are the ``sets`` columns and each rep's keys the ``reps``
@@ -49,7 +50,8 @@ class MetricsConfig:
     target_line_pct: float = 60.0  # the bar's target line, %MVC
     perfect_min_share: float = 0.55  # target share a perfect rep needs
     perfect_min_peak_pct: float = 40.0  # peak %MVC a perfect rep needs
-    rep_threshold_frac: float = 0.3  # a rep is where the target exceeds this share of the set's peak...
+    perfect_max_antagonist_pct: float = 30.0  # an antagonist above this (%MVC) through a rep: "antagonist on"
+    rep_threshold_frac: float = 0.3  # a rep is where the target exceeds this share of the work's peak so far...
     rep_threshold_floor_pct: float = 10.0  # ...and at least this %MVC
     rep_min_s: float = 0.3
     rep_merge_gap_s: float = 0.25
@@ -61,6 +63,17 @@ class MetricsConfig:
 
 DEFAULT_METRICS = MetricsConfig()
 """The default metrics settings (a frozen value, shared by every default argument)."""
+
+
+def rep_threshold_pct(peak_pct: np.ndarray | float, config: MetricsConfig = DEFAULT_METRICS) -> np.ndarray:
+    """Where a rep begins on the target's %MVC envelope: ``max(floor, frac × peak)``.
+
+    ``peak`` is the work's peak so far (a streaming rule: the live judge
+    cannot know the set's peak before the set ends). One rule for the set
+    metrics and the live reps, so the reps judged during the set are the
+    reps counted after it.
+    """
+    return np.maximum(config.rep_threshold_floor_pct, config.rep_threshold_frac * np.asarray(peak_pct, dtype=np.float64))
 
 
 def _round(x: float | None, nd: int = 3) -> float | None:
@@ -284,8 +297,10 @@ class SetAnalyzer:
         if not np.any(work):
             return []
         cfg = self.config
-        peak = float(np.nanmax(tar[work]))
-        threshold = max(cfg.rep_threshold_floor_pct, cfg.rep_threshold_frac * peak)
+        # The live rule (gymtui.signal.live_reps): the threshold follows the work's peak so far,
+        # so the reps counted here are the reps judged during the set.
+        running_peak = np.maximum.accumulate(np.where(work & np.isfinite(tar), tar, 0.0))
+        threshold = rep_threshold_pct(running_peak, cfg)
         store_hz = self.rate_hz / self._step
         starts, ends = _runs(work & (tar > threshold))
         runs = _clean_runs(starts, ends, max(1, int(cfg.rep_min_s * store_hz)), max(1, int(cfg.rep_merge_gap_s * store_hz)))

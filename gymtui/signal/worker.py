@@ -34,7 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from gymtui.model import ActivationFrame, Calibration, SampleBlock, SourceInfo
+from gymtui.model import (
+    ActivationFrame,
+    Biofeedback,
+    Calibration,
+    SampleBlock,
+    SourceInfo,
+)
 from gymtui.repeats import RepeatGate
 from gymtui.signal.live import LiveSignal
 from gymtui.signal.messages import (
@@ -120,6 +126,7 @@ class SignalWorker:
         self._last_pct: tuple[float | None, ...] = (None,) * info.n_channels
         self._last_quality: tuple[tuple[str, ...], ...] = ((),) * info.n_channels
         self._last_t_s = 0.0
+        self._last_feedback: Biofeedback | None = None
         self._blocks_seen = 0
         self._lost_samples = 0
         self._expected_seq: int | None = None
@@ -228,6 +235,10 @@ class SignalWorker:
         self._last_t_s = t_end_s
         result = self.live.process(samples, t_end_s)
         self._last_envelope, self._last_pct, self._last_quality = result.envelope_uv, result.pct_mvc, result.quality
+        self._last_feedback = result.feedback
+        if rec is not None:
+            for cue in result.new_cues:  # each one stored: never coalesced like the frames
+                rec.results.on_cue(rec.token, cue)
 
     def _record_raw(self, rec: _Recording, blocks: list[SampleBlock], samples: np.ndarray, lost: int) -> None:
         if rec.chunk_t0_s is None:
@@ -275,12 +286,14 @@ class SignalWorker:
                 live.names = list(command.names)
             if command.target_pct_mvc is not None:
                 live.metrics_config = replace(live.metrics_config, target_line_pct=command.target_pct_mvc)
-            live.begin_set()
+            live.begin_set(form=command.form)
             self._recording = _Recording(command.token, command.results or self._default_results)
+            self._last_feedback = live.feedback()
         elif isinstance(command, BeginPhase):
             if self._recording is not None:
                 self._recording.phase_samples = 0
-                live.begin_phase(command.kind, t_s)
+                live.begin_phase(command.kind, t_s, command.zone_pct)
+                self._last_feedback = live.feedback()
         elif isinstance(command, EndPhase):
             rec = self._recording
             if rec is not None:
@@ -300,6 +313,7 @@ class SignalWorker:
                 self._flush_raw()
                 summary, reps = live.finish_set(t_s)
                 self._recording = None
+                self._last_feedback = None
                 rec.results.on_set(command.meta, summary, reps)
 
     def _post_frame(self) -> None:
@@ -310,6 +324,7 @@ class SignalWorker:
             quality=self._last_quality,
             blocks_seen=self._blocks_seen,
             lost_samples=self._lost_samples,
+            feedback=self._last_feedback,
         )
         self.frames_posted += 1
         self.callbacks.on_frame(frame)

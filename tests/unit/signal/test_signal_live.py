@@ -43,8 +43,10 @@ def test_a_leg_extension_set_streams_into_frames_metrics_and_reps(shared_data: P
     assert len(reps) == 4 and summary["perfect_reps"] == sum(r["perfect"] for r in reps)
     assert set(summary) == {
         "peak_pct_mvc", "mean_pct_mvc", "target_share", "cci_pct", "time_above_target_s",
-        "perfect_reps", "mf_slope_hz_per_s", "quality_flags",
+        "perfect_reps", "mf_slope_hz_per_s", "quality_flags", "time_in_zone_s", "cue_count",
     }
+    assert [r["idx"] for r in reps] == [v.number for v in results[-1].feedback.reps]  # stored = judged live
+    assert all({"reason", "rise_ms"} <= set(r) for r in reps)
     assert live.analyzer is None
 
 

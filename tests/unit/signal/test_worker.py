@@ -243,3 +243,47 @@ def test_each_sets_results_go_to_the_results_it_began_with() -> None:
     assert second.events[-1][1][0] == "aborted"
     assert {chunk.token for kind, chunk in second.events if kind == "raw"} == {"second"}
     assert [kind for kind, _ in default.events if kind != "error"] == []
+
+
+def test_a_compensation_cue_reaches_the_frames_and_the_set_results() -> None:
+    """Biceps out-firing the lat: the cue goes to ``on_cue`` with the set's token, rides in every
+    frame's feedback, and the set summary counts it; the stored reps are the ones the frames showed."""
+    from gymtui.model import Compensator, FormCueKind, FormRules
+
+    collector = Collector()
+    cues: list[tuple[object, object]] = []
+    base = collector.set_results()
+    results = SetResults(base.on_mvc, base.on_phase, base.on_set, base.on_raw, on_cue=lambda token, cue: cues.append((token, cue)))
+    source = SourceInfo(
+        "test",
+        (ChannelInfo("Latissimus dorsi", MuscleRole.TARGET), ChannelInfo("Biceps brachii", MuscleRole.SYNERGIST)),
+        RATE_HZ,
+    )
+    worker = SignalWorker(source, collector.callbacks())
+    form = FormRules(compensators=(Compensator("BICEPS BRACHII", "Hands as hooks, elbows to the pockets"),))
+    worker.start()
+    try:
+        worker.command(ApplyCalibration(Calibration((100.0, 100.0), 0.1, "test", ("Latissimus dorsi", "Biceps brachii"))))
+        worker.command(BeginSet("set-7", results=results, form=form))
+        worker.command(BeginPhase(0, PhaseKind.REPS))
+        lat = burst_signal(4.0, (1.0, 3.0), burst_rms_uv=40.0, noise_rms_uv=1.0, seed=1)
+        biceps = burst_signal(4.0, (1.0, 3.0), burst_rms_uv=70.0, noise_rms_uv=1.0, seed=2)
+        feed(worker, np.hstack([lat, biceps]))
+        wait_for(lambda: collector.frames and collector.frames[-1].blocks_seen == 400)
+        shown = collector.frames[-1].feedback
+        worker.command(EndPhase("p"))
+        worker.command(EndSet("s"))
+        wait_for(collector.done.is_set)
+    finally:
+        worker.stop()
+    assert [(token, cue.kind, cue.muscle, cue.text) for token, cue in cues] == [
+        ("set-7", FormCueKind.COMPENSATION, "Biceps brachii", "Hands as hooks, elbows to the pockets")
+    ]
+    cue = cues[0][1]
+    # The burst starts at 1.0 s; the envelope needs ~50 ms, then the 0.3 s dwell.
+    assert 1.25 <= cue.t_s <= 1.6 and cue.rep == 1
+    assert shown is not None and shown.cues_fired == 1 and shown.marked in ((), (1,))
+    assert [f.feedback for f in collector.frames if f.feedback is not None and f.feedback.cue == cue]
+    summary = next(s for kind, s in collector.events if kind == "set")[1]
+    assert summary["cue_count"] == 1 and summary["time_in_zone_s"] is None
+    assert [v.reason for v in shown.reps] == ["target not prime mover"]

@@ -1,0 +1,275 @@
+"""Reps found and judged while the set runs, each as it ends.
+
+The rule is the set metrics' (:class:`~gymtui.signal.metrics.SetAnalyzer`):
+a rep is where the target's %MVC envelope, inside a work phase, is above
+:func:`~gymtui.signal.metrics.rep_threshold_pct` — ``max(floor, frac ×
+peak)`` — with runs closer than ``rep_merge_gap_s`` merged and runs shorter
+than ``rep_min_s`` dropped. Live, the peak is the set's peak *so far* (the
+after-the-set analysis may use the whole set's, which only the end knows),
+and a rep is over once the target has stayed below the threshold for the
+merge gap. The reps found here are the set's reps: the ones the athlete saw
+judged are the ones stored.
+
+Each finished rep becomes a :class:`~gymtui.model.RepVerdict`: perfect, or
+the first reason among "target not prime mover" (its target share below
+``perfect_min_share``), "below N % MVC" (its peak under
+``perfect_min_peak_pct``) and "antagonist on" (the antagonist above
+``perfect_max_antagonist_pct`` of its MVC for ``antagonist_on_s`` of the rep).
+
+``rise_ms`` is the explosive-intent measure: from the onset (the last
+sample before the rise at or below 10 % of the rep's peak) to the first
+sample at 90 % of the rep's peak, on the target's envelope. Both ends are
+read on the same causal envelope, so its group delay cancels in the
+difference; only the start and end times of the rep are shifted back by the
+delay onto the muscle's clock. The envelope's own smoothing (a 100 ms RMS
+window by default) sets a floor of roughly that window on any rise.
+
+Time in zone: while a phase with a target band runs, the seconds the
+target's %MVC spent inside it (on samples, whatever the frame size).
+
+Vectorised per frame: only the threshold crossings (a few per rep) are
+walked in Python.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gymtui.model import MuscleRole, RepVerdict
+from gymtui.signal.metrics import (
+    DEFAULT_METRICS,
+    MetricsConfig,
+    rep_threshold_pct,
+    target_share,
+)
+
+ONSET_FRAC = 0.10
+"""The rep's onset: the last sample before its rise at or below this share of the rep's peak."""
+RISE_FRAC = 0.90
+PRE_ROLL_S = 1.0
+"""Target envelope kept before a rep's threshold crossing, to find its onset."""
+
+
+def _fmt_pct(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass
+class _OpenRep:
+    start_t: float  # stream clock, first sample above the threshold
+    last_above_t: float  # stream clock, last sample above the threshold
+    t: list[np.ndarray] = field(default_factory=list)
+    target: list[np.ndarray] = field(default_factory=list)
+    syn: list[np.ndarray] = field(default_factory=list)
+    ant_on_n: int = 0
+    pre_n: int = 0  # leading samples that are pre-roll, not rep
+
+
+class LiveRepJudge:
+    """Streaming rep segmentation and verdicts on the target's %MVC envelope.
+
+    ``delay_s`` is the pipeline's group delay (rep times are moved back by
+    it); ``t0_s`` the set's start on the stream clock (verdict times count
+    from it). Per frame :meth:`update` with the %MVC block, the time of its
+    last sample, whether the phase is work, the phase's zone (or None) and
+    which channels are flagged; it returns the reps that ended in it.
+    """
+
+    def __init__(
+        self,
+        roles: Sequence[MuscleRole | str],
+        rate_hz: float,
+        config: MetricsConfig = DEFAULT_METRICS,
+        *,
+        delay_s: float = 0.0,
+        t0_s: float = 0.0,
+        antagonist_on_s: float = 0.3,
+    ) -> None:
+        roles = [MuscleRole(r) for r in roles]
+        self.rate_hz = float(rate_hz)
+        self.config = config
+        self.delay_s = float(delay_s)
+        self.t0_s = float(t0_s)
+        self.antagonist_on_s = antagonist_on_s
+        self._target = [i for i, r in enumerate(roles) if r is MuscleRole.TARGET]
+        self._syn = [i for i, r in enumerate(roles) if r is MuscleRole.SYNERGIST]
+        self._ant = [i for i, r in enumerate(roles) if r is MuscleRole.ANTAGONIST]
+        self.peak_pct = 0.0
+        self._open: _OpenRep | None = None
+        self._pre_t = np.zeros(0)
+        self._pre_v = np.zeros(0)
+        self.reps: list[RepVerdict] = []
+        self.rep_rows: list[dict[str, Any]] = []
+        self.zone_s = 0.0
+
+    @property
+    def in_rep(self) -> bool:
+        return self._open is not None
+
+    @property
+    def current_rep(self) -> int | None:
+        """The number of the rep in progress (None between reps)."""
+        return len(self.reps) + 1 if self._open is not None else None
+
+    def update(
+        self,
+        pct_mvc: np.ndarray | None,
+        t_end_s: float,
+        work: bool,
+        zone_pct: tuple[float, float] | None = None,
+        flagged: Sequence[bool] = (),
+    ) -> list[RepVerdict]:
+        if pct_mvc is None or pct_mvc.shape[0] == 0 or not self._target:
+            return []
+        n = pct_mvc.shape[0]
+        dt = 1.0 / self.rate_hz
+        t = t_end_s - (n - 1 - np.arange(n)) * dt
+        block = np.asarray(pct_mvc, dtype=np.float64)
+        target = block[:, self._target].mean(axis=1) if len(self._target) > 1 else block[:, self._target[0]]
+        syn = block[:, self._syn].mean(axis=1) if self._syn else np.full(n, np.nan)
+        ants = [c for c in self._ant if not (c < len(flagged) and flagged[c])]
+        ant_on = (
+            np.any(block[:, ants] > self.config.perfect_max_antagonist_pct, axis=1) if ants else np.zeros(n, dtype=bool)
+        )
+        valid = np.isfinite(target)
+        if work and zone_pct is not None:
+            lo, hi = zone_pct
+            self.zone_s += float(np.count_nonzero(valid & (target >= lo) & (target <= hi))) * dt
+        if work:
+            running = np.maximum.accumulate(np.where(valid, target, -np.inf))
+            running = np.maximum(running, self.peak_pct)
+            self.peak_pct = float(running[-1])
+            threshold = rep_threshold_pct(running, self.config)
+            above = valid & (target > threshold)
+        else:
+            above = np.zeros(n, dtype=bool)
+        finished = self._walk(t, target, syn, ant_on, above)
+        # Keep a short pre-roll of the target for the next rep's onset.
+        keep = max(1, round(PRE_ROLL_S * self.rate_hz))
+        self._pre_t = np.concatenate([self._pre_t, t])[-keep:]
+        self._pre_v = np.concatenate([self._pre_v, target])[-keep:]
+        return finished
+
+    def _walk(self, t: np.ndarray, target: np.ndarray, syn: np.ndarray, ant_on: np.ndarray, above: np.ndarray) -> list[RepVerdict]:
+        """Walk the frame run by run (runs of constant ``above``): start, extend, merge or end reps."""
+        gap_s = self.config.rep_merge_gap_s
+        finished: list[RepVerdict] = []
+        n = t.size
+        change = np.flatnonzero(np.diff(above.astype(np.int8))) + 1
+        bounds = [0, *change.tolist(), n]
+        for a, b in itertools.pairwise(bounds):
+            if above[a]:
+                if self._open is None:
+                    self._start(t, target, a)
+                self._feed(slice(a, b), t, target, syn, ant_on, inside=True)
+                if self._open is not None:
+                    self._open.last_above_t = float(t[b - 1])
+            elif self._open is not None:
+                over = np.flatnonzero(t[a:b] - self._open.last_above_t >= gap_s - 1e-9)
+                cut = b if over.size == 0 else a + int(over[0])
+                self._feed(slice(a, cut), t, target, syn, ant_on, inside=False)
+                if over.size:
+                    verdict = self._close()
+                    if verdict is not None:
+                        finished.append(verdict)
+        return finished
+
+    def _start(self, t: np.ndarray, target: np.ndarray, pos: int) -> None:
+        start_t = float(t[pos])
+        rep = _OpenRep(start_t=start_t, last_above_t=start_t)
+        # Pre-roll: what came before the crossing (earlier frames and this one), for the onset.
+        rep.t.append(np.concatenate([self._pre_t, t[:pos]]))
+        rep.target.append(np.concatenate([self._pre_v, target[:pos]]))
+        rep.syn.append(np.full(rep.t[0].size, np.nan))
+        rep.pre_n = rep.t[0].size
+        self._open = rep
+
+    def _feed(
+        self, seg: slice, t: np.ndarray, target: np.ndarray, syn: np.ndarray, ant_on: np.ndarray, *, inside: bool
+    ) -> None:
+        rep = self._open
+        if rep is None or seg.stop <= seg.start:
+            return
+        rep.t.append(t[seg])
+        rep.target.append(target[seg])
+        rep.syn.append(syn[seg])
+        if inside:  # the antagonist counts while the target is above the line (the rep proper)
+            rep.ant_on_n += int(np.count_nonzero(ant_on[seg]))
+
+    def flush(self) -> list[RepVerdict]:
+        """The set ends: a rep still open ends now."""
+        verdict = self._close() if self._open is not None else None
+        return [verdict] if verdict is not None else []
+
+    def _close(self) -> RepVerdict | None:
+        rep, self._open = self._open, None
+        if rep is None:
+            return None
+        cfg = self.config
+        dt = 1.0 / self.rate_hz
+        t = np.concatenate(rep.t)
+        v = np.concatenate(rep.target)
+        s = np.concatenate(rep.syn)
+        body = t <= rep.last_above_t
+        body[: rep.pre_n] = False
+        duration = rep.last_above_t + dt - rep.start_t
+        if duration < cfg.rep_min_s - 1e-9 or not np.any(body):
+            return None
+        tar_b = v[body]
+        peak = float(np.nanmax(tar_b))
+        share = target_share(tar_b, s[body])
+        reason = ""
+        if share is not None and share < cfg.perfect_min_share:
+            reason = "target not prime mover"
+        elif peak < cfg.perfect_min_peak_pct:
+            reason = f"below {_fmt_pct(cfg.perfect_min_peak_pct)} % MVC"
+        elif rep.ant_on_n * dt >= self.antagonist_on_s:
+            reason = "antagonist on"
+        rise_ms = self._rise_ms(t, v, rep.pre_n, peak)
+        number = len(self.reps) + 1
+        start_s = float(rep.start_t - self.delay_s - self.t0_s)
+        end_s = float(rep.last_above_t + dt - self.delay_s - self.t0_s)
+        verdict = RepVerdict(
+            number=number,
+            start_s=round(start_s, 3),
+            end_s=round(end_s, 3),
+            perfect=not reason,
+            reason=reason,
+            peak_pct_mvc=round(peak, 2),
+            target_share=None if share is None else round(share, 3),
+            rise_ms=rise_ms,
+        )
+        self.reps.append(verdict)
+        self.rep_rows.append(
+            {
+                "idx": number,
+                "start_s": verdict.start_s,
+                "end_s": verdict.end_s,
+                "peak_pct_mvc": verdict.peak_pct_mvc,
+                "mean_pct_mvc": round(float(np.nanmean(tar_b)), 2),
+                "target_share": verdict.target_share,
+                "perfect": int(verdict.perfect),
+                "reason": reason,
+                "rise_ms": rise_ms,
+            }
+        )
+        return verdict
+
+    @staticmethod
+    def _rise_ms(t: np.ndarray, v: np.ndarray, pre_n: int, peak: float) -> float | None:
+        if not np.isfinite(peak) or peak <= 0:
+            return None
+        reach = np.flatnonzero(v[pre_n:] >= RISE_FRAC * peak)
+        if reach.size == 0:
+            return None
+        i90 = pre_n + int(reach[0])
+        low = np.flatnonzero(v[: i90 + 1] <= ONSET_FRAC * peak)
+        if low.size == 0:
+            return None  # the pre-roll never saw the target quiet: no honest onset
+        i0 = int(low[-1])
+        return round((float(t[i90]) - float(t[i0])) * 1000.0, 1)
