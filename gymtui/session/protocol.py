@@ -152,9 +152,9 @@ def parse_protocol(text: str, source: str = "<protocol>") -> SetProtocol:
         where = f"{source}:{lines.line_of(('phase', index, 'zone_pct')) or 1}: phase[{index + 1}].zone_pct"
         if raw.kind not in WORK_PHASE_KINDS or raw.kind is PhaseKind.CALIBRATION:
             raise ProtocolError(f"{where}: a {raw.kind.value} phase has no target zone (only work phases do)")
-        problem = zone_problem(raw.zone_pct)
-        if problem:
-            raise ProtocolError(f"{where}: {problem}")
+        wrong = zone_problem(raw.zone_pct)
+        if wrong:
+            raise ProtocolError(f"{where}: {wrong}")
     phases = tuple(
         PhaseSpec(
             kind=raw.kind,
