@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from gymtui.session.history import (
     HistoryData,
     SetDetail,
-    cue_summary,
+    feedback_and_cues,
     history_from,
     set_detail_from,
     set_lines,
@@ -47,13 +47,14 @@ def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.da
 
 
 def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:
-    """(set id, one line) for each set of a session, in order: the session's drill-down, with each set's cues."""
+    """(set id, one line) for each set of a session, in order: the session's drill-down, with each set's feedback mode and cues."""
     rows = store.session_sets(session_id)
-    cues = {
-        int(r["set_id"]): cue_summary(store.cues_of(int(r["set_id"])), store.get_set(int(r["set_id"]))["cue_count"])
-        for r in rows
-    }
-    return set_lines(rows, cues)
+    said = {}
+    for r in rows:
+        set_id = int(r["set_id"])
+        row = store.get_set(set_id)
+        said[set_id] = feedback_and_cues(row["feedback"], store.cues_of(set_id), row["cue_count"])
+    return set_lines(rows, said)
 
 
 def load_set_detail(store: Store, set_id: int) -> SetDetail:

@@ -145,6 +145,14 @@ class CueLine:
 
 
 CUE_KIND_WORDS = {"compensation": "compensation", "co_contraction": "co-contraction"}
+FEEDBACK_WORDS = {"cues": "cues only", "retention": "retention: screen dark"}
+"""How a set's feedback mode reads in its line, when it was not the usual live bars and cues."""
+
+
+def feedback_and_cues(feedback: str | None, cues: Sequence[Mapping[str, Any]], cue_count: int | None) -> str:
+    """A set's mode (when not live) and its cues, for its line: ``retention: screen dark · no cues``."""
+    parts = [FEEDBACK_WORDS.get(str(feedback), ""), cue_summary(cues, cue_count)]
+    return " · ".join(p for p in parts if p)
 
 
 def cue_summary(cues: Sequence[Mapping[str, Any]], cue_count: int | None = None) -> str:
@@ -251,7 +259,7 @@ def set_lines(
 ) -> tuple[tuple[int, str], ...]:
     """(set id, one line) for each set of a session (``Store.session_sets`` rows), in order: the drill-down.
 
-    ``cues`` maps a set id to its :func:`cue_summary`, added at the end of its line when there is one.
+    ``cues`` maps a set id to its :func:`feedback_and_cues`, added at the end of its line when there is one.
     """
     out = []
     for r in set_rows:

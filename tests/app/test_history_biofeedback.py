@@ -143,10 +143,10 @@ async def test_each_set_says_its_cues_in_the_session_and_in_its_detail(tmp_path:
         listing = screen.query_one("#session-sets", OptionList)
         await pilot_wait_until(pilot, lambda: listing.option_count == 4, 10, "the session's sets listed")
         assert [str(listing.get_option_at_index(i).prompt) for i in range(4)] == [
-            "Lat pulldown · 50 kg × 10 · 7/10 · completed · 3 compensation cues, last at rep 6",
-            "Lat pulldown · 50 kg × 10 · 7/10 · completed · no cues",
+            "Lat pulldown · 50 kg × 10 · 7/10 · completed · cues only · 3 compensation cues, last at rep 6",
+            "Lat pulldown · 50 kg × 10 · 7/10 · completed · cues only · no cues",
             "Back squat · 100 kg × 5 · 8/10 · completed",  # logged without live cues: nothing claimed
-            "Lat pulldown · 50 kg × 10 · 6/10 · completed · no cues",
+            "Lat pulldown · 50 kg × 10 · 6/10 · completed · retention: screen dark · no cues",
         ]
         await pilot.press("enter")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, SetDetailScreen), 10, "the set's detail")

@@ -56,3 +56,14 @@ def test_no_retention_set_says_nothing_and_retention_alone_says_there_is_nothing
     assert retention_line([FeedbackWeek(NOV, 0.5, 1, None, 0)]) == (
         "Retention 0.50 (1 set) target share (week of 2 Nov); no fed-back sets to compare with yet."
     )
+
+
+def test_a_set_line_names_a_faded_mode_before_its_cues_and_says_nothing_of_live() -> None:
+    from gymtui.session.history import feedback_and_cues
+
+    assert feedback_and_cues("live", [cue(3.0, rep=2)], 1) == "1 compensation cue, last at rep 2"
+    assert feedback_and_cues("cues", [], 0) == "cues only · no cues"
+    assert feedback_and_cues("retention", [cue(3.0, rep=2), cue(4.0, rep=2)], 2) == (
+        "retention: screen dark · 2 compensation cues, last at rep 2"
+    )
+    assert feedback_and_cues("live", [], None) == ""
