@@ -160,9 +160,10 @@ SHEET_COLUMNS = (
     "date", "time", "athlete", "exercise", "set_number", "set_type", "load", "unit", "reps", "rir",
     "activation_rating", "workflow_phase", "source", "status", "load_kg", "pct_1rm", "peak_pct_mvc",
     "mean_pct_mvc", "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s",
-    "phases", "session_id", "set_id", "started_at", "ended_at",
+    "feedback", "time_in_zone_s", "cue_count", "phases", "session_id", "set_id", "started_at", "ended_at",
 )  # fmt: skip
-"""The export's columns, in order: what a lifter reads first, then the EMG summary, then the keys."""
+"""The export's columns, in order: what a lifter reads first, then the EMG summary and the live biofeedback
+(what the athlete saw: ``live``, ``cues`` or ``retention``; time in the target zone; cues shown), then the keys."""
 
 
 def sheet_rows(rows: Sequence[Mapping[str, Any]], unit: str) -> list[dict[str, Any]]:

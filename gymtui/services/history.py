@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from gymtui.session.history import (
     HistoryData,
     SetDetail,
+    feedback_and_cues,
     history_from,
     set_detail_from,
     set_lines,
@@ -27,7 +28,9 @@ def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.da
     The EMG score compares %MVC only within an electrode application: a set
     measured against an MVC of an earlier application is left out of it. The
     e1RM reads ``Store.loaded_sets`` (warm-ups left out there), the
-    perfect-rep goal ``Store.judged_sets``.
+    perfect-rep goal ``Store.judged_sets``, the rise time of explosive-intent
+    reps ``Store.rise_weeks`` and retention against feedback
+    ``Store.feedback_weeks``.
     """
     holds_h = MVC_HOLDS_FOR.total_seconds() / 3600
     names = store.exercises_logged(athlete_id)
@@ -38,16 +41,24 @@ def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.da
         today,
         loaded={name: store.loaded_sets(athlete_id, name) for name in names},
         judged={name: store.judged_sets(athlete_id, name) for name in names},
+        rise={name: store.rise_weeks(athlete_id, name) for name in names},
+        feedback={name: store.feedback_weeks(athlete_id, name) for name in names},
     )
 
 
 def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...]:
-    """(set id, one line) for each set of a session, in order: the session's drill-down."""
-    return set_lines(store.session_sets(session_id))
+    """(set id, one line) for each set of a session, in order: the session's drill-down, with each set's feedback mode and cues."""
+    rows = store.session_sets(session_id)
+    said = {}
+    for r in rows:
+        set_id = int(r["set_id"])
+        row = store.get_set(set_id)
+        said[set_id] = feedback_and_cues(row["feedback"], store.cues_of(set_id), row["cue_count"])
+    return set_lines(rows, said)
 
 
 def load_set_detail(store: Store, set_id: int) -> SetDetail:
-    """One set with its phases and the target channel's envelope."""
+    """One set with its phases, its cues and the target channel's envelope."""
     row = store.set_detail(set_id)
     samples, rate_hz = store.signal_of(set_id)
-    return set_detail_from(row, samples, rate_hz)
+    return set_detail_from(row, samples, rate_hz, store.cues_of(set_id))

@@ -22,17 +22,25 @@ the set's ``BeginSet`` (so they reach this runner, never the next set's),
 on the worker's thread; the runner only submits store
 writes from there and forwards the news to ``notify`` (which the app makes
 thread-safe with ``post_message``).
+
+The worker coaches the set live with the exercise's :class:`FormRules`
+(its library entry: which muscles take over, the corrections) and each
+phase's target zone; every cue it shows comes back through
+``SetResults.on_cue`` and is stored as a ``cues`` row of this set, through
+the same executor (a cue is data, so a write kept through an outage
+survives in the recovery file like the others).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gymtui.model import Calibration, ChannelInfo, PhaseKind
+from gymtui.model import Calibration, ChannelInfo, FormCue, FormRules, PhaseKind
 from gymtui.session.engine import (
     Clock,
     Cue,
@@ -44,6 +52,7 @@ from gymtui.session.engine import (
     SetCompleted,
     SetEngine,
 )
+from gymtui.session.exercises import ExerciseLibrary, load_library
 from gymtui.session.lifted import Lifted
 from gymtui.session.protocol import SetProtocol
 from gymtui.signal.messages import (
@@ -62,6 +71,7 @@ from gymtui.store import (
     SetStatus,
     StoreExecutor,
     StoreUnavailable,
+    cue_fields,
     now_iso,
 )
 from gymtui.store.recovery import Write
@@ -127,6 +137,28 @@ class SetContext:
     """Planned reps, stored with the set when it completes."""
     count_reps: bool = False
     """Store the sensor's rep count when it segmented reps (a set of reps, not a drill of holds)."""
+    form: FormRules | None = None
+    """The exercise's live cue rules (None: its library entry's, found by ``exercise``)."""
+
+
+@functools.cache
+def _default_library() -> ExerciseLibrary:
+    """The exercise library as the coach loads it, read once per process (≈30 ms) at the first set."""
+    return load_library()
+
+
+def form_rules_for(exercise: str, library: ExerciseLibrary | None = None) -> FormRules | None:
+    """The live cue rules of ``exercise`` (key, display name or alias); None when the library does not know it.
+
+    None lets the worker use its defaults: a set of an exercise the library
+    does not know (a protocol file's own name) is still coached on share.
+    """
+    lib = library if library is not None else _default_library()
+    try:
+        return lib.get(exercise).form
+    except KeyError:
+        found = lib.match(exercise)
+        return found.form if found is not None else None
 
 
 class SetRunner:
@@ -145,8 +177,14 @@ class SetRunner:
         on_intent: Callable[[PhaseKind], None] | None = None,
         notify: Callable[[Notice], None] = lambda notice: None,
         stamp: Callable[[], str] = now_iso,
+        library: ExerciseLibrary | None = None,
     ) -> None:
-        """``stamp`` gives the set's timestamps (default: now): the app passes its calendar's, so an injected date reaches every row."""
+        """``stamp`` gives the set's timestamps (default: now): the app passes its calendar's, so an injected date reaches every row.
+
+        ``library`` is where the exercise's :class:`FormRules` come from when
+        the context does not carry them (default: the built-ins and the
+        user's file, loaded once).
+        """
         self.protocol = protocol.with_calibration() if calibrate else protocol
         self._stamp = stamp
         self.context = context
@@ -156,6 +194,7 @@ class SetRunner:
         self._cue_sink = cue_sink
         self._on_intent = on_intent
         self._notify = notify
+        self._library = library
         self._phase_started_at: dict[int, str] = {}
         self.set_id: concurrent.futures.Future[int] | None = None
         self.status = SetStatus.IN_PROGRESS
@@ -183,8 +222,13 @@ class SetRunner:
             targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]
             roles = tuple(c.role for c in ctx.channels) or None
             names = tuple(c.muscle for c in ctx.channels) or None
-            results = SetResults(self._mvc_arrived, self._phase_stats_arrived, self._set_summary_arrived, self._raw_arrived)
-            self._signal.command(BeginSet(self.set_id, max(targets) if targets else None, roles, names, results))
+            results = SetResults(
+                self._mvc_arrived, self._phase_stats_arrived, self._set_summary_arrived, self._raw_arrived, self._cue_arrived
+            )
+            form = ctx.form if ctx.form is not None else form_rules_for(ctx.exercise, self._library)
+            self._signal.command(
+                BeginSet(self.set_id, max(targets) if targets else None, roles, names, results, form=form)
+            )
         return self._handle(self.engine.start())
 
     def tick(self) -> list[Event]:
@@ -251,7 +295,8 @@ class SetRunner:
         if self._signal is not None:
             if event.phase.kind is PhaseKind.CALIBRATION:
                 self._signal.command(BeginMvc())
-            self._signal.command(BeginPhase(event.index, event.phase.kind, event.phase.target_pct_mvc))
+            phase = event.phase
+            self._signal.command(BeginPhase(event.index, phase.kind, phase.target_pct_mvc, zone_pct=phase.zone_pct))
 
     def _phase_ended(self, event: PhaseEnded) -> None:
         if self._on_intent:
@@ -298,6 +343,10 @@ class SetRunner:
             mean_pct_mvc=stats.mean_pct_mvc,
             metrics=metrics,
         )
+
+    def _cue_arrived(self, token: Any, cue: FormCue) -> None:
+        """A cue the worker showed: a ``cues`` row of this set (its row id is the set's future, FIFO: it is there)."""
+        self._write("record_cue", self._require_set_id(), cue_fields(cue))
 
     def _set_summary_arrived(self, status: Any, summary: dict[str, Any], reps: list[dict[str, Any]]) -> None:
         self._finish(str(status), summary, reps)

@@ -9,6 +9,11 @@ and so is a rating that climbs on a lighter load (the guide's 10 % lighter
 load with more activation); a rating that falls, or sits flat at the same
 load, is said as it is.
 
+Retention is motor learning's honest test: feedback during the set is faded
+so the athlete does not come to depend on it, and a *retention* set (nothing
+shown until it ends) says whether the target share holds without it
+(:func:`retention_line`).
+
 The perfect-rep goal is the guide's neural overload ("8 perfect reps on day
 one, aim for 10 in two weeks"), made to fit the drill: a set of 6 reps cannot
 have 8 perfect ones, so the target is capped at the reps of the sets the goal
@@ -101,6 +106,51 @@ def progress_sentence(weeks: Sequence[Week]) -> str:
         "down": f"Rating held at {held} for {span} with {_kg(-load_diff)} less on the bar: not progress yet.",
         "unknown": f"Rating flat at {held} for {span}: no progress yet; change one thing.",
     }[load]
+
+
+RETENTION_HELD = 0.95
+"""A retention share at least this fraction of the fed-back one held: the connection is learned."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackWeek:
+    """One week's mean target share of its retention sets and of its fed-back (live or cued) sets."""
+
+    week_of: dt.date
+    retention_share: float | None
+    retention_sets: int
+    fed_back_share: float | None
+    fed_back_sets: int
+
+
+def retention_line(weeks: Sequence[FeedbackWeek]) -> str:
+    """The latest retention week's target share against the fed-back sets' ("" before any retention set).
+
+    The fed-back sets compared are the same week's, or, when that week had
+    none, the latest week before it that had some: the retention set asks
+    whether what the feedback taught is still there without it.
+    """
+    retention = [w for w in weeks if w.retention_sets and w.retention_share is not None]
+    if not retention:
+        return ""
+    week = retention[-1]
+    assert week.retention_share is not None
+    kept = f"Retention {week.retention_share:.2f} ({plural(week.retention_sets, 'set')})"
+    fed = [w for w in weeks if w.week_of <= week.week_of and w.fed_back_sets and w.fed_back_share is not None]
+    if not fed:
+        return f"{kept} target share (week of {day_label(week.week_of)}); no fed-back sets to compare with yet."
+    base = fed[-1]
+    assert base.fed_back_share is not None
+    when = (
+        f"week of {day_label(week.week_of)}"
+        if base.week_of == week.week_of
+        else f"retention week of {day_label(week.week_of)}, fed back week of {day_label(base.week_of)}"
+    )
+    line = f"{kept} vs fed back {base.fed_back_share:.2f} ({plural(base.fed_back_sets, 'set')}) target share ({when})"
+    ratio = week.retention_share / base.fed_back_share if base.fed_back_share > 0 else 1.0
+    if ratio >= RETENTION_HELD:
+        return f"{line}: it held without feedback, the connection is learned."
+    return f"{line}: {ratio * 100:.0f} % of it held without feedback; keep the feedback a while longer."
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,12 @@ A protocol file looks like this (``gymtui/session/protocols/*.toml``)::
     seconds = 3
     cue = "Squeeze the hamstrings hard"
     target_pct_mvc = 40
+    zone_pct = [40, 60]
 
-A phase without ``seconds`` waits for the athlete (Space). The shape is
+A phase without ``seconds`` waits for the athlete (Space). ``target_pct_mvc``
+is the line the target's bar should pass (time above it is counted);
+``zone_pct`` is the band a work phase aims to stay in, low–high %MVC of the
+target (drawn on the bar, time in it counted and stored). The shape is
 :class:`ProtocolFile`; errors name the file, line and key (``phase[2].kind``),
 with the nearest valid key or kind suggested.
 """
@@ -84,6 +88,30 @@ class SetProtocol:
         return replace(self, phases=(calibration, *self.phases))
 
 
+ZONE_MAX_PCT = 150.0
+"""The highest %MVC a zone may name: a submaximal MVC is exceeded in a set, 150 % is a typo."""
+ZonePct = Annotated[
+    list[Annotated[float, msgspec.Meta(ge=0, le=ZONE_MAX_PCT)]],
+    msgspec.Meta(
+        min_length=2, max_length=2, extra={"wanted": f"must be [low, high] in % MVC, 0–{ZONE_MAX_PCT:g}"}
+    ),
+]
+"""A target zone as a file writes it: ``[60, 80]`` (the order is checked by :func:`zone_problem`)."""
+
+
+def zone_problem(value: list[float]) -> str | None:
+    """What is wrong with a zone the schema let through (a reversed or empty band), in words; None if nothing."""
+    low, high = value
+    if low >= high:
+        return f"must be [low, high] with low below high, in % MVC, got [{low:g}, {high:g}]"
+    return None
+
+
+def as_zone(value: list[float] | tuple[float, float] | None) -> tuple[float, float] | None:
+    """A checked zone as the phase holds it."""
+    return None if value is None else (float(value[0]), float(value[1]))
+
+
 class _ProtocolHead(msgspec.Struct, forbid_unknown_fields=True):
     name: str | None = None
     exercise: str | None = None
@@ -98,6 +126,7 @@ class _PhaseEntry(msgspec.Struct, forbid_unknown_fields=True):
     cue: str = ""
     target_pct_mvc: Annotated[float, msgspec.Meta(gt=0, le=150)] | None = None
     skippable: bool | None = None
+    zone_pct: ZonePct | None = None
 
 
 class ProtocolFile(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,10 +141,20 @@ def parse_protocol(text: str, source: str = "<protocol>") -> SetProtocol:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{source}: {exc}") from None
+    lines = KeyLines(text)
     try:
-        spec = check(data, ProtocolFile, KeyLines(text))
+        spec = check(data, ProtocolFile, lines)
     except SchemaProblem as problem:
         raise ProtocolError(f"{source}:{problem.line or 1}: {problem}") from None
+    for index, raw in enumerate(spec.phase):
+        if raw.zone_pct is None:
+            continue
+        where = f"{source}:{lines.line_of(('phase', index, 'zone_pct')) or 1}: phase[{index + 1}].zone_pct"
+        if raw.kind not in WORK_PHASE_KINDS or raw.kind is PhaseKind.CALIBRATION:
+            raise ProtocolError(f"{where}: a {raw.kind.value} phase has no target zone (only work phases do)")
+        wrong = zone_problem(raw.zone_pct)
+        if wrong:
+            raise ProtocolError(f"{where}: {wrong}")
     phases = tuple(
         PhaseSpec(
             kind=raw.kind,
@@ -124,6 +163,7 @@ def parse_protocol(text: str, source: str = "<protocol>") -> SetProtocol:
             cue=raw.cue,
             target_pct_mvc=raw.target_pct_mvc,
             skippable=raw.skippable if raw.skippable is not None else raw.kind is PhaseKind.REST,
+            zone_pct=as_zone(raw.zone_pct),
         )
         for raw in spec.phase
     )

@@ -60,7 +60,13 @@ from gymtui.session.loads import (
     round_load,
     working_weight,
 )
-from gymtui.session.protocol import PhaseSpec, SetProtocol
+from gymtui.session.protocol import (
+    PhaseSpec,
+    SetProtocol,
+    ZonePct,
+    as_zone,
+    zone_problem,
+)
 
 TEMPLATE_DIR = Path(__file__).with_name("library") / "templates"
 
@@ -235,6 +241,17 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("bfr", "pct_1rm"): (20, 30),
 }
 
+# Target zones of the work phases the guide gives a level for (%MVC of the target, low–high):
+# drawn on the target's bar and the time in them counted. A template may set its own
+# (``[activation] zone_pct``, ``[finisher] hold_zone_pct`` / ``eccentric_zone_pct``).
+# ``target_pct_mvc`` stays the line the bar should pass; each zone starts at or above it.
+ACTIVATION_ZONE_PCT = (40.0, 60.0)
+"""A 3 s activation hold: a firm squeeze of the target past the 40 % line, short of a maximal effort."""
+PEAK_HOLD_ZONE_PCT = (60.0, 80.0)
+"""The Phase 4 peak-contraction hold: 60–80 % MVC, hard enough to matter, held for 10–15 s."""
+ECCENTRIC_ZONE_PCT = (30.0, 50.0)
+"""A slow finisher eccentric with a light load: the target kept on (past 30 %) all the way down."""
+
 RIR_RANGE = (0, 10)
 """Reps in reserve: 0 (to failure) to 10 (a warm-up)."""
 BFR_MAX_SETS = 8
@@ -271,6 +288,7 @@ class ActivationSection(_Section):
     drills: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_DRILLS, extra={"items": "drills"})] | None = None
     reps: Annotated[int, msgspec.Meta(ge=1, le=20)] | None = None  # holds per drill in one round (the guide's 6)
     visualise: str | None = None
+    zone_pct: ZonePct | None = None  # each hold's target zone, %MVC
 
 
 class PrefatigueSection(_Section):
@@ -304,6 +322,8 @@ class CompoundLift(_Lift):
 class FinisherSection(_Lift):
     hold_s: HoldS | None = None
     eccentric_s: EccentricS | None = None
+    hold_zone_pct: ZonePct | None = None  # the peak hold's target zone, %MVC
+    eccentric_zone_pct: ZonePct | None = None  # each slow eccentric's, %MVC
 
 
 class AccessoryLift(_Lift):
@@ -366,6 +386,9 @@ def _guide_problem(section: str, key: str, value: Any, library: ExerciseLibrary)
     if key == "drills":
         unknown = [v for v in value if v not in library]
         return f": unknown exercise {short_repr(unknown[0])}" if unknown else None
+    if key.endswith("zone_pct"):
+        problem = zone_problem(value)
+        return f": {problem}" if problem else None
     if key == "rir" and value[0] > value[1]:
         low, high = RIR_RANGE
         return f": must be two whole numbers [fewest, most] from {low} to {high}, got {short_repr(value)}"
@@ -501,6 +524,7 @@ def activation_sets(template: Template, library: ExerciseLibrary, budget_s: floa
     budget_s = min(max(budget_s, ACTIVATION_MIN_S), ACTIVATION_MAX_S)
     reps = int(spec.get("reps", 6))
     visualise = str(spec.get("visualise", "Visualise the fibres shortening"))
+    zone = as_zone(spec.get("zone_pct", ACTIVATION_ZONE_PCT))
     planned: list[PlannedSet] = []
     used_s = 0.0
     rounds: list[list[PlannedSet]] = []
@@ -516,6 +540,7 @@ def activation_sets(template: Template, library: ExerciseLibrary, budget_s: floa
                     float(drill.hold_s),
                     (f"{visualise}. " if rep == 1 else "") + drill.cue_for_set(1),
                     target_pct_mvc=40.0,
+                    zone_pct=zone,
                 )
                 for rep in range(1, reps + 1)
             ]
@@ -595,6 +620,8 @@ def finisher_sets(spec: Mapping[str, Any], library: ExerciseLibrary, book: LoadB
     exercise = library.get(spec["exercise"])
     reps, pct = int(spec.get("reps", 8)), float(spec.get("pct_1rm", 40))
     hold_s, ecc_s = float(spec.get("hold_s", 15)), float(spec.get("eccentric_s", 5))
+    hold_zone = as_zone(spec.get("hold_zone_pct", PEAK_HOLD_ZONE_PCT))
+    ecc_zone = as_zone(spec.get("eccentric_zone_pct", ECCENTRIC_ZONE_PCT))
     out = []
     for n in range(1, sets + 1):
         load, note = book.load_for(exercise, pct, n)
@@ -602,11 +629,17 @@ def finisher_sets(spec: Mapping[str, Any], library: ExerciseLibrary, book: LoadB
         if n % 2:
             phases = [
                 _reps_phase(reps, "light and controlled", "Light reps"),
-                PhaseSpec(PhaseKind.ISOMETRIC, "Peak hold", hold_s, exercise.peak_hold or "Hold at peak contraction", target_pct_mvc=50.0),
+                PhaseSpec(
+                    PhaseKind.ISOMETRIC, "Peak hold", hold_s, exercise.peak_hold or "Hold at peak contraction",
+                    target_pct_mvc=50.0, zone_pct=hold_zone,
+                ),
             ]
         else:
             phases = [
-                PhaseSpec(PhaseKind.ECCENTRIC, f"Slow eccentric {r} of 4", ecc_s, f"Lower under control: {ecc_s:g} slow seconds", target_pct_mvc=30.0)
+                PhaseSpec(
+                    PhaseKind.ECCENTRIC, f"Slow eccentric {r} of 4", ecc_s, f"Lower under control: {ecc_s:g} slow seconds",
+                    target_pct_mvc=30.0, zone_pct=ecc_zone,
+                )
                 for r in range(1, 5)
             ]
         phases.append(_rest(exercise, exercise.rest_s))

@@ -1,7 +1,7 @@
 """The only code that speaks SQL: one module per aggregate behind one :class:`Store`.
 
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
-- :mod:`.athletes`, :mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`,
+- :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`,
   :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
   each aggregate's tables;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
@@ -30,6 +30,7 @@ the import-linter contract in ``pyproject.toml``).
 from __future__ import annotations
 
 from gymtui.store.connection import check_db_path, db_files, now_iso, unwritable_files
+from gymtui.store.cues import CueRow, cue_fields
 from gymtui.store.errors import StoreError, StoreUnavailable
 from gymtui.store.executor import (
     NORMAL_BUSY_MS,
@@ -43,6 +44,7 @@ from gymtui.store.executor import (
     short_reason,
 )
 from gymtui.store.facade import Store
+from gymtui.store.feedback_weeks import FeedbackWeekRow, RiseWeekRow
 from gymtui.store.migrations import SCHEMA_VERSION
 from gymtui.store.rows import (
     CheckinRow,
@@ -74,8 +76,10 @@ __all__ = [
     "RETRY_MAX_S",
     "SCHEMA_VERSION",
     "CheckinRow",
+    "CueRow",
     "ExerciseWeekRow",
     "ExportRow",
+    "FeedbackWeekRow",
     "JsonObject",
     "LiftedSource",
     "LoadedSetRow",
@@ -83,6 +87,7 @@ __all__ = [
     "PhaseRow",
     "PlanRow",
     "RepRow",
+    "RiseWeekRow",
     "SessionDayRow",
     "SessionListRow",
     "SessionSetRow",
@@ -98,6 +103,7 @@ __all__ = [
     "StoreUnavailable",
     "SuggestionRow",
     "check_db_path",
+    "cue_fields",
     "db_files",
     "is_transient",
     "now_iso",

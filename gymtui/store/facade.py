@@ -1,7 +1,7 @@
 """The store as the rest of gymtui sees it: one :class:`Store` per database file.
 
 Each aggregate keeps its own tables in its own module (:mod:`.athletes`,
-:mod:`.sets`, :mod:`.samples`, :mod:`.calibrations`, :mod:`.cuff`,
+:mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`, :mod:`.cuff`,
 :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`, :mod:`.imports`); :class:`Store` opens the file
 (:mod:`.connection`, :mod:`.dbfile`), brings its schema up to date
 (:mod:`.migrations`) and carries every aggregate's methods, so callers hold
@@ -20,8 +20,10 @@ from gymtui.store import dbfile
 from gymtui.store.athletes import Athletes
 from gymtui.store.calibrations import Calibrations
 from gymtui.store.connection import check_db_path, close_connection, connect
+from gymtui.store.cues import Cues
 from gymtui.store.cuff import CuffLog
 from gymtui.store.errors import StoreError
+from gymtui.store.feedback_weeks import FeedbackWeeks
 from gymtui.store.imports import Imports
 from gymtui.store.migrations import SCHEMA_VERSION, migrate
 from gymtui.store.planned_sets import PlannedSets
@@ -31,7 +33,7 @@ from gymtui.store.samples import Samples
 from gymtui.store.sets import Sets
 
 
-class Store(Athletes, Sets, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets, Imports):
+class Store(Athletes, Sets, Cues, FeedbackWeeks, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets, Imports):
     """A gymtui database file."""
 
     path: Path

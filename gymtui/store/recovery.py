@@ -58,6 +58,7 @@ REPLAYABLE = frozenset(
         "append_signal",
         "finish_set",
         "record_reps",
+        "record_cue",
         "rate_set",
         "record_lifted",
         "discard_set",

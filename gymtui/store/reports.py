@@ -154,7 +154,7 @@ class Reports(Tables):
             "AS workflow_phase, s.set_number, s.set_type, s.source, s.load_kg, s.pct_1rm, "
             "COALESCE(s.reps, NULLIF((SELECT count(*) FROM reps r WHERE r.set_id = s.id), 0)) AS reps, "
             "s.rir, s.activation_rating, s.status, s.peak_pct_mvc, s.mean_pct_mvc, s.target_share, s.cci_pct, "
-            "s.time_above_target_s, s.perfect_reps, s.mf_slope_hz_per_s, "
+            "s.time_above_target_s, s.perfect_reps, s.mf_slope_hz_per_s, s.feedback, s.time_in_zone_s, s.cue_count, "
             "(SELECT count(*) FROM phases p WHERE p.set_id = s.id) AS phases "
             f"FROM sets s JOIN athletes a ON a.id = s.athlete_id {where} "
             "ORDER BY s.started_at, s.id",

@@ -77,6 +77,10 @@ class SetRow(TypedDict):
     reps_source: str | None
     """Where ``reps`` came from: ``entered``, ``emg`` or ``planned``."""
     rir_source: str | None
+    feedback: str
+    """What the athlete saw during the set: ``live`` (bars and cues), ``cues`` or ``retention`` (nothing)."""
+    time_in_zone_s: float | None
+    cue_count: int | None
 
 
 class LiftedSource(StrEnum):
@@ -118,6 +122,10 @@ class RepRow(TypedDict):
     mean_pct_mvc: float | None
     target_share: float | None
     perfect: int | None
+    reason: str | None
+    """Why the rep was not perfect ("" when it was)."""
+    rise_ms: float | None
+    """Onset to 90 % of the rep's peak: the explosive-intent measure."""
 
 
 class SetDetail(SetRow):
@@ -279,6 +287,9 @@ class ExportRow(TypedDict):
     time_above_target_s: float | None
     perfect_reps: int | None
     mf_slope_hz_per_s: float | None
+    feedback: str
+    time_in_zone_s: float | None
+    cue_count: int | None
     phases: int
 
 

@@ -27,10 +27,11 @@ _MIN_ID, _MAX_ID = -(2**63), 2**63 - 1
 EXPORT_SET_COLUMNS = (
     "athlete_id", "session_id", "started_at", "ended_at", "exercise", "workflow_phase", "set_number", "set_type",
     "source", "load_kg", "pct_1rm", "reps", "rir", "activation_rating", "status", "peak_pct_mvc", "mean_pct_mvc",
-    "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s", "protocol",
+    "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s", "feedback",
+    "time_in_zone_s", "cue_count", "protocol",
 )  # fmt: skip
 """The ``sets`` columns :meth:`gymtui.store.Store.export_rows` reads (``protocol`` only to name a finisher)."""
-SET_COLUMN_DEFAULTS = {"set_type": "normal", "source": "app"}
+SET_COLUMN_DEFAULTS = {"set_type": "normal", "source": "app", "feedback": "live"}
 """What a set from before a column existed holds in it (the migration's defaults)."""
 
 CONSEQUENCE = {

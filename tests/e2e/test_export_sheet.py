@@ -30,7 +30,7 @@ HEADER = [
     "date", "time", "athlete", "exercise", "set_number", "set_type", "load", "unit", "reps", "rir",
     "activation_rating", "workflow_phase", "source", "status", "load_kg", "pct_1rm", "peak_pct_mvc",
     "mean_pct_mvc", "target_share", "cci_pct", "time_above_target_s", "perfect_reps", "mf_slope_hz_per_s",
-    "phases", "session_id", "set_id", "started_at", "ended_at",
+    "feedback", "time_in_zone_s", "cue_count", "phases", "session_id", "set_id", "started_at", "ended_at",
 ]  # fmt: skip
 
 
@@ -50,11 +50,12 @@ def make_log(path: Path) -> None:
     session = start_planned_session(store, athlete, status, started_at="2026-03-02T09:30:00.000+00:00")
     set_id = store.start_set(
         athlete, squat.exercise, squat.protocol.name, session_id=session, started_at="2026-03-02T10:00:00.000+00:00",
-        extra={"workflow_phase": squat.workflow_phase.value, "set_number": squat.set_number},
+        extra={"workflow_phase": squat.workflow_phase.value, "set_number": squat.set_number, "feedback": "retention"},
     )
     store.record_lifted(set_id, load_kg=100.0, load_source=LiftedSource.ENTERED, reps=6, reps_source=LiftedSource.ENTERED,
                         rir=2, rir_source=LiftedSource.ENTERED)
-    store.finish_set(set_id, SetStatus.COMPLETED, {"peak_pct_mvc": 71.5, "mean_pct_mvc": 48.0, "target_share": 0.41, "perfect_reps": 5})
+    store.finish_set(set_id, SetStatus.COMPLETED, {"peak_pct_mvc": 71.5, "mean_pct_mvc": 48.0, "target_share": 0.41, "perfect_reps": 5,
+                                                  "time_in_zone_s": 7.5, "cue_count": 3})
     store.rate_set(set_id, 7)
     finisher = store.start_set(athlete, "Lying leg curl", "Phase 4 finisher", started_at="2026-03-02T10:40:00.000+00:00")
     store.record_reps(finisher, [{"idx": i, "start_s": i * 4.0, "end_s": i * 4.0 + 3.0, "perfect": 1} for i in range(8)])
@@ -93,6 +94,9 @@ def test_the_csv_has_one_row_per_set_with_date_load_in_the_gyms_unit_type_source
     lifted = ("athlete", "set_number", "set_type", "load", "unit", "reps", "rir", "activation_rating", "workflow_phase", "status")
     assert pick(planned, *lifted) == ("Sam", "1", "normal", "220.5", "lb", "6", "2", "7", "compound", "completed")
     assert pick(planned, "load_kg", "peak_pct_mvc", "mean_pct_mvc", "target_share", "perfect_reps") == ("100.0", "71.5", "48.0", "0.41", "5")
+    # What the athlete saw during the set, the time in the target zone and the cues shown.
+    assert pick(planned, "feedback", "time_in_zone_s", "cue_count") == ("retention", "7.5", "3")
+    assert pick(finisher, "feedback", "time_in_zone_s", "cue_count") == ("live", "", "")
     # The quick finisher: the day's session, its phase and the reps the sensor counted.
     assert pick(finisher, *lifted) == ("Sam", "", "normal", "", "lb", "8", "", "9", "finisher", "completed")
     assert finisher["session_id"] == planned["session_id"] != "" and finisher["peak_pct_mvc"] == "55.0"

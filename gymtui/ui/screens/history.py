@@ -5,11 +5,14 @@ loaders the caller provides, for the sets of a session and for one set's
 detail, so that the screen itself never touches the store. Esc goes back.
 
 * **Exercises** tab: pick an exercise on the left; the right (it scrolls)
-  says in one sentence whether this is progress, the perfect-rep goal, then
-  the week-by-week plot (rating, EMG score, top load and e1RM, each on its
-  own scale, weeks labelled by date) and a table of the same weeks.
-* **Sessions** tab: the session list; Enter on a session lists its sets;
-  Enter on a set opens its detail (phases and target envelope). Switching
+  says in one sentence whether this is progress, the perfect-rep goal,
+  retention against feedback (once a retention set exists), then the
+  week-by-week plot (rating, rise time of explosive-intent reps, EMG score,
+  top load and e1RM, each on its own scale, weeks labelled by date) and a
+  table of the same weeks.
+* **Sessions** tab: the session list; Enter on a session lists its sets
+  (each with the cues it showed); Enter on a set opens its detail (its cues,
+  phases and target envelope). Switching
   tab (``e``/``s``) puts the keys on that tab's list at once.
 
 Exercise, muscle and phase names come from the log, which took them from the
@@ -60,7 +63,8 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
 def plot_points(history: ExerciseHistory) -> tuple[PlotPoint, ...]:
     """One column per week, labelled with its Monday's date ("5 Jan")."""
     return tuple(
-        PlotPoint(day_label(w.week_of), w.mean_rating, w.emg_score, w.top_load_kg, w.e1rm_kg) for w in history.weeks
+        PlotPoint(day_label(w.week_of), w.mean_rating, w.emg_score, w.top_load_kg, w.e1rm_kg, w.rise_ms)
+        for w in history.weeks
     )
 
 
@@ -120,6 +124,17 @@ class SetDetailScreen(Screen[None]):
             f"target share {_num(d.target_share, '{:.2f}')} · perfect reps {d.perfect_reps if d.perfect_reps is not None else '—'}",
             id="set-summary",
         )
+        if d.cues:
+            seen = "" if d.feedback == "live" else f" · feedback: {safe_text(d.feedback)}"
+            yield Label(f"Cues: {safe_text(d.cues)}{seen}", id="set-cues", markup=False)
+            if d.cue_rows:
+                cue_table: DataTable[str | Text] = DataTable(id="cue-table", cursor_type="row", zebra_stripes=True)
+                cue_table.add_columns("s", "rep", "kind", "muscle", "cue")
+                for c in d.cue_rows:
+                    cue_table.add_row(
+                        f"{c.t_s:.1f}", "—" if c.rep is None else str(c.rep), plain(c.kind), plain(c.muscle), plain(c.text)
+                    )
+                yield cue_table
         yield Label(
             f"Envelope: {safe_text(d.target_muscle or 'target')}" if d.envelope_uv else "No raw signal stored for this set",
             id="envelope-label",
@@ -162,6 +177,7 @@ class HistoryScreen(Screen[None]):
                     yield Prose(id="exercise-sentence")
                     yield Prose(id="exercise-goal")
                     yield Prose(id="exercise-summary")
+                    yield Prose(id="exercise-retention")
                     yield WeekPlot(id="week-plot")
                     table: DataTable[str | Text] = DataTable(id="week-table", cursor_type="row", zebra_stripes=True)
                     yield table
@@ -173,7 +189,7 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         weeks = self.query_one("#week-table", DataTable)
-        weeks.add_columns("week of", "sets", "rating", "EMG %MVC", "top kg", "e1RM kg", "perfect")
+        weeks.add_columns("week of", "sets", "rating", "rise ms", "EMG %MVC", "top kg", "e1RM kg", "perfect")
         sessions = self.query_one("#session-table", DataTable)
         sessions.add_columns("day", "session", "sets", "done", "rating", "exercises")
         for s in self.data.sessions:
@@ -195,6 +211,9 @@ class HistoryScreen(Screen[None]):
         self.query_one("#exercise-sentence", Prose).update(history.sentence)
         self.query_one("#exercise-goal", Prose).update(safe_text(history.goal) or "Perfect reps: none judged yet.")
         self.query_one("#exercise-summary", Prose).update(summary_line(history))
+        retention = self.query_one("#exercise-retention", Prose)
+        retention.update(history.retention)
+        retention.display = bool(history.retention)
         self.query_one("#mvc-note", Prose).update(history.mvc_note)
         self.query_one(WeekPlot).points = plot_points(history)
         table = self.query_one("#week-table", DataTable)
@@ -202,7 +221,7 @@ class HistoryScreen(Screen[None]):
         for w in reversed(history.weeks):
             best = "—" if w.best_perfect_reps is None else str(w.best_perfect_reps)
             table.add_row(
-                day_label(w.week_of), str(w.sets), _num(w.mean_rating), _num(w.emg_score, "{:.0f}"),
+                day_label(w.week_of), str(w.sets), _num(w.mean_rating), _num(w.rise_ms, "{:.0f}"), _num(w.emg_score, "{:.0f}"),
                 _num(w.top_load_kg, "{:g}"), _num(w.e1rm_kg, "{:.0f}"), best,
             )
 
