@@ -10,6 +10,9 @@ is read off the terminal: the cue's words in the banner, the marked bar, a
 
 from __future__ import annotations
 
+import contextlib
+import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +110,34 @@ async def test_a_compensating_athlete_sees_the_cue_the_marked_bar_and_each_reps_
     assert "compensation cue" in seen.rating and "Perfect reps " in seen.rating
     assert [t for t, *_ in seen.cue_rows] == sorted(t for t, *_ in seen.cue_rows), "cues shown in the order they fired"
     assert {text for *_, text in seen.cue_rows} == set(seen.cues)
-    # Once the set runner stores cues: every cue in seen.cue_rows is a row of the cues table
-    # (t_s, kind, channel, text), in order, and the table has the rating screen's count of rows.
+    # What was shown is what was stored: each cue seen is a row of the cues table, in the order shown,
+    # and the table holds as many rows as the rating screen counted (a cue shown between two polls
+    # is stored without having been seen here, so the seen ones are a subsequence of the stored).
+    stored = stored_cues(tmp_path / "gym.db")
+    stored_rows = [(row["t_s"], row["kind"], row["channel"], row["text"]) for row in stored]
+    assert is_subsequence(seen.cue_rows, stored_rows), (seen.cue_rows, stored_rows)
+    counted = re.search(r"(\d+) (?:compensation |co-contraction )?cues?\b", seen.rating)
+    assert counted is not None, seen.rating
+    assert len(stored_rows) == int(counted.group(1)), (stored_rows, seen.rating)
+    assert {row["set_id"] for row in stored} == {stored_set_id(tmp_path / "gym.db")}
+
+
+def stored_cues(db: Path) -> list[sqlite3.Row]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute("SELECT set_id, t_s, kind, channel, text FROM cues ORDER BY t_s, id").fetchall()
+
+
+def stored_set_id(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        (set_id,), = conn.execute("SELECT id FROM sets").fetchall()
+        return int(set_id)
+
+
+def is_subsequence(part: list[tuple[float, str, int, str]], whole: list[tuple[float, str, int, str]]) -> bool:
+    """``part`` appears in ``whole`` in the same order (times compared to the microsecond)."""
+    rest = iter(whole)
+    return all(any(abs(t - u) < 1e-6 and (k, c, x) == (l, d, y) for u, l, d, y in rest) for t, k, c, x in part)
 
 
 async def test_the_default_athlete_gets_no_cue_and_ticks(tmp_path: Path) -> None:

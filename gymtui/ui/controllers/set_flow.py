@@ -397,6 +397,7 @@ class SetFlow:
             on_intent=athlete.set_intent if athlete is not None else None,
             notify=notify,
             stamp=coach.stamp,
+            library=coach.library,  # the coach's loaded library: the form rules without a second read
         )
         self.runner = runner
         events = runner.start()
