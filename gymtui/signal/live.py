@@ -139,6 +139,7 @@ class LiveSignal:
         self._coach_buf_n = 0
         self._coach_t_last = 0.0
         self._coach_flags: tuple[tuple[str, ...], ...] = ((),) * len(self.roles)
+        self._coach_last_quality: tuple[tuple[str, ...], ...] | None = None
         self._pending_reps: list[RepVerdict] = []
         self._pending_cues: list[FormCue] = []
         self._feedback: Biofeedback | None = None  # rebuilt when the coaching state changes, not per frame
@@ -217,12 +218,16 @@ class LiveSignal:
         self._coach_t_last = float(t_end_s - (n - 1 - (first + (kept.shape[0] - 1) * step)) / self.rate_hz)
         self._coach_buf.append(kept)
         self._coach_buf_n += kept.shape[0]
-        if any(quality):
-            self._coach_flags = tuple(
-                tuple(sorted({*old, *new})) for old, new in zip(self._coach_flags, quality, strict=False)
-            )
+        if quality is not self._coach_last_quality:  # the monitor's flags change twice a second at most
+            self._coach_last_quality = quality
+            if any(quality):
+                self._coach_flags = tuple(
+                    tuple(sorted({*old, *new})) for old, new in zip(self._coach_flags, quality, strict=False)
+                )
         if self._coach_buf_n >= self._coach_batch:
             self._flush_coach()
+        if not self._pending_reps and not self._pending_cues:
+            return (), ()
         reps, cues = tuple(self._pending_reps), tuple(self._pending_cues)
         self._pending_reps, self._pending_cues = [], []
         return reps, cues
@@ -244,6 +249,7 @@ class LiveSignal:
         quality = self._coach_flags
         self._coach_buf, self._coach_buf_n = [], 0
         self._coach_flags = ((),) * self.pipeline.n_channels
+        self._coach_last_quality = None  # re-union the flags standing now into the next batch
         traits = None if self._phase_kind is None else traits_of(self._phase_kind)
         work = traits is not None and traits.is_work and self._phase_kind != PhaseKind.CALIBRATION.value
         flagged = [bool(f) for f in quality]
