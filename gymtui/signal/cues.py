@@ -37,7 +37,7 @@ feeds it one frame at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +67,10 @@ def default_compensation_text(target: str) -> str:
 
 def default_co_contraction_text(antagonist: str) -> str:
     return f"Relax the {_muscle_phrase(antagonist)}"
+
+
+RepStamp = int | Callable[[float], int | None] | None
+"""The rep a cue belongs to: a number, a function of the cue's stream time, or None."""
 
 
 @dataclass
@@ -146,6 +150,9 @@ class CueMonitor:
         self._comp_clear_ratio = (1.0 - share) / share  # C/T below this: the compensator has backed off
         self._comp_dwell = _Dwell()
         self._ant_dwell = [_Dwell() for _ in self._ant]
+        self._no_flags = np.zeros(self.n_channels, dtype=bool)
+        self._phase_cache: dict[PhaseKind | str | None, tuple[bool, bool]] = {}
+        self._ant_idx = np.asarray(self._ant, dtype=int)
         self._last_block = np.zeros((0, self.n_channels))
         self._last_syn_ok: list[int] = []
         self._comp_cue: FormCue | None = None
@@ -173,21 +180,43 @@ class CueMonitor:
         self._latest = max(active, key=lambda c: c.t_s) if active else None
 
     # -- per frame ------------------------------------------------------------------
+    def _flags(self, quality: Sequence[Sequence[str]]) -> np.ndarray:
+        """Flagged channels as a bool array (the all-clear case, by far the commonest, is cached)."""
+        if not any(quality):
+            return self._no_flags
+        flagged = np.zeros(self.n_channels, dtype=bool)
+        for ch, flags in enumerate(quality[: self.n_channels]):
+            flagged[ch] = bool(flags)
+        return flagged
+
+    def _phase(self, phase: PhaseKind | str | None) -> tuple[bool, bool]:
+        """(a work phase where compensation counts, a phase where co-contraction counts); cached per phase."""
+        known = self._phase_cache.get(phase)
+        if known is None:
+            kind = None if phase is None else PhaseKind(phase)
+            traits = None if kind is None else traits_of(kind)
+            work = traits is not None and traits.is_work and kind is not PhaseKind.CALIBRATION
+            known = (work, work and kind in CO_CONTRACTION_KINDS)
+            self._phase_cache[phase] = known
+        return known
+
+    def _times(self, n: int, t_end_s: float) -> np.ndarray:
+        return t_end_s - (n - 1 - np.arange(n)) / self.rate_hz
+
     def update(
         self,
         pct_mvc: np.ndarray | None,
         t_end_s: float,
         quality: Sequence[Sequence[str]] = (),
         phase: PhaseKind | str | None = None,
-        rep: int | None = None,
+        rep: RepStamp = None,
     ) -> list[FormCue]:
-        """One frame; returns the cues that fired in it (``rep`` stamps them: the rep in progress)."""
-        kind = None if phase is None else PhaseKind(phase)
-        traits = None if kind is None else traits_of(kind)
-        working_phase = traits is not None and traits.is_work and kind is not PhaseKind.CALIBRATION
-        flagged = np.zeros(self.n_channels, dtype=bool)
-        for ch, flags in enumerate(quality[: self.n_channels]):
-            flagged[ch] = bool(flags)
+        """One frame; returns the cues that fired in it.
+
+        ``rep`` stamps them: the rep in progress, or a function from a cue's
+        stream time to the rep it fell in.
+        """
+        working_phase, co_phase = self._phase(phase)
         new: list[FormCue] = []
         if pct_mvc is None or pct_mvc.shape[0] == 0 or not working_phase:
             self._comp_dwell.reset()
@@ -198,51 +227,59 @@ class CueMonitor:
                 self._ant_cue = None
             self._refresh_latest()
             return new
-        n = pct_mvc.shape[0]
-        t = t_end_s - (n - 1 - np.arange(n)) / self.rate_hz
-        block = np.asarray(pct_mvc, dtype=np.float64)
-        cue = self._compensation(block, t, flagged, rep)
+        flagged = self._flags(quality)
+        block = pct_mvc
+        cue = self._compensation(block, t_end_s, flagged, rep)
         if cue is not None:
             new.append(cue)
-        if kind in CO_CONTRACTION_KINDS:
-            new.extend(self._co_contraction(block, t, flagged, rep))
-        else:
+        if co_phase:
+            new.extend(self._co_contraction(block, t_end_s, flagged, rep))
+        elif self._ant_cue is not None or any(d.since_s is not None for d in self._ant_dwell):
             for d in self._ant_dwell:
                 d.reset()
             self._ant_cue = None
-        self.fired.extend(new)
-        self._refresh_latest()
+        if new or self._latest is not None:
+            self.fired.extend(new)
+            self._refresh_latest()
         return new
 
     # -- compensation -----------------------------------------------------------------
-    def _compensation(self, block: np.ndarray, t: np.ndarray, flagged: np.ndarray, rep: int | None) -> FormCue | None:
-        if not self._target or (not self._syn and not self._comp) or np.any(flagged[self._target]):
+    def _compensation(self, block: np.ndarray, t_end_s: float, flagged: np.ndarray, rep: RepStamp) -> FormCue | None:
+        """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False)."""
+        if not self._target or (not self._syn and not self._comp) or flagged[self._target].any():
             self._comp_dwell.reset()
             self._comp_cue = None
             return None
         rules = self.rules
-        target = block[:, self._target].mean(axis=1)
-        syn_ok = [c for c in self._syn if not flagged[c]]
-        self._last_block, self._last_syn_ok = block, syn_ok
-        syn = block[:, syn_ok].mean(axis=1) if syn_ok else np.full(target.size, np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = target / (target + syn)
-        comp_ok = np.asarray([c for c in self._comp_channels.tolist() if not flagged[c]], dtype=int)
-        comp = block[:, comp_ok] if comp_ok.size else np.zeros((target.size, 0))
-        loudest = np.max(np.nan_to_num(np.c_[target, syn], nan=0.0), axis=1)
-        if comp.shape[1]:
-            loudest = np.maximum(loudest, np.nan_to_num(comp, nan=0.0).max(axis=1))
-        working = loudest >= self.activity_floor_pct
-        share_low = working & (share < rules.min_target_share)
-        outfire = (comp > target[:, None]) & working[:, None] if comp.shape[1] else np.zeros((target.size, 0), dtype=bool)
-        cond = share_low | outfire.any(axis=1)
-        start = 0
+        target = block[:, self._target[0]] if len(self._target) == 1 else block[:, self._target].mean(axis=1)
+        syn_ok = self._syn if flagged is self._no_flags else [c for c in self._syn if not flagged[c]]
+        if syn_ok:
+            syn = block[:, syn_ok].sum(axis=1) * (1.0 / len(syn_ok)) if len(syn_ok) > 1 else block[:, syn_ok[0]]
+        else:
+            syn = np.full(target.size, np.nan)
+        comp_ok = self._comp_channels if flagged is self._no_flags else self._comp_channels[~flagged[self._comp_channels]]
+        comp = block[:, comp_ok]
+        floor = self.activity_floor_pct
+        working = (target >= floor) | (syn >= floor)
+        if comp_ok.size:
+            working |= (comp >= floor).any(axis=1)
+        m = rules.min_target_share
+        share_low = target * (1.0 - m) < m * syn
+        outfire = (comp > target[:, None]) & working[:, None]
+        cond = working & share_low
+        if comp_ok.size:
+            cond |= outfire.any(axis=1)
         active = self._comp_cue
+        if active is None and self._comp_dwell.since_s is None and not cond.any():
+            return None  # the common case: nothing brewing
+        t = self._times(block.shape[0], t_end_s)
+        start = 0
         if active is not None and flagged[active.channel]:
             self._comp_cue = active = None
         if active is not None:
-            share_back = ~(share < rules.clear_target_share)  # NaN share (no synergist) counts as back
-            if comp.shape[1]:
+            c = rules.clear_target_share
+            share_back = ~(target * (1.0 - c) < c * syn)  # NaN share (no synergist) counts as back
+            if comp_ok.size:
                 comp_back = np.all(~(comp >= self._comp_clear_ratio * target[:, None]), axis=1)
             else:
                 comp_back = np.ones(target.size, dtype=bool)
@@ -256,6 +293,9 @@ class CueMonitor:
         i = self._comp_dwell.first_fire(cond, t, rules.dwell_s, start)
         if i is None:
             return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = target / (target + syn)
+        self._last_block, self._last_syn_ok = block, list(syn_ok)
         channel, value, text = self._compensation_blame(i, target, share, comp, comp_ok, outfire)
         cue = FormCue(
             t_s=round(float(t[i]) - self.t0_s, 3),
@@ -264,7 +304,7 @@ class CueMonitor:
             muscle=self.names[channel],
             value=round(value, 3),
             text=text,
-            rep=rep,
+            rep=rep(float(t[i])) if callable(rep) else rep,
         )
         self._comp_cue = cue
         return cue
@@ -294,10 +334,16 @@ class CueMonitor:
         return target_ch, float(share[i]), text
 
     # -- co-contraction ----------------------------------------------------------------
-    def _co_contraction(self, block: np.ndarray, t: np.ndarray, flagged: np.ndarray, rep: int | None) -> list[FormCue]:
+    def _co_contraction(self, block: np.ndarray, t_end_s: float, flagged: np.ndarray, rep: RepStamp) -> list[FormCue]:
+        if not self._ant:
+            return []
         rules = self.rules
-        start = 0
+        over = block[:, self._ant_idx] > rules.antagonist_max_pct
         active = self._ant_cue
+        if active is None and not over.any() and all(d.since_s is None for d in self._ant_dwell):
+            return []  # the common case
+        t = self._times(block.shape[0], t_end_s)
+        start = 0
         if active is not None and flagged[active.channel]:
             self._ant_cue = active = None
         if active is not None:
@@ -310,7 +356,7 @@ class CueMonitor:
             if flagged[ch]:
                 self._ant_dwell[k].reset()
                 continue
-            i = self._ant_dwell[k].first_fire(block[:, ch] > rules.antagonist_max_pct, t, rules.dwell_s, start)
+            i = self._ant_dwell[k].first_fire(over[:, k], t, rules.dwell_s, start)
             if i is not None and (best is None or i < best[0]):
                 best = (i, k)
         if best is None or active is not None:
@@ -324,7 +370,7 @@ class CueMonitor:
             muscle=self.names[ch],
             value=round(float(block[i, ch]), 2),
             text=rules.antagonist_correction or default_co_contraction_text(self.names[ch]),
-            rep=rep,
+            rep=rep(float(t[i])) if callable(rep) else rep,
         )
         self._ant_cue = cue
         return [cue]

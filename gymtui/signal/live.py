@@ -53,6 +53,9 @@ from gymtui.signal.quality import (
     QualityThresholds,
 )
 
+COACH_BATCH_S = 0.2
+"""The live coaching judges the envelope in batches this long (see ``LiveSignal._coach``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LiveResult:
@@ -129,7 +132,17 @@ class LiveSignal:
         self._set_t0_s: float | None = None
         self._zone_pct: tuple[float, float] | None = None
         self._zone_seen = False
-        self._coach_step = max(1, round(0.05 * rate_hz))  # a cue's rep is known to within 50 ms
+        self._coach_step = max(1, round(rate_hz / metrics.store_rate_hz))  # coach at the set metrics' rate
+        self._coach_skip = 0
+        self._coach_batch = max(1, round(COACH_BATCH_S * metrics.store_rate_hz))
+        self._coach_buf: list[np.ndarray] = []
+        self._coach_buf_n = 0
+        self._coach_t_last = 0.0
+        self._coach_flags: tuple[tuple[str, ...], ...] = ((),) * len(self.roles)
+        self._coach_last_quality: tuple[tuple[str, ...], ...] | None = None
+        self._pending_reps: list[RepVerdict] = []
+        self._pending_cues: list[FormCue] = []
+        self._feedback: Biofeedback | None = None  # rebuilt when the coaching state changes, not per frame
         self._phase_kind: str | None = None
 
     @property
@@ -153,7 +166,7 @@ class LiveSignal:
         if self.analyzer is not None:
             self.analyzer.update(pct, out.filtered_uv, t_end_s, quality)
             new_reps, new_cues = self._coach(pct, t_end_s, samples_uv.shape[0], quality)
-            feedback = self.feedback()
+            feedback = self._feedback
         if envelope.shape[0]:
             last = envelope[-1]
             envelope_now = tuple(last.tolist())
@@ -180,29 +193,70 @@ class LiveSignal:
     def _coach(
         self, pct: np.ndarray | None, t_end_s: float, n: int, quality: tuple[tuple[str, ...], ...]
     ) -> tuple[tuple[RepVerdict, ...], tuple[FormCue, ...]]:
-        """Reps first (so a cue knows the rep in progress), then cues."""
+        """Keep the envelope at the set metrics' rate and coach it in batches.
+
+        The kept samples are every k-th (``store_rate_hz``, 100 Hz, the phase
+        carried across frames: the samples the set metrics keep); an envelope
+        smoothed over 100 ms has nothing faster to say. They are judged once
+        ``coach_batch_s`` of them has gathered (and at every phase change and
+        the set's end), so the coaching's per-call cost is paid ten times a
+        second however often frames come: a cue shows at most that much later.
+        """
         if self.cues is None or self.reps is None:
             return (), ()
         if self._set_t0_s is None and n:
             self._set_t0_s = float(t_end_s - (n - 1) / self.rate_hz)
             self.cues.t0_s = self.reps.t0_s = self._set_t0_s
+        if pct is None or n == 0:
+            return (), ()
+        step = self._coach_step
+        first = self._coach_skip
+        self._coach_skip = (self._coach_skip - n) % step
+        if first >= n:
+            return (), ()
+        kept = pct[first::step]
+        self._coach_t_last = float(t_end_s - (n - 1 - (first + (kept.shape[0] - 1) * step)) / self.rate_hz)
+        self._coach_buf.append(kept)
+        self._coach_buf_n += kept.shape[0]
+        if quality is not self._coach_last_quality:  # the monitor's flags change twice a second at most
+            self._coach_last_quality = quality
+            if any(quality):
+                self._coach_flags = tuple(
+                    tuple(sorted({*old, *new})) for old, new in zip(self._coach_flags, quality, strict=False)
+                )
+        if self._coach_buf_n >= self._coach_batch:
+            self._flush_coach()
+        if not self._pending_reps and not self._pending_cues:
+            return (), ()
+        reps, cues = tuple(self._pending_reps), tuple(self._pending_cues)
+        self._pending_reps, self._pending_cues = [], []
+        return reps, cues
+
+    def take_new_cues(self) -> tuple[FormCue, ...]:
+        """Cues fired since the last frame's result (at a set's end: those of its last samples)."""
+        cues = tuple(self._pending_cues)
+        self._pending_cues = []
+        return cues
+
+    def _flush_coach(self) -> None:
+        """Judge the gathered samples under the current phase; reps first, so each cue knows its rep.
+
+        Results wait in the pending lists for the next frame's result (or :meth:`take_new_cues`).
+        """
+        if self.cues is None or self.reps is None or not self._coach_buf:
+            return
+        block = self._coach_buf[0] if len(self._coach_buf) == 1 else np.concatenate(self._coach_buf)
+        quality = self._coach_flags
+        self._coach_buf, self._coach_buf_n = [], 0
+        self._coach_flags = ((),) * self.pipeline.n_channels
+        self._coach_last_quality = None  # re-union the flags standing now into the next batch
         traits = None if self._phase_kind is None else traits_of(self._phase_kind)
         work = traits is not None and traits.is_work and self._phase_kind != PhaseKind.CALIBRATION.value
         flagged = [bool(f) for f in quality]
         zone = self._zone_pct if work else None
-        if pct is None or pct.shape[0] <= self._coach_step:
-            reps = self.reps.update(pct, t_end_s, work, zone, flagged)
-            cues = self.cues.update(pct, t_end_s, quality, self._phase_kind, rep=self.reps.current_rep)
-            return tuple(reps), tuple(cues)
-        # A backlog drained in one batch: coach it in short slices, so each cue knows its rep.
-        reps, cues = [], []
-        step = self._coach_step
-        for a in range(0, pct.shape[0], step):
-            part = pct[a : a + step]
-            t_part = t_end_s - (pct.shape[0] - a - part.shape[0]) / self.rate_hz
-            reps += self.reps.update(part, t_part, work, zone, flagged)
-            cues += self.cues.update(part, t_part, quality, self._phase_kind, rep=self.reps.current_rep)
-        return tuple(reps), tuple(cues)
+        self._pending_reps += self.reps.update(block, self._coach_t_last, work, zone, flagged)
+        self._pending_cues += self.cues.update(block, self._coach_t_last, quality, self._phase_kind, rep=self.reps.rep_at)
+        self._feedback = self.feedback()
 
     def feedback(self) -> Biofeedback | None:
         """The set's coaching state now, whole (None outside a set)."""
@@ -218,20 +272,30 @@ class LiveSignal:
         )
 
     # -- set and phases ------------------------------------------------------------
-    def begin_set(self, form: FormRules | None = None) -> None:
+    def begin_set(self, form: FormRules | None = None, *, coach: bool = True) -> None:
         """A set starts: metrics, cues (``form``: the exercise's rules, None for the defaults) and live reps.
 
         The set's clock starts at its first frame, as the set metrics' does.
+        ``coach=False`` runs the set metrics alone (no cues, no live reps: the
+        reps come from the metrics' own segmentation), e.g. to time the coaching's cost.
         """
         rules = form or FormRules()
         metrics = replace(self.metrics_config, perfect_max_antagonist_pct=rules.antagonist_max_pct)
         delay = self.pipeline.group_delay_s
         self.analyzer = SetAnalyzer(self.rate_hz, self.roles, metrics, delay_s=delay, channel_names=self.names)
-        self.cues = CueMonitor(self.roles, self.names, rules, self.rate_hz)
-        self.reps = LiveRepJudge(self.roles, self.rate_hz, metrics, delay_s=delay, antagonist_on_s=rules.dwell_s)
+        coach_hz = self.rate_hz / self._coach_step
+        self.cues = CueMonitor(self.roles, self.names, rules, coach_hz)
+        self.reps = LiveRepJudge(self.roles, coach_hz, metrics, delay_s=delay, antagonist_on_s=rules.dwell_s)
+        if not coach:
+            self.cues = self.reps = None
+        self._coach_skip = 0
+        self._coach_buf, self._coach_buf_n = [], 0
+        self._coach_flags = ((),) * len(self.roles)
+        self._pending_reps, self._pending_cues = [], []
         self._set_t0_s = None
         self._zone_pct = None
         self._zone_seen = False
+        self._feedback = self.feedback()
 
     def begin_phase(self, kind: PhaseKind | str, t_s: float, zone_pct: tuple[float, float] | None = None) -> None:
         """A phase starts. Rest phases teach the onset detector and quality monitor what quiet looks like.
@@ -242,9 +306,11 @@ class LiveSignal:
         kind = PhaseKind(kind)
         if self._phase_kind is not None:
             self.end_phase(t_s)
+        self._flush_coach()  # what came before the phase is judged under the phase it came in
         self._phase_kind = kind.value
         self._zone_pct = zone_pct
         self._zone_seen = self._zone_seen or zone_pct is not None
+        self._feedback = self.feedback()
         traits = traits_of(kind)
         if traits is not None and traits.is_rest:
             self.onsets.begin_rest()
@@ -256,6 +322,7 @@ class LiveSignal:
 
     def end_phase(self, t_s: float) -> dict[str, Any] | None:
         """The phase ends: its metrics (``peak_pct_mvc``, ``mean_pct_mvc`` and the rest for ``metrics``)."""
+        self._flush_coach()
         traits = None if self._phase_kind is None else traits_of(self._phase_kind)
         if traits is not None and traits.is_rest:
             self.onsets.end_rest()
@@ -264,6 +331,7 @@ class LiveSignal:
             self.quality.end_work()
         self._phase_kind = None
         self._zone_pct = None
+        self._feedback = self.feedback()
         if self.analyzer is not None:
             try:
                 return self.analyzer.end_phase(t_s)
@@ -282,8 +350,9 @@ class LiveSignal:
             raise RuntimeError("no set is running: call begin_set() first")
         if self._phase_kind is not None and t_s is not None:
             self.end_phase(t_s)
-        summary, _after = self.analyzer.finish(t_s)
-        reps: list[dict[str, Any]] = []
+        summary, reps = self.analyzer.finish(t_s)
+        summary["time_in_zone_s"] = None
+        self._flush_coach()
         if self.reps is not None:
             self.reps.flush()
             reps = list(self.reps.rep_rows)
@@ -293,4 +362,5 @@ class LiveSignal:
         self.analyzer = None
         self.cues = None
         self.reps = None
+        self._feedback = None
         return summary, reps

@@ -34,6 +34,7 @@ walked in Python.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,9 +102,10 @@ class LiveRepJudge:
         self._ant = [i for i, r in enumerate(roles) if r is MuscleRole.ANTAGONIST]
         self.peak_pct = 0.0
         self._open: _OpenRep | None = None
-        self._pre_t = np.zeros(0)
-        self._pre_v = np.zeros(0)
+        # The target's recent frames (time of last sample, values), for a rep's onset.
+        self._pre: deque[tuple[float, np.ndarray]] = deque(maxlen=max(4, round(PRE_ROLL_S * self.rate_hz)))
         self.reps: list[RepVerdict] = []
+        self._spans: list[tuple[float, float]] = []  # each judged rep's (first, last) sample above the line, stream clock
         self.rep_rows: list[dict[str, Any]] = []
         self.zone_s = 0.0
 
@@ -116,6 +118,16 @@ class LiveRepJudge:
         """The number of the rep in progress (None between reps)."""
         return len(self.reps) + 1 if self._open is not None else None
 
+    def rep_at(self, t_stream_s: float) -> int | None:
+        """The rep under way at ``t_stream_s`` (stream clock): the open one or a recent finished one; None between reps."""
+        rep = self._open
+        if rep is not None and t_stream_s >= rep.start_t:
+            return len(self.reps) + 1
+        for number, (start_t, end_t) in reversed(list(enumerate(self._spans[-3:], start=max(1, len(self._spans) - 2)))):
+            if start_t <= t_stream_s <= end_t:
+                return number
+        return None
+
     def update(
         self,
         pct_mvc: np.ndarray | None,
@@ -127,33 +139,50 @@ class LiveRepJudge:
         if pct_mvc is None or pct_mvc.shape[0] == 0 or not self._target:
             return []
         n = pct_mvc.shape[0]
-        dt = 1.0 / self.rate_hz
-        t = t_end_s - (n - 1 - np.arange(n)) * dt
-        block = np.asarray(pct_mvc, dtype=np.float64)
+        block = pct_mvc
         target = block[:, self._target].mean(axis=1) if len(self._target) > 1 else block[:, self._target[0]]
+        if work and zone_pct is not None:
+            lo, hi = zone_pct
+            self.zone_s += float(np.count_nonzero((target >= lo) & (target <= hi))) / self.rate_hz  # NaN: outside
+        above: np.ndarray | None = None
+        if work:
+            # The peak so far (NaN-blind), then the set metrics' threshold on it.
+            running = np.fmax.accumulate(np.fmax(target, self.peak_pct))
+            self.peak_pct = float(running[-1])
+            above = target > rep_threshold_pct(running, self.config)  # NaN: below
+            if self._open is None and not above.any():
+                above = None
+        if above is None and self._open is None:
+            # The common case between reps: only remember the pre-roll (no copy until a rep starts).
+            self._pre.append((t_end_s, target))
+            return []
+        if above is None:
+            above = np.zeros(n, dtype=bool)
+        t = np.arange(n) / self.rate_hz + (t_end_s - (n - 1) / self.rate_hz)
         syn = block[:, self._syn].mean(axis=1) if self._syn else np.full(n, np.nan)
         ants = [c for c in self._ant if not (c < len(flagged) and flagged[c])]
         ant_on = (
             np.any(block[:, ants] > self.config.perfect_max_antagonist_pct, axis=1) if ants else np.zeros(n, dtype=bool)
         )
-        valid = np.isfinite(target)
-        if work and zone_pct is not None:
-            lo, hi = zone_pct
-            self.zone_s += float(np.count_nonzero(valid & (target >= lo) & (target <= hi))) * dt
-        if work:
-            running = np.maximum.accumulate(np.where(valid, target, -np.inf))
-            running = np.maximum(running, self.peak_pct)
-            self.peak_pct = float(running[-1])
-            threshold = rep_threshold_pct(running, self.config)
-            above = valid & (target > threshold)
+        if self._open is not None and above.all():
+            # The common case inside a rep: it goes on.
+            self._feed(slice(0, n), t, target, syn, ant_on, inside=True)
+            self._open.last_above_t = float(t[-1])
+            finished = []
         else:
-            above = np.zeros(n, dtype=bool)
-        finished = self._walk(t, target, syn, ant_on, above)
-        # Keep a short pre-roll of the target for the next rep's onset.
-        keep = max(1, round(PRE_ROLL_S * self.rate_hz))
-        self._pre_t = np.concatenate([self._pre_t, t])[-keep:]
-        self._pre_v = np.concatenate([self._pre_v, target])[-keep:]
+            finished = self._walk(t, target, syn, ant_on, above)
+        self._pre.append((t_end_s, target))  # after the walk: a rep starting here takes its pre-roll from before
         return finished
+
+    def _pre_roll(self) -> tuple[np.ndarray, np.ndarray]:
+        """The remembered target envelope (up to ``PRE_ROLL_S``) with its times."""
+        if not self._pre:
+            return np.zeros(0), np.zeros(0)
+        ts = [t_end - (v.size - 1 - np.arange(v.size)) / self.rate_hz for t_end, v in self._pre]
+        t = np.concatenate(ts)
+        v = np.concatenate([v for _t, v in self._pre])
+        keep = max(1, round(PRE_ROLL_S * self.rate_hz))
+        return t[-keep:], v[-keep:]
 
     def _walk(self, t: np.ndarray, target: np.ndarray, syn: np.ndarray, ant_on: np.ndarray, above: np.ndarray) -> list[RepVerdict]:
         """Walk the frame run by run (runs of constant ``above``): start, extend, merge or end reps."""
@@ -183,8 +212,9 @@ class LiveRepJudge:
         start_t = float(t[pos])
         rep = _OpenRep(start_t=start_t, last_above_t=start_t)
         # Pre-roll: what came before the crossing (earlier frames and this one), for the onset.
-        rep.t.append(np.concatenate([self._pre_t, t[:pos]]))
-        rep.target.append(np.concatenate([self._pre_v, target[:pos]]))
+        pre_t, pre_v = self._pre_roll()
+        rep.t.append(np.concatenate([pre_t, t[:pos]]))
+        rep.target.append(np.concatenate([pre_v, target[:pos]]))
         rep.syn.append(np.full(rep.t[0].size, np.nan))
         rep.pre_n = rep.t[0].size
         self._open = rep
@@ -245,6 +275,7 @@ class LiveRepJudge:
             rise_ms=rise_ms,
         )
         self.reps.append(verdict)
+        self._spans.append((rep.start_t, rep.last_above_t + dt))
         self.rep_rows.append(
             {
                 "idx": number,

@@ -312,6 +312,8 @@ class SignalWorker:
             if rec is not None:
                 self._flush_raw()
                 summary, reps = live.finish_set(t_s)
+                for cue in live.take_new_cues():  # fired in the set's last samples
+                    rec.results.on_cue(rec.token, cue)
                 self._recording = None
                 self._last_feedback = None
                 rec.results.on_set(command.meta, summary, reps)

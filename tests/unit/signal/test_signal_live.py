@@ -105,3 +105,45 @@ def test_a_channel_without_mvc_reads_none_not_nan() -> None:
     rng = np.random.default_rng(0)
     result = live.process((rng.standard_normal((200, 2)) * 50).astype(np.float32), 0.2)
     assert isinstance(result.pct_mvc[0], float) and result.pct_mvc[1] is None
+
+
+def _pct_stream(live: LiveSignal, pct_levels: np.ndarray, seconds: float, t0: float, rate_hz: float) -> tuple[list, float]:
+    """Feed white noise whose RMS is ``pct_levels`` % of a 100 µV MVC per channel; return (results, t after)."""
+    rng = np.random.default_rng(int(t0 * 10))
+    step = 33
+    out = []
+    n = round(seconds * rate_hz)
+    for start in range(0, n, step):
+        k = min(step, n - start)
+        block = (rng.standard_normal((k, pct_levels.size)) * pct_levels).astype(np.float32)
+        out.append(live.process(block, t0 + (start + k - 1) / rate_hz))
+    return out, t0 + n / rate_hz
+
+
+def test_a_cue_in_the_sets_last_samples_is_kept_and_counted() -> None:
+    from gymtui.model import FormCueKind, FormRules
+
+    rate = 1000.0
+    live = LiveSignal(rate, [MuscleRole.TARGET, MuscleRole.SYNERGIST], names=["Lat", "Biceps"])
+    live.set_calibration(Calibration((100.0, 100.0), 0.1))
+    live.begin_set(FormRules(correction="Lats first"))
+    live.begin_phase(PhaseKind.REPS, 0.0)
+    results, t = _pct_stream(live, np.array([20.0, 60.0]), 0.39, 0.0, rate)  # dwell 0.3 s reached after the last batch
+    shown = [c for r in results for c in r.new_cues]
+    summary, _reps = live.finish_set(t)
+    late = live.take_new_cues()
+    assert shown == [] and len(late) == 1  # judged at the set end, not lost
+    cues = shown + list(late)
+    assert [(c.kind, c.text) for c in cues] == [(FormCueKind.COMPENSATION, "Lats first")]
+    assert summary["cue_count"] == 1
+
+
+def test_without_coaching_the_set_metrics_still_run() -> None:
+    live = LiveSignal(1000.0, [MuscleRole.TARGET, MuscleRole.SYNERGIST])
+    live.set_calibration(Calibration((100.0, 100.0), 0.1))
+    live.begin_set(coach=False)
+    live.begin_phase(PhaseKind.REPS, 0.0)
+    results, t = _pct_stream(live, np.array([20.0, 60.0]), 1.0, 0.0, 1000.0)
+    assert all(r.feedback is None and r.new_cues == () for r in results)
+    summary, _reps = live.finish_set(t)
+    assert summary["cue_count"] == 0 and summary["time_in_zone_s"] is None and summary["target_share"] is not None

@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 @dataclass
 class Run:
     cues: list[tuple[FormCue, str]] = field(default_factory=list)  # (cue, the segment it fired in)
+    shown_at_s: list[float] = field(default_factory=list)  # stream time of the frame that carried each cue
     reps: list[RepVerdict] = field(default_factory=list)
     set_t0_s: float = 0.0  # stream time of the set's first frame (cue times count from it)
     summary: dict[str, object] = field(default_factory=dict)
@@ -59,6 +60,7 @@ def run_live(scenario_name: str, exercise: str, seed: int, *, stop_after: str | 
         t_last = float(block.t_s[-1])
         result = live.process(block.uv, t_last)
         out.cues += [(cue, segment) for cue in result.new_cues]
+        out.shown_at_s += [t_last] * len(result.new_cues)
         out.reps += result.new_reps
     out.summary, _ = live.finish_set(t_last)
     return out
@@ -69,6 +71,7 @@ def test_compensation_cue_fires_within_a_second_of_the_compensation() -> None:
     start_s = scenario.compensation_start_s()
     assert start_s == 8.0
     delays: list[float | None] = []
+    shown: list[float | None] = []
     for seed in SEEDS:
         run = run_live("pulldown-compensation", "lat_pulldown", seed, stop_after="reps-habitual")
         first = next((c for c, seg in run.cues if c.kind is FormCueKind.COMPENSATION), None)
@@ -76,8 +79,11 @@ def test_compensation_cue_fires_within_a_second_of_the_compensation() -> None:
         assert all(seg == "reps-habitual" for _c, seg in run.cues), run.cues
         if first is None:
             delays.append(None)
+            shown.append(None)
             continue
         delays.append(round(run.set_t0_s + first.t_s - start_s, 3))
+        # What the athlete lives: the frame that carries the cue (the coaching judges in batches).
+        shown.append(round(run.shown_at_s[[c for c, _s in run.cues].index(first)] - start_s, 3))
         # A named compensator out-fires the lats (which one depends on the athlete's gains):
         # it is the one marked, with its own correction from the library.
         assert (first.muscle, first.text) in {
@@ -86,9 +92,9 @@ def test_compensation_cue_fires_within_a_second_of_the_compensation() -> None:
         }
         assert first.channel == [m.name for m in scenario.muscles].index(first.muscle)
         assert first.rep == 1
-    print(f"compensation cue delays (s) per seed: {delays}")
-    on_time = [d for d in delays if d is not None and 0.0 <= d <= 1.0]
-    assert len(on_time) >= 9, delays
+    print(f"compensation cue delays (s) per seed: fired {delays}, shown {shown}")
+    on_time = [d for d in shown if d is not None and 0.0 <= d <= 1.0]
+    assert len(on_time) >= 9, shown
 
 
 def test_a_focused_athlete_gets_no_cue_in_ten_sets_of_ten_reps() -> None:
