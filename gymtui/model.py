@@ -116,8 +116,11 @@ class FormRules:
     min_target_share: float = 0.45
     clear_target_share: float = 0.50
     dwell_s: float = 0.3
-    antagonist_max_pct: float = 30.0
-    antagonist_clear_pct: float = 25.0
+    antagonist_max_pct: float = 20.0
+    antagonist_clear_pct: float = 15.0
+    """20 % MVC: the public UCI leg extension's practised reps hold the hamstrings under 9 % of their
+    peak (an upper bound of %MVC), its braced rep at 31.5 %: 20 % sits between, with room for a true
+    MVC above the task's peak (see the README's Biofeedback section)."""
     antagonist_correction: str = ""
     """The co-contraction cue's text ("Relax the triceps"); empty: "Relax the <antagonist>"."""
 

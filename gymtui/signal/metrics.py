@@ -50,7 +50,7 @@ class MetricsConfig:
     target_line_pct: float = 60.0  # the bar's target line, %MVC
     perfect_min_share: float = 0.55  # target share a perfect rep needs
     perfect_min_peak_pct: float = 40.0  # peak %MVC a perfect rep needs
-    perfect_max_antagonist_pct: float = 30.0  # an antagonist above this (%MVC) through a rep: "antagonist on"
+    perfect_max_antagonist_pct: float = 20.0  # an antagonist above this (%MVC) through a rep: "antagonist on"
     rep_threshold_frac: float = 0.3  # a rep is where the target exceeds this share of the work's peak so far...
     rep_threshold_floor_pct: float = 10.0  # ...and at least this %MVC
     rep_min_s: float = 0.3

@@ -95,7 +95,7 @@ def test_an_exercise_without_rules_gets_the_defaults() -> None:
         ),
         (
             "antagonist_clear_pct = 40",
-            ("3: exercise.lat_pulldown.antagonist_clear_pct must be at most antagonist_max_pct (30):"
+            ("3: exercise.lat_pulldown.antagonist_clear_pct must be at most antagonist_max_pct (20):"
             " the cue clears below where it fires"),
         ),
         (

@@ -171,10 +171,10 @@ def test_co_contraction_cue_fires_in_a_lift_and_names_the_antagonist() -> None:
     ]
     assert abs(fired[0].t_s - 0.8) < 0.011
     assert mon.marked == (3,)
-    # Below the clear level (25) it clears; between 25 and 30 it would have stayed.
-    feed(mon, [(60.0, 20.0, 20.0, 27.0)], 0.5, t, phase=PhaseKind.CONCENTRIC)
+    # Below the clear level (15) it clears; between 15 and 20 it stays.
+    feed(mon, [(60.0, 20.0, 20.0, 17.0)], 0.5, t, phase=PhaseKind.CONCENTRIC)
     assert mon.cue is not None
-    feed(mon, [(60.0, 20.0, 20.0, 20.0)], 0.1, t + 0.5, phase=PhaseKind.CONCENTRIC)
+    feed(mon, [(60.0, 20.0, 20.0, 12.0)], 0.1, t + 0.5, phase=PhaseKind.CONCENTRIC)
     assert mon.cue is None
 
 

@@ -1,4 +1,4 @@
-"""The public UCI leg-extension recording replayed through the live chain: what fires, and why 30 % MVC.
+"""The public UCI leg-extension recording replayed through the live chain: what fires, and why 20 % MVC.
 
 The recording (Sanchez & Sotelo, UCI "EMG dataset in Lower Limb", CC BY 4.0;
 see ../shared/data/PROVENANCE.md) is a healthy subject's seated knee
@@ -19,7 +19,9 @@ How it is replayed, and what that assumes:
 - MVC: the recording has none. Each channel is normalised to its own peak
   envelope over the recording (the peak-dynamic method). A task peak is at
   most the MVC, so a level read this way is an upper bound of the true
-  %MVC: what stays under 30 % here stays under 30 % MVC.
+  %MVC: what stays under 20 % here stays under 20 % MVC; a level above it
+  here may read lower against a true MVC, which is why the default is not
+  set at the top of the band that cues the brace alone.
 """
 
 from __future__ import annotations
@@ -131,8 +133,9 @@ def test_hamstring_co_activation_during_the_extensions_fades_after_the_first_rep
     assert first[1] > 75 and 30 < first[2] < 33  # rep 1: the hamstrings brace, just above 30 % for the dwell
     for median, p90, sustained in settled:
         assert median < 8 and p90 < 26 and sustained < 9  # reps 2–4: the healthy, practised co-activation
-    # The default sits between the two: above every settled rep, below the braced one.
-    assert max(s for _, _, s in settled) < RULES.antagonist_max_pct < first[2]
+    # The default sits between the two: above every settled rep with a margin of 2x, and below the braced
+    # rep with room for a true MVC up to 1.5x this recording's peak (31.5 / 1.5 = 21 %).
+    assert 2 * max(s for _, _, s in settled) < RULES.antagonist_max_pct < first[2] / 1.5
     print("BF % of peak during extension, per rep (median, p90, sustained 0.3 s):", [tuple(round(float(v), 1) for v in f) for f in figures])
 
 
@@ -149,7 +152,7 @@ def test_replayed_with_the_leg_extension_rules_one_co_contraction_cue_fires_in_t
     assert [(c.kind, c.channel, c.muscle) for c in result.cues] == [(FormCueKind.CO_CONTRACTION, BF, "Biceps femoris")]
     t = result.cue_times_s[0]
     assert reps[0][0] + DWELL_S <= t <= reps[0][1]  # in rep 1's extension, after the dwell
-    assert result.cues[0].value > 30.0
+    assert result.cues[0].value > RULES.antagonist_max_pct
     assert result.cues[0].text == (RULES.antagonist_correction or "Relax the biceps femoris")
     assert result.cues[0].rep == 1
     # The live rep judge agrees: the first rep is not perfect, for the same reason.
@@ -158,18 +161,19 @@ def test_replayed_with_the_leg_extension_rules_one_co_contraction_cue_fires_in_t
 
 
 @pytest.mark.parametrize(
-    ("threshold", "fewest", "most"), [(7.0, 2, 4), (10.0, 1, 1), (20.0, 1, 1), (30.0, 1, 1), (33.0, 0, 0)]
+    ("threshold", "fewest", "most"), [(7.0, 2, 4), (10.0, 1, 1), (20.0, 1, 1), (28.0, 1, 1), (33.0, 0, 0)]
 )
-def test_one_cue_for_the_braced_rep_from_10_to_30_percent(uci, threshold: float, fewest: int, most: int) -> None:
+def test_one_cue_for_the_braced_rep_from_10_to_28_percent(uci, threshold: float, fewest: int, most: int) -> None:
     """The band of thresholds that cue the brace and only the brace: about 9–30 % of the peak.
 
     Below it the settled reps' co-activation (≈ 7–9 % held for 0.3 s) cues
-    later reps too; above it nothing fires at all. The default (30 %) is at the
-    band's top edge: it never cues practised co-activation, and only just
-    catches this subject's brace. The clear level scales with the threshold
-    as the default's does (25/30).
+    later reps too; above it nothing fires at all. The default (20 %) sits
+    inside the band with room on both sides: more than twice the practised
+    co-activation, and under the brace even if the true MVC were 1.5 times
+    this recording's peak. The clear level scales with the threshold as
+    the default's does (15/20).
     """
-    rules = dataclasses.replace(RULES, antagonist_max_pct=threshold, antagonist_clear_pct=threshold * 25 / 30)
+    rules = dataclasses.replace(RULES, antagonist_max_pct=threshold, antagonist_clear_pct=threshold * 15 / 20)
     result = _cues(uci, rules)
     assert fewest <= len(result.cues) <= most
     assert all(c.rep == 1 for c in result.cues[:1])
