@@ -125,6 +125,8 @@ class AppConfig:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
+        from gymtui.sim.athlete import DEMO_ATHLETES
+
         demo = bool(args.demo)
         emulated = tuple(getattr(args, "emulate_sensor", None) or ())
         sensors = [d for d in emulated if d != "cuff"]
@@ -140,6 +142,7 @@ class AppConfig:
             cuff=cuff,
             lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),
+            demo_athlete=DEMO_ATHLETES[getattr(args, "demo_athlete", None) or "default"],
         )
 
 

@@ -88,6 +88,13 @@ def build_parser() -> OneLineParser:
         help="with --demo: simulated EMG channels, 1-16 (default 4)",
     )
     parser.add_argument(
+        "--demo-athlete",
+        choices=("default", "compensating", "co-contracting"),
+        default="default",
+        help="with --demo: the simulated athlete: one whose synergists take over (compensation cues) "
+        "or who braces the antagonist (co-contraction cues)",
+    )
+    parser.add_argument(
         "--emulate",
         dest="emulate_sensor",
         metavar="DEVICE",
@@ -165,6 +172,8 @@ def run_app(args: argparse.Namespace) -> int:
     parser = build_parser()
     if args.emulate_sensor and not args.demo:
         parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
+    if args.demo_athlete != "default" and not args.demo:
+        parser.error("--demo-athlete needs --demo (it chooses the simulated athlete)")
     if args.emulate_sensor and "cuff" in args.emulate_sensor and not args.cuff:
         parser.error("--emulate cuff needs --cuff arm|leg")
     if (args.lop is not None or args.bfr_pct is not None or args.no_rest_deflate) and not args.cuff:

@@ -69,6 +69,13 @@ LAT_PULLDOWN_COMPENSATOR = AthleteProfile(compensation=0.9, co_contraction=0.15)
 CURL_CO_CONTRACTOR = AthleteProfile(co_contraction=1.0)
 """A trainee who braces the antagonist (the triceps in a curl) as hard as the target works."""
 
+DEMO_ATHLETES: dict[str, AthleteProfile | None] = {
+    "default": None,
+    "compensating": LAT_PULLDOWN_COMPENSATOR,
+    "co-contracting": CURL_CO_CONTRACTOR,
+}
+"""``gymtui --demo --demo-athlete NAME``: who the simulated sensor measures, to see the live cues at work."""
+
 
 class SimulatedAthlete:
     """Drive generator for a fixed list of muscles, sample by sample.

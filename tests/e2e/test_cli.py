@@ -63,6 +63,8 @@ def test_a_directory_as_db_is_one_line_and_exit_2(tmp_path: Path) -> None:
         (("--mains", "55"), "--mains"),
         (("--emulate", "myo"), "--emulate needs --demo"),
         (("--demo", "--emulate", "fitbit"), "--emulate"),
+        (("--demo-athlete", "compensating"), "--demo-athlete needs --demo"),
+        (("--demo", "--demo-athlete", "lazy"), "--demo-athlete"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args: tuple[str, ...], fragment: str) -> None:
@@ -92,3 +94,14 @@ def test_help_lists_the_sub_commands(capsys: pytest.CaptureFixture[str]) -> None
 def test_python_dash_m_and_the_script_share_one_entry_point() -> None:
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.startswith("gymtui ")
+
+
+@pytest.mark.parametrize(("name", "compensation", "co_contraction"), [("compensating", 0.9, 0.15), ("co-contracting", 0.0, 1.0)])
+def test_demo_athlete_chooses_who_the_simulated_sensor_measures(name: str, compensation: float, co_contraction: float) -> None:
+    from gymtui.app import AppConfig
+    from gymtui.cli import build_parser
+
+    config = AppConfig.from_args(build_parser().parse_args(["--demo", "--demo-athlete", name]), Path("gym.db"))
+    assert config.demo_athlete is not None
+    assert (config.demo_athlete.compensation, config.demo_athlete.co_contraction) == (compensation, co_contraction)
+    assert AppConfig.from_args(build_parser().parse_args(["--demo"]), Path("gym.db")).demo_athlete is None
