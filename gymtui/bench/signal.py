@@ -157,12 +157,10 @@ def _coaching_chains(n_channels: int) -> dict[str, Any]:
     chains: dict[str, Any] = {}
     for name in ("cues", "no_cues", "bare"):
         live = _live_chain(n_channels)
-        live.begin_set(form=_cue_rules())
+        live.begin_set(form=_cue_rules(), coach=name != "bare")
         live.begin_phase("reps", 0.0)
         if name == "no_cues":
             live.cues.update = lambda *args, **kwargs: []
-        elif name == "bare":
-            live.cues = live.reps = None
         chains[name] = live.process
     return chains
 
