@@ -156,8 +156,10 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         await planned_set_through(pilot, "back squat")
 
         # 2. The plan's first BFR set, taken next (the rack for the squat is busy).
+        # The home reads the day's sequence back from the store after the set: wait for that read.
+        await pilot_wait_until(pilot, lambda: app.home.plan.sequence is not None, 30,
+                               "the day's session open after its first set", detail=where)
         sequence = app.home.plan.sequence
-        assert sequence is not None, "the day's session is open after its first set"
         row = next(e.row_id for e in sequence.runnable if e.planned is not None and e.planned.bfr)
         app.coach.take_first(row)  # what `l` and a pick in today's list do
         app.screen.refresh_info()
