@@ -78,19 +78,36 @@ RepStamp = int | Callable[[float], int | None] | None
 """The rep a cue belongs to: a number, a function of the cue's stream time, or None."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Times:
+    """A batch's sample times on the stream clock, worked out only for the samples a rule asks about."""
+
+    n: int
+    t_end_s: float
+    rate_hz: float
+
+    def at(self, i: int) -> float:
+        return self.t_end_s - (self.n - 1 - i) / self.rate_hz
+
+
 @dataclass
 class _Dwell:
     """When the current run of a condition began (stream clock), carried across batches."""
 
     since_s: float | None = None
 
-    def first_fire(self, cond: Sequence[bool], t: Sequence[float], dwell_s: float, from_idx: int = 0) -> int | None:
+    def first_fire(self, cond: list[bool], times: _Times, dwell_s: float, from_idx: int = 0) -> int | None:
         """Index (from ``from_idx`` on) of the first sample at which ``cond`` has held for ``dwell_s``;
         updates the carried run.
 
         A run starts at its first true sample, or at the carried start when
         the batch opens inside a run that began in an earlier one.
         """
+        if True not in cond:
+            if cond:
+                self.since_s = None
+            return None
+        t = times.at
         since = self.since_s
         limit = dwell_s - 1e-9
         hit: int | None = None
@@ -99,8 +116,8 @@ class _Dwell:
                 since = None
                 continue
             if since is None:
-                since = t[i]
-            if hit is None and i >= from_idx and t[i] - since >= limit:
+                since = t(i)
+            if hit is None and i >= from_idx and t(i) - since >= limit:
                 hit = i
         self.since_s = since
         return hit
@@ -213,11 +230,6 @@ class CueMonitor:
             self._phase_cache[phase] = known
         return known
 
-    def _times(self, n: int, t_end_s: float) -> list[float]:
-        """Each sample's stream time (built only once a cue is brewing)."""
-        rate = self.rate_hz
-        return [t_end_s - (n - 1 - i) / rate for i in range(n)]
-
     def update(
         self,
         pct_mvc: np.ndarray | None,
@@ -231,7 +243,7 @@ class CueMonitor:
         ``rep`` stamps them: the rep in progress, or a function from a cue's
         stream time to the rep it fell in.
         """
-        working_phase, co_phase = self._phase(phase)
+        working_phase, co_phase = self._phase_cache.get(phase) or self._phase(phase)
         new: list[FormCue] = []
         if pct_mvc is None or pct_mvc.shape[0] == 0 or not working_phase:
             self._comp_dwell.reset()
@@ -242,35 +254,44 @@ class CueMonitor:
                 self._ant_cue = None
             self._refresh_latest()
             return new
-        flagged = self._flags(quality)
+        flagged = self._flags(quality) if any(quality) else self._no_flags
+        before = (self._comp_cue, self._ant_cue)
         # One gather, one conversion: the role channels as Python lists, one per channel.
         cols: list[list[float]] = pct_mvc[:, self._gather].T.tolist()
-        n = pct_mvc.shape[0]
-        cue = self._compensation(cols, n, t_end_s, flagged, rep)
+        times = _Times(pct_mvc.shape[0], t_end_s, self.rate_hz)
+        cue = self._compensation(cols, times, flagged, rep)
         if cue is not None:
             new.append(cue)
         if co_phase:
-            new.extend(self._co_contraction(cols, n, t_end_s, flagged, rep))
+            new.extend(self._co_contraction(cols, times, flagged, rep))
         elif self._ant_cue is not None or any(d.since_s is not None for d in self._ant_dwell):
             for d in self._ant_dwell:
                 d.reset()
             self._ant_cue = None
-        if new or self._latest is not None:
+        if new or before[0] is not self._comp_cue or before[1] is not self._ant_cue:
             self.fired.extend(new)
             self._refresh_latest()
         return new
 
     # -- compensation -----------------------------------------------------------------
     def _compensation(
-        self, cols: list[list[float]], n: int, t_end_s: float, flagged: Sequence[bool], rep: RepStamp
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
     ) -> FormCue | None:
-        """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False)."""
-        if not self._target or (not self._syn and not self._comp) or any(flagged[c] for c in self._target):
+        """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False).
+
+        One pass over the batch finds the samples where the condition holds
+        and, while a cue shows, the last sample where it cleared.
+        """
+        if not self._target or (not self._syn and not self._comp) or (flagged is not self._no_flags and any(flagged[c] for c in self._target)):
             self._comp_dwell.reset()
             self._comp_cue = None
             return None
+        active = self._comp_cue
+        if active is not None and flagged[active.channel]:
+            self._comp_cue = active = None
         rules = self.rules
         pos = self._pos
+        n = times.n
         if len(self._target) == 1:
             target = cols[pos[self._target[0]]]
         else:
@@ -289,66 +310,60 @@ class CueMonitor:
         floor = self.activity_floor_pct
         m = rules.min_target_share
         keep = 1.0 - m
-        working = [False] * n
+        judge_clear = active is not None
+        c = rules.clear_target_share
+        keep_c = 1.0 - c
+        ratio = self._comp_clear_ratio
+        last_clear = -1
         cond = [False] * n
         for i in range(n):
             tv = target[i]
             sv = syn[i]
-            w = tv >= floor or sv >= floor
-            if not w:
+            if not (tv >= floor or sv >= floor):
                 for cc in comps:
                     if cc[i] >= floor:
-                        w = True
                         break
-            if not w:
-                continue
-            working[i] = True
+                else:
+                    continue  # not working: neither brewing nor clearing
             if tv * keep < m * sv:
                 cond[i] = True
-                continue
-            for cc in comps:
-                if cc[i] > tv:  # a compensator out-fires the target
-                    cond[i] = True
-                    break
-        active = self._comp_cue
-        if active is None and self._comp_dwell.since_s is None and True not in cond:
-            return None  # the common case: nothing brewing
-        t = self._times(n, t_end_s)
-        start = 0
-        if active is not None and flagged[active.channel]:
-            self._comp_cue = active = None
-        if active is not None:
-            c = rules.clear_target_share
-            keep_c = 1.0 - c
-            ratio = self._comp_clear_ratio
-            last_clear = -1
-            for i in range(n):
-                tv = target[i]
-                # NaN share (no synergist) counts as back; a compensator is back below the ratio.
-                if (
-                    working[i]
-                    and not (tv * keep_c < c * syn[i])
-                    and not any(cc[i] >= ratio * tv for cc in comps)
-                ):
+            else:
+                for cc in comps:
+                    if cc[i] > tv:  # a compensator out-fires the target
+                        cond[i] = True
+                        break
+            # Cleared: the share is back (a NaN share, no synergist, counts as back) and every
+            # compensator is back below the ratio to the target.
+            if judge_clear and not (tv * keep_c < c * sv):
+                for cc in comps:
+                    if cc[i] >= ratio * tv:
+                        break
+                else:
                     last_clear = i
+        dwell = self._comp_dwell
+        if active is None and dwell.since_s is None and True not in cond:
+            return None  # the common case: nothing brewing
+        start = 0
+        if active is not None:
             if last_clear < 0:
-                self._comp_dwell.first_fire(cond, t, rules.dwell_s)
+                dwell.first_fire(cond, times, rules.dwell_s)
                 return None
             self._comp_cue = None
             # A relapse after the clearing sample must dwell afresh.
             start = last_clear + 1
-        i = self._comp_dwell.first_fire(cond, t, rules.dwell_s, start)
-        if i is None:
+        fire = dwell.first_fire(cond, times, rules.dwell_s, start)
+        if fire is None:
             return None
-        channel, value, text = self._compensation_blame(i, target[i], syn[i], comps, comp_ok, cols, syn_ok)
+        channel, value, text = self._compensation_blame(fire, target[fire], syn[fire], comps, comp_ok, cols, syn_ok)
+        t_i = times.at(fire)
         cue = FormCue(
-            t_s=round(float(t[i]) - self.t0_s, 3),
+            t_s=round(t_i - self.t0_s, 3),
             kind=FormCueKind.COMPENSATION,
             channel=channel,
             muscle=self.names[channel],
             value=round(value, 3),
             text=text,
-            rep=rep(float(t[i])) if callable(rep) else rep,
+            rep=rep(t_i) if callable(rep) else rep,
         )
         self._comp_cue = cue
         return cue
@@ -392,7 +407,7 @@ class CueMonitor:
 
     # -- co-contraction ----------------------------------------------------------------
     def _co_contraction(
-        self, cols: list[list[float]], n: int, t_end_s: float, flagged: Sequence[bool], rep: RepStamp
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
     ) -> list[FormCue]:
         if not self._ant:
             return []
@@ -403,7 +418,6 @@ class CueMonitor:
         active = self._ant_cue
         if active is None and not any(True in o for o in overs) and all(d.since_s is None for d in self._ant_dwell):
             return []  # the common case
-        t = self._times(n, t_end_s)
         start = 0
         if active is not None and flagged[active.channel]:
             self._ant_cue = active = None
@@ -418,21 +432,22 @@ class CueMonitor:
             if flagged[ch]:
                 self._ant_dwell[k].reset()
                 continue
-            i = self._ant_dwell[k].first_fire(overs[k], t, rules.dwell_s, start)
+            i = self._ant_dwell[k].first_fire(overs[k], times, rules.dwell_s, start)
             if i is not None and (best is None or i < best[0]):
                 best = (i, k)
         if best is None or active is not None:
             return []
         i, k = best
         ch = self._ant[k]
+        t_i = times.at(i)
         cue = FormCue(
-            t_s=round(float(t[i]) - self.t0_s, 3),
+            t_s=round(t_i - self.t0_s, 3),
             kind=FormCueKind.CO_CONTRACTION,
             channel=ch,
             muscle=self.names[ch],
             value=round(float(cols[pos[ch]][i]), 2),
             text=rules.antagonist_correction or default_co_contraction_text(self.names[ch]),
-            rep=rep(float(t[i])) if callable(rep) else rep,
+            rep=rep(t_i) if callable(rep) else rep,
         )
         self._ant_cue = cue
         return [cue]
