@@ -34,6 +34,7 @@ walked in Python.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,8 @@ class LiveRepJudge:
         self._syn = [i for i, r in enumerate(roles) if r is MuscleRole.SYNERGIST]
         self._ant = [i for i, r in enumerate(roles) if r is MuscleRole.ANTAGONIST]
         self.peak_pct = 0.0
+        self._line_peak = math.nan  # the peak _line_pct was worked out for
+        self._line_pct = math.nan
         self._open: _OpenRep | None = None
         # The target's recent batches (time of last sample, values), for a rep's onset: as few
         # as hold the pre-roll's samples (it is rebuilt from them at each rep's start).
@@ -150,11 +153,18 @@ class LiveRepJudge:
         above: np.ndarray | None = None
         if work:
             # The peak so far (NaN-blind), then the set metrics' threshold on it.
-            running = np.fmax.accumulate(np.fmax(target, self.peak_pct))
-            self.peak_pct = float(running[-1])
-            above = target > rep_threshold_pct(running, self.config)  # NaN: below
-            if self._open is None and not above.any():
-                above = None
+            top = float(np.fmax.reduce(target))  # NaN only when every sample is
+            if top > self.peak_pct:
+                running = np.fmax.accumulate(np.fmax(target, self.peak_pct))
+                self.peak_pct = float(running[-1])
+                above = target > rep_threshold_pct(running, self.config)  # NaN: below
+                if self._open is None and not above.any():
+                    above = None
+            else:
+                # No new peak (the usual case once the set is under way): the threshold is flat.
+                line = self._line()
+                if self._open is not None or top > line:
+                    above = target > line  # NaN: below
         if above is None and self._open is None:
             # The common case between reps: only remember the pre-roll (no copy until a rep starts).
             self._remember(t_end_s, target)
@@ -167,9 +177,11 @@ class LiveRepJudge:
         else:
             syn = block[:, self._syn].mean(axis=1) if self._syn else np.full(n, np.nan)
         ants = [c for c in self._ant if not (c < len(flagged) and flagged[c])]
-        ant_on = (
-            np.any(block[:, ants] > self.config.perfect_max_antagonist_pct, axis=1) if ants else np.zeros(n, dtype=bool)
-        )
+        ant_max = self.config.perfect_max_antagonist_pct
+        if len(ants) == 1:
+            ant_on = block[:, ants[0]] > ant_max
+        else:
+            ant_on = np.any(block[:, ants] > ant_max, axis=1) if ants else np.zeros(n, dtype=bool)
         if self._open is not None and above.all():
             # The common case inside a rep: it goes on.
             self._feed(slice(0, n), t, target, syn, ant_on, inside=True)
@@ -179,6 +191,13 @@ class LiveRepJudge:
             finished = self._walk(t, target, syn, ant_on, above)
         self._remember(t_end_s, target)  # after the walk: a rep starting here takes its pre-roll from before
         return finished
+
+    def _line(self) -> float:
+        """The rep threshold at the current peak (cached until the peak moves)."""
+        if self._line_peak != self.peak_pct:
+            self._line_peak = self.peak_pct
+            self._line_pct = float(rep_threshold_pct(self.peak_pct, self.config))
+        return self._line_pct
 
     def _remember(self, t_end_s: float, target: np.ndarray) -> None:
         """Keep this batch for the pre-roll, dropping the oldest batches no longer needed to fill it."""
