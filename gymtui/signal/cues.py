@@ -107,7 +107,7 @@ class _Dwell:
             if cond:
                 self.since_s = None
             return None
-        t = times.at
+        t_end, last, rate = times.t_end_s, times.n - 1, times.rate_hz  # sample i at t_end - (last - i) / rate
         since = self.since_s
         limit = dwell_s - 1e-9
         hit: int | None = None
@@ -116,9 +116,15 @@ class _Dwell:
                 since = None
                 continue
             if since is None:
-                since = t(i)
-            if hit is None and i >= from_idx and t(i) - since >= limit:
+                since = t_end - (last - i) / rate
+            if i >= from_idx and t_end - (last - i) / rate - since >= limit:
                 hit = i
+                break
+        if hit is not None:  # the run carried on is the one the batch ends in
+            if not cond[-1]:
+                since = None
+            elif False in cond[hit + 1 :]:
+                since = t_end - (cond[::-1].index(False) - 1) / rate  # just after the last False
         self.since_s = since
         return hit
 
