@@ -31,12 +31,17 @@ never fires while the target itself is flagged (a share of a bad channel
 means nothing); a cue already showing is withdrawn when its channel becomes
 flagged. Uncalibrated channels (NaN %MVC) never satisfy a rule.
 
-Pure numpy; the signal worker's :class:`~gymtui.signal.live.LiveSignal`
-feeds it one frame at a time.
+The signal worker's :class:`~gymtui.signal.live.LiveSignal` feeds it a
+batch at a time (about 20 samples of the 100 Hz envelope, five times a
+second). At that size each numpy call costs more than the arithmetic it
+does, so a batch is judged in plain Python over the few role channels
+(target, synergists, compensators, antagonists), fetched from the block in
+one gather; samples' times are built only when a cue is brewing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -73,45 +78,76 @@ RepStamp = int | Callable[[float], int | None] | None
 """The rep a cue belongs to: a number, a function of the cue's stream time, or None."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Times:
+    """A batch's sample times on the stream clock, worked out only for the samples a rule asks about."""
+
+    n: int
+    t_end_s: float
+    rate_hz: float
+
+    def at(self, i: int) -> float:
+        return self.t_end_s - (self.n - 1 - i) / self.rate_hz
+
+
 @dataclass
 class _Dwell:
-    """When the current run of a condition began (stream clock), carried across frames."""
+    """When the current run of a condition began (stream clock), carried across batches."""
 
     since_s: float | None = None
 
-    def first_fire(self, cond: np.ndarray, t: np.ndarray, dwell_s: float, from_idx: int = 0) -> int | None:
+    def first_fire(self, cond: list[bool], times: _Times, dwell_s: float, from_idx: int = 0) -> int | None:
         """Index (from ``from_idx`` on) of the first sample at which ``cond`` has held for ``dwell_s``;
         updates the carried run.
 
-        Vectorised: each sample's run start is the time after the last False
-        before it (or the carried start when the run began in an earlier frame).
+        A run starts at its first true sample, or at the carried start when
+        the batch opens inside a run that began in an earlier one.
         """
-        n = cond.size
-        if n == 0:
+        if True not in cond:
+            if cond:
+                self.since_s = None
             return None
-        idx = np.arange(n)
-        last_false = np.maximum.accumulate(np.where(cond, -1, idx))
-        start_idx = last_false + 1
-        start_t = t[np.minimum(start_idx, n - 1)]
-        if self.since_s is not None:
-            start_t = np.where(last_false < 0, self.since_s, start_t)
-        held = cond & (t - start_t >= dwell_s - 1e-9)
-        self.since_s = float(start_t[-1]) if cond[-1] else None
-        hits = np.flatnonzero(held[from_idx:])
-        return int(hits[0]) + from_idx if hits.size else None
+        t_end, last, rate = times.t_end_s, times.n - 1, times.rate_hz  # sample i at t_end - (last - i) / rate
+        since = self.since_s
+        limit = dwell_s - 1e-9
+        hit: int | None = None
+        for i, c in enumerate(cond):
+            if not c:
+                since = None
+                continue
+            if since is None:
+                since = t_end - (last - i) / rate
+            if i >= from_idx and t_end - (last - i) / rate - since >= limit:
+                hit = i
+                break
+        if hit is not None:  # the run carried on is the one the batch ends in
+            if not cond[-1]:
+                since = None
+            elif False in cond[hit + 1 :]:
+                since = t_end - (cond[::-1].index(False) - 1) / rate  # just after the last False
+        self.since_s = since
+        return hit
 
     def reset(self) -> None:
         self.since_s = None
 
 
+def _sum_columns(cols: list[list[float]]) -> list[float]:
+    """Per-sample sum of a few channels' columns, added in channel order (as numpy's ``sum(axis=1)`` does)."""
+    out = cols[0]
+    for col in cols[1:]:
+        out = [a + b for a, b in zip(out, col, strict=True)]
+    return out
+
+
 class CueMonitor:
     """Streaming compensation and co-contraction cues for one set.
 
-    ``roles`` and ``names`` are per channel (channel order). Per frame call
+    ``roles`` and ``names`` are per channel (channel order). Per batch call
     :meth:`update` with the %MVC block ``(n, n_channels)`` (NaN where
     uncalibrated), the time of its last sample on the stream clock, the
     quality flags per channel and the current phase kind (None outside a
-    phase); it returns the cues that fired in that frame, their ``t_s``
+    phase); it returns the cues that fired in that batch, their ``t_s``
     counted from ``t0_s`` (the set's start). :attr:`cue` is the cue showing
     now and :attr:`marked` the channels to mark on the bars.
     """
@@ -143,18 +179,18 @@ class CueMonitor:
             if ch is not None and ch not in self._target and ch not in comp:
                 comp[ch] = c.correction
         self._comp = comp
-        self._comp_channels = np.asarray(sorted(comp), dtype=int)
-        self._ant_channels = np.asarray(self._ant, dtype=int)
+        self._comp_channels = sorted(comp)
+        # The only channels a rule reads, fetched from each batch in one gather.
+        gather = sorted({*self._target, *self._syn, *self._comp_channels, *self._ant})
+        self._gather = np.asarray(gather, dtype=np.intp)
+        self._pos = {ch: k for k, ch in enumerate(gather)}
         gap = max(0.0, self.rules.clear_target_share - self.rules.min_target_share)
         share = min(0.95, 0.5 + gap)
         self._comp_clear_ratio = (1.0 - share) / share  # C/T below this: the compensator has backed off
         self._comp_dwell = _Dwell()
         self._ant_dwell = [_Dwell() for _ in self._ant]
-        self._no_flags = np.zeros(self.n_channels, dtype=bool)
+        self._no_flags: tuple[bool, ...] = (False,) * self.n_channels
         self._phase_cache: dict[PhaseKind | str | None, tuple[bool, bool]] = {}
-        self._ant_idx = np.asarray(self._ant, dtype=int)
-        self._last_block = np.zeros((0, self.n_channels))
-        self._last_syn_ok: list[int] = []
         self._comp_cue: FormCue | None = None
         self._ant_cue: FormCue | None = None
         self._latest: FormCue | None = None
@@ -179,12 +215,12 @@ class CueMonitor:
         active = [c for c in (self._comp_cue, self._ant_cue) if c is not None]
         self._latest = max(active, key=lambda c: c.t_s) if active else None
 
-    # -- per frame ------------------------------------------------------------------
-    def _flags(self, quality: Sequence[Sequence[str]]) -> np.ndarray:
-        """Flagged channels as a bool array (the all-clear case, by far the commonest, is cached)."""
+    # -- per batch ------------------------------------------------------------------
+    def _flags(self, quality: Sequence[Sequence[str]]) -> Sequence[bool]:
+        """Flagged channels (the all-clear case, by far the commonest, is one shared tuple)."""
         if not any(quality):
             return self._no_flags
-        flagged = np.zeros(self.n_channels, dtype=bool)
+        flagged = [False] * self.n_channels
         for ch, flags in enumerate(quality[: self.n_channels]):
             flagged[ch] = bool(flags)
         return flagged
@@ -200,9 +236,6 @@ class CueMonitor:
             self._phase_cache[phase] = known
         return known
 
-    def _times(self, n: int, t_end_s: float) -> np.ndarray:
-        return t_end_s - (n - 1 - np.arange(n)) / self.rate_hz
-
     def update(
         self,
         pct_mvc: np.ndarray | None,
@@ -211,12 +244,12 @@ class CueMonitor:
         phase: PhaseKind | str | None = None,
         rep: RepStamp = None,
     ) -> list[FormCue]:
-        """One frame; returns the cues that fired in it.
+        """One batch; returns the cues that fired in it.
 
         ``rep`` stamps them: the rep in progress, or a function from a cue's
         stream time to the rep it fell in.
         """
-        working_phase, co_phase = self._phase(phase)
+        working_phase, co_phase = self._phase_cache.get(phase) or self._phase(phase)
         new: list[FormCue] = []
         if pct_mvc is None or pct_mvc.shape[0] == 0 or not working_phase:
             self._comp_dwell.reset()
@@ -227,150 +260,200 @@ class CueMonitor:
                 self._ant_cue = None
             self._refresh_latest()
             return new
-        flagged = self._flags(quality)
-        block = pct_mvc
-        cue = self._compensation(block, t_end_s, flagged, rep)
+        flagged = self._flags(quality) if any(quality) else self._no_flags
+        before = (self._comp_cue, self._ant_cue)
+        # One gather, one conversion: the role channels as Python lists, one per channel.
+        cols: list[list[float]] = pct_mvc[:, self._gather].T.tolist()
+        times = _Times(pct_mvc.shape[0], t_end_s, self.rate_hz)
+        cue = self._compensation(cols, times, flagged, rep)
         if cue is not None:
             new.append(cue)
         if co_phase:
-            new.extend(self._co_contraction(block, t_end_s, flagged, rep))
+            new.extend(self._co_contraction(cols, times, flagged, rep))
         elif self._ant_cue is not None or any(d.since_s is not None for d in self._ant_dwell):
             for d in self._ant_dwell:
                 d.reset()
             self._ant_cue = None
-        if new or self._latest is not None:
+        if new or before[0] is not self._comp_cue or before[1] is not self._ant_cue:
             self.fired.extend(new)
             self._refresh_latest()
         return new
 
     # -- compensation -----------------------------------------------------------------
-    def _compensation(self, block: np.ndarray, t_end_s: float, flagged: np.ndarray, rep: RepStamp) -> FormCue | None:
-        """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False)."""
-        if not self._target or (not self._syn and not self._comp) or flagged[self._target].any():
+    def _compensation(
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
+    ) -> FormCue | None:
+        """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False).
+
+        One pass over the batch finds the samples where the condition holds
+        and, while a cue shows, the last sample where it cleared.
+        """
+        if not self._target or (not self._syn and not self._comp) or (flagged is not self._no_flags and any(flagged[c] for c in self._target)):
             self._comp_dwell.reset()
             self._comp_cue = None
             return None
-        rules = self.rules
-        target = block[:, self._target[0]] if len(self._target) == 1 else block[:, self._target].mean(axis=1)
-        syn_ok = self._syn if flagged is self._no_flags else [c for c in self._syn if not flagged[c]]
-        if syn_ok:
-            syn = block[:, syn_ok].sum(axis=1) * (1.0 / len(syn_ok)) if len(syn_ok) > 1 else block[:, syn_ok[0]]
-        else:
-            syn = np.full(target.size, np.nan)
-        comp_ok = self._comp_channels if flagged is self._no_flags else self._comp_channels[~flagged[self._comp_channels]]
-        comp = block[:, comp_ok]
-        floor = self.activity_floor_pct
-        working = (target >= floor) | (syn >= floor)
-        if comp_ok.size:
-            working |= (comp >= floor).any(axis=1)
-        m = rules.min_target_share
-        share_low = target * (1.0 - m) < m * syn
-        outfire = (comp > target[:, None]) & working[:, None]
-        cond = working & share_low
-        if comp_ok.size:
-            cond |= outfire.any(axis=1)
         active = self._comp_cue
-        if active is None and self._comp_dwell.since_s is None and not cond.any():
-            return None  # the common case: nothing brewing
-        t = self._times(block.shape[0], t_end_s)
-        start = 0
         if active is not None and flagged[active.channel]:
             self._comp_cue = active = None
-        if active is not None:
-            c = rules.clear_target_share
-            share_back = ~(target * (1.0 - c) < c * syn)  # NaN share (no synergist) counts as back
-            if comp_ok.size:
-                comp_back = np.all(~(comp >= self._comp_clear_ratio * target[:, None]), axis=1)
+        rules = self.rules
+        pos = self._pos
+        n = times.n
+        if len(self._target) == 1:
+            target = cols[pos[self._target[0]]]
+        else:
+            k = len(self._target)
+            target = [a / k for a in _sum_columns([cols[pos[c]] for c in self._target])]
+        syn_ok = self._syn if flagged is self._no_flags else [c for c in self._syn if not flagged[c]]
+        if len(syn_ok) > 1:
+            inv = 1.0 / len(syn_ok)
+            syn = [a * inv for a in _sum_columns([cols[pos[c]] for c in syn_ok])]
+        elif syn_ok:
+            syn = cols[pos[syn_ok[0]]]
+        else:
+            syn = [math.nan] * n
+        comp_ok = self._comp_channels if flagged is self._no_flags else [c for c in self._comp_channels if not flagged[c]]
+        comps = [cols[pos[c]] for c in comp_ok]
+        floor = self.activity_floor_pct
+        m = rules.min_target_share
+        keep = 1.0 - m
+        judge_clear = active is not None
+        c = rules.clear_target_share
+        keep_c = 1.0 - c
+        ratio = self._comp_clear_ratio
+        last_clear = -1
+        cond = [False] * n
+        for i in range(n):
+            tv = target[i]
+            sv = syn[i]
+            if not (tv >= floor or sv >= floor):
+                for cc in comps:
+                    if cc[i] >= floor:
+                        break
+                else:
+                    continue  # not working: neither brewing nor clearing
+            if tv * keep < m * sv:
+                cond[i] = True
             else:
-                comp_back = np.ones(target.size, dtype=bool)
-            clear = np.flatnonzero(working & share_back & comp_back)
-            if clear.size == 0:
-                self._comp_dwell.first_fire(cond, t, rules.dwell_s)
+                for cc in comps:
+                    if cc[i] > tv:  # a compensator out-fires the target
+                        cond[i] = True
+                        break
+            # Cleared: the share is back (a NaN share, no synergist, counts as back) and every
+            # compensator is back below the ratio to the target.
+            if judge_clear and not (tv * keep_c < c * sv):
+                for cc in comps:
+                    if cc[i] >= ratio * tv:
+                        break
+                else:
+                    last_clear = i
+        dwell = self._comp_dwell
+        if active is None and dwell.since_s is None and True not in cond:
+            return None  # the common case: nothing brewing
+        start = 0
+        if active is not None:
+            if last_clear < 0:
+                dwell.first_fire(cond, times, rules.dwell_s)
                 return None
             self._comp_cue = None
             # A relapse after the clearing sample must dwell afresh.
-            start = int(clear[-1]) + 1
-        i = self._comp_dwell.first_fire(cond, t, rules.dwell_s, start)
-        if i is None:
+            start = last_clear + 1
+        fire = dwell.first_fire(cond, times, rules.dwell_s, start)
+        if fire is None:
             return None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = target / (target + syn)
-        self._last_block, self._last_syn_ok = block, list(syn_ok)
-        channel, value, text = self._compensation_blame(i, target, share, comp, comp_ok, outfire)
+        channel, value, text = self._compensation_blame(fire, target[fire], syn[fire], comps, comp_ok, cols, syn_ok)
+        t_i = times.at(fire)
         cue = FormCue(
-            t_s=round(float(t[i]) - self.t0_s, 3),
+            t_s=round(t_i - self.t0_s, 3),
             kind=FormCueKind.COMPENSATION,
             channel=channel,
             muscle=self.names[channel],
             value=round(value, 3),
             text=text,
-            rep=rep(float(t[i])) if callable(rep) else rep,
+            rep=rep(t_i) if callable(rep) else rep,
         )
         self._comp_cue = cue
         return cue
 
     def _compensation_blame(
-        self, i: int, target: np.ndarray, share: np.ndarray, comp: np.ndarray, comp_ok: np.ndarray, outfire: np.ndarray
+        self,
+        i: int,
+        target: float,
+        syn: float,
+        comps: list[list[float]],
+        comp_ok: Sequence[int],
+        cols: list[list[float]],
+        syn_ok: Sequence[int],
     ) -> tuple[int, float, str]:
         """Who to mark and what to say at sample ``i``.
 
         A named compensator out-firing the target is blamed first (the
-        loudest, its %MVC as the value); when the share alone fell, a named
-        compensator that is the loudest synergist takes the blame (value:
-        the share), else the target does, with the exercise's correction.
+        loudest, its %MVC as the value; the first in channel order on a tie);
+        when the share alone fell, a named compensator that is the loudest
+        synergist takes the blame (value: the share), else the target does,
+        with the exercise's correction.
         """
-        if outfire.shape[1] and outfire[i].any():
-            j = int(np.argmax(np.where(outfire[i], comp[i], -np.inf)))
-            ch = int(comp_ok[j])
-            return ch, float(comp[i, j]), self._comp[ch]
-        block_i = self._last_block[i]
-        candidates = [c for c in self._syn if c in self._last_syn_ok]
+        loudest_j: int | None = None
+        for j, cc in enumerate(comps):
+            if cc[i] > target and (loudest_j is None or cc[i] > comps[loudest_j][i]):
+                loudest_j = j
+        if loudest_j is not None:  # sample i is working: it met the condition
+            ch = comp_ok[loudest_j]
+            return ch, float(comps[loudest_j][i]), self._comp[ch]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = float(np.float64(target) / (target + syn))
+        candidates = [c for c in self._syn if c in syn_ok]
         if candidates:
-            loudest = max(candidates, key=lambda c: float(np.nan_to_num(block_i[c], nan=-1.0)))
-            if loudest in comp_ok.tolist():
-                return loudest, float(share[i]), self._comp[loudest]
+            pos = self._pos
+            loudest = max(candidates, key=lambda c: float(np.nan_to_num(cols[pos[c]][i], nan=-1.0)))
+            if loudest in comp_ok:
+                return loudest, share, self._comp[loudest]
         target_ch = self._target[0]
         text = self.rules.correction or default_compensation_text(self.names[target_ch])
-        return target_ch, float(share[i]), text
+        return target_ch, share, text
 
     # -- co-contraction ----------------------------------------------------------------
-    def _co_contraction(self, block: np.ndarray, t_end_s: float, flagged: np.ndarray, rep: RepStamp) -> list[FormCue]:
+    def _co_contraction(
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
+    ) -> list[FormCue]:
         if not self._ant:
             return []
         rules = self.rules
-        over = block[:, self._ant_idx] > rules.antagonist_max_pct
+        pos = self._pos
+        limit = rules.antagonist_max_pct
+        overs = [[v > limit for v in cols[pos[ch]]] for ch in self._ant]
         active = self._ant_cue
-        if active is None and not over.any() and all(d.since_s is None for d in self._ant_dwell):
+        if active is None and not any(True in o for o in overs) and all(d.since_s is None for d in self._ant_dwell):
             return []  # the common case
-        t = self._times(block.shape[0], t_end_s)
         start = 0
         if active is not None and flagged[active.channel]:
             self._ant_cue = active = None
         if active is not None:
-            below = np.flatnonzero(~(block[:, active.channel] >= rules.antagonist_clear_pct))
-            if below.size:
+            clear_pct = rules.antagonist_clear_pct
+            below = [i for i, v in enumerate(cols[pos[active.channel]]) if not v >= clear_pct]
+            if below:
                 self._ant_cue = active = None
-                start = int(below[-1]) + 1
+                start = below[-1] + 1
         best: tuple[int, int] | None = None  # (sample, antagonist index) of the earliest dwell
         for k, ch in enumerate(self._ant):
             if flagged[ch]:
                 self._ant_dwell[k].reset()
                 continue
-            i = self._ant_dwell[k].first_fire(over[:, k], t, rules.dwell_s, start)
+            i = self._ant_dwell[k].first_fire(overs[k], times, rules.dwell_s, start)
             if i is not None and (best is None or i < best[0]):
                 best = (i, k)
         if best is None or active is not None:
             return []
         i, k = best
         ch = self._ant[k]
+        t_i = times.at(i)
         cue = FormCue(
-            t_s=round(float(t[i]) - self.t0_s, 3),
+            t_s=round(t_i - self.t0_s, 3),
             kind=FormCueKind.CO_CONTRACTION,
             channel=ch,
             muscle=self.names[ch],
-            value=round(float(block[i, ch]), 2),
+            value=round(float(cols[pos[ch]][i]), 2),
             text=rules.antagonist_correction or default_co_contraction_text(self.names[ch]),
-            rep=rep(float(t[i])) if callable(rep) else rep,
+            rep=rep(t_i) if callable(rep) else rep,
         )
         self._ant_cue = cue
         return [cue]

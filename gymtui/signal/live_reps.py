@@ -34,6 +34,7 @@ walked in Python.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,9 +102,14 @@ class LiveRepJudge:
         self._syn = [i for i, r in enumerate(roles) if r is MuscleRole.SYNERGIST]
         self._ant = [i for i, r in enumerate(roles) if r is MuscleRole.ANTAGONIST]
         self.peak_pct = 0.0
+        self._line_peak = math.nan  # the peak _line_pct was worked out for
+        self._line_pct = math.nan
         self._open: _OpenRep | None = None
-        # The target's recent frames (time of last sample, values), for a rep's onset.
-        self._pre: deque[tuple[float, np.ndarray]] = deque(maxlen=max(4, round(PRE_ROLL_S * self.rate_hz)))
+        # The target's recent batches (time of last sample, values), for a rep's onset: as few
+        # as hold the pre-roll's samples (it is rebuilt from them at each rep's start).
+        self._pre: deque[tuple[float, np.ndarray]] = deque()
+        self._pre_n = 0
+        self._pre_keep = max(1, round(PRE_ROLL_S * self.rate_hz))
         self.reps: list[RepVerdict] = []
         self._spans: list[tuple[float, float]] = []  # each judged rep's (first, last) sample above the line, stream clock
         self.rep_rows: list[dict[str, Any]] = []
@@ -147,23 +153,35 @@ class LiveRepJudge:
         above: np.ndarray | None = None
         if work:
             # The peak so far (NaN-blind), then the set metrics' threshold on it.
-            running = np.fmax.accumulate(np.fmax(target, self.peak_pct))
-            self.peak_pct = float(running[-1])
-            above = target > rep_threshold_pct(running, self.config)  # NaN: below
-            if self._open is None and not above.any():
-                above = None
+            top = float(np.fmax.reduce(target))  # NaN only when every sample is
+            if top > self.peak_pct:
+                running = np.fmax.accumulate(np.fmax(target, self.peak_pct))
+                self.peak_pct = float(running[-1])
+                above = target > rep_threshold_pct(running, self.config)  # NaN: below
+                if self._open is None and not above.any():
+                    above = None
+            else:
+                # No new peak (the usual case once the set is under way): the threshold is flat.
+                line = self._line()
+                if self._open is not None or top > line:
+                    above = target > line  # NaN: below
         if above is None and self._open is None:
             # The common case between reps: only remember the pre-roll (no copy until a rep starts).
-            self._pre.append((t_end_s, target))
+            self._remember(t_end_s, target)
             return []
         if above is None:
             above = np.zeros(n, dtype=bool)
         t = np.arange(n) / self.rate_hz + (t_end_s - (n - 1) / self.rate_hz)
-        syn = block[:, self._syn].mean(axis=1) if self._syn else np.full(n, np.nan)
+        if len(self._syn) == 1:
+            syn = block[:, self._syn[0]]
+        else:
+            syn = block[:, self._syn].mean(axis=1) if self._syn else np.full(n, np.nan)
         ants = [c for c in self._ant if not (c < len(flagged) and flagged[c])]
-        ant_on = (
-            np.any(block[:, ants] > self.config.perfect_max_antagonist_pct, axis=1) if ants else np.zeros(n, dtype=bool)
-        )
+        ant_max = self.config.perfect_max_antagonist_pct
+        if len(ants) == 1:
+            ant_on = block[:, ants[0]] > ant_max
+        else:
+            ant_on = np.any(block[:, ants] > ant_max, axis=1) if ants else np.zeros(n, dtype=bool)
         if self._open is not None and above.all():
             # The common case inside a rep: it goes on.
             self._feed(slice(0, n), t, target, syn, ant_on, inside=True)
@@ -171,8 +189,23 @@ class LiveRepJudge:
             finished = []
         else:
             finished = self._walk(t, target, syn, ant_on, above)
-        self._pre.append((t_end_s, target))  # after the walk: a rep starting here takes its pre-roll from before
+        self._remember(t_end_s, target)  # after the walk: a rep starting here takes its pre-roll from before
         return finished
+
+    def _line(self) -> float:
+        """The rep threshold at the current peak (cached until the peak moves)."""
+        if self._line_peak != self.peak_pct:
+            self._line_peak = self.peak_pct
+            self._line_pct = float(rep_threshold_pct(self.peak_pct, self.config))
+        return self._line_pct
+
+    def _remember(self, t_end_s: float, target: np.ndarray) -> None:
+        """Keep this batch for the pre-roll, dropping the oldest batches no longer needed to fill it."""
+        pre = self._pre
+        pre.append((t_end_s, target))
+        self._pre_n += target.size
+        while len(pre) > 1 and self._pre_n - pre[0][1].size >= self._pre_keep:
+            self._pre_n -= pre.popleft()[1].size
 
     def _pre_roll(self) -> tuple[np.ndarray, np.ndarray]:
         """The remembered target envelope (up to ``PRE_ROLL_S``) with its times."""
@@ -181,7 +214,7 @@ class LiveRepJudge:
         ts = [t_end - (v.size - 1 - np.arange(v.size)) / self.rate_hz for t_end, v in self._pre]
         t = np.concatenate(ts)
         v = np.concatenate([v for _t, v in self._pre])
-        keep = max(1, round(PRE_ROLL_S * self.rate_hz))
+        keep = self._pre_keep
         return t[-keep:], v[-keep:]
 
     def _walk(self, t: np.ndarray, target: np.ndarray, syn: np.ndarray, ant_on: np.ndarray, above: np.ndarray) -> list[RepVerdict]:
