@@ -24,7 +24,12 @@ compensation rule is judged only while the target or a synergist is above
 use as the lowest threshold of a rep (``MetricsConfig.rep_threshold_floor_pct``),
 i.e. below it there is no rep to coach, and well above the 1–5 % MVC that
 surface-EMG rest noise reads after a maximal calibration. The co-contraction
-rule has its own floor (its threshold, 30 % MVC by default).
+rule has its own floor (its threshold, 20 % MVC by default).
+
+One correction at a time: while one kind of cue shows, the other does not
+fire (its condition keeps dwelling, so it fires as soon as the first clears
+if it still holds). The athlete reads one instruction, and every stored cue
+is one the screen showed.
 
 A cue never fires on a channel the quality monitor flags, and a share cue
 never fires while the target itself is flagged (a share of a bad channel
@@ -265,11 +270,13 @@ class CueMonitor:
         # One gather, one conversion: the role channels as Python lists, one per channel.
         cols: list[list[float]] = pct_mvc[:, self._gather].T.tolist()
         times = _Times(pct_mvc.shape[0], t_end_s, self.rate_hz)
-        cue = self._compensation(cols, times, flagged, rep)
+        # One correction at a time: a cue fires only while the other kind is not showing (its
+        # condition keeps dwelling meanwhile, so it fires as soon as the first clears, if it still holds).
+        cue = self._compensation(cols, times, flagged, rep, may_fire=self._ant_cue is None)
         if cue is not None:
             new.append(cue)
         if co_phase:
-            new.extend(self._co_contraction(cols, times, flagged, rep))
+            new.extend(self._co_contraction(cols, times, flagged, rep, may_fire=self._comp_cue is None))
         elif self._ant_cue is not None or any(d.since_s is not None for d in self._ant_dwell):
             for d in self._ant_dwell:
                 d.reset()
@@ -281,7 +288,7 @@ class CueMonitor:
 
     # -- compensation -----------------------------------------------------------------
     def _compensation(
-        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp, *, may_fire: bool = True
     ) -> FormCue | None:
         """Shares are compared without dividing: ``T/(T+S) < m`` ⇔ ``T·(1−m) < m·S`` (NaN compares False).
 
@@ -358,7 +365,7 @@ class CueMonitor:
             # A relapse after the clearing sample must dwell afresh.
             start = last_clear + 1
         fire = dwell.first_fire(cond, times, rules.dwell_s, start)
-        if fire is None:
+        if fire is None or not may_fire:
             return None
         channel, value, text = self._compensation_blame(fire, target[fire], syn[fire], comps, comp_ok, cols, syn_ok)
         t_i = times.at(fire)
@@ -413,7 +420,7 @@ class CueMonitor:
 
     # -- co-contraction ----------------------------------------------------------------
     def _co_contraction(
-        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp
+        self, cols: list[list[float]], times: _Times, flagged: Sequence[bool], rep: RepStamp, *, may_fire: bool = True
     ) -> list[FormCue]:
         if not self._ant:
             return []
@@ -441,7 +448,7 @@ class CueMonitor:
             i = self._ant_dwell[k].first_fire(overs[k], times, rules.dwell_s, start)
             if i is not None and (best is None or i < best[0]):
                 best = (i, k)
-        if best is None or active is not None:
+        if best is None or active is not None or not may_fire:
             return []
         i, k = best
         ch = self._ant[k]

@@ -95,9 +95,10 @@ async def test_the_cues_a_set_showed_are_stored_and_said_in_its_history(tmp_path
     assert [(c.t_s, str(c.kind), c.channel, c.muscle, c.rep, c.text) for c in shown] == [s for s in stored if s[0] in {c.t_s for c in shown}]
     # ...and the rows are exactly as many as the frames' whole-set count, which the set row keeps.
     assert len(rows) == fired == store.get_set(set_id)["cue_count"]
-    assert {r["kind"] for r in rows} == {"compensation"}
-    # The hamstrings took over: the library's correction for the glute bridge, on their channel.
-    named = {(r["channel"], r["muscle"], r["text"]) for r in rows if r["channel"] != 0}
+    # The hamstrings took over: the library's correction for the glute bridge, on their channel. (A
+    # quadriceps braced against the bridge may be cued too, once the compensation cue has cleared.)
+    assert "compensation" in {r["kind"] for r in rows}
+    named = {(r["channel"], r["muscle"], r["text"]) for r in rows if r["kind"] == "compensation" and r["channel"] != 0}
     assert named == {(1, "Biceps femoris", "Feet closer, drive through the heels")}
     assert line.startswith("Glute bridge, 3 s hold · ") and line.endswith(" · " + cue_summary(rows, len(rows)))
     assert "compensation cue" in line

@@ -207,10 +207,20 @@ def test_cue_times_count_from_the_set_start_and_carry_the_rep() -> None:
     assert [(c.rep, round(c.t_s, 2)) for c in fired] == [(3, 0.3)]
 
 
-def test_the_newest_active_cue_shows_and_both_are_marked() -> None:
+def test_one_correction_at_a_time_the_second_fires_when_the_first_clears() -> None:
+    """A braced triceps during a biceps takeover waits: one banner, and every stored cue is one shown."""
     mon = monitor()
-    _, t = feed(mon, [BICEPS], 0.5, 0.0, phase=PhaseKind.CONCENTRIC)
-    fired, _ = feed(mon, [(40.0, 55.0, 15.0, 45.0)], 0.5, t, phase=PhaseKind.CONCENTRIC)
-    assert [c.kind for c in fired] == [FormCueKind.CO_CONTRACTION]
-    assert mon.cue == fired[0]
-    assert mon.marked == (1, 3)
+    fired, t = feed(mon, [BICEPS], 0.5, 0.0, phase=PhaseKind.CONCENTRIC)
+    assert [c.kind for c in fired] == [FormCueKind.COMPENSATION]
+    both = (40.0, 55.0, 15.0, 45.0)  # the biceps still out-fires the lat, and the triceps is on
+    fired, t = feed(mon, [both], 1.0, t, phase=PhaseKind.CONCENTRIC)
+    assert fired == [] and mon.cue is not None and mon.cue.kind is FormCueKind.COMPENSATION
+    assert mon.marked == (1,)
+    # The lat takes over again, the triceps stays on: the co-contraction cue, at once (it has dwelt).
+    fired, _ = feed(mon, [(60.0, 20.0, 20.0, 45.0)], 0.2, t, phase=PhaseKind.CONCENTRIC)
+    assert [(c.kind, c.channel, c.text) for c in fired] == [
+        (FormCueKind.CO_CONTRACTION, 3, "Relax the triceps brachii")
+    ]
+    assert fired[0].t_s - t <= 0.1 + 1e-9
+    assert mon.cue == fired[0] and mon.marked == (3,)
+    assert [c.kind for c in mon.fired] == [FormCueKind.COMPENSATION, FormCueKind.CO_CONTRACTION]
