@@ -83,6 +83,7 @@ async def wait_for(predicate, wall_s: float = 10.0) -> None:
 async def test_esc_in_a_textual_app_deflates_and_the_panel_follows():
     app = CuffHost()
     async with app.run_test(size=(70, 14)) as pilot:
+        await wait_for(lambda: app.sup.view().link_ok)  # a set started before the cuff says connected is refused
         app.runner.handle(app.sup.set_started("Curl"))
         app.runner.handle(app.sup.phase_changed(PhaseKind.ISOMETRIC))
         panel = app.query_one(CuffPanel)
@@ -96,6 +97,7 @@ async def test_esc_in_a_textual_app_deflates_and_the_panel_follows():
 async def test_sigterm_to_a_textual_app_deflates_before_it_exits():
     app = CuffHost()
     async with app.run_test(size=(70, 14)):
+        await wait_for(lambda: app.sup.view().link_ok)
         app.runner.handle(app.sup.set_started("Curl"))
         await wait_for(lambda: app.sup.state is CuffState.HOLDING)
         os.kill(os.getpid(), signal.SIGTERM)
