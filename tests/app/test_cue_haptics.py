@@ -98,3 +98,31 @@ async def test_a_retention_set_never_buzzes(tmp_path: Path) -> None:
         await app.shutdown()
     store.close()
 
+
+
+async def test_a_real_compensation_cue_from_the_live_chain_buzzes_the_emulated_myo(tmp_path: Path) -> None:
+    """The whole way: the emulated Myo's signal of a compensating athlete, the worker's cue monitor, the
+    frame, the sensor controller, the vibrate write over bleak, the armband. One short buzz per cue shown
+    (cues that fired between two shown frames share one buzz), and the cues are the stored rows."""
+    from gymtui.sim.athlete import DEMO_ATHLETES
+
+    store = Store(tmp_path / "gym.db")
+    app = GymApp(store, AppConfig(demo=True, speed=2.0, athlete="Demo athlete", emulate="myo",
+                                  demo_athlete=DEMO_ATHLETES["compensating"]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot_wait_until(pilot, lambda: app.signal is not None and app.sensor.last_frame is not None, 60,
+                               "the emulated Myo streaming")
+        await home_ready(pilot, app, "the home screen")
+        await press(pilot, "enter")  # the first set of the day: an MVC, then the glute bridge holds
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 180, "the set's rating screen",
+                               detail=lambda: where(app))
+        myo = app.sensor.emulation.sensor
+        await pilot_wait_until(pilot, lambda: len(myo.vibrations) == app.sensor.buzzes, 10, "the last buzz at the armband")
+        cues = store.conn.execute("SELECT kind, muscle FROM cues ORDER BY t_s").fetchall()
+        written = buzzes_at_the_armband(app)
+        await press(pilot, "escape")
+        await app.shutdown()
+    assert cues and cues[0][0] == "compensation", cues
+    assert 1 <= len(myo.vibrations) <= len(cues)
+    assert all(length == 1 for _, length in myo.vibrations)
+    assert written == [SHORT_BUZZ] * len(myo.vibrations)
