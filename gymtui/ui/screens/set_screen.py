@@ -211,7 +211,8 @@ class SetScreen(Screen[None]):
         # A retention set stays dark until its work is over; then the athlete may look.
         self.set_class(self.feedback_mode == "retention" and not view.completed, "-retention-dark")
         in_explosive = phase is not None and phase.kind is PhaseKind.EXPLOSIVE and view.stage is Stage.PHASE
-        self.query_one(RepMarks).show_rise = self.intent or in_explosive
+        with contextlib.suppress(NoMatches):  # the screen may still be composing the widgets below the countdown
+            self.query_one(RepMarks).show_rise = self.intent or in_explosive
 
     def show_cue(self, cue: Cue) -> None:
         with contextlib.suppress(NoMatches):  # a cue may land as the screen leaves
