@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from app_day import home_ready
+from history_pilot import open_history, pick
 from program_log import log_session
 from textual.app import App
 from textual.widgets import DataTable, OptionList, TabbedContent
@@ -21,7 +21,7 @@ from waiting import pilot_wait_until
 from gymtui.app import AppConfig, GymApp
 from gymtui.model import FormCue, FormCueKind
 from gymtui.store import Store
-from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
+from gymtui.ui.screens.history import SetDetailScreen
 
 MONDAY = dt.date(2026, 11, 2)
 TODAY = MONDAY + dt.timedelta(weeks=3, days=2)
@@ -72,26 +72,6 @@ def coached_weeks(db: Path) -> Store:
             for t_s, rep in ((3.1, 2), (9.8, 4), (14.2, 6)):
                 store.record_cue(ids[0], FormCue(t_s, FormCueKind.COMPENSATION, 1, "Biceps brachii", 0.41, ELBOWS, rep=rep))
     return store
-
-
-async def open_history(pilot, app: GymApp) -> HistoryScreen:
-    await home_ready(pilot, app, "the home screen")
-    await pilot.press("h")
-    await pilot_wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), 30, "the history screen")
-    screen = app.screen
-    assert isinstance(screen, HistoryScreen)
-    return screen
-
-
-async def pick(pilot, screen: HistoryScreen, name: str) -> None:
-    listing = screen.query_one("#exercise-list", OptionList)
-    index = next(i for i, e in enumerate(screen.data.exercises) if e.exercise == name)
-    for _ in range(len(screen.data.exercises)):
-        if listing.highlighted == index:
-            break
-        await pilot.press("down" if (listing.highlighted or 0) < index else "up")
-    title = screen.query_one("#exercise-title")
-    await pilot_wait_until(pilot, lambda: str(title.render()) == name, 10, f"{name} shown", detail=lambda: str(title.render()))
 
 
 async def test_retention_against_feedback_and_the_weekly_rise_time_read_in_order(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from app_day import home_ready
+from history_pilot import open_history, pick
 from program_log import four_weeks_logged
 from textual.app import App
 from textual.widgets import DataTable, OptionList, TabbedContent
@@ -19,7 +19,7 @@ from waiting import pilot_wait_until
 
 from gymtui.app import AppConfig, GymApp
 from gymtui.store import Store
-from gymtui.ui.screens.history import HistoryScreen, SetDetailScreen
+from gymtui.ui.screens.history import SetDetailScreen
 from gymtui.ui.widgets.prose import wrap_keeping_units
 
 MONDAY = dt.date(2026, 11, 2)
@@ -52,27 +52,6 @@ def four_weeks(db: Path) -> Store:
     store = Store(db)
     four_weeks_logged(store, store.ensure_athlete(), MONDAY)
     return store
-
-
-async def open_history(pilot, app: GymApp) -> HistoryScreen:
-    await home_ready(pilot, app, "the home screen")
-    await pilot.press("h")
-    await pilot_wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), 30, "the history screen")
-    screen = app.screen
-    assert isinstance(screen, HistoryScreen)
-    return screen
-
-
-async def pick(pilot, screen: HistoryScreen, name: str) -> None:
-    """Down the exercise list (focused on opening) to ``name``, and wait until the right side shows it."""
-    listing = screen.query_one("#exercise-list", OptionList)
-    index = next(i for i, e in enumerate(screen.data.exercises) if e.exercise == name)
-    for _ in range(len(screen.data.exercises)):
-        if listing.highlighted == index:
-            break
-        await pilot.press("down" if (listing.highlighted or 0) < index else "up")
-    title = screen.query_one("#exercise-title")
-    await pilot_wait_until(pilot, lambda: str(title.render()) == name, 10, f"{name} shown", detail=lambda: str(title.render()))
 
 
 async def test_four_weeks_read_as_dates_sentences_and_a_reachable_goal_at_80x24(tmp_path: Path) -> None:
