@@ -50,12 +50,18 @@ def where(app: GymApp) -> str:
     return f"screen {type(app.screen).__name__}, {phase}"
 
 
+def autoregulation_pending(app: GymApp) -> bool:
+    """The 80 % rule is still being checked after a rating: its offer may yet come up over the home screen."""
+    return any(w.group == "autoregulation" and not w.is_finished for w in app.workers)
+
+
 def at_home(app: GymApp) -> bool:
-    """The home screen is on top with what it read; an autoregulation offer on the way is declined (n)."""
+    """The home screen is on top with what it read, the 80 % rule has had its say, and its offer is declined (n)."""
     if isinstance(app.screen, ConfirmScreen):
         app.screen.action_answer(False)
         return False
-    return isinstance(app.screen, HomeScreen) and app.screen.info is not None and app.set_screen is None
+    return (not autoregulation_pending(app) and isinstance(app.screen, HomeScreen)
+            and app.screen.info is not None and app.set_screen is None)
 
 
 async def home_ready(pilot: Any, app: GymApp, what: str) -> None:

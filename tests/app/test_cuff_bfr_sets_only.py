@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from app_day import answer_working_weight
+from app_day import answer_working_weight, autoregulation_pending
 from keys import press
 from program_log import log_session
 from waiting import pilot_wait_until
@@ -115,7 +115,7 @@ async def test_heavy_sets_and_the_finisher_keep_the_cuff_down_bfr_sets_inflate_t
         if isinstance(app.screen, ConfirmScreen):
             app.screen.action_answer(False)
             return False
-        return isinstance(app.screen, HomeScreen) and app.set_screen is None and app.home is not None
+        return not autoregulation_pending(app) and isinstance(app.screen, HomeScreen) and app.set_screen is None and app.home is not None
 
     async def home(pilot) -> None:
         await pilot_wait_until(pilot, at_home, 60, "the home screen", detail=where)

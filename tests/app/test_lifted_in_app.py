@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from app_day import autoregulation_pending
 from keys import press
 from textual.app import App
 from textual.widgets import Input
@@ -111,7 +112,7 @@ async def run_set(
         engine = app.runner.engine
         resting = engine.running and engine.stage is Stage.PHASE and engine.current_phase.kind is PhaseKind.REST
         home = isinstance(app.screen, HomeScreen) and app.set_screen is None
-        return (resting or home) and not checking(app)
+        return (resting or home) and not autoregulation_pending(app)
 
     await pilot_wait_until(pilot, rest_or_prompt, 30, "the rest (or the 80 % rule's question)", detail=lambda: where(app))
     if isinstance(app.screen, ConfirmScreen):
@@ -126,9 +127,6 @@ async def run_set(
     return shown
 
 
-def checking(app: GymApp) -> bool:
-    """The 80 % rule is still being checked after the rating."""
-    return any(w.group == "autoregulation" and not w.is_finished for w in app.workers)
 
 
 def epley(load_kg: float, reps: int) -> float:
