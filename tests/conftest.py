@@ -13,6 +13,38 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+LSL_LOOPBACK_CONFIG = """\
+; Every LSL packet of the tests stays on this machine: discovery on the host
+; only (no multicast beyond it, no broadcast), IPv4 loopback as the one peer.
+[ports]
+IPv6 = disable
+[multicast]
+ResolveScope = machine
+KnownPeers = {127.0.0.1}
+"""
+
+
+def _keep_lsl_on_this_machine() -> None:
+    """Point liblsl at the loopback-only config before anything loads it.
+
+    Set at import (not in a fixture) so that every xdist worker, and every
+    subprocess a test starts with the environment passed through, reads it:
+    liblsl reads ``LSLAPICFG`` once, when it first loads.
+    """
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"gymtui-tests-lsl-{os.getuid()}"
+    folder.mkdir(exist_ok=True)
+    config = folder / "lsl_api.cfg"
+    if not config.exists() or config.read_text() != LSL_LOOPBACK_CONFIG:
+        partial = config.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(LSL_LOOPBACK_CONFIG)
+        partial.replace(config)
+    os.environ["LSLAPICFG"] = str(config)
+
+
+_keep_lsl_on_this_machine()
+
 
 def shared_data_dir() -> Path:
     """``../shared/data`` beside the checkout (or ``$GYMTUI_SHARED_DATA``)."""
