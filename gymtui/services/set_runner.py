@@ -34,6 +34,7 @@ survives in the recovery file like the others).
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -189,6 +190,7 @@ class SetRunner:
         self._stamp = stamp
         self.context = context
         self.engine = SetEngine(self.protocol, clock)
+        self._clock = clock
         self._store = store
         self._signal = signal
         self._cue_sink = cue_sink
@@ -205,6 +207,9 @@ class SetRunner:
         channels = ctx.channel_rows
         if channels is None:
             channels = [{"muscle": c.muscle, "role": str(c.role), "unit": c.unit} for c in ctx.channels]
+        started_at = self._stamp()
+        # Wall time minus the signal clock, read together: a raw block's t0_s plus it is its wall time.
+        clock_offset_s = dt.datetime.fromisoformat(started_at).timestamp() - self._clock()
         self.set_id = self._write(
             "start_set",
             ctx.athlete_id,
@@ -215,8 +220,8 @@ class SetRunner:
             channels=channels,
             pipeline=ctx.pipeline,
             calibration_id=ctx.calibration_id,
-            started_at=self._stamp(),
-            extra=dict(ctx.row_fields),
+            started_at=started_at,
+            extra={**ctx.row_fields, "clock_offset_s": clock_offset_s},
         )
         if self._signal is not None:
             targets = [p.target_pct_mvc for p in self.protocol.phases if p.target_pct_mvc is not None]

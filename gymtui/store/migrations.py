@@ -447,6 +447,27 @@ def _v6_biofeedback(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE sets ADD COLUMN cue_count INTEGER")
 
 
+def _v7_lab_interop(db: sqlite_utils.Database) -> None:
+    """The raw signal placed in wall time, and room for blocks kept in the sensor's own numbers.
+
+    ``sets.clock_offset_s`` is the set's wall-clock start (Unix seconds)
+    minus the signal clock at that moment: a block's ``t0_s`` plus it is
+    the block's wall time, which the raw export and the LSL markers need.
+    NULL for sets stored before it. ``signal_blocks.codec`` says how
+    ``data`` is packed (NULL: plain little-endian ``dtype`` values) and
+    ``signal_blocks.scale_uv`` the float64 µV per count of each channel
+    (NULL: the values are already in the source's unit).
+    """
+    have_sets = set(db.table("sets").columns_dict)
+    if "clock_offset_s" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN clock_offset_s REAL")
+    have_blocks = set(db.table("signal_blocks").columns_dict)
+    if "codec" not in have_blocks:
+        db.execute("ALTER TABLE signal_blocks ADD COLUMN codec TEXT")
+    if "scale_uv" not in have_blocks:
+        db.execute("ALTER TABLE signal_blocks ADD COLUMN scale_uv BLOB")
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
@@ -454,6 +475,7 @@ MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (4, _v4_lifted),
     (5, _v5_imported),
     (6, _v6_biofeedback),
+    (7, _v7_lab_interop),
 )
 """Every step, numbered from 1 without gaps."""
 
