@@ -15,11 +15,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 LSL_LOOPBACK_CONFIG = """\
 ; Every LSL packet of the tests stays on this machine: discovery on the host
-; only (no multicast beyond it, no broadcast), IPv4 loopback as the one peer.
+; only (ResolveScope = machine: 127.0.0.1, no multicast group beyond it), its
+; socket bound to loopback, IPv4 loopback as the one known peer, no IPv6.
 [ports]
 IPv6 = disable
 [multicast]
 ResolveScope = machine
+ListenAddress = 127.0.0.1
+[lab]
 KnownPeers = {127.0.0.1}
 """
 
