@@ -1,0 +1,186 @@
+"""A set's raw signal as EDF+ (16-bit) or BDF+ (24-bit), written with edfio.
+
+**Continuous, gaps filled and marked.** The file is EDF+C / BDF+C: one
+sample every ``1/rate`` seconds from the first to the last, which every
+reader (EDFbrowser, MNE, pyedflib, EEGLAB) handles; EDF+D (discontinuous
+records) is read by far fewer tools and edfio does not write it. A gap
+(samples the radio lost, or a jump in the block times) is a flat line at
+the last value before it — never a step a reader's filter would ring on —
+spanned by an annotation ``gap N samples`` with the gap's onset and
+duration, so an analysis can cut it out. The last data record is padded
+the same way and marked ``padding N samples``.
+
+**Record duration.** EDF stores a whole number of samples per channel in
+each data record, and the record's duration as decimal text. So the
+duration is the smallest whole number of seconds ``d`` (up to 1000) for
+which ``rate × d`` is a whole number: 1 s for 200.0 Hz (Myo) and 1000 Hz
+alike, 3 s for 333.33… Hz, 27 s for Delsys Trigno's 1925.93 Hz. The rate a
+reader works out (samples per record / duration) is then the source's
+rate, not a rounding of it. A rate with no such duration is refused (CSV
+keeps any rate).
+
+**Header.** Labels are the channels' names (the set's muscles) in ASCII,
+at most 16 characters, made unique; the physical dimension is the unit in
+ASCII (``µV`` becomes EDF's ``uV``). The physical range is the sensor's
+where the recording knows it, widened to the data if a sample lies outside
+it; else it is the data's own minimum and maximum with a 1 % margin, so
+nothing clips. The digital range is the format's whole range (16 or 24
+bit), which makes the resolution ``(max - min) / 65535`` for EDF and
+``/ 16777215`` for BDF. The start date-time is the first sample's wall
+time in the set's own time zone (EDF's start is the local clock of the
+recording), to the microsecond through EDF+'s time-keeping annotation.
+
+**Annotations** are the recording's events (phases, reps, the rating, cues,
+the set's start and end) with onsets in seconds from the first sample —
+negative for an event just before it (EDF+ allows a signed onset) — and
+its notes at onset 0.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from gymtui.interop.raw_signal import RawExportError, RawRecording, continuous
+from gymtui.text import safe_text
+
+EdfFormat = Literal["edf", "bdf"]
+
+MAX_RECORD_S = 1000
+"""The longest data record considered when looking for a whole number of samples per record."""
+
+RATE_TOLERANCE = 1e-6
+"""How far ``rate × d`` may be from a whole number (in samples per record) and still count as one."""
+
+RANGE_MARGIN = 0.01
+"""Share of the data's span added on each side of a range derived from the data."""
+
+LABEL_CHARS = 16
+UNIT_CHARS = 8
+
+
+def record_duration(rate_hz: float) -> tuple[int, int]:
+    """The shortest whole-second record duration holding a whole number of samples, and that number.
+
+    Raises :class:`RawExportError` when no duration up to :data:`MAX_RECORD_S` does.
+    """
+    for seconds in range(1, MAX_RECORD_S + 1):
+        per_record = rate_hz * seconds
+        whole = round(per_record)
+        if whole >= 1 and abs(per_record - whole) <= RATE_TOLERANCE:
+            return seconds, whole
+    raise RawExportError(
+        f"a sample rate of {rate_hz:g} Hz has no whole number of samples in any EDF record up to {MAX_RECORD_S} s; "
+        "export it as CSV"
+    )
+
+
+def ascii_text(text: str, limit: int) -> str:
+    """``text`` as printable ASCII of at most ``limit`` characters (accents dropped, µ as u, others as ?)."""
+    text = safe_text(text, max_chars=None).replace("µ", "u").replace("μ", "u")
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    # NFKD leaves a letter with no ASCII form out entirely: show that something was there.
+    if not plain and text:
+        plain = "?" * min(len(text), limit)
+    return "".join(c if c.isprintable() else "?" for c in plain)[:limit].strip()
+
+
+def edf_labels(labels: tuple[str, ...]) -> list[str]:
+    """Channel labels as EDF allows them: ASCII, at most 16 characters, none empty, no two alike."""
+    out: list[str] = []
+    for i, label in enumerate(labels):
+        base = ascii_text(label, LABEL_CHARS) or f"ch {i + 1}"
+        name, n = base, 2
+        while name in out:
+            suffix = f" {n}"
+            name, n = base[: LABEL_CHARS - len(suffix)] + suffix, n + 1
+        out.append(name)
+    return out
+
+
+def physical_ranges(recording: RawRecording, data: npt.NDArray[np.float64]) -> list[tuple[float, float]]:
+    """Each channel's physical (min, max): the sensor's, widened to the data; else the data's with a margin."""
+    out: list[tuple[float, float]] = []
+    for ch in range(recording.n_channels):
+        column = data[:, ch]
+        lo, hi = float(column.min()), float(column.max())
+        if recording.physical_range is not None:
+            known_lo, known_hi = recording.physical_range[ch]
+            lo, hi = min(lo, known_lo), max(hi, known_hi)
+        else:
+            span = hi - lo
+            margin = span * RANGE_MARGIN if span > 0 else max(1.0, abs(lo) * RANGE_MARGIN)
+            lo, hi = lo - margin, hi + margin
+        out.append((lo, hi))
+    return out
+
+
+def _annotation_text(text: str) -> str:
+    # TAL separators (0x14, 0x15, 0x00) and every other control character must not reach the file.
+    return safe_text(text, max_chars=None)
+
+
+def write_edf(recording: RawRecording, path: Path, fmt: EdfFormat = "edf") -> dict[str, object]:
+    """Write ``recording`` as EDF+C (``fmt="edf"``) or BDF+C (``"bdf"``) at ``path``; returns what was written.
+
+    The result says the record duration, the number of records, the gaps
+    and the padding (what a CLI line reports). Raises
+    :class:`RawExportError` for a recording the format cannot hold, and
+    ``OSError`` from the file system.
+    """
+    import edfio
+
+    seconds, per_record = record_duration(recording.rate_hz)
+    data, gaps = continuous(recording)
+    n = data.shape[0]
+    records = max(1, math.ceil(n / per_record))
+    padding = records * per_record - n
+    if padding:
+        data, gaps = continuous(recording, records * per_record)
+    rate = per_record / seconds  # what a reader works out from the header
+    signal_class = edfio.BdfSignal if fmt == "bdf" else edfio.EdfSignal
+    unit = ascii_text(recording.unit, UNIT_CHARS)
+    signals = [
+        signal_class(
+            np.ascontiguousarray(data[:, ch]),
+            rate,
+            label=label,
+            transducer_type="surface EMG electrodes",
+            physical_dimension=unit,
+            physical_range=rng,
+        )
+        for ch, (label, rng) in enumerate(zip(edf_labels(recording.labels), physical_ranges(recording, data), strict=True))
+    ]
+    start = recording.start
+    annotations = [edfio.EdfAnnotation(0.0, None, _annotation_text(note)) for note in recording.notes]
+    for gap in gaps:
+        annotations.append(
+            edfio.EdfAnnotation(gap.index / rate, gap.n_samples / rate, f"gap {gap.n_samples} samples")
+        )
+    if padding:
+        annotations.append(edfio.EdfAnnotation(n / rate, padding / rate, f"padding {padding} samples"))
+    for event in recording.events:
+        onset = round(event.at_s - recording.start_s, 6)
+        duration = None if event.duration_s is None else max(0.0, round(event.duration_s, 6))
+        annotations.append(edfio.EdfAnnotation(onset, duration, _annotation_text(event.text)))
+    edf_class = edfio.Bdf if fmt == "bdf" else edfio.Edf
+    edf = edf_class(
+        signals,
+        patient=edfio.Patient(code=ascii_text(recording.subject, 40).replace(" ", "_") or "X"),
+        recording=edfio.Recording(
+            startdate=start.date(),
+            hospital_administration_code=f"set-{recording.set_id}" if recording.set_id is not None else "X",
+            equipment_code="gymtui",
+        ),
+        starttime=start.time().replace(tzinfo=None),
+        data_record_duration=seconds,
+        annotations=annotations,
+    )
+    edf.write(path)
+    return {"record_s": seconds, "records": records, "samples": n, "gaps": len(gaps), "padding": padding}
+
