@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -75,7 +75,7 @@ def record_duration(rate_hz: float) -> tuple[int, int]:
         if whole >= 1 and abs(per_record - whole) <= RATE_TOLERANCE:
             return seconds, whole
     raise RawExportError(
-        f"a sample rate of {rate_hz:g} Hz has no whole number of samples in any EDF record up to {MAX_RECORD_S} s; "
+        f"a sample rate of {rate_hz!r} Hz has no whole number of samples in any EDF record up to {MAX_RECORD_S} s; "
         "export it as CSV"
     )
 
@@ -143,17 +143,16 @@ def write_edf(recording: RawRecording, path: Path, fmt: EdfFormat = "edf") -> di
     if padding:
         data, gaps = continuous(recording, records * per_record)
     rate = per_record / seconds  # what a reader works out from the header
-    signal_class = edfio.BdfSignal if fmt == "bdf" else edfio.EdfSignal
     unit = ascii_text(recording.unit, UNIT_CHARS)
-    signals = [
-        signal_class(
-            np.ascontiguousarray(data[:, ch]),
-            rate,
-            label=label,
-            transducer_type="surface EMG electrodes",
-            physical_dimension=unit,
-            physical_range=rng,
-        )
+    columns: list[dict[str, Any]] = [
+        {
+            "data": np.ascontiguousarray(data[:, ch]),
+            "sampling_frequency": rate,
+            "label": label,
+            "transducer_type": "surface EMG electrodes",
+            "physical_dimension": unit,
+            "physical_range": rng,
+        }
         for ch, (label, rng) in enumerate(zip(edf_labels(recording.labels), physical_ranges(recording, data), strict=True))
     ]
     start = recording.start
@@ -168,19 +167,20 @@ def write_edf(recording: RawRecording, path: Path, fmt: EdfFormat = "edf") -> di
         onset = round(event.at_s - recording.start_s, 6)
         duration = None if event.duration_s is None else max(0.0, round(event.duration_s, 6))
         annotations.append(edfio.EdfAnnotation(onset, duration, _annotation_text(event.text)))
-    edf_class = edfio.Bdf if fmt == "bdf" else edfio.Edf
-    edf = edf_class(
-        signals,
-        patient=edfio.Patient(code=ascii_text(recording.subject, 40).replace(" ", "_") or "X"),
-        recording=edfio.Recording(
+    header: dict[str, Any] = {
+        "patient": edfio.Patient(code=ascii_text(recording.subject, 40).replace(" ", "_") or "X"),
+        "recording": edfio.Recording(
             startdate=start.date(),
             hospital_administration_code=f"set-{recording.set_id}" if recording.set_id is not None else "X",
             equipment_code="gymtui",
         ),
-        starttime=start.time().replace(tzinfo=None),
-        data_record_duration=seconds,
-        annotations=annotations,
-    )
-    edf.write(path)
+        "starttime": start.time().replace(tzinfo=None),
+        "data_record_duration": seconds,
+        "annotations": annotations,
+    }
+    if fmt == "bdf":
+        edfio.Bdf([edfio.BdfSignal(**c) for c in columns], **header).write(path)
+    else:
+        edfio.Edf([edfio.EdfSignal(**c) for c in columns], **header).write(path)
     return {"record_s": seconds, "records": records, "samples": n, "gaps": len(gaps), "padding": padding}
 
