@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help="export every set (with its EMG summary) as CSV or JSON",
-        description="Write one row per set: date, time, exercise, set, load and unit, reps, RIR, rating, the EMG summary.",
+        description="Write one row per set: date, time, exercise, set, load and unit, reps, RIR, rating, the EMG summary. "
+        "With --raw, write each set's raw signal instead (EDF+, BDF+ or CSV).",
     )
     parser.add_argument(
         "--format", choices=("csv", "json", "edf", "bdf"), default=None,
@@ -63,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--db", dest="export_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     athlete_arg.add_argument(parser, "export_athlete", "only this athlete's sets")
-    parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
+    parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output; for --raw see below)")
     parser.add_argument(
         "--datasette", action="store_true",
         help="also write metadata.json and datasette.json beside the database, for `datasette DB -m metadata.json -c datasette.json`",

@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "missing rows in CSV. --out is the file for one set, a folder for several (default: the current folder); "
         "files are named set-<id>_<date-time>_<exercise>.<ext>.",
     )
-    group.add_argument("--raw", action="store_true", help="export the raw signal (needs --format edf, bdf or csv)")
+    group.add_argument("--raw", action="store_true", help="export the raw signal (--format edf, bdf or csv; default csv)")
     group.add_argument("--set", dest="raw_set", type=int, metavar="ID", help="only this set")
     group.add_argument("--session", dest="raw_session", type=int, metavar="ID", help="only this session's sets")
     group.add_argument("--since", dest="raw_since", type=since_date, metavar="YYYY-MM-DD", help="only sets from this date on")

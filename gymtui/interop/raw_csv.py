@@ -1,8 +1,8 @@
 """A set's raw signal as CSV: absolute timestamps, one column per channel, gaps as missing rows.
 
-The layout is fixed (gymtui's own reader reads it back, and a spreadsheet
-or ``numpy.loadtxt(..., comments="#", delimiter=",", skiprows=1)`` reads it
-as is)::
+The layout is fixed (gymtui's own reader reads it back;
+``pandas.read_csv(path, comment="#")`` or ``numpy.loadtxt(path,
+delimiter=",", comments=("#", "unix_time_s"))`` read it as is)::
 
     # gymtui raw signal export
     # rate_hz: 1000.0
