@@ -13,9 +13,10 @@ current folder. A file is named ``set-<id>_<YYYYmmdd-HHMMSS>_<exercise>.<ext>``.
 What: the blocks from :meth:`Store.raw_blocks` placed on the wall clock
 (``t0_s + sets.clock_offset_s``; a set stored before that column existed
 is placed by its ``started_at``, and the file says so), the channels'
-names (the set's muscles) and unit from the set's ``channels`` JSON (a
-channel's ``range`` ``[min, max]`` there, in its unit, is the sensor's
-physical range), and as events: the set's start (exercise, load) and end,
+names (the set's muscles) and unit from the set's ``channels`` JSON, the
+sensor's physical range where known (a channel's ``range`` ``[min, max]``
+in that JSON, else the whole range of the sensor's own integers when the
+blocks are kept as int8/int16 with a scale), and as events: the set's start (exercise, load) and end,
 each phase (kind, name, planned and actual duration), each rep (perfect,
 or why not), the rating and each cue. The writing is
 :mod:`gymtui.interop.edf_export` and :mod:`gymtui.interop.raw_csv`.
@@ -32,7 +33,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gymtui.interop.raw_signal import RawBlock, RawEvent, RawExportError, RawRecording
+from gymtui.interop.raw_signal import (
+    RawBlock,
+    RawEvent,
+    RawExportError,
+    RawRecording,
+    native_range,
+)
 from gymtui.text import safe_text
 
 if TYPE_CHECKING:
@@ -280,7 +287,12 @@ def gather(store: Store, set_id: int) -> RawRecording:
     blocks = tuple(RawBlock(b.t0_s + float(offset), b.lost_samples, b.samples_uv) for b in stored)
     if stored[0].lost_samples:
         notes.append(f"{stored[0].lost_samples} samples lost before the first sample")
-    labels, unit, ranges = _channels(row.get("channels"), int(stored[0].samples_uv.shape[1]))
+    n_channels = int(stored[0].samples_uv.shape[1])
+    labels, unit, ranges = _channels(row.get("channels"), n_channels)
+    if ranges is None:
+        packings = store.raw_packings(set_id)
+        if len(packings) == 1:
+            ranges = native_range(*packings[0], n_channels)
     tz = start.tzinfo if start is not None and start.tzinfo is not None else dt.UTC
     try:
         return RawRecording(

@@ -149,3 +149,28 @@ def continuous(recording: RawRecording, length: int | None = None) -> tuple[npt.
     if total > filled:
         out[filled:] = out[filled - 1]
     return out, gaps
+
+
+NATIVE_RANGE_MAX_BITS = 16
+"""Integer types up to this wide are taken as the sensor's whole range (a 24-bit ADC kept in int32 is not)."""
+
+
+def native_range(dtype: str, scale_uv: bytes | None, n_channels: int) -> tuple[tuple[float, float], ...] | None:
+    """The sensor's physical range per channel, from blocks kept as its own integers and their scale.
+
+    ``dtype`` is the stored numpy type (``|i1`` for Myo's int8, ``<i2`` for a
+    16-bit ADC) and ``scale_uv`` the float64 unit per count of each channel.
+    None where the range is not known from them: floats, no scale, or an
+    integer wider than :data:`NATIVE_RANGE_MAX_BITS` (its top bits unused).
+    """
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        return None
+    if kind.kind != "i" or kind.itemsize * 8 > NATIVE_RANGE_MAX_BITS or not scale_uv:
+        return None
+    scales = np.frombuffer(scale_uv, dtype="<f8")
+    if scales.shape != (n_channels,) or not np.all(np.isfinite(scales)) or np.any(scales == 0):
+        return None
+    info = np.iinfo(kind)
+    return tuple((float(min(info.min * s, info.max * s)), float(max(info.min * s, info.max * s))) for s in scales)

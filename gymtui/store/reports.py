@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import cast
 
 from gymtui.store.rows import (
@@ -209,3 +210,13 @@ class Reports(Tables):
 
     def has_set(self, set_id: int) -> bool:
         return self.conn.execute("SELECT 1 FROM sets WHERE id = ?", (set_id,)).fetchone() is not None
+
+    def raw_packings(self, set_id: int) -> list[tuple[str, bytes | None]]:
+        """The distinct (``dtype``, ``scale_uv``) the set's raw blocks are kept in (none before migration 7's columns)."""
+        try:
+            rows = self.conn.execute(
+                "SELECT DISTINCT dtype, scale_uv FROM signal_blocks WHERE set_id = ?", (set_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a file older than the scale column, opened read-only
+            return []
+        return [(str(r[0]), r[1]) for r in rows]

@@ -53,15 +53,15 @@ def blocks_of(n_channels: int = 2, seed: int = 1) -> list[tuple[float, int, np.n
     return out
 
 
-def make_set(db: Path, *, clock_offset: float | None = CLOCK_OFFSET) -> int:
+def make_set(db: Path, *, clock_offset: float | None = CLOCK_OFFSET, ranges: tuple[dict[str, list[float]], ...] = ({}, {})) -> int:
     store = Store(db)
     try:
         athlete = store.ensure_athlete("Sam")
         extra = {"clock_offset_s": clock_offset} if clock_offset is not None else {}
         set_id = store.start_set(
             athlete, "Biceps curl", "Hypertrophy", load_kg=12.5, started_at=STARTED_AT, extra=extra,
-            channels=[{"muscle": "biceps brachii", "role": "target", "unit": "µV"},
-                      {"muscle": "triceps, long head", "role": "antagonist", "unit": "µV"}],
+            channels=[{"muscle": "biceps brachii", "role": "target", "unit": "µV", **ranges[0]},
+                      {"muscle": "triceps, long head", "role": "antagonist", "unit": "µV", **ranges[1]}],
         )  # fmt: skip
         for seq, (t0, lost, samples) in enumerate(blocks_of()):
             store.append_signal(set_id, seq, t0, RATE, samples, lost=lost)
@@ -264,3 +264,20 @@ def test_a_hostile_exercise_name_reaches_the_terminal_as_text(tmp_path: Path) ->
     assert "Curl\ufffd]0;pwned\ufffd: 10 samples" in done.stdout
     written = next(tmp_path.glob("set-*.csv")).read_text(encoding="utf-8")
     assert "\x1b" not in written and "# set: 1; exercise: Curl\ufffd]0;pwned\ufffd\n" in written
+
+
+def test_a_range_the_channels_state_is_the_physical_range(tmp_path: Path) -> None:
+    db = tmp_path / "gym.db"
+    set_id = make_set(db, ranges=({"range": [-2000.0, 2000.0]}, {"range": [-4000.0, 4000.0]}))
+    out = tmp_path / "ranged.edf"
+    done = run_cli("export", "--db", str(db), "--raw", "--format", "edf", "--set", str(set_id), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    reader = pyedflib.EdfReader(str(out))
+    try:
+        assert [(reader.getPhysicalMinimum(i), reader.getPhysicalMaximum(i)) for i in range(2)] == [(-2000, 2000), (-4000, 4000)]
+        assert [(reader.getDigitalMinimum(i), reader.getDigitalMaximum(i)) for i in range(2)] == [(-32768, 32767)] * 2
+        got = reader.readSignal(0)
+    finally:
+        reader.close()
+    want, _ = expected_timeline()
+    np.testing.assert_allclose(got[: len(want)], want[:, 0], rtol=0, atol=4000 / 65535)

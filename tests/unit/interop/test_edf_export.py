@@ -22,6 +22,7 @@ from gymtui.interop.raw_signal import (
     RawExportError,
     RawRecording,
     continuous,
+    native_range,
     timeline,
 )
 
@@ -148,3 +149,15 @@ def test_a_third_of_a_kilohertz_gets_three_second_records(tmp_path: Path) -> Non
 def test_a_recording_without_samples_is_refused() -> None:
     with pytest.raises(RawExportError, match="^no raw signal to write$"):
         RawRecording(1000.0, ("a",), "µV", (RawBlock(WALL, 0, np.zeros((0, 1), np.float32)),))
+
+
+def test_the_sensor_range_comes_from_its_own_small_integers_and_scale() -> None:
+    one, halves = np.array([1.0]).tobytes(), np.array([0.5, 2.0]).tobytes()
+    assert native_range("|i1", one, 1) == ((-128.0, 127.0),)  # Myo's int8
+    assert native_range("<i2", halves, 2) == ((-16384.0, 16383.5), (-65536.0, 65534.0))
+    assert native_range("<i2", np.array([-0.5]).tobytes(), 1) == ((-16383.5, 16384.0),)
+    assert native_range("<f4", one, 1) is None  # float: the data say
+    assert native_range("<i4", one, 1) is None  # 24-bit counts in int32: the top byte unused
+    assert native_range("<i2", None, 1) is None
+    assert native_range("<i2", halves, 3) is None
+    assert native_range("not a dtype", one, 1) is None
