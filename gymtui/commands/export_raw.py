@@ -254,7 +254,7 @@ def events_of(store: Store, set_id: int, row: dict[str, Any], signal_start_s: fl
         if rep.get("perfect") is not None:
             reason = safe_text(rep.get("reason") or "")
             verdict = ": perfect" if rep["perfect"] else f": not perfect{' (' + reason + ')' if reason else ''}"
-        events.append(RawEvent(signal_start_s + begin, duration, f"rep {rep['idx'] + 1}{verdict}"))
+        events.append(RawEvent(signal_start_s + begin, duration, f"rep {rep['idx']}{verdict}"))
     if row.get("activation_rating") is not None:
         rated = _parse_time(row.get("rated_at")) or end or start
         if rated is not None:

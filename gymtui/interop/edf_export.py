@@ -39,7 +39,9 @@ its notes at onset 0.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,6 +122,49 @@ def physical_ranges(recording: RawRecording, data: npt.NDArray[np.float64]) -> l
     return out
 
 
+_TAL_NUMBER = re.compile(rb"(^|\x00|\x15)([+-]?[0-9]+(?:\.[0-9]+)?)")
+"""An onset (at a TAL's start: the record's start or after the NUL ending the last TAL) or a duration (after 0x15)."""
+
+
+def _tidy_number(match: re.Match[bytes]) -> bytes:
+    text = match.group(2).decode("ascii")
+    value = Decimal(text).quantize(Decimal("1e-7"), rounding=ROUND_HALF_EVEN)
+    tidy = format(value, "f").rstrip("0").rstrip(".") or "0"
+    if text[0] in "+-" and tidy[0] != "-":
+        tidy = "+" + tidy
+    return match.group(1) + tidy.encode("ascii")
+
+
+def tidy_tals(raw: bytes) -> bytes:
+    """An EDF+/BDF+ file's annotation onsets and durations written to 100 ns, each record's length unchanged.
+
+    edfio writes each record's time-keeping onset as a float sum (the
+    record's start plus the start time's sub-second), and Python's shortest
+    repr of such a sum can carry binary noise (``+1.3439429999999999`` for
+    ``1 + 0.343943``). edflib, under pyedflib and EDFbrowser, reads onsets
+    to 100 ns, finds records that do not follow each other by exactly their
+    duration, and refuses the whole file. Rounded to 100 ns (the resolution
+    those readers keep) every number is as short or shorter, so it is
+    rewritten in place and the rest of the record padded with NULs.
+    """
+    out = bytearray(raw)
+    width = 3 if raw[:1] == b"\xff" else 2
+    header_bytes, records, n_signals = int(raw[184:192]), int(raw[236:244]), int(raw[252:256])
+    labels = [raw[256 + 16 * i : 272 + 16 * i].strip() for i in range(n_signals)]
+    at = 256 + n_signals * 216
+    per_record = [int(raw[at + 8 * i : at + 8 * i + 8]) for i in range(n_signals)]
+    record_bytes = sum(per_record) * width
+    for i, label in enumerate(labels):
+        if label not in (b"EDF Annotations", b"BDF Annotations"):
+            continue
+        offset, size = sum(per_record[:i]) * width, per_record[i] * width
+        for r in range(records):
+            start = header_bytes + r * record_bytes + offset
+            chunk = bytes(out[start : start + size]).rstrip(b"\x00")
+            out[start : start + size] = _TAL_NUMBER.sub(_tidy_number, chunk).ljust(size, b"\x00")
+    return bytes(out)
+
+
 def _annotation_text(text: str) -> str:
     # TAL separators (0x14, 0x15, 0x00) and every other control character must not reach the file.
     return safe_text(text, max_chars=None)
@@ -179,8 +224,9 @@ def write_edf(recording: RawRecording, path: Path, fmt: EdfFormat = "edf") -> di
         "annotations": annotations,
     }
     if fmt == "bdf":
-        edfio.Bdf([edfio.BdfSignal(**c) for c in columns], **header).write(path)
+        raw = edfio.Bdf([edfio.BdfSignal(**c) for c in columns], **header).to_bytes()
     else:
-        edfio.Edf([edfio.EdfSignal(**c) for c in columns], **header).write(path)
+        raw = edfio.Edf([edfio.EdfSignal(**c) for c in columns], **header).to_bytes()
+    path.write_bytes(tidy_tals(raw))
     return {"record_s": seconds, "records": records, "samples": n, "gaps": len(gaps), "padding": padding}
 

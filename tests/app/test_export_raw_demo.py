@@ -89,7 +89,9 @@ async def test_a_demo_finisher_exports_as_edf_and_csv_with_everything_it_stored(
     assert [t for t in texts if t.startswith("phase ")] == [
         f"phase {p['idx'] + 1} {p['kind']}: {p['name']} (planned {p['planned_s']:g} s)" for p in phases
     ]
-    assert len([t for t in texts if t.startswith("rep ")]) == len(reps)
+    rep_texts = [t for t in texts if t.startswith("rep ")]
+    assert [t.split(":")[0] for t in rep_texts] == [f"rep {r['idx']}" for r in sorted(reps, key=lambda r: r["start_s"])]
+    assert [t.endswith(": perfect") for t in rep_texts] == [bool(r["perfect"]) for r in sorted(reps, key=lambda r: r["start_s"])]
     assert len([t for t in texts if t.startswith("cue: ")]) == len(cues)
     assert "rating 9/10" in texts and any(t.startswith("set start: Lying leg curl") for t in texts)
 

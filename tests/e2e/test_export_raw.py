@@ -72,8 +72,8 @@ def make_set(db: Path, *, clock_offset: float | None = CLOCK_OFFSET, ranges: tup
                 set_id, idx, kind, name, planned_s=length, started_at=f"2026-03-02T{at}+01:00", duration_s=length, ended_by="timer",
             )  # fmt: skip
         store.record_reps(set_id, [
-            {"idx": 0, "start_s": 0.6, "end_s": 1.1, "perfect": 1, "reason": ""},
-            {"idx": 1, "start_s": 1.3, "end_s": 1.9, "perfect": 0, "reason": "antagonist on"},
+            {"idx": 1, "start_s": 0.6, "end_s": 1.1, "perfect": 1, "reason": ""},
+            {"idx": 2, "start_s": 1.3, "end_s": 1.9, "perfect": 0, "reason": "antagonist on"},
         ])  # fmt: skip
         store.record_cue(set_id, {"t_s": 1.4, "kind": "antagonist", "channel": 1, "muscle": "triceps", "value": 31.0, "rep": 2,
                                   "text": "relax the back of the arm"})  # fmt: skip

@@ -161,3 +161,25 @@ def test_the_sensor_range_comes_from_its_own_small_integers_and_scale() -> None:
     assert native_range("<i2", None, 1) is None
     assert native_range("<i2", halves, 3) is None
     assert native_range("not a dtype", one, 1) is None
+
+
+@pytest.mark.parametrize(("fmt", "micro"), [("edf", 343_943), ("bdf", 999_999)])
+def test_a_start_whose_record_times_add_up_with_float_noise_still_opens(tmp_path: Path, fmt: str, micro: int) -> None:
+    # 1 + 0.343943 is 1.3439429999999999 in binary floats: written as such, edflib refuses the file.
+    start = dt.datetime(2026, 3, 2, 9, 0, 0, micro, dt.UTC).timestamp()
+    samples = np.zeros((3000, 1), np.float32)
+    events = (RawEvent(start + 1.11, 0.5, "phase 2 work: Hold"),)
+    path = tmp_path / f"noisy.{fmt}"
+    write_edf(RawRecording(1000.0, ("a",), "µV", (RawBlock(start, 0, samples),), events=events), path, fmt)  # type: ignore[arg-type]
+    _, _, _, reader = read_back(path)
+    try:
+        assert reader.starttime_subsecond == micro * 10
+        onsets, durations, texts = reader.readAnnotations()
+    finally:
+        reader.close()
+    assert list(zip(onsets.round(7), durations, texts, strict=True)) == [(1.11, 0.5, "phase 2 work: Hold")]
+    width = 3 if fmt == "bdf" else 2
+    header = int(path.read_bytes()[184:192])
+    per_record = int(path.read_bytes()[256 + 2 * 216 + 8 : 256 + 2 * 216 + 16])
+    record = path.read_bytes()[header + (1000 + per_record) * width : header + 2 * (1000 + per_record) * width]
+    assert record[1000 * width :].startswith(f"+1.{micro:06d}\x14\x14\x00".encode())
