@@ -39,6 +39,7 @@ from gymtui.interop.raw_signal import (
     RawExportError,
     RawRecording,
     native_range,
+    timeline,
 )
 from gymtui.text import safe_text
 
@@ -171,14 +172,12 @@ def write(recording: RawRecording, path: Path, fmt: str) -> str:
             what = ""
         else:
             done = write_edf(recording, path, "bdf" if fmt == "bdf" else "edf")
-            what = f", {done['records']} records of {done['record_s']} s"
+            what = f", {done['records']} records of {done['record_s']:g} s"
     except RawExportError as exc:
         raise RawExportFailed(f"set {recording.set_id}: {exc}") from None
     except OSError as exc:
         raise RawExportFailed(f"cannot write {shown}: {exc.strerror or exc}") from None
     n = sum(b.n_samples for b in recording.blocks)
-    from gymtui.interop.raw_signal import timeline
-
     gaps = len(timeline(recording.blocks, recording.rate_hz)[1])
     exercise = safe_text(recording.exercise)
     return f"set {recording.set_id}, {exercise}: {n} samples × {recording.n_channels} channels at {recording.rate_hz:g} Hz, {gaps} gaps{what}"

@@ -16,8 +16,11 @@ duration is the smallest whole number of seconds ``d`` (up to 1000) for
 which ``rate × d`` is a whole number: 1 s for 200.0 Hz (Myo) and 1000 Hz
 alike, 3 s for 333.33… Hz, 27 s for Delsys Trigno's 1925.93 Hz. The rate a
 reader works out (samples per record / duration) is then the source's
-rate, not a rounding of it. A rate with no such duration is refused (CSV
-keeps any rate).
+rate, not a rounding of it. Where a one-second record of every channel
+would pass EDF's recommended 61,440 bytes (16 channels at 2 kHz), the
+record is the longest of 1/2, 1/4, 1/5, 1/8 or 1/10 s that holds whole
+samples and fits. A rate with no such duration is refused (CSV keeps any
+rate). Annotation onsets are written to 100 ns (:func:`tidy_tals`).
 
 **Header.** Labels are the channels' names (the set's muscles) in ASCII,
 at most 16 characters, made unique; the physical dimension is the unit in
@@ -56,6 +59,12 @@ EdfFormat = Literal["edf", "bdf"]
 MAX_RECORD_S = 1000
 """The longest data record considered when looking for a whole number of samples per record."""
 
+MAX_RECORD_BYTES = 61440
+"""EDF's recommended largest data record (a 16-channel 2 kHz second is 64,000 bytes in EDF, 96,000 in BDF)."""
+
+SHORT_RECORDS_S = (0.5, 0.25, 0.2, 0.125, 0.1)
+"""Record durations below a second tried, longest first, when a second of every channel is too big."""
+
 RATE_TOLERANCE = 1e-6
 """How far ``rate × d`` may be from a whole number (in samples per record) and still count as one."""
 
@@ -66,20 +75,31 @@ LABEL_CHARS = 16
 UNIT_CHARS = 8
 
 
-def record_duration(rate_hz: float) -> tuple[int, int]:
-    """The shortest whole-second record duration holding a whole number of samples, and that number.
+def record_duration(rate_hz: float, bytes_per_sample_all_channels: int = 0) -> tuple[float, int]:
+    """The record duration (seconds) holding a whole number of samples per channel, and that number.
 
+    The shortest whole number of seconds that does; where one second of
+    all channels would pass EDF's recommended :data:`MAX_RECORD_BYTES`
+    (``bytes_per_sample_all_channels`` per sample instant), the longest of
+    1/2, 1/4, 1/5, 1/8, 1/10 s that still holds whole samples and fits.
     Raises :class:`RawExportError` when no duration up to :data:`MAX_RECORD_S` does.
     """
     for seconds in range(1, MAX_RECORD_S + 1):
         per_record = rate_hz * seconds
         whole = round(per_record)
         if whole >= 1 and abs(per_record - whole) <= RATE_TOLERANCE:
-            return seconds, whole
-    raise RawExportError(
-        f"a sample rate of {rate_hz!r} Hz has no whole number of samples in any EDF record up to {MAX_RECORD_S} s; "
-        "export it as CSV"
-    )
+            break
+    else:
+        raise RawExportError(
+            f"a sample rate of {rate_hz!r} Hz has no whole number of samples in any EDF record up to {MAX_RECORD_S} s; "
+            "export it as CSV"
+        )
+    if seconds == 1 and whole * bytes_per_sample_all_channels > MAX_RECORD_BYTES:
+        for part in SHORT_RECORDS_S:
+            samples = rate_hz * part
+            if abs(samples - round(samples)) <= RATE_TOLERANCE and round(samples) * bytes_per_sample_all_channels <= MAX_RECORD_BYTES:
+                return part, round(samples)
+    return float(seconds), whole
 
 
 def ascii_text(text: str, limit: int) -> str:
@@ -180,7 +200,8 @@ def write_edf(recording: RawRecording, path: Path, fmt: EdfFormat = "edf") -> di
     """
     import edfio
 
-    seconds, per_record = record_duration(recording.rate_hz)
+    width = 3 if fmt == "bdf" else 2
+    seconds, per_record = record_duration(recording.rate_hz, width * recording.n_channels)
     data, gaps = continuous(recording)
     n = data.shape[0]
     records = max(1, math.ceil(n / per_record))

@@ -46,6 +46,14 @@ def test_record_duration_holds_a_whole_number_of_samples(rate: float, seconds: i
     assert record_duration(rate) == (seconds, per_record)
 
 
+@pytest.mark.parametrize(
+    ("rate", "bytes_per_instant", "seconds", "per_record"),
+    [(2000.0, 32, 0.5, 1000), (2000.0, 48, 0.5, 1000), (1000.0, 32, 1.0, 1000), (4000.0, 96, 0.125, 500), (1000 / 3, 96, 3.0, 1000)],
+)
+def test_records_stay_under_edfs_recommended_size(rate: float, bytes_per_instant: int, seconds: float, per_record: int) -> None:
+    assert record_duration(rate, bytes_per_instant) == (seconds, per_record)
+
+
 def test_a_rate_with_no_whole_record_is_refused_with_one_line() -> None:
     with pytest.raises(RawExportError, match=r"^a sample rate of 1000.0001 Hz has no whole number .* export it as CSV$"):
         record_duration(1000.0001)
@@ -86,7 +94,8 @@ def test_sixteen_channels_at_2_khz_round_trip(tmp_path: Path, fmt: str) -> None:
     rec = RawRecording(2000.0, labels, "µV", (RawBlock(WALL, 0, samples),), events=(RawEvent(WALL + 1.25, 0.5, "phase 1 work: Hold"),))
     path = tmp_path / f"big.{fmt}"
     done = write_edf(rec, path, fmt)  # type: ignore[arg-type]
-    assert done == {"record_s": 1, "records": 3, "samples": 5000, "gaps": 0, "padding": 1000}
+    assert done == {"record_s": 0.5, "records": 5, "samples": 5000, "gaps": 0, "padding": 0}  # 1 s would be 64 kB (EDF) / 96 kB
+    assert path.read_bytes()[244:252] == b"0.5     "
     signals, rates, ranges, reader = read_back(path)
     try:
         assert reader.getSignalLabels() == list(labels)
@@ -98,10 +107,7 @@ def test_sixteen_channels_at_2_khz_round_trip(tmp_path: Path, fmt: str) -> None:
     for ch in range(16):
         resolution = (ranges[ch][1] - ranges[ch][0]) / (2**bits - 1)
         np.testing.assert_allclose(signals[ch][:5000], samples[:, ch], rtol=0, atol=resolution)
-    assert list(zip(onsets.round(6), durations.round(6), texts, strict=True)) == [
-        (1.25, 0.5, "phase 1 work: Hold"),
-        (2.5, 0.5, "padding 1000 samples"),
-    ]
+    assert list(zip(onsets.round(6), durations.round(6), texts, strict=True)) == [(1.25, 0.5, "phase 1 work: Hold")]
 
 
 def test_a_one_sample_set_is_a_whole_record(tmp_path: Path) -> None:
