@@ -1,5 +1,7 @@
 """``gymtui export --format csv|json [--db PATH] [--athlete NAME] [--out PATH] [--datasette]``: one row per set.
 
+(``--raw`` writes each set's raw signal instead: :mod:`gymtui.commands.export_raw`.)
+
 Every athlete's sets, or with ``--athlete`` one athlete's (an unknown name is
 one line and exit status 2).
 
@@ -36,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gymtui.commands import athlete_arg
+from gymtui.commands import athlete_arg, export_raw
 from gymtui.text import safe_text
 
 if TYPE_CHECKING:
@@ -53,16 +55,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help="export every set (with its EMG summary) as CSV or JSON",
-        description="Write one row per set: date, time, exercise, set, load and unit, reps, RIR, rating, the EMG summary.",
+        description="Write one row per set: date, time, exercise, set, load and unit, reps, RIR, rating, the EMG summary. "
+        "With --raw, write each set's raw signal instead (EDF+, BDF+ or CSV).",
     )
-    parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    parser.add_argument(
+        "--format", choices=("csv", "json", "edf", "bdf"), default=None,
+        help="output format: csv or json for the per-set table (default csv); edf, bdf or csv with --raw",
+    )
     parser.add_argument("--db", dest="export_db", type=Path, metavar="PATH", help="SQLite file (default: $GYMTUI_DB or the user data dir)")
     athlete_arg.add_argument(parser, "export_athlete", "only this athlete's sets")
-    parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output)")
+    parser.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: standard output; for --raw see below)")
     parser.add_argument(
         "--datasette", action="store_true",
         help="also write metadata.json and datasette.json beside the database, for `datasette DB -m metadata.json -c datasette.json`",
     )
+    export_raw.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -108,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     from gymtui.store import Store, StoreError
     from gymtui.store.dbfile import explain
 
+    wrong = export_raw.misuse(args)
+    if wrong is not None:
+        print(f"gymtui: {wrong}", file=sys.stderr)
+        return EXIT_USAGE
+    args.format = args.format or "csv"
     db_path = (args.export_db or getattr(args, "db", None) or default_db_path()).expanduser()
     if not db_path.is_file():
         print(f"gymtui: no database at {db_path}", file=sys.stderr)
@@ -118,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.raw:
+            return export_raw.run_raw(store, args, _only_athlete(store, args))
         rows, lost = read_rows(store, _only_athlete(store, args))
     except athlete_arg.UnknownAthlete as exc:
         print(f"gymtui: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import cast
 
 from gymtui.store.rows import (
@@ -172,3 +173,50 @@ class Reports(Tables):
 
     def foreign_key_problems(self) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
+
+    def raw_export_sets(
+        self,
+        *,
+        set_id: int | None = None,
+        session_id: int | None = None,
+        athlete_id: int | None = None,
+        since: str | None = None,
+    ) -> list[tuple[int, int]]:
+        """The sets (not discarded) every given filter matches, oldest first, each with its number of raw blocks.
+
+        ``since`` is a date (``YYYY-MM-DD``): sets started on it or later,
+        by the date the set row carries.
+        """
+        clauses: list[str] = ["s.status != 'discarded'"]
+        params: list[object] = []
+        for clause, value in (
+            ("s.id = ?", set_id),
+            ("s.session_id = ?", session_id),
+            ("s.athlete_id = ?", athlete_id),
+            ("substr(s.started_at, 1, 10) >= ?", since),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        rows = self.conn.execute(
+            "SELECT s.id, (SELECT count(*) FROM signal_blocks b WHERE b.set_id = s.id) FROM sets s "
+            f"WHERE {' AND '.join(clauses)} ORDER BY s.started_at, s.id",
+            params,
+        ).fetchall()
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def has_session(self, session_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
+    def has_set(self, set_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM sets WHERE id = ?", (set_id,)).fetchone() is not None
+
+    def raw_packings(self, set_id: int) -> list[tuple[str, bytes | None]]:
+        """The distinct (``dtype``, ``scale_uv``) the set's raw blocks are kept in (none before migration 7's columns)."""
+        try:
+            rows = self.conn.execute(
+                "SELECT DISTINCT dtype, scale_uv FROM signal_blocks WHERE set_id = ?", (set_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a file older than the scale column, opened read-only
+            return []
+        return [(str(r[0]), r[1]) for r in rows]
