@@ -23,7 +23,7 @@ BDF_MAGIC = b"\xffBIOSEMI"
 
 
 def is_edf(head: bytes) -> bool:
-    return head.startswith(EDF_MAGIC) or head.startswith(BDF_MAGIC)
+    return head.startswith((EDF_MAGIC, BDF_MAGIC))
 
 
 def read(data: bytes, source: str, rate_hz: float | None) -> Recording:

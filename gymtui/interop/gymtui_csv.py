@@ -16,7 +16,14 @@ from __future__ import annotations
 
 import re
 
-from gymtui.interop.textblock import LineStream, check_finite, microvolts_per, numeric_block, positive_rate, rate_and_gaps
+from gymtui.interop.textblock import (
+    LineStream,
+    check_finite,
+    microvolts_per,
+    numeric_block,
+    positive_rate,
+    rate_and_gaps,
+)
 from gymtui.signal.recording import Recording, RecordingError
 
 EXPORT_MAGIC = "# gymtui raw signal export"

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import re
 
-from gymtui.interop.textblock import LineStream, check_finite, numeric_block, positive_rate
+from gymtui.interop.textblock import (
+    LineStream,
+    check_finite,
+    numeric_block,
+    positive_rate,
+)
 from gymtui.signal.recording import Recording, RecordingError
 
 MAGIC = "%OpenBCI"

@@ -9,7 +9,13 @@ may mix commas, tabs, semicolons and spaces: numpy reads the common case
 
 from __future__ import annotations
 
-from gymtui.interop.textblock import SPLIT_ANY, LineStream, check_finite, numeric_block, positive_rate
+from gymtui.interop.textblock import (
+    SPLIT_ANY,
+    LineStream,
+    check_finite,
+    numeric_block,
+    positive_rate,
+)
 from gymtui.signal.recording import (
     MAX_HEADER_LINES,
     Recording,

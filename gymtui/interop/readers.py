@@ -17,7 +17,12 @@ from pathlib import Path
 
 from gymtui.interop import edf, gymtui_csv, openbci_gui, plain_text, trigno_csv
 from gymtui.interop.textblock import LineStream
-from gymtui.signal.recording import MAX_FILE_BYTES, Recording, RecordingError, _open_regular
+from gymtui.signal.recording import (
+    MAX_FILE_BYTES,
+    Recording,
+    RecordingError,
+    _open_regular,
+)
 
 FORMATS = ("edf", "bdf", "openbci-gui", "gymtui-export", "gymtui-simulate", "trigno-csv", "text")
 """What :func:`detect` can answer, for messages and tests."""

@@ -23,7 +23,13 @@ import re
 
 import numpy as np
 
-from gymtui.interop.textblock import LineStream, check_finite, microvolts_per, numeric_block, positive_rate
+from gymtui.interop.textblock import (
+    LineStream,
+    check_finite,
+    microvolts_per,
+    numeric_block,
+    positive_rate,
+)
 from gymtui.signal.recording import Recording, RecordingError
 
 MAX_HEADER_LINES = 64
