@@ -168,12 +168,13 @@ def numeric_block(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "input contained no data": a batch of comments
                 block = np.loadtxt(
-                    batch, dtype=np.float64, delimiter=delimiter, usecols=usecols, comments=comments, ndmin=2
+                    batch, dtype=np.float64, delimiter=delimiter, usecols=usecols, comments=comments or "#", ndmin=2
                 )
         except ValueError:
-            block = _missing_batch(batch, delimiter, usecols, comments) if missing_as_nan else None
-            if block is None:
-                block = _slow_batch(batch, first, stream.source, splitter, usecols, comments, width)
+            missing = _missing_batch(batch, delimiter, usecols, comments) if missing_as_nan else None
+            block = missing if missing is not None else _slow_batch(
+                batch, first, stream.source, splitter, usecols, comments, width
+            )
         if block.shape[0] == 0:
             continue
         if width is None:
@@ -194,7 +195,7 @@ def _missing_batch(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             block = np.genfromtxt(
-                batch, dtype=np.float64, delimiter=delimiter, usecols=usecols, comments=comments,
+                batch, dtype=np.float64, delimiter=delimiter, usecols=usecols, comments=comments or "#",
                 filling_values=np.nan, invalid_raise=True,
             )
     except ValueError:
