@@ -97,11 +97,11 @@ class ReplayEmgSource:
     async def start(self, on_block: BlockSink, on_health: HealthSink | None = None) -> None:
         if on_health:
             on_health(self._health)
-        self._task = asyncio.create_task(self._run(on_block, on_health), name="replay-emg")
+        # The file's first sample is "now": read the clock here, not when the task first runs.
+        self._task = asyncio.create_task(self._run(on_block, on_health, self._clock()), name="replay-emg")
 
-    async def _run(self, on_block: BlockSink, on_health: HealthSink | None) -> None:
+    async def _run(self, on_block: BlockSink, on_health: HealthSink | None, start_s: float) -> None:
         rate_hz = self._info.rate_hz
-        start_s = self._clock()
         interval_s = max(BLOCK_S / self._speed, DELIVERY_INTERVAL_S)
         seq = 0
         while seq < len(self._blocks):
