@@ -132,6 +132,8 @@ def _line_chunks(handle: BinaryIO, source: str) -> Iterator[list[str]]:
 
 
 def _checked_lines(lines: list[str], source: str, before: int) -> list[str]:
+    if before == 0 and lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]  # a byte-order mark (Windows tools write one): not part of the header
     if lines and max(map(len, lines)) > MAX_LINE_BYTES:
         index = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE_BYTES)
         raise _long_line(source, before + index + 1)

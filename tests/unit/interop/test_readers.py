@@ -30,6 +30,15 @@ def test_openbci_gui_v5_recording_reads_its_exg_channels_in_microvolts(tmp_path:
     np.testing.assert_array_equal(rec.samples, written)
 
 
+def test_a_byte_order_mark_before_the_header_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "OpenBCI-RAW-bom.txt"
+    written = write_openbci_gui(path, burst_signal(200.0, 1.0, 4))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    rec = read_recording(path)
+    assert rec.rate_hz == 200.0 and rec.names[0] == "EXG Channel 0"
+    np.testing.assert_array_equal(rec.samples, written)
+
+
 def test_openbci_gui_v4_recording_without_a_header_row_reads_columns_after_the_index(tmp_path: Path) -> None:
     path = tmp_path / "OpenBCI-RAW-v4.txt"
     x = np.round(burst_signal(250.0, 1.0, 8), 2)
