@@ -52,16 +52,19 @@ async def test_a_demo_set_on_a_replayed_recording_stores_the_files_samples(tmp_p
         assert [c.muscle for c in app.sensor.source.info.channels] == ["EMG"]  # the file's label
         await press(pilot, "enter")
         bars_moved: set[int] = set()
+        bar_names: list[str] = []
 
         def watch() -> bool:
             if isinstance(app.screen, SetScreen):
                 bar = app.screen.query_one("#bar-0", ActivationBar)
+                bar_names[:] = [b.muscle for b in app.screen.query(ActivationBar)]
                 if bar.pct is not None:
                     bars_moved.add(round(bar.pct))
             return isinstance(app.screen, RatingScreen)
 
         await wait_until(pilot, watch)
         assert len(bars_moved) >= 3, "the bar should follow the recording"
+        assert bar_names == ["EMG"], "the bar is named after the file's label"
         app.sets.adjust_rest(120)
         await press(pilot, "7")
         await wait_until(pilot, lambda: isinstance(app.screen, SetScreen))
