@@ -108,6 +108,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
     if args.path.startswith("set:"):
         return _load_set(args)
     rec = read_recording(args.path, args.rate)
+    args.recording_gaps = rec.gaps  # said under the report: the signal is joined across them
     if rec.samples.shape[0] < rec.rate_hz * 0.5:
         raise RecordingError(f"{args.path}: only {rec.samples.shape[0]} samples; at least half a second is needed")
     unit = "µV" if rec.in_microvolts else "file units"
@@ -228,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(report))
         else:
             _print_text(report, pipeline, samples.shape[0] / rate_hz, unit)
+            _print_gaps(getattr(args, "recording_gaps", ()))
         sys.stdout.flush()
     except BrokenPipeError:  # piped into head: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -241,6 +243,13 @@ def _write_envelope(path: Path, envelope: Any, rate_hz: float, names: tuple[str,
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("t_s," + ",".join(f"{safe_text(n, max_chars=60)}_envelope_uv" for n in names) + "\n")
         np.savetxt(fh, np.column_stack([t_s, envelope]), delimiter=",", fmt="%.6g")
+
+
+def _print_gaps(gaps: tuple[tuple[int, int], ...]) -> None:
+    if gaps:
+        lost = sum(n for _, n in gaps)
+        print(f"\nnote: the file's clock jumps {len(gaps)} time(s), {lost} sample(s) lost; "
+              "the analysis joins the signal across each gap")
 
 
 def _fmt(x: float | None, spec: str = ".1f") -> str:

@@ -97,6 +97,20 @@ def test_analyze_an_edf_file(tmp_path: Path) -> None:
     assert burst_onset_ok(report["channels"][0], 4.0)
 
 
+def test_analyze_a_gymtui_raw_csv_export_says_where_its_clock_jumps(tmp_path: Path) -> None:
+    path = tmp_path / "set_7.csv"
+    x = np.round(burst_signal(1000.0, 4.0, 2), 3)
+    t = 1764500000.0 + np.r_[np.arange(0, 3000), np.arange(3025, 4000 + 25)] / 1000.0  # 25 samples lost at 3000
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("# gymtui raw signal export\n# rate_hz: 1000.0\n# unit: µV\n# start: 2025-11-30T10:53:20+01:00\n"
+                 "# set: 7; exercise: Leg extension\nunix_time_s,Vastus lateralis,Semitendinosus\n")
+        fh.writelines(f"{t[i]:.6f},{x[i, 0]:.3f},{x[i, 1]:.3f}\n" for i in range(4000))
+    report, text = analysed(path)
+    assert report["rate_hz"] == 1000.0 and [c["name"] for c in report["channels"]] == ["Vastus lateralis", "Semitendinosus"]
+    assert burst_onset_ok(report["channels"][0], 4.0)
+    assert text.rstrip().endswith("note: the file's clock jumps 1 time(s), 25 sample(s) lost; the analysis joins the signal across each gap")
+
+
 def _binary(tmp: Path) -> Path:
     path = tmp / "capture.bin"
     path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes() + b"\x00")
