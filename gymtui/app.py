@@ -122,17 +122,20 @@ class AppConfig:
     """The calendar's clock for session stamps (default: ``today`` at the wall clock's time of day)."""
     mvc_holds_for: dt.timedelta = MVC_HOLDS_FOR
     """How long an MVC is applied outside the session it was taken in (:mod:`gymtui.session.mvc`)."""
+    replay: Path | None = None
+    """A recording played as the EMG sensor (``--replay FILE``), in place of the demo sensor."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
         from gymtui.sim.athlete import DEMO_ATHLETES
 
         demo = bool(args.demo)
+        replay = getattr(args, "replay", None)
         emulated = tuple(getattr(args, "emulate_sensor", None) or ())
         sensors = [d for d in emulated if d != "cuff"]
         return cls(
             demo=demo,
-            speed=float(args.speed) if demo else 1.0,
+            speed=float(args.speed) if demo or replay else 1.0,
             theme=args.theme or DEFAULT_THEME,
             db_path=db_path,
             mains_hz=float(args.mains or 50),
@@ -143,6 +146,7 @@ class AppConfig:
             lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),
             demo_athlete=DEMO_ATHLETES[getattr(args, "demo_athlete", None) or "default"],
+            replay=replay,
         )
 
 
@@ -456,7 +460,7 @@ class GymApp(App[int]):
             plan, disclaimer, last, interrupted, recent = None, None, None, [], []
         if self.source is not None:
             sensor = self.source.info.name
-        elif (self.config.demo or self.config.emulate) and not self.sensor.ready.is_set():
+        elif (self.config.demo or self.config.emulate or self.config.replay) and not self.sensor.ready.is_set():
             sensor = "connecting…"
         else:
             sensor = "no sensor (timer only)"

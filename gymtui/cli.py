@@ -103,6 +103,11 @@ def build_parser() -> OneLineParser:
         + ", ".join(EMULATED_DEVICES)
         + ", and/or cuff (needs the 'emulate' extra: bumble)",
     )
+    parser.add_argument(
+        "--replay", type=Path, metavar="FILE",
+        help="play a recording (EDF/BDF, OpenBCI GUI, Trigno CSV, gymtui CSV, text columns) as the EMG sensor, "
+        "at its own rate (--speed X faster), once",
+    )
     cuff = parser.add_argument_group(
         "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
     )
@@ -172,6 +177,8 @@ def run_app(args: argparse.Namespace) -> int:
     parser = build_parser()
     if args.emulate_sensor and not args.demo:
         parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
+    if args.replay and args.emulate_sensor and any(d != "cuff" for d in args.emulate_sensor):
+        parser.error("--replay and --emulate each bring an EMG sensor: choose one")
     if args.demo_athlete != "default" and not args.demo:
         parser.error("--demo-athlete needs --demo (it chooses the simulated athlete)")
     if args.emulate_sensor and "cuff" in args.emulate_sensor and not args.cuff:

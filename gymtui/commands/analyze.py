@@ -4,14 +4,16 @@
 replays the recording through the live chain with the exercise's form
 rules and lists the cues the set screen would have shown, with their times.
 
-PATH is a text recording (numeric columns; whitespace, comma or tab
-separated; ``#`` comments; CRLF or LF) or ``set:ID`` for a set's raw signal
+PATH is a recording, its format told from its header: EDF/BDF, an OpenBCI
+GUI text recording, a Delsys Trigno CSV export, ``gymtui simulate`` output,
+gymtui's raw CSV export, or plain numeric columns (whitespace, comma or tab
+separated; ``#`` comments; CRLF or LF); or ``set:ID`` for a set's raw signal
 in the database (``--db PATH`` or the default database; ``--athlete NAME``
 checks the set is that athlete's). Prints per channel
 the onsets and offsets, peak and mean envelope, median frequency at the
 start and end of each burst with its slope, and quality flags. A file that
-cannot be read is one line on stderr and exit status 2: only a regular text
-file of at most 256 MiB, with lines of at most 64 KiB, is read, and a device,
+cannot be read is one line on stderr and exit status 2: only a regular
+file of at most 256 MiB, with text lines of at most 64 KiB, is read, and a device,
 FIFO, directory or binary file is refused before it is loaded.
 """
 
@@ -47,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="onsets, envelopes, fatigue slopes and quality flags of a recording",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
-    parser.add_argument("path", metavar="PATH", help="text recording, or set:ID for a set in the database")
+    parser.add_argument("path", metavar="PATH", help="recording (EDF/BDF, OpenBCI GUI, Trigno CSV, gymtui CSV, text columns), or set:ID for a set in the database")
     parser.add_argument("--rate", type=RATE_HZ, metavar="HZ", help="sampling rate (default: from the file header)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--envelope-out", type=Path, metavar="CSV", help="write the envelope (µV) per channel to CSV")
@@ -100,11 +102,13 @@ def _fail(message: str) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, float, tuple[str, ...], str]:
-    from gymtui.signal.recording import RecordingError, load_text
+    from gymtui.interop.readers import read_recording
+    from gymtui.signal.recording import RecordingError
 
     if args.path.startswith("set:"):
         return _load_set(args)
-    rec = load_text(args.path, args.rate)
+    rec = read_recording(args.path, args.rate)
+    args.recording_gaps = rec.gaps  # said under the report: the signal is joined across them
     if rec.samples.shape[0] < rec.rate_hz * 0.5:
         raise RecordingError(f"{args.path}: only {rec.samples.shape[0]} samples; at least half a second is needed")
     unit = "µV" if rec.in_microvolts else "file units"
@@ -225,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(report))
         else:
             _print_text(report, pipeline, samples.shape[0] / rate_hz, unit)
+            _print_gaps(getattr(args, "recording_gaps", ()))
         sys.stdout.flush()
     except BrokenPipeError:  # piped into head: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -238,6 +243,13 @@ def _write_envelope(path: Path, envelope: Any, rate_hz: float, names: tuple[str,
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("t_s," + ",".join(f"{safe_text(n, max_chars=60)}_envelope_uv" for n in names) + "\n")
         np.savetxt(fh, np.column_stack([t_s, envelope]), delimiter=",", fmt="%.6g")
+
+
+def _print_gaps(gaps: tuple[tuple[int, int], ...]) -> None:
+    if gaps:
+        lost = sum(n for _, n in gaps)
+        print(f"\nnote: the file's clock jumps {len(gaps)} time(s), {lost} sample(s) lost; "
+              "the analysis joins the signal across each gap")
 
 
 def _fmt(x: float | None, spec: str = ".1f") -> str:

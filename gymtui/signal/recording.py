@@ -36,6 +36,11 @@ class Recording:
     ``unit_scale`` is the factor applied to reach µV, or None where the file
     names no unit (ADC counts, a device's arbitrary units): then the
     samples are as they were.
+
+    ``gaps`` lists where the file's own clock jumps: ``(index, lost)`` says
+    ``lost`` samples are missing just before sample ``index`` (a dropped
+    packet in a gymtui export or simulation). The samples stay consecutive;
+    a replay hands each gap on as ``lost_samples``.
     """
 
     samples: np.ndarray
@@ -43,6 +48,7 @@ class Recording:
     names: tuple[str, ...]
     source: str
     unit_scale: float | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
 
     @property
     def in_microvolts(self) -> bool:

@@ -60,7 +60,7 @@ class AthleteController:
             athlete_id,
             today=(lambda: today) if today else dt.date.today,
             now=config.now,
-            tool="bfr" if config.cuff else "emg" if (config.demo or config.emulate) else None,
+            tool="bfr" if config.cuff else "emg" if (config.demo or config.emulate or config.replay) else None,
             cuff_limb=str(config.cuff.limb) if config.cuff else None,
         )
 

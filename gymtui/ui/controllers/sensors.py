@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gymtui.device_api import AdapterError, EmgSource
@@ -81,7 +82,9 @@ class SensorController:
         """Open the sensor; one that fails leaves the app up, as a timer, and says why in one line."""
         app = self.app
         try:
-            if app.config.emulate:
+            if app.config.replay is not None:
+                await self._open_replay_source(app.config.replay)
+            elif app.config.emulate:
                 await self._open_emulated_source(app.config.emulate)
             elif app.config.demo:
                 await self._open_demo_source()
@@ -109,6 +112,25 @@ class SensorController:
             profile=config.demo_athlete,
         )
         self.athlete = source.athlete
+        await self._attach_source(source)
+
+    async def _open_replay_source(self, path: Path) -> None:
+        """``--replay FILE``: the recording as the sensor; a file that does not read is one line, and no sensor."""
+        from gymtui.adapters.replay import ReplayEmgSource
+        from gymtui.interop.readers import read_recording
+        from gymtui.signal.recording import RecordingError
+
+        app = self.app
+        try:
+            recording = await asyncio.to_thread(read_recording, path)  # numpy parsing: off the event loop
+        except RecordingError as exc:
+            app.report_problem(f"The recording did not open ({exc}): sets run as a timer only")
+            return
+
+        def ended(text: str) -> None:
+            app.report_problem(text, severity="information", timeout=10)
+
+        source = ReplayEmgSource(recording, roles=DEMO_ROLES, speed=app.config.speed, clock=app.clock, on_end=ended)
         await self._attach_source(source)
 
     async def _open_emulated_source(self, device: str) -> None:

@@ -63,15 +63,21 @@ TICK_S = 1 / 30
 """How often a running set's clock is read and its screen redrawn."""
 
 
-def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tuple[ChannelInfo, ...]:
-    """The device's channels, named after the set's muscles where the set names them."""
+def label_channels(
+    device: tuple[ChannelInfo, ...], protocol: SetProtocol, *, keep_names: bool = False
+) -> tuple[ChannelInfo, ...]:
+    """The device's channels, named after the set's muscles where the set names them.
+
+    ``keep_names``: the device's names are the truth (a replayed recording's
+    labels say which muscle each column was); the set gives the roles only.
+    """
     if not device:
         return ()
     labelled = []
     for i, channel in enumerate(device):
         if i < len(protocol.muscles):
             muscle, role = protocol.muscles[i]
-            labelled.append(ChannelInfo(muscle, MuscleRole(role), channel.unit))
+            labelled.append(ChannelInfo(channel.muscle if keep_names else muscle, MuscleRole(role), channel.unit))
         else:
             labelled.append(channel)
     return tuple(labelled)
@@ -194,7 +200,9 @@ class SetFlow:
         if drills.fired:
             app.notify(drills.message, severity="warning", timeout=10)
         source = app.sensor.source
-        channels = label_channels(source.info.channels if source else (), protocol)
+        channels = label_channels(
+            source.info.channels if source else (), protocol, keep_names=app.config.replay is not None
+        )
         calibrate = await self._prepare_calibration(channels)
         status = home.plan.status if home and home.plan else None
         if planned is not None:
