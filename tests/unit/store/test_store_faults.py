@@ -121,7 +121,8 @@ def test_a_full_database_keeps_its_writes_whole_and_saves_each_once_when_space_r
     # failure it must not leave the first part twice.
     def two_parts() -> None:
         store.record_phase(set_id.result(), 1, "activation", "small", **PHASE)
-        store.append_signal(set_id.result(), 0, 0.0, 1000.0, np.ones((20000, 4), np.float32))
+        noise = np.random.default_rng(0).standard_normal((20000, 4)).astype(np.float32)  # packs to no less than ~280 kB
+        store.append_signal(set_id.result(), 0, 0.0, 1000.0, noise)
 
     two = executor.submit(two_parts)
     after = executor.write(phase(set_id, 2))
