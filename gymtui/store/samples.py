@@ -107,7 +107,7 @@ def _pack(samples: npt.ArrayLike, native: NativeCounts | None) -> tuple[npt.NDAr
     if found is not None:
         counts, scale = found
         name, packed = codec.encode(counts)
-        return data, _Packed(counts.dtype.str, name, scale.tobytes(), packed)
+        return data, _Packed(f"<{counts.dtype.kind}{counts.dtype.itemsize}", name, scale.tobytes(), packed)
     name, packed = codec.encode(data)
     return data, _Packed("<f4", name, None, packed)
 
