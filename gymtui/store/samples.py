@@ -235,5 +235,10 @@ class Samples(Tables):
         return PrunePlan(len(chosen), blocks, size, cutoff)
 
     def vacuum(self) -> None:
-        """Give the space of deleted rows back to the file system (rewrites the file; needs as much free space)."""
+        """Give the space of deleted rows back to the file system (rewrites the file; needs as much free space).
+
+        In WAL mode the rewritten pages land in the log first: the checkpoint
+        copies them back and truncates both files, so the file is smaller now.
+        """
         self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
