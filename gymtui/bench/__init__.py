@@ -19,6 +19,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.ui",
     "gymtui.bench.bfr",
     "gymtui.bench.memory",
+    "gymtui.bench.storage",
 ]
 
 
