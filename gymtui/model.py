@@ -70,7 +70,8 @@ class NativeCounts:
 
     def to_uv(self) -> np.ndarray:
         """The counts in the unit, float32: the same operation as the live chain's, so the same bits."""
-        return self.counts.astype(np.float32) * self.scale_uv
+        uv: np.ndarray = self.counts.astype(np.float32) * self.scale_uv
+        return uv
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -101,22 +101,20 @@ def _myo_counts(seconds: float) -> np.ndarray:
 def blocks_of(source: Source, seconds: float) -> Iterator[tuple[np.ndarray, NativeCounts | None]]:
     """1 s blocks as the live chain hands them to the store: float32 µV and, for a device, its counts."""
     rate = int(source.rate_hz)
+    if source.scale_uv is None or source.count_range is None:  # a float source: its float32 as it is
+        uv = _simulated_uv(source.rate_hz, source.n_channels, seconds)
+        for start in range(0, len(uv) - rate + 1, rate):
+            yield uv[start : start + rate], None
+        return
     if source.key.startswith("myo"):
         counts = _myo_counts(seconds)
     else:
+        lo, hi = source.count_range
         uv = _simulated_uv(source.rate_hz, source.n_channels, seconds)
-        counts = None
-        if source.scale_uv is not None and source.count_range is not None:
-            lo, hi = source.count_range
-            counts = np.clip(np.round(uv / np.float32(source.scale_uv)), lo, hi).astype(np.int32)
-        else:
-            for start in range(0, len(uv) - rate + 1, rate):
-                yield uv[start : start + rate], None
-            return
+        counts = np.clip(np.round(uv / np.float32(source.scale_uv)), lo, hi).astype(np.int32)
     scale = np.full(source.n_channels, source.scale_uv, dtype=np.float32)
-    count_range = source.count_range or (-(2**31), 2**31 - 1)
     for start in range(0, len(counts) - rate + 1, rate):
-        native = NativeCounts(counts[start : start + rate], scale, count_range)
+        native = NativeCounts(counts[start : start + rate], scale, source.count_range)
         yield native.to_uv(), native
 
 

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -112,7 +113,7 @@ def _pack(samples: npt.ArrayLike, native: NativeCounts | None) -> tuple[npt.NDAr
     return data, _Packed("<f4", name, None, packed)
 
 
-def _unpack(set_id: int, row: tuple) -> StoredBlock:
+def _unpack(set_id: int, row: tuple[Any, ...]) -> StoredBlock:
     seq, t0_s, rate_hz, lost, dtype, n, ch, data, name, scale_blob = row
     where = f"set {set_id}, block {seq}"
     try:
