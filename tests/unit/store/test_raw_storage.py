@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -254,3 +257,15 @@ def test_an_unknown_codec_is_named_too(tmp_path: Path) -> None:
     assert [next(blocks).seq, next(blocks).seq] == [0, 1]
     with pytest.raises(CorruptBlock, match=rf"^set {set_id}, block 2: .*unknown codec 'brotli'"):
         next(blocks)
+
+
+def test_analyze_of_a_damaged_set_is_one_line_naming_the_block_and_exit_2(tmp_path: Path) -> None:
+    set_id = damaged_set(tmp_path / "gym.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "gymtui", "analyze", f"set:{set_id}", "--db", str(tmp_path / "gym.db")],
+        check=False, capture_output=True, text=True, timeout=120, env={**os.environ}, stdin=subprocess.DEVNULL,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"gymtui analyze: cannot read set {set_id} from ")
+    assert f": set {set_id}, block 1: stored raw signal cannot be read (compressed data is damaged" in line
