@@ -269,3 +269,15 @@ def test_analyze_of_a_damaged_set_is_one_line_naming_the_block_and_exit_2(tmp_pa
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"gymtui analyze: cannot read set {set_id} from ")
     assert f": set {set_id}, block 1: stored raw signal cannot be read (compressed data is damaged" in line
+
+
+def test_float_values_that_were_decimals_pack_plain_and_full_precision_floats_shuffled() -> None:
+    rng = np.random.default_rng(3)
+    decimals = (np.round(rng.standard_normal((1000, 4)) * 300) / 10).astype(np.float32)  # a text file's 0.1 µV steps
+    noise = (rng.standard_normal((1000, 4)) * 30).astype(np.float32)
+    packed = {name: codec.encode(values) for name, values in (("decimals", decimals), ("noise", noise))}
+    assert packed["decimals"][0] == codec.ZLIB and packed["noise"][0] == codec.SHUFFLE_ZLIB
+    for name, values in (("decimals", decimals), ("noise", noise)):
+        how, data = packed[name]
+        assert len(data) < values.nbytes
+        assert codec.decode(how, "<f4", 1000, 4, data).tobytes() == values.tobytes()
