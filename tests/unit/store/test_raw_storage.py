@@ -281,3 +281,26 @@ def test_float_values_that_were_decimals_pack_plain_and_full_precision_floats_sh
         how, data = packed[name]
         assert len(data) < values.nbytes
         assert codec.decode(how, "<f4", 1000, 4, data).tobytes() == values.tobytes()
+
+
+def test_a_chunk_mixing_blocks_with_and_without_counts_is_stored_as_float32_exactly(tmp_path: Path) -> None:
+    info = SourceInfo("mixed", (ChannelInfo("a"), ChannelInfo("b")), 200.0)
+    rng = np.random.default_rng(4)
+
+    def block(seq: int, native: bool, scale: float = 0.5) -> SampleBlock:
+        counts = rng.integers(-128, 128, (20, 2)).astype(np.int32)
+        counted = NativeCounts(counts, np.full(2, scale, np.float32), (-128, 127))
+        return SampleBlock(counted.to_uv(), seq * 0.1, 200.0, seq, 0, counted if native else None)
+
+    store = Store(tmp_path / "gym.db")
+    runs = {
+        "all counted": [block(i, True) for i in range(10)],
+        "one float block": [block(i, i != 5) for i in range(10)],
+        "scale changes": [block(i, True, 0.5 if i < 5 else 0.25) for i in range(10)],
+    }
+    stored_types = {}
+    for name, blocks in runs.items():
+        set_id = record_through_worker(store, blocks, info)
+        assert np.array_equal(bits(store.signal_of(set_id)[0]), bits(np.concatenate([b.samples_uv for b in blocks]))), name
+        stored_types[name] = [r[0] for r in store.conn.execute("SELECT dtype FROM signal_blocks WHERE set_id = ?", (set_id,))]
+    assert stored_types == {"all counted": ["<i1"], "one float block": ["<f4"], "scale changes": ["<f4"]}
