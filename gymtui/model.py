@@ -47,6 +47,34 @@ class SourceInfo:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class NativeCounts:
+    """A block's samples as the device sent them: integer counts, the scale that made them µV, and their range.
+
+    ``counts`` is integer ``(n_samples, n_channels)``; ``scale_uv`` float32
+    per channel, exactly the factor the live chain multiplied by
+    (``counts.astype(float32) * scale_uv`` is the block's ``samples_uv``, bit
+    for bit); ``count_range`` the inclusive ``(min, max)`` the device's
+    format can carry (from its decoder, not from the values seen), so the
+    store keeps every block of a device in the same, smallest integer type.
+    """
+
+    counts: np.ndarray
+    scale_uv: np.ndarray
+    count_range: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if self.counts.ndim != 2 or self.counts.dtype.kind not in "iu":
+            raise ValueError(f"counts must be 2-D integers, got {self.counts.dtype} {self.counts.shape}")
+        if self.scale_uv.shape != (self.counts.shape[1],) or self.scale_uv.dtype != np.float32:
+            raise ValueError(f"scale_uv must be float32, one per channel, got {self.scale_uv.dtype} {self.scale_uv.shape}")
+
+    def to_uv(self) -> np.ndarray:
+        """The counts in the unit, float32: the same operation as the live chain's, so the same bits."""
+        uv: np.ndarray = self.counts.astype(np.float32) * self.scale_uv
+        return uv
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class SampleBlock:
     """A run of consecutive samples from one source.
 
@@ -55,6 +83,8 @@ class SampleBlock:
     ``t0_s`` is the host clock reading of the first sample; ``seq`` counts
     blocks from 0 so a consumer sees a gap as a jump, and ``lost_samples``
     says how many samples the adapter knows were lost just before this block.
+    ``native`` is the same samples as the device's integer counts, where the
+    source has them (a BLE sensor); None for a source that is float.
     """
 
     samples_uv: np.ndarray
@@ -62,6 +92,7 @@ class SampleBlock:
     rate_hz: float
     seq: int
     lost_samples: int = 0
+    native: NativeCounts | None = None
 
     def __post_init__(self) -> None:
         if self.samples_uv.ndim != 2:

@@ -43,7 +43,7 @@ from gymtui.adapters.pairing import PairedDevice, PairedDevices
 from gymtui.adapters.profiles import GattWrite, Profile, ProfileSet
 from gymtui.bfr.profile import CUFF_PROFILE_ID
 from gymtui.device_api import AdapterError, BlockSink, HealthSink
-from gymtui.model import ChannelInfo, LinkHealth, SampleBlock, SourceInfo
+from gymtui.model import ChannelInfo, LinkHealth, NativeCounts, SampleBlock, SourceInfo
 
 _log = logging.getLogger(__name__)
 
@@ -358,13 +358,8 @@ class BleEmgSource(SupervisedLink):
                 self._reconnect_gaps += 1
         self._resync = False
         self._next_index += lost
-        block = SampleBlock(
-            packet.counts.astype(np.float32) * self._scale,
-            self._origin_s + self._next_index / rate,
-            rate,
-            self._seq,
-            lost,
-        )
+        native = NativeCounts(packet.counts, self._scale, decoder.count_range())
+        block = SampleBlock(native.to_uv(), self._origin_s + self._next_index / rate, rate, self._seq, lost, native)
         self._seq += 1
         self._next_index += n
         if self._on_block is not None:

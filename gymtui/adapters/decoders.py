@@ -89,6 +89,10 @@ class Decoder:
     def reset(self) -> None:
         """A new stream begins (e.g. after a reconnect): forget continuity, keep the counts."""
 
+    def count_range(self) -> tuple[int, int]:
+        """The inclusive ``(min, max)`` counts this format can carry: what the store sizes a device's blocks by."""
+        return -(2**31), 2**31 - 1
+
     def feed(self, data: bytes | bytearray, characteristic: str | None = None) -> DecodedPacket | None:
         """Decode one notification; None if it carried no samples (counted in :attr:`stats`)."""
         self.stats.packets += 1
@@ -125,6 +129,9 @@ class MyoInt8Decoder(Decoder):
     """Myo raw/filtered EMG: two consecutive samples × 8 pods, int8. No counter on the wire."""
 
     name = "myo-int8"
+
+    def count_range(self) -> tuple[int, int]:
+        return -128, 127
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], n_channels: int) -> tuple[str, str] | None:
@@ -165,6 +172,9 @@ class GanglionDecoder(Decoder):
 
     name = "ganglion"
     PACKET_BYTES = 20
+
+    def count_range(self) -> tuple[int, int]:
+        return -(2**23), 2**23 - 1  # the ADS1299-class 24-bit converter; fw3's top bits are shifted back to 24
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], n_channels: int) -> tuple[str, str] | None:
@@ -276,7 +286,10 @@ class GanglionDecoder(Decoder):
 class AsciiDecimalDecoder(Decoder):
     """MyoWare text: one record per notification, or newline-terminated lines when split.
 
-    Options: ``line_terminated`` (bool, default false), ``separator`` (default ``,``).
+    Options: ``line_terminated`` (bool, default false), ``separator`` (default ``,``),
+    ``count_range`` (``[min, max]`` the device's ADC can send, e.g. ``[0, 4095]``
+    for a 12-bit ESP32 input; default the int32 range). Values beyond it are
+    still decoded: the range only sizes the stored blocks.
     """
 
     name = "ascii-decimal"
@@ -289,8 +302,15 @@ class AsciiDecimalDecoder(Decoder):
                 return key, "must be true or false"
             if key == "separator" and not (isinstance(value, str) and len(value) == 1):
                 return key, "must be one character"
-            if key not in ("line_terminated", "separator"):
-                return key, "unknown option (known: line_terminated, separator)"
+            if key == "count_range" and not (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31 for v in value)
+                and value[0] < value[1]
+            ):
+                return key, "must be [min, max], two integers within the int32 range, min below max"
+            if key not in ("line_terminated", "separator", "count_range"):
+                return key, "unknown option (known: line_terminated, separator, count_range)"
         return None
 
     def __init__(self, n_channels: int, options: Mapping[str, Any] | None = None, firmware: int | None = None) -> None:
@@ -298,6 +318,11 @@ class AsciiDecimalDecoder(Decoder):
         self._terminated = bool(self.options.get("line_terminated", False))
         self._sep = str(self.options.get("separator", ","))
         self._buffer = b""
+        lo, hi = self.options.get("count_range", (-(2**31), 2**31 - 1))
+        self._range = (int(lo), int(hi))
+
+    def count_range(self) -> tuple[int, int]:
+        return self._range
 
     def reset(self) -> None:
         self._buffer = b""
@@ -366,6 +391,10 @@ class IntLeDecoder(Decoder):
 
     def reset(self) -> None:
         self._prev = None
+
+    def count_range(self) -> tuple[int, int]:
+        half = 1 << (8 * self.WIDTH - 1)
+        return -half, half - 1
 
     def _decode(self, data: bytes) -> DecodedPacket:
         frame = self.WIDTH * self.n_channels

@@ -20,6 +20,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.bfr",
     "gymtui.bench.memory",
     "gymtui.bench.readers",
+    "gymtui.bench.storage",
 ]
 
 

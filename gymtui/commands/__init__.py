@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import": "import_history",
     "plan": "plan",
+    "prune": "prune",
     "scan": "scan",
     "simulate": "simulate",
 }

@@ -5,8 +5,12 @@ Run on the store's thread; the screens get frozen dataclasses and never the stor
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from gymtui.session.history import (
     HistoryData,
@@ -17,9 +21,12 @@ from gymtui.session.history import (
     set_lines,
 )
 from gymtui.session.mvc import MVC_HOLDS_FOR
+from gymtui.store.samples import CorruptBlock
 
 if TYPE_CHECKING:
     from gymtui.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def load_history(store: Store, athlete_id: int, sessions: int = 30, today: dt.date | None = None) -> HistoryData:
@@ -60,5 +67,10 @@ def sets_of_session(store: Store, session_id: int) -> tuple[tuple[int, str], ...
 def load_set_detail(store: Store, set_id: int) -> SetDetail:
     """One set with its phases, its cues and the target channel's envelope."""
     row = store.set_detail(set_id)
-    samples, rate_hz = store.signal_of(set_id)
+    try:
+        samples, rate_hz = store.signal_of(set_id)
+    except CorruptBlock as exc:  # the set, its phases and cues still show; the damage is named
+        log.warning("%s", exc)
+        detail = set_detail_from(row, np.zeros((0, 0), dtype=np.float32), 0.0, store.cues_of(set_id))
+        return dataclasses.replace(detail, signal_problem=str(exc))
     return set_detail_from(row, samples, rate_hz, store.cues_of(set_id))

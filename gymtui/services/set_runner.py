@@ -358,7 +358,14 @@ class SetRunner:
 
     def _raw_arrived(self, chunk: RawChunk) -> None:
         self._write(
-            "append_signal", chunk.token, chunk.seq, chunk.t0_s, chunk.rate_hz, chunk.samples_uv, chunk.lost_samples
+            "append_signal",
+            chunk.token,
+            chunk.seq,
+            chunk.t0_s,
+            chunk.rate_hz,
+            chunk.samples_uv,
+            chunk.lost_samples,
+            chunk.native,
         )
 
     def _mvc_arrived(self, calibration: Calibration) -> None:

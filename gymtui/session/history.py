@@ -131,6 +131,8 @@ class SetDetail:
     cue_rows: tuple[CueLine, ...] = ()
     feedback: str = "live"
     """What the athlete saw: ``live``, ``cues`` or ``retention``."""
+    signal_problem: str = ""
+    """Why the stored raw signal could not be read (a damaged block, named); empty when it could."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from gymtui.model import (
     FormCue,
     FormRules,
     MuscleRole,
+    NativeCounts,
     PhaseKind,
 )
 
@@ -90,12 +91,20 @@ class PhaseStats:
 
 @dataclass(frozen=True, slots=True)
 class RawChunk:
+    """About a second of a set's raw signal, for the store.
+
+    ``samples_uv`` is float32 ``(n, channels)``, what the live chain saw;
+    ``native`` the same samples as the device's counts when every block in
+    the chunk carried them with one scale (None otherwise: stored as float32).
+    """
+
     token: Any
     seq: int
     t0_s: float
     rate_hz: float
     samples_uv: np.ndarray  # float32 (n, channels)
     lost_samples: int
+    native: NativeCounts | None = None
 
 
 @dataclass(frozen=True, slots=True)

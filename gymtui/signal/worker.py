@@ -38,6 +38,7 @@ from gymtui.model import (
     ActivationFrame,
     Biofeedback,
     Calibration,
+    NativeCounts,
     SampleBlock,
     SourceInfo,
 )
@@ -87,11 +88,26 @@ class _Recording:
     token: Any
     results: SetResults
     chunks: list[np.ndarray] = field(default_factory=list)
+    natives: list[NativeCounts | None] = field(default_factory=list)
     chunk_t0_s: float | None = None
     chunk_lost: int = 0
     chunk_n: int = 0
     seq: int = 0
     phase_samples: int = 0
+
+
+def _joined(natives: list[NativeCounts | None]) -> NativeCounts | None:
+    """One chunk's native counts: the blocks' counts end to end, if all have them with one scale and range."""
+    present = [n for n in natives if n is not None]
+    if not present or len(present) != len(natives):
+        return None
+    first = present[0]
+    for other in present[1:]:
+        if other.count_range != first.count_range or not np.array_equal(other.scale_uv, first.scale_uv):
+            return None
+    if len(present) == 1:
+        return first
+    return NativeCounts(np.concatenate([n.counts for n in present]), first.scale_uv, first.count_range)
 
 
 class SignalWorker:
@@ -244,6 +260,7 @@ class SignalWorker:
         if rec.chunk_t0_s is None:
             rec.chunk_t0_s = blocks[0].t0_s
         rec.chunks.append(samples.astype(np.float32, copy=False))
+        rec.natives.extend(block.native for block in blocks)
         rec.chunk_n += samples.shape[0]
         rec.chunk_lost += lost
         if rec.chunk_n >= RAW_CHUNK_S * self.info.rate_hz:
@@ -254,9 +271,11 @@ class SignalWorker:
         if rec is None or not rec.chunks:
             return
         data = np.concatenate(rec.chunks) if len(rec.chunks) > 1 else rec.chunks[0]
-        chunk = RawChunk(rec.token, rec.seq, rec.chunk_t0_s or 0.0, self.info.rate_hz, data, rec.chunk_lost)
+        chunk = RawChunk(
+            rec.token, rec.seq, rec.chunk_t0_s or 0.0, self.info.rate_hz, data, rec.chunk_lost, _joined(rec.natives)
+        )
         rec.seq += 1
-        rec.chunks, rec.chunk_t0_s, rec.chunk_n, rec.chunk_lost = [], None, 0, 0
+        rec.chunks, rec.natives, rec.chunk_t0_s, rec.chunk_n, rec.chunk_lost = [], [], None, 0, 0
         rec.results.on_raw(chunk)
 
     def _apply(self, command: Command) -> None:

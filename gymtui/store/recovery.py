@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gymtui.model import Calibration
+from gymtui.model import Calibration, NativeCounts
 from gymtui.store.connection import GymConnection
 
 if TYPE_CHECKING:
@@ -137,6 +137,14 @@ def encode_value(value: Any, refs: Mapping[int, int]) -> Any:
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, Calibration):
         return {"$calibration": {f.name: encode_value(getattr(value, f.name), refs) for f in dataclasses.fields(value)}}
+    if isinstance(value, NativeCounts):
+        return {
+            "$native": {
+                "counts": encode_value(value.counts, refs),
+                "scale_uv": encode_value(value.scale_uv, refs),
+                "count_range": [int(v) for v in value.count_range],
+            }
+        }
     if isinstance(value, (list, tuple)):
         return [encode_value(v, refs) for v in value]
     if isinstance(value, Mapping):
@@ -168,6 +176,10 @@ def decode_value(data: Any, results: Mapping[int, Any]) -> Any:
             return np.frombuffer(raw, dtype=dtype).reshape([int(n) for n in inner["shape"]]).copy()
         if key == "$bytes":
             return base64.b64decode(inner, validate=True)
+        if key == "$native":
+            fields = {k: decode_value(v, results) for k, v in inner.items()}
+            lo, hi = (int(v) for v in fields["count_range"])
+            return NativeCounts(fields["counts"], fields["scale_uv"], (lo, hi))
         if key == "$calibration":
             fields = {k: decode_value(v, results) for k, v in inner.items()}
             return Calibration(

@@ -87,7 +87,7 @@ def test_help_lists_the_sub_commands(capsys: pytest.CaptureFixture[str]) -> None
         main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("analyze", "bench", "decode", "export", "plan", "scan", "simulate"):
+    for command in ("analyze", "bench", "decode", "export", "plan", "prune", "scan", "simulate"):
         assert command in out
 
 

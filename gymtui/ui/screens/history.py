@@ -136,7 +136,9 @@ class SetDetailScreen(Screen[None]):
                     )
                 yield cue_table
         yield Label(
-            f"Envelope: {safe_text(d.target_muscle or 'target')}" if d.envelope_uv else "No raw signal stored for this set",
+            safe_text(d.signal_problem)
+            if d.signal_problem
+            else f"Envelope: {safe_text(d.target_muscle or 'target')}" if d.envelope_uv else "No raw signal stored for this set",
             id="envelope-label",
             markup=False,
         )

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import repo_paths
 
-from gymtui.model import Calibration
+from gymtui.model import Calibration, NativeCounts
 from gymtui.store import (
     Store,
     StoreExecutor,
@@ -68,8 +68,9 @@ def phase(set_id, idx: int, kind: str = "activation") -> Write:
 
 
 def block(set_id, seq: int) -> Write:
-    samples = np.full((100, 2), float(seq), dtype=np.float32)
-    return Write("append_signal", (set_id, seq, seq * 0.1, 1000.0, samples))
+    """A block of raw signal as a sensor gives it: float32 µV and the same as its int8 counts × scale."""
+    native = NativeCounts(np.full((100, 2), seq, dtype=np.int32), np.full(2, 1.0, np.float32), (-128, 127))
+    return Write("append_signal", (set_id, seq, seq * 0.1, 1000.0, native.to_uv(), 0, native))
 
 
 def read_phases(path: Path) -> list[tuple[int, str]]:
@@ -121,7 +122,8 @@ def test_a_full_database_keeps_its_writes_whole_and_saves_each_once_when_space_r
     # failure it must not leave the first part twice.
     def two_parts() -> None:
         store.record_phase(set_id.result(), 1, "activation", "small", **PHASE)
-        store.append_signal(set_id.result(), 0, 0.0, 1000.0, np.ones((20000, 4), np.float32))
+        noise = np.random.default_rng(0).standard_normal((20000, 4)).astype(np.float32)  # packs to no less than ~280 kB
+        store.append_signal(set_id.result(), 0, 0.0, 1000.0, noise)
 
     two = executor.submit(two_parts)
     after = executor.write(phase(set_id, 2))
@@ -224,6 +226,8 @@ def test_at_quit_waiting_writes_go_to_the_recovery_file_and_the_next_start_write
     assert [(p["idx"], p["kind"]) for p in again.phases_of(row["id"])] == [(0, "calibration"), (1, "activation")]
     signal, rate = again.signal_of(row["id"])
     assert rate == 1000.0 and signal.shape == (200, 2) and signal[0, 0] == 0.0 and signal[150, 1] == 1.0
+    kinds = again.conn.execute("SELECT DISTINCT dtype, LENGTH(scale_uv) FROM signal_blocks").fetchall()
+    assert kinds == [("<i1", 16)], "the replayed blocks keep the sensor's own counts"
     stored = again.latest_mvc(athlete, "demo sensor", ["Glute", "Hamstring"])
     assert stored is not None and stored[1] == calibration and row["calibration_id"] == stored[0]
     # The same batch again (a start that died between the commit and removing the file): skipped.
