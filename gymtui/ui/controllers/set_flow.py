@@ -63,18 +63,29 @@ TICK_S = 1 / 30
 """How often a running set's clock is read and its screen redrawn."""
 
 
-def label_channels(device: tuple[ChannelInfo, ...], protocol: SetProtocol) -> tuple[ChannelInfo, ...]:
-    """The device's channels, named after the set's muscles where the set names them."""
+def label_channels(
+    device: tuple[ChannelInfo, ...], protocol: SetProtocol, *, keep_names: bool = False
+) -> tuple[ChannelInfo, ...]:
+    """The device's channels, named after the set's muscles where the set names them.
+
+    ``keep_names``: the source names its own channels (an LSL stream's labels):
+    they stay, and only the roles come from the set.
+    """
     if not device:
         return ()
     labelled = []
     for i, channel in enumerate(device):
         if i < len(protocol.muscles):
             muscle, role = protocol.muscles[i]
-            labelled.append(ChannelInfo(muscle, MuscleRole(role), channel.unit))
+            labelled.append(ChannelInfo(channel.muscle if keep_names else muscle, MuscleRole(role), channel.unit))
         else:
             labelled.append(channel)
     return tuple(labelled)
+
+
+def _names_channels(source: object) -> bool:
+    """Whether a source's channel names are its muscles' (``names_channels``, an LSL stream's labels)."""
+    return bool(getattr(source, "names_channels", False))
 
 
 def target_channel(channels: tuple[ChannelInfo, ...]) -> int:
@@ -194,7 +205,9 @@ class SetFlow:
         if drills.fired:
             app.notify(drills.message, severity="warning", timeout=10)
         source = app.sensor.source
-        channels = label_channels(source.info.channels if source else (), protocol)
+        channels = label_channels(
+            source.info.channels if source else (), protocol, keep_names=_names_channels(source)
+        )
         calibrate = await self._prepare_calibration(channels)
         status = home.plan.status if home and home.plan else None
         if planned is not None:
@@ -385,7 +398,8 @@ class SetFlow:
                 pipeline=app.sensor.pipeline_report(),
                 # A planned set's row carries its plan columns, written in the same insert.
                 row_fields={**self._row_fields(planned), "feedback": self.feedback.value},
-                channel_rows=planned.channel_dicts() if planned is not None else None,
+                # A source that names its channels keeps its names in the row (an LSL stream's labels).
+                channel_rows=planned.channel_dicts() if planned is not None and not _names_channels(source) else None,
                 reps=planned.reps if planned is not None else None,
                 count_reps=planned is not None and planned.workflow_phase is not WorkflowPhase.ACTIVATION,
             ),
