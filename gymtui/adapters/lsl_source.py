@@ -350,7 +350,7 @@ class LslEmgSource:
         """Pull and deliver until the stream stalls past its deadline, liblsl says it is lost, or stop."""
         shape, pylsl = self._shape, self._pylsl
         assert shape is not None
-        lost_error = getattr(getattr(pylsl, "util", None), "LostError", None) or getattr(pylsl, "LostError", RuntimeError)
+        lost_error: type[Exception] = _lost_error(pylsl)
         max_samples = max(1, round(MAX_CHUNK_S * shape.rate_hz))
         last_data = time.monotonic()
         block_s = 1.0 / shape.rate_hz
@@ -462,6 +462,12 @@ class LslEmgSource:
             return
         with contextlib.suppress(RuntimeError):  # the loop closed: the app is leaving
             loop.call_soon_threadsafe(fn, *args)
+
+
+def _lost_error(pylsl: Any) -> type[Exception]:
+    """pylsl's LostError (kept in ``pylsl.util``; older releases exported it at the top)."""
+    found = getattr(getattr(pylsl, "util", None), "LostError", None) or getattr(pylsl, "LostError", None)
+    return found if isinstance(found, type) and issubclass(found, Exception) else RuntimeError
 
 
 def _reason(exc: BaseException) -> str:
