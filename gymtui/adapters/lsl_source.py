@@ -95,6 +95,9 @@ INLET_BUFFER_S = 30
 ACCEPTED_TYPES = ("EMG", "EXG", "EEG")
 """Stream types taken as EMG: OpenBCI GUI and BrainFlow publish EMG boards as EEG/ExG."""
 
+STAMP_TRUST_S = 5.0
+"""A first sample stamped further than this from its arrival is on another clock: the timeline starts at arrival."""
+
 OPEN_SLACK_S = 2.0
 """After resolving, opening the inlet and reading the full description get this much more."""
 
@@ -363,6 +366,11 @@ class LslEmgSource:
                 self._lost("the sender closed it")
                 self._close_inlet()
                 return
+            except Exception as exc:  # noqa: BLE001 - any broken inlet: look for the stream afresh
+                _log.warning("LSL stream %s: pull failed: %s", self.spec, _reason(exc))
+                self._lost(_reason(exc))
+                self._close_inlet()
+                return
             n = len(stamps)
             now = time.monotonic()
             if n:
@@ -422,11 +430,24 @@ class LslEmgSource:
         if any(s != 1.0 for s in shape.scale):
             values *= np.asarray(shape.scale, dtype=np.float32)
         first_ts = float(stamps[0])
+        n = len(stamps)
+        arrived_first_s = self._clock() - n / rate  # when the first of these was taken, by arrival
         lost = 0
         if self._origin_s is None:
-            self._origin_s = first_ts + self._offset_s
+            mapped = first_ts + self._offset_s
+            # Stamps on another clock (a sender's own counter) would put the signal far from
+            # the app's: then the timeline starts at arrival, as a BLE sensor's does.
+            trusted = arrived_first_s - STAMP_TRUST_S <= mapped <= arrived_first_s + n / rate + STAMP_TRUST_S
+            if not trusted:
+                _log.warning("LSL stream %s: its timestamps are not on this machine's LSL clock; timed by arrival",
+                             self.spec)
+            self._origin_s = mapped if trusted else arrived_first_s
         elif self._expected_ts is not None:
             behind = round((first_ts - self._expected_ts) * rate)
+            if behind < 0 and self._resync:
+                # Back with stamps that went backwards (a restarted sender's own clock): the
+                # time it was away, by arrival, is what was missed.
+                behind = round((arrived_first_s - (self._origin_s + self._next_index / rate)) * rate)
             tolerance = 0.5 if self._resync else JITTER_TOLERANCE_S * rate
             if behind > tolerance:
                 lost = behind

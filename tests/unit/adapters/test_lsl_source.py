@@ -226,3 +226,23 @@ async def test_disconnect_while_reconnecting_ends_the_thread_promptly(name: str)
     assert time.monotonic() - began < 2.5
     assert thread is not None and not thread.is_alive()
     assert source.health.state is LinkState.DISCONNECTED
+
+
+async def test_a_sender_on_its_own_clock_is_timed_by_arrival_and_its_gaps_still_count(name: str) -> None:
+    out = outlet(name, ["a"])
+    sink, pusher = Sink(), Pusher(1)
+    pusher.t0 = 1.7e9  # Unix seconds, not this machine's LSL clock
+    source = await started(name, sink)
+    try:
+        await feed_until(out, pusher, lambda: len(sink.blocks) >= 3, "the stream flowing")
+        first = sink.blocks[0]
+        # The signal sits on the app clock (here time.monotonic), where it arrived, not 1.7e9 s away.
+        assert abs(first.t0_s - time.monotonic()) < 5.0
+        before, end_before = len(sink.blocks), pusher.k
+        pusher.k += 50  # a skip of 0.1 s, over the jitter tolerance
+        await feed_until(out, pusher, lambda: len(sink.blocks) > before + 2, "more signal")
+    finally:
+        await source.disconnect()
+    gaps = [b for b in sink.blocks if b.lost_samples]
+    assert [b.lost_samples for b in gaps] == [50]
+    np.testing.assert_array_equal(gaps[0].samples_uv[:1], pusher.signal[end_before + 50:end_before + 51])
