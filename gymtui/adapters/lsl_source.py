@@ -22,7 +22,10 @@ How it runs, like the BLE sensor but on liblsl's terms:
   from the first sample (jitter in the sender's stamps never moves it). A
   chunk whose first stamp is later than the samples received account for
   (beyond :data:`JITTER_TOLERANCE_S`) carries the missing samples as
-  ``lost_samples``; ``t0_s`` jumps with them.
+  ``lost_samples``; ``t0_s`` jumps with them. liblsl's ``dejitter`` is left
+  off on purpose: it fits a line through the sample count and would smooth
+  a gap away. A sender whose stamps are on another clock altogether (more
+  than :data:`STAMP_TRUST_S` from arrival) is timed by arrival instead.
 * Lost: no data for :data:`STALL_BLOCKS` block times (at least
   :data:`MIN_STALL_S`), or liblsl's ``LostError``, turns the link
   RECONNECTING; the thread re-resolves with backoff, each try bounded, and
