@@ -33,7 +33,10 @@ How it runs, like the BLE sensor but on liblsl's terms:
   channels or another rate is refused (said on the link line) and the wait
   goes on.
 * ``disconnect`` stops the thread within its timeout: every liblsl call in
-  it is bounded by :data:`PULL_TIMEOUT_S` or :data:`RECONNECT_RESOLVE_S`.
+  it is bounded by :data:`PULL_TIMEOUT_S`, or while reconnecting by
+  :data:`RECONNECT_RESOLVE_S` plus :data:`OPEN_SLACK_S`; a thread still in
+  liblsl past the timeout is left to end by itself (it is a daemon and
+  delivers nothing more).
 """
 
 from __future__ import annotations
@@ -101,8 +104,11 @@ ACCEPTED_TYPES = ("EMG", "EXG", "EEG")
 STAMP_TRUST_S = 5.0
 """A first sample stamped further than this from its arrival is on another clock: the timeline starts at arrival."""
 
-OPEN_SLACK_S = 2.0
-"""After resolving, opening the inlet and reading the full description get this much more."""
+OPEN_SLACK_S = 1.0
+"""While reconnecting, opening the inlet and reading its full description get this much after the look."""
+
+MIN_OPEN_S = 0.2
+"""Each opening step gets at least this long, even when the look for the stream used up the budget."""
 
 LOST_MESSAGE = "LSL stream lost — reconnecting"
 
@@ -265,7 +271,7 @@ class LslEmgSource:
             raise AdapterError(str(exc)) from None
         resolve_s = min(timeout_s, self._resolve_timeout_s)
         try:
-            inlet, shape = await asyncio.to_thread(self._open, resolve_s)
+            inlet, shape = await asyncio.to_thread(self._open, resolve_s, max(timeout_s, resolve_s))
         except AdapterError as exc:
             self._set_state(LinkState.FAILED, str(exc))
             raise
@@ -304,9 +310,15 @@ class LslEmgSource:
         self._health = LinkHealth(LinkState.DISCONNECTED, message="disconnected")
 
     # -- opening (any thread) ---------------------------------------------------------------
-    def _open(self, resolve_s: float) -> tuple[Any, StreamShape | None]:
-        """Resolve the stream and open an inlet on it with its full description; (None, None) if none answered."""
+    def _open(self, resolve_s: float, total_s: float) -> tuple[Any, StreamShape | None]:
+        """Resolve the stream (within ``resolve_s``) and open an inlet on it with its full description
+        (all within ``total_s``); (None, None) if none answered."""
         pylsl = self._pylsl
+        deadline = time.monotonic() + total_s
+
+        def left() -> float:
+            return max(MIN_OPEN_S, deadline - time.monotonic())
+
         found = pylsl.resolve_byprop(self.spec.prop, self.spec.value, minimum=1, timeout=resolve_s)
         if not found:
             return None, None
@@ -321,9 +333,9 @@ class LslEmgSource:
             processing_flags=pylsl.proc_clocksync,
         )
         try:
-            full = inlet.info(timeout=resolve_s + OPEN_SLACK_S)
+            full = inlet.info(timeout=left())
             shape = stream_shape(full, pylsl)
-            inlet.open_stream(timeout=resolve_s + OPEN_SLACK_S)
+            inlet.open_stream(timeout=left())
         except Exception as exc:
             with contextlib.suppress(Exception):
                 inlet.close_stream()
@@ -405,7 +417,7 @@ class LslEmgSource:
                 return
             attempt += 1
             try:
-                inlet, shape = self._open(RECONNECT_RESOLVE_S)
+                inlet, shape = self._open(RECONNECT_RESOLVE_S, RECONNECT_RESOLVE_S + OPEN_SLACK_S)
             except Exception as exc:  # noqa: BLE001 - keep trying while the set goes on
                 self._set_state(LinkState.RECONNECTING, f"{LOST_MESSAGE} (attempt {attempt}: {_reason(exc)})")
                 continue
