@@ -246,3 +246,16 @@ async def test_a_sender_on_its_own_clock_is_timed_by_arrival_and_its_gaps_still_
     gaps = [b for b in sink.blocks if b.lost_samples]
     assert [b.lost_samples for b in gaps] == [50]
     np.testing.assert_array_equal(gaps[0].samples_uv[:1], pusher.signal[end_before + 50:end_before + 51])
+
+
+async def test_without_liblsl_connect_says_its_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gymtui.adapters import lsl_source
+
+    def missing() -> Any:
+        raise LslUnavailable("LSL is off: pylsl is not installed (pip install 'gymtui[lsl]')")
+
+    monkeypatch.setattr(lsl_source, "load_pylsl", missing)
+    source = LslEmgSource(LslSpec("name", "anything"))
+    with pytest.raises(AdapterError, match=r"^LSL is off: pylsl is not installed \(pip install 'gymtui\[lsl\]'\)$"):
+        await source.connect(1.0)
+    assert source.health.state is LinkState.FAILED
