@@ -109,6 +109,8 @@ class AppConfig:
     emulate: str | None = None
     """The emulated BLE sensor, if any (``--emulate myo``)."""
     emulate_cuff: bool = False
+    sensor: str | None = None
+    """A live source named on the command line (``--sensor lsl:NAME``: an LSL EMG stream), checked by the CLI."""
     cuff: BfrSettings | None = None
     """The cuff's settings when a cuff is on (``--cuff arm|leg``)."""
     lop_given: bool = False
@@ -142,6 +144,7 @@ class AppConfig:
             athlete=getattr(args, "athlete", None),
             emulate=sensors[0] if sensors else None,
             emulate_cuff="cuff" in emulated,
+            sensor=getattr(args, "sensor", None),
             cuff=cuff,
             lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),

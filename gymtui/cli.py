@@ -47,6 +47,17 @@ def _emulated_devices(text: str) -> tuple[str, ...]:
     return devices
 
 
+def _sensor_spec(text: str) -> str:
+    """``--sensor``: checked here (one line, exit 2), opened by the app."""
+    from gymtui.interop.lsl_spec import SensorSpecError, parse_sensor_spec
+
+    try:
+        parse_sensor_spec(text)
+    except SensorSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="gymtui",
@@ -107,6 +118,13 @@ def build_parser() -> OneLineParser:
         "--replay", type=Path, metavar="FILE",
         help="play a recording (EDF/BDF, OpenBCI GUI, Trigno CSV, gymtui CSV, text columns) as the EMG sensor, "
         "at its own rate (--speed X faster), once",
+    )
+    parser.add_argument(
+        "--sensor",
+        metavar="SPEC",
+        type=_sensor_spec,
+        help="the live EMG source: lsl:NAME (or lsl:type=EMG) takes a Lab Streaming Layer stream "
+        "(OpenBCI GUI, BrainFlow, another gymtui; needs the 'lsl' extra)",
     )
     cuff = parser.add_argument_group(
         "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
@@ -179,6 +197,10 @@ def run_app(args: argparse.Namespace) -> int:
         parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
     if args.replay and args.emulate_sensor and any(d != "cuff" for d in args.emulate_sensor):
         parser.error("--replay and --emulate each bring an EMG sensor: choose one")
+    if args.sensor and (args.demo or args.emulate_sensor):
+        parser.error("--sensor replaces the demo sensor: give --sensor or --demo, not both")
+    if args.sensor and args.replay:
+        parser.error("--sensor and --replay each bring an EMG sensor: choose one")
     if args.demo_athlete != "default" and not args.demo:
         parser.error("--demo-athlete needs --demo (it chooses the simulated athlete)")
     if args.emulate_sensor and "cuff" in args.emulate_sensor and not args.cuff:

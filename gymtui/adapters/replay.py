@@ -49,6 +49,9 @@ MAX_LABEL_CHARS = 40
 class ReplayEmgSource:
     """A recording as an :class:`~gymtui.device_api.EmgSource`, played once at its own rate."""
 
+    names_channels = True
+    """The file's labels say which muscle each column was: a set keeps them (see ``label_channels``)."""
+
     def __init__(
         self,
         recording: Recording,

@@ -257,6 +257,14 @@ class SignalWorker:
                 rec.results.on_cue(rec.token, cue)
 
     def _record_raw(self, rec: _Recording, blocks: list[SampleBlock], samples: np.ndarray, lost: int) -> None:
+        if lost and (rec.chunks or len(blocks) > 1):
+            # A gap starts a stored chunk of its own, so the store keeps it where it was
+            # (a chunk's lost_samples are just before its t0_s), not up to a second early.
+            for block in blocks:
+                if block.lost_samples and rec.chunks:
+                    self._flush_raw()
+                self._record_raw(rec, [block], block.samples_uv, block.lost_samples)
+            return
         if rec.chunk_t0_s is None:
             rec.chunk_t0_s = blocks[0].t0_s
         rec.chunks.append(samples.astype(np.float32, copy=False))

@@ -1,4 +1,4 @@
-"""The sensor controller: open the demo, emulated or BLE source, run its worker, hand on its news.
+"""The sensor controller: open the demo, emulated, BLE or LSL source, run its worker, hand on its news.
 
 Owned by :class:`gymtui.app.GymApp`, which holds one and forwards the
 sensor's messages to it. It draws nothing itself: frames and link changes go
@@ -88,6 +88,8 @@ class SensorController:
                 await self._open_emulated_source(app.config.emulate)
             elif app.config.demo:
                 await self._open_demo_source()
+            elif app.config.sensor:
+                await self._open_lsl_source(app.config.sensor)
         except Exception as exc:  # a sensor that will not open must not take the app down
             log.exception("the sensor did not open")
             await self._close_half_open()
@@ -132,6 +134,13 @@ class SensorController:
 
         source = ReplayEmgSource(recording, roles=DEMO_ROLES, speed=app.config.speed, clock=app.clock, on_end=ended)
         await self._attach_source(source)
+
+    async def _open_lsl_source(self, spec: str) -> None:
+        """``--sensor lsl:...``: an LSL EMG stream, its labels as the muscles, the demo's roles until a set names them."""
+        from gymtui.adapters.lsl_source import LslEmgSource
+        from gymtui.interop.lsl_spec import parse_sensor_spec
+
+        await self._attach_source(LslEmgSource(parse_sensor_spec(spec), clock=self.app.clock, roles=DEMO_ROLES))
 
     async def _open_emulated_source(self, device: str) -> None:
         from gymtui.emulation.stack import open_emulated_source

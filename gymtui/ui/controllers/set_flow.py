@@ -68,8 +68,8 @@ def label_channels(
 ) -> tuple[ChannelInfo, ...]:
     """The device's channels, named after the set's muscles where the set names them.
 
-    ``keep_names``: the device's names are the truth (a replayed recording's
-    labels say which muscle each column was); the set gives the roles only.
+    ``keep_names``: the source names its own channels (a replayed recording's
+    labels, an LSL stream's): they stay, and only the roles come from the set.
     """
     if not device:
         return ()
@@ -81,6 +81,11 @@ def label_channels(
         else:
             labelled.append(channel)
     return tuple(labelled)
+
+
+def _names_channels(source: object) -> bool:
+    """Whether a source's channel names are its muscles' (``names_channels``, an LSL stream's labels)."""
+    return bool(getattr(source, "names_channels", False))
 
 
 def target_channel(channels: tuple[ChannelInfo, ...]) -> int:
@@ -201,7 +206,7 @@ class SetFlow:
             app.notify(drills.message, severity="warning", timeout=10)
         source = app.sensor.source
         channels = label_channels(
-            source.info.channels if source else (), protocol, keep_names=app.config.replay is not None
+            source.info.channels if source else (), protocol, keep_names=_names_channels(source)
         )
         calibrate = await self._prepare_calibration(channels)
         status = home.plan.status if home and home.plan else None
@@ -393,7 +398,8 @@ class SetFlow:
                 pipeline=app.sensor.pipeline_report(),
                 # A planned set's row carries its plan columns, written in the same insert.
                 row_fields={**self._row_fields(planned), "feedback": self.feedback.value},
-                channel_rows=planned.channel_dicts() if planned is not None else None,
+                # A source that names its channels keeps its names in the row (an LSL stream's labels).
+                channel_rows=planned.channel_dicts() if planned is not None and not _names_channels(source) else None,
                 reps=planned.reps if planned is not None else None,
                 count_reps=planned is not None and planned.workflow_phase is not WorkflowPhase.ACTIVATION,
             ),
