@@ -103,6 +103,11 @@ def build_parser() -> OneLineParser:
         + ", ".join(EMULATED_DEVICES)
         + ", and/or cuff (needs the 'emulate' extra: bumble)",
     )
+    parser.add_argument(
+        "--lsl", action="store_true",
+        help="publish raw EMG, envelope and markers to Lab Streaming Layer (LabRecorder); needs the 'lsl' extra",
+    )
+    parser.add_argument("--lsl-name", metavar="NAME", help="what the LSL stream names start with (default: gymtui)")
     cuff = parser.add_argument_group(
         "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
     )
@@ -221,6 +226,13 @@ def run_app(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+        if args.lsl:
+            from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
+
+            try:
+                load_pylsl()
+            except LslUnavailable as exc:
+                print(f"gymtui: {exc}", file=sys.stderr)  # the app runs on without it
         config = AppConfig.from_args(args, db_path, cuff=cuff_settings)
         app = GymApp(store, config)
         app.run()

@@ -401,6 +401,7 @@ class SetFlow:
         )
         self.runner = runner
         events = runner.start()
+        app.lsl.set_started(runner, channels)
         rig = app.cuff.rig
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
@@ -465,6 +466,7 @@ class SetFlow:
         rig = self.app.cuff.rig
         if rig is not None:
             await self.app.guarded("cuff follows the abort", rig.follow, events, abort_reason=reason)
+        self.app.lsl.events(events)
 
     # -- ticks and events ---------------------------------------------------------------
     def _tick(self) -> None:
@@ -479,6 +481,7 @@ class SetFlow:
         rig = self.app.cuff.rig
         if rig is not None and events:
             rig.follow(events, abort_reason=abort_reason)
+        self.app.lsl.events(events)
         for event in events:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
@@ -544,6 +547,7 @@ class SetFlow:
                 runner.record_lifted(lifted)
             if rating is not None:
                 runner.rate(rating)
+                app.lsl.rated(rating)
                 if app.store_exec.unavailable is None:
                     app.notify(f"Activation {rating}/10 saved", timeout=3)
                 else:
@@ -631,6 +635,7 @@ class SetFlow:
                 del self.summaries[next(iter(self.summaries))]
             if self.rating_screen is not None and self.rating_screen.is_mounted:
                 self.rating_screen.summary = notice.summary
+            app.lsl.summary(notice)
         elif isinstance(notice, CalibrationStored):
             self.calibration_id = notice.calibration_id
             app.notify("MVC calibration stored", timeout=3)
