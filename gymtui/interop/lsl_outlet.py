@@ -26,7 +26,7 @@ import math
 import platform
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -46,6 +46,10 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f|]")
 """Control characters and the field separator: never inside a marker's value."""
 
 
+CLOCK_READS = 3
+"""Readings of the clock pair per block; the tightest wins (see :meth:`ClockMap.read`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClockMap:
     """The app's clock to LSL's ``local_clock()``, from one reading of each taken together.
@@ -57,6 +61,23 @@ class ClockMap:
     local_now: float
     app_now: float
     speed: float = 1.0
+
+    @classmethod
+    def read(cls, local_clock: Callable[[], float], app_clock: Callable[[], float], speed: float = 1.0) -> ClockMap:
+        """Both clocks read together: the tightest of :data:`CLOCK_READS` brackets of the app clock by LSL's.
+
+        Another thread may take the interpreter between two reads (milliseconds);
+        the bracket that was not interrupted gives the pair to a few microseconds.
+        """
+        best: tuple[float, float, float] | None = None
+        for _ in range(CLOCK_READS):
+            before = local_clock()
+            app_now = app_clock()
+            after = local_clock()
+            if best is None or after - before < best[0]:
+                best = (after - before, (before + after) / 2, app_now)
+        assert best is not None
+        return cls(best[1], best[2], speed)
 
     def __call__(self, t_app_s: float) -> float:
         return self.local_now - (self.app_now - t_app_s) / self.speed

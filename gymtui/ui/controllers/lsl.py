@@ -127,11 +127,15 @@ class LslController:
     def clock_map(self) -> ClockMap:
         """LSL's clock and the app's, read together now."""
         assert self._pylsl is not None
-        return ClockMap(self._pylsl.local_clock(), self.app.clock(), self._speed)
+        return ClockMap.read(self._pylsl.local_clock, self.app.clock, self._speed)
 
     def _now(self) -> float:
         assert self._pylsl is not None
         return float(self._pylsl.local_clock())
+
+    def now(self) -> float | None:
+        """LSL's clock now (None while LSL is off): the set flow reads it before the runner acts."""
+        return self._now() if self.on else None
 
     # -- raw blocks and frames ---------------------------------------------------------
     def tee(self, submit: BlockSink) -> BlockSink:
@@ -177,8 +181,8 @@ class LslController:
             self._fail("frame")
 
     # -- the set flow ----------------------------------------------------------------
-    def set_started(self, runner: SetRunner, channels: tuple[ChannelInfo, ...]) -> None:
-        """After the runner started: open the EMG streams (first set), then ``set_start``."""
+    def set_started(self, runner: SetRunner, channels: tuple[ChannelInfo, ...], at: float | None = None) -> None:
+        """After the runner started (``at``: LSL time just before): ``set_start``."""
         if not self.on:
             return
         ctx = runner.context
@@ -189,7 +193,7 @@ class LslController:
         labels = tuple(c.muscle for c in channels)
         if self.emg is None and source is not None and labels:
             self._open_emg(source.info.name, labels, source.info.rate_hz)  # the sensor opened before LSL did
-        self._mark(self._now(), "set_start", protocol=runner.protocol.name, muscles=labels or None)
+        self._mark(self._now() if at is None else at, "set_start", protocol=runner.protocol.name, muscles=labels or None)
 
     async def sensor_attached(self, source: EmgSource) -> None:
         """The sensor is open: its streams, named after the muscles of the set offered next."""
@@ -216,11 +220,11 @@ class LslController:
         except Exception:  # noqa: BLE001 - the markers still go out
             self._fail("EMG outlets")
 
-    def events(self, events: list[Event]) -> None:
-        """The engine's events, after the cuff has followed them."""
+    def events(self, events: list[Event], at: float | None = None) -> None:
+        """The engine's events, after the cuff has followed them; ``at``: LSL time just before the runner handled them."""
         if not self.on or not events:
             return
-        now = self._now()
+        now = self._now() if at is None else at
         for event in events:
             if isinstance(event, PhaseStarted):
                 phase = event.phase

@@ -240,7 +240,8 @@ class SetFlow:
         await app.push_screen(screen)
         screen.show_status(app.sensor.status())
         screen.show_store(app.store_exec.status_line())
-        self.dispatch(self._start_runner(protocol, channels, planned, calibrate))
+        at = app.lsl.now()  # the set's moment for its LSL markers: before the start's cues ring and flash
+        self.dispatch(self._start_runner(protocol, channels, planned, calibrate, at), at=at)
         if self._ticker is not None:
             self._ticker.resume()
 
@@ -362,7 +363,12 @@ class SetFlow:
         return leaving
 
     def _start_runner(
-        self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], planned: PlannedSet | None, calibrate: bool
+        self,
+        protocol: SetProtocol,
+        channels: tuple[ChannelInfo, ...],
+        planned: PlannedSet | None,
+        calibrate: bool,
+        at: float | None = None,
     ) -> list[Event]:
         app = self.app
         coach, athlete_id = app.coach, app.athlete_id
@@ -401,7 +407,7 @@ class SetFlow:
         )
         self.runner = runner
         events = runner.start()
-        app.lsl.set_started(runner, channels)
+        app.lsl.set_started(runner, channels, at)
         rig = app.cuff.rig
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
@@ -426,11 +432,13 @@ class SetFlow:
     # -- the set screen's keys ---------------------------------------------------------
     def advance(self) -> None:
         if self.runner is not None:
-            self.dispatch(self.runner.advance())
+            at = self.app.lsl.now()
+            self.dispatch(self.runner.advance(), at=at)
 
     def abort(self, *, reason: str | None = None) -> None:
         if self.runner is not None:
-            self.dispatch(self.runner.abort(), abort_reason=reason)
+            at = self.app.lsl.now()
+            self.dispatch(self.runner.abort(), abort_reason=reason, at=at)
 
     def adjust_rest(self, delta_s: float) -> None:
         runner = self.runner
@@ -447,7 +455,8 @@ class SetFlow:
         if runner.engine.paused:
             if rig is not None:
                 rig.resumed()
-            self.dispatch(runner.resume())
+            at = self.app.lsl.now()
+            self.dispatch(runner.resume(), at=at)
         else:
             runner.pause()
             if rig is not None:
@@ -474,14 +483,19 @@ class SetFlow:
             if self._ticker is not None:
                 self._ticker.pause()
             return
-        self.dispatch(self.runner.tick())
+        at = self.app.lsl.now()
+        self.dispatch(self.runner.tick(), at=at)
 
-    def dispatch(self, events: list[Event], *, abort_reason: str | None = None) -> None:
-        """React to engine events (the cuff follows every one), then redraw the set screen."""
+    def dispatch(self, events: list[Event], *, abort_reason: str | None = None, at: float | None = None) -> None:
+        """React to engine events (the cuff follows every one), then redraw the set screen.
+
+        ``at``: LSL's clock read just before the runner handled them (the moment
+        its phase stamps are taken), for their markers.
+        """
         rig = self.app.cuff.rig
         if rig is not None and events:
             rig.follow(events, abort_reason=abort_reason)
-        self.app.lsl.events(events)
+        self.app.lsl.events(events, at)
         for event in events:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
