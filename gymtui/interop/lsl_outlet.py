@@ -26,6 +26,7 @@ import math
 import platform
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -46,10 +47,6 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f|]")
 """Control characters and the field separator: never inside a marker's value."""
 
 
-CLOCK_READS = 3
-"""Readings of the clock pair per block; the tightest wins (see :meth:`ClockMap.read`)."""
-
-
 @dataclass(frozen=True, slots=True)
 class ClockMap:
     """The app's clock to LSL's ``local_clock()``, from one reading of each taken together.
@@ -62,29 +59,45 @@ class ClockMap:
     app_now: float
     speed: float = 1.0
 
-    @classmethod
-    def read(cls, local_clock: Callable[[], float], app_clock: Callable[[], float], speed: float = 1.0) -> ClockMap:
-        """Both clocks read together: the tightest of :data:`CLOCK_READS` brackets of the app clock by LSL's.
-
-        Another thread may take the interpreter between two reads (milliseconds);
-        the bracket that was not interrupted gives the pair to a few microseconds.
-        """
-        best: tuple[float, float, float] | None = None
-        for _ in range(CLOCK_READS):
-            before = local_clock()
-            app_now = app_clock()
-            after = local_clock()
-            if best is None or after - before < best[0]:
-                best = (after - before, (before + after) / 2, app_now)
-        assert best is not None
-        return cls(best[1], best[2], speed)
-
     def __call__(self, t_app_s: float) -> float:
         return self.local_now - (self.app_now - t_app_s) / self.speed
 
     def times(self, t0_s: float, n: int, rate_hz: float) -> np.ndarray:
         """The LSL timestamps of ``n`` samples from ``t0_s`` at ``rate_hz`` (app clock)."""
         return self.local_now - (self.app_now - (t0_s + np.arange(n, dtype=np.float64) / rate_hz)) / self.speed
+
+
+class ClockSync:
+    """The clock pair read once per block, the best reading of the last :data:`PAIRS_KEPT` used.
+
+    A reading is a bracket: LSL's clock, the app's, LSL's again. The thread
+    may lose the interpreter (or the CPU) inside it, so one reading can be off
+    by milliseconds, which would make a block overlap the one before it. The
+    two clocks keep a fixed relation (same oscillator, the app's ``speed``
+    times faster), so the tightest recent bracket maps every block; keeping
+    only recent ones follows a drift. Safe from several threads.
+    """
+
+    def __init__(self, local_clock: Callable[[], float], app_clock: Callable[[], float], speed: float = 1.0) -> None:
+        self._local = local_clock
+        self._app = app_clock
+        self.speed = speed
+        self._pairs: deque[tuple[float, float, float]] = deque(maxlen=PAIRS_KEPT)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ClockMap:
+        """Read the pair now; the map from the tightest bracket kept."""
+        before = self._local()
+        app_now = self._app()
+        after = self._local()
+        with self._lock:
+            self._pairs.append((after - before, (before + after) / 2, app_now))
+            _, local_now, app_at = min(self._pairs)
+        return ClockMap(local_now, app_at, self.speed)
+
+
+PAIRS_KEPT = 64
+"""Clock readings a :class:`ClockSync` chooses from: under a second of blocks, plenty to find an undisturbed one."""
 
 
 def marker(kind: str, /, **fields: object) -> str:

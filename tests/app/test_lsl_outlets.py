@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
+import json
 import sqlite3
 import statistics
 import threading
@@ -169,7 +171,7 @@ async def test_a_demo_set_with_lsl_reaches_an_inlet_as_stored(tmp_path: Path) ->
 
     (set_row,) = db_rows(db, "SELECT * FROM sets")
     set_id = set_row["id"]
-    muscles = [c["muscle"] for c in __import__("json").loads(set_row["channels"])]
+    muscles = [c["muscle"] for c in json.loads(set_row["channels"])]
 
     # -- raw: the stored signal, sample for sample, at its sensor timing -------------------------
     raw_info = infos["raw"]
@@ -220,7 +222,7 @@ async def test_a_demo_set_with_lsl_reaches_an_inlet_as_stored(tmp_path: Path) ->
     markers = [(t, *parse_marker(v[0])) for v, t in zip(pulled["markers"].values, pulled["markers"].times, strict=True)]
     kinds = [kind for _, kind, _ in markers if kind in ("set_start", "phase_start", "rep", "rating", "set_end")]
     phases = db_rows(db, "SELECT idx, kind, name, started_at FROM phases WHERE set_id = ? ORDER BY idx", set_id)
-    reps = db_rows(db, "SELECT idx, perfect FROM reps WHERE set_id = ? ORDER BY idx", set_id)
+    reps = db_rows(db, "SELECT idx, perfect, start_s FROM reps WHERE set_id = ? ORDER BY idx", set_id)
     assert kinds == ["set_start"] + ["phase_start"] * len(phases) + ["rep"] * len(reps) + ["rating", "set_end"], kinds
     start = next(fields for _, kind, fields in markers if kind == "set_start")
     assert start["exercise"] == set_row["exercise"] and start["muscles"] == ",".join(muscles)
@@ -231,11 +233,33 @@ async def test_a_demo_set_with_lsl_reaches_an_inlet_as_stored(tmp_path: Path) ->
     for (t, fields), phase in zip(phase_marks, phases, strict=True):
         stored_lsl = dt.datetime.fromisoformat(phase["started_at"]).timestamp() - offset
         assert abs(t - stored_lsl) <= PHASE_TOLERANCE_S, (fields, t - stored_lsl)
-    rep_marks = [fields for _, kind, fields in markers if kind == "rep"]
-    assert [(int(f["number"]), f["perfect"] == "true") for f in rep_marks] == [(r["idx"], bool(r["perfect"])) for r in reps]
+    assert reps, "the demo athlete did reps"
+    rep_marks = [(t, fields) for t, kind, fields in markers if kind == "rep"]
+    assert [(int(f["number"]), f["perfect"] == "true") for _, f in rep_marks] == [(r["idx"], bool(r["perfect"])) for r in reps]
+    for (t, _), rep in zip(rep_marks, reps, strict=True):
+        # A rep's times count from the set's first sample: its marker sits at that sample's time plus start_s.
+        assert t == pytest.approx(clock(blocks[0].t0_s + rep["start_s"]), abs=1e-3)
     rating = next(fields for _, kind, fields in markers if kind == "rating")
     assert int(rating["value"]) == set_row["activation_rating"] == 7
     end = next(fields for _, kind, fields in markers if kind == "set_end")
     assert end["status"] == set_row["status"] == "completed" and int(end["set"]) == set_id
-    assert all(t1 <= t2 for (t1, k1, _), (t2, k2, _) in zip(markers, markers[1:], strict=False)
-               if k1 != "rep" and k2 != "rep" and k1 != "cue" and k2 != "cue"), "set flow markers in time order"
+    flow = [(t, kind) for t, kind, _ in markers if kind not in ("rep", "cue")]
+    assert all(t1 <= t2 for (t1, _), (t2, _) in itertools.pairwise(flow)), "the set flow's markers in time order"
+
+
+async def test_lsl_true_in_gym_toml_publishes_without_the_flag(tmp_path: Path, private_home: Path) -> None:
+    """gym.toml's ``lsl = true`` is ``--lsl`` at every start: the marker stream is there before any set."""
+    import asyncio
+
+    pylsl = lsl()
+    config = private_home / "config" / "gymtui"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "gym.toml").write_text("[gym]\nlsl = true\n")
+    name = f"gymtui-test-{tmp_path.name}-{uuid.uuid4().hex[:8]}"
+    app = GymApp(Store(tmp_path / "gym.db"), AppConfig(athlete="Demo athlete", lsl_name=name))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen), 30, "the home screen")
+        assert app.coach is not None and app.coach.gym.lsl is True and app.config.lsl is False
+        found = await asyncio.to_thread(pylsl.resolve_byprop, "name", f"{name} markers", 1, 15.0)
+        assert [info.type() for info in found] == ["Markers"]
+        await app.shutdown()

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from gymtui.interop.lsl_outlet import (
     ClockMap,
+    ClockSync,
     EmgOutlets,
     MarkerOutlet,
     SensorStreams,
@@ -84,6 +85,7 @@ class LslController:
         self.markers: MarkerOutlet | None = None
         self.emg: EmgOutlets | None = None
         self._pylsl: ModuleType | None = None
+        self._sync: ClockSync | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._speed = float(getattr(app.clock, "speed", 1.0))
         self._set: dict[str, Any] = {}
@@ -113,6 +115,7 @@ class LslController:
             self.app.report_problem(self.problem, severity="warning", timeout=12)
             return
         self._pylsl = pylsl
+        self._sync = ClockSync(pylsl.local_clock, self.app.clock, self._speed)
         self._loop = asyncio.get_running_loop()
         self.on = True
         self.app.notify(f"LSL on: publishing '{self.prefix} markers'; EMG streams open with the first set", timeout=6)
@@ -127,7 +130,8 @@ class LslController:
     def clock_map(self) -> ClockMap:
         """LSL's clock and the app's, read together now."""
         assert self._pylsl is not None
-        return ClockMap.read(self._pylsl.local_clock, self.app.clock, self._speed)
+        assert self._sync is not None
+        return self._sync()
 
     def _now(self) -> float:
         assert self._pylsl is not None
