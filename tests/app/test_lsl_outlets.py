@@ -276,3 +276,67 @@ async def test_lsl_true_in_gym_toml_publishes_without_the_flag(tmp_path: Path, p
         found = await asyncio.to_thread(pylsl.resolve_byprop, "name", f"{name} markers", 1, 15.0)
         assert [info.type() for info in found] == ["Markers"]
         await app.shutdown()
+
+
+@pytest.mark.timeout(300)  # a BFR set in real time (the cuff's fault timers are wall seconds)
+async def test_cuff_records_become_markers_pushed_off_the_cuffs_thread(tmp_path: Path) -> None:
+    """Every cuff record the log stored is a ``cuff`` marker, in order, at its time, pushed from the app's thread."""
+    import asyncio
+
+    from gymtui.bfr.rules import validate_settings
+    from gymtui.interop.lsl_outlet import MarkerOutlet
+    from gymtui.session.engine import Stage
+
+    pylsl = lsl()
+    name = f"gymtui-test-{tmp_path.name}-{uuid.uuid4().hex[:8]}"
+    db = tmp_path / "gym.db"
+    config = AppConfig(demo=True, athlete="Demo athlete", cuff=validate_settings("arm", 180, 50), lop_given=True,
+                       lsl=True, lsl_name=name)
+    app = GymApp(Store(db), config)
+    pushed_from: list[tuple[str, str]] = []
+    original_push = MarkerOutlet.push
+
+    def push(self: MarkerOutlet, text: str, timestamp: float) -> None:
+        pushed_from.append((text.split("|")[0], threading.current_thread().name))
+        original_push(self, text, timestamp)
+
+    def in_reps() -> bool:
+        engine = app.runner.engine if app.runner else None
+        return bool(engine and engine.stage is Stage.PHASE and engine.current_phase and engine.current_phase.kind == "reps")
+
+    MarkerOutlet.push = push  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 45)) as pilot:
+            await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None
+                                   and app.lsl.on, 30, "the home screen with the cuff connected and LSL on")
+            receiver = await asyncio.to_thread(Receiver, pylsl, f"{name} markers")
+            try:
+                await press(pilot, "B")  # the quick BFR set
+                await pilot_wait_until(pilot, in_reps, 60, "the first bout of reps")
+                await pilot_wait_until(pilot, lambda: app.cuff_rig is not None and app.cuff_rig.view().state == "holding",
+                                       15, "the cuff holding its target")
+                await press(pilot, "escape")
+                await pilot_wait_until(
+                    pilot, lambda: any(v[0].startswith("cuff|kind=deflate") for v in receiver.pulled.values), 15,
+                    "the deflate marker",
+                )
+                app_thread = threading.current_thread().name
+                await app.shutdown()
+            finally:
+                pulled = await asyncio.to_thread(receiver.stop)
+    finally:
+        MarkerOutlet.push = original_push  # type: ignore[method-assign]
+    offset = wall_minus_lsl(pylsl)
+    stored = db_rows(db, "SELECT at, kind, target_mmhg, reason FROM cuff_events ORDER BY id")
+    marks = [(t, parse_marker(v[0])[1]) for v, t in zip(pulled.values, pulled.times, strict=True) if v[0].startswith("cuff|")]
+    # The records of the cuff's connection came before the inlet did; from the first it heard on, all of them.
+    first = next(i for i, row in enumerate(stored) if (row["kind"], row["reason"]) == (marks[0][1]["kind"], marks[0][1]["reason"]))
+    stored = stored[first:]
+    assert [(m["kind"], m["reason"]) for _, m in marks] == [(row["kind"], row["reason"]) for row in stored]
+    assert {"inflate", "hold", "deflate"} <= {row["kind"] for row in stored}
+    for (t, m), row in zip(marks, stored, strict=True):
+        if row["target_mmhg"] is not None:
+            assert float(m["target_mmhg"]) == pytest.approx(row["target_mmhg"], abs=1e-3)
+        stored_lsl = dt.datetime.fromisoformat(row["at"]).timestamp() - offset
+        assert abs(t - stored_lsl) <= 0.050, (m, t - stored_lsl)
+    assert {thread for kind, thread in pushed_from if kind == "cuff"} == {app_thread}, pushed_from
