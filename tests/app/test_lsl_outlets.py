@@ -340,3 +340,5 @@ async def test_cuff_records_become_markers_pushed_off_the_cuffs_thread(tmp_path:
         stored_lsl = dt.datetime.fromisoformat(row["at"]).timestamp() - offset
         assert abs(t - stored_lsl) <= 0.050, (m, t - stored_lsl)
     assert {thread for kind, thread in pushed_from if kind == "cuff"} == {app_thread}, pushed_from
+    ends = [parse_marker(v[0])[1]["status"] for v in pulled.values if v[0].startswith("set_end|")]
+    assert ends == [row["status"] for row in db_rows(db, "SELECT status FROM sets")] == ["aborted"]

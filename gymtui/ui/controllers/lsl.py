@@ -56,6 +56,7 @@ from gymtui.session.engine import (
     PhaseEnded,
     PhaseStarted,
     SetAborted,
+    SetCompleted,
     SetFinished,
 )
 
@@ -95,6 +96,8 @@ class LslController:
         """The app-clock time of the set's first sample: reps and form cues count from it."""
         self._await_set_t0 = False
         self._cues_seen = 0
+        self._completed = False
+        """The running set's work is done (an abort in its rest leaves it completed)."""
         self._failed = False
 
     # -- opening and closing --------------------------------------------------------------
@@ -192,7 +195,7 @@ class LslController:
         ctx = runner.context
         self._set = {"exercise": ctx.exercise, "load_kg": ctx.load_kg}
         self._set_id = runner.set_id
-        self._set_t0_s, self._await_set_t0, self._cues_seen = None, True, 0
+        self._set_t0_s, self._await_set_t0, self._cues_seen, self._completed = None, True, 0, False
         source = self.app.sensor.source
         labels = tuple(c.muscle for c in channels)
         if self.emg is None and source is not None and labels:
@@ -239,10 +242,13 @@ class LslController:
                            duration_s=event.duration_s, ended_by=str(event.ended_by))
             elif isinstance(event, Cue):
                 self._mark(now, "cue", kind=str(event.kind), text=event.text)
+            elif isinstance(event, SetCompleted):
+                self._completed = True
             elif isinstance(event, SetFinished):
                 self._mark(now, "set_end", status="completed")
             elif isinstance(event, SetAborted):
-                self._mark(now, "set_end", status="aborted")
+                # Stopped in the rest after its work: the set stays completed (as it is stored).
+                self._mark(now, "set_end", status="completed" if self._completed else "aborted")
 
     def summary(self, notice: SetSummaryReady) -> None:
         """The set's reps, judged by the worker: one marker each, at the rep's start in signal time."""
