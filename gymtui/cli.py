@@ -47,6 +47,14 @@ def _emulated_devices(text: str) -> tuple[str, ...]:
     return devices
 
 
+def _stream_name(text: str) -> str:
+    """``--lsl-name``: printable, 1-64 characters (it heads the names LabRecorder lists)."""
+    name = text.strip()
+    if not name or len(name) > 64 or not name.isprintable():
+        raise argparse.ArgumentTypeError("give 1-64 printable characters, e.g. rack2")
+    return name
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="gymtui",
@@ -107,7 +115,7 @@ def build_parser() -> OneLineParser:
         "--lsl", action="store_true",
         help="publish raw EMG, envelope and markers to Lab Streaming Layer (LabRecorder); needs the 'lsl' extra",
     )
-    parser.add_argument("--lsl-name", metavar="NAME", help="what the LSL stream names start with (default: gymtui)")
+    parser.add_argument("--lsl-name", type=_stream_name, metavar="NAME", help="what the LSL stream names start with (default: gymtui)")
     cuff = parser.add_argument_group(
         "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
     )

@@ -1,4 +1,4 @@
-"""``gymtui --lsl`` where LSL cannot load: one line says what is missing, and the app trains on.
+"""``gymtui --lsl`` on the command line: where LSL cannot load, one line says what is missing and the app trains on.
 
 Two machines the app meets: a Raspberry Pi, where pylsl's aarch64 wheel
 carries no liblsl (here: ``PYLSL_LIB`` names a file that is not a library,
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,16 @@ def test_lsl_without_pylsl_says_how_to_install_it_and_a_set_runs(tmp_path: Path)
     line = re.compile(re.escape(b"gymtui: LSL is off: pylsl is not installed (pip install 'gymtui[lsl]')"))
     with PtyApp([*ARGS, "--db", str(db)], code=HIDE_PYLSL) as app:
         run_a_set_and_read_the_line(app, db, line)
+
+
+@pytest.mark.parametrize("name", ["", "rack\x1b[31m2", "x" * 65])
+def test_a_bad_stream_name_is_one_line_and_status_2(tmp_path: Path, name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gymtui", "--db", str(tmp_path / "gym.db"), "--lsl", "--lsl-name", name],
+        capture_output=True, text=True, timeout=60, env=os.environ.copy(), check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "gymtui: error: argument --lsl-name: give 1-64 printable characters, e.g. rack2 (see gymtui --help)"
+    ]
+    assert not (tmp_path / "gym.db").exists(), "nothing was opened"
