@@ -36,8 +36,8 @@ import numpy as np
 
 from gymtui import __version__
 
-GYMTUI_URL = "https://github.com/gymtui/gymtui"
-"""Where a recording's reader finds what made the streams (the desc's gymtui reference)."""
+GYMTUI_ABOUT = "gymtui: guided timed sets with live EMG; its README, 'Recording a session in LabRecorder next to gymtui', describes these streams"
+"""What made the streams, for whoever opens the recording (the desc's gymtui reference)."""
 
 EMG_TYPE = "EMG"
 ENVELOPE_TYPE = "EMG-Envelope"
@@ -157,7 +157,7 @@ class SensorStreams:
 def _add_gymtui(desc: Any, speed: float) -> None:
     ref = desc.append_child("gymtui")
     ref.append_child_value("version", __version__)
-    ref.append_child_value("url", GYMTUI_URL)
+    ref.append_child_value("about", GYMTUI_ABOUT)
     ref.append_child_value("clock", "sample times from the sensor's sequence and rate, mapped to local_clock() per block")
     ref.append_child_value("speed", f"{speed:g}")
 

@@ -37,6 +37,7 @@ from keys import press
 from textual.pilot import Pilot
 from waiting import Deadline, pilot_wait_until
 
+import gymtui
 from gymtui.app import AppConfig, GymApp
 from gymtui.interop.lsl_outlet import ClockMap, envelope_labels, parse_marker
 from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
@@ -188,7 +189,7 @@ async def test_a_demo_set_with_lsl_reaches_an_inlet_as_stored(tmp_path: Path) ->
     assert channel_labels(raw_info) == muscles
     assert raw_info.desc().child("channels").child("channel").child_value("unit") == "microvolts"
     assert raw_info.desc().child("acquisition").child_value("model") == "Demo EMG (simulated)"
-    assert raw_info.desc().child("gymtui").child_value("url")
+    assert raw_info.desc().child("gymtui").child_value("version") == gymtui.__version__
     with contextlib.closing(Store(db)) as store:
         blocks = list(store.raw_blocks(set_id))
         stored, rate_hz = store.signal_of(set_id)
