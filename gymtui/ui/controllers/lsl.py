@@ -19,10 +19,11 @@ marker lists its own, for a session whose sets name other muscles). So
 LabRecorder sees all three before the first set.
 
 Times. Samples keep the sensor's timing (:class:`ClockMap`). A marker of
-the set flow (set start and end, a phase, an engine cue, the rating) is
-stamped when the app acts on it: the moment the screen and the bell tell the
-athlete, which is the moment stored as the phase's ``started_at`` (up to a
-screen tick after the engine's boundary). Reps and form cues are stamped
+the set flow (set start and end, a phase, an engine cue) carries the app's
+clock read just before the runner acted on it, mapped to LSL time: the
+moment the screen and the bell tell the athlete, which is the moment stored
+as the phase's ``started_at`` (up to a screen tick after the engine's
+boundary). The rating is stamped when it is given. Reps and form cues are stamped
 from the signal time the worker gave them; cuff records from the
 supervisor's time.
 
@@ -141,8 +142,16 @@ class LslController:
         return float(self._pylsl.local_clock())
 
     def now(self) -> float | None:
-        """LSL's clock now (None while LSL is off): the set flow reads it before the runner acts."""
-        return self._now() if self.on else None
+        """The app's clock now (None while LSL is off): the set flow reads it before the runner acts.
+
+        Only the app's clock: nothing of LSL runs before the runner (and the cuff)
+        have had the events; it is mapped to LSL time when the markers go out.
+        """
+        return self.app.clock() if self.on else None
+
+    def _lsl_time(self, at: float | None) -> float:
+        """``at`` on the app's clock as LSL time (None: now)."""
+        return self._now() if at is None else self.clock_map()(at)
 
     # -- raw blocks and frames ---------------------------------------------------------
     def tee(self, submit: BlockSink) -> BlockSink:
@@ -189,7 +198,7 @@ class LslController:
 
     # -- the set flow ----------------------------------------------------------------
     def set_started(self, runner: SetRunner, channels: tuple[ChannelInfo, ...], at: float | None = None) -> None:
-        """After the runner started (``at``: LSL time just before): ``set_start``."""
+        """After the runner and the cuff have started the set (``at``: the app's clock just before): ``set_start``."""
         if not self.on:
             return
         ctx = runner.context
@@ -200,7 +209,7 @@ class LslController:
         labels = tuple(c.muscle for c in channels)
         if self.emg is None and source is not None and labels:
             self._open_emg(source.info.name, labels, source.info.rate_hz)  # the sensor opened before LSL did
-        self._mark(self._now() if at is None else at, "set_start", protocol=runner.protocol.name, muscles=labels or None)
+        self._mark(self._lsl_time(at), "set_start", protocol=runner.protocol.name, muscles=labels or None)
 
     async def sensor_attached(self, source: EmgSource) -> None:
         """The sensor is open: its streams, named after the muscles of the set offered next."""
@@ -228,10 +237,10 @@ class LslController:
             self._fail("EMG outlets")
 
     def events(self, events: list[Event], at: float | None = None) -> None:
-        """The engine's events, after the cuff has followed them; ``at``: LSL time just before the runner handled them."""
+        """The engine's events, after the cuff has followed them; ``at``: the app's clock just before the runner handled them."""
         if not self.on or not events:
             return
-        now = self._now() if at is None else at
+        now = self._lsl_time(at)
         for event in events:
             if isinstance(event, PhaseStarted):
                 phase = event.phase

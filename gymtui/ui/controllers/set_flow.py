@@ -240,7 +240,7 @@ class SetFlow:
         await app.push_screen(screen)
         screen.show_status(app.sensor.status())
         screen.show_store(app.store_exec.status_line())
-        at = app.lsl.now()  # the set's moment for its LSL markers: before the start's cues ring and flash
+        at = app.lsl.now()  # the app's clock, for the LSL markers: the moment before the start's cues ring and flash
         self.dispatch(self._start_runner(protocol, channels, planned, calibrate, at), at=at)
         if self._ticker is not None:
             self._ticker.resume()
@@ -407,10 +407,10 @@ class SetFlow:
         )
         self.runner = runner
         events = runner.start()
-        app.lsl.set_started(runner, channels, at)
         rig = app.cuff.rig
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
+        app.lsl.set_started(runner, channels, at)  # after the cuff has its news
         if self._applied is not None and runner.set_id is not None:
             # The suggestion points at the set of the same exercise it was made for.
             suggestion, taken = self._applied
@@ -437,8 +437,7 @@ class SetFlow:
 
     def abort(self, *, reason: str | None = None) -> None:
         if self.runner is not None:
-            at = self.app.lsl.now()
-            self.dispatch(self.runner.abort(), abort_reason=reason, at=at)
+            self.dispatch(self.runner.abort(), abort_reason=reason)  # the markers' time read after the cuff's deflate
 
     def adjust_rest(self, delta_s: float) -> None:
         runner = self.runner
@@ -489,8 +488,8 @@ class SetFlow:
     def dispatch(self, events: list[Event], *, abort_reason: str | None = None, at: float | None = None) -> None:
         """React to engine events (the cuff follows every one), then redraw the set screen.
 
-        ``at``: LSL's clock read just before the runner handled them (the moment
-        its phase stamps are taken), for their markers.
+        ``at``: the app's clock read just before the runner handled them (the
+        moment its phase stamps are taken), for their LSL markers.
         """
         rig = self.app.cuff.rig
         if rig is not None and events:
