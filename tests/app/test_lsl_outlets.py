@@ -39,7 +39,13 @@ from waiting import Deadline, pilot_wait_until
 
 import gymtui
 from gymtui.app import AppConfig, GymApp
-from gymtui.interop.lsl_outlet import ClockMap, envelope_labels, parse_marker
+from gymtui.interop.lsl_outlet import (
+    PAIRS_KEPT,
+    ClockMap,
+    ClockSync,
+    envelope_labels,
+    parse_marker,
+)
 from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
 from gymtui.model import ActivationFrame
 from gymtui.store import Store
@@ -156,7 +162,8 @@ async def run_set_with_inlets(pilot: Pilot[int], pylsl: ModuleType, name: str) -
             if runner is not None and runner.engine.can_advance and isinstance(app.screen, SetScreen):
                 await press(pilot, "space")  # a skippable rest: skip it
             await pilot.pause(0.1)
-        clock = ClockMap(pylsl.local_clock(), app.clock(), SPEED)
+        sync = ClockSync(pylsl.local_clock, app.clock, SPEED)
+        clock = [sync() for _ in range(PAIRS_KEPT)][-1]  # the tightest of many readings of the clock pair
         # Each stream has its own connection: the signal may still be on its way when the marker is in.
         end_at = next(t for v, t in zip(markers.values, markers.times, strict=True) if v[0].startswith("set_end"))
         for key in ("raw", "envelope"):
