@@ -9,7 +9,8 @@ wires it). pylsl comes in as an argument (from
 Time. Every sample is stamped from the sensor's own timing: a block's
 samples sit at ``t0_s + i / rate_hz`` on the app's clock (so a gap in the
 sequence stays a gap), and the whole block is mapped to LSL's
-``local_clock()`` once, from the two clocks read together (:class:`ClockMap`).
+``local_clock()`` once, from the two clocks read together (:class:`ClockSync`
+reads them per block and maps with the tightest recent reading, :class:`ClockMap`).
 The app's clock runs ``speed`` times faster than the wall in a sped-up demo;
 the map divides by it, so LSL time is always wall time and other streams
 (a force plate) line up. A marker is stamped from its event's own time the
@@ -230,8 +231,6 @@ class EmgOutlets:
         self.spec = spec
         self.raw = pylsl.StreamOutlet(emg_info(pylsl, spec))
         self.envelope = pylsl.StreamOutlet(envelope_info(pylsl, spec))
-        self.samples_pushed = 0
-        self.frames_pushed = 0
 
     def push_block(self, samples_uv: np.ndarray, t0_s: float, rate_hz: float, clock: ClockMap) -> None:
         """One block, its samples stamped from ``t0_s`` and the rate, mapped to LSL time once."""
@@ -239,7 +238,6 @@ class EmgOutlets:
         if n == 0 or samples_uv.ndim != 2 or samples_uv.shape[1] != len(self.spec.labels):
             return
         self.raw.push_chunk(np.ascontiguousarray(samples_uv, dtype=np.float32), clock.times(t0_s, n, rate_hz).tolist())
-        self.samples_pushed += n
 
     def push_frame(self, envelope_uv: Sequence[float], pct_mvc: Sequence[float | None], t_s: float, clock: ClockMap) -> None:
         """One frame: envelope µV per channel, then %MVC per channel (NaN where no MVC holds)."""
@@ -248,7 +246,6 @@ class EmgOutlets:
             return
         pct = [math.nan if v is None else float(v) for v in pct_mvc] if len(pct_mvc) == n else [math.nan] * n
         self.envelope.push_sample([float(v) for v in envelope_uv] + pct, clock(t_s))
-        self.frames_pushed += 1
 
 
 class MarkerOutlet:
@@ -257,16 +254,7 @@ class MarkerOutlet:
     def __init__(self, pylsl: ModuleType, prefix: str) -> None:
         self.outlet = pylsl.StreamOutlet(marker_info(pylsl, prefix))
         self._lock = threading.Lock()
-        self.sent: list[tuple[float, str]] = []
-        """(LSL time, text) of every marker pushed, newest last (kept short: see :data:`MARKERS_KEPT`)."""
 
     def push(self, text: str, timestamp: float) -> None:
         with self._lock:
             self.outlet.push_sample([text], timestamp)
-            self.sent.append((timestamp, text))
-            if len(self.sent) > MARKERS_KEPT:
-                del self.sent[: len(self.sent) - MARKERS_KEPT]
-
-
-MARKERS_KEPT = 500
-"""Markers remembered after pushing (a set sends about 40): what was sent, for a look back."""
