@@ -55,6 +55,7 @@ from gymtui.themes import DEFAULT_THEME, load_themes
 from gymtui.ui.commands import ScreenCommands
 from gymtui.ui.controllers.athletes import AthleteController
 from gymtui.ui.controllers.cuff import CuffController
+from gymtui.ui.controllers.lsl import LslController
 from gymtui.ui.controllers.sensors import SensorController
 from gymtui.ui.controllers.set_flow import SetFlow, label_channels
 from gymtui.ui.home_info import HomeInfo
@@ -126,6 +127,10 @@ class AppConfig:
     """How long an MVC is applied outside the session it was taken in (:mod:`gymtui.session.mvc`)."""
     replay: Path | None = None
     """A recording played as the EMG sensor (``--replay FILE``), in place of the demo sensor."""
+    lsl: bool = False
+    """Publish raw EMG, envelope and markers to Lab Streaming Layer (``--lsl``; gym.toml ``lsl = true`` too)."""
+    lsl_name: str = "gymtui"
+    """What the LSL stream names start with (``--lsl-name``): tells racks apart in LabRecorder."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
@@ -150,6 +155,8 @@ class AppConfig:
             demo_channels=int(getattr(args, "channels", None) or 4),
             demo_athlete=DEMO_ATHLETES[getattr(args, "demo_athlete", None) or "default"],
             replay=replay,
+            lsl=bool(getattr(args, "lsl", False)),
+            lsl_name=getattr(args, "lsl_name", None) or "gymtui",
         )
 
 
@@ -199,6 +206,7 @@ class GymApp(App[int]):
         self.cuff = CuffController(self, self._make_cuff)
         self.sets = SetFlow(self)
         self.athletes = AthleteController(self)
+        self.lsl = LslController(self)
 
     def _post_store_health(self, health: StoreHealth) -> None:
         self.post_message(StoreHealthChanged(health))
@@ -282,6 +290,7 @@ class GymApp(App[int]):
         await self.in_store(self.store.recover_interrupted)
         await self._warn_if_cuff_was_left_up()
         self.coach = await self.in_store(self.athletes.make_coach, self.athlete_id)
+        self.lsl.open(self.config.lsl or self.coach.gym.lsl)
         from gymtui.ui.screens.home import HomeScreen
 
         await self.push_screen(HomeScreen(self.home_info, self.problems, cuff_on=self.config.cuff is not None))
@@ -358,6 +367,7 @@ class GymApp(App[int]):
         await self.sets.abort_for_shutdown(abort_reason)
         await self.cuff.stop()  # closes the emulated cuff's world on the cuff's loop too
         await self.sensor.close()
+        self.lsl.close()
         session_id = self.sets.session_id
         if session_id is not None:
             self.store_exec.submit(self.store.end_session, session_id)

@@ -58,6 +58,14 @@ def _sensor_spec(text: str) -> str:
     return text
 
 
+def _stream_name(text: str) -> str:
+    """``--lsl-name``: printable, 1-64 characters (it heads the names LabRecorder lists)."""
+    name = text.strip()
+    if not name or len(name) > 64 or not name.isprintable():
+        raise argparse.ArgumentTypeError("give 1-64 printable characters, e.g. rack2")
+    return name
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="gymtui",
@@ -126,6 +134,11 @@ def build_parser() -> OneLineParser:
         help="the live EMG source: lsl:NAME (or lsl:type=EMG) takes a Lab Streaming Layer stream "
         "(OpenBCI GUI, BrainFlow, another gymtui; needs the 'lsl' extra)",
     )
+    parser.add_argument(
+        "--lsl", action="store_true",
+        help="publish raw EMG, envelope and markers to Lab Streaming Layer (LabRecorder); needs the 'lsl' extra",
+    )
+    parser.add_argument("--lsl-name", type=_stream_name, metavar="NAME", help="what the LSL stream names start with (default: gymtui)")
     cuff = parser.add_argument_group(
         "BFR cuff (the cuff paired with gymtui scan --pair; --demo: a simulated cuff; --emulate ...,cuff: an emulated BLE cuff)"
     )
@@ -250,6 +263,13 @@ def run_app(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+        if args.lsl:
+            from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
+
+            try:
+                load_pylsl()
+            except LslUnavailable as exc:
+                print(f"gymtui: {exc}", file=sys.stderr)  # the app runs on without it
         config = AppConfig.from_args(args, db_path, cuff=cuff_settings)
         app = GymApp(store, config)
         app.run()

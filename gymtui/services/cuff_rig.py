@@ -89,7 +89,10 @@ class CuffRig:
         self.event_log = CuffEventLog(
             lambda: Store(db_path), set_id=target.set_id, session_id=target.session_id
         )
-        self.runner = CuffRunner(self.supervisor, cuff, self.event_log.put, speed=speed)
+        self.taps: list[Callable[[CuffEvent], None]] = []
+        """Who hears of each record after its command was queued and it was logged (on the cuff's thread;
+        each must only hand it on, as :meth:`gymtui.ui.controllers.lsl.LslController.cuff_record` does)."""
+        self.runner = CuffRunner(self.supervisor, cuff, self._record, speed=speed)
         self.safety = safety
         self._closers: list[Callable[[], Awaitable[object]]] = []
 
@@ -185,6 +188,15 @@ class CuffRig:
             await asyncio.to_thread(self.thread.stop)
 
     # -- on the cuff's loop ---------------------------------------------------------------
+    def _record(self, record: CuffEvent) -> None:
+        """Log the record, then tell the taps (never raises: the runner's command is already queued)."""
+        self.event_log.put(record)
+        for tap in self.taps:
+            try:
+                tap(record)
+            except Exception:
+                log.exception("a cuff record's tap failed")
+
     def _follow(self, events: list[Event], abort_reason: str | None) -> None:
         if abort_reason is None:
             self.runner.follow(events)

@@ -90,6 +90,8 @@ class SetSummaryReady:
     set_id: int
     status: str
     summary: dict[str, Any]
+    reps: tuple[dict[str, Any], ...] = ()
+    """The reps the worker judged, as stored (``idx``, ``start_s``/``end_s`` from the set's first sample, ``perfect``, ``reason``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +418,7 @@ class SetRunner:
 
         def stored(future: concurrent.futures.Future[Any]) -> None:
             if future.exception() is None:
-                self._notify(SetSummaryReady(set_id.result(), status, summary))
+                self._notify(SetSummaryReady(set_id.result(), status, summary, tuple(reps or ())))
 
         finished.add_done_callback(stored)
 

@@ -115,6 +115,8 @@ class GymConfig:
     """What loads are shown and typed in ("kg" or "lb"); every field above stays in kg."""
     cue_bell: bool = True
     """Ring the terminal bell when a form cue fires during a set (``cue_bell = false``: the banner alone)."""
+    lsl: bool = False
+    """Publish raw EMG, envelope and markers to Lab Streaming Layer at every start (``lsl = true``; as ``--lsl``)."""
 
     def to_unit(self, kg: float) -> float:
         """Kilograms in the gym's unit, to 0.1 lb (what a lifter reads off the plates)."""
@@ -205,6 +207,8 @@ class GymSchema(msgspec.Struct, forbid_unknown_fields=True):
     dumbbell_step_lb: Annotated[float, msgspec.Meta(ge=STEP_KG_RANGE[0] / KG_PER_LB, le=STEP_KG_RANGE[1] / KG_PER_LB)] | None = None
     cue_bell: bool | None = None
     """Ring the bell on each new form cue during a set (default true; false: the banner alone)."""
+    lsl: bool | None = None
+    """Publish to Lab Streaming Layer at every start (default false; as ``--lsl``)."""
 
 
 _PLATE_KEYS = ("plates_kg", "plates_lb", "plate_pairs")
@@ -250,6 +254,8 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
                 problems.append(f"{path}:{problem.line or 1}: unknown key {problem.key}{problem.hint}")
             elif key == "cue_bell":
                 problems.append(f"{where}; using true")
+            elif key == "lsl":
+                problems.append(f"{where}; using false")
             elif key == "unit":
                 got = short_repr(raw.get("unit"))
                 problems.append(f'{path}:{problem.line or 1}: gym.unit must be "kg" or "lb", got {got}; using kg')
@@ -272,6 +278,8 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
             kwargs[f"{name}_kg"] = lb * KG_PER_LB
     if schema.cue_bell is not None:
         kwargs["cue_bell"] = schema.cue_bell
+    if schema.lsl is not None:
+        kwargs["lsl"] = schema.lsl
     plates = (
         tuple(schema.plates_kg) if schema.plates_kg is not None
         else tuple(p * KG_PER_LB for p in schema.plates_lb) if schema.plates_lb is not None

@@ -182,6 +182,7 @@ class SensorController:
         app = self.app
 
         def on_frame(frame: ActivationFrame) -> None:
+            app.lsl.frame(frame)  # every frame, on the worker's thread (the UI may coalesce them)
             app.post_message(FrameArrived(frame))
 
         def on_error(text: str) -> None:
@@ -202,7 +203,8 @@ class SensorController:
         self.source, self.signal = source, worker
         if worker.band_note:
             app.notify(worker.band_note, timeout=8)
-        await source.start(worker.submit, on_link)
+        await app.lsl.sensor_attached(source)
+        await source.start(app.lsl.tee(worker.submit), on_link)
 
     # -- closing ----------------------------------------------------------------
     async def close(self) -> None:

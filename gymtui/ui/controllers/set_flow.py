@@ -253,7 +253,8 @@ class SetFlow:
         await app.push_screen(screen)
         screen.show_status(app.sensor.status())
         screen.show_store(app.store_exec.status_line())
-        self.dispatch(self._start_runner(protocol, channels, planned, calibrate))
+        at = app.lsl.now()  # the app's clock, for the LSL markers: the moment before the start's cues ring and flash
+        self.dispatch(self._start_runner(protocol, channels, planned, calibrate, at), at=at)
         if self._ticker is not None:
             self._ticker.resume()
 
@@ -375,7 +376,12 @@ class SetFlow:
         return leaving
 
     def _start_runner(
-        self, protocol: SetProtocol, channels: tuple[ChannelInfo, ...], planned: PlannedSet | None, calibrate: bool
+        self,
+        protocol: SetProtocol,
+        channels: tuple[ChannelInfo, ...],
+        planned: PlannedSet | None,
+        calibrate: bool,
+        at: float | None = None,
     ) -> list[Event]:
         app = self.app
         coach, athlete_id = app.coach, app.athlete_id
@@ -418,6 +424,7 @@ class SetFlow:
         rig = app.cuff.rig
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
+        app.lsl.set_started(runner, channels, at)  # after the cuff has its news
         if self._applied is not None and runner.set_id is not None:
             # The suggestion points at the set of the same exercise it was made for.
             suggestion, taken = self._applied
@@ -439,11 +446,12 @@ class SetFlow:
     # -- the set screen's keys ---------------------------------------------------------
     def advance(self) -> None:
         if self.runner is not None:
-            self.dispatch(self.runner.advance())
+            at = self.app.lsl.now()
+            self.dispatch(self.runner.advance(), at=at)
 
     def abort(self, *, reason: str | None = None) -> None:
         if self.runner is not None:
-            self.dispatch(self.runner.abort(), abort_reason=reason)
+            self.dispatch(self.runner.abort(), abort_reason=reason)  # the markers' time read after the cuff's deflate
 
     def adjust_rest(self, delta_s: float) -> None:
         runner = self.runner
@@ -460,7 +468,8 @@ class SetFlow:
         if runner.engine.paused:
             if rig is not None:
                 rig.resumed()
-            self.dispatch(runner.resume())
+            at = self.app.lsl.now()
+            self.dispatch(runner.resume(), at=at)
         else:
             runner.pause()
             if rig is not None:
@@ -479,6 +488,7 @@ class SetFlow:
         rig = self.app.cuff.rig
         if rig is not None:
             await self.app.guarded("cuff follows the abort", rig.follow, events, abort_reason=reason)
+        self.app.lsl.events(events)
 
     # -- ticks and events ---------------------------------------------------------------
     def _tick(self) -> None:
@@ -486,13 +496,19 @@ class SetFlow:
             if self._ticker is not None:
                 self._ticker.pause()
             return
-        self.dispatch(self.runner.tick())
+        at = self.app.lsl.now()
+        self.dispatch(self.runner.tick(), at=at)
 
-    def dispatch(self, events: list[Event], *, abort_reason: str | None = None) -> None:
-        """React to engine events (the cuff follows every one), then redraw the set screen."""
+    def dispatch(self, events: list[Event], *, abort_reason: str | None = None, at: float | None = None) -> None:
+        """React to engine events (the cuff follows every one), then redraw the set screen.
+
+        ``at``: the app's clock read just before the runner handled them (the
+        moment its phase stamps are taken), for their LSL markers.
+        """
         rig = self.app.cuff.rig
         if rig is not None and events:
             rig.follow(events, abort_reason=abort_reason)
+        self.app.lsl.events(events, at)
         for event in events:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
@@ -558,6 +574,7 @@ class SetFlow:
                 runner.record_lifted(lifted)
             if rating is not None:
                 runner.rate(rating)
+                app.lsl.rated(rating)
                 if app.store_exec.unavailable is None:
                     app.notify(f"Activation {rating}/10 saved", timeout=3)
                 else:
@@ -645,6 +662,7 @@ class SetFlow:
                 del self.summaries[next(iter(self.summaries))]
             if self.rating_screen is not None and self.rating_screen.is_mounted:
                 self.rating_screen.summary = notice.summary
+            app.lsl.summary(notice)
         elif isinstance(notice, CalibrationStored):
             self.calibration_id = notice.calibration_id
             app.notify("MVC calibration stored", timeout=3)
