@@ -82,8 +82,8 @@ def run(report: dict[str, Any], quick: bool) -> None:
         report["readers_file"] = f"{seconds:g} s x {CHANNELS} ch x {RATE_HZ:g} Hz, {size_mb:.1f} MB as text"
         old = _best(lambda: load_text(text), runs)
         new = _best(lambda: read_recording(text), runs)
-        report["readers_row_loop_s"] = round(old, 3)
-        report["readers_numpy_s"] = round(new, 3)
+        report["readers_row_loop_s"] = round(old, 4)
+        report["readers_numpy_s"] = round(new, 4)
         report["readers_speedup"] = round(old / new, 2)
         throughput = {}
         for name, path in files.items():
