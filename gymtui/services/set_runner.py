@@ -181,12 +181,15 @@ class SetRunner:
         notify: Callable[[Notice], None] = lambda notice: None,
         stamp: Callable[[], str] = now_iso,
         library: ExerciseLibrary | None = None,
+        on_form_cue: Callable[[FormCue], None] = lambda cue: None,
     ) -> None:
         """``stamp`` gives the set's timestamps (default: now): the app passes its calendar's, so an injected date reaches every row.
 
         ``library`` is where the exercise's :class:`FormRules` come from when
         the context does not carry them (default: the built-ins and the
-        user's file, loaded once).
+        user's file, loaded once). ``on_form_cue`` hears of each form cue after
+        its row was handed to the store, on the signal worker's thread (the
+        LSL markers): it must only hand it on.
         """
         self.protocol = protocol.with_calibration() if calibrate else protocol
         self._stamp = stamp
@@ -199,6 +202,7 @@ class SetRunner:
         self._on_intent = on_intent
         self._notify = notify
         self._library = library
+        self._on_form_cue = on_form_cue
         self._phase_started_at: dict[int, str] = {}
         self.set_id: concurrent.futures.Future[int] | None = None
         self.status = SetStatus.IN_PROGRESS
@@ -354,6 +358,7 @@ class SetRunner:
     def _cue_arrived(self, token: Any, cue: FormCue) -> None:
         """A cue the worker showed: a ``cues`` row of this set (its row id is the set's future, FIFO: it is there)."""
         self._write("record_cue", self._require_set_id(), cue_fields(cue))
+        self._on_form_cue(cue)
 
     def _set_summary_arrived(self, status: Any, summary: dict[str, Any], reps: list[dict[str, Any]]) -> None:
         self._finish(str(status), summary, reps)

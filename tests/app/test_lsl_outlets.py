@@ -48,6 +48,7 @@ from gymtui.interop.lsl_outlet import (
 )
 from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
 from gymtui.model import ActivationFrame
+from gymtui.sim.athlete import LAT_PULLDOWN_COMPENSATOR
 from gymtui.store import Store
 from gymtui.ui.screens.home import HomeScreen
 from gymtui.ui.screens.rating import RatingScreen
@@ -350,3 +351,37 @@ async def test_cuff_records_become_markers_pushed_off_the_cuffs_thread(tmp_path:
     assert {thread for kind, thread in pushed_from if kind == "cuff"} == {app_thread}, pushed_from
     ends = [parse_marker(v[0])[1]["status"] for v in pulled.values if v[0].startswith("set_end|")]
     assert ends == [row["status"] for row in db_rows(db, "SELECT status FROM sets")] == ["aborted"]
+
+
+async def test_every_form_cue_stored_is_a_marker_at_its_signal_time(tmp_path: Path) -> None:
+    """A compensating athlete's set: the cue markers are the ``cues`` table, row for row, in order.
+
+    The frames carry only the newest cue, so a marker per cue must come from the
+    worker's own list of the cues it fired: each stored row has its marker, with
+    its kind, muscle and words, at the set's first sample plus the cue's ``t_s``.
+    Here the worker posts a frame only every 1.5 s (a screen that falls behind):
+    cues that come and go between two frames are markers all the same.
+    """
+    pylsl = lsl()
+    name = f"gymtui-test-{tmp_path.name}-{uuid.uuid4().hex[:8]}"
+    db = tmp_path / "gym.db"
+    app = GymApp(Store(db), AppConfig(demo=True, speed=SPEED, athlete="Demo athlete", lsl=True, lsl_name=name,
+                                      demo_athlete=LAT_PULLDOWN_COMPENSATOR))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot_wait_until(pilot, lambda: app.sensor.signal is not None, 60, "the demo sensor's worker")
+        app.sensor.signal.frame_interval_s = 1.5
+        pulled, _infos, _frames, clock = await run_set_with_inlets(pilot, pylsl, name)
+        await app.shutdown()
+
+    (set_row,) = db_rows(db, "SELECT id FROM sets")
+    stored = db_rows(db, "SELECT t_s, kind, muscle, text, rep FROM cues WHERE set_id = ? ORDER BY id", set_row["id"])
+    assert len(stored) >= 3, f"the compensating athlete drew {len(stored)} form cues"
+    with contextlib.closing(Store(db)) as store:
+        first_block = next(store.raw_blocks(set_row["id"]))
+    markers = [(t, *parse_marker(v[0])) for v, t in zip(pulled["markers"].values, pulled["markers"].times, strict=True)]
+    form_kinds = {"compensation", "co_contraction"}
+    cue_marks = [(t, fields) for t, kind, fields in markers if kind == "cue" and fields.get("kind") in form_kinds]
+    assert [(f["kind"], f["muscle"], f["text"], int(f["rep"])) for _, f in cue_marks] == [
+        (row["kind"], row["muscle"], row["text"].replace("|", "/"), row["rep"]) for row in stored]
+    for (t, _), row in zip(cue_marks, stored, strict=True):
+        assert t == pytest.approx(clock(first_block.t0_s + row["t_s"]), abs=1e-3)

@@ -50,7 +50,7 @@ from gymtui.interop.lsl_outlet import (
     marker,
 )
 from gymtui.interop.lsl_runtime import LslUnavailable, load_pylsl
-from gymtui.model import ActivationFrame, ChannelInfo, SampleBlock
+from gymtui.model import ActivationFrame, ChannelInfo, FormCue, SampleBlock
 from gymtui.session.engine import (
     Cue,
     Event,
@@ -96,7 +96,6 @@ class LslController:
         self._set_t0_s: float | None = None
         """The app-clock time of the set's first sample: reps and form cues count from it."""
         self._await_set_t0 = False
-        self._cues_seen = 0
         self._completed = False
         """The running set's work is done (an abort in its rest leaves it completed)."""
         self._failed = False
@@ -185,16 +184,24 @@ class LslController:
         try:
             clock = self.clock_map()
             emg.push_frame(frame.envelope_uv, frame.pct_mvc, frame.t_s, clock)
-            feedback = frame.feedback
-            fired = feedback.cues_fired if feedback is not None else 0
-            if feedback is not None and fired > self._cues_seen and feedback.cue is not None:
-                cue = feedback.cue
-                t0 = self._set_t0_s
-                at = clock(t0 + cue.t_s) if t0 is not None else clock(frame.t_s)
-                self._mark(at, "cue", kind=str(cue.kind), muscle=cue.muscle, text=cue.text, rep=cue.rep)
-            self._cues_seen = fired
         except Exception:  # noqa: BLE001 - the stream is extra; the set goes on
             self._fail("frame")
+
+    def form_cue(self, cue: FormCue) -> None:
+        """Each form cue the worker fired (its thread), as it is stored: never coalesced like the frames.
+
+        Two cues inside one frame interval are two markers; the frame only
+        carries the newest, so the markers come from the set's results.
+        """
+        if not self.on:
+            return
+        try:
+            clock = self.clock_map()
+            t0 = self._set_t0_s
+            at = clock(t0 + cue.t_s) if t0 is not None else self._now()
+            self._mark(at, "cue", kind=str(cue.kind), muscle=cue.muscle, text=cue.text, rep=cue.rep)
+        except Exception:  # noqa: BLE001 - the stream is extra; the set goes on
+            self._fail("form cue")
 
     # -- the set flow ----------------------------------------------------------------
     def set_started(self, runner: SetRunner, channels: tuple[ChannelInfo, ...], at: float | None = None) -> None:
@@ -204,7 +211,7 @@ class LslController:
         ctx = runner.context
         self._set = {"exercise": ctx.exercise, "load_kg": ctx.load_kg}
         self._set_id = runner.set_id
-        self._set_t0_s, self._await_set_t0, self._cues_seen, self._completed = None, True, 0, False
+        self._set_t0_s, self._await_set_t0, self._completed = None, True, False
         source = self.app.sensor.source
         labels = tuple(c.muscle for c in channels)
         if self.emg is None and source is not None and labels:

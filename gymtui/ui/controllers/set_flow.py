@@ -418,6 +418,7 @@ class SetFlow:
             notify=notify,
             stamp=coach.stamp,
             library=coach.library,  # the coach's loaded library: the form rules without a second read
+            on_form_cue=app.lsl.form_cue,
         )
         self.runner = runner
         events = runner.start()
