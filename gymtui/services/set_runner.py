@@ -204,6 +204,8 @@ class SetRunner:
         self._library = library
         self._on_form_cue = on_form_cue
         self._phase_started_at: dict[int, str] = {}
+        self.phase_started_clock_s: dict[int, float] = {}
+        """The app's clock when each phase's ``started_at`` was stamped: its LSL marker's moment."""
         self.set_id: concurrent.futures.Future[int] | None = None
         self.status = SetStatus.IN_PROGRESS
 
@@ -301,6 +303,7 @@ class SetRunner:
 
     def _phase_started(self, event: PhaseStarted) -> None:
         self._phase_started_at[event.index] = self._stamp()
+        self.phase_started_clock_s[event.index] = self._clock()
         if self._on_intent:
             self._on_intent(event.phase.kind)
         if self._signal is not None:

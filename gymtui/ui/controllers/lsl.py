@@ -248,10 +248,14 @@ class LslController:
         if not self.on or not events:
             return
         now = self._lsl_time(at)
+        runner = self.app.runner
+        stamped = runner.phase_started_clock_s if runner is not None else {}
         for event in events:
             if isinstance(event, PhaseStarted):
                 phase = event.phase
-                self._mark(now, "phase_start", index=event.index, kind=str(phase.kind), name=phase.name,
+                # The moment its started_at was stamped: after the phase before it ended, its bell and its flash.
+                started = self._lsl_time(stamped[event.index]) if event.index in stamped else now
+                self._mark(started, "phase_start", index=event.index, kind=str(phase.kind), name=phase.name,
                            planned_s=phase.duration_s)
             elif isinstance(event, PhaseEnded):
                 self._mark(now, "phase_end", index=event.index, kind=str(event.phase.kind),
