@@ -77,20 +77,25 @@ async def test_demo_sets_retain_less_than_150_kb_of_python_objects_each(tmp_path
         tracemalloc.start(1)
         try:
             traced: list[int] = []  # bytes still allocated since the start, read back home after each set
-            for n in range(SETS_TRACED):
+            snapshots: list[tracemalloc.Snapshot] = []
+            for _ in range(SETS_TRACED):
                 await run_quick_sets(app, pilot, 1)
                 gc.collect()
                 traced.append(tracemalloc.get_traced_memory()[0])
-                if n == 2:
-                    early = tracemalloc.take_snapshot()
-            late = tracemalloc.take_snapshot()
+                snapshots.append(tracemalloc.take_snapshot())
         finally:
             tracemalloc.stop()
         await app.shutdown()
     # The last set's screens may or may not be released yet when a set ends (Textual lets them go
     # later): the lowest of three readings at each end compares like with like.
-    per_set = (min(traced[-3:]) - min(traced[:3])) / (SETS_TRACED - 3)
-    top = "\n".join(str(s) for s in late.compare_to(early, "lineno")[:8])
+    early = min(range(3), key=traced.__getitem__)
+    late = min(range(SETS_TRACED - 3, SETS_TRACED), key=traced.__getitem__)
+    grew = snapshots[late].compare_to(snapshots[early], "lineno")
+    # A table the interpreter doubles once (the interned strings' dict: one block of megabytes,
+    # whichever test's strings filled it) is not retained per set: such a single block is left out.
+    one_off = [s for s in grew if s.count_diff <= 1 and s.size_diff >= 1_000_000]
+    per_set = (traced[late] - traced[early] - sum(s.size_diff for s in one_off)) / (SETS_TRACED - 3)
+    top = "\n".join(str(s) for s in grew[:8])
     assert per_set < 150_000, f"{per_set / 1000:.1f} kB retained per set; grew most at:\n{top}"
 
 
