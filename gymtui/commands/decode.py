@@ -175,7 +175,7 @@ def decode_lines(
     return report
 
 
-def _bounded_lines(handle: TextIO) -> Iterator[str]:
+def bounded_lines(handle: TextIO) -> Iterator[str]:
     """The handle's lines, each cut at ``MAX_LINE_CHARS + 1`` characters (the rest read and dropped)."""
     while True:
         line = handle.readline(MAX_LINE_CHARS + 1)
@@ -192,10 +192,10 @@ def _lines(path: str) -> Iterator[str]:
     if path == "-":
         buffer = getattr(sys.stdin, "buffer", None)
         stdin = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace") if buffer is not None else sys.stdin
-        yield from _bounded_lines(stdin)
+        yield from bounded_lines(stdin)
         return
     with open(path, encoding="utf-8", errors="replace") as fh:
-        yield from _bounded_lines(fh)
+        yield from bounded_lines(fh)
 
 
 def run(args: argparse.Namespace) -> int:

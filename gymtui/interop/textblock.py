@@ -23,13 +23,8 @@ from typing import BinaryIO
 import numpy as np
 
 from gymtui.signal.recording import (
-    _CHUNK_BYTES,
-    MAX_FILE_BYTES,
-    MAX_LINE_BYTES,
     RecordingError,
-    _decode,
-    _long_line,
-    _megabytes,
+    line_chunks,
 )
 
 BATCH_LINES = 65_536
@@ -45,7 +40,7 @@ class LineStream:
 
     def __init__(self, handle: BinaryIO, source: str) -> None:
         self.source = source
-        self._chunks = _line_chunks(handle, source)
+        self._chunks = line_chunks(handle, source)
         self._lines: list[str] = []
         self._pos = 0
         self.lineno = 0
@@ -93,51 +88,6 @@ class LineStream:
             first = self.lineno + 1
             self.lineno += len(batch)
             yield first, batch
-
-
-def _line_chunks(handle: BinaryIO, source: str) -> Iterator[list[str]]:
-    """The file's complete lines, one list per chunk of :data:`_CHUNK_BYTES` read.
-
-    Refuses growth past :data:`MAX_FILE_BYTES`, a NUL byte and a line over
-    :data:`MAX_LINE_BYTES` where they are found, with the line's number.
-    """
-    total = 0
-    newlines = 0
-    carry = b""
-    while True:
-        try:
-            chunk = handle.read(_CHUNK_BYTES)
-        except OSError as exc:
-            raise RecordingError(f"{source}: cannot read it ({exc.strerror or exc})") from None
-        if not chunk:
-            if carry:
-                yield _checked_lines(_decode(carry).splitlines(), source, newlines)
-            return
-        total += len(chunk)
-        if total > MAX_FILE_BYTES:
-            raise RecordingError(f"{source}: more than {_megabytes(MAX_FILE_BYTES)}; recordings up to that are read")
-        nul = chunk.find(b"\x00")
-        if nul >= 0:
-            lineno = newlines + carry.count(b"\n") + chunk.count(b"\n", 0, nul) + 1
-            raise RecordingError(f"{source}:{lineno}: NUL bytes: a binary file, not a text recording")
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        complete, carry = data[:cut], data[cut:]
-        if len(carry) > MAX_LINE_BYTES:
-            raise _long_line(source, newlines + complete.count(b"\n") + 1)
-        if complete:
-            lines = _checked_lines(_decode(complete).splitlines(), source, newlines)
-            newlines += complete.count(b"\n")
-            yield lines
-
-
-def _checked_lines(lines: list[str], source: str, before: int) -> list[str]:
-    if before == 0 and lines and lines[0].startswith("\ufeff"):
-        lines[0] = lines[0][1:]  # a byte-order mark (Windows tools write one): not part of the header
-    if lines and max(map(len, lines)) > MAX_LINE_BYTES:
-        index = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE_BYTES)
-        raise _long_line(source, before + index + 1)
-    return lines
 
 
 RowSplitter = Callable[[str], list[str]]

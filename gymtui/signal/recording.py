@@ -215,7 +215,7 @@ def load_text(path: Path | str, rate_hz: float | None = None) -> Recording:
     """
     path = Path(path)
     with _open_regular(path) as handle:
-        return parse_lines(_bounded_lines(handle, str(path)), str(path), rate_hz)
+        return parse_lines(bounded_lines(handle, str(path)), str(path), rate_hz)
 
 
 def _open_regular(path: Path) -> BinaryIO:
@@ -250,12 +250,20 @@ def _open_regular(path: Path) -> BinaryIO:
         raise
 
 
-def _bounded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
-    """The file's lines as text, read in chunks of :data:`_CHUNK_BYTES`.
+def bounded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
+    """The file's lines as text, read in chunks of :data:`_CHUNK_BYTES` (see :func:`line_chunks`)."""
+    for lines in line_chunks(handle, source):
+        yield from lines
 
-    Holds at most one chunk and one unfinished line; refuses NUL bytes, an
-    unfinished line past :data:`MAX_LINE_BYTES` and growth past
-    :data:`MAX_FILE_BYTES` as soon as they are seen.
+
+def line_chunks(handle: BinaryIO, source: str) -> Iterator[list[str]]:
+    """The file's complete lines, one list per chunk of :data:`_CHUNK_BYTES` read.
+
+    Holds at most one chunk and one unfinished line; refuses growth past
+    :data:`MAX_FILE_BYTES` (a file that grows while it is read, or reports no
+    size, as procfs does), a NUL byte and a line over :data:`MAX_LINE_BYTES`
+    where they are found, with the line's number. A byte-order mark before
+    the first line (Windows tools write one) is not part of the header.
     """
     total = 0
     newlines = 0  # complete lines handed on so far, for the line number in a message
@@ -267,10 +275,10 @@ def _bounded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
             raise RecordingError(f"{source}: cannot read it ({exc.strerror or exc})") from None
         if not chunk:
             if carry:
-                yield from _decode(carry).splitlines()
+                yield _checked_lines(_decode(carry).splitlines(), source, newlines)
             return
         total += len(chunk)
-        if total > MAX_FILE_BYTES:  # a file that grows while it is read, or reports no size (procfs)
+        if total > MAX_FILE_BYTES:
             raise RecordingError(f"{source}: more than {_megabytes(MAX_FILE_BYTES)}; recordings up to that are read")
         nul = chunk.find(b"\x00")
         if nul >= 0:
@@ -279,11 +287,21 @@ def _bounded_lines(handle: BinaryIO, source: str) -> Iterator[str]:
         data = carry + chunk
         cut = data.rfind(b"\n") + 1
         complete, carry = data[:cut], data[cut:]
-        newlines += complete.count(b"\n")
         if len(carry) > MAX_LINE_BYTES:
-            raise _long_line(source, newlines + 1)
+            raise _long_line(source, newlines + complete.count(b"\n") + 1)
         if complete:
-            yield from _decode(complete).splitlines()
+            lines = _checked_lines(_decode(complete).splitlines(), source, newlines)
+            newlines += complete.count(b"\n")
+            yield lines
+
+
+def _checked_lines(lines: list[str], source: str, before: int) -> list[str]:
+    if before == 0 and lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    if lines and max(map(len, lines)) > MAX_LINE_BYTES:
+        index = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE_BYTES)
+        raise _long_line(source, before + index + 1)
+    return lines
 
 
 def _long_line(source: str, lineno: int) -> RecordingError:

@@ -120,11 +120,11 @@ _BLOCK_ROWS = 8192
 
 def is_simulate_csv(path: Path | str) -> bool:
     """Whether the file starts like ``gymtui simulate``'s output (a ``t_s,...`` header line)."""
-    from gymtui.signal.recording import RecordingError, _bounded_lines, _open_regular
+    from gymtui.signal.recording import RecordingError, _open_regular, bounded_lines
 
     try:
         with _open_regular(Path(path)) as handle:
-            for line in _bounded_lines(handle, str(path)):
+            for line in bounded_lines(handle, str(path)):
                 if line.strip():
                     return line.strip().split(",", 1)[0].strip() == "t_s"
     except RecordingError:
@@ -138,11 +138,11 @@ def load_simulate_csv(path: Path | str) -> SimulatedRecording:
     An optional ``phase`` column (text) labels each sample's phase. Read with
     the same bounds as every recording (regular file, size and line caps).
     """
-    from gymtui.signal.recording import RecordingError, _bounded_lines, _open_regular
+    from gymtui.signal.recording import RecordingError, _open_regular, bounded_lines
 
     source = str(path)
     with _open_regular(Path(path)) as handle:
-        lines = _bounded_lines(handle, source)
+        lines = bounded_lines(handle, source)
         header: list[str] | None = None
         for raw in lines:
             if raw.strip():
