@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import repo_paths
+from db_peek import rows
 from terminal import PtyApp
 
 from gymtui.adapters.pairing import PairedDevice, PairedDevices, default_path
@@ -56,18 +57,6 @@ def assert_one_line_exit_2(done: subprocess.CompletedProcess[str], *fragments: s
     return lines[0]
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    """Read through a read-only connection: the test itself must not change what it checks."""
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
-    except sqlite3.Error:
-        return []
-    try:
-        return conn.execute(sql).fetchall()
-    except sqlite3.Error:
-        return []
-    finally:
-        conn.close()
 
 
 def mode_of(path: Path) -> int:

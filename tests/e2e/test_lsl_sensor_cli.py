@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from db_peek import rows
 
 
 def gymtui(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
@@ -85,15 +85,3 @@ def test_the_real_cli_runs_a_set_on_an_lsl_stream_without_demo(tmp_path: Path, s
     np.testing.assert_array_equal(stored, player.stream(start, start + len(stored)))
 
 
-def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    """Read through a read-only connection (nothing yet: no rows)."""
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
-    except sqlite3.Error:
-        return []
-    try:
-        return conn.execute(sql).fetchall()
-    except sqlite3.Error:
-        return []
-    finally:
-        conn.close()
