@@ -92,7 +92,9 @@ async def test_the_app_says_when_the_recording_ended_and_stays_up(tmp_path: Path
         assert [c.muscle for c in app.sensor.source.info.channels] == [f"EXG Channel {i}" for i in range(4)]
         ended = "The recording OpenBCI-RAW-short.txt ended (2.0 s played): sets run as a timer only"
         await wait_until(pilot, lambda: ended in app.problems.latest(), timeout_s=30)
-        assert app.sensor.link_health is not None and app.sensor.link_health.state is LinkState.DISCONNECTED
+        # The link's news is a message the app handles after the line it said: wait for it, too.
+        await wait_until(pilot, lambda: app.sensor.link_health is not None
+                         and app.sensor.link_health.state is LinkState.DISCONNECTED, timeout_s=10)
         assert app.sensor.link_health.message == "recording ended"
         assert app.is_running
         await app.shutdown()
