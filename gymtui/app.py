@@ -73,6 +73,7 @@ if TYPE_CHECKING:
 
     from gymtui.bfr.rules import BfrLimits, BfrSettings
     from gymtui.emulation.stack import EmulatedPeripheralHandle
+    from gymtui.gym.settings import BrokerSettings
     from gymtui.services.cuff_rig import CuffRig
     from gymtui.signal.worker import SignalWorker
     from gymtui.sim.athlete import AthleteProfile
@@ -131,9 +132,20 @@ class AppConfig:
     """Publish raw EMG, envelope and markers to Lab Streaming Layer (``--lsl``; gym.toml ``lsl = true`` too)."""
     lsl_name: str = "gymtui"
     """What the LSL stream names start with (``--lsl-name``): tells racks apart in LabRecorder."""
+    gym: BrokerSettings | None = None
+    """The gym's broker (``--gym``): None is a rack alone, with no network at all."""
+    rack: str | None = None
+    """This rack's name in the gym (``--rack``), with ``gym``."""
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, db_path: Path, *, cuff: BfrSettings | None = None) -> AppConfig:
+    def from_args(
+        cls,
+        args: argparse.Namespace,
+        db_path: Path,
+        *,
+        cuff: BfrSettings | None = None,
+        gym: tuple[BrokerSettings, str] | None = None,
+    ) -> AppConfig:
         from gymtui.sim.athlete import DEMO_ATHLETES
 
         demo = bool(args.demo)
@@ -157,6 +169,8 @@ class AppConfig:
             replay=replay,
             lsl=bool(getattr(args, "lsl", False)),
             lsl_name=getattr(args, "lsl_name", None) or "gymtui",
+            gym=gym[0] if gym else None,
+            rack=gym[1] if gym else None,
         )
 
 

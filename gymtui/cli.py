@@ -14,11 +14,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gymtui import __version__, logs
 from gymtui.argtypes import bounded_float
 from gymtui.commands import COMMANDS
+
+if TYPE_CHECKING:
+    from gymtui.gym.settings import BrokerSettings
 
 EXIT_USAGE = 2
 EMULATED_DEVICES = ("myo", "ganglion", "myoware", "myoware-uart", "generic")
@@ -64,6 +67,40 @@ def _stream_name(text: str) -> str:
     if not name or len(name) > 64 or not name.isprintable():
         raise argparse.ArgumentTypeError("give 1-64 printable characters, e.g. rack2")
     return name
+
+
+def _rack_name(text: str) -> str:
+    """``--rack``: a name that can be a topic level and a broker username."""
+    from gymtui.gym.topics import BadRackName, check_rack_name
+
+    try:
+        return check_rack_name(text.strip())
+    except BadRackName as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def gym_settings(args: argparse.Namespace) -> tuple[BrokerSettings, str] | None:
+    """``--gym`` and ``--rack`` as broker settings and the rack's name; None without ``--gym``.
+
+    Raises ``ValueError`` with one line for anything that cannot work
+    (``--rack`` missing, a URL that would send health data in clear, an
+    unreadable password file, the 'gym' extra not installed).
+    """
+    if not args.gym:
+        if args.rack or args.gym_password_file or args.gym_ca:
+            raise ValueError("--rack, --gym-password-file and --gym-ca need --gym mqtts://HOST:8883")
+        return None
+    if not args.rack:
+        raise ValueError("--gym needs --rack NAME (this rack's name, and its broker username)")
+    from gymtui.gym.connection import GymUnavailable, load_paho
+    from gymtui.gym.settings import BrokerSettings, BrokerSettingsError
+
+    try:
+        load_paho()
+        settings = BrokerSettings.build(args.gym, args.rack, password_file=args.gym_password_file, ca_file=args.gym_ca)
+    except (BrokerSettingsError, GymUnavailable) as exc:
+        raise ValueError(str(exc)) from None
+    return settings, args.rack
 
 
 def build_parser() -> OneLineParser:
@@ -146,6 +183,16 @@ def build_parser() -> OneLineParser:
     cuff.add_argument("--lop", metavar="MMHG", help="the limb's occlusion pressure (stored; default: the last one stored)")
     cuff.add_argument("--bfr-pct", metavar="PCT", help="target, %% of LOP (default: arm 50, leg 70)")
     cuff.add_argument("--no-rest-deflate", action="store_true", help="keep the cuff up in rests between sets")
+    gym = parser.add_argument_group(
+        "many racks, one coach (needs the 'gym' extra; see 'Setting up a gym' in the README)"
+    )
+    gym.add_argument("--gym", metavar="URL", help="the gym's broker: mqtts://HOST:8883 (mqtt:// only on loopback)")
+    gym.add_argument("--rack", type=_rack_name, metavar="NAME", help="this rack's name, and its broker username")
+    gym.add_argument(
+        "--gym-password-file", type=Path, metavar="PATH",
+        help="the rack's broker password, in a file only you can read (or set GYMTUI_GYM_PASSWORD)",
+    )
+    gym.add_argument("--gym-ca", type=Path, metavar="PATH", help="the gym's CA certificate (default: the system's)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module in COMMANDS.values():
         importlib.import_module(f"gymtui.commands.{module}").register(sub)
@@ -238,6 +285,11 @@ def run_app(args: argparse.Namespace) -> int:
         except BfrSettingsError as exc:
             print(f"gymtui: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    try:
+        gym = gym_settings(args)
+    except ValueError as exc:
+        print(f"gymtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from gymtui.instance import InstanceLock, InstanceLockError
     from gymtui.store import Store, StoreError, check_db_path
 
@@ -270,7 +322,7 @@ def run_app(args: argparse.Namespace) -> int:
                 load_pylsl()
             except LslUnavailable as exc:
                 print(f"gymtui: {exc}", file=sys.stderr)  # the app runs on without it
-        config = AppConfig.from_args(args, db_path, cuff=cuff_settings)
+        config = AppConfig.from_args(args, db_path, cuff=cuff_settings, gym=gym)
         app = GymApp(store, config)
         app.run()
         if app.crash is not None:

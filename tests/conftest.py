@@ -48,6 +48,8 @@ def _keep_lsl_on_this_machine() -> None:
 
 _keep_lsl_on_this_machine()
 
+from mqtt_broker import gym_broker  # noqa: F401 - the real Mosquitto fixture, shared by the gym tests
+
 
 def shared_data_dir() -> Path:
     """``../shared/data`` beside the checkout (or ``$GYMTUI_SHARED_DATA``)."""

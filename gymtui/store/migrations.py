@@ -468,6 +468,38 @@ def _v7_lab_interop(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE signal_blocks ADD COLUMN scale_uv BLOB")
 
 
+def _v8_gym(db: sqlite_utils.Database) -> None:
+    """What a gym of many racks needs: a set's identity beyond this file, its rack, and the rack's outbox.
+
+    ``sets.uuid`` names a set wherever it travels (the hub stores a record
+    delivered twice once, by it); sets stored before it get one here.
+    ``sets.rack`` is NULL on a rack's own file and names the rack in the
+    hub's log. ``gym_outbox`` holds what a rack must deliver at least once
+    (events, set records) until the broker has acknowledged it: it survives
+    a broker outage, a network cut and a killed process.
+    """
+    import uuid
+
+    have_sets = set(db.table("sets").columns_dict)
+    if "uuid" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN uuid TEXT")
+    if "rack" not in have_sets:
+        db.execute("ALTER TABLE sets ADD COLUMN rack TEXT")
+    missing = [row[0] for row in db.execute("SELECT id FROM sets WHERE uuid IS NULL").fetchall()]
+    for set_id in missing:
+        db.execute("UPDATE sets SET uuid = ? WHERE id = ?", (str(uuid.uuid4()), set_id))
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS sets_uuid ON sets(uuid)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS gym_outbox (
+            id INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, _v1_core),
     (2, _v2_programs),
@@ -476,6 +508,7 @@ MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (5, _v5_imported),
     (6, _v6_biofeedback),
     (7, _v7_lab_interop),
+    (8, _v8_gym),
 )
 """Every step, numbered from 1 without gaps."""
 

@@ -9,6 +9,7 @@ write still queued.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import cast
 
@@ -61,6 +62,7 @@ class Sets(Tables):
             "pipeline": json.dumps(dict(pipeline or {})),
             "calibration_id": calibration_id,
             "load_source": LiftedSource.PLANNED if load_kg is not None else None,
+            "uuid": str(uuid.uuid4()),
         }
         for key, value in (extra or {}).items():
             if key == "load_source":

@@ -27,7 +27,7 @@ import gymtui
 REPO_ROOT = repo_paths.REPO_ROOT
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 RUNTIME_PACKAGES = ("gymtui.signal", "gymtui.session", "gymtui.sim", "gymtui.bfr", "gymtui.store", "gymtui.services",
-                    "gymtui.interop")
+                    "gymtui.interop", "gymtui.gym")
 RUNTIME_MODULES = ("gymtui.model", "gymtui.phases", "gymtui.bench.bfr")
 UI_AND_RADIO = ("textual", "rich", "bleak", "bumble")
 

@@ -11,6 +11,7 @@ views of a database created new, marked as gymtui's at
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_a_new_database_is_at_the_last_step_and_marked(tmp_path: Path, fresh_sch
     assert tables == {
         "athletes", "sessions", "calibrations", "sets", "phases", "reps", "signal_blocks", "cuff_events",
         "plans", "checkins", "suggestions", "athlete_flags", "planned_sets", "import_fingerprints", "imported_exercises",
-        "cues",
+        "cues", "gym_outbox",
     }
     assert {"set_log", "activation_by_week"} <= set(fresh_schema)
     store = Store(path)
@@ -138,6 +139,9 @@ def test_an_old_database_opens_at_the_current_schema_with_every_row(
     assert store.foreign_key_problems() == []
     # Sets from before imports existed were lifted here, as normal sets (the 1RM still reads them).
     assert store.conn.execute("SELECT set_type, source FROM sets WHERE id = ?", (summary.id,)).fetchone() == ("normal", "app")
+    # Every old set has an identity the gym's log can keep it by, and no rack (this is a rack's own file).
+    [(set_uuid, rack)] = store.conn.execute("SELECT uuid, rack FROM sets WHERE id = ?", (summary.id,)).fetchall()
+    assert rack is None and str(uuid.UUID(set_uuid)) == set_uuid
     store.close()
 
     assert pragma(path, "user_version") == SCHEMA_VERSION

@@ -1,0 +1,19 @@
+"""Many racks, one coach: what racks, the hub and the coach view say to each other over MQTT.
+
+Pure: no Textual, no store writes of the app's own (the rack's outbox is the
+link's), no UI. The pieces, each its own module:
+
+- :mod:`topics`: where each kind of message lives, and the rack names that
+  may appear in a topic;
+- :mod:`payloads`: the messages themselves (msgspec structs, JSON on the
+  wire), bounded and checked on the way in;
+- :mod:`settings`: the broker URL, the rack's name and credentials, and the
+  rule that health data never travels in clear off this machine;
+- :mod:`connection`: one configured paho-mqtt client (MQTT 5, TLS,
+  credentials, a persistent session, the last will);
+- :mod:`broker_setup`: a gym's broker folder (Mosquitto's config, CA and
+  certificates, passwords, ACL) written from one list of racks.
+
+One rack alone never imports any of this: the ``gym`` extra (paho-mqtt,
+textual-serve, cryptography) is needed only when ``--gym`` is given.
+"""
