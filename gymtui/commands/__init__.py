@@ -10,6 +10,7 @@ COMMANDS: dict[str, str] = {
     # name -> module under gymtui.commands
     "analyze": "analyze",
     "bench": "bench",
+    "coach": "coach",
     "cuff": "cuff",
     "decode": "decode",
     "export": "export",

@@ -94,7 +94,7 @@ class Board:
     # -- reading ---------------------------------------------------------------
     def racks(self) -> list[RackState]:
         """Every rack, by name (rack-2 before rack-10)."""
-        return [self._racks[name].state for name in sorted(self._racks, key=_natural)]
+        return [self._racks[name].state for name in sorted(self._racks, key=rack_sort_key)]
 
     def get(self, rack: str) -> RackState | None:
         entry = self._racks.get(rack)
@@ -107,7 +107,7 @@ class Board:
 
     def take_changed(self) -> list[RackState]:
         """The racks whose state changed since the last call (what the view must redraw), by name."""
-        changed = [self._racks[name].state for name in sorted(self._dirty, key=_natural)]
+        changed = [self._racks[name].state for name in sorted(self._dirty, key=rack_sort_key)]
         self._dirty.clear()
         return changed
 
@@ -219,6 +219,6 @@ class Board:
         return alarm
 
 
-def _natural(name: str) -> tuple[object, ...]:
+def rack_sort_key(name: str) -> tuple[int | str, ...]:
     """rack-2 before rack-10: digit runs compare as numbers."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
