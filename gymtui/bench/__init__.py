@@ -21,6 +21,7 @@ BENCH_MODULES: list[str] = [
     "gymtui.bench.memory",
     "gymtui.bench.readers",
     "gymtui.bench.storage",
+    "gymtui.bench.gym",
 ]
 
 

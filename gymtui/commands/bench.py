@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (for smoke tests; figures are noisier)")
     parser.add_argument(
         "--only", action="append", metavar="NAME",
-        help="run only this benchmark (signal, ble, sim, ui, bfr, memory, readers, storage); repeat for more",
+        help="run only this benchmark (signal, ble, sim, ui, bfr, memory, readers, storage, gym); repeat for more",
     )
     parser.set_defaults(func=run)
 

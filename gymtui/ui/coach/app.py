@@ -1,7 +1,8 @@
 """The coach view: every rack of the gym live, a lost rack greyed, a cuff alarm on any rack filling the screen.
 
-Messages come in on paho's thread (:class:`gymtui.gym.coach_feed.CoachFeed`)
-and are posted to this app (``post_message`` is safe across threads). The
+Messages come in on paho's thread (:class:`gymtui.gym.coach_feed.CoachFeed`),
+go into an inbox, and one :class:`RacksHeard` posted to this app
+(``post_message`` is safe across threads) wakes it for all that arrived. The
 handler feeds the :class:`~gymtui.gym.board.Board` at once, so an alarm is
 on screen as soon as it arrives; tiles are redrawn from the board ten times
 a second at most (:data:`FLUSH_S`), whatever the message rate: fifty racks
@@ -11,6 +12,7 @@ at 5 Hz is 250 messages a second but at most ten redraws per tile.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -25,7 +27,7 @@ from gymtui.gym.settings import DEFAULT_KEEPALIVE_S, BrokerSettings
 from gymtui.resources import resource_dir
 from gymtui.text import safe_text
 from gymtui.themes import DEFAULT_THEME, load_themes
-from gymtui.ui.coach.messages import LinkChanged, RackHeard
+from gymtui.ui.coach.messages import LinkChanged, RacksHeard
 from gymtui.ui.screens.coach_alarm import CoachAlarmScreen
 from gymtui.ui.screens.coach_board import CoachBoardScreen
 
@@ -39,6 +41,7 @@ class CoachApp(App[int]):
     """gymtui coach."""
 
     TITLE = "gymtui coach"
+    ENABLE_COMMAND_PALETTE = False
     CSS_PATH = resource_dir("themes") / "coach.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+t", "next_theme", "Theme", show=False)]
 
@@ -63,6 +66,9 @@ class CoachApp(App[int]):
         self.alarm_screen: CoachAlarmScreen | None = None
         self.link = FeedHealth(False, "not connected")
         self._link_line = ""
+        self._inbox: deque[RackMessage] = deque()
+        """Messages from paho's thread, taken in order on the app's loop."""
+        self._wake_pending = False
         self.flushes = 0
         """Board refreshes so far (ten a second)."""
 
@@ -98,14 +104,20 @@ class CoachApp(App[int]):
 
     # -- paho's thread: hand on only ---------------------------------------------
     def _deliver(self, item: RackMessage) -> None:
-        self.post_message(RackHeard(item))
+        self._inbox.append(item)  # deque.append is atomic: no lock, nothing that can block paho
+        if not self._wake_pending:
+            self._wake_pending = True
+            self.post_message(RacksHeard())
 
     def _health(self, health: FeedHealth) -> None:
         self.post_message(LinkChanged(health))
 
     # -- the app's loop ---------------------------------------------------------
-    def on_rack_heard(self, message: RackHeard) -> None:
-        self.take(message.item)
+    def on_racks_heard(self, _message: RacksHeard) -> None:
+        self._wake_pending = False  # before draining: what arrives from now on posts a new wake-up
+        inbox = self._inbox
+        while inbox:
+            self.take(inbox.popleft())
 
     def take(self, item: RackMessage) -> None:
         """One rack message onto the board; an alarm goes on screen now, tiles at the next flush."""

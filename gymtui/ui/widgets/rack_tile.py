@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -35,6 +36,8 @@ MUSCLE_CELLS = 10
 VALUE_CELLS = 6
 UV_FULL_SCALE = 500.0
 """Before an MVC a bar spans 0 to this many µV (the rack's own bars use the same scale)."""
+ROW_CACHE_SIZE = 512
+"""Rows kept per tile: a countdown's digits, bar levels, the steady lines (cleared when full)."""
 ROWS = 4 + GLYPH_ROWS + MAX_CHANNELS + 2
 """Title, athlete, exercise, phase, countdown, bars, cuff, alarm."""
 
@@ -83,7 +86,8 @@ class RackTile(Widget):
     RackTile > .rack-tile--alarm { color: $error; text-style: bold reverse; }
     """
 
-    state: reactive[RackState | None] = reactive(None, layout=False)
+    state: reactive[RackState | None] = reactive(None, layout=False, repaint=False)
+    """What the tile shows; a change repaints only the rows that differ (see :meth:`watch_state`)."""
 
     def __init__(self, rack: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -91,20 +95,38 @@ class RackTile(Widget):
         self.on_drawn: Callable[[RackStatus], None] | None = None
         self._styles: dict[str, Style] = {}
         self._rows: list[Strip] = []
-        self._built_for: tuple[RackState | None, int] | None = None
+        self._rows_width = -1
+        self._row_cache: dict[tuple[int, tuple[tuple[str, str], ...]], Strip] = {}
+        self._undrawn: RackStatus | None = None
+        """A status built into rows but not yet handed to the screen (for :attr:`on_drawn`)."""
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return ROWS
 
     def watch_state(self, state: RackState | None) -> None:
+        """Rebuild the rows and repaint those that changed: at 5 Hz a countdown, two bars and the cuff, not 15 rows."""
         away = state is not None and state.presence in ("lost", "offline")
         self.set_class(away, "-away")
         self.set_class(state is not None and state.alarm is not None, "-alarm")
+        self._undrawn = state.status if state is not None else None
+        width = self.size.width
+        if width <= 0 or width != self._rows_width:
+            self._rows_width = -1
+            self.refresh()
+            return
+        old, self._rows = self._rows, self._build(state, width)
+        changed = [Region(0, y, width, 1) for y, row in enumerate(self._rows) if y >= len(old) or row != old[y]]
+        if changed:
+            self.refresh(*changed)
+        elif self._undrawn is not None and self.on_drawn is not None:
+            self.on_drawn(self._undrawn)  # nothing to repaint: what is on screen shows it already
+            self._undrawn = None
 
     # -- drawing -----------------------------------------------------------------
     def notify_style_update(self) -> None:
         self._styles.clear()
-        self._built_for = None
+        self._row_cache.clear()
+        self._rows_width = -1
         super().notify_style_update()
 
     def _style(self, part: str) -> Style:
@@ -115,18 +137,24 @@ class RackTile(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        key = (self.state, width)
-        if key != self._built_for:
+        if width != self._rows_width:
             self._rows = self._build(self.state, width)
-            self._built_for = key
-            status = self.state.status if self.state is not None else None
-            if status is not None and self.on_drawn is not None:
-                self.on_drawn(status)
+            self._rows_width = width
+        if self._undrawn is not None and self.on_drawn is not None:
+            self.on_drawn(self._undrawn)
+        self._undrawn = None
         return self._rows[y] if 0 <= y < len(self._rows) else Strip.blank(width)
 
     def _line(self, width: int, *parts: tuple[str, str]) -> Strip:
-        segments = [Segment(text, self._style(part)) for text, part in parts if text]
-        return Strip(segments).adjust_cell_length(width)
+        """One row from (text, part) pairs; rows seen before come from a small cache (most rows repeat)."""
+        key = (width, parts)
+        strip = self._row_cache.get(key)
+        if strip is None:
+            if len(self._row_cache) >= ROW_CACHE_SIZE:
+                self._row_cache.clear()
+            segments = [Segment(text, self._style(part)) for text, part in parts if text]
+            strip = self._row_cache[key] = Strip(segments).adjust_cell_length(width)
+        return strip
 
     def _build(self, state: RackState | None, width: int) -> list[Strip]:
         rows: list[Strip] = []
