@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-
 from typing import TYPE_CHECKING
 
 from gymtui.gym.topics import check_rack_name
@@ -106,7 +105,7 @@ def _make_tls(root: Path, hosts: Iterable[str], *, keep_ca: bool = False) -> Non
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import NameOID
 
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gymtui gym CA")])

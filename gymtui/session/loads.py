@@ -256,6 +256,13 @@ _WEIGHT_KEYS = ("bar", "machine_step", "cable_step", "dumbbell_step")
 """Keys given as ``NAME_kg`` or ``NAME_lb`` (the plates too: ``plates_kg`` / ``plates_lb``)."""
 
 
+def gym_config_path() -> Path:
+    """Where gym.toml is: the user's config folder (``$XDG_CONFIG_HOME/gymtui/gym.toml`` on Linux)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("gymtui") / "gym.toml"
+
+
 def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     """The gym's bar and plates; on a bad file, defaults plus one-line problems (file, line, key).
 
@@ -264,9 +271,7 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     the rest of the file still counts. Plates and their pairs go together:
     if either list is wrong, both defaults are used.
     """
-    from platformdirs import user_config_path
-
-    path = path or user_config_path("gymtui") / "gym.toml"
+    path = path or gym_config_path()
     if not path.exists():
         return GymConfig(), []
     try:
@@ -298,9 +303,9 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
             elif key == "lsl":
                 problems.append(f"{where}; using false")
             elif key in LINK_KEYS:
-                line = f"{where}; the gym link cannot use it"
-                problems.append(line)
-                link_problems.append((key, line))
+                problem_line = f"{where}; the gym link cannot use it"
+                problems.append(problem_line)
+                link_problems.append((key, problem_line))
             elif key == "unit":
                 got = short_repr(raw.get("unit"))
                 problems.append(f'{path}:{problem.line or 1}: gym.unit must be "kg" or "lb", got {got}; using kg')
