@@ -57,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="a name or IP address the racks dial the broker by (in its certificate); repeat for each")
     init.add_argument("--port", dest="init_port", type=_port, default=None, metavar="PORT",
                       help=f"the broker's TLS port (default {DEFAULT_PORT})")
+    init.add_argument("--bind", dest="init_bind", metavar="ADDRESS", default=None,
+                      help="the address the broker listens on (default 0.0.0.0: every interface; or the gym LAN's address)")
     init.add_argument("--run-as", dest="init_run_as", metavar="USER",
                       help="the account Mosquitto keeps when started as root (default: it drops to 'mosquitto')")
     init.add_argument("--force", dest="init_force", action="store_true",
@@ -110,6 +112,10 @@ def run_init(args: argparse.Namespace) -> int:
     if bad_host is not None:
         print(f"gymtui gym init: --host {safe_text(bad_host, max_chars=60)!r} is not a host name or IP address", file=sys.stderr)
         return EXIT_USAGE
+    if args.init_bind is not None and not _is_address(args.init_bind):
+        print(f"gymtui gym init: --bind {safe_text(args.init_bind, max_chars=60)!r} is not an IP address of this machine "
+              "(e.g. 0.0.0.0 or 192.168.1.10)", file=sys.stderr)
+        return EXIT_USAGE
     if root.exists() and not root.is_dir():
         print(f"gymtui gym init: {safe_text(root)} is a file, not a folder", file=sys.stderr)
         return EXIT_USAGE
@@ -122,13 +128,25 @@ def run_init(args: argparse.Namespace) -> int:
             print("gymtui gym init: give each rack (--rack NAME, repeated) and the broker's name on the gym's network "
                   "(--host NAME, e.g. gym.local or its IP address)", file=sys.stderr)
             return EXIT_USAGE
-        return _write_new(root, given_racks, hosts, args.init_port or DEFAULT_PORT, args.init_run_as, args.init_force)
+        return _write_new(
+            root, given_racks, hosts, args.init_port or DEFAULT_PORT, args.init_bind or "0.0.0.0", args.init_run_as, args.init_force
+        )
     try:
         existing = read_broker_dir(root)
     except BrokerDirError as exc:
         print(f"gymtui gym init: {safe_text(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    return _add_to(root, existing, given_racks, hosts, args.init_port, args.init_run_as)
+    return _add_to(root, existing, given_racks, hosts, args.init_port, args.init_bind, args.init_run_as)
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _host_ok(host: str) -> bool:
@@ -146,11 +164,13 @@ def _with_local(hosts: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*hosts, *LOCAL_NAMES]))
 
 
-def _write_new(root: Path, racks: list[str], hosts: list[str], port: int, run_as: str | None, force: bool) -> int:
+def _write_new(
+    root: Path, racks: list[str], hosts: list[str], port: int, bind: str, run_as: str | None, force: bool
+) -> int:
     from gymtui.gym.broker_setup import write_broker_dir
 
     try:
-        folder = write_broker_dir(root, racks, hosts=_with_local(hosts), port=port, run_as_user=run_as)
+        folder = write_broker_dir(root, racks, hosts=_with_local(hosts), port=port, bind_address=bind, run_as_user=run_as)
     except (ValueError, OSError) as exc:
         print(f"gymtui gym init: {safe_text(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -163,16 +183,20 @@ def _write_new(root: Path, racks: list[str], hosts: list[str], port: int, run_as
     return 0
 
 
-def _add_to(root: Path, existing: ExistingBrokerDir, racks: list[str], hosts: list[str], port: int | None, run_as: str | None) -> int:
+def _add_to(
+    root: Path, existing: ExistingBrokerDir, racks: list[str], hosts: list[str], port: int | None, bind: str | None,
+    run_as: str | None,
+) -> int:
     from gymtui.gym.broker_setup import write_broker_dir
 
     new_racks = [r for r in racks if r not in existing.racks]
     all_hosts = tuple(dict.fromkeys([*existing.hosts, *hosts]))
     new_hosts = [h for h in all_hosts if h not in existing.hosts]
     port = port or existing.port
+    bind = bind or existing.bind_address
     run_as = run_as or existing.run_as_user
     dial = next((h for h in [*hosts, *existing.hosts] if h not in LOCAL_NAMES), all_hosts[0] if all_hosts else "localhost")
-    if not new_racks and not new_hosts and port == existing.port and run_as == existing.run_as_user:
+    if not new_racks and not new_hosts and port == existing.port and bind == existing.bind_address and run_as == existing.run_as_user:
         print(f"{safe_text(root)} has these racks already: {', '.join(existing.racks)}. Nothing changed.")
         if racks:
             _print_plan(root, tuple(racks), dial, port, new_folder=False)
@@ -180,7 +204,7 @@ def _add_to(root: Path, existing: ExistingBrokerDir, racks: list[str], hosts: li
     try:
         write_broker_dir(
             root, (*existing.racks, *new_racks), hosts=_with_local(all_hosts), port=port,
-            bind_address=existing.bind_address, passwords=existing.passwords, run_as_user=run_as, keep_ca=True,
+            bind_address=bind, passwords=existing.passwords, run_as_user=run_as, keep_ca=True,
         )
     except (ValueError, OSError) as exc:
         print(f"gymtui gym init: {safe_text(exc)}", file=sys.stderr)
@@ -192,6 +216,10 @@ def _add_to(root: Path, existing: ExistingBrokerDir, racks: list[str], hosts: li
         changes.append(f"the certificate now also names {', '.join(safe_text(h) for h in new_hosts)}")
     if port != existing.port:
         changes.append(f"the port is now {port}")
+    if bind != existing.bind_address:
+        changes.append(f"it listens on {safe_text(bind)}")
+    if run_as != existing.run_as_user:
+        changes.append(f"Mosquitto runs as {safe_text(run_as)}")
     print(f"{safe_text(root)}: {'; '.join(changes)}. The CA and the other racks' passwords are unchanged: "
           "nothing to copy again to them.")
     if port != existing.port:
