@@ -17,6 +17,7 @@ flags first) and prints one ✓ or ✗ line per check
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -187,7 +188,7 @@ def _add_to(
     root: Path, existing: ExistingBrokerDir, racks: list[str], hosts: list[str], port: int | None, bind: str | None,
     run_as: str | None,
 ) -> int:
-    from gymtui.gym.broker_setup import write_broker_dir
+    from gymtui.gym.broker_setup import RENEW_BEFORE, write_broker_dir
 
     new_racks = [r for r in racks if r not in existing.racks]
     all_hosts = tuple(dict.fromkeys([*existing.hosts, *hosts]))
@@ -196,7 +197,9 @@ def _add_to(
     bind = bind or existing.bind_address
     run_as = run_as or existing.run_as_user
     dial = next((h for h in [*hosts, *existing.hosts] if h not in LOCAL_NAMES), all_hosts[0] if all_hosts else "localhost")
-    if not new_racks and not new_hosts and port == existing.port and bind == existing.bind_address and run_as == existing.run_as_user:
+    renew = existing.cert_expires - dt.datetime.now(dt.UTC) < RENEW_BEFORE
+    unchanged = (port, bind, run_as) == (existing.port, existing.bind_address, existing.run_as_user)
+    if not new_racks and not new_hosts and not renew and unchanged:
         print(f"{safe_text(root)} has these racks already: {', '.join(existing.racks)}. Nothing changed.")
         if racks:
             _print_plan(root, tuple(racks), dial, port, new_folder=False)
@@ -212,6 +215,8 @@ def _add_to(
     changes = []
     if new_racks:
         changes.append(f"added {', '.join(new_racks)}")
+    if renew:
+        changes.append(f"the broker's certificate (it ended or was to end {existing.cert_expires:%Y-%m-%d}) is renewed")
     if new_hosts:
         changes.append(f"the certificate now also names {', '.join(safe_text(h) for h in new_hosts)}")
     if port != existing.port:

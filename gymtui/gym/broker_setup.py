@@ -257,8 +257,11 @@ class ExistingBrokerDir:
     port: int
     bind_address: str
     run_as_user: str | None
+    cert_expires: dt.datetime
+    """When the broker's certificate ends (``gymtui gym init`` renews it within :data:`RENEW_BEFORE`)."""
 
 
+RENEW_BEFORE = dt.timedelta(days=30)
 _LISTENER = re.compile(r"^listener\s+([0-9]{1,5})\s+(\S+)\s*$", re.MULTILINE)
 _USER_LINE = re.compile(r"^user\s+(\S+)\s*$", re.MULTILINE)
 
@@ -307,4 +310,5 @@ def read_broker_dir(root: Path) -> ExistingBrokerDir:
         port=int(listener.group(1)),
         bind_address=listener.group(2),
         run_as_user=user_line.group(1) if user_line else None,
+        cert_expires=cert.not_valid_after_utc,
     )

@@ -254,7 +254,7 @@ def _verify_text(url: BrokerUrl, settings: BrokerSettings, exc: ssl.SSLCertVerif
             "dial the broker by a name it was made for, or add it: gymtui gym init DIR --host NAME, then restart mosquitto"
         )
     if code == _EXPIRED:
-        return "the broker's certificate has expired: gymtui gym init DIR --host NAME issues a new one (same CA), then restart mosquitto"
+        return "the broker's certificate has expired: on the broker, gymtui gym init DIR renews it (same CA), then restart mosquitto"
     if code == _NOT_YET_VALID:
         return "the broker's certificate is not valid yet: check this rack's clock (date; timedatectl)"
     return f"the broker's certificate was refused ({exc.verify_message})"

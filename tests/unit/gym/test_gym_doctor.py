@@ -154,3 +154,43 @@ def test_no_broker_anywhere_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     status, lines = doctor(capsys)
     assert status == 2
     assert lines == [lines[0]] and lines[0].startswith("gymtui gym doctor: no broker to check: give --gym mqtts://HOST:8883 --rack NAME")
+
+
+def reissue_expired_server_cert(folder: Path) -> None:
+    """The broker's certificate again, same key and names, but its validity ended yesterday."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    ca_key = serialization.load_pem_private_key((folder / "ca.key").read_bytes(), password=None)
+    ca_cert = x509.load_pem_x509_certificate((folder / "ca.crt").read_bytes())
+    old = x509.load_pem_x509_certificate((folder / "server.crt").read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(old.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(old.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30))
+        .not_valid_after(now - dt.timedelta(days=1))
+    )
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    (folder / "server.crt").write_bytes(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))  # type: ignore[arg-type]
+
+
+def test_an_expired_broker_certificate_is_named_as_such_and_gym_init_renews_it(gym_broker: Broker, capsys: pytest.CaptureFixture[str]) -> None:
+    gym_broker.stop()
+    reissue_expired_server_cert(gym_broker.folder.root)
+    gym_broker.start()
+    status, lines = doctor(capsys, *gym_broker.cli_args("rack-1"), "--rack", "rack-1")
+    assert status == 1
+    assert line(lines, "TLS").startswith("✗ TLS: the broker's certificate has expired: on the broker, gymtui gym init DIR renews it")
+    gym_broker.stop()
+    assert main(["gym", "init", str(gym_broker.folder.root)]) == 0
+    assert "the broker's certificate (it ended or was to end" in capsys.readouterr().out
+    gym_broker.start()
+    status, lines = doctor(capsys, *gym_broker.cli_args("rack-1"), "--rack", "rack-1")
+    assert status == 0, "\n".join(lines)
