@@ -21,7 +21,8 @@ from gymtui.argtypes import bounded_float
 from gymtui.commands import COMMANDS
 
 if TYPE_CHECKING:
-    from gymtui.gym.settings import BrokerSettings
+    from gymtui.gym.settings import BrokerSettings, LinkFlags
+    from gymtui.session.loads import GymConfig
 
 EXIT_USAGE = 2
 EMULATED_DEVICES = ("myo", "ganglion", "myoware", "myoware-uart", "generic")
@@ -79,28 +80,59 @@ def _rack_name(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def gym_settings(args: argparse.Namespace) -> tuple[BrokerSettings, str] | None:
-    """``--gym`` and ``--rack`` as broker settings and the rack's name; None without ``--gym``.
+def gym_settings(
+    args: argparse.Namespace, *, user: str | None = None, need_rack: bool = True
+) -> tuple[BrokerSettings, str | None] | None:
+    """The broker settings from ``--gym``/``--rack``/``--gym-password-file``/``--gym-ca`` and gym.toml; None: no broker.
 
+    Each flag given wins over its ``[gym]`` key (:func:`gymtui.gym.settings.choose_link`).
+    ``user``: the hub's or coach's fixed broker user; a rack's is its name.
+    Returns the settings and the rack's name (None for the hub and the coach).
     Raises ``ValueError`` with one line for anything that cannot work
     (``--rack`` missing, a URL that would send health data in clear, an
-    unreadable password file, the 'gym' extra not installed).
+    unreadable password file, a broker key gym.toml got wrong, the 'gym'
+    extra not installed).
     """
-    if not args.gym:
-        if args.rack or args.gym_password_file or args.gym_ca:
-            raise ValueError("--rack, --gym-password-file and --gym-ca need --gym mqtts://HOST:8883")
-        return None
-    if not args.rack:
-        raise ValueError("--gym needs --rack NAME (this rack's name, and its broker username)")
     from gymtui.gym.connection import GymUnavailable, load_paho
-    from gymtui.gym.settings import BrokerSettings, BrokerSettingsError
+    from gymtui.gym.settings import BrokerSettingsError, resolve_link
 
+    flags = link_flags(args)
+    config, config_path = gym_config()
     try:
-        load_paho()
-        settings = BrokerSettings.build(args.gym, args.rack, password_file=args.gym_password_file, ca_file=args.gym_ca)
+        link = resolve_link(flags, config, config_path=config_path, user=user, need_rack=need_rack)
+        if link is not None:
+            load_paho()
     except (BrokerSettingsError, GymUnavailable) as exc:
         raise ValueError(str(exc)) from None
-    return settings, args.rack
+    return link
+
+
+def rack_gym_settings(args: argparse.Namespace) -> tuple[BrokerSettings, str] | None:
+    """:func:`gym_settings` for a rack (the app, ``gym doctor``): with a broker there is always a rack name."""
+    link = gym_settings(args)
+    if link is None or link[1] is None:
+        return None
+    return link[0], link[1]
+
+
+def link_flags(args: argparse.Namespace) -> LinkFlags:
+    """The broker flags of a parsed command line (absent ones are None), for :func:`gymtui.gym.settings.choose_link`."""
+    from gymtui.gym.settings import LinkFlags
+
+    return LinkFlags(
+        url=getattr(args, "gym", None),
+        rack=getattr(args, "rack", None),
+        password_file=getattr(args, "gym_password_file", None),
+        ca_file=getattr(args, "gym_ca", None),
+    )
+
+
+def gym_config() -> tuple[GymConfig, Path]:
+    """gym.toml (the user's config folder) and where it is; its other problems are the app's home screen's to show."""
+    from gymtui.session.loads import gym_config_path, load_gym_config
+
+    path = gym_config_path()
+    return load_gym_config(path)[0], path
 
 
 def build_parser() -> OneLineParser:
@@ -286,7 +318,7 @@ def run_app(args: argparse.Namespace) -> int:
             print(f"gymtui: {exc}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        gym = gym_settings(args)
+        gym = rack_gym_settings(args)
     except ValueError as exc:
         print(f"gymtui: {exc}", file=sys.stderr)
         return EXIT_USAGE

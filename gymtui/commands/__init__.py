@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "cuff": "cuff",
     "decode": "decode",
     "export": "export",
+    "gym": "gym",
     "import": "import_history",
     "plan": "plan",
     "prune": "prune",

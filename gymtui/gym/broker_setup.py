@@ -22,14 +22,20 @@ import datetime as dt
 import hashlib
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 from gymtui.gym.topics import check_rack_name
 from gymtui.resources import resource_dir
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 HUB_USER = "hub"
 COACH_USER = "coach"
@@ -90,16 +96,27 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def _make_tls(root: Path, hosts: Iterable[str]) -> None:
-    """The gym's CA and the broker's certificate for ``hosts`` (names and IP addresses it is dialled by)."""
+def _make_tls(root: Path, hosts: Iterable[str], *, keep_ca: bool = False) -> None:
+    """The gym's CA and the broker's certificate for ``hosts`` (names and IP addresses it is dialled by).
+
+    ``keep_ca``: where ``ca.crt`` and ``ca.key`` exist, sign the new server
+    certificate with them, so every rack's copy of ``ca.crt`` stays good.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import NameOID
 
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gymtui gym CA")])
+    if keep_ca and (root / "ca.crt").is_file() and (root / "ca.key").is_file():
+        kept_cert = x509.load_pem_x509_certificate((root / "ca.crt").read_bytes())
+        kept_key = serialization.load_pem_private_key((root / "ca.key").read_bytes(), password=None)
+        if not isinstance(kept_key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{root / 'ca.key'} is not the EC key gymtui gym init writes")
+        _write_server_cert(root, hosts, kept_key, kept_cert.subject, now)
+        return
+    ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -120,6 +137,19 @@ def _make_tls(root: Path, hosts: Iterable[str]) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    pem = serialization.Encoding.PEM
+    (root / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
+    _write_private(root / "ca.key", ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    _write_server_cert(root, hosts, ca_key, ca_name, now)
+
+
+def _write_server_cert(root: Path, hosts: Iterable[str], ca_key: ec.EllipticCurvePrivateKey, ca_name: x509.Name, now: dt.datetime) -> None:
+    """``server.crt`` / ``server.key``: the broker's certificate for ``hosts``, signed by the gym's CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     names: list[x509.GeneralName] = []
     for host in hosts:
         try:
@@ -145,8 +175,6 @@ def _make_tls(root: Path, hosts: Iterable[str]) -> None:
     pem = serialization.Encoding.PEM
     key_format = serialization.PrivateFormat.PKCS8
     no_password = serialization.NoEncryption()
-    (root / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
-    _write_private(root / "ca.key", ca_key.private_bytes(pem, key_format, no_password))
     (root / "server.crt").write_bytes(server_cert.public_bytes(pem))
     _write_private(root / "server.key", server_key.private_bytes(pem, key_format, no_password))
 
@@ -161,6 +189,7 @@ def write_broker_dir(
     tls: bool = True,
     passwords: Mapping[str, str] | None = None,
     run_as_user: str | None = None,
+    keep_ca: bool = False,
 ) -> BrokerDir:
     """Write a gym's broker folder at ``root`` (made if missing) for ``racks``; see the module's docstring.
 
@@ -169,6 +198,8 @@ def write_broker_dir(
     fixes some users' passwords (the rest are random). ``run_as_user``:
     the account Mosquitto keeps when started as root (default: it drops to
     ``mosquitto``, which must then own the folder: ``chown -R mosquitto``).
+    ``keep_ca``: reuse the folder's CA (racks keep their ``ca.crt``); the
+    server certificate is issued anew for ``hosts`` either way.
     """
     rack_names = tuple(check_rack_name(r) for r in racks)
     clash = RESERVED_USERS.intersection(rack_names)
@@ -194,7 +225,7 @@ def write_broker_dir(
     acl += "".join(rack_block.substitute(rack=rack) for rack in rack_names)
     (root / "acl").write_text(acl)
     if tls:
-        _make_tls(root, tuple(hosts))
+        _make_tls(root, tuple(hosts), keep_ca=keep_ca)
         tls_lines = f"cafile {root / 'ca.crt'}\ncertfile {root / 'server.crt'}\nkeyfile {root / 'server.key'}\ntls_version tlsv1.2\n"
     else:
         tls_lines = "# No TLS: this listener is on loopback only.\n"
@@ -210,3 +241,74 @@ def write_broker_dir(
     )
     (root / "mosquitto.conf").write_text(conf)
     return BrokerDir(root=root, port=port, bind_address=bind_address, tls=tls, racks=rack_names, passwords=secret)
+
+
+class BrokerDirError(ValueError):
+    """An existing broker folder that cannot be added to; the message is one line saying what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingBrokerDir:
+    """What a broker folder written earlier holds: enough to add racks without touching the others."""
+
+    racks: tuple[str, ...]
+    passwords: Mapping[str, str] = field(repr=False)
+    hosts: tuple[str, ...]
+    port: int
+    bind_address: str
+    run_as_user: str | None
+    cert_expires: dt.datetime
+    """When the broker's certificate ends (``gymtui gym init`` renews it within :data:`RENEW_BEFORE`)."""
+
+
+RENEW_BEFORE = dt.timedelta(days=30)
+_LISTENER = re.compile(r"^listener\s+([0-9]{1,5})\s+(\S+)\s*$", re.MULTILINE)
+_USER_LINE = re.compile(r"^user\s+(\S+)\s*$", re.MULTILINE)
+
+
+def is_broker_dir(root: Path) -> bool:
+    """True where ``gymtui gym init`` wrote a folder before (its config, passwords or CA key are there)."""
+    return any((root / name).exists() for name in ("mosquitto.conf", "passwd", "ca.key"))
+
+
+def read_broker_dir(root: Path) -> ExistingBrokerDir:
+    """The racks, passwords, certificate names and listener of a folder :func:`write_broker_dir` wrote.
+
+    Every user in ``passwd`` must still have its ``credentials/<user>``
+    file: a password cannot be kept when only its hash is left.
+    """
+    from cryptography import x509
+
+    try:
+        users = [line.split(":", 1)[0] for line in (root / "passwd").read_text().splitlines() if ":" in line]
+        conf = (root / "mosquitto.conf").read_text()
+        cert = x509.load_pem_x509_certificate((root / "server.crt").read_bytes())
+    except (OSError, ValueError) as exc:
+        raise BrokerDirError(f"{root} is not a whole broker folder ({exc}); use --force to write a new one") from None
+    passwords: dict[str, str] = {}
+    for user in users:
+        try:
+            passwords[user] = (root / "credentials" / user).read_text().splitlines()[0].strip()
+        except (OSError, IndexError):
+            raise BrokerDirError(
+                f"{root / 'credentials' / user} is missing, so {user}'s password cannot be kept: put it back, "
+                "or use --force for new passwords for every rack"
+            ) from None
+    listener = _LISTENER.search(conf)
+    if listener is None:
+        raise BrokerDirError(f"{root / 'mosquitto.conf'} has no listener line; use --force to write a new one")
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = x509.SubjectAlternativeName([])
+    hosts = [*san.get_values_for_type(x509.DNSName), *(str(a) for a in san.get_values_for_type(x509.IPAddress))]
+    user_line = _USER_LINE.search(conf)
+    return ExistingBrokerDir(
+        racks=tuple(u for u in users if u not in RESERVED_USERS),
+        passwords=passwords,
+        hosts=tuple(hosts),
+        port=int(listener.group(1)),
+        bind_address=listener.group(2),
+        run_as_user=user_line.group(1) if user_line else None,
+        cert_expires=cert.not_valid_after_utc,
+    )

@@ -14,6 +14,7 @@ tell a wrong ACL from a slow network.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ from gymtui.gym.settings import BrokerSettings
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
+
+PAHO_LOG = logging.getLogger("gymtui.gym.mqtt")
+"""paho's own messages ("failed to receive on socket") go to gymtui's log file, never to stderr: that is the app's screen."""
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
 """How long the broker keeps a persistent session (subscriptions, QoS 1 in flight) of a client that went away."""
@@ -63,7 +67,7 @@ def make_client(
         protocol=mqtt.MQTTv5,
         reconnect_on_failure=True,
     )
-    client.enable_logger()
+    client.enable_logger(PAHO_LOG)
     if settings.url.tls:
         context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
         context.minimum_version = ssl.TLSVersion.TLSv1_2

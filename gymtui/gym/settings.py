@@ -19,7 +19,11 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from gymtui.session.loads import GymConfig
 
 PASSWORD_ENV = "GYMTUI_GYM_PASSWORD"
 DEFAULT_KEEPALIVE_S = 5
@@ -135,3 +139,122 @@ class BrokerSettings:
     def lost_after_s(self) -> float:
         """How long after a rack falls silent the broker sends its will (MQTT: 1.5 keep-alives)."""
         return 1.5 * self.keepalive_s
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFlags:
+    """What the command line said about the broker; None where a flag was not given."""
+
+    url: str | None = None
+    rack: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChoice:
+    """The broker settings chosen from the command line and gym.toml, not yet checked.
+
+    :meth:`build` checks them all at once (what the app needs);
+    ``gymtui gym doctor`` checks them one by one so it can say which is wrong.
+    """
+
+    url: str
+    username: str
+    rack: str | None
+    password_file: Path | None
+    ca_file: Path | None
+    from_file: frozenset[str]
+    """The gym.toml keys that were used (the command line gave the others)."""
+    config_path: Path | None
+
+    def where(self, key: str) -> str:
+        """`` (gym.toml PATH)`` when ``key`` came from the file, else empty: a problem line says where to fix it."""
+        return f" (from {self.config_path})" if key in self.from_file and self.config_path else ""
+
+    def build(self, *, environ: dict[str, str] | None = None) -> BrokerSettings:
+        """The checked settings; :class:`BrokerSettingsError` with one line (and the file, if it is to blame)."""
+        try:
+            return BrokerSettings.build(
+                self.url, self.username, password_file=self.password_file, ca_file=self.ca_file, environ=environ
+            )
+        except BrokerSettingsError as exc:
+            where = f" (settings from {self.config_path})" if self.from_file and self.config_path else ""
+            raise BrokerSettingsError(f"{exc}{where}") from None
+
+
+def choose_link(
+    cli: LinkFlags,
+    config: GymConfig | None,
+    *,
+    config_path: Path | None = None,
+    user: str | None = None,
+    need_rack: bool = True,
+) -> LinkChoice | None:
+    """The one place the command line and gym.toml's ``[gym]`` table meet: each flag given wins over its key.
+
+    ``user``: the fixed broker user of the hub and the coach ("hub",
+    "coach"); a rack's is gym.toml's ``broker_user`` or else its name.
+    ``need_rack``: a rack (the app, the doctor) must have a name. None when
+    neither names a broker (a rack alone); :class:`BrokerSettingsError` with
+    one line for a setting that cannot work, or a key gym.toml got wrong.
+    """
+    from_file: set[str] = set()
+    problems = dict(config.link_problems) if config is not None else {}
+    given = {"broker": cli.url, "rack": cli.rack, "broker_password_file": cli.password_file, "broker_ca": cli.ca_file}
+
+    def pick(key: str, flag: str | Path | None) -> str | Path | None:
+        if flag is not None:
+            return flag
+        if key in problems:
+            raise BrokerSettingsError(problems[key])
+        value = getattr(config, key, None) if config is not None else None
+        if value is not None:
+            from_file.add(key)
+        return value
+
+    url = pick("broker", cli.url)
+    if url is None:
+        if any(v is not None for k, v in given.items() if k != "broker"):
+            raise BrokerSettingsError("--rack, --gym-password-file and --gym-ca need --gym mqtts://HOST:8883")
+        return None
+    rack = pick("rack", cli.rack)
+    if rack is not None:
+        from gymtui.gym.topics import BadRackName, check_rack_name
+
+        try:
+            rack = check_rack_name(str(rack).strip())
+        except BadRackName as exc:
+            raise BrokerSettingsError(f"{exc}{f' (from {config_path})' if 'rack' in from_file else ''}") from None
+    if need_rack and rack is None:
+        raise BrokerSettingsError('--gym needs --rack NAME (this rack\'s name, and its broker username; or rack = "NAME" in gym.toml [gym])')
+    username = user or pick("broker_user", None) or rack
+    if not username:
+        raise BrokerSettingsError("no broker username: give --rack NAME or broker_user in gym.toml [gym]")
+    password_file = pick("broker_password_file", cli.password_file)
+    ca_file = pick("broker_ca", cli.ca_file)
+    return LinkChoice(
+        url=str(url),
+        username=str(username),
+        rack=None if rack is None else str(rack),
+        password_file=None if password_file is None else Path(password_file),
+        ca_file=None if ca_file is None else Path(ca_file),
+        from_file=frozenset(from_file),
+        config_path=config_path,
+    )
+
+
+def resolve_link(
+    cli: LinkFlags,
+    config: GymConfig | None,
+    *,
+    config_path: Path | None = None,
+    user: str | None = None,
+    need_rack: bool = True,
+    environ: dict[str, str] | None = None,
+) -> tuple[BrokerSettings, str | None] | None:
+    """:func:`choose_link` then :meth:`LinkChoice.build`: the settings and the rack's name, or None (no broker)."""
+    choice = choose_link(cli, config, config_path=config_path, user=user, need_rack=need_rack)
+    if choice is None:
+        return None
+    return choice.build(environ=environ), choice.rack

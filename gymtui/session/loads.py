@@ -32,6 +32,21 @@ in pounds with ``_lb`` keys (without them: a 45 lb bar and 45–2.5 lb plates)::
 Every number in it is bounded (the ``*_RANGE`` constants below, declared in
 :class:`GymSchema`, in pounds for the ``_lb`` keys): a value outside is one
 problem line with file, line and key, and its default is used.
+
+A rack of a gym with a broker (see "Setting up a gym" in the README) names it
+here too, so the rack starts with plain ``gymtui``; the command line wins::
+
+    [gym]
+    broker = "mqtts://gym.local:8883"
+    rack = "rack-3"
+    broker_password_file = "gym-password"   # relative to this file
+    broker_ca = "gym-ca.crt"
+    # broker_user = "rack-3"                # default: the rack's name
+
+These are only kept as text here; :func:`gymtui.gym.settings.resolve_link`
+checks them (URL, loopback rule, file modes) when the link is set up. A value
+of the wrong type is a problem line, and the link then refuses to start with
+it (:attr:`GymConfig.link_problems`) rather than train without the gym unnoticed.
 """
 
 from __future__ import annotations
@@ -97,6 +112,9 @@ for the worst case (twelve unrelated kg and lb sizes, 20 pairs each), built
 once per plate set."""
 DEFAULT_PAIRS_PER_PLATE = 4
 """Pairs assumed for each plate when ``plates_kg`` is given without ``plate_pairs``."""
+MAX_LINK_TEXT = 300
+"""A broker URL, rack or user name in gym.toml: longer is not one (the real checks are the link's)."""
+MAX_LINK_PATH = 4096
 
 
 class GymConfigError(ValueError):
@@ -117,6 +135,18 @@ class GymConfig:
     """Ring the terminal bell when a form cue fires during a set (``cue_bell = false``: the banner alone)."""
     lsl: bool = False
     """Publish raw EMG, envelope and markers to Lab Streaming Layer at every start (``lsl = true``; as ``--lsl``)."""
+    broker: str | None = None
+    """The gym's broker URL (``broker = "mqtts://host:8883"``; as ``--gym``), unchecked text."""
+    rack: str | None = None
+    """This rack's name in the gym (as ``--rack``), unchecked text."""
+    broker_user: str | None = None
+    """The broker username (default: the rack's name; ``coach``/``hub`` for those commands)."""
+    broker_password_file: Path | None = None
+    """The password file (as ``--gym-password-file``), made absolute against gym.toml's folder."""
+    broker_ca: Path | None = None
+    """The gym's CA certificate (as ``--gym-ca``), made absolute against gym.toml's folder."""
+    link_problems: tuple[tuple[str, str], ...] = ()
+    """``(key, problem line)`` for each broker key the file got wrong: the link refuses to start on it."""
 
     def to_unit(self, kg: float) -> float:
         """Kilograms in the gym's unit, to 0.1 lb (what a lifter reads off the plates)."""
@@ -209,11 +239,28 @@ class GymSchema(msgspec.Struct, forbid_unknown_fields=True):
     """Ring the bell on each new form cue during a set (default true; false: the banner alone)."""
     lsl: bool | None = None
     """Publish to Lab Streaming Layer at every start (default false; as ``--lsl``)."""
+    broker: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_LINK_TEXT)] | None = None
+    """The gym's broker URL (as ``--gym``)."""
+    rack: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_LINK_TEXT)] | None = None
+    broker_user: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_LINK_TEXT)] | None = None
+    broker_password_file: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_LINK_PATH)] | None = None
+    broker_ca: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_LINK_PATH)] | None = None
+
+
+LINK_KEYS = ("broker", "rack", "broker_user", "broker_password_file", "broker_ca")
+"""The ``[gym]`` keys that say how this machine reaches the gym's broker."""
 
 
 _PLATE_KEYS = ("plates_kg", "plates_lb", "plate_pairs")
 _WEIGHT_KEYS = ("bar", "machine_step", "cable_step", "dumbbell_step")
 """Keys given as ``NAME_kg`` or ``NAME_lb`` (the plates too: ``plates_kg`` / ``plates_lb``)."""
+
+
+def gym_config_path() -> Path:
+    """Where gym.toml is: the user's config folder (``$XDG_CONFIG_HOME/gymtui/gym.toml`` on Linux)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("gymtui") / "gym.toml"
 
 
 def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
@@ -224,9 +271,7 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
     the rest of the file still counts. Plates and their pairs go together:
     if either list is wrong, both defaults are used.
     """
-    from platformdirs import user_config_path
-
-    path = path or user_config_path("gymtui") / "gym.toml"
+    path = path or gym_config_path()
     if not path.exists():
         return GymConfig(), []
     try:
@@ -242,6 +287,7 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
         return GymConfig(), [f"{path}:{lines.line_of(('gym',)) or 1}: gym must be a table ([gym]); using the default bar and plates"]
     raw = dict(gym)
     problems: list[str] = []
+    link_problems: list[tuple[str, str]] = []
     default = GymConfig(**LB_GYM, unit="lb") if raw.get("unit") == "lb" else GymConfig()  # type: ignore[arg-type]
     while True:
         try:
@@ -256,6 +302,10 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
                 problems.append(f"{where}; using true")
             elif key == "lsl":
                 problems.append(f"{where}; using false")
+            elif key in LINK_KEYS:
+                problem_line = f"{where}; the gym link cannot use it"
+                problems.append(problem_line)
+                link_problems.append((key, problem_line))
             elif key == "unit":
                 got = short_repr(raw.get("unit"))
                 problems.append(f'{path}:{problem.line or 1}: gym.unit must be "kg" or "lb", got {got}; using kg')
@@ -280,6 +330,7 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
         kwargs["cue_bell"] = schema.cue_bell
     if schema.lsl is not None:
         kwargs["lsl"] = schema.lsl
+    kwargs.update(_link_settings(schema, path.parent), link_problems=tuple(link_problems))
     plates = (
         tuple(schema.plates_kg) if schema.plates_kg is not None
         else tuple(p * KG_PER_LB for p in schema.plates_lb) if schema.plates_lb is not None
@@ -300,6 +351,20 @@ def load_gym_config(path: Path | None = None) -> tuple[GymConfig, list[str]]:
         if pairs is not None:
             kwargs["plate_pairs"] = pairs
     return GymConfig(**kwargs), problems
+
+
+def _link_settings(schema: GymSchema, folder: Path) -> dict[str, Any]:
+    """The broker keys as given; the two paths made absolute against gym.toml's folder (``~`` expanded)."""
+    def absolute(text: str | None) -> Path | None:
+        return None if text is None else folder / Path(text).expanduser()
+
+    return {
+        "broker": schema.broker,
+        "rack": schema.rack,
+        "broker_user": schema.broker_user,
+        "broker_password_file": absolute(schema.broker_password_file),
+        "broker_ca": absolute(schema.broker_ca),
+    }
 
 
 @dataclass(frozen=True, slots=True)
