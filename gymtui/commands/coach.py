@@ -70,24 +70,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gymtui.cli import gym_config
     from gymtui.gym.connection import GymUnavailable, load_paho
-    from gymtui.gym.settings import BrokerSettings, BrokerSettingsError
+    from gymtui.gym.settings import BrokerSettingsError, LinkFlags, resolve_link
 
-    url = args.coach_gym or getattr(args, "gym", None)
-    password_file = args.coach_password_file or getattr(args, "gym_password_file", None)
-    ca_file = args.coach_ca or getattr(args, "gym_ca", None)
-    if not url:
-        print("gymtui coach: give the broker: --gym mqtts://HOST:8883", file=sys.stderr)
-        return EXIT_USAGE
+    flags = LinkFlags(
+        url=args.coach_gym or getattr(args, "gym", None),
+        password_file=args.coach_password_file or getattr(args, "gym_password_file", None),
+        ca_file=args.coach_ca or getattr(args, "gym_ca", None),
+    )
     if args.serve_public_url and not args.serve:
         print("gymtui coach: --serve-public-url needs --serve HOST:PORT", file=sys.stderr)
         return EXIT_USAGE
     try:
         load_paho()
-        settings = BrokerSettings.build(url, args.gym_user, password_file=password_file, ca_file=ca_file)
+        config, config_path = gym_config()
+        link = resolve_link(flags, config, config_path=config_path, user=args.gym_user, need_rack=False)
     except (BrokerSettingsError, GymUnavailable) as exc:
         print(f"gymtui coach: {safe_text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    if link is None:
+        print("gymtui coach: give the broker: --gym mqtts://HOST:8883 (or broker = ... in gym.toml's [gym])", file=sys.stderr)
+        return EXIT_USAGE
+    settings = link[0]
+    url, password_file, ca_file = str(settings.url), flags.password_file, settings.ca_file
     theme = getattr(args, "theme", None)
     if theme:
         from gymtui.themes import theme_names
