@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "cuff": "cuff",
     "decode": "decode",
     "export": "export",
+    "hub": "hub",
     "import": "import_history",
     "plan": "plan",
     "prune": "prune",
