@@ -80,7 +80,7 @@ def test_the_rack_where_the_sets_were_lifted_keeps_its_own_rows(tmp_path: Path) 
 
 
 def test_a_lop_comes_with_its_date_and_a_newer_one_on_the_rack_wins(tmp_path: Path) -> None:
-    rack_a, log, _ = trained_on_rack_a(tmp_path)
+    _, log, _ = trained_on_rack_a(tmp_path)
     log.store.save_lop(1, "leg", 180.0)
     taken = log.store.latest_lop(1, "leg")
     assert taken is not None
