@@ -300,7 +300,9 @@ class GymApp(App[int]):
         replayed = await asyncio.wrap_future(self.store_exec.replay_recovery())
         if replayed.line():
             self.report_problem(replayed.line(), severity="error" if replayed.problem else "information")
-        self.athlete_id, self.athletes.name = await self.in_store(self.athletes.choose)
+        chosen, self.athletes.name = await self.in_store(self.athletes.choose)
+        await self.athletes.take_gym_state(chosen, self.athletes.name)  # before the plan is read: the gym's may be newer
+        self.athlete_id = chosen
         await self.in_store(self.store.recover_interrupted)
         await self._warn_if_cuff_was_left_up()
         self.coach = await self.in_store(self.athletes.make_coach, self.athlete_id)

@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "decode": "decode",
     "export": "export",
     "gym": "gym",
+    "hub": "hub",
     "import": "import_history",
     "plan": "plan",
     "prune": "prune",

@@ -147,6 +147,47 @@ class LopState(msgspec.Struct, frozen=True):
     measured_at: str
 
 
+class SessionState(msgspec.Struct, frozen=True):
+    """A trained session as the plan counts it: its start, and the plan's words for it."""
+
+    started_at: str
+    ended_at: str | None = None
+    focus: str | None = None
+    kind: str | None = None
+    template: str | None = None
+    extra: bool = False
+
+
+class SetState(msgspec.Struct, frozen=True):
+    """One set a rack needs to continue the plan and the loads: named by its UUID, in its session.
+
+    The hub sends, per trained session since the plan began, its first
+    completed set (so the day counts), and per exercise the sets the loads
+    are read from (the last two days' working sets, the best e1RM set, the
+    last rating). A rack that has the UUID already keeps its own row.
+    """
+
+    uuid: str
+    exercise: str
+    started_at: str
+    status: str = "completed"
+    session_started_at: str | None = None
+    ended_at: str | None = None
+    load_kg: float | None = None
+    reps: int | None = None
+    rir: int | None = None
+    activation_rating: int | None = None
+    rated_at: str | None = None
+    set_type: str = "normal"
+    workflow_phase: str | None = None
+    set_number: int | None = None
+    pct_1rm: float | None = None
+    protocol: str | None = None
+    load_source: str | None = None
+    reps_source: str | None = None
+    rack: str | None = None
+
+
 class AthleteState(msgspec.Struct, frozen=True, tag="athlete_state"):
     """Retained, written by the hub alone: where an athlete is in their plan, their loads and LOP.
 
@@ -163,6 +204,10 @@ class AthleteState(msgspec.Struct, frozen=True, tag="athlete_state"):
     loads: tuple[LoadState, ...] = ()
     lop: tuple[LopState, ...] = ()
     updated_at: float | None = None
+    sessions: tuple[SessionState, ...] = ()
+    """The trained sessions since the plan began (the plan's position is counted from them)."""
+    sets: tuple[SetState, ...] = ()
+    """The sets a rack adopts so its own plan and loads read the same (see :class:`SetState`)."""
     v: int = FORMAT
 
 

@@ -51,6 +51,17 @@ class AthleteController:
         store.mark_last_used(athlete_id)
         return athlete_id, store.athlete_name(athlete_id)
 
+    async def take_gym_state(self, athlete_id: int, name: str) -> None:
+        """With ``--gym``: the athlete's plan, loads and LOP from the gym first (a few seconds at most).
+
+        Called as an athlete is opened, before their coach and home screen
+        read the plan (:mod:`gymtui.ui.controllers.gym_state`).
+        """
+        if self.app.config.gym is not None:
+            from gymtui.ui.controllers.gym_state import take_gym_state
+
+            await take_gym_state(self.app, athlete_id, name)
+
     def make_coach(self, athlete_id: int) -> Coach:
         """On the store's thread: the coach for one athlete, with the app's calendar and tool."""
         config = self.app.config
@@ -124,12 +135,14 @@ class AthleteController:
             return
         store = app.store
 
-        def read() -> tuple[str, Coach]:
+        def read() -> str:
             store.mark_last_used(athlete_id)
-            return store.athlete_name(athlete_id), self.make_coach(athlete_id)
+            return store.athlete_name(athlete_id)
 
         back = self._away.pop(athlete_id, None)
-        name, coach = await app.in_store(read)
+        name = await app.in_store(read)
+        await self.take_gym_state(athlete_id, name)
+        coach = await app.in_store(self.make_coach, athlete_id)
         if back is not None:
             coach = back[0]
         leaving_session = app.sets.switch_athlete(back[1] if back is not None else None)
