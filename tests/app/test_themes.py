@@ -40,19 +40,27 @@ def stylesheet_variables() -> set[str]:
     return names
 
 
-def test_one_app_sheet_whose_screen_selectors_name_screens_that_exist() -> None:
-    """Screens are styled by the app sheet, scoped by screen class; no screen loads a sheet again."""
+def test_one_sheet_per_app_whose_screen_selectors_name_screens_that_exist() -> None:
+    """Screens are styled by their app's sheet, scoped by screen class; no screen loads a sheet again.
+
+    Two apps ship: the rack's (``gymtui.tcss``) and the coach view's
+    (``coach.tcss``, a separate process with its own screens).
+    """
+    from gymtui.ui.coach.app import CoachApp
+
     sheets = sorted(p.name for p in resource_dir("themes").glob("*.tcss"))
-    assert sheets == ["gymtui.tcss"]
+    assert sheets == ["coach.tcss", "gymtui.tcss"]
     assert GymApp.CSS_PATH == resource_dir("themes") / "gymtui.tcss"
+    assert CoachApp.CSS_PATH == resource_dir("themes") / "coach.tcss"
     classes = gymtui_classes()
     screen_classes = {c.__name__ for c in classes if issubclass(c, Screen)}
     assert {"HomeScreen", "SetScreen", "RatingScreen", "CheckinScreen", "CuffSetupScreen"} <= screen_classes
     assert [c.__name__ for c in classes if issubclass(c, Screen) and c.__dict__.get("CSS_PATH")] == []
-    sheet = (resource_dir("themes") / "gymtui.tcss").read_text(encoding="utf-8")
-    named = set(re.findall(r"\b([A-Z][A-Za-z]*Screen)\b", re.sub(r"/\*.*?\*/", "", sheet, flags=re.DOTALL)))
-    assert named, "the sheet scopes its rules by screen class"
-    assert named <= screen_classes, f"selectors for screens that do not exist: {sorted(named - screen_classes)}"
+    for name in sheets:
+        sheet = (resource_dir("themes") / name).read_text(encoding="utf-8")
+        named = set(re.findall(r"\b([A-Z][A-Za-z]*Screen)\b", re.sub(r"/\*.*?\*/", "", sheet, flags=re.DOTALL)))
+        assert named, f"{name} scopes its rules by screen class"
+        assert named <= screen_classes, f"{name}: selectors for screens that do not exist: {sorted(named - screen_classes)}"
 
 
 def test_a_dark_floor_theme_and_a_light_theme_ship() -> None:

@@ -32,10 +32,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_themes_and_devices_inside_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for path in (REPO_ROOT / "themes").iterdir():
-        assert f"gymtui/themes/{path.name}" in names
-    for path in (REPO_ROOT / "devices").iterdir():
-        assert f"gymtui/devices/{path.name}" in names
+    for folder in ("themes", "devices"):
+        shipped = [p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / folder).rglob("*") if p.is_file()]
+        assert shipped, f"{folder}/ is empty"
+        missing = [path for path in shipped if f"gymtui/{path}" not in names]
+        assert missing == [], f"left out of the wheel: {missing}"
     assert "gymtui/session/protocols/finisher.toml" in names
     assert any(n.startswith("gymtui/session/library/") for n in names)
 
