@@ -11,7 +11,9 @@ After each stored record the athlete's :class:`~gymtui.gym.payloads.AthleteState
 is published retained on ``gymtui/athletes/<key>/state``: a rack that opens
 the athlete later gets it at once. Anything malformed (not a record, a
 record whose rack is not its topic's rack, a field the log cannot take) is
-one log line and skipped; the hub goes on.
+one log line and skipped; the hub goes on. Every line it says carries what
+came from a record or the broker through :func:`~gymtui.text.safe_text`: an
+athlete's name or a topic never drives the terminal it is printed on.
 """
 
 from __future__ import annotations
@@ -76,14 +78,14 @@ class Hub:
     # -- paho's thread: hand on only ------------------------------------------------
     def _on_connect(self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
         if getattr(reason, "is_failure", False):
-            self.say(f"hub: broker refused the connection: {reason_line(reason, connack=True)}")
+            self.say(f"hub: broker refused the connection: {safe_text(reason_line(reason, connack=True))}")
             return
         client.subscribe(rack_filter("records"), qos=1)
-        self.say(f"hub: connected to {self.settings.url}")
+        self.say(f"hub: connected to {safe_text(str(self.settings.url))}")
 
     def _on_disconnect(self, _c: object, _u: object, _f: object, reason: object, _p: object) -> None:
         if not self._stopping.is_set():
-            self.say(f"hub: broker connection lost ({reason_line(reason)}); reconnecting")
+            self.say(f"hub: broker connection lost ({safe_text(reason_line(reason))}); reconnecting")
 
     def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
         self._inbox.put(Incoming(message.topic, bytes(message.payload), int(message.mid), int(message.qos)))
@@ -127,7 +129,7 @@ class Hub:
             self.say(f"hub: the log cannot be written now ({safe_text(exc)}); the record stays at the broker")
             return False
         except Exception as exc:  # a record nobody foresaw: one line, and the hub goes on
-            log.exception("hub: record on %s", item.topic)
+            log.exception("hub: record on %s", safe_text(item.topic))
             self._skip(f"a record on {item.topic[:80]!r}: {type(exc).__name__}: {exc}")
         return True
 
@@ -152,7 +154,9 @@ class Hub:
             return
         self.stored += 1
         if stored.outcome != "same":
-            self.say(f"hub: {stored.outcome} set {record.uuid[:8]} of {stored.athlete} from {rack}")
+            self.say(
+                f"hub: {stored.outcome} set {safe_text(record.uuid[:8])} of {safe_text(stored.athlete)} from {safe_text(rack)}"
+            )
         self.publish_state(stored.athlete_id)
 
     def publish_state(self, athlete_id: int) -> None:

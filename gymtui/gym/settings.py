@@ -103,6 +103,26 @@ def read_password_file(path: Path) -> str:
     return password
 
 
+def check_ca_file(path: Path) -> None:
+    """Refuse a CA file TLS cannot load, before a process that runs for days starts on it.
+
+    :meth:`BrokerSettings.build` checks only that the file is there; a
+    long-running process (the hub) loads it too, so a wrong file is one line
+    when it starts, not a traceback from the first connect.
+    """
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except FileNotFoundError:
+        raise BrokerSettingsError(f"{path}: no CA certificate there (broker_ca / --gym-ca)") from None
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        raise BrokerSettingsError(
+            f"{path}: not a PEM CA certificate ({reason}); copy ca.crt from the broker folder"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerSettings:
     """How one gymtui process reaches the gym's broker."""

@@ -70,3 +70,21 @@ def test_a_malformed_record_or_one_from_another_rack_is_one_line_and_the_hub_goe
     assert "says it is from 'rack-2'" in skipped[2]
     assert "Traceback" not in hub.output()
     assert query(hub_db, "SELECT uuid FROM sets") == [(record.uuid,)]
+
+
+def test_an_athletes_name_from_a_record_is_printed_as_inert_text(gym_broker: Broker, tmp_path: Path) -> None:
+    rack = Store(tmp_path / "rack-1.db")
+    marked, _ = lift(rack, "[bold]Sam Lee[/bold]", "Back squat", MONDAY)
+    plain, _ = lift(rack, "Ana Ruiz", "Back squat", MONDAY, minute=10)
+    named_with_escape = msgspec.structs.replace(record_of(rack, plain, "rack-1"), athlete="\x1b[31mAna [bold]Ruiz\x1b[0m")
+    record = record_of(rack, marked, "rack-1")
+
+    with HubProcess(gym_broker, tmp_path / "hub.db", tmp_path / "hub.log") as hub:
+        publish_as_rack(gym_broker, "rack-1", [named_with_escape, record])
+        wait_until(lambda: "hub: new set " + record.uuid[:8] in hub.output(), 60, "the marked-up name stored",
+                   detail=hub.output)
+    said = hub.output()
+    assert f"hub: new set {record.uuid[:8]} of [bold]Sam Lee[/bold] from rack-1\n" in said, "brackets are just brackets"
+    assert "\x1b" not in said, "no escape from a record reaches the terminal"
+    skipped = [line for line in said.splitlines() if line.startswith("hub: skipped")]
+    assert skipped == [f"hub: skipped record {named_with_escape.uuid} from rack-1: an athlete's name cannot hold control characters"]
