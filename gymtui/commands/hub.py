@@ -9,7 +9,7 @@ grants the same). It keeps a persistent session (records sent while it was
 away wait at the broker), writes each set into the log file ``--db`` (the
 racks' own schema, with each set's rack) and publishes each athlete's plan
 position, loads and LOP retained for the racks. One line on stdout per set
-stored and per message skipped.
+stored new or updated (a repeat is silent) and per message skipped.
 
 ``--db`` is locked as a rack's database is (:class:`gymtui.instance.InstanceLock`):
 two hubs on one log would each acknowledge records the other is writing.
