@@ -38,6 +38,16 @@ TABLE_SQL = """CREATE TABLE IF NOT EXISTS gym_outbox (
 """The table as migration 8 makes it; used only for the in-memory outbox (a file's table is the migration's)."""
 
 MEMORY = ":memory:"
+SENT = "~sent"
+"""The kind of the one row kept after delivery: the highest id ever acknowledged, nothing to send.
+
+``gym_outbox.id`` is an ``INTEGER PRIMARY KEY`` without ``AUTOINCREMENT``
+(migration 8), so SQLite gives a new row the largest id present plus one:
+an emptied table would start again at 1. A :class:`RackEvent`'s ``seq`` is
+its row id and must only count up on a rack (a log orders and dedupes by
+it), so the newest acknowledged row stays behind as this mark (its topic
+and payload emptied) instead of going. Only ever one mark is kept.
+"""
 BUSY_TIMEOUT_MS = 5000
 """How long a write waits for the store's thread (or a backup) to let go of the file before it is a problem."""
 
@@ -115,6 +125,8 @@ class Outbox:
         gets it, all in one transaction: a crash leaves either nothing or the
         finished row, never a placeholder. Returns the row id and the payload.
         """
+        if kind == SENT:
+            raise ValueError(f"{SENT!r} is the outbox's own mark, not a kind of message")
         with self._lock:
             conn = self._open_conn()
             try:
@@ -141,19 +153,32 @@ class Outbox:
         with self._lock:
             try:
                 rows = self._open_conn().execute(
-                    "SELECT id, topic, payload, kind FROM gym_outbox WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+                    "SELECT id, topic, payload, kind FROM gym_outbox WHERE id > ? AND kind != ? ORDER BY id LIMIT ?",
+                    (after, SENT, limit),
                 ).fetchall()
             except sqlite3.Error as exc:
                 raise OutboxError(_line(self.path, exc)) from None
         return [OutboxItem(int(r[0]), str(r[1]), bytes(r[2]), str(r[3])) for r in rows]
 
     def remove(self, item_id: int) -> None:
-        """Forget one message (the broker has it); a row already gone is no error."""
+        """Forget one message (the broker has it); a row already gone is no error.
+
+        The row becomes the high-water mark (see :data:`SENT`) and any lower
+        mark goes, so row ids, and the event ``seq`` made from them, never
+        count down, even when the outbox empties and the app restarts.
+        """
         with self._lock:
             conn = self._open_conn()
             try:
                 with conn:
-                    conn.execute("DELETE FROM gym_outbox WHERE id = ?", (item_id,))
+                    conn.execute(
+                        "UPDATE gym_outbox SET kind = ?, topic = '', payload = x'' WHERE id = ? AND kind != ?",
+                        (SENT, item_id, SENT),
+                    )
+                    conn.execute(
+                        "DELETE FROM gym_outbox WHERE kind = ? AND id < (SELECT max(id) FROM gym_outbox WHERE kind = ?)",
+                        (SENT, SENT),
+                    )
             except sqlite3.Error as exc:
                 raise OutboxError(_line(self.path, exc)) from None
 
@@ -161,7 +186,7 @@ class Outbox:
         """How many messages wait."""
         with self._lock:
             try:
-                return int(self._open_conn().execute("SELECT count(*) FROM gym_outbox").fetchone()[0])
+                return int(self._open_conn().execute("SELECT count(*) FROM gym_outbox WHERE kind != ?", (SENT,)).fetchone()[0])
             except sqlite3.Error as exc:
                 raise OutboxError(_line(self.path, exc)) from None
 

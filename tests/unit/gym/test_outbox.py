@@ -49,6 +49,21 @@ def test_the_outbox_shares_the_file_with_the_store_writing_sets(rack_db: Path) -
     store.close()
 
 
+def test_row_ids_never_count_down_even_when_the_outbox_empties_and_the_rack_restarts(rack_db: Path) -> None:
+    outbox = Outbox.open(rack_db)
+    ids = [outbox.add("t", b"p", "event:cue") for _ in range(3)]
+    for row in (ids[2], ids[0], ids[1]):  # acknowledged out of order
+        outbox.remove(row)
+    assert (outbox.count(), outbox.pending()) == (0, [])
+    outbox.close()
+
+    again = Outbox.open(rack_db)
+    assert again.add("t", b"p", "event:cue") == ids[2] + 1
+    rows = int(sqlite3.connect(rack_db).execute("SELECT count(*) FROM gym_outbox").fetchone()[0])
+    assert rows == 2  # the new message and one mark of the highest id sent, no more
+    again.close()
+
+
 def test_a_payload_may_name_its_own_row_id(rack_db: Path) -> None:
     outbox = Outbox.open(rack_db)
     outbox.add("t", b"x", "event:cue")
