@@ -16,6 +16,16 @@ event loop:
   A PUBACK that refuses (0x87: the ACL) leaves the row in the outbox, is not
   sent again this run, and the health line says why.
 
+An event's ``seq`` is its outbox row id, so it counts up on the rack across
+restarts and a log can order and dedupe by it: the sender reserves the row
+and writes the payload naming it in one transaction
+(:meth:`~gymtui.gym.outbox.Outbox.add_built`), and the outbox keeps a mark of
+the highest id acknowledged so an emptied table never starts again at 1.
+(Rather than a counter of its own: one more thing to persist, and to get
+out of step with the rows.) An event that cannot be written to the outbox
+(a locked file, a full disk) still goes out live once, with ``seq`` 0, and
+the health line says the outbox failed.
+
 All SQLite work and every PUBACK's bookkeeping happen on the sender thread:
 paho's thread only puts the acknowledgement on the same queue. So a mid is
 always registered before its PUBACK is looked at (no race between
@@ -192,6 +202,7 @@ class RackLink:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         self._client = client
+        # A daemon so a sender stuck on a locked file cannot keep the app from exiting; close() stops it in order.
         self._sender = threading.Thread(target=self._send_loop, name="gym-outbox", daemon=True)
         self._sender.start()
         connect(client, self.settings, persistent=True)

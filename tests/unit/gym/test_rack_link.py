@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -294,6 +295,34 @@ def test_a_message_the_broker_refuses_stays_in_the_outbox_and_the_health_says_wh
     assert health.line() == "Gym: 1 refused — the broker's ACL does not allow this · 1 waiting on this rack"
     assert health.waiting == 1
     assert [item.topic for item in outbox.pending()] == [rack_topic("rack-6", "events")]
+
+
+def test_an_outbox_that_cannot_be_written_is_the_health_line_and_the_event_still_goes_out_live(
+    gym_broker: Broker, listeners: list[Listener], links: list[RackLink], tmp_path: Path
+) -> None:
+    Store(tmp_path / "rack.db").close()
+    outbox = Outbox.open(tmp_path / "rack.db", busy_timeout_ms=100)
+    coach = listen(listeners, gym_broker, "coach", rack_topic("rack-6", "events"))
+    link = open_link(links, gym_broker.settings("rack-6"), "rack-6", outbox)
+    wait_connected(link)
+    other = sqlite3.connect(tmp_path / "rack.db")  # a backup, a sqlite3 shell: holding the write lock
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        link.event("cuff_alarm", text="pressure lost")
+        wait_until(lambda: link.health().problem is not None, CONNECT_S, "the outbox problem", detail=link.health)
+    finally:
+        other.rollback()
+        other.close()
+    assert "locked by another program" in (link.health().problem or "")
+    assert link.health().line().startswith("Gym: gym outbox: ")
+    wait_until(lambda: coach.on(rack_topic("rack-6", "events")), CONNECT_S, "the live event")
+    assert decode(coach.on(rack_topic("rack-6", "events"))[0], RackEvent).seq == 0
+
+    link.event("cue", text="and the file is free again")
+    wait_until(lambda: len(coach.on(rack_topic("rack-6", "events"))) == 2, CONNECT_S, "the next event")
+    wait_until(lambda: link.health().problem is None, CONNECT_S, "the problem gone", detail=link.health)
+    wait_empty(link, outbox)
+    assert decode(coach.on(rack_topic("rack-6", "events"))[1], RackEvent).seq > 0
 
 
 def test_a_wrong_password_is_the_health_line(gym_broker: Broker, links: list[RackLink]) -> None:
