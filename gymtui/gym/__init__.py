@@ -12,7 +12,12 @@ link's), no UI. The pieces, each its own module:
 - :mod:`connection`: one configured paho-mqtt client (MQTT 5, TLS,
   credentials, a persistent session, the last will);
 - :mod:`broker_setup`: a gym's broker folder (Mosquitto's config, CA and
-  certificates, passwords, ACL) written from one list of racks.
+  certificates, passwords, ACL) written from one list of racks;
+- :mod:`outbox`: what a rack owes the broker, kept in its own SQLite file
+  until acknowledged;
+- :mod:`records`: a rack's set as the record it sends the hub;
+- :mod:`rack_link`: the rack's side of the link (presence, status, events
+  and records through the outbox, athletes' state, the health line).
 
 One rack alone never imports any of this: the ``gym`` extra (paho-mqtt,
 textual-serve, cryptography) is needed only when ``--gym`` is given.
