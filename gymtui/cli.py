@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from gymtui import __version__, logs
 from gymtui.argtypes import bounded_float
 from gymtui.commands import COMMANDS
+from gymtui.text import safe_text
 
 if TYPE_CHECKING:
     from gymtui.gym.settings import BrokerSettings, LinkFlags
@@ -315,12 +316,16 @@ def run_app(args: argparse.Namespace) -> int:
                 args.cuff, args.lop, args.bfr_pct, rest_deflate=not args.no_rest_deflate
             )
         except BfrSettingsError as exc:
-            print(f"gymtui: {exc}", file=sys.stderr)
+            print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
             return EXIT_USAGE
     try:
         gym = rack_gym_settings(args)
+        if gym is not None and gym[0].url.tls and gym[0].ca_file is not None:
+            from gymtui.gym.settings import check_ca_file
+
+            check_ca_file(gym[0].ca_file)  # a file that is no certificate: said now, not as a link that never comes up
     except ValueError as exc:
-        print(f"gymtui: {exc}", file=sys.stderr)
+        print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
     from gymtui.instance import InstanceLock, InstanceLockError
     from gymtui.store import Store, StoreError, check_db_path
@@ -335,7 +340,7 @@ def run_app(args: argparse.Namespace) -> int:
         store = Store(db_path)
     except (StoreError, InstanceLockError) as exc:
         lock.release()
-        print(f"gymtui: {exc}", file=sys.stderr)
+        print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         from gymtui.app import AppConfig, GymApp
@@ -353,7 +358,7 @@ def run_app(args: argparse.Namespace) -> int:
             try:
                 load_pylsl()
             except LslUnavailable as exc:
-                print(f"gymtui: {exc}", file=sys.stderr)  # the app runs on without it
+                print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)  # the app runs on without it
         config = AppConfig.from_args(args, db_path, cuff=cuff_settings, gym=gym)
         app = GymApp(store, config)
         app.run()
@@ -363,7 +368,7 @@ def run_app(args: argparse.Namespace) -> int:
             raise AppCrashed(app.crash)
         return app.return_code or 0
     except ThemeError as exc:
-        print(f"gymtui: {exc}", file=sys.stderr)
+        print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         store.close()

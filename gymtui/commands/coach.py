@@ -72,7 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import gym_config
     from gymtui.gym.connection import GymUnavailable, load_paho
-    from gymtui.gym.settings import BrokerSettingsError, LinkFlags, resolve_link
+    from gymtui.gym.settings import (
+        BrokerSettingsError,
+        LinkFlags,
+        check_ca_file,
+        resolve_link,
+    )
 
     flags = LinkFlags(
         url=args.coach_gym or getattr(args, "gym", None),
@@ -86,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
         load_paho()
         config, config_path = gym_config()
         link = resolve_link(flags, config, config_path=config_path, user=args.gym_user, need_rack=False)
+        if link is not None and link[0].url.tls and link[0].ca_file is not None:
+            check_ca_file(link[0].ca_file)  # a file that is no certificate: now, not at the first connect
     except (BrokerSettingsError, GymUnavailable) as exc:
-        print(f"gymtui coach: {safe_text(str(exc))}", file=sys.stderr)
+        print(f"gymtui coach: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
     if link is None:
         print("gymtui coach: give the broker: --gym mqtts://HOST:8883 (or broker = ... in gym.toml's [gym])", file=sys.stderr)
