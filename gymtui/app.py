@@ -55,12 +55,14 @@ from gymtui.themes import DEFAULT_THEME, load_themes
 from gymtui.ui.commands import ScreenCommands
 from gymtui.ui.controllers.athletes import AthleteController
 from gymtui.ui.controllers.cuff import CuffController
+from gymtui.ui.controllers.gym import GymController
 from gymtui.ui.controllers.lsl import LslController
 from gymtui.ui.controllers.sensors import SensorController
 from gymtui.ui.controllers.set_flow import SetFlow, label_channels
 from gymtui.ui.home_info import HomeInfo
 from gymtui.ui.messages import (
     FrameArrived,
+    GymLinkChanged,
     LinkChanged,
     RunnerNotice,
     SignalProblem,
@@ -221,6 +223,8 @@ class GymApp(App[int]):
         self.sets = SetFlow(self)
         self.athletes = AthleteController(self)
         self.lsl = LslController(self)
+        self.gym = GymController(self)
+        """This rack on the gym's broker (``--gym``); does nothing for a rack alone."""
 
     def _post_store_health(self, health: StoreHealth) -> None:
         self.post_message(StoreHealthChanged(health))
@@ -301,6 +305,7 @@ class GymApp(App[int]):
         if replayed.line():
             self.report_problem(replayed.line(), severity="error" if replayed.problem else "information")
         chosen, self.athletes.name = await self.in_store(self.athletes.choose)
+        self.gym.open()  # never waits on the network; its copy of the athletes' states answers the next line
         await self.athletes.take_gym_state(chosen, self.athletes.name)  # before the plan is read: the gym's may be newer
         self.athlete_id = chosen
         await self.in_store(self.store.recover_interrupted)
@@ -309,7 +314,9 @@ class GymApp(App[int]):
         self.lsl.open(self.config.lsl or self.coach.gym.lsl)
         from gymtui.ui.screens.home import HomeScreen
 
-        await self.push_screen(HomeScreen(self.home_info, self.problems, cuff_on=self.config.cuff is not None))
+        home = HomeScreen(self.home_info, self.problems, cuff_on=self.config.cuff is not None)
+        await self.push_screen(home)
+        home.show_gym(self.gym.line())
         # Sensors connect behind the first screen: a BLE link can take seconds,
         # and the athlete can read the plan meanwhile.
         self.call_after_refresh(lambda: self.run_worker(self.sensor.open(), name="open-sensor", group="sensor"))
@@ -384,6 +391,7 @@ class GymApp(App[int]):
         await self.cuff.stop()  # closes the emulated cuff's world on the cuff's loop too
         await self.sensor.close()
         self.lsl.close()
+        await self.gym.close()
         session_id = self.sets.session_id
         if session_id is not None:
             self.store_exec.submit(self.store.end_session, session_id)
@@ -650,6 +658,7 @@ class GymApp(App[int]):
                     self.store_exec.submit(self.store.rate_set, set_id, rating),
                     f"Interrupted set rated {rating}/10",
                 )
+                self.gym.rerated(set_id)  # the hub's copy gets its rating too
 
         self.push_screen(RatingScreen(exercise, None, title="Interrupted set", emg=emg), rated)
 
@@ -777,6 +786,15 @@ class GymApp(App[int]):
 
     def on_link_changed(self, message: LinkChanged) -> None:
         self.sensor.link_changed(message.device, message.health)
+
+    def on_gym_link_changed(self, message: GymLinkChanged) -> None:
+        """The broker link's news (connected, away, records waiting): the home screen's gym line."""
+        self.gym.health_changed(message.health)
+        from gymtui.ui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:  # under a set screen too: it is current when the athlete is back
+            if isinstance(screen, HomeScreen):
+                screen.show_gym(self.gym.line())
 
     def on_store_health_changed(self, message: StoreHealthChanged) -> None:
         """The database stopped taking writes, or took them again: one line, plus the set screen's status."""

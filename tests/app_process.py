@@ -85,6 +85,11 @@ class AppProcess:
             if len(self._screen) > 400_000:
                 del self._screen[:-200_000]
 
+    def forget(self) -> None:
+        """Drop what was drawn so far: the next :meth:`saw` sees only what comes after."""
+        self.drain()
+        self._screen.clear()
+
     def saw(self, text: bytes) -> bool:
         """Whether the last few hundred kB the app drew contain ``text`` (escape sequences and all)."""
         return text in self._screen

@@ -147,6 +147,17 @@ class CuffRig:
                 break
         self.thread.call(self._follow, events, abort_reason)
 
+    @property
+    def can_drop_link(self) -> bool:
+        """Whether the cuff is the demo's simulated one, whose link a key can drop (no real cuff ever can)."""
+        return callable(getattr(self.cuff, "simulate_link_loss", None))
+
+    def drop_link(self) -> None:
+        """Demo ``ctrl+k``: the simulated cuff's radio link drops, as a real one can mid-set (the alarm, the deflate)."""
+        drop = getattr(self.cuff, "simulate_link_loss", None)
+        if callable(drop):
+            self.thread.call(drop)
+
     def paused(self) -> None:
         self.thread.call(self._handle, self.supervisor.paused)
 

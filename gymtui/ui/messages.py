@@ -7,11 +7,16 @@ must arrive, so it never replaces anything.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from gymtui.model import ActivationFrame, LinkHealth
 from gymtui.services.set_runner import Notice
 from gymtui.store import StoreHealth
+
+if TYPE_CHECKING:
+    from gymtui.gym.rack_link import LinkHealth as GymLinkHealth
 
 
 class FrameArrived(Message):
@@ -46,6 +51,17 @@ class SignalProblem(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class GymLinkChanged(Message):
+    """The gym link's news: connected, the broker away, records waiting or refused (the newest replaces older)."""
+
+    def __init__(self, health: GymLinkHealth) -> None:
+        super().__init__()
+        self.health = health
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, GymLinkChanged)
 
 
 class StoreHealthChanged(Message):

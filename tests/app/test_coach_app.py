@@ -108,7 +108,8 @@ async def test_a_cuff_alarm_fills_the_screen_within_a_second_and_stays_until_ack
             live["rack-4"].status()
             await pilot_wait_until(pilot, lambda: "rack-4" in app.board_screen.tiles, 30, "rack-4's tile")
             raised = live["rack-4"].event("cuff_alarm", text="pressure 320 mmHg over the 300 mmHg limit")
-            await pilot_wait_until(pilot, lambda: isinstance(app.screen, CoachAlarmScreen), 30, "the alarm screen")
+            await pilot_wait_until(pilot, lambda: isinstance(app.screen, CoachAlarmScreen) and app.screen.shown_at is not None,
+                                   30, "the alarm screen painted")
             assert app.alarm_screen is not None
             assert app.alarm_screen.shown_at is not None
             shown_after_s = app.alarm_screen.shown_at - raised.at

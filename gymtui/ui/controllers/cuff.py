@@ -103,6 +103,7 @@ class CuffController:
             rig.add_closer(world.close)
         self.rig = rig
         rig.taps.append(app.lsl.cuff_record)
+        rig.taps.append(app.gym.cuff_record)
         try:
             await rig.start()
         except Exception as exc:  # noqa: BLE001 - the athlete needs the reason, the set can run without a cuff

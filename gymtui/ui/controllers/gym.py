@@ -33,14 +33,16 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from gymtui.bfr.events import AlarmLevel, EventKind
+from gymtui.bfr.events import AlarmLevel
+from gymtui.bfr.events import EventKind as CuffEventKind
+from gymtui.model import PhaseKind
 from gymtui.session.engine import (
     Cue,
     Event,
-    PhaseKind,
     SetAborted,
     SetCompleted,
     SetFinished,
+    Stage,
 )
 from gymtui.text import safe_text
 
@@ -49,7 +51,13 @@ if TYPE_CHECKING:
 
     from gymtui.app import GymApp
     from gymtui.bfr.events import CuffEvent
-    from gymtui.gym.payloads import ChannelLevel, CuffLevel, RackStatus, Scalar
+    from gymtui.gym.payloads import (
+        ChannelLevel,
+        CuffLevel,
+        EventKind,
+        RackStatus,
+        Scalar,
+    )
     from gymtui.gym.rack_link import LinkHealth, RackLink
     from gymtui.services.set_runner import SetRunner, SetSummaryReady
 
@@ -177,12 +185,14 @@ class GymController:
             view = runner.engine.view()
             phase = view.phase
             resting = phase is not None and phase.kind is PhaseKind.REST
+            lead_in = phase is None or view.stage is Stage.LEAD_IN
             fields.update(
                 screen="rating" if app.rating_screen is not None else "rest" if resting else "set",
                 exercise=runner.context.exercise,
                 load_kg=runner.context.load_kg,
-                phase=phase.name if phase is not None else "Get ready",
-                phase_kind=str(phase.kind) if phase is not None else "lead_in",
+                # The count-in before a phase counts down to the phase, not within it.
+                phase=f"Get ready: {phase.name}" if phase is not None and lead_in else phase.name if phase else "Get ready",
+                phase_kind="lead_in" if lead_in else str(phase.kind) if phase is not None else None,
                 countdown_s=view.remaining_s,
                 channels=self._channels(runner),
             )
@@ -225,14 +235,15 @@ class GymController:
                          target_mmhg=view.target_mmhg, alarm=alarm)
 
     # -- events from the set flow -----------------------------------------------------------
-    def _event(self, kind: str, text: str | None = None, **fields: Scalar) -> None:
+    def _event(self, kind: EventKind, text: str | None = None, fields: dict[str, Scalar] | None = None) -> None:
         link = self.link
         if link is None:
             return
+        exercise = self._set_fields.get("exercise")
         try:
             link.event(kind, athlete=self.app.athletes.name or None, set_uuid=self._set_uuid,
-                       exercise=self._set_fields.get("exercise"), text=text,  # type: ignore[arg-type]
-                       fields={k: v for k, v in fields.items() if v is not None})
+                       exercise=exercise if isinstance(exercise, str) else None, text=text,
+                       fields={k: v for k, v in (fields or {}).items() if v is not None})
         except Exception:
             log.exception("gym: event %s not queued", kind)
 
@@ -245,7 +256,7 @@ class GymController:
         self._set_uuid, self._completed = None, False
         future = runner.set_id
         if future is None:
-            self._event("set_started", **self._set_fields)
+            self._event("set_started", fields=self._set_fields)
             return
 
         async def with_uuid() -> None:
@@ -254,7 +265,7 @@ class GymController:
                 self._set_uuid = await self.app.in_store(self._uuid_of, set_id)
             except Exception:
                 log.warning("gym: the set's UUID is not known", exc_info=True)
-            self._event("set_started", **self._set_fields)
+            self._event("set_started", fields=self._set_fields)
 
         self.app.run_worker(with_uuid(), group="gym", exit_on_error=False)
 
@@ -268,16 +279,16 @@ class GymController:
             return
         for event in events:
             if isinstance(event, Cue):
-                self._event("cue", event.text, cue=str(event.kind))
+                self._event("cue", event.text, {"cue": str(event.kind)})
             elif isinstance(event, SetCompleted):
                 self._completed = True
             elif isinstance(event, SetFinished | SetAborted):
                 status = "completed" if isinstance(event, SetFinished) or self._completed else "aborted"
                 exercise = self._set_fields.get("exercise")
-                self._event("set_finished", f"{exercise}: {status}", status=status, **self._set_fields)
+                self._event("set_finished", f"{exercise}: {status}", {**self._set_fields, "status": status})
 
     def rated(self, rating: int) -> None:
-        self._event("rating", f"activation {rating}/10", rating=rating, **self._set_fields)
+        self._event("rating", f"activation {rating}/10", {**self._set_fields, "rating": rating})
 
     # -- records ----------------------------------------------------------------------------
     def set_left(self, runner: SetRunner) -> None:
@@ -339,7 +350,7 @@ class GymController:
         loop = self._loop
         if self.link is None or loop is None:
             return
-        if record.kind not in (EventKind.ALARM, EventKind.INFLATE, EventKind.DEFLATE):
+        if record.kind not in (CuffEventKind.ALARM, CuffEventKind.INFLATE, CuffEventKind.DEFLATE):
             return
         try:
             try:
@@ -354,8 +365,11 @@ class GymController:
             pass
 
     def _cuff_event(self, record: CuffEvent) -> None:
-        if record.kind is EventKind.ALARM:
-            self._event("cuff_alarm", safe_text(record.reason) or "cuff alarm", pressure_mmhg=record.pressure_mmhg,
-                        target_mmhg=record.target_mmhg)
+        if record.kind is CuffEventKind.ALARM:
+            self._event("cuff_alarm", safe_text(record.reason) or "cuff alarm", self._cuff_fields(record))
         else:
-            self._event("cuff", str(record.kind), pressure_mmhg=record.pressure_mmhg, target_mmhg=record.target_mmhg)
+            self._event("cuff", str(record.kind), self._cuff_fields(record))
+
+    @staticmethod
+    def _cuff_fields(record: CuffEvent) -> dict[str, Scalar]:
+        return {"pressure_mmhg": record.pressure_mmhg, "target_mmhg": record.target_mmhg}

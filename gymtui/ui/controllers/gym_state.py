@@ -39,12 +39,10 @@ async def gym_athlete_state(app: GymApp, name: str, timeout_s: float = GYM_STATE
     settings = app.config.gym
     if settings is None:
         return None
-    link = getattr(getattr(app, "gym", None), "link", None)
-    within = getattr(link, "athlete_state_within", None)
+    link = app.gym.link
     try:
-        if within is not None:
-            state: AthleteState | None = await within(name, timeout_s)
-            return state
+        if link is not None:
+            return await link.athlete_state_within(name, timeout_s)
         from gymtui.gym.state_fetch import fetch_athlete_state
 
         return await asyncio.wait_for(

@@ -246,6 +246,7 @@ class SetFlow:
             controls=self,
             emulated=app.sensor.emulation is not None,
             cuff=app.cuff.rig is not None,
+            demo_cuff=app.cuff.rig is not None and app.cuff.rig.can_drop_link,
             intent=planned is not None and planned.is_heavy,
             feedback=self.feedback.value,
         )
@@ -426,6 +427,7 @@ class SetFlow:
         if rig is not None:
             rig.set_started(runner.protocol, bfr=self.cuff_occludes)
         app.lsl.set_started(runner, channels, at)  # after the cuff has its news
+        app.gym.set_started(runner)
         if self._applied is not None and runner.set_id is not None:
             # The suggestion points at the set of the same exercise it was made for.
             suggestion, taken = self._applied
@@ -481,6 +483,12 @@ class SetFlow:
         """ctrl+d with an emulated sensor: its link drops mid-set."""
         await self.app.sensor.drop_link()
 
+    def drop_cuff_link(self) -> None:
+        """ctrl+k with the demo's cuff: its link drops mid-set (the supervisor alarms and deflates)."""
+        rig = self.app.cuff.rig
+        if rig is not None:
+            rig.drop_link()
+
     async def abort_for_shutdown(self, reason: str) -> None:
         """A way out with a set running: abort it, and the cuff follows before anything else."""
         if self.runner is None or not self.runner.engine.running:
@@ -490,6 +498,7 @@ class SetFlow:
         if rig is not None:
             await self.app.guarded("cuff follows the abort", rig.follow, events, abort_reason=reason)
         self.app.lsl.events(events)
+        self.app.gym.events(events)
 
     # -- ticks and events ---------------------------------------------------------------
     def _tick(self) -> None:
@@ -510,6 +519,7 @@ class SetFlow:
         if rig is not None and events:
             rig.follow(events, abort_reason=abort_reason)
         self.app.lsl.events(events, at)
+        self.app.gym.events(events)
         for event in events:
             if isinstance(event, Cue) and self.set_screen is not None and self.set_screen.is_mounted:
                 self.set_screen.show_cue(event)
@@ -576,6 +586,7 @@ class SetFlow:
             if rating is not None:
                 runner.rate(rating)
                 app.lsl.rated(rating)
+                app.gym.rated(rating)
                 if app.store_exec.unavailable is None:
                     app.notify(f"Activation {rating}/10 saved", timeout=3)
                 else:
@@ -646,6 +657,8 @@ class SetFlow:
         if self.rating_screen is not None:
             self.rating_screen.dismiss(None)
             self.rating_screen = None
+        if self.set_screen is not None and self.runner is not None:
+            app.gym.set_left(self.runner)  # every write of the set is queued: the gym gets the whole of it
         if self.set_screen is not None and self.set_screen in app.screen_stack:
             while app.screen is not self.set_screen:
                 app.pop_screen()
@@ -664,6 +677,7 @@ class SetFlow:
             if self.rating_screen is not None and self.rating_screen.is_mounted:
                 self.rating_screen.summary = notice.summary
             app.lsl.summary(notice)
+            app.gym.summary(notice)
         elif isinstance(notice, CalibrationStored):
             self.calibration_id = notice.calibration_id
             app.notify("MVC calibration stored", timeout=3)

@@ -60,8 +60,12 @@ class CoachAlarmScreen(ModalScreen[Alarm]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.shown_at = time.time()
         self.app.bell()
+        # Stamped once the screen has been painted, not when it was built: the moment the coach can see it.
+        self.call_after_refresh(self._stamp_shown)
+
+    def _stamp_shown(self) -> None:
+        self.shown_at = time.time()
 
     def watch_waiting(self, waiting: int) -> None:
         if self.is_mounted:

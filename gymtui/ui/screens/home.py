@@ -134,6 +134,7 @@ class HomeScreen(Screen[None]):
                 yield Static("gymtui", id="home-title")
                 yield Static("", id="home-athlete", markup=False)
             yield Static("", id="home-problems", markup=False)
+            yield Static("", id="home-gym", markup=False)
             yield Static("", id="home-next", markup=False)
             with Horizontal(id="home-actions"):
                 yield Button("▶  Start set (Enter)", id="start", variant="success")
@@ -153,10 +154,20 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-disclaimer").display = False
+        self.query_one("#home-gym").display = False
         for empty_until_read in ("#home-config-problems", "#home-interrupted-title", "#home-recent"):
             self.query_one(empty_until_read).display = False
         self.show_problems(self._problems.latest())
         self.refresh_info()
+
+    def show_gym(self, line: str | None) -> None:
+        """The gym link's one line (connected, broker away, records waiting); hidden for a rack alone."""
+        try:
+            gym = self.query_one("#home-gym", Static)
+        except NoMatches:
+            return
+        gym.update(safe_text(line or ""))
+        gym.display = bool(line)
 
     def show_problems(self, lines: list[str]) -> None:
         """The newest problems (a sensor that did not open, the database away), one line each."""

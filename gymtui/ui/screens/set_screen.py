@@ -87,6 +87,8 @@ class SetControls(Protocol):
 
     async def drop_link(self) -> None: ...
 
+    def drop_cuff_link(self) -> None: ...
+
 
 def countdown_text(view: EngineView) -> str:
     """Whole seconds left, rounded up, so "1" shows until the boundary itself."""
@@ -110,6 +112,7 @@ class SetScreen(Screen[None]):
         Binding("plus,equals_sign", "adjust_rest(15)", "+15 s", key_display="+"),
         Binding("minus", "adjust_rest(-15)", "−15 s", key_display="-"),
         Binding("ctrl+d", "drop_link", "Drop sensor link"),
+        Binding("ctrl+k", "drop_cuff_link", "Drop cuff link"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -122,6 +125,7 @@ class SetScreen(Screen[None]):
         controls: SetControls,
         emulated: bool = False,
         cuff: bool = False,
+        demo_cuff: bool = False,
         feedback: str = "live",
         intent: bool = False,
     ) -> None:
@@ -145,6 +149,8 @@ class SetScreen(Screen[None]):
         self.controls = controls
         self.emulated = emulated
         self.has_cuff = cuff
+        self.demo_cuff = demo_cuff
+        """The cuff is the demo's simulated one: ``ctrl+k`` drops its link, to show the alarm."""
         self._shown_state: tuple[object, ...] = ()
         self._shown_label = ""
         self._lost_since: float | None = None
@@ -347,6 +353,8 @@ class SetScreen(Screen[None]):
             return view is not None and view.phase is not None and view.phase.kind is PhaseKind.REST
         if action == "drop_link":
             return self.emulated
+        if action == "drop_cuff_link":
+            return self.demo_cuff
         return True
 
     def action_advance(self) -> None:
@@ -363,6 +371,9 @@ class SetScreen(Screen[None]):
 
     async def action_drop_link(self) -> None:
         await self.controls.drop_link()
+
+    def action_drop_cuff_link(self) -> None:
+        self.controls.drop_cuff_link()
 
 
 def _is_target(bar: ActivationBar) -> bool:
