@@ -112,7 +112,8 @@ class SetScreen(Screen[None]):
         Binding("plus,equals_sign", "adjust_rest(15)", "+15 s", key_display="+"),
         Binding("minus", "adjust_rest(-15)", "−15 s", key_display="-"),
         Binding("ctrl+d", "drop_link", "Drop sensor link"),
-        Binding("ctrl+k", "drop_cuff_link", "Drop cuff link"),
+        # Demo only, and not in the footer: the lifter's keys come first there (README: Blood-flow restriction cuffs).
+        Binding("ctrl+k", "drop_cuff_link", "Drop cuff link", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
