@@ -15,6 +15,7 @@ tell a wrong ACL from a slow network.
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 from typing import TYPE_CHECKING
 
@@ -41,9 +42,27 @@ class GymUnavailable(RuntimeError):
 def load_paho() -> None:
     """Import paho-mqtt or raise :class:`GymUnavailable` with the one line a user needs."""
     try:
-        import paho.mqtt.client  # noqa: F401
+        import paho.mqtt.client
     except ImportError:
         raise GymUnavailable("the gym link needs the 'gym' extra: pip install 'gymtui[gym]'") from None
+    if hasattr(socket, "AF_UNIX") and getattr(paho.mqtt.client, "_socketpair_compat", None) is not _unix_socketpair:
+        paho.mqtt.client._socketpair_compat = _unix_socketpair  # type: ignore[attr-defined]
+
+
+def _unix_socketpair() -> tuple[socket.socket, socket.socket]:
+    """The pair paho wakes its network loop with, made without ever listening.
+
+    paho 2 makes it on every platform as two TCP ends on 127.0.0.1 through a
+    listening socket it accepts one connection on: for that moment a rack
+    would listen, and another local program connecting first would be
+    accepted in its place. A Unix socket pair is the same two non-blocking
+    stream ends, with no port and no listener (paho only sends and receives
+    a byte on it).
+    """
+    first, second = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    first.setblocking(False)
+    second.setblocking(False)
+    return first, second
 
 
 def make_client(
