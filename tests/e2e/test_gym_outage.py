@@ -85,3 +85,27 @@ def test_sets_logged_while_the_broker_is_away_reach_the_hub_once_when_it_is_back
     assert all(status == "completed" and phases > 0 for status, _, phases, _ in hub_sets.values())
     racks = query(hub_db, "SELECT DISTINCT rack FROM sets")
     assert racks == [(RACK,)]
+
+
+def test_a_rack_killed_with_sets_in_its_outbox_delivers_them_when_it_starts_again(gym_broker: Broker, tmp_path: Path) -> None:
+    """SIGKILL while the broker is away: what waited in the outbox is in the file, and goes with the next start."""
+    rack_db, hub_db = tmp_path / "rack.db", tmp_path / "gym-log.db"
+    args = ["--demo", "--speed", "10", *gym_broker.cli_args(RACK), "--rack", RACK, "--db", str(rack_db), "--athlete", "Sam Lee"]
+    with HubProcess(gym_broker, hub_db, tmp_path / "hub.log") as hub:
+        gym_broker.stop()
+        with AppProcess(args, rows=45, cols=120) as rack:
+            rack.wait_for(lambda: rack.saw(b"Start set"), 120, "the rack's home screen with no broker")
+            run_finisher(rack, rack_db, rating=9)
+            wait_until(lambda: len(query(rack_db, "SELECT id FROM gym_outbox WHERE kind = 'record'")) >= 1, 30,
+                       "the set's record waiting in the outbox")
+            rack.kill()
+        assert per_set(hub_db) == {}
+        gym_broker.start()
+        with AppProcess(args, rows=45, cols=120) as rack:
+            rack.wait_for(lambda: rack.saw(b"Start set"), 120, "the rack's home screen again")
+            wait_until(lambda: per_set(hub_db) == per_set(rack_db), 60, "the killed run's set in the hub's log",
+                       detail=lambda: (per_set(hub_db), per_set(rack_db), hub.output()[-1500:]))
+            wait_until(lambda: query(rack_db, "SELECT count(*) FROM gym_outbox WHERE kind != ?", (SENT,)) == [(0,)], 30,
+                       "the rack's outbox empty")
+    (status, rating, phases, _reps), = per_set(hub_db).values()
+    assert (status, rating) == ("completed", 9) and phases > 0
