@@ -1,8 +1,8 @@
 """An athlete trains at rack A, then opens at rack B (another database): B's home shows the same plan and loads.
 
 The real app (Pilot) on both racks, the real ``gymtui hub`` process and a
-real Mosquitto in between. Rack A's sets reach the hub as the records rack A
-sends (published as ``rack-1``); rack B opens the athlete with ``--gym`` as
+real Mosquitto in between. Rack A trains with ``--gym`` as ``rack-1``: its
+own link sends each set's record; rack B opens the athlete with ``--gym`` as
 ``rack-2``, takes the hub's retained state and shows its home screen.
 """
 
@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from app_day import home_ready, run_next_set
-from gym_records import record_of
-from hub_process import HubProcess, publish_as_rack
+from hub_process import HubProcess
 from mqtt_broker import Broker
 from waiting import pilot_wait_until, wait_until
 
@@ -74,26 +73,24 @@ async def test_an_athlete_who_trained_at_rack_a_finds_the_same_plan_and_loads_at
     gym_broker: Broker, tmp_path: Path
 ) -> None:
     rack_a_db, rack_b_db = tmp_path / "rack-a.db", tmp_path / "rack-b.db"
-    monday = rack_app(rack_a_db, MONDAY)
-    async with monday.run_test(size=SIZE) as pilot:
-        await take_the_squat_first(pilot, monday)
-        await run_next_set(pilot, monday, 1, 7)  # asks the working weight the first time: 40 kg
-        await monday.shutdown()
-    wednesday = rack_app(rack_a_db, WEDNESDAY)
-    async with wednesday.run_test(size=SIZE) as pilot:
-        await run_next_set(pilot, wednesday, 1, 6)
-        await wednesday.shutdown()
-
-    rack_a = Store(rack_a_db, readonly=True)
-    done = [int(r[0]) for r in rack_a.conn.execute("SELECT id FROM sets WHERE status = 'completed' ORDER BY id")]
-    records = [record_of(rack_a, set_id, "rack-1") for set_id in done]
-    rack_a.close()
-    assert [r.set["exercise"] for r in records] == ["Back squat", records[1].set["exercise"]], "a squat Monday, a drill Wednesday"
-
     with HubProcess(gym_broker, tmp_path / "hub.db", tmp_path / "hub.log") as hub:
-        publish_as_rack(gym_broker, "rack-1", records)
-        wait_until(lambda: all(f"set {r.uuid[:8]} " in hub.output() for r in records), 60,
-                   "the hub stored rack A's sets", detail=hub.output)
+        # Rack A trains on the gym: its own link sends each set's record as it leaves the screen.
+        monday = rack_app(rack_a_db, MONDAY, gym_broker.settings("rack-1"), "rack-1")
+        async with monday.run_test(size=SIZE) as pilot:
+            await take_the_squat_first(pilot, monday)
+            await run_next_set(pilot, monday, 1, 7)  # asks the working weight the first time: 40 kg
+            await monday.shutdown()
+        wednesday = rack_app(rack_a_db, WEDNESDAY, gym_broker.settings("rack-1"), "rack-1")
+        async with wednesday.run_test(size=SIZE) as pilot:
+            await run_next_set(pilot, wednesday, 1, 6)
+            await wednesday.shutdown()
+
+        rack_a = Store(rack_a_db, readonly=True)
+        done = rack_a.conn.execute("SELECT uuid, exercise FROM sets WHERE status = 'completed' ORDER BY id").fetchall()
+        rack_a.close()
+        assert [r[1] for r in done] == ["Back squat", done[1][1]], "a squat Monday, a drill Wednesday"
+        wait_until(lambda: all(f"set {uuid[:8]} " in hub.output() for uuid, _ in done), 60,
+                   "the hub stored rack A's sets, sent by rack A", detail=hub.output)
 
         at_b = rack_app(rack_b_db, NEXT_MONDAY, gym_broker.settings("rack-2"), "rack-2")
         async with at_b.run_test(size=SIZE) as pilot:
