@@ -8,7 +8,9 @@
 - :mod:`.migrations`: the schema as numbered steps on ``PRAGMA user_version``;
 - :mod:`.connection` and :mod:`.dbfile`: opening the file, and why it will not;
 - :mod:`.executor` and :mod:`.recovery`: the store thread, and writes kept
-  through an outage; :mod:`.salvage`: export from a damaged file.
+  through an outage; :mod:`.salvage`: export from a damaged file;
+- :mod:`.outbox`: a rack's gym outbox, on a connection of its own (the rack
+  link's sender thread writes it beside the store's thread).
 
 SQLite through sqlite-utils, WAL on and ``PRAGMA foreign_keys=ON`` on every
 connection. A set is durable phase by phase: its row is written when it
@@ -19,7 +21,7 @@ the measured bound).
 
 This module names what callers use, so they import from ``gymtui.store``
 and never depend on which module of the package holds it (the recovery
-file, :mod:`.dbfile` and :mod:`.salvage` are imported by their own paths).
+file, :mod:`.dbfile`, :mod:`.salvage` and :mod:`.outbox` are imported by their own paths).
 
 It may import sqlite3, sqlite-utils, numpy, :mod:`gymtui.model` and
 :mod:`gymtui.text`, nothing else of gymtui: the rules and the screens call

@@ -110,8 +110,8 @@ class GymController:
             return
         from gymtui import __version__
         from gymtui.gym.connection import GymUnavailable, load_paho
-        from gymtui.gym.outbox import Outbox, OutboxError
         from gymtui.gym.rack_link import RackLink
+        from gymtui.store.outbox import Outbox, OutboxError
 
         try:
             load_paho()
