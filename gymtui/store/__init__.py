@@ -3,7 +3,8 @@
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
 - :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`,
   :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
-  each aggregate's tables;
+  each aggregate's tables; :mod:`.gym`: a set by its UUID, a rack's record
+  of it, the hub's upsert and an athlete's state between racks;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
 - :mod:`.migrations`: the schema as numbered steps on ``PRAGMA user_version``;
 - :mod:`.connection` and :mod:`.dbfile`: opening the file, and why it will not;
@@ -47,6 +48,7 @@ from gymtui.store.executor import (
 )
 from gymtui.store.facade import Store
 from gymtui.store.feedback_weeks import FeedbackWeekRow, RiseWeekRow
+from gymtui.store.gym import PlanKeys, RecordRows, SetOrigin, TrainedSession, Upserted
 from gymtui.store.migrations import SCHEMA_VERSION
 from gymtui.store.rows import (
     CheckinRow,
@@ -87,7 +89,9 @@ __all__ = [
     "LoadedSetRow",
     "LopReading",
     "PhaseRow",
+    "PlanKeys",
     "PlanRow",
+    "RecordRows",
     "RepRow",
     "RiseWeekRow",
     "SessionDayRow",
@@ -95,6 +99,7 @@ __all__ = [
     "SessionSetRow",
     "SessionSetSummaryRow",
     "SetDetail",
+    "SetOrigin",
     "SetRow",
     "SetStatus",
     "SetSummary",
@@ -104,6 +109,8 @@ __all__ = [
     "StoreHealth",
     "StoreUnavailable",
     "SuggestionRow",
+    "TrainedSession",
+    "Upserted",
     "check_db_path",
     "cue_fields",
     "db_files",
