@@ -149,22 +149,26 @@ class GymTables(Tables):
         A set not in this file is inserted; one that already says exactly
         this (a repeat delivery) is left alone; one that differs has its row
         updated and its children replaced. Returns the outcome and the set's
-        id here. Run it inside :meth:`transaction` with the session and plan
-        writes of the same record.
+        id here. It is one transaction (or part of the caller's
+        :meth:`transaction`, with the session and plan writes of the same
+        record): a row it cannot write leaves none of the others.
         """
-        origin = self.set_origin(str(row["uuid"]))
-        if origin is None:
-            set_id = self._insert_row("sets", row)
-            self._insert_children(set_id, children)
-            return "new", set_id
-        set_id = origin.id
-        if self._set_says(set_id, row, children):
-            return "same", set_id
-        self._update_row("sets", set_id, row)
         for table in children:
-            self.conn.execute(f"DELETE FROM {_child_table(table)} WHERE set_id = ?", (set_id,))
-        self._insert_children(set_id, children)
-        return "updated", set_id
+            _child_table(table)
+        with self.transaction():
+            origin = self.set_origin(str(row["uuid"]))
+            if origin is None:
+                set_id = self._insert_row("sets", row)
+                self._insert_children(set_id, children)
+                return "new", set_id
+            set_id = origin.id
+            if self._set_says(set_id, row, children):
+                return "same", set_id
+            self._update_row("sets", set_id, row)
+            for table in children:
+                self.conn.execute(f"DELETE FROM {_child_table(table)} WHERE set_id = ?", (set_id,))
+            self._insert_children(set_id, children)
+            return "updated", set_id
 
     def upsert_rack_session(self, athlete_id: int, rack: str, started_at: str, values: Mapping[str, object]) -> int:
         """The session here of ``rack``'s session that started at ``started_at``, its columns set to ``values``.
