@@ -10,9 +10,9 @@ the session names its plan instead (``plan_program``, ``plan_started_on``,
 ``plan_maintenance_every_weeks``, :data:`gymtui.gym.hub_log.PLAN_KEYS`):
 the hub then counts the athlete's plan from the same start as this rack.
 
-The rows come from the store (:meth:`gymtui.store.Store.record_rows`, read
-with ``SELECT *``), so a column added by a later migration travels without
-a change here; a BLOB value (none of these tables has one today) is sent as
+The rows come from the store (:meth:`gymtui.store.Store.record_rows`, every
+column of each), so a column added by a later migration travels without a
+change here; a BLOB value (none of these tables has one today) is sent as
 hex text rather than breaking the JSON.
 """
 
