@@ -1,7 +1,8 @@
 """Many racks, one coach: what racks, the hub and the coach view say to each other over MQTT.
 
-Pure: no Textual, no store writes of the app's own (the rack's outbox is the
-link's), no UI. The pieces, each its own module:
+Pure: no Textual, no SQL (every table, the rack's outbox and the hub's
+log included, is the store's: :mod:`gymtui.store.gym`,
+:mod:`gymtui.store.outbox`), no UI. The pieces, each its own module:
 
 - :mod:`topics`: where each kind of message lives, and the rack names that
   may appear in a topic;
@@ -13,9 +14,8 @@ link's), no UI. The pieces, each its own module:
   credentials, a persistent session, the last will);
 - :mod:`broker_setup`: a gym's broker folder (Mosquitto's config, CA and
   certificates, passwords, ACL) written from one list of racks;
-- :mod:`outbox`: what a rack owes the broker, kept in its own SQLite file
-  until acknowledged;
-- :mod:`records`: a rack's set as the record it sends the hub;
+- :mod:`records`: a rack's set as the record it sends the hub (what a rack
+  owes the broker waits in :mod:`gymtui.store.outbox` until acknowledged);
 - :mod:`rack_link`: the rack's side of the link (presence, status, events
   and records through the outbox, athletes' state, the health line).
 

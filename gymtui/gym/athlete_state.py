@@ -22,6 +22,9 @@ rack's own) and moves the plan row only when the hub has heard of training
 newer than anything on this rack: a rack's own log is never overwritten.
 Adopted sets carry ``sets.rack``, the rack they were lifted at (a rack's
 own sets leave it NULL).
+
+The rows are read and written by the store (:class:`gymtui.store.gym.GymTables`);
+what is here is which rows make a state, and the rules of adopting one.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ from gymtui.services.plan import status_from_store
 from gymtui.session import loads
 from gymtui.session.plan import PROGRAMS
 from gymtui.store import Store
-from gymtui.store.connection import GymConnection
 
 LIMBS = ("arm", "leg")
 RECENT_SETS = 5
@@ -64,7 +66,6 @@ def build_state(store: Store, athlete_id: int, today: dt.date | None = None) -> 
     """The athlete's state from ``store`` (the hub's log): plan, sessions, the loads' sets, LOP."""
     today = today or dt.date.today()
     name = store.athlete_name(athlete_id)
-    conn = store.conn
     plan: dict[str, Scalar] = {}
     row = store.current_plan(athlete_id)
     if row is not None:
@@ -81,40 +82,24 @@ def build_state(store: Store, athlete_id: int, today: dt.date | None = None) -> 
             "as_counted_on": today.isoformat(),
         }
     since = str(plan.get("started_on") or "0000-00-00")
-    sessions = conn.execute(
-        "SELECT se.id, se.started_at, se.ended_at, se.focus, se.kind, se.template, se.extra, "
-        "(SELECT s.id FROM sets s WHERE s.session_id = se.id AND s.status = 'completed' ORDER BY s.started_at, s.id LIMIT 1) "
-        "FROM sessions se WHERE se.athlete_id = ? AND substr(se.started_at, 1, 10) >= ? AND EXISTS "
-        "(SELECT 1 FROM sets s WHERE s.session_id = se.id AND s.status = 'completed') ORDER BY se.started_at, se.id",
-        (athlete_id, since),
-    ).fetchall()
-    wanted: set[int] = {int(r[7]) for r in sessions}
+    sessions = store.trained_sessions_since(athlete_id, since)
+    wanted: set[int] = {s.first_completed_set_id for s in sessions}
     loads_out: list[LoadState] = []
     for exercise in store.exercises_logged(athlete_id):
         wanted.update(_load_set_ids(store, athlete_id, exercise, today))
-        rated = conn.execute(
-            "SELECT id FROM sets WHERE athlete_id = ? AND exercise = ? AND activation_rating IS NOT NULL "
-            "AND status IN ('completed', 'aborted') ORDER BY started_at DESC, id DESC LIMIT 1",
-            (athlete_id, exercise),
-        ).fetchone()
+        rated = store.last_rated_set_id(athlete_id, exercise)
         if rated is not None:
-            wanted.add(int(rated[0]))
+            wanted.add(rated)
         load = _load_state(store, athlete_id, exercise, today)
         if load is not None:
             loads_out.append(load)
-    wanted.update(int(r[0]) for r in conn.execute(
-        "SELECT id FROM sets WHERE athlete_id = ? AND status IN ('completed', 'aborted') "
-        "ORDER BY started_at DESC, id DESC LIMIT ?",
-        (athlete_id, RECENT_SETS),
-    ))
+    wanted.update(store.recent_finished_set_ids(athlete_id, RECENT_SETS))
     lops = tuple(
         LopState(limb, float(lop["lop_mmhg"]), str(lop["taken_at"]))
         for limb in LIMBS
         if (lop := store.latest_lop(athlete_id, limb)) is not None
     )
-    newest = conn.execute(
-        "SELECT max(started_at) FROM sets WHERE athlete_id = ? AND status IN ('completed', 'aborted')", (athlete_id,)
-    ).fetchone()[0]
+    newest = store.newest_finished_set_at(athlete_id)
     return AthleteState(
         athlete=name,
         key=athlete_key(name),
@@ -124,7 +109,7 @@ def build_state(store: Store, athlete_id: int, today: dt.date | None = None) -> 
         lop=lops,
         updated_at=time.time(),
         sessions=tuple(
-            SessionState(r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in sessions
+            SessionState(s.started_at, s.ended_at, s.focus, s.kind, s.template, s.extra) for s in sessions
         ),
         sets=_set_states(store, sorted(wanted)[-MAX_SETS:]),
     )
@@ -158,17 +143,12 @@ def _load_state(store: Store, athlete_id: int, exercise: str, today: dt.date) ->
 
 def _set_states(store: Store, ids: Iterable[int]) -> tuple[SetState, ...]:
     out: list[SetState] = []
-    columns = ", ".join(f"s.{c}" for c in _SET_FIELDS)
-    for set_id in ids:
-        row = store.conn.execute(
-            f"SELECT {columns}, se.started_at FROM sets s LEFT JOIN sessions se ON se.id = s.session_id WHERE s.id = ?",
-            (set_id,),
-        ).fetchone()
-        if row is None or not row[0]:
+    for row in store.sets_with_session_start(ids, _SET_FIELDS):
+        if not row["uuid"]:
             continue
-        fields = dict(zip(_SET_FIELDS, row[: len(_SET_FIELDS)], strict=True))
+        fields = {f: row[f] for f in _SET_FIELDS}
         fields["set_type"] = fields["set_type"] or "normal"
-        out.append(SetState(**fields, session_started_at=row[-1]))
+        out.append(SetState(**fields, session_started_at=row["session_started_at"]))
     out.sort(key=lambda s: (s.started_at, s.uuid))
     return tuple(out)
 
@@ -201,11 +181,8 @@ class Adoption:
 
 def adopt_state(store: Store, athlete_id: int, state: AthleteState) -> Adoption:
     """Add to this rack's file what the state has and it lacks, in one transaction (see the module's rules)."""
-    conn = cast(GymConnection, store.conn)
-    with conn.transaction():
-        own_newest = conn.execute(
-            "SELECT max(started_at) FROM sets WHERE athlete_id = ? AND rack IS NULL", (athlete_id,)
-        ).fetchone()[0]
+    with store.transaction():
+        own_newest = store.newest_own_set_at(athlete_id)
         newer = state.as_of is not None and (own_newest is None or state.as_of > own_newest)
         plan_changed, plan_id = _adopt_plan(store, athlete_id, state, newer=newer)
         sessions: dict[str, int] = {}
@@ -216,7 +193,7 @@ def adopt_state(store: Store, athlete_id: int, state: AthleteState) -> Adoption:
             made_sessions += made
         added = 0
         for s in state.sets:
-            if conn.execute("SELECT 1 FROM sets WHERE uuid = ?", (s.uuid,)).fetchone() is not None:
+            if store.set_origin(s.uuid) is not None:
                 continue
             session_id: int | None = None
             if s.session_started_at is not None:
@@ -225,7 +202,7 @@ def adopt_state(store: Store, athlete_id: int, state: AthleteState) -> Adoption:
                     made_id, made = _session_for(store, athlete_id, s.session_started_at, None, plan_id)
                     sessions[s.session_started_at] = session_id = made_id
                     made_sessions += made
-            _insert(conn, "sets", {
+            store.add_set_row({
                 **{f: getattr(s, f) for f in _SET_FIELDS},
                 "rack": s.rack or "gym",
                 "athlete_id": athlete_id,
@@ -238,10 +215,7 @@ def adopt_state(store: Store, athlete_id: int, state: AthleteState) -> Adoption:
                 continue
             mine = store.latest_lop(athlete_id, reading.limb)
             if mine is None or str(mine["taken_at"]) < reading.measured_at:
-                _insert(conn, "calibrations", {
-                    "athlete_id": athlete_id, "kind": "lop", "taken_at": reading.measured_at,
-                    "source": "gym", "limb": reading.limb, "lop_mmhg": float(reading.lop_mmhg),
-                })
+                store.save_lop(athlete_id, reading.limb, float(reading.lop_mmhg), source="gym", taken_at=reading.measured_at)
                 lop += 1
     return Adoption(added, made_sessions, plan_changed, lop)
 
@@ -266,22 +240,9 @@ def _session_for(
     store: Store, athlete_id: int, started_at: str, session: SessionState | None, plan_id: int | None
 ) -> tuple[int, int]:
     """This rack's session that started then, else a new one; (id, 1 if made)."""
-    found = store.conn.execute(
-        "SELECT id FROM sessions WHERE athlete_id = ? AND started_at = ? ORDER BY id LIMIT 1", (athlete_id, started_at)
-    ).fetchone()
-    if found is not None:
-        return int(found[0]), 0
-    row: dict[str, object] = {"athlete_id": athlete_id, "started_at": started_at, "plan_id": plan_id}
+    row: dict[str, object] = {"plan_id": plan_id}
     if session is not None:
         row.update(ended_at=session.ended_at, focus=session.focus, kind=session.kind,
                    template=session.template or session.focus or "", extra=1 if session.extra else None)
-    return _insert(store.conn, "sessions", row), 1
-
-
-def _insert(conn: object, table: str, row: dict[str, object]) -> int:
-    names = sorted(row)
-    cursor = cast(GymConnection, conn).execute(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-        tuple(row[n] for n in names),
-    )
-    return int(cursor.lastrowid or 0)
+    session_id, made = store.ensure_session_at(athlete_id, started_at, row)
+    return session_id, int(made)

@@ -16,7 +16,10 @@ record may name its plan (``plan_program``, ``plan_started_on``,
 ``plan_maintenance_every_weeks`` in its session); without them the plan
 starts on the athlete's first trained day, where a rack's starts too.
 
-Everything in a record is outside input: a field of the wrong type, a
+The rows are written through the store (:class:`gymtui.store.gym.GymTables`:
+the set's upsert by UUID, the session's, the plan's); what is here is the
+mapping from a record to them and the rules of which plan and session a
+record belongs to. Everything in a record is outside input: a field of the wrong type, a
 missing column or a set that another rack already sent under that UUID is
 :class:`RecordError` with one line, and nothing of that record is written.
 """
@@ -25,14 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Mapping
-from typing import Literal, cast
 
 from gymtui.gym.payloads import Scalar, SetRecord
 from gymtui.session.plan import DEFAULT_PROGRAM, PROGRAMS
-from gymtui.store import Store
+from gymtui.store import Store, Upserted
 from gymtui.store.athletes import clean_athlete_name
-from gymtui.store.connection import GymConnection, now_iso
 
 SET_KEPT_LOCAL = frozenset({"id", "session_id", "athlete_id", "calibration_id", "rack", "uuid"})
 """Set columns a record never writes: this file's own ids, and the two the hub fills itself."""
@@ -41,7 +41,7 @@ SESSION_KEPT_LOCAL = frozenset({"id", "athlete_id", "plan_id", "started_at"})
 PLAN_KEYS = ("plan_program", "plan_started_on", "plan_maintenance_every_weeks")
 """Optional session keys a rack may send to name its plan (not columns of ``sessions``)."""
 
-Outcome = Literal["new", "updated", "same"]
+Outcome = Upserted
 
 
 class RecordError(ValueError):
@@ -68,36 +68,31 @@ class HubLog:
     def columns(self, table: str) -> frozenset[str]:
         found = self._columns.get(table)
         if found is None:
-            found = self._columns[table] = frozenset(self.store.db.table(table).columns_dict)
+            found = self._columns[table] = self.store.table_columns(table)
         return found
 
     def store_record(self, record: SetRecord) -> Stored:
         """Upsert one record by its UUID, all or nothing; :class:`RecordError` says why not."""
         _check_record(record)
-        conn = cast(GymConnection, self.store.conn)
         try:
-            with conn.transaction():
+            with self.store.transaction():
                 return self._store(record)
         except sqlite3.IntegrityError as exc:
             raise RecordError(f"record {record.uuid[:36]} from {record.rack}: not storable ({exc})") from None
 
     # -- inside the transaction ------------------------------------------------------
     def _store(self, record: SetRecord) -> Stored:
-        store, conn = self.store, self.store.conn
+        store = self.store
         try:
             name = clean_athlete_name(record.athlete)
         except ValueError as exc:
             raise RecordError(f"record {record.uuid[:36]} from {record.rack}: {exc}") from None
-        athlete_id = store.find_athlete(name)
-        if athlete_id is None:
-            athlete_id = int(conn.execute(
-                "INSERT INTO athletes (name, created_at) VALUES (?, ?)", (name, now_iso())
-            ).lastrowid or 0)
-        row = self._set_values(record)
-        existing = conn.execute("SELECT id, rack, athlete_id FROM sets WHERE uuid = ?", (record.uuid,)).fetchone()
-        if existing is not None and existing[1] != record.rack:
+        athlete_id = store.ensure_athlete(name)
+        row: dict[str, Scalar | int] = dict(self._set_values(record))
+        existing = store.set_origin(record.uuid)
+        if existing is not None and existing.rack != record.rack:
             raise RecordError(
-                f"record {record.uuid[:36]} from {record.rack}: that set came from {existing[1]}; kept as it was"
+                f"record {record.uuid[:36]} from {record.rack}: that set came from {existing.rack}; kept as it was"
             )
         session_id = self._session(record, athlete_id)
         row.update({"athlete_id": athlete_id, "session_id": session_id, "rack": record.rack, "uuid": record.uuid})
@@ -106,22 +101,8 @@ class HubLog:
             "reps": self._children("reps", record.reps),
             "cues": self._children("cues", record.cues),
         }
-        if existing is None:
-            set_id = self._insert("sets", row)
-            self._write_children(set_id, children)
-            return Stored("new", athlete_id, name, set_id)
-        set_id = int(existing[0])
-        if self._same(set_id, row, children):
-            return Stored("same", athlete_id, name, set_id)
-        names = sorted(row)
-        conn.execute(
-            f"UPDATE sets SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-            (*(row[n] for n in names), set_id),
-        )
-        for table in children:
-            conn.execute(f"DELETE FROM {table} WHERE set_id = ?", (set_id,))
-        self._write_children(set_id, children)
-        return Stored("updated", athlete_id, name, set_id)
+        outcome, set_id = store.upsert_set_by_uuid(row, children)
+        return Stored(outcome, athlete_id, name, set_id)
 
     def _set_values(self, record: SetRecord) -> dict[str, Scalar]:
         given = record.set
@@ -138,39 +119,6 @@ class HubLog:
         have = self.columns(table)
         return [{k: v for k, v in r.items() if k in have and k not in CHILD_KEPT_LOCAL} for r in rows]
 
-    def _write_children(self, set_id: int, children: Mapping[str, list[dict[str, Scalar]]]) -> None:
-        for table, rows in children.items():
-            for row in rows:
-                self._insert(table, {**row, "set_id": set_id})
-
-    def _insert(self, table: str, row: Mapping[str, Scalar | int]) -> int:
-        names = sorted(row)
-        cursor = self.store.conn.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-            tuple(row[n] for n in names),
-        )
-        return int(cursor.lastrowid or 0)
-
-    def _same(self, set_id: int, row: Mapping[str, Scalar | int], children: Mapping[str, list[dict[str, Scalar]]]) -> bool:
-        """Whether the stored set already says exactly this (a repeat delivery)."""
-        names = sorted(row)
-        stored = self.store.conn.execute(f"SELECT {', '.join(names)} FROM sets WHERE id = ?", (set_id,)).fetchone()
-        if stored is None or tuple(stored) != tuple(row[n] for n in names):
-            return False
-        for table, rows in children.items():
-            if len(rows) != self.store.conn.execute(f"SELECT count(*) FROM {table} WHERE set_id = ?", (set_id,)).fetchone()[0]:
-                return False
-            for wanted in rows:
-                cols = sorted(wanted)
-                if not cols:
-                    continue
-                where = " AND ".join(f"{c} IS ?" for c in cols)
-                if self.store.conn.execute(
-                    f"SELECT 1 FROM {table} WHERE set_id = ? AND {where} LIMIT 1", (set_id, *(wanted[c] for c in cols))
-                ).fetchone() is None:
-                    return False
-        return True
-
     def _session(self, record: SetRecord, athlete_id: int) -> int | None:
         """This file's session for the rack's session (found by rack and start, else made), its plan tagged."""
         given = record.session
@@ -179,24 +127,10 @@ class HubLog:
             return None
         if not isinstance(started_at, str) or not started_at:
             raise RecordError(f"record {record.uuid[:36]} from {record.rack}: its session has no started_at")
-        conn = self.store.conn
-        found = conn.execute(
-            "SELECT se.id FROM sessions se WHERE se.athlete_id = ? AND se.started_at = ? AND EXISTS "
-            "(SELECT 1 FROM sets s WHERE s.session_id = se.id AND s.rack = ?) ORDER BY se.id LIMIT 1",
-            (athlete_id, started_at, record.rack),
-        ).fetchone()
         have = self.columns("sessions")
         values: dict[str, Scalar | int] = {k: v for k, v in given.items() if k in have and k not in SESSION_KEPT_LOCAL}
         values["plan_id"] = self._plan(record, athlete_id, started_at[:10])
-        if found is None:
-            return self._insert("sessions", {**values, "athlete_id": athlete_id, "started_at": started_at})
-        session_id = int(found[0])
-        names = sorted(values)
-        conn.execute(
-            f"UPDATE sessions SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-            (*(values[n] for n in names), session_id),
-        )
-        return session_id
+        return self.store.upsert_rack_session(athlete_id, record.rack, started_at, values)
 
     def _plan(self, record: SetRecord, athlete_id: int, day: str) -> int:
         """The athlete's plan row: as the record names it, else one started on their first trained day."""
@@ -207,33 +141,19 @@ class HubLog:
         program = program if isinstance(program, str) and program in PROGRAMS else None
         started_on = started_on if isinstance(started_on, str) and _is_day(started_on) else None
         every = every if every in (1, 2) else None
-        conn = self.store.conn
-        current = conn.execute(
-            "SELECT id, program, started_on, maintenance_every_weeks FROM plans "
-            "WHERE athlete_id = ? AND ended_on IS NULL ORDER BY id DESC LIMIT 1",
-            (athlete_id,),
-        ).fetchone()
+        store = self.store
+        current = store.current_plan(athlete_id)
         if current is None:
-            return self._insert("plans", {
-                "athlete_id": athlete_id,
-                "program": program or DEFAULT_PROGRAM,
-                "started_on": started_on or day,
-                "maintenance_every_weeks": int(every or 1),
-                "created_at": now_iso(),
-            })
-        plan_id = int(current[0])
-        if program is not None and started_on is not None and (program, started_on) != (current[1], current[2]):
-            if started_on > current[2]:  # the rack started a new plan: this one ends where it begins
-                conn.execute("UPDATE plans SET ended_on = ? WHERE id = ?", (started_on, plan_id))
-                return self._insert("plans", {
-                    "athlete_id": athlete_id, "program": program, "started_on": started_on,
-                    "maintenance_every_weeks": int(every or 1), "created_at": now_iso(),
-                })
+            return store.start_plan(athlete_id, program or DEFAULT_PROGRAM, started_on or day, int(every or 1))
+        plan_id = int(current["id"])
+        if program is not None and started_on is not None and (program, started_on) != (current["program"], current["started_on"]):
+            if started_on > current["started_on"]:  # the rack started a new plan: this one ends where it begins
+                return store.start_plan(athlete_id, program, started_on, int(every or 1))
             return plan_id  # an older plan's late record: the current plan stays
-        if started_on is None and day < current[2]:  # a late record from before the first day known
-            conn.execute("UPDATE plans SET started_on = ? WHERE id = ?", (day, plan_id))
-        elif every is not None and every != current[3]:
-            conn.execute("UPDATE plans SET maintenance_every_weeks = ? WHERE id = ?", (every, plan_id))
+        if started_on is None and day < current["started_on"]:  # a late record from before the first day known
+            store.revise_plan(plan_id, started_on=day)
+        elif every is not None and every != current["maintenance_every_weeks"]:
+            store.revise_plan(plan_id, maintenance_every_weeks=int(every))
         return plan_id
 
 

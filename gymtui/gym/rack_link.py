@@ -8,7 +8,7 @@ event loop:
   status is stale 200 ms later; queueing it would replay the past);
 * :meth:`RackLink.event` and :meth:`RackLink.record` put the message on a
   queue and return. One sender thread (``gym-outbox``) writes it into the
-  :class:`~gymtui.gym.outbox.Outbox` (committed) and then hands it to paho
+  :class:`~gymtui.store.outbox.Outbox` (committed) and then hands it to paho
   at QoS 1. The row is removed when the broker's PUBACK accepts it. paho
   queues QoS 1 messages while the broker is away and sends again the ones in
   flight when it reconnects, so each row goes to paho once per run; the rows
@@ -19,7 +19,7 @@ event loop:
 An event's ``seq`` is its outbox row id, so it counts up on the rack across
 restarts and a log can order and dedupe by it: the sender reserves the row
 and writes the payload naming it in one transaction
-(:meth:`~gymtui.gym.outbox.Outbox.add_built`), and the outbox keeps a mark of
+(:meth:`~gymtui.store.outbox.Outbox.add_built`), and the outbox keeps a mark of
 the highest id acknowledged so an emptied table never starts again at 1.
 (Rather than a counter of its own: one more thing to persist, and to get
 out of step with the rows.) An event that cannot be written to the outbox
@@ -50,7 +50,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gymtui.gym.connection import connect, make_client, reason_line
-from gymtui.gym.outbox import Outbox, OutboxError
 from gymtui.gym.payloads import (
     AthleteState,
     EventKind,
@@ -72,6 +71,7 @@ from gymtui.gym.topics import (
     check_rack_name,
     rack_topic,
 )
+from gymtui.store.outbox import Outbox, OutboxError
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt

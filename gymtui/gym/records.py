@@ -10,23 +10,23 @@ the session names its plan instead (``plan_program``, ``plan_started_on``,
 ``plan_maintenance_every_weeks``, :data:`gymtui.gym.hub_log.PLAN_KEYS`):
 the hub then counts the athlete's plan from the same start as this rack.
 
-Columns are read with ``SELECT *``, so a column added by a later migration
-travels without a change here; a BLOB value (none of these tables has one
-today) is sent as hex text rather than breaking the JSON.
+The rows come from the store (:meth:`gymtui.store.Store.record_rows`, every
+column of each), so a column added by a later migration travels without a
+change here; a BLOB value (none of these tables has one today) is sent as
+hex text rather than breaking the JSON.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping
 
 from gymtui.gym.payloads import Scalar, SetRecord
-from gymtui.store import Store
+from gymtui.store import PlanKeys, Store
 
 SET_LEFT_OUT = frozenset({"id", "session_id", "athlete_id", "calibration_id", "rack"})
 CHILD_LEFT_OUT = frozenset({"id", "set_id"})
 SESSION_LEFT_OUT = frozenset({"id", "athlete_id", "plan_id"})
-CHILD_ORDER = {"phases": "idx, id", "reps": "idx, id", "cues": "t_s, id"}
 
 
 class NoSuchSet(LookupError):
@@ -34,63 +34,43 @@ class NoSuchSet(LookupError):
 
 
 def set_record(store: Store, set_id: int, rack: str) -> SetRecord:
-    """The set ``set_id`` as ``rack`` sends it; run it on the store's thread (it reads ``store.conn``)."""
-    found = _rows(store, "SELECT * FROM sets WHERE id = ?", set_id)
-    if not found:
+    """The set ``set_id`` as ``rack`` sends it; run it on the store's thread (it reads the store)."""
+    rows = store.record_rows(set_id)
+    if rows is None:
         raise NoSuchSet(f"no set {set_id} in this rack's log")
-    row = found[0]
+    row = rows.set_row
     uuid = row.get("uuid")
     if not isinstance(uuid, str) or not uuid:
         raise NoSuchSet(f"set {set_id} has no uuid (the database is older than the gym link)")
     session: dict[str, Scalar] = {}
-    if row.get("session_id") is not None:
-        sessions = _rows(store, "SELECT * FROM sessions WHERE id = ?", row["session_id"])
-        if sessions:
-            session = _plain(sessions[0], SESSION_LEFT_OUT)
-            session.update(_plan_keys(store, sessions[0].get("plan_id")))
-    children = {
-        table: tuple(
-            _plain(r, CHILD_LEFT_OUT)
-            for r in _rows(store, f"SELECT * FROM {table} WHERE set_id = ? ORDER BY {order}", set_id)
-        )
-        for table, order in CHILD_ORDER.items()
-    }
+    if rows.session is not None:
+        session = _plain(rows.session, SESSION_LEFT_OUT)
+        session.update(_plan_keys(rows.plan))
     return SetRecord(
         uuid=uuid,
         rack=rack,
         athlete=store.athlete_name(int(row["athlete_id"])),
         set=_plain(row, SET_LEFT_OUT),
         session=session,
-        phases=children["phases"],
-        reps=children["reps"],
-        cues=children["cues"],
+        phases=tuple(_plain(r, CHILD_LEFT_OUT) for r in rows.phases),
+        reps=tuple(_plain(r, CHILD_LEFT_OUT) for r in rows.reps),
+        cues=tuple(_plain(r, CHILD_LEFT_OUT) for r in rows.cues),
         sent_at=time.time(),
     )
 
 
-def _plan_keys(store: Store, plan_id: object) -> dict[str, Scalar]:
+def _plan_keys(plan: PlanKeys | None) -> dict[str, Scalar]:
     """The session's plan by what names it anywhere: program, start day, maintenance rhythm."""
-    if plan_id is None:
-        return {}
-    row = store.conn.execute(
-        "SELECT program, started_on, maintenance_every_weeks FROM plans WHERE id = ?", (plan_id,)
-    ).fetchone()
-    if row is None:
+    if plan is None:
         return {}
     return {
-        "plan_program": row[0],
-        "plan_started_on": row[1],
-        "plan_maintenance_every_weeks": None if row[2] is None else int(row[2]),
+        "plan_program": plan["program"],
+        "plan_started_on": plan["started_on"],
+        "plan_maintenance_every_weeks": plan["maintenance_every_weeks"],
     }
 
 
-def _rows(store: Store, sql: str, *params: object) -> list[dict[str, Any]]:
-    cursor = store.conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-
-def _plain(row: dict[str, Any], leave_out: frozenset[str]) -> dict[str, Scalar]:
+def _plain(row: Mapping[str, object], leave_out: frozenset[str]) -> dict[str, Scalar]:
     return {k: _scalar(v) for k, v in row.items() if k not in leave_out}
 
 

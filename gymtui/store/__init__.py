@@ -3,12 +3,15 @@
 - :mod:`.facade`: :class:`Store`, the one object the rest of gymtui holds;
 - :mod:`.athletes`, :mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`,
   :mod:`.cuff`, :mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`:
-  each aggregate's tables;
+  each aggregate's tables; :mod:`.gym`: a set by its UUID, a rack's record
+  of it, the hub's upsert and an athlete's state between racks;
 - :mod:`.rows`: the typed rows they return, and :class:`SetStatus`;
 - :mod:`.migrations`: the schema as numbered steps on ``PRAGMA user_version``;
 - :mod:`.connection` and :mod:`.dbfile`: opening the file, and why it will not;
 - :mod:`.executor` and :mod:`.recovery`: the store thread, and writes kept
-  through an outage; :mod:`.salvage`: export from a damaged file.
+  through an outage; :mod:`.salvage`: export from a damaged file;
+- :mod:`.outbox`: a rack's gym outbox, on a connection of its own (the rack
+  link's sender thread writes it beside the store's thread).
 
 SQLite through sqlite-utils, WAL on and ``PRAGMA foreign_keys=ON`` on every
 connection. A set is durable phase by phase: its row is written when it
@@ -19,7 +22,7 @@ the measured bound).
 
 This module names what callers use, so they import from ``gymtui.store``
 and never depend on which module of the package holds it (the recovery
-file, :mod:`.dbfile` and :mod:`.salvage` are imported by their own paths).
+file, :mod:`.dbfile`, :mod:`.salvage` and :mod:`.outbox` are imported by their own paths).
 
 It may import sqlite3, sqlite-utils, numpy, :mod:`gymtui.model` and
 :mod:`gymtui.text`, nothing else of gymtui: the rules and the screens call
@@ -45,6 +48,7 @@ from gymtui.store.executor import (
 )
 from gymtui.store.facade import Store
 from gymtui.store.feedback_weeks import FeedbackWeekRow, RiseWeekRow
+from gymtui.store.gym import PlanKeys, RecordRows, SetOrigin, TrainedSession, Upserted
 from gymtui.store.migrations import SCHEMA_VERSION
 from gymtui.store.rows import (
     CheckinRow,
@@ -85,7 +89,9 @@ __all__ = [
     "LoadedSetRow",
     "LopReading",
     "PhaseRow",
+    "PlanKeys",
     "PlanRow",
+    "RecordRows",
     "RepRow",
     "RiseWeekRow",
     "SessionDayRow",
@@ -93,6 +99,7 @@ __all__ = [
     "SessionSetRow",
     "SessionSetSummaryRow",
     "SetDetail",
+    "SetOrigin",
     "SetRow",
     "SetStatus",
     "SetSummary",
@@ -102,6 +109,8 @@ __all__ = [
     "StoreHealth",
     "StoreUnavailable",
     "SuggestionRow",
+    "TrainedSession",
+    "Upserted",
     "check_db_path",
     "cue_fields",
     "db_files",

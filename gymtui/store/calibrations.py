@@ -68,11 +68,14 @@ class Calibrations(Tables):
             )
         return None
 
-    def save_lop(self, athlete_id: int, limb: str, lop_mmhg: float, *, source: str = "manual") -> int:
-        """Store a limb's occlusion pressure (``calibrations`` row, kind ``lop``), dated now.
+    def save_lop(
+        self, athlete_id: int, limb: str, lop_mmhg: float, *, source: str = "manual", taken_at: str | None = None
+    ) -> int:
+        """Store a limb's occlusion pressure (``calibrations`` row, kind ``lop``), dated ``taken_at`` (default now).
 
         ``source`` says how it was measured: ``manual`` (typed from a Doppler
-        or pulse oximeter reading, as clinics do) or the cuff's name.
+        or pulse oximeter reading, as clinics do), the cuff's name, or
+        ``gym`` (a reading a rack adopted from the gym's log, with its date).
         """
         if limb not in ("arm", "leg"):
             raise ValueError(f"limb is arm or leg, not {limb!r}")
@@ -83,7 +86,7 @@ class Calibrations(Tables):
                     {
                         "athlete_id": athlete_id,
                         "kind": "lop",
-                        "taken_at": now_iso(),
+                        "taken_at": taken_at or now_iso(),
                         "source": source,
                         "limb": limb,
                         "lop_mmhg": float(lop_mmhg),

@@ -2,7 +2,7 @@
 
 Each aggregate keeps its own tables in its own module (:mod:`.athletes`,
 :mod:`.sets`, :mod:`.cues`, :mod:`.feedback_weeks`, :mod:`.samples`, :mod:`.calibrations`, :mod:`.cuff`,
-:mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`, :mod:`.imports`); :class:`Store` opens the file
+:mod:`.programs`, :mod:`.reports`, :mod:`.planned_sets`, :mod:`.imports`, :mod:`.gym`); :class:`Store` opens the file
 (:mod:`.connection`, :mod:`.dbfile`), brings its schema up to date
 (:mod:`.migrations`) and carries every aggregate's methods, so callers hold
 one object. The app calls it from one dedicated thread
@@ -24,6 +24,7 @@ from gymtui.store.cues import Cues
 from gymtui.store.cuff import CuffLog
 from gymtui.store.errors import StoreError
 from gymtui.store.feedback_weeks import FeedbackWeeks
+from gymtui.store.gym import GymTables
 from gymtui.store.imports import Imports
 from gymtui.store.migrations import SCHEMA_VERSION, migrate
 from gymtui.store.planned_sets import PlannedSets
@@ -33,7 +34,9 @@ from gymtui.store.samples import Samples
 from gymtui.store.sets import Sets
 
 
-class Store(Athletes, Sets, Cues, FeedbackWeeks, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets, Imports):
+class Store(
+    Athletes, Sets, Cues, FeedbackWeeks, Samples, Calibrations, CuffLog, Programs, Reports, PlannedSets, Imports, GymTables
+):
     """A gymtui database file."""
 
     path: Path

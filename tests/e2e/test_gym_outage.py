@@ -19,7 +19,7 @@ from hub_process import HubProcess
 from mqtt_broker import Broker
 from waiting import wait_until
 
-from gymtui.gym.outbox import SENT
+from gymtui.store.outbox import SENT
 
 pytestmark = [pytest.mark.timeout(420), pytest.mark.solo]  # a minute of outage in real time; three processes
 

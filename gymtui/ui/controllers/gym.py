@@ -110,8 +110,8 @@ class GymController:
             return
         from gymtui import __version__
         from gymtui.gym.connection import GymUnavailable, load_paho
-        from gymtui.gym.outbox import Outbox, OutboxError
         from gymtui.gym.rack_link import RackLink
+        from gymtui.store.outbox import Outbox, OutboxError
 
         try:
             load_paho()
@@ -262,16 +262,12 @@ class GymController:
         async def with_uuid() -> None:
             try:
                 set_id = await asyncio.wrap_future(future)
-                self._set_uuid = await self.app.in_store(self._uuid_of, set_id)
+                self._set_uuid = await self.app.in_store(self.app.store.set_uuid, set_id)
             except Exception:
                 log.warning("gym: the set's UUID is not known", exc_info=True)
             self._event("set_started", fields=self._set_fields)
 
         self.app.run_worker(with_uuid(), group="gym", exit_on_error=False)
-
-    def _uuid_of(self, set_id: int) -> str | None:
-        row = self.app.store.conn.execute("SELECT uuid FROM sets WHERE id = ?", (set_id,)).fetchone()
-        return None if row is None else str(row[0])
 
     def events(self, events: list[Event]) -> None:
         """The engine's events, after the cuff and LSL have had them: cues and the set's end."""

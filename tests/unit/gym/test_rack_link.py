@@ -21,7 +21,6 @@ from mqtt_broker import Broker
 from waiting import wait_until
 
 from gymtui.gym.connection import connect, make_client
-from gymtui.gym.outbox import Outbox
 from gymtui.gym.payloads import (
     AthleteState,
     LoadState,
@@ -38,6 +37,7 @@ from gymtui.gym.settings import BrokerSettings
 from gymtui.gym.state_fetch import RETAINED_GRACE_S
 from gymtui.gym.topics import athlete_key, athlete_state_topic, rack_topic
 from gymtui.store import Store
+from gymtui.store.outbox import Outbox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -158,7 +158,7 @@ def test_a_rack_says_online_when_it_connects_and_offline_when_it_closes(gym_brok
 RACK_SCRIPT = """
 import sys, threading
 from pathlib import Path
-from gymtui.gym.outbox import Outbox
+from gymtui.store.outbox import Outbox
 from gymtui.gym.rack_link import RackLink
 from gymtui.gym.settings import BrokerSettings
 settings = BrokerSettings.build(sys.argv[1], sys.argv[2], password_file=Path(sys.argv[3]), ca_file=Path(sys.argv[4]),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gymtui.gym.outbox import Outbox, OutboxError, OutboxItem
 from gymtui.store import Store
+from gymtui.store.outbox import Outbox, OutboxError, OutboxItem
 
 
 @pytest.fixture

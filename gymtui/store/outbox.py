@@ -8,9 +8,13 @@ the rows and sends them again (the hub stores a record by its UUID, so a
 record sent twice is stored once).
 
 The table (``gym_outbox``) lives in the rack's database file, created by
-migration 8, but the outbox has its own connection: the link's sender thread
-writes it while the store's thread writes sets, and WAL lets both go on
-(``busy_timeout`` covers the moments they meet). A rack without a file
+migration 8. Unlike the rest of the store it is not a mixin of
+:class:`~gymtui.store.Store` and does not run on the store's thread: it keeps
+its own connection on purpose, because the rack link's sender thread
+(:mod:`gymtui.gym.rack_link`) writes it while the store's thread writes
+training data, and a message must not wait behind a set's writes (nor a set
+behind a broker outage). WAL lets both connections go on (``busy_timeout``
+covers the moments they meet). A rack without a file
 (``--db :memory:``, a test) gets an in-memory table: it survives an outage,
 not a restart. Every call takes one lock, so the sender thread and paho's
 thread (which removes acknowledged rows) never share the connection at once.
