@@ -1,52 +1,21 @@
 """Sets written into a rack's database and turned into the records it sends, for the hub's tests.
 
-``record_of`` is the rack's own :func:`gymtui.gym.records.set_record` when
-that module is there; until it is, a copy of its contract: the set row
-without its local ids (``id``, ``session_id``, ``athlete_id``,
-``calibration_id``, ``rack``), phases, reps and cues without ``id`` and
-``set_id``, the session without ``id``, ``athlete_id`` and ``plan_id``.
+``record_of`` is the rack's own :func:`gymtui.gym.records.set_record`: the
+record the hub's tests feed it is exactly what a rack would send.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from gymtui.gym.payloads import Scalar, SetRecord
+from gymtui.gym.payloads import SetRecord
+from gymtui.gym.records import set_record
 from gymtui.store import Store
-
-try:
-    from gymtui.gym.records import set_record as _rack_set_record
-except ImportError:  # the rack's side is not on this branch yet
-    _rack_set_record = None
-
-
-def _plain(row: dict[str, Any], leave_out: set[str]) -> dict[str, Scalar]:
-    return {k: v for k, v in row.items() if k not in leave_out}
-
-
-def _rows(store: Store, sql: str, *params: object) -> list[dict[str, Any]]:
-    cursor = store.conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def record_of(store: Store, set_id: int, rack: str) -> SetRecord:
     """The set as the record ``rack`` sends the hub."""
-    if _rack_set_record is not None:
-        return _rack_set_record(store, set_id, rack)
-    row = _rows(store, "SELECT * FROM sets WHERE id = ?", set_id)[0]
-    session = _rows(store, "SELECT * FROM sessions WHERE id = ?", row["session_id"])
-    return SetRecord(
-        uuid=row["uuid"],
-        rack=rack,
-        athlete=store.athlete_name(row["athlete_id"]),
-        set=_plain(row, {"id", "session_id", "athlete_id", "calibration_id", "rack"}),
-        session=_plain(session[0], {"id", "athlete_id", "plan_id"}) if session else {},
-        phases=tuple(_plain(p, {"id", "set_id"}) for p in _rows(store, "SELECT * FROM phases WHERE set_id = ? ORDER BY idx", set_id)),
-        reps=tuple(_plain(p, {"id", "set_id"}) for p in _rows(store, "SELECT * FROM reps WHERE set_id = ? ORDER BY idx", set_id)),
-        cues=tuple(_plain(p, {"id", "set_id"}) for p in _rows(store, "SELECT * FROM cues WHERE set_id = ? ORDER BY t_s", set_id)),
-    )
+    return set_record(store, set_id, rack)
 
 
 def lift(
