@@ -128,6 +128,29 @@ def link_flags(args: argparse.Namespace) -> LinkFlags:
     )
 
 
+def gym_link(flags: LinkFlags, user: str) -> BrokerSettings | None:
+    """The broker settings of a gym-wide command (``coach``, ``hub``): flags over gym.toml's ``[gym]``, checked now.
+
+    None when no broker is named anywhere. Raises
+    :class:`~gymtui.gym.settings.BrokerSettingsError` or
+    :class:`~gymtui.gym.connection.GymUnavailable` with the one line to show:
+    a CA file that is no certificate is said at start, not as a link that
+    never comes up.
+    """
+    from gymtui.gym.connection import load_paho
+    from gymtui.gym.settings import check_ca_file, resolve_link
+
+    load_paho()
+    config, config_path = gym_config()
+    link = resolve_link(flags, config, config_path=config_path, user=user, need_rack=False)
+    if link is None:
+        return None
+    settings = link[0]
+    if settings.url.tls and settings.ca_file is not None:
+        check_ca_file(settings.ca_file)
+    return settings
+
+
 def gym_config() -> tuple[GymConfig, Path]:
     """gym.toml (the user's config folder) and where it is; its other problems are the app's home screen's to show."""
     from gymtui.session.loads import gym_config_path, load_gym_config
@@ -327,19 +350,15 @@ def run_app(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
-    from gymtui.instance import InstanceLock, InstanceLockError
-    from gymtui.store import Store, StoreError, check_db_path
+    from gymtui.instance import InstanceLockError, open_locked_store
+    from gymtui.store import StoreError
 
     db_path = (args.db or default_db_path()).expanduser()
     # Lock the file before anything writes it: a second gymtui on the same file
     # (by any path) must not create tables or mark the first one's set interrupted.
-    lock = InstanceLock(db_path)
     try:
-        check_db_path(db_path)  # creates it empty and private if missing: the lock needs a file
-        lock.acquire()
-        store = Store(db_path)
+        lock, store = open_locked_store(db_path)
     except (StoreError, InstanceLockError) as exc:
-        lock.release()
         print(f"gymtui: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
     try:

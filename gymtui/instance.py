@@ -27,9 +27,12 @@ import fcntl
 import os
 import threading
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from gymtui.store.dbfile import lock_holders
+
+if TYPE_CHECKING:
+    from gymtui.store import Store
 
 _descriptors: dict[tuple[int, int], int] = {}
 """One open descriptor per database file (device, inode), never closed: see the module docstring."""
@@ -110,3 +113,24 @@ class InstanceLock:
 def _key_of(fd: int) -> tuple[int, int]:
     st = os.fstat(fd)
     return (st.st_dev, st.st_ino)
+
+
+def open_locked_store(db_path: Path) -> tuple[InstanceLock, Store]:
+    """The database at ``db_path``, created empty and private if missing, locked, then opened (migrated).
+
+    In that order, for every command that writes a database (the app, the
+    hub, an import): the lock is held before anything writes the file, so a
+    second process on it (by any path) refuses before it touches a table.
+    Raises :class:`~gymtui.store.StoreError` or :class:`InstanceLockError`
+    with nothing held.
+    """
+    from gymtui.store import Store, check_db_path
+
+    lock = InstanceLock(db_path)
+    try:
+        check_db_path(db_path)  # the lock needs a file
+        lock.acquire()
+        return lock, Store(db_path)
+    except BaseException:
+        lock.release()
+        raise

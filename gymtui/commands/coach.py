@@ -70,14 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gymtui.cli import gym_config
-    from gymtui.gym.connection import GymUnavailable, load_paho
-    from gymtui.gym.settings import (
-        BrokerSettingsError,
-        LinkFlags,
-        check_ca_file,
-        resolve_link,
-    )
+    from gymtui.cli import gym_link
+    from gymtui.gym.connection import GymUnavailable
+    from gymtui.gym.settings import BrokerSettingsError, LinkFlags
 
     flags = LinkFlags(
         url=args.coach_gym or getattr(args, "gym", None),
@@ -88,18 +83,13 @@ def run(args: argparse.Namespace) -> int:
         print("gymtui coach: --serve-public-url needs --serve HOST:PORT", file=sys.stderr)
         return EXIT_USAGE
     try:
-        load_paho()
-        config, config_path = gym_config()
-        link = resolve_link(flags, config, config_path=config_path, user=args.gym_user, need_rack=False)
-        if link is not None and link[0].url.tls and link[0].ca_file is not None:
-            check_ca_file(link[0].ca_file)  # a file that is no certificate: now, not at the first connect
+        settings = gym_link(flags, args.gym_user)
     except (BrokerSettingsError, GymUnavailable) as exc:
         print(f"gymtui coach: {safe_text(str(exc), max_chars=500)}", file=sys.stderr)
         return EXIT_USAGE
-    if link is None:
+    if settings is None:
         print("gymtui coach: give the broker: --gym mqtts://HOST:8883 (or broker = ... in gym.toml's [gym])", file=sys.stderr)
         return EXIT_USAGE
-    settings = link[0]
     url, password_file, ca_file = str(settings.url), flags.password_file, settings.ca_file
     theme = getattr(args, "theme", None)
     if theme:

@@ -61,17 +61,12 @@ def _fail(message: object) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gymtui.cli import gym_config
-    from gymtui.gym.connection import GymUnavailable, load_paho
+    from gymtui.cli import gym_link
+    from gymtui.gym.connection import GymUnavailable
     from gymtui.gym.hub import Hub
-    from gymtui.gym.settings import (
-        BrokerSettingsError,
-        LinkFlags,
-        check_ca_file,
-        resolve_link,
-    )
-    from gymtui.instance import InstanceLock, InstanceLockError
-    from gymtui.store import Store, StoreError, check_db_path
+    from gymtui.gym.settings import BrokerSettingsError, LinkFlags
+    from gymtui.instance import InstanceLockError, open_locked_store
+    from gymtui.store import StoreError
 
     flags = LinkFlags(
         url=args.hub_gym or getattr(args, "gym", None),
@@ -79,26 +74,17 @@ def run(args: argparse.Namespace) -> int:
         ca_file=args.hub_ca or getattr(args, "gym_ca", None),
     )
     try:
-        load_paho()
-        config, config_path = gym_config()
-        link = resolve_link(flags, config, config_path=config_path, user=args.gym_user, need_rack=False)
-        if link is not None and link[0].url.tls and link[0].ca_file is not None:
-            check_ca_file(link[0].ca_file)
+        settings = gym_link(flags, args.gym_user)
     except (BrokerSettingsError, GymUnavailable) as exc:
         return _fail(exc)
-    if link is None:
+    if settings is None:
         return _fail("give the broker: --gym mqtts://HOST:8883 (or broker = ... in gym.toml's [gym])")
-    settings = link[0]
     db_path = args.hub_db.expanduser()
     # As a rack does: lock the file before anything writes it, so a second hub
     # on the same log (by any path) refuses before it touches the broker.
-    lock = InstanceLock(db_path)
     try:
-        check_db_path(db_path)
-        lock.acquire()
-        store = Store(db_path)
+        lock, store = open_locked_store(db_path)
     except (StoreError, InstanceLockError) as exc:
-        lock.release()
         return _fail(exc)
     try:
         hub = Hub(settings, store, say=_say)

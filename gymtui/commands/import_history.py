@@ -84,11 +84,11 @@ def _read(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from gymtui.cli import default_db_path
-    from gymtui.instance import InstanceLock, InstanceLockError
+    from gymtui.instance import InstanceLockError, open_locked_store
     from gymtui.session import import_formats as fmt
     from gymtui.session.exercises import load_library
     from gymtui.session.loads import load_gym_config
-    from gymtui.store import Store, StoreError, check_db_path
+    from gymtui.store import StoreError
 
     started = time.monotonic()
     try:
@@ -106,13 +106,9 @@ def run(args: argparse.Namespace) -> int:
     for problem in library.problems:
         print(f"gymtui: {safe_text(problem, max_chars=LINE_MAX_CHARS)}", file=sys.stderr)
     db_path = (args.import_db or getattr(args, "db", None) or default_db_path()).expanduser()
-    lock = InstanceLock(db_path)
     try:
-        check_db_path(db_path)
-        lock.acquire()
-        store = Store(db_path)
+        lock, store = open_locked_store(db_path)
     except (StoreError, InstanceLockError) as exc:
-        lock.release()
         return _fail(exc)
     try:
         try:

@@ -468,6 +468,16 @@ def _v7_lab_interop(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE signal_blocks ADD COLUMN scale_uv BLOB")
 
 
+GYM_OUTBOX_SQL = """CREATE TABLE IF NOT EXISTS gym_outbox (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)"""
+"""The rack's outbox as migration 8 makes it (and as :mod:`gymtui.store.outbox` makes it in memory)."""
+
+
 def _v8_gym(db: sqlite_utils.Database) -> None:
     """What a gym of many racks needs: a set's identity beyond this file, its rack, and the rack's outbox.
 
@@ -489,15 +499,7 @@ def _v8_gym(db: sqlite_utils.Database) -> None:
     for set_id in missing:
         db.execute("UPDATE sets SET uuid = ? WHERE id = ?", (str(uuid.uuid4()), set_id))
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS sets_uuid ON sets(uuid)")
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS gym_outbox (
-            id INTEGER PRIMARY KEY,
-            topic TEXT NOT NULL,
-            payload BLOB NOT NULL,
-            kind TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        )"""
-    )
+    db.execute(GYM_OUTBOX_SQL)
 
 
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (

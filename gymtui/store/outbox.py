@@ -31,15 +31,10 @@ from typing import Self
 
 from gymtui.store import dbfile
 from gymtui.store.connection import close_connection, connect, now_iso, unwritable_files
+from gymtui.store.migrations import GYM_OUTBOX_SQL
 
-TABLE_SQL = """CREATE TABLE IF NOT EXISTS gym_outbox (
-    id INTEGER PRIMARY KEY,
-    topic TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    kind TEXT NOT NULL,
-    created_at TEXT NOT NULL
-)"""
-"""The table as migration 8 makes it; used only for the in-memory outbox (a file's table is the migration's)."""
+TABLE_SQL = GYM_OUTBOX_SQL
+"""Used only for the in-memory outbox (a file's table is the migration's)."""
 
 MEMORY = ":memory:"
 SENT = "~sent"

@@ -45,6 +45,7 @@ from gymtui.session.engine import (
     Stage,
 )
 from gymtui.text import safe_text
+from gymtui.ui.controllers.cuff_taps import hand_to_app_loop
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -346,19 +347,8 @@ class GymController:
         loop = self._loop
         if self.link is None or loop is None:
             return
-        if record.kind not in (CuffEventKind.ALARM, CuffEventKind.INFLATE, CuffEventKind.DEFLATE):
-            return
-        try:
-            try:
-                cuff_loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-            except RuntimeError:
-                cuff_loop = None  # the emergency path (a signal, a crash): straight to the app's loop
-            if cuff_loop is not None and cuff_loop is not loop:
-                cuff_loop.call_soon(loop.call_soon_threadsafe, self._cuff_event, record)
-            else:
-                loop.call_soon_threadsafe(self._cuff_event, record)
-        except Exception:  # noqa: BLE001, S110 - the gym must never trouble the cuff
-            pass
+        if record.kind in (CuffEventKind.ALARM, CuffEventKind.INFLATE, CuffEventKind.DEFLATE):
+            hand_to_app_loop(loop, self._cuff_event, record)
 
     def _cuff_event(self, record: CuffEvent) -> None:
         if record.kind is CuffEventKind.ALARM:

@@ -60,6 +60,7 @@ from gymtui.session.engine import (
     SetCompleted,
     SetFinished,
 )
+from gymtui.ui.controllers.cuff_taps import hand_to_app_loop
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -289,20 +290,8 @@ class LslController:
     def cuff_record(self, record: CuffEvent) -> None:
         """A cuff record, on the cuff's thread after its command was queued and logged: hand it on, never push here."""
         loop = self._loop
-        if not self.on or loop is None:
-            return
-        try:
-            try:
-                cuff_loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-            except RuntimeError:
-                cuff_loop = None  # the emergency path (a signal, a crash): straight to the app's loop
-            if cuff_loop is not None and cuff_loop is not loop:
-                # After what the cuff's loop has queued already: its sender writes the command first.
-                cuff_loop.call_soon(loop.call_soon_threadsafe, self._cuff_marker, record)
-            else:
-                loop.call_soon_threadsafe(self._cuff_marker, record)
-        except Exception:  # noqa: BLE001, S110 - a marker must never trouble the cuff
-            pass
+        if self.on and loop is not None:
+            hand_to_app_loop(loop, self._cuff_marker, record)
 
     def _cuff_marker(self, record: CuffEvent) -> None:
         if not self.on:
