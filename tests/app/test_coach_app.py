@@ -70,12 +70,12 @@ async def test_every_tile_shows_what_its_rack_sent(gym_broker: Broker) -> None:
             )
             one, two, eight = (tile_text(app, r) for r in ("rack-1", "rack-2", "rack-8"))
             assert "rack-1" in one and "online" in one
-            assert "Back squat · set 2 of 4 · 80 kg" in one
-            assert "Work · concentric" in one
+            assert "Back squat · 80 kg" in one
+            assert "set 2 of 4 · Work · concentric" in one
             assert "quads" in one and "72%" in one and "glutes" in one and "38%" in one
             assert "cuff holding 182/180 mmHg" in one
             assert all(row.strip() in one for row in render_lines("42", 1)), "the big countdown: 42"
-            assert "Bench press · set 1 of 3 · 55.5 kg" in two and "250µV" in two and "no cuff" in two
+            assert "Bench press · 55.5 kg" in two and "set 1 of 3" in two and "250µV" in two and "no cuff" in two
             assert "home" in eight and "cuff off" in eight
             order = [tile.rack for tile in app.board_screen.query(RackTile)]
             assert order == ["rack-1", "rack-2", "rack-8"], "racks in name order"

@@ -188,20 +188,25 @@ class RackTile(Widget):
 
     @staticmethod
     def _what(status: RackStatus) -> str:
+        """The exercise and its load: the line a coach reads first, so it never shares with the set count."""
         parts = [safe_text(status.exercise, max_chars=60)] if status.exercise else []
-        if status.set_n is not None:
-            parts.append(f"set {status.set_n} of {status.set_of}" if status.set_of else f"set {status.set_n}")
         if status.load_kg is not None:
             parts.append(f"{status.load_kg:g} kg")
         return " · ".join(parts) or "—"
 
     @staticmethod
     def _phase(status: RackStatus) -> str:
+        """Which set, then the phase and its kind: "set 2 of 4 · Peak hold · isometric"."""
+        parts = []
+        if status.set_n is not None:
+            parts.append(f"set {status.set_n} of {status.set_of}" if status.set_of else f"set {status.set_n}")
         if status.phase is None:
-            return safe_text(status.screen, max_chars=20)
-        phase = safe_text(status.phase, max_chars=30)
-        kind = safe_text(status.phase_kind, max_chars=20) if status.phase_kind else ""
-        return f"{phase} · {kind}" if kind and kind.lower() != phase.lower() else phase
+            parts.append(safe_text(status.screen, max_chars=20))
+        else:
+            phase = safe_text(status.phase, max_chars=30)
+            kind = safe_text(status.phase_kind, max_chars=20) if status.phase_kind not in (None, "lead_in") else ""
+            parts.append(f"{phase} · {kind}" if kind and kind.lower() not in phase.lower() else phase)
+        return " · ".join(parts)
 
     def _countdown(self, status: RackStatus, width: int, part: str) -> list[Strip]:
         text = countdown_text(status.countdown_s)
