@@ -96,6 +96,13 @@ class HomeScreen(Screen[None]):
             super().__init__()
             self.set_id = set_id
 
+    class Shown(Message):
+        """The home screen's first read (the plan, the athlete) has reached the terminal.
+
+        Posted once: the app opens the sensor and the cuff behind it, so their
+        imports (scipy) and links never hold back the first screen.
+        """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start set", priority=True),
         Binding("s", "same_as_last_time", "Same as last time"),
@@ -125,6 +132,7 @@ class HomeScreen(Screen[None]):
         self._problems = problems
         self._cuff_on = cuff_on
         self.info: HomeInfo | None = None
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         # The actions come right under the next set's line, so the first of them is on
@@ -221,6 +229,9 @@ class HomeScreen(Screen[None]):
         recent_line.update("Recent: " + " · ".join(recent) if recent else "")
         recent_line.display = bool(recent)
         self.refresh_bindings()
+        if not self._shown:
+            self._shown = True
+            self.call_after_refresh(self.post_message, HomeScreen.Shown())  # after the paint, not before it
 
     def show_next(self, nxt: PlannedSet | None) -> None:
         if nxt is not None:
