@@ -34,6 +34,9 @@ from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 PROBLEMS_SHOWN = 5
 """Config problems listed on the home screen; the rest are counted, and `gymtui plan` prints them all."""
 
+FOOTER_WAITS = 20
+"""Refreshes the home screen waits for its footer's keys before it says it is shown (they take one or two)."""
+
 
 def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
     """The config problems as short text lines (the first few, then how many more)."""
@@ -231,7 +234,19 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
         if not self._shown:
             self._shown = True
-            self.call_after_refresh(self.post_message, HomeScreen.Shown())  # after the paint, not before it
+            self.call_after_refresh(self._post_shown_once_painted)
+
+    def _post_shown_once_painted(self, waited: int = 0) -> None:
+        """:class:`Shown`, after the refresh that follows the footer's keys being built (Quit is on screen).
+
+        The footer builds its keys in its own turn, after the screen's
+        bindings settle; each wait is one refresh, and a few at most.
+        """
+        footer = self.query_one(Footer)
+        if waited < FOOTER_WAITS and not footer.up_to_date:
+            self.call_after_refresh(self._post_shown_once_painted, waited + 1)
+            return
+        self.call_after_refresh(self.post_message, HomeScreen.Shown())
 
     def show_next(self, nxt: PlannedSet | None) -> None:
         if nxt is not None:
