@@ -148,8 +148,6 @@ class AppConfig:
         cuff: BfrSettings | None = None,
         gym: tuple[BrokerSettings, str] | None = None,
     ) -> AppConfig:
-        from gymtui.sim.athlete import DEMO_ATHLETES
-
         demo = bool(args.demo)
         replay = getattr(args, "replay", None)
         emulated = tuple(getattr(args, "emulate_sensor", None) or ())
@@ -167,13 +165,22 @@ class AppConfig:
             cuff=cuff,
             lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),
-            demo_athlete=DEMO_ATHLETES[getattr(args, "demo_athlete", None) or "default"],
+            demo_athlete=demo_athlete(getattr(args, "demo_athlete", None) or "default"),
             replay=replay,
             lsl=bool(getattr(args, "lsl", False)),
             lsl_name=getattr(args, "lsl_name", None) or "gymtui",
             gym=gym[0] if gym else None,
             rack=gym[1] if gym else None,
         )
+
+
+def demo_athlete(name: str) -> AthleteProfile | None:
+    """``--demo-athlete NAME``'s profile; the default one is None, known without importing the simulator."""
+    if name == "default":
+        return None
+    from gymtui.sim.athlete import DEMO_ATHLETES
+
+    return DEMO_ATHLETES[name]
 
 
 class GymApp(App[int]):
