@@ -21,6 +21,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, OptionList, Static
+from textual.widgets._footer import FooterKey
 from textual.widgets.option_list import Option
 
 from gymtui.session.templates import PlannedSet
@@ -34,8 +35,9 @@ from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 PROBLEMS_SHOWN = 5
 """Config problems listed on the home screen; the rest are counted, and `gymtui plan` prints them all."""
 
-FOOTER_WAITS = 20
-"""Refreshes the home screen waits for its footer's keys before it says it is shown (they take one or two)."""
+FOOTER_POLL_S = 0.01
+FOOTER_WAITS = 300
+"""Looks, one every FOOTER_POLL_S, the home screen takes for its footer's Quit key before it says it is shown anyway."""
 
 
 def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
@@ -237,14 +239,16 @@ class HomeScreen(Screen[None]):
             self.call_after_refresh(self._post_shown_once_painted)
 
     def _post_shown_once_painted(self, waited: int = 0) -> None:
-        """:class:`Shown`, after the refresh that follows the footer's keys being built (Quit is on screen).
+        """:class:`Shown`, after the refresh that follows the footer's Quit key being laid out.
 
         The footer builds its keys in its own turn, after the screen's
-        bindings settle; each wait is one refresh, and a few at most.
+        bindings settle, and mounts them in another: this looks every
+        :data:`FOOTER_POLL_S` (a timer, so it never spins the loop), and after
+        :data:`FOOTER_WAITS` looks it says Shown anyway.
         """
-        footer = self.query_one(Footer)
-        if waited < FOOTER_WAITS and not footer.up_to_date:
-            self.call_after_refresh(self._post_shown_once_painted, waited + 1)
+        quit_laid_out = any(key.has_class("-quit") and key.region.width > 0 for key in self.query(FooterKey))
+        if waited < FOOTER_WAITS and not quit_laid_out:
+            self.set_timer(FOOTER_POLL_S, lambda: self._post_shown_once_painted(waited + 1))
             return
         self.call_after_refresh(self.post_message, HomeScreen.Shown())
 
