@@ -148,8 +148,6 @@ class AppConfig:
         cuff: BfrSettings | None = None,
         gym: tuple[BrokerSettings, str] | None = None,
     ) -> AppConfig:
-        from gymtui.sim.athlete import DEMO_ATHLETES
-
         demo = bool(args.demo)
         replay = getattr(args, "replay", None)
         emulated = tuple(getattr(args, "emulate_sensor", None) or ())
@@ -167,13 +165,22 @@ class AppConfig:
             cuff=cuff,
             lop_given=bool(getattr(args, "lop", None)),
             demo_channels=int(getattr(args, "channels", None) or 4),
-            demo_athlete=DEMO_ATHLETES[getattr(args, "demo_athlete", None) or "default"],
+            demo_athlete=demo_athlete(getattr(args, "demo_athlete", None) or "default"),
             replay=replay,
             lsl=bool(getattr(args, "lsl", False)),
             lsl_name=getattr(args, "lsl_name", None) or "gymtui",
             gym=gym[0] if gym else None,
             rack=gym[1] if gym else None,
         )
+
+
+def demo_athlete(name: str) -> AthleteProfile | None:
+    """``--demo-athlete NAME``'s profile; the default one is None, known without importing the simulator."""
+    if name == "default":
+        return None
+    from gymtui.sim.athlete import DEMO_ATHLETES
+
+    return DEMO_ATHLETES[name]
 
 
 class GymApp(App[int]):
@@ -210,6 +217,8 @@ class GymApp(App[int]):
         self.athlete_id: int | None = None
         self.coach: Coach | None = None
         self.home: HomeInfo | None = None
+        self._devices_opened = False
+        """The sensor and cuff open once, after the first home screen is on the terminal."""
         self.cue_log: deque[Cue] = deque(maxlen=CUES_KEPT)
         self.flashes_on = 0
         """Screen flashes running now (a picture taken during one shows the flash colour)."""
@@ -317,11 +326,20 @@ class GymApp(App[int]):
         home = HomeScreen(self.home_info, self.problems, cuff_on=self.config.cuff is not None)
         await self.push_screen(home)
         home.show_gym(self.gym.line())
-        # Sensors connect behind the first screen: a BLE link can take seconds,
-        # and the athlete can read the plan meanwhile.
-        self.call_after_refresh(lambda: self.run_worker(self.sensor.open(), name="open-sensor", group="sensor"))
+
+    def on_home_screen_shown(self, message: HomeScreen.Shown) -> None:
+        """Devices open behind the first home screen, once it shows the plan.
+
+        A BLE link can take seconds, and the demo sensor's first import
+        (scipy) holds the event loop for a good part of a second on a slow
+        core: the athlete reads the plan meanwhile.
+        """
+        if self._devices_opened:
+            return
+        self._devices_opened = True
+        self.run_worker(self.sensor.open(), name="open-sensor", group="sensor")
         if self.config.cuff is not None:
-            self.call_after_refresh(lambda: self.run_worker(self.cuff.open(), name="open-cuff", group="cuff"))
+            self.run_worker(self.cuff.open(), name="open-cuff", group="cuff")
 
     async def _warn_if_cuff_was_left_up(self) -> None:
         """A dead process (SIGKILL, power cut) may have left a cuff up: say so loudly, count its time."""

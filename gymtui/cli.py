@@ -159,7 +159,8 @@ def gym_config() -> tuple[GymConfig, Path]:
     return load_gym_config(path)[0], path
 
 
-def build_parser() -> OneLineParser:
+def build_parser(*, commands: bool = True) -> OneLineParser:
+    """The command line's parser; ``commands=False``: the app's options alone (no sub-command imported)."""
     parser = OneLineParser(
         prog="gymtui",
         description="Guided timed sets with live EMG activation bars, for the gym floor.",
@@ -249,6 +250,9 @@ def build_parser() -> OneLineParser:
         help="the rack's broker password, in a file only you can read (or set GYMTUI_GYM_PASSWORD)",
     )
     gym.add_argument("--gym-ca", type=Path, metavar="PATH", help="the gym's CA certificate (default: the system's)")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module in COMMANDS.values():
         importlib.import_module(f"gymtui.commands.{module}").register(sub)
@@ -264,13 +268,32 @@ def default_db_path() -> Path:
     return user_data_path("gymtui") / "gymtui.db"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_command_line(argv: Sequence[str]) -> tuple[OneLineParser, argparse.Namespace]:
+    """The parser and the parsed command line; the app's own line never imports the sub-commands.
+
+    Registering the sub-commands imports each one's module (15 of them, and what
+    they import): the app, the command most often run and the one whose start
+    is waited for, does without. A line that names no sub-command and that the
+    app's own options parse completely is the app's; anything else (a
+    sub-command, ``--help``, an argument the app does not know) gets the
+    whole parser, so its help and its errors are the same as ever.
+    """
+    argv = list(argv)
+    if not any(arg in COMMANDS or arg.startswith(("-h", "--h")) for arg in argv):
+        parser = build_parser(commands=False)
+        args, rest = parser.parse_known_args(argv)
+        if not rest:
+            return parser, args
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return parser, parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, args = parse_command_line(argv)
     if args.log_path:
         print(logs.log_path())
         return 0
-    argv = list(sys.argv[1:] if argv is None else argv)
     logs.configure(args.log_level)
     logs.log.info("gymtui %s started: %s", __version__, " ".join(argv))
     try:
@@ -281,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except KeyboardInterrupt:
                 return 130
             return status
-        return run_app(args)
+        return run_app(args, parser)
     except BrokenPipeError:
         return _reader_gone()
     except Exception as exc:  # noqa: BLE001 - the last stop: a report, one line, exit 1
@@ -307,8 +330,7 @@ def _reader_gone() -> int:
     return 0
 
 
-def run_app(args: argparse.Namespace) -> int:
-    parser = build_parser()
+def run_app(args: argparse.Namespace, parser: OneLineParser) -> int:
     if args.emulate_sensor and not args.demo:
         parser.error("--emulate needs --demo (emulated sensors are simulated athletes)")
     if args.replay and args.emulate_sensor and any(d != "cuff" for d in args.emulate_sensor):

@@ -32,6 +32,10 @@ the import-linter contract in ``pyproject.toml``).
 
 from __future__ import annotations
 
+from gymtui.store.sqlite_utils_load import load_sqlite_utils
+
+load_sqlite_utils()  # before any module below imports sqlite-utils: without pandas (see the module)
+
 from gymtui.store.connection import check_db_path, db_files, now_iso, unwritable_files
 from gymtui.store.cues import CueRow, cue_fields
 from gymtui.store.errors import StoreError, StoreUnavailable

@@ -14,8 +14,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
-
 from gymtui.store import dbfile
 from gymtui.store.athletes import Athletes
 from gymtui.store.calibrations import Calibrations
@@ -32,6 +30,7 @@ from gymtui.store.programs import Programs
 from gymtui.store.reports import Reports
 from gymtui.store.samples import Samples
 from gymtui.store.sets import Sets
+from gymtui.store.sqlite_utils_load import database
 
 
 class Store(
@@ -75,13 +74,13 @@ class Store(
                 )
             except sqlite3.Error as exc:
                 raise StoreError(dbfile.explain(self.path, exc)) from None
-            self.db = sqlite_utils.Database(self.conn)
+            self.db = database(self.conn)
             return
         dbfile.make_private(self.path)  # ours (or about to be): before SQLite makes its -wal and -shm
         conn: sqlite3.Connection | None = None
         try:
             conn = self.conn = connect(self.path)
-            self.db = sqlite_utils.Database(conn)
+            self.db = database(conn)
             busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
             conn.execute(f"PRAGMA busy_timeout={int(dbfile.OPEN_WAIT_S * 1000)}")
             conn.execute("PRAGMA journal_mode=WAL")

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from gymtui.store import dbfile
 from gymtui.store.connection import GymConnection
+from gymtui.store.sqlite_utils_load import database
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -527,7 +528,7 @@ def migrate(conn: GymConnection, path: Path) -> int:
     since :func:`gymtui.store.dbfile.inspect` is still refused untouched.
     Returns the version the file was at.
     """
-    db = sqlite_utils.Database(conn)
+    db = database(conn)
     with conn.transaction():
         application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -53,7 +53,7 @@ async def test_a_whole_demo_set_rated_8_is_a_completed_row_with_its_phases(tmp_p
         bar_values: set[int] = set()
 
         def watch() -> bool:
-            if isinstance(app.screen, SetScreen):
+            if isinstance(app.screen, SetScreen) and app.screen.is_mounted:  # pushed, not yet composed: next poll
                 countdowns.add(app.screen.query_one(BigCountdown).value)
                 bar = app.screen.query_one("#bar-0", ActivationBar)
                 if bar.pct is not None:

@@ -108,5 +108,51 @@ def test_the_app_starts_without_scipy_bleak_or_bumble_until_needed() -> None:
     assert done.stdout.strip() == ""
 
 
+STARTUP_SKIPS = ("scipy", "bleak", "bumble", "pandas", "gymtui.sim", "gymtui.adapters", "gymtui.signal.worker",
+                 "gymtui.commands.export", "gymtui.commands.bench", "gymtui.ui.screens.set_screen")
+"""What ``gymtui --demo`` does without until its first home screen is painted (pandas: even when installed)."""
+
+
+def test_the_apps_command_line_loads_nothing_the_first_screen_does_without(tmp_path: Path) -> None:
+    """The CLI's imports, the app's, its command line parsed and its config made: none of the above is loaded.
+
+    A stand-in pandas is installed for the run: sqlite-utils imports pandas
+    whenever it can, and the store loads sqlite-utils without it; pandas
+    still imports for whoever asks for it afterwards.
+    """
+    (tmp_path / "pandas").mkdir()
+    (tmp_path / "pandas" / "__init__.py").write_text("class Timestamp:\n    pass\n")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import gymtui.cli, gymtui.app\n"
+        "parser, args = gymtui.cli.parse_command_line(['--demo', '--db', 'gym.db'])\n"
+        "gymtui.app.AppConfig.from_args(args, Path('gym.db'))\n"
+        f"print(','.join(m for m in {STARTUP_SKIPS!r} if m in sys.modules))\n"
+        "import pandas\n"
+        "print(pandas.__file__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(tmp_path)])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO_ROOT,
+                          env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded, pandas_file = done.stdout.splitlines()
+    assert loaded == ""
+    assert pandas_file == str(tmp_path / "pandas" / "__init__.py")
+
+
+def test_a_sub_command_still_parses_with_the_whole_parser() -> None:
+    """The app's line skips the sub-commands' modules; a sub-command's line and a wrong one get the whole parser."""
+    from gymtui.cli import parse_command_line
+
+    _, args = parse_command_line(["--demo", "--speed", "3"])
+    assert (args.command, args.demo, args.speed) == (None, True, 3.0)
+    _, args = parse_command_line(["plan", "--date", "2025-01-06"])
+    assert args.command == "plan"
+    with pytest.raises(SystemExit) as raised:
+        parse_command_line(["nosuchcommand"])
+    assert raised.value.code == 2
+
+
 def test_the_package_version_is_set() -> None:
     assert gymtui.__version__

@@ -21,6 +21,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, OptionList, Static
+from textual.widgets._footer import FooterKey
 from textual.widgets.option_list import Option
 
 from gymtui.session.templates import PlannedSet
@@ -33,6 +34,10 @@ from gymtui.ui.widgets.plan_panel import PlanPanel, plan_view
 
 PROBLEMS_SHOWN = 5
 """Config problems listed on the home screen; the rest are counted, and `gymtui plan` prints them all."""
+
+FOOTER_POLL_S = 0.01
+FOOTER_WAITS = 300
+"""Looks, one every FOOTER_POLL_S, the home screen takes for its footer's Quit key before it says it is shown anyway."""
 
 
 def problem_lines(problems: tuple[str, ...] | list[str]) -> str:
@@ -96,6 +101,13 @@ class HomeScreen(Screen[None]):
             super().__init__()
             self.set_id = set_id
 
+    class Shown(Message):
+        """The home screen's first read (the plan, the athlete) has reached the terminal.
+
+        Posted once: the app opens the sensor and the cuff behind it, so their
+        imports (scipy) and links never hold back the first screen.
+        """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start set", priority=True),
         Binding("s", "same_as_last_time", "Same as last time"),
@@ -125,6 +137,7 @@ class HomeScreen(Screen[None]):
         self._problems = problems
         self._cuff_on = cuff_on
         self.info: HomeInfo | None = None
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         # The actions come right under the next set's line, so the first of them is on
@@ -221,6 +234,23 @@ class HomeScreen(Screen[None]):
         recent_line.update("Recent: " + " · ".join(recent) if recent else "")
         recent_line.display = bool(recent)
         self.refresh_bindings()
+        if not self._shown:
+            self._shown = True
+            self.call_after_refresh(self._post_shown_once_painted)
+
+    def _post_shown_once_painted(self, waited: int = 0) -> None:
+        """:class:`Shown`, after the refresh that follows the footer's Quit key being laid out.
+
+        The footer builds its keys in its own turn, after the screen's
+        bindings settle, and mounts them in another: this looks every
+        :data:`FOOTER_POLL_S` (a timer, so it never spins the loop), and after
+        :data:`FOOTER_WAITS` looks it says Shown anyway.
+        """
+        quit_laid_out = any(key.has_class("-quit") and key.region.width > 0 for key in self.query(FooterKey))
+        if waited < FOOTER_WAITS and not quit_laid_out:
+            self.set_timer(FOOTER_POLL_S, lambda: self._post_shown_once_painted(waited + 1))
+            return
+        self.call_after_refresh(self.post_message, HomeScreen.Shown())
 
     def show_next(self, nxt: PlannedSet | None) -> None:
         if nxt is not None:
