@@ -72,6 +72,7 @@ from gymtui.ui.problems import Problems
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+    from textual.worker import Worker
 
     from gymtui.bfr.rules import BfrLimits, BfrSettings
     from gymtui.emulation.stack import EmulatedPeripheralHandle
@@ -233,6 +234,8 @@ class GymApp(App[int]):
         self.athletes = AthleteController(self)
         self.lsl = LslController(self)
         self.gym = GymController(self)
+        self.device_workers: list[Worker[None]] = []
+        """The workers opening the sensor and the cuff, started once the first home screen shows."""
         """This rack on the gym's broker (``--gym``); does nothing for a rack alone."""
 
     def _post_store_health(self, health: StoreHealth) -> None:
@@ -337,9 +340,12 @@ class GymApp(App[int]):
         if self._devices_opened:
             return
         self._devices_opened = True
-        self.run_worker(self.sensor.open(), name="open-sensor", group="sensor")
+        # The coroutine functions, not coroutines: a worker that never starts (the app leaving) leaves none unawaited.
+        opening: Worker[None] = self.run_worker(self.sensor.open, name="open-sensor", group="sensor")
+        self.device_workers.append(opening)
         if self.config.cuff is not None:
-            self.run_worker(self.cuff.open(), name="open-cuff", group="cuff")
+            opening = self.run_worker(self.cuff.open, name="open-cuff", group="cuff")
+            self.device_workers.append(opening)
 
     async def _warn_if_cuff_was_left_up(self) -> None:
         """A dead process (SIGKILL, power cut) may have left a cuff up: say so loudly, count its time."""
