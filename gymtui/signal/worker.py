@@ -249,7 +249,7 @@ class SignalWorker:
 
         Before the first sample the stream has no time to compare with: the boundary applies at once, as one without an instant.
         """
-        at_s = getattr(command, "at_s", None)
+        at_s = command.at_s if isinstance(command, BeginPhase | EndPhase) else None
         if at_s is None or self._blocks_seen == 0:
             return False
         return self._last_t_s < at_s <= self._last_t_s + SAME_CLOCK_S
