@@ -205,8 +205,8 @@ class SetRunner:
         self._on_form_cue = on_form_cue
         self._phase_started_at: dict[int, str] = {}
         self.phase_started_clock_s: dict[int, float] = {}
-        """The app's clock when each phase's start was handled (its bell and flash): its LSL marker's moment.
-        The phase row's ``started_at`` is the engine's due instant, which may be a tick earlier."""
+        """Each phase's start on the app's clock: the engine's due instant, as its row's ``started_at`` is
+        stored and the worker cuts its samples (a tick may notice it later): its LSL marker's moment."""
         self.set_id: concurrent.futures.Future[int] | None = None
         self.status = SetStatus.IN_PROGRESS
 
@@ -315,7 +315,7 @@ class SetRunner:
 
     def _phase_started(self, event: PhaseStarted) -> None:
         self._phase_started_at[event.index] = self._stamp_at(event.at_s)
-        self.phase_started_clock_s[event.index] = self._clock()
+        self.phase_started_clock_s[event.index] = event.at_s
         if self._on_intent:
             self._on_intent(event.phase.kind)
         if self._signal is not None:
