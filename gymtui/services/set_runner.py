@@ -205,7 +205,8 @@ class SetRunner:
         self._on_form_cue = on_form_cue
         self._phase_started_at: dict[int, str] = {}
         self.phase_started_clock_s: dict[int, float] = {}
-        """The app's clock when each phase's ``started_at`` was stamped: its LSL marker's moment."""
+        """Each phase's start on the app's clock: the engine's due instant, as its row's ``started_at`` is
+        stored and the worker cuts its samples (a tick may notice it later): its LSL marker's moment."""
         self.set_id: concurrent.futures.Future[int] | None = None
         self.status = SetStatus.IN_PROGRESS
 
@@ -301,21 +302,34 @@ class SetRunner:
                 self._set_ended(SetStatus.ABORTED)
         return events
 
+    def _stamp_at(self, at_s: float) -> str:
+        """The calendar's stamp of an engine instant: a boundary noticed a tick late is stored when it was due.
+
+        The engine's clock may run ``speed`` times faster than the calendar (the demo's ``--speed``).
+        """
+        stamp = self._stamp()
+        late_s = (self._clock() - at_s) / getattr(self._clock, "speed", 1.0)
+        if late_s <= 0:
+            return stamp
+        return (dt.datetime.fromisoformat(stamp) - dt.timedelta(seconds=late_s)).isoformat(timespec="milliseconds")
+
     def _phase_started(self, event: PhaseStarted) -> None:
-        self._phase_started_at[event.index] = self._stamp()
-        self.phase_started_clock_s[event.index] = self._clock()
+        self._phase_started_at[event.index] = self._stamp_at(event.at_s)
+        self.phase_started_clock_s[event.index] = event.at_s
         if self._on_intent:
             self._on_intent(event.phase.kind)
         if self._signal is not None:
             if event.phase.kind is PhaseKind.CALIBRATION:
                 self._signal.command(BeginMvc())
             phase = event.phase
-            self._signal.command(BeginPhase(event.index, phase.kind, phase.target_pct_mvc, zone_pct=phase.zone_pct))
+            self._signal.command(
+                BeginPhase(event.index, phase.kind, phase.target_pct_mvc, zone_pct=phase.zone_pct, at_s=event.at_s)
+            )
 
     def _phase_ended(self, event: PhaseEnded) -> None:
         if self._on_intent:
             self._on_intent(PhaseKind.REST)
-        ended_at = self._stamp()
+        ended_at = self._stamp_at(event.at_s)
         meta = _PhaseMeta(
             event.index,
             str(event.phase.kind),
@@ -334,7 +348,7 @@ class SetRunner:
             return
         if event.phase.kind is PhaseKind.CALIBRATION and event.ended_by is EndedBy.TIME:
             self._signal.command(EndMvc(self.context.source_name))
-        self._signal.command(EndPhase(meta))
+        self._signal.command(EndPhase(meta, at_s=event.at_s))
 
     def _set_ended(self, status: SetStatus) -> None:
         self.status = status

@@ -58,11 +58,17 @@ class BeginPhase:
     kind: PhaseKind
     target_pct_mvc: float | None = None
     zone_pct: tuple[float, float] | None = None  # the phase's target band, %MVC of the target
+    at_s: float | None = None
+    """When the phase started on the set's clock (the engine's due instant; None: where the stream is
+    when the command arrives). The screen may notice a boundary a frame or more late: the samples
+    are cut at this instant, not at the notice."""
 
 
 @dataclass(frozen=True, slots=True)
 class EndPhase:
     meta: Any  # echoed back with the statistics
+    at_s: float | None = None
+    """When the phase ended on the set's clock (see :attr:`BeginPhase.at_s`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -313,19 +313,24 @@ class StreamingOnsetDetector:
         above = smoothed > self._thresholds
         if base_n < self._settle_n:
             above[: self._settle_n - base_n] = False
+        # Every channel's runs above threshold in one pass (channel-major edges: each channel's
+        # starts and ends alternate), so Python visits only the channels with a run or a burst open.
+        edge = np.zeros((1, self.n_channels), dtype=bool)
+        padded = np.concatenate([edge, above, edge], axis=0)
+        channels, rows = np.nonzero((padded[1:] != padded[:-1]).T)
+        runs: dict[int, list[tuple[int, int]]] = {}
+        for ch, s, e in zip(channels[0::2].tolist(), (rows[0::2] + base_n).tolist(), (rows[1::2] + base_n).tolist()):
+            runs.setdefault(ch, []).append((s, e))
         events: list[OnsetEvent] = []
-        for ch in range(self.n_channels):
-            col = above[:, ch]
-            state = self._states[ch]
-            if not state.active and not col.any():
-                continue
-            self._advance_channel(ch, state, col, base_n, events)
+        for ch, state in enumerate(self._states):
+            if state.active or ch in runs:
+                self._advance_channel(ch, state, runs.get(ch, []), events)
         return events
 
-    def _advance_channel(self, ch: int, st: _ChannelState, col: np.ndarray, base_n: int, events: list[OnsetEvent]) -> None:
-        starts, ends = _runs(col)
+    def _advance_channel(self, ch: int, st: _ChannelState, runs: list[tuple[int, int]], events: list[OnsetEvent]) -> None:
+        """One channel's runs above threshold in this block (absolute sample indices, end exclusive)."""
         rate = self.rate_hz
-        for s, e in zip((starts + base_n).tolist(), (ends + base_n).tolist()):
+        for s, e in runs:
             if st.active:
                 if s - st.last_above_n >= self._gap_n:
                     self._close(ch, st, events)

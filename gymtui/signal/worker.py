@@ -9,8 +9,12 @@ that may replace an unread one, so a slow screen shows the newest frame
 rather than a backlog.
 
 Control commands (start/stop an MVC capture, phase and set boundaries,
-recording) travel on the same queue, so they apply exactly between the
-blocks that came before and after them. Their results (an MVC reference,
+recording) travel on the same queue, so they apply between the blocks that
+came before and after them. A phase boundary also carries its instant on
+the set's clock (the engine's due time, not the moment a screen tick noticed
+it): the phase's samples and metrics are cut there. One whose instant the
+samples have not reached yet (the sensor's own latency) waits for them, in
+order with the commands behind it, for at most :data:`HOLD_FOR_SAMPLES_S`. Their results (an MVC reference,
 a phase's statistics, a set's summary, raw signal to store) go to the
 :class:`SetResults` that came with the set's ``BeginSet`` (or the worker's
 own callbacks) and must never be coalesced: the receiver writes each one to
@@ -28,6 +32,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -79,6 +84,14 @@ log = logging.getLogger(__name__)
 
 FRAME_INTERVAL_S = 1 / 30
 RAW_CHUNK_S = 1.0
+
+HOLD_FOR_SAMPLES_S = 0.5
+"""Wall seconds a phase boundary waits for the samples up to its instant. A source that stops
+(a dropped link) must not hold the set's results: past it the boundary is where the stream is."""
+
+SAME_CLOCK_S = 5.0
+"""A boundary instant further than this from the stream's time is on another clock (a source that
+stamps its own): it is ignored and the boundary is where the stream is, as without an instant."""
 
 
 @dataclass
@@ -147,6 +160,8 @@ class SignalWorker:
         self._lost_samples = 0
         self._expected_seq: int | None = None
         self._recording: _Recording | None = None
+        self._held: deque[tuple[Command, float]] = deque()
+        """Commands waiting for the samples up to a boundary's instant (and those behind them), with their wall deadline."""
         self.frames_posted = 0
         self.seq_gaps = 0
         self._failures = RepeatGate(clock=wall_clock)
@@ -193,6 +208,7 @@ class SignalWorker:
                 except queue.Empty:
                     break
             self._handle_batch(batch)
+            self._release_held()
             now = self._wall()
             if now >= next_frame_at:
                 self._post_frame()
@@ -200,6 +216,7 @@ class SignalWorker:
                 next_frame_at += self.frame_interval_s
                 if next_frame_at < now - self.frame_interval_s:
                     next_frame_at = now + self.frame_interval_s
+        self._release_held(force=True)
         self._flush_raw()
 
     def _handle_batch(self, batch: list[SampleBlock | Command]) -> None:
@@ -212,11 +229,50 @@ class SignalWorker:
         for item in batch:
             if isinstance(item, SampleBlock):
                 pending.append(item)
+                if self._held:  # a boundary waits for these samples: apply it as soon as they are in
+                    self._guarded(self._process_blocks, pending)
+                    pending = []
+                    self._release_held()
                 continue
             self._guarded(self._process_blocks, pending)
             pending = []
-            self._guarded(self._apply, item)
+            self._release_held()
+            if self._held or self._waits_for_samples(item):
+                self._held.append((item, self._wall() + HOLD_FOR_SAMPLES_S))
+            else:
+                self._guarded(self._apply, item)
         self._guarded(self._process_blocks, pending)
+        self._release_held()
+
+    def _waits_for_samples(self, command: Command) -> bool:
+        """A boundary whose instant lies ahead of the samples seen (on the same clock).
+
+        Before the first sample the stream has no time to compare with: the boundary applies at once, as one without an instant.
+        """
+        at_s = command.at_s if isinstance(command, BeginPhase | EndPhase) else None
+        if at_s is None or self._blocks_seen == 0:
+            return False
+        return self._last_t_s < at_s <= self._last_t_s + SAME_CLOCK_S
+
+    def _release_held(self, *, force: bool = False) -> None:
+        """Apply the held commands, in order, whose samples have come (or whose wait is over)."""
+        while self._held:
+            command, deadline = self._held[0]
+            if not force and self._waits_for_samples(command) and self._wall() < deadline:
+                return
+            self._held.popleft()
+            self._guarded(self._apply, command)
+
+    def _boundary_s(self, at_s: float | None) -> float:
+        """Where a boundary cuts the stream: its instant when the samples have reached it, else where they are."""
+        t_s = self._last_t_s
+        if at_s is None or self._blocks_seen == 0 or abs(at_s - t_s) > SAME_CLOCK_S:
+            return t_s
+        return min(at_s, t_s)
+
+    def _samples_since(self, t_s: float) -> int:
+        """Samples already processed after ``t_s`` (a boundary behind the stream)."""
+        return max(0, round((self._last_t_s - t_s) * self.info.rate_hz))
 
     def _guarded(self, fn: Callable[[Any], None], arg: Any) -> None:
         try:
@@ -318,19 +374,21 @@ class SignalWorker:
             self._last_feedback = live.feedback()
         elif isinstance(command, BeginPhase):
             if self._recording is not None:
-                self._recording.phase_samples = 0
+                t_s = self._boundary_s(command.at_s)
+                self._recording.phase_samples = self._samples_since(t_s)
                 live.begin_phase(command.kind, t_s, command.zone_pct)
                 self._last_feedback = live.feedback()
         elif isinstance(command, EndPhase):
             rec = self._recording
             if rec is not None:
                 self._flush_raw()
+                t_s = self._boundary_s(command.at_s)
                 metrics = live.end_phase(t_s) or {}
                 stats = PhaseStats(
                     metrics.get("peak_pct_mvc"),
                     metrics.get("mean_pct_mvc"),
                     metrics.get("time_above_target_s"),
-                    rec.phase_samples,
+                    max(0, rec.phase_samples - self._samples_since(t_s)),
                     metrics,
                 )
                 rec.results.on_phase(command.meta, stats)

@@ -245,7 +245,11 @@ class LslController:
             self._fail("EMG outlets")
 
     def events(self, events: list[Event], at: float | None = None) -> None:
-        """The engine's events, after the cuff has followed them; ``at``: the app's clock just before the runner handled them."""
+        """The engine's events, after the cuff has followed them; ``at``: the app's clock just before the runner handled them.
+
+        Phase boundaries and the set's end are marked at their due instants (as the phase rows are stored and the
+        worker cuts the signal), however late a tick noticed them; cues at the moment they were shown.
+        """
         if not self.on or not events:
             return
         now = self._lsl_time(at)
@@ -254,19 +258,19 @@ class LslController:
         for event in events:
             if isinstance(event, PhaseStarted):
                 phase = event.phase
-                # The moment its started_at was stamped: after the phase before it ended, its bell and its flash.
+                # Its due instant, as its started_at is stored (a late tick does not move it).
                 started = self._lsl_time(stamped[event.index]) if event.index in stamped else now
                 self._mark(started, "phase_start", index=event.index, kind=str(phase.kind), name=phase.name,
                            planned_s=phase.duration_s)
             elif isinstance(event, PhaseEnded):
-                self._mark(now, "phase_end", index=event.index, kind=str(event.phase.kind),
+                self._mark(self._lsl_time(event.at_s), "phase_end", index=event.index, kind=str(event.phase.kind),
                            duration_s=event.duration_s, ended_by=str(event.ended_by))
             elif isinstance(event, Cue):
                 self._mark(now, "cue", kind=str(event.kind), text=event.text)
             elif isinstance(event, SetCompleted):
                 self._completed = True
             elif isinstance(event, SetFinished):
-                self._mark(now, "set_end", status="completed")
+                self._mark(self._lsl_time(event.at_s), "set_end", status="completed")
             elif isinstance(event, SetAborted):
                 # Stopped in the rest after its work: the set stays completed (as it is stored).
                 self._mark(now, "set_end", status="completed" if self._completed else "aborted")

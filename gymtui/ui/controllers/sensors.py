@@ -10,12 +10,18 @@ the set's feedback mode shows cues, a sensor that can vibrate (its profile
 has a ``[vibrate]`` write, e.g. the Myo) is asked for a short buzz, in a
 task of its own: the frame path never waits for the radio, and a buzz still
 on its way when the next cue fires is not doubled.
+
+Painting: a frame is handled as it comes (the last frame, the replay trace,
+the haptics), but reaches the set screen's bars at the rate the screen can
+hold (:class:`~gymtui.ui.frame_pacing.FramePacer`): a frame that comes too
+soon waits, newest first, for the set's next tick or the next frame.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -24,6 +30,7 @@ from gymtui.device_api import AdapterError, EmgSource
 from gymtui.model import ActivationFrame, ChannelInfo, LinkHealth, LinkState, MuscleRole
 from gymtui.session.feedback import shows_cues
 from gymtui.signal.messages import WorkerCallbacks
+from gymtui.ui.frame_pacing import FramePacer
 from gymtui.ui.messages import FrameArrived, LinkChanged, SignalProblem
 
 if TYPE_CHECKING:
@@ -31,10 +38,13 @@ if TYPE_CHECKING:
     from gymtui.emulation.stack import EmulatedPeripheralHandle
     from gymtui.signal.worker import SignalWorker
     from gymtui.sim.athlete import SimulatedAthlete
+    from gymtui.ui.screens.set_screen import SetScreen
 
 log = logging.getLogger(__name__)
 
 DEMO_RATE_HZ = 1000.0
+MOUNT_PAINTS = 5
+"""A set screen's first painted frames, which carry its layout and first full paint: not counted as frame costs."""
 DEMO_ROLES = (MuscleRole.TARGET, MuscleRole.SYNERGIST, MuscleRole.ANTAGONIST, MuscleRole.SYNERGIST)
 
 
@@ -69,6 +79,12 @@ class SensorController:
         self.link_health: LinkHealth | None = None
         self.last_frame: ActivationFrame | None = None
         self.frames_shown = 0
+        self.pacer = FramePacer()
+        self.painted_s: list[float] = []
+        """When each shown frame reached the screen (wall seconds, the newest few hundred)."""
+        self._unpainted: ActivationFrame | None = None
+        self._screen_paints: tuple[int, int] = (0, 0)
+        """(the set screen's id, frames it has painted): its first paints carry its mount and are not frame costs."""
         self.ready = asyncio.Event()
         """Set once the sensor opened or failed to: Enter waits on it."""
         self.cues_seen = 0
@@ -254,11 +270,36 @@ class SensorController:
     def frame_arrived(self, frame: ActivationFrame) -> None:
         self.last_frame = frame
         self.frames_shown += 1
-        screen = self.app.set_screen
-        if screen is not None and screen.is_mounted:
-            screen.show_frame(frame)
+        self._unpainted = frame
+        self.paint_due()
         self.app.sets.frame_seen(frame)
         self._cue_haptics(frame)
+
+    def paint_due(self) -> None:
+        """Hand the newest frame to the set screen if the pacer says one is due (called per frame and per set tick)."""
+        frame, screen = self._unpainted, self.app.set_screen
+        if frame is None or screen is None or not screen.is_mounted:
+            return
+        now_s = time.monotonic()
+        if not self.pacer.due(now_s):
+            return
+        self._unpainted = None
+        self.pacer.shown(now_s)
+        screen.show_frame(frame)
+        screen.call_after_refresh(self._painted, screen, now_s)
+
+    def _painted(self, screen: SetScreen, shown_s: float) -> None:
+        now_s = time.monotonic()
+        self.painted_s.append(now_s)
+        if len(self.painted_s) > 600:
+            del self.painted_s[:300]
+        shown_on, count = self._screen_paints
+        count = count + 1 if shown_on == id(screen) else 1
+        self._screen_paints = (id(screen), count)
+        if count > MOUNT_PAINTS:
+            self.pacer.painted(now_s - shown_s)
+        if screen.is_mounted:
+            screen.show_screen_rate(self.pacer.slow_line())
 
     def _cue_haptics(self, frame: ActivationFrame) -> None:
         """A new cue in this frame: a short vibration, if the sensor can and the set shows cues."""

@@ -508,6 +508,7 @@ class SetFlow:
             return
         at = self.app.lsl.now()
         self.dispatch(self.runner.tick(), at=at)
+        self.app.sensor.paint_due()  # a frame held back by the screen's rate goes out on time
 
     def dispatch(self, events: list[Event], *, abort_reason: str | None = None, at: float | None = None) -> None:
         """React to engine events (the cuff follows every one), then redraw the set screen.

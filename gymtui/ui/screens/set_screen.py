@@ -156,6 +156,8 @@ class SetScreen(Screen[None]):
         self._shown_label = ""
         self._lost_since: float | None = None
         self._deferred: tuple[str, LinkHealth] | None = None
+        self._status = ""
+        self._rate_line = ""
 
     def compose(self) -> ComposeResult:
         yield OneLine(safe_text(self.subtitle or self.protocol.exercise), id="set-title")
@@ -296,6 +298,17 @@ class SetScreen(Screen[None]):
 
     def show_status(self, text: str) -> None:
         """One line naming the sensor: its advertised name is outside text, so the whole line is made safe."""
+        self._status = text
+        self._show_status_line()
+
+    def show_screen_rate(self, line: str) -> None:
+        """The screen's own rate when it is too slow to read as live ("" at 10 fps and above), before the sensor's line."""
+        if line != self._rate_line:
+            self._rate_line = line
+            self._show_status_line()
+
+    def _show_status_line(self) -> None:
+        text = " · ".join(part for part in (self._rate_line, self._status) if part)
         with contextlib.suppress(NoMatches):
             self.query_one("#set-status", OneLine).update(safe_text(text, max_chars=STATUS_MAX_CHARS))
 
