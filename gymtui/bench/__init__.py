@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import time
 from typing import Any
 
 BENCH_MODULES: list[str] = [
     "gymtui.bench.signal",
+    "gymtui.bench.live",
     "gymtui.bench.ble",
     "gymtui.bench.sim",
     "gymtui.bench.ui",
@@ -45,11 +47,17 @@ def machine_info() -> dict[str, Any]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "platform": platform.platform(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def run_all(quick: bool = False, only: list[str] | None = None) -> dict[str, Any]:
-    """Every benchmark, or those named in ``only`` (``memory`` or ``gymtui.bench.memory``)."""
+def run_all(
+    quick: bool = False, only: list[str] | None = None, keys_by_module: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Every benchmark, or those named in ``only`` (``memory`` or ``gymtui.bench.memory``).
+
+    ``keys_by_module``, when given, receives the keys each benchmark added (``ui`` → its figures).
+    """
     names = BENCH_MODULES
     if only:
         wanted = {name if "." in name else f"gymtui.bench.{name}" for name in only}
@@ -58,8 +66,15 @@ def run_all(quick: bool = False, only: list[str] | None = None) -> dict[str, Any
             raise ValueError(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(bench_names())}")
         names = [name for name in BENCH_MODULES if name in wanted]
     report: dict[str, Any] = {"machine": machine_info()}
+    wall_s: dict[str, float] = {}
     for name in names:
+        started, before = time.perf_counter(), set(report)
         importlib.import_module(name).run(report, quick)
+        wall_s[name.rsplit(".", 1)[1]] = round(time.perf_counter() - started, 1)
+        if keys_by_module is not None:
+            keys_by_module[name.rsplit(".", 1)[1]] = [k for k in report if k not in before]
+    report["bench_wall_s"] = wall_s
+    report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
