@@ -52,6 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--cgroup-root", action="append", metavar="PATH",
         help="with --cpu-quota: the cgroup to make the quota under (default: the system's v2, then v1 cpu hierarchy)",
     )
+    parser.add_argument(
+        "--table", metavar="REPORT.json",
+        help="print the README's Markdown performance table from a saved `gymtui bench --json` report, and exit",
+    )
     parser.set_defaults(func=run)
 
 
@@ -74,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     )
     from gymtui.bench.targets import TARGETS, check, parse_target
 
+    if args.table:
+        from pathlib import Path
+
+        from gymtui.bench.table import markdown_table
+
+        print(markdown_table(json.loads(Path(args.table).read_text(encoding="utf-8"))))
+        return 0
     try:
         targets = dict(TARGETS)
         for text in args.target:

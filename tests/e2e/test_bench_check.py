@@ -131,3 +131,23 @@ def test_the_ui_and_live_chain_measured_inside_a_quota_beside_the_unconstrained_
     leftovers = [p for root in ("/sys/fs/cgroup/cpu", "/sys/fs/cgroup") if Path(root).is_dir()
                  for p in Path(root).glob(f"gymtui-bench-{proc.pid}-*")]
     assert leftovers == []
+
+
+def test_the_readme_table_has_a_column_per_quota_and_names_each_rows_clock(tmp_path: Path) -> None:
+    report = {
+        "ui_fps": 29.5, "startup_s": 0.8, "pipeline_rtf_16ch_2khz": 800.0,
+        "quota": {"1.0": {"ui_fps": 29.5, "startup_s": 0.8}, "0.35": {"ui_fps": 24.0, "startup_s": 2.6},
+                  "0.15": {"ui_fps": 11.0, "startup_s": 5.1}},
+    }
+    saved = tmp_path / "report.json"
+    import json
+
+    saved.write_text(json.dumps(report), encoding="utf-8")
+    done = bench("--table", str(saved))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "| measure | clock | unconstrained | 0.35 of a core | 0.15 of a core | target |"
+    fps = next(line for line in lines if "| ui_fps" in line or "per second" in line)
+    assert "| wall | 29.5 | 24 (≥ 30) | 11 (≥ 15) | ≥ 30 |" in fps
+    pipeline = next(line for line in lines if "pipeline figure" in line)
+    assert "| process CPU | 800 |  |  | ≥ 600 |" in pipeline
