@@ -27,6 +27,14 @@ BENCH_MODULES: list[str] = [
 ]
 
 
+_SMOKE = False
+
+
+def smoke() -> bool:
+    """True in ``--smoke`` runs: every benchmark at its very shortest, to see that it runs (CI)."""
+    return _SMOKE
+
+
 def machine_info() -> dict[str, Any]:
     import numpy
     import scipy
@@ -52,12 +60,19 @@ def machine_info() -> dict[str, Any]:
 
 
 def run_all(
-    quick: bool = False, only: list[str] | None = None, keys_by_module: dict[str, list[str]] | None = None
+    quick: bool = False,
+    only: list[str] | None = None,
+    keys_by_module: dict[str, list[str]] | None = None,
+    smoke_run: bool = False,
 ) -> dict[str, Any]:
     """Every benchmark, or those named in ``only`` (``memory`` or ``gymtui.bench.memory``).
 
     ``keys_by_module``, when given, receives the keys each benchmark added (``ui`` → its figures).
+    ``smoke_run``: shorter still than ``quick`` (see :func:`smoke`); the figures say little.
     """
+    global _SMOKE
+    _SMOKE = smoke_run
+    quick = quick or smoke_run
     names = BENCH_MODULES
     if only:
         wanted = {name if "." in name else f"gymtui.bench.{name}" for name in only}
@@ -66,6 +81,8 @@ def run_all(
             raise ValueError(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(bench_names())}")
         names = [name for name in BENCH_MODULES if name in wanted]
     report: dict[str, Any] = {"machine": machine_info()}
+    if smoke_run:
+        report["smoke"] = "a smoke run: every benchmark at its shortest, figures not meaningful"
     wall_s: dict[str, float] = {}
     for name in names:
         started, before = time.perf_counter(), set(report)

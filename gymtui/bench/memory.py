@@ -114,7 +114,11 @@ async def measure(warm_up: int, sets: int, speed: float = SPEED) -> dict[str, An
 
 
 def run(report: dict[str, Any], quick: bool) -> None:
+    from gymtui.bench import smoke
+
     warm_up, sets = (QUICK_WARM_UP_SETS, QUICK_SETS) if quick else (WARM_UP_SETS, SETS)
+    if smoke():
+        warm_up, sets = 1, 2
     figures = asyncio.run(measure(warm_up, sets))
     report["rss_growth_mb_per_100_sets"] = None if figures is None else figures.pop("rss_growth_mb_per_100_sets")
     if figures is not None:

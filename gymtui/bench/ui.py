@@ -81,14 +81,14 @@ def startup_seconds(timeout_s: float = 60.0) -> float:
     return float("nan")
 
 
-def live_set_in_tmux(window_s: float, channels: int = 8, timeout_s: float = 240.0) -> dict[str, Any]:
-    """The live probe's figures: the real CLI in tmux through a quick finisher set."""
+def live_set_in_tmux(window_s: float, channels: int = 8, speed: float = 1.0, timeout_s: float = 240.0) -> dict[str, Any]:
+    """The live probe's figures: the real CLI in tmux through a quick finisher set (the demo clock at ``speed``)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "probe.json"
         session = f"gymtui-bench-live-{os.getpid()}"
         command = " ".join(shlex.quote(part) for part in (
             sys.executable, "-m", "gymtui.bench.live_probe", str(out), f"{window_s:g}",
-            "--demo", "--channels", str(channels), "--db", str(Path(tmp) / "bench.db"),
+            "--demo", "--channels", str(channels), "--speed", f"{speed:g}", "--db", str(Path(tmp) / "bench.db"),
         ))
         _start_in_tmux(session, command)
         try:
@@ -114,13 +114,16 @@ def _p99(values: list[float]) -> float:
 def run(report: dict[str, Any], quick: bool) -> None:
     if not shutil.which("tmux"):
         raise RuntimeError("ui bench: needs tmux (the terminal the app paints to); install tmux")
-    launches = QUICK_STARTUP_LAUNCHES if quick else STARTUP_LAUNCHES
+    from gymtui.bench import smoke
+
+    launches = 1 if smoke() else QUICK_STARTUP_LAUNCHES if quick else STARTUP_LAUNCHES
+    speed = 4.0 if smoke() else 1.0  # a smoke run only sees that it all runs
     runs = [startup_seconds() for _ in range(launches)]
     report["startup_s"] = round(statistics.median(runs), 3)
     report["startup_runs_s"] = [round(r, 3) for r in runs]
     report["startup_launches"] = launches
-    live = live_set_in_tmux(QUICK_WINDOW_S if quick else WINDOW_S)
-    errors = live["boundary_errors_ms"]
+    live = live_set_in_tmux(1.0 if smoke() else QUICK_WINDOW_S if quick else WINDOW_S, speed=speed)
+    errors = [e / speed for e in live["boundary_errors_ms"]]  # the demo clock's ms, back to wall ms
     report["ui_fps"] = round(live["paints_per_s"], 1)
     report["ui_cpu_pct"] = round(live["cpu_pct"], 1)
     report["ui_frames_posted_per_s"] = round(live["frames_posted_per_s"], 1)
@@ -129,14 +132,14 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["phase_end_error_ms_p99"] = round(_p99(errors), 2) if errors else None
     report["phase_end_error_ms_max"] = round(max(errors), 2) if errors else None
     report["phase_boundaries"] = len(errors)
-    counts = live["count_errors_ms"]
+    counts = [e / speed for e in live["count_errors_ms"]]
     report["lead_in_count_error_ms_max"] = round(max(counts), 2) if counts else None
     report["dropped_samples"] = int(live["dropped_samples"]) + int(live["seq_gaps"])
     report["worker_seq_gaps"] = int(live["seq_gaps"])
     report["ui_bench_notes"] = (
         f"real CLI in tmux 120x40; startup_s [wall]: median of {launches} launches to the first home-screen render; "
         "ui_fps [wall]: terminal writes carrying a screen update per second, middle of a live 15 s isometric, "
-        "8-channel demo sensor at x1; ui_cpu_pct [process CPU, all threads, % of one core]; "
+        f"8-channel demo sensor at x{speed:g}; ui_cpu_pct [process CPU, all threads, % of one core]; "
         "phase_end_error_ms_p99 [monotonic]: phase starts (lead-in ends) and phase ends delivered to the app minus planned; "
         "dropped_samples [count]: the worker's lost samples + sequence gaps over the set"
     )

@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--quick", action="store_true", help="shorter runs (for smoke tests; figures are noisier)")
     parser.add_argument(
+        "--smoke", action="store_true",
+        help="shorter still than --quick: every benchmark runs once at its shortest (CI's smoke test; figures say little)",
+    )
+    parser.add_argument(
         "--only", action="append", metavar="NAME",
         help="run only this benchmark (signal, live, ble, sim, ui, bfr, memory, readers, storage, gym); repeat for more",
     )
@@ -96,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with quotas(args.cpu_quota, args.cgroup_root) as made:
             keys_by_module: dict[str, list[str]] = {}
-            report = run_all(quick=args.quick, only=args.only, keys_by_module=keys_by_module)
+            report = run_all(quick=args.quick, only=args.only, keys_by_module=keys_by_module, smoke_run=args.smoke)
             if made:
                 wanted = {m.rsplit(".", 1)[-1] for m in args.only or ()}
                 modules = [m for m in QUOTA_MODULES if not wanted or m in wanted] or list(QUOTA_MODULES)
