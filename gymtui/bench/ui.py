@@ -30,6 +30,7 @@ Keys added to the report (clock in brackets):
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shlex
@@ -52,10 +53,21 @@ def _tmux(session: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["tmux", "-L", session, *args], capture_output=True, text=True, env=env, check=False)
 
 
+_launches = itertools.count()
+
+
+def _session_name(what: str) -> str:
+    """A tmux server of its own per launch (-L): a server still exiting from the last launch is never reused."""
+    return f"gymtui-bench-{what}-{os.getpid()}-{next(_launches)}"
+
+
 def _start_in_tmux(session: str, command: str) -> None:
-    result = _tmux(session, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
-    if result.returncode != 0:
-        raise RuntimeError(f"tmux would not start: {result.stderr.strip()}")
+    for attempt in range(3):
+        result = _tmux(session, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+        if result.returncode == 0:
+            return
+        time.sleep(0.5 * (attempt + 1))  # tmux's server can fail to come up on a loaded machine: try again
+    raise RuntimeError(f"tmux would not start: {result.stderr.strip()}")
 
 
 def startup_seconds(timeout_s: float = 60.0) -> float:
@@ -65,7 +77,7 @@ def startup_seconds(timeout_s: float = 60.0) -> float:
     paints what the app writes, as a user's terminal would.
     """
     with tempfile.TemporaryDirectory() as tmp:
-        session = f"gymtui-bench-{os.getpid()}"
+        session = _session_name("startup")
         command = f"{shlex.quote(sys.executable)} -m gymtui --demo --db {shlex.quote(str(Path(tmp) / 'bench.db'))}"
         started = time.perf_counter()
         _start_in_tmux(session, command)
@@ -85,7 +97,7 @@ def live_set_in_tmux(window_s: float, channels: int = 8, speed: float = 1.0, tim
     """The live probe's figures: the real CLI in tmux through a quick finisher set (the demo clock at ``speed``)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "probe.json"
-        session = f"gymtui-bench-live-{os.getpid()}"
+        session = _session_name("live")
         command = " ".join(shlex.quote(part) for part in (
             sys.executable, "-m", "gymtui.bench.live_probe", str(out), f"{window_s:g}",
             "--demo", "--channels", str(channels), "--speed", f"{speed:g}", "--db", str(Path(tmp) / "bench.db"),
