@@ -173,7 +173,9 @@ def run(report: dict[str, Any], quick: bool) -> None:
     if _mosquitto() is None:
         report["gym"] = "not measured: mosquitto is not installed (apt-get install mosquitto)"
         return
-    figures = _measure(window_s=8.0 if quick else 20.0, warmup_s=4.0)
+    from gymtui.bench import smoke
+
+    figures = _measure(window_s=2.0, warmup_s=1.0) if smoke() else _measure(window_s=8.0 if quick else 20.0, warmup_s=4.0)
     report.update({f"gym_{key}": value for key, value in figures.items()})
     report["gym_targets"] = f"p99 <= {TARGET_P99_MS:g} ms, coach <= {TARGET_CPU_PCT:g} % of a core"
     report["gym_bench_notes"] = (

@@ -2,7 +2,7 @@
 
 Key added to the report:
 
-- ``rss_growth_mb_per_100_sets``: the real app (headless Textual driver, the
+- ``rss_growth_mb_per_100_sets`` [RSS of the whole process, psutil]: the real app (headless Textual driver, the
   4-channel demo sensor, its clock at ×20) runs Phase 4 finisher sets back
   to back as an athlete would — start, hold, rate 7, skip the rest, back to
   the home screen. After a warm-up of a few sets (the first calibration,
@@ -114,13 +114,17 @@ async def measure(warm_up: int, sets: int, speed: float = SPEED) -> dict[str, An
 
 
 def run(report: dict[str, Any], quick: bool) -> None:
+    from gymtui.bench import smoke
+
     warm_up, sets = (QUICK_WARM_UP_SETS, QUICK_SETS) if quick else (WARM_UP_SETS, SETS)
+    if smoke():
+        warm_up, sets = 1, 2
     figures = asyncio.run(measure(warm_up, sets))
     report["rss_growth_mb_per_100_sets"] = None if figures is None else figures.pop("rss_growth_mb_per_100_sets")
     if figures is not None:
         report.update(figures)
     report["memory_bench_notes"] = (
-        f"whole-process RSS (psutil) after each Phase 4 finisher set of the headless app, 4-channel demo sensor, "
+        f"[RSS, whole process] psutil after each Phase 4 finisher set of the headless app, 4-channel demo sensor, "
         f"clock ×{SPEED:g}, rated and back home each time; {warm_up} warm-up sets, then the least-squares slope "
         f"over {sets} sets, per 100 sets (target ≤ 2 MB)"
     )

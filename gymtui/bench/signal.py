@@ -1,29 +1,26 @@
-"""Signal benchmarks: the streaming pipeline against its floor, NeuroKit2, latency and memory.
+"""Pipeline benchmarks: the signal classes called directly (no worker thread), against their floor and NeuroKit2.
+
+These are *pipeline* figures: the processing code alone, fed frame by frame
+on the calling thread. What the app's worker thread adds (its queue, its
+frame cadence) is measured by :mod:`gymtui.bench.live`.
 
 All figures on synthetic surface EMG (band-limited noise with bursts) at
 2 kHz, delivered the way a BLE sensor does: 10 ms notifications, drained and
-processed once per 33 ms frame. CPU time (``time.process_time``) measures
-cost, so other processes on a shared machine do not inflate it; latency is
-wall-clock, because that is what the athlete sees.
+processed once per 33 ms frame. Every figure here is CPU time
+(``time.process_time``), so other processes on a shared machine do not
+inflate it.
 
 Keys added to the report:
 
 - ``pipeline_rtf_8ch_2khz``, ``pipeline_rtf_16ch_2khz``: seconds of signal
   per CPU second through :class:`EmgPipeline` (band-pass + notches + RMS
   envelope + %MVC), per frame.
-- ``live_chain_rtf_16ch_2khz``: the same with everything the worker runs per
-  frame (:class:`LiveSignal`: + quality flags, onset detector, set metrics).
 - ``floor_rtf_16ch_2khz`` and ``floor_ratio_16ch``: the same filters and
   envelope applied once to the whole recording, vectorised, and the
   streaming cost divided by it.
 - ``neurokit_speedup``: NeuroKit2 ``emg_clean`` + ``emg_amplitude`` re-run on
   the last 1 s of each channel every frame, cost ÷ the pipeline's per-frame
   cost (None when ``neurokit2`` is not installed: ``pip install gymtui[bench]``).
-- ``latency_p50_ms``, ``latency_p99_ms``: a producer thread enqueues 10 ms
-  blocks in real time on a ``queue.Queue``; a worker thread drains it and,
-  once a frame's 33 ms of samples are in, runs the live chain and posts the
-  frame to an output queue. Latency is from the enqueue of the block that
-  completed the frame to the post: the freshness of what the screen shows.
 - ``cue_overhead_pct``: what the live form cues (:class:`CueMonitor`) add
   to the live chain's per-frame cost at 16 ch @ 2 kHz, in percent: the
   chain in a set with everything on against the same chain with the cue
@@ -33,16 +30,10 @@ Keys added to the report:
   ``coaching_overhead_pct`` is the same against the chain with no coaching
   at all (no cues, no live reps), and ``cue_frame_us_16ch_2khz`` the
   chain's CPU time per frame with everything on.
-- ``rss_growth_mb_2h``: resident memory after minus before streaming two
-  hours of 16 ch @ 2 kHz through the live chain as fast as it goes, a new
-  set every minute (``--quick``: ten minutes, key ``rss_stream_s`` says how long).
 """
 
 from __future__ import annotations
 
-import gc
-import queue
-import threading
 import time
 from typing import Any
 
@@ -121,18 +112,6 @@ def _live_chain(n_channels: int):
     live = LiveSignal(RATE_HZ, roles)
     live.set_calibration(Calibration((300.0,) * n_channels, 0.1))
     return live
-
-
-def _live_chain_rtf(n_channels: int, seconds: float) -> float:
-    signal = synthetic_emg(n_channels, min(seconds, 20.0))
-    repeat = max(1, round(seconds / 20.0))
-    live = _live_chain(n_channels)
-    live.begin_set()
-    live.begin_phase("isometric", 0.0)
-    notes = _notifications(signal)
-    _stream_cpu_s(live.process, notes[:200], 1)
-    cpu_s = _stream_cpu_s(live.process, notes, repeat)
-    return repeat * len(notes) * NOTIFY_N / RATE_HZ / cpu_s
 
 
 CUE_SLICE_FRAMES = 60
@@ -251,95 +230,6 @@ def _neurokit_frame_cpu_s(n_channels: int, frames: int) -> float | None:
     return (time.process_time() - start) / frames
 
 
-def _latency_ms(n_channels: int, seconds: float) -> tuple[float, float, int]:
-    """Block-enqueued → frame-posted latency (p50, p99) with real threads and queues, in real time."""
-    signal = synthetic_emg(n_channels, seconds)
-    notes = _notifications(signal)
-    live = _live_chain(n_channels)
-    live.begin_set()
-    live.begin_phase("isometric", 0.0)
-    blocks: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue()
-    posted: queue.SimpleQueue[float] = queue.SimpleQueue()
-    latencies: list[float] = []
-    stop = threading.Event()
-
-    def worker() -> None:
-        pending: list[np.ndarray] = []
-        pending_n = 0
-        t = 0.0
-        while not stop.is_set():
-            try:
-                item = blocks.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if item is None:
-                return
-            items = [item]
-            while True:  # drain whatever else has arrived
-                try:
-                    more = blocks.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop.set()
-                    break
-                items.append(more)
-            for enqueued_at, note in items:
-                pending.append(note)
-                pending_n += note.shape[0]
-                if pending_n >= FRAME_N:
-                    frame = np.concatenate(pending)
-                    t += frame.shape[0] / RATE_HZ
-                    result = live.process(frame, t)
-                    posted.put(result.t_end_s)  # stands in for post_message
-                    latencies.append(time.perf_counter() - enqueued_at)
-                    pending.clear()
-                    pending_n = 0
-
-    thread = threading.Thread(target=worker, name="bench-signal-worker")
-    thread.start()
-    next_at = time.perf_counter()
-    for note in notes:
-        next_at += NOTIFY_N / RATE_HZ
-        delay = next_at - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        blocks.put((time.perf_counter(), note))
-    blocks.put(None)
-    thread.join(timeout=10.0)
-    stop.set()
-    ms = np.asarray(latencies[10:]) * 1000.0  # skip the start-up frames
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), int(ms.size)
-
-
-def _rss_mb(n_channels: int, seconds: float) -> tuple[float, float] | None:
-    """Resident memory (MB) before and after streaming ``seconds`` through the live chain."""
-    try:
-        import psutil
-    except ImportError:
-        return None
-    proc = psutil.Process()
-    signal = synthetic_emg(n_channels, 60.0)
-    notes = _notifications(signal)
-    live = _live_chain(n_channels)
-    minutes = max(1, round(seconds / 60.0))
-
-    def one_minute(k: int) -> None:
-        live.begin_set()
-        live.begin_phase("isometric", k * 60.0)
-        _stream_cpu_s(live.process, notes, 1)
-        live.finish_set(k * 60.0 + 60.0)
-
-    one_minute(0)  # warm every cache and buffer first
-    gc.collect()
-    before = proc.memory_info().rss
-    for k in range(1, minutes + 1):
-        one_minute(k)
-    gc.collect()
-    after = proc.memory_info().rss
-    return before / 1e6, after / 1e6
-
-
 def run(report: dict[str, Any], quick: bool) -> None:
     seconds = 20.0 if quick else 120.0
     rtf8, _ = _pipeline_rtf(8, seconds)
@@ -348,7 +238,6 @@ def run(report: dict[str, Any], quick: bool) -> None:
     report["pipeline_rtf_8ch_2khz"] = round(rtf8, 1)
     report["pipeline_rtf_16ch_2khz"] = round(rtf16, 1)
     report["pipeline_frame_us_16ch_2khz"] = round(frame_cpu_s * 1e6, 1)
-    report["live_chain_rtf_16ch_2khz"] = round(_live_chain_rtf(16, seconds), 1)
     report["floor_rtf_16ch_2khz"] = round(floor16, 1)
     report["floor_ratio_16ch"] = round(floor16 / rtf16, 2)
     overhead_pct, coaching_pct, cue_frame_us = _cue_overhead(16, 20 if quick else 100)
@@ -358,13 +247,7 @@ def run(report: dict[str, Any], quick: bool) -> None:
     nk_frame_s = _neurokit_frame_cpu_s(16, 5 if quick else 20)
     report["neurokit_frame_ms_16ch"] = None if nk_frame_s is None else round(nk_frame_s * 1e3, 2)
     report["neurokit_speedup"] = None if nk_frame_s is None else round(nk_frame_s / frame_cpu_s, 1)
-    p50, p99, n = _latency_ms(16, 3.0 if quick else 15.0)
-    report["latency_p50_ms"] = round(p50, 3)
-    report["latency_p99_ms"] = round(p99, 3)
-    report["latency_frames"] = n
-    stream_s = 600.0 if quick else 7200.0
-    rss = _rss_mb(16, stream_s)
-    report["rss_before_mb"] = None if rss is None else round(rss[0], 1)
-    report["rss_after_mb"] = None if rss is None else round(rss[1], 1)
-    report["rss_growth_mb_2h"] = None if rss is None else round(rss[1] - rss[0], 2)
-    report["rss_stream_s"] = stream_s
+    report["signal_bench_notes"] = (
+        "pipeline figures [process CPU]: the signal classes called directly, one call per 33 ms frame, "
+        "no worker thread or queue (the worker's latency is the live bench's)"
+    )

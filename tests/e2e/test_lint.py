@@ -43,6 +43,13 @@ def test_the_test_command_lints_and_type_checks_before_the_tests() -> None:
     assert steps.index(".venv/bin/mypy") < first_tests
 
 
+def test_the_test_command_runs_every_benchmark_once_after_the_tests() -> None:
+    """A smoke run of ``gymtui bench`` (figures printed, targets not enforced) proves every bench module still runs."""
+    steps = [step.strip() for step in _readme_test_command().split("&&")]
+    bench = steps.index(".venv/bin/python -m gymtui bench --smoke")
+    assert max(i for i, step in enumerate(steps) if "pytest" in step) < bench == len(steps) - 1
+
+
 def test_mypy_checks_the_package_strictly_where_the_readme_says() -> None:
     """A bare `mypy` checks gymtui; the core logic is strict; no module is excused."""
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
