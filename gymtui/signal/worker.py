@@ -83,6 +83,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FRAME_INTERVAL_S = 1 / 30
+FRAME_WAITS_FOR_BLOCK_S = 0.02
+"""A frame that falls due between two blocks waits this long for the next one and goes out as soon as it
+is in: a bar then shows a sample processed a moment ago, not one a block old. A sensor that sends blocks
+every 10 ms (the demo, a Myo) shifts a frame by 5 ms on average and never more than this; the cadence
+stays 30 a second (the next frame is due one interval after this one was)."""
 RAW_CHUNK_S = 1.0
 
 HOLD_FOR_SAMPLES_S = 0.5
@@ -196,7 +201,11 @@ class SignalWorker:
     def _run(self) -> None:
         next_frame_at = self._wall()
         while not self._stop.is_set():
-            timeout = max(0.0, next_frame_at - self._wall())
+            # Before a frame is due, wait for it; once due, wait (a little) for the next block, so the
+            # frame goes out the moment that block is in rather than showing samples a block old.
+            now = self._wall()
+            wake_at = next_frame_at if now < next_frame_at else next_frame_at + FRAME_WAITS_FOR_BLOCK_S
+            timeout = wake_at - now
             try:
                 item = self._queue.get(timeout=timeout if timeout > 0 else 0.001)
             except queue.Empty:
@@ -210,7 +219,8 @@ class SignalWorker:
             self._handle_batch(batch)
             self._release_held()
             now = self._wall()
-            if now >= next_frame_at:
+            fresh = any(isinstance(item, SampleBlock) for item in batch)
+            if now >= next_frame_at and (fresh or now >= next_frame_at + FRAME_WAITS_FOR_BLOCK_S):
                 self._post_frame()
                 # Keep the cadence (no drift from processing time); resync after a stall.
                 next_frame_at += self.frame_interval_s
