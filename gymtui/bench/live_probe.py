@@ -92,6 +92,48 @@ class BoundaryLog:
         SetRunner._handle = handle  # type: ignore[method-assign,assignment]
 
 
+def _stored_phases(db: Any, set_id: int) -> list[tuple[Any, ...]]:
+    """The set's phase rows as stored: (idx, kind, planned_s, duration_s, ended_by, started_at, ended_at)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+    try:
+        return conn.execute(
+            "SELECT idx, kind, planned_s, duration_s, ended_by, started_at, ended_at FROM phases WHERE set_id = ? ORDER BY idx",
+            (set_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _stored_errors_ms(rows: list[tuple[Any, ...]], protocol: Any, *, speed: float = 1.0) -> list[float]:
+    """How far each timed end lies from its plan, in the log the set left (ms; the set's own time).
+
+    A phase ended by its time: its stored duration against its planned
+    seconds. A work phase after a timed one: the gap between that end and its
+    start against the 3-2-1 lead-in the plan puts there (a rest has none).
+    Durations are stored in the set's time; the stamps on the wall clock,
+    which a demo at ×``speed`` runs through faster.
+    The engine stamps boundaries from the clock; were it to slip (a boundary
+    taken at the tick that noticed it), these would show it.
+    """
+    import datetime as dt
+
+    errors: list[float] = []
+    for n, (idx, _kind, planned_s, duration_s, ended_by, _started, _ended) in enumerate(rows):
+        if ended_by == "time" and planned_s is not None and duration_s is not None:
+            errors.append(1000.0 * (float(duration_s) - float(planned_s)))
+        if n == 0:
+            continue
+        before = rows[n - 1]
+        if before[4] != "time" or before[6] is None or rows[n][5] is None or idx >= len(protocol.phases):
+            continue
+        lead_in_s = protocol.lead_in_s if protocol.phases[idx].is_work else 0
+        gap_s = speed * (dt.datetime.fromisoformat(rows[n][5]) - dt.datetime.fromisoformat(before[6])).total_seconds()
+        errors.append(1000.0 * (gap_s - lead_in_s))
+    return errors
+
+
 def _watch(holder: dict[str, Any], terminal: CountingTerminal, boundaries: BoundaryLog, out: Path,
            window_s: float) -> None:
     from textual.app import ScreenStackError
@@ -139,10 +181,19 @@ def _watch(holder: dict[str, Any], terminal: CountingTerminal, boundaries: Bound
         paints, posted, shown = terminal.paints - paints0, worker.frames_posted - posted0, app.frames_shown - shown0
         in_hold = phase_kind() is PhaseKind.ISOMETRIC
         until(lambda: any(name == "end:isometric" for name, _, _ in boundaries.entries), "end of the hold", 60)
-        time.sleep(0.2)
+        runner = app.runner
+        protocol, set_id = runner.protocol, runner.set_id.result(timeout=30)
+        stored: list[tuple[Any, ...]] = []
+
+        def hold_stored() -> bool:
+            stored[:] = _stored_phases(app.store.path, set_id)
+            return any(kind == "isometric" and ended_at is not None for _i, kind, *_rest, ended_at in stored)
+
+        until(hold_stored, "the hold's row stored", 30)
         wall = wall1 - wall0
-        errors_ms = [1000.0 * (delivered - due) for name, due, delivered in boundaries.entries if name != "count"]
+        shown_late_ms = [1000.0 * (delivered - due) for name, due, delivered in boundaries.entries if name != "count"]
         counts_ms = [1000.0 * (delivered - due) for name, due, delivered in boundaries.entries if name == "count"]
+        errors_ms = _stored_errors_ms(stored, protocol, speed=float(app.config.speed))
         result = {
             "paints_per_s": paints / wall,
             "cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
@@ -151,6 +202,7 @@ def _watch(holder: dict[str, Any], terminal: CountingTerminal, boundaries: Bound
             "window_in_hold": in_hold,
             "boundaries": [[name, round(1000.0 * (d - u), 3)] for name, u, d in boundaries.entries],
             "boundary_errors_ms": errors_ms,
+            "shown_late_ms": shown_late_ms,
             "count_errors_ms": counts_ms,
             "dropped_samples": worker._lost_samples - lost0,
             "seq_gaps": worker.seq_gaps - gaps0,
