@@ -94,16 +94,14 @@ class BoundaryLog:
 
 def _stored_phases(db: Any, set_id: int) -> list[tuple[Any, ...]]:
     """The set's phase rows as stored: (idx, kind, planned_s, duration_s, ended_by, started_at, ended_at)."""
-    import sqlite3
+    from gymtui.store import Store
 
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+    store = Store(db, readonly=True)
     try:
-        return conn.execute(
-            "SELECT idx, kind, planned_s, duration_s, ended_by, started_at, ended_at FROM phases WHERE set_id = ? ORDER BY idx",
-            (set_id,),
-        ).fetchall()
+        return [(r["idx"], r["kind"], r["planned_s"], r["duration_s"], r["ended_by"], r["started_at"], r["ended_at"])
+                for r in store.phases_of(set_id)]
     finally:
-        conn.close()
+        store.close()
 
 
 def _stored_errors_ms(rows: list[tuple[Any, ...]], protocol: Any, *, speed: float = 1.0) -> list[float]:
