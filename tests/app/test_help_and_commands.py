@@ -68,7 +68,10 @@ async def test_question_mark_on_home_lists_each_home_key_and_closes_with_questio
     app, store = open_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await at_home(app, pilot)
-        assert any(k.key_display == "?" and k.description == "Help" for k in app.screen.query(FooterKey))
+        # The footer lays its keys out after the home's first read: wait for it, never assume it.
+        await pilot_wait_until(
+            pilot, lambda: any(k.key_display == "?" and k.description == "Help" for k in app.screen.query(FooterKey)),
+            10, "the footer's '? Help' key")
         await pilot.press("question_mark")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 10, "the help")
         lines = help_lines(app)
