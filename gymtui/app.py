@@ -236,6 +236,8 @@ class GymApp(App[int]):
         self.gym = GymController(self)
         self.device_workers: list[Worker[None]] = []
         """The workers opening the sensor and the cuff, started once the first home screen shows."""
+        self._shutting_down: asyncio.Task[None] | None = None
+        """The one shutdown: a quit, a signal and the unmount that follows all wait on the same task."""
         """This rack on the gym's broker (``--gym``); does nothing for a rack alone."""
 
     def _post_store_health(self, health: StoreHealth) -> None:
@@ -410,7 +412,16 @@ class GymApp(App[int]):
         Runs on every way out, including a signal while screens are already
         gone, so it renders nothing and each step is guarded: one failing
         step must not leave a cuff up, a thread running or a write unsaved.
+        Ways out can overlap (``q`` then the unmount, or a signal during a
+        quit): the first starts the one shutdown and every later caller
+        waits for that same one, shielded, so cancelling a caller (Textual
+        cancels an action's task when the app closes) never cuts it short.
         """
+        if self._shutting_down is None:
+            self._shutting_down = asyncio.create_task(self._shutdown_once(abort_reason), name="gymtui shutdown")
+        await asyncio.shield(self._shutting_down)
+
+    async def _shutdown_once(self, abort_reason: str) -> None:
         await self.sets.abort_for_shutdown(abort_reason)
         await self.cuff.stop()  # closes the emulated cuff's world on the cuff's loop too
         await self.sensor.close()
@@ -457,8 +468,9 @@ class GymApp(App[int]):
         log.critical("the app failed", exc_info=cause)
 
     async def on_unmount(self) -> None:
-        if self.signal is not None or self.source is not None or self.cuff_rig is not None:
-            await self.shutdown()
+        if (self._shutting_down is not None or self.signal is not None or self.source is not None
+                or self.cuff_rig is not None):
+            await self.shutdown()  # or waits for the one a quit or a signal started
         spilled = await asyncio.to_thread(self.store_exec.shutdown)
         if spilled is not None and spilled.line():
             self.exit_note = spilled.line()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
 import os
@@ -13,6 +14,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,6 +116,38 @@ async def test_escape_mid_set_deflates(tmp_path: Path) -> None:
     events = cuff_events(tmp_path / "gym.db")
     deflates = [e for e in events if e[1] == "deflate" and "abort" in e[4]]
     assert deflates, events
+
+
+async def test_the_unmount_during_a_quit_waits_for_the_quit_to_deflate_and_save(tmp_path: Path) -> None:
+    """``q`` starts the way out; the app's unmount asks for one too while the cuff is still going down.
+
+    The second call must wait for that same shutdown to end (the cuff
+    measured down and closed, the set saved as aborted), not run a half of
+    its own and let the app close under the first.
+    """
+    db = tmp_path / "gym.db"
+    app, _ = app_with_cuff(db)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                               30, "the home screen with the cuff connected")
+        await pilot.press("B")
+        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 60,
+                               "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
+        quit_task = asyncio.create_task(app.shutdown("quit: set aborted"))
+        deadline = time.monotonic() + 10
+        while app.cuff_rig is not None:  # the quit has taken the cuff and is bringing it down
+            assert time.monotonic() < deadline, "the quit never took the cuff"
+            await asyncio.sleep(0)
+        await asyncio.wait_for(app.shutdown("unmount"), 30)
+        assert quit_task.done() and quit_task.exception() is None
+    events = cuff_events(db)
+    assert [e[4] for e in events if e[1] == "deflate"][-1].startswith("quit"), events[-5:]
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        sets = conn.execute("SELECT status, ended_at IS NOT NULL FROM sets ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert sets == [("aborted", 1)]
 
 
 async def test_a_stuck_pressure_sensor_raises_the_alarm(tmp_path: Path) -> None:

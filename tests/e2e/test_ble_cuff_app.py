@@ -224,7 +224,9 @@ async def test_quit_on_the_paired_cuff_deflates_and_waits_for_it_to_be_down(
         await pilot_wait_until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", 10, "the quit question")
         trigger = time.monotonic()
         await pilot.press("y")
-        await pilot_wait_until(pilot, lambda: app.cuff_rig is None, 30, "the cuff stopped")
+        # The quit's own way out, whole: the rig stopped and the app told to exit (status 0).
+        await pilot_wait_until(pilot, lambda: app.cuff_rig is None and app.return_code == 0, 30,
+                               "the quit finished and the app exiting")
         emulated = cuff()
     emulated.catch_up()
     assert any(at >= trigger and op == Opcode.DEFLATE for at, op in emulated.timed_writes)
