@@ -97,7 +97,8 @@ async def test_question_mark_during_a_set_lists_the_set_keys_and_escape_closes_h
         await at_home(app, pilot)
         await pilot.press("enter")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, SetScreen), 30, "the set screen")
-        assert any(k.key_display == "?" for k in app.screen.query(FooterKey))
+        await pilot_wait_until(pilot, lambda: any(k.key_display == "?" for k in app.screen.query(FooterKey)), 10,
+                               "the set screen's footer showing '? Help'")
         await pilot.press("question_mark")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 10, "the help over the set")
         lines = help_lines(app)
@@ -122,7 +123,10 @@ async def test_question_mark_on_the_rating_screen_lists_the_rating_keys(tmp_path
         )
         await pilot.press("r")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, RatingScreen), 10, "the rating screen")
-        assert any(k.key_display == "?" and k.description == "Help" for k in app.screen.query(FooterKey))
+        await pilot_wait_until(
+            pilot, lambda: any(k.key_display == "?" and k.description == "Help" for k in app.screen.query(FooterKey)),
+            10, "the rating screen's footer showing '? Help'",
+        )
         await pilot.press("question_mark")
         await pilot_wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 10, "the help over the rating")
         lines = help_lines(app)
