@@ -36,7 +36,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shlex
 import shutil
 import signal
 import statistics
@@ -46,6 +45,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from gymtui.bench.quota import APP_CGROUP_ENV, app_command
 
 STARTUP_LAUNCHES, QUICK_STARTUP_LAUNCHES = 5, 2
 WINDOW_S, QUICK_WINDOW_S = 10.0, 5.0
@@ -114,7 +115,7 @@ def startup_seconds(timeout_s: float = 60.0) -> float:
     """
     with tempfile.TemporaryDirectory() as tmp:
         session = _session_name("startup")
-        command = f"{shlex.quote(sys.executable)} -m gymtui --demo --db {shlex.quote(str(Path(tmp) / 'bench.db'))}"
+        command = app_command([sys.executable, "-m", "gymtui", "--demo", "--db", str(Path(tmp) / "bench.db")])
         started = time.perf_counter()
         _start_in_tmux(session, command)
         try:
@@ -134,10 +135,10 @@ def live_set_in_tmux(window_s: float, channels: int = 8, speed: float = 1.0, tim
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "probe.json"
         session = _session_name("live")
-        command = " ".join(shlex.quote(part) for part in (
+        command = app_command([
             sys.executable, "-m", "gymtui.bench.live_probe", str(out), f"{window_s:g}",
             "--demo", "--channels", str(channels), "--speed", f"{speed:g}", "--db", str(Path(tmp) / "bench.db"),
-        ))
+        ])
         _start_in_tmux(session, command)
         try:
             deadline = time.monotonic() + timeout_s
@@ -194,4 +195,5 @@ def run(report: dict[str, Any], quick: bool) -> None:
         "phase_end_error_ms_p99 [monotonic, as stored]: timed phase ends and lead-ins in the set's log against the plan; "
         "phase_shown_late_ms_p99 [monotonic]: the same boundaries delivered by the screen's tick, after their instant; "
         "dropped_samples [count]: the worker's lost samples + sequence gaps over the set"
+        + ("; in a CPU quota: the app's process alone (tmux and the observer outside)" if os.environ.get(APP_CGROUP_ENV) else "")
     )

@@ -158,6 +158,9 @@ class SetScreen(Screen[None]):
         self._deferred: tuple[str, LinkHealth] | None = None
         self._status = ""
         self._rate_line = ""
+        self._bars: list[ActivationBar] = []
+        """The bars as composed, kept: each frame sets them without searching the DOM (30 times a second)."""
+        self._target_bars: list[bool] = []
 
     def compose(self) -> ComposeResult:
         yield OneLine(safe_text(self.subtitle or self.protocol.exercise), id="set-title")
@@ -166,9 +169,13 @@ class SetScreen(Screen[None]):
         yield Static("", id="cue", markup=False)
         yield FormCueBanner(id="form-cue")
         yield Static(RETENTION_LINE, id="retention-note", markup=False)
+        self._bars = [
+            ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
+            for i, channel in enumerate(self.channels)
+        ]
+        self._target_bars = [_is_target(bar) for bar in self._bars]
         with Vertical(id="bars"):
-            for i, channel in enumerate(self.channels):
-                yield ActivationBar(safe_text(channel.muscle), safe_text(channel.role), id=f"bar-{i}")
+            yield from self._bars
         # One row under the bars: the rep marks, and before an MVC (when no rep can be judged) the µV scale.
         with Horizontal(id="under-bars"):
             yield RepMarks(id="rep-marks")
@@ -215,8 +222,8 @@ class SetScreen(Screen[None]):
             self._shown_state = (view.stage, view.index, view.paused, view.completed)
             self.refresh_bindings()
         target = phase.target_pct_mvc if phase is not None and view.stage is Stage.PHASE else None
-        for bar in self.query(ActivationBar):
-            bar.target = target if _is_target(bar) else None
+        for bar, is_target in zip(self._bars, self._target_bars, strict=True):
+            bar.target = target if is_target else None
         # A retention set stays dark until its work is over; then the athlete may look.
         self.set_class(self.feedback_mode == "retention" and not view.completed, "-retention-dark")
         in_explosive = phase is not None and phase.kind is PhaseKind.EXPLOSIVE and view.stage is Stage.PHASE
@@ -233,7 +240,9 @@ class SetScreen(Screen[None]):
         marked = feedback.marked if feedback is not None else ()
         zone = feedback.zone_pct if feedback is not None else None
         uncalibrated = False
-        for i, bar in enumerate(self.query(ActivationBar)):
+        if not self.is_mounted:
+            return  # composing, or leaving
+        for i, (bar, is_target) in enumerate(zip(self._bars, self._target_bars, strict=True)):
             if i < len(frame.pct_mvc):
                 bar.pct = frame.pct_mvc[i]
                 bar.uv = frame.envelope_uv[i] if i < len(frame.envelope_uv) else None
@@ -241,7 +250,7 @@ class SetScreen(Screen[None]):
             if i < len(frame.quality):
                 bar.flags = frame.quality[i]
             bar.marked = i in marked
-            bar.zone = zone if _is_target(bar) else None
+            bar.zone = zone if is_target else None
         self.set_class(uncalibrated, "-no-mvc")  # the sheet shows the µV scale's line
         if feedback is not None:
             self.show_feedback(feedback)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -61,21 +61,25 @@ class ActivationBar(Widget):
     ActivationBar > .activation-bar--zone { background: $secondary 45%; }
     """
 
-    pct: reactive[float | None] = reactive(None, layout=False)
-    uv: reactive[float | None] = reactive(None, layout=False)
+    pct: reactive[float | None] = reactive(None, layout=False, repaint=False)
+    uv: reactive[float | None] = reactive(None, layout=False, repaint=False)
     """The envelope in µV, drawn on :data:`UV_FULL_SCALE` while ``pct`` is None (no MVC yet)."""
-    target: reactive[float | None] = reactive(None, layout=False)
-    zone: reactive[tuple[float, float] | None] = reactive(None, layout=False)
+    target: reactive[float | None] = reactive(None, layout=False, repaint=False)
+    zone: reactive[tuple[float, float] | None] = reactive(None, layout=False, repaint=False)
     """The target band (low, high) in %MVC, drawn under the bar's cells; None: no band."""
-    marked: reactive[bool] = reactive(False, layout=False)
-    flags: reactive[tuple[str, ...]] = reactive((), layout=False)
-    full_scale: reactive[float] = reactive(100.0, layout=False)
+    marked: reactive[bool] = reactive(False, layout=False, repaint=False)
+    flags: reactive[tuple[str, ...]] = reactive((), layout=False, repaint=False)
+    full_scale: reactive[float] = reactive(100.0, layout=False, repaint=False)
 
     def __init__(self, muscle: str, role: str = "", *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.muscle = muscle
         self.role = role
         self._styles: dict[str, Style] = {}
+        self._shown_look: tuple[object, ...] | None = None
+        """What the last repaint drew (:meth:`_look`): a new value that draws the same cells repaints nothing."""
+        self._row_cache: tuple[tuple[object, ...], list[Segment]] | None = None
+        """The bar's segments for one look (every row of the bar draws the same run of cells)."""
 
     # -- values ------------------------------------------------------------------
     def fill_fraction(self) -> float:
@@ -124,36 +128,98 @@ class ActivationBar(Widget):
             return Segment(self.role[: LABEL_CELLS - 1].ljust(LABEL_CELLS), self._style("label"))
         return Segment(" " * LABEL_CELLS)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        height = max(1, self.size.height)
-        bar_cells = max(1, width - LABEL_CELLS - VALUE_CELLS)
+    # -- repainting only what changed --------------------------------------------------
+    # The values arrive ~30 times a second and most of them draw the same cells
+    # as the last (a %MVC that moved by a tenth): the reactives do not repaint
+    # by themselves; each change compares what would be drawn with what was.
+    def watch_pct(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_uv(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_target(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_zone(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_marked(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_flags(self) -> None:
+        self._repaint_if_changed()
+
+    def watch_full_scale(self) -> None:
+        self._repaint_if_changed()
+
+    def _repaint_if_changed(self) -> None:
+        look = self._look()
+        if look != self._shown_look:
+            self.refresh()
+
+    def _bar_cells(self) -> int:
+        return max(1, self.size.width - LABEL_CELLS - VALUE_CELLS)
+
+    def _bar_look(self, bar_cells: int) -> tuple[int, int | None, int, int, str]:
+        """(filled cells, target cell, zone start, zone end, fill part): all a row of cells depends on."""
         filled = round(self.fill_fraction() * bar_cells)
         calibrated = self.pct is not None
         target_cell = self._cell(self.target / self.full_scale, bar_cells) if self.target is not None and calibrated else None
         zone = self.zone if calibrated else None
-        zone_cells = (
-            range(self._cell(zone[0] / self.full_scale, bar_cells), self._cell(zone[1] / self.full_scale, bar_cells) + 1)
-            if zone is not None
-            else range(0)
-        )
+        if zone is not None:
+            zone_start = self._cell(zone[0] / self.full_scale, bar_cells)
+            zone_end = self._cell(zone[1] / self.full_scale, bar_cells) + 1
+        else:
+            zone_start = zone_end = 0
         if self.marked:
             fill_part = "marked"
         else:
             fill_part = "over" if (self.pct or 0.0) > self.full_scale else "fill"
+        return filled, target_cell, zone_start, zone_end, fill_part
 
-        # One (glyph, part, in zone) per cell, then runs of equal cells become segments.
-        def cell(i: int) -> tuple[str, str, bool]:
-            if i == target_cell:
-                return "┃", "target", i in zone_cells
-            if i < filled:
-                return "█", fill_part, i in zone_cells
-            return "░", "empty", i in zone_cells
+    def _look(self) -> tuple[object, ...]:
+        bar_cells = self._bar_cells()
+        return (self.size, self._bar_look(bar_cells), self.value_text(), self.marked, self.flags, self.muscle, self.role)
 
-        segments = [self._label(y)]
-        for (glyph, part, in_zone), run in groupby(map(cell, range(bar_cells))):
-            style = self._zoned(part) if in_zone else self._style(part)
-            segments.append(Segment(glyph * sum(1 for _ in run), style))
+    def _bar_segments(self, bar_cells: int) -> list[Segment]:
+        """The row's cells as runs: cut where the fill, the target tick or the zone begins or ends."""
+        look = (bar_cells, *self._bar_look(bar_cells))
+        cached = self._row_cache
+        if cached is not None and cached[0] == look:
+            return cached[1]
+        _, filled, target_cell, zone_start, zone_end, fill_part = look
+        cuts = {0, bar_cells, filled, zone_start, zone_end}
+        if target_cell is not None:
+            cuts.update((target_cell, target_cell + 1))
+        edges = sorted(c for c in cuts if 0 <= c <= bar_cells)
+        runs: list[tuple[str, str, bool, int]] = []  # (glyph, part, in zone, cells)
+        for start, stop in pairwise(edges):
+            if start == stop:
+                continue
+            if start == target_cell:
+                glyph, part = "┃", "target"
+            elif start < filled:
+                glyph, part = "█", fill_part
+            else:
+                glyph, part = "░", "empty"
+            in_zone = zone_start <= start < zone_end
+            if runs and runs[-1][:3] == (glyph, part, in_zone):
+                runs[-1] = (glyph, part, in_zone, runs[-1][3] + stop - start)
+            else:
+                runs.append((glyph, part, in_zone, stop - start))
+        segments = [
+            Segment(glyph * cells, self._zoned(part) if in_zone else self._style(part))
+            for glyph, part, in_zone, cells in runs
+        ]
+        self._row_cache = (look, segments)
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        height = max(1, self.size.height)
+        self._shown_look = self._look()
+        segments = [self._label(y), *self._bar_segments(self._bar_cells())]
         value = self.value_text().rjust(VALUE_CELLS - 1) + " " if y == (height - 1) // 2 else " " * VALUE_CELLS
         segments.append(Segment(value, self._style("label")))
         return Strip(segments).crop(0, width)
