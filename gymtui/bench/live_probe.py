@@ -17,11 +17,13 @@ terminal) and only watches:
   cue, a bell, a phase change on screen). The difference, over the 3-2-1
   lead-in's counts, the phase starts and the phase ends, is how late a lifter
   hears it.
-- **losses**: the signal worker's lost samples (gaps the demo sensor had to
-  mark because it could not render in time) and sequence gaps, over the set.
+- **losses**: the signal worker's lost samples (gaps its sensor marked) and
+  sequence gaps, over the set. The UI benchmark gives it a replayed
+  recording, which catches up rather than drop a late block: what is lost
+  is lost by the worker.
 
 It presses ``f`` (the quick Phase 4 finisher: calibration, a 3-2-1 lead-in,
-a 15 s isometric hold) once the home screen and the demo sensor are up,
+a 15 s isometric hold) once the home screen and the sensor are up,
 measures the middle ``WINDOW_S`` seconds of the hold, waits for the hold's
 end, writes the figures to ``OUT.json`` and leaves the process to be ended
 by the caller.
@@ -164,7 +166,7 @@ def _watch(holder: dict[str, Any], terminal: CountingTerminal, boundaries: Bound
         until(lambda: "app" in holder, "app", 120)
         app = holder["app"]
         until(lambda: isinstance(app.screen, HomeScreen) and app.signal is not None and app.coach is not None,
-              "home screen with the demo sensor", 120)
+              "home screen with the sensor", 120)
         time.sleep(0.5)
         app.call_from_thread(app.simulate_key, "f")
         until(lambda: app.runner is not None, "set after pressing f", 60)

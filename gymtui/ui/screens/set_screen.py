@@ -242,15 +242,15 @@ class SetScreen(Screen[None]):
         uncalibrated = False
         if not self.is_mounted:
             return  # composing, or leaving
+        pct, uv, quality = frame.pct_mvc, frame.envelope_uv, frame.quality
         for i, (bar, is_target) in enumerate(zip(self._bars, self._target_bars, strict=True)):
-            if i < len(frame.pct_mvc):
-                bar.pct = frame.pct_mvc[i]
-                bar.uv = frame.envelope_uv[i] if i < len(frame.envelope_uv) else None
-                uncalibrated = uncalibrated or frame.pct_mvc[i] is None
-            if i < len(frame.quality):
-                bar.flags = frame.quality[i]
-            bar.marked = i in marked
-            bar.zone = zone if is_target else None
+            if i < len(pct):
+                uncalibrated = uncalibrated or pct[i] is None
+                bar.show(pct[i], uv[i] if i < len(uv) else None, flags=quality[i] if i < len(quality) else None,
+                         marked=i in marked, zone=zone if is_target else None)
+            else:
+                bar.show(bar.pct, bar.uv, flags=quality[i] if i < len(quality) else None,
+                         marked=i in marked, zone=zone if is_target else None)
         self.set_class(uncalibrated, "-no-mvc")  # the sheet shows the µV scale's line
         if feedback is not None:
             self.show_feedback(feedback)

@@ -77,7 +77,7 @@ class ActivationBar(Widget):
         self.role = role
         self._styles: dict[str, Style] = {}
         self._shown_look: tuple[object, ...] | None = None
-        """What the last repaint drew (:meth:`_look`): a new value that draws the same cells repaints nothing."""
+        """What the last repaint asked for draws (:meth:`_look`): a value that draws the same cells repaints nothing."""
         self._row_cache: tuple[tuple[object, ...], list[Segment]] | None = None
         """The bar's segments for one look (every row of the bar draws the same run of cells)."""
 
@@ -153,13 +153,33 @@ class ActivationBar(Widget):
     def watch_full_scale(self) -> None:
         self._repaint_if_changed()
 
+    def show(
+        self,
+        pct: float | None,
+        uv: float | None,
+        *,
+        flags: tuple[str, ...] | None = None,
+        marked: bool = False,
+        zone: tuple[float, float] | None = None,
+    ) -> None:
+        """One frame's values at once (the set screen's path, 30 times a second): one comparison, one repaint at most."""
+        self.set_reactive(ActivationBar.pct, pct)
+        self.set_reactive(ActivationBar.uv, uv)
+        if flags is not None:
+            self.set_reactive(ActivationBar.flags, flags)
+        self.set_reactive(ActivationBar.marked, marked)
+        self.set_reactive(ActivationBar.zone, zone)
+        self._repaint_if_changed()
+
     def _repaint_if_changed(self) -> None:
         look = self._look()
         if look != self._shown_look:
+            self._shown_look = look  # the repaint asked for now draws the values as they are then
             self.refresh()
 
-    def _bar_cells(self) -> int:
-        return max(1, self.size.width - LABEL_CELLS - VALUE_CELLS)
+    @staticmethod
+    def _bar_cells(width: int) -> int:
+        return max(1, width - LABEL_CELLS - VALUE_CELLS)
 
     def _bar_look(self, bar_cells: int) -> tuple[int, int | None, int, int, str]:
         """(filled cells, target cell, zone start, zone end, fill part): all a row of cells depends on."""
@@ -179,8 +199,8 @@ class ActivationBar(Widget):
         return filled, target_cell, zone_start, zone_end, fill_part
 
     def _look(self) -> tuple[object, ...]:
-        bar_cells = self._bar_cells()
-        return (self.size, self._bar_look(bar_cells), self.value_text(), self.marked, self.flags, self.muscle, self.role)
+        size = self.size
+        return (size, self._bar_look(self._bar_cells(size.width)), self.value_text(), self.marked, self.flags)
 
     def _bar_segments(self, bar_cells: int) -> list[Segment]:
         """The row's cells as runs: cut where the fill, the target tick or the zone begins or ends."""
@@ -216,10 +236,9 @@ class ActivationBar(Widget):
         return segments
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        height = max(1, self.size.height)
-        self._shown_look = self._look()
-        segments = [self._label(y), *self._bar_segments(self._bar_cells())]
+        size = self.size
+        width, height = size.width, max(1, size.height)
+        segments = [self._label(y), *self._bar_segments(self._bar_cells(width))]
         value = self.value_text().rjust(VALUE_CELLS - 1) + " " if y == (height - 1) // 2 else " " * VALUE_CELLS
         segments.append(Segment(value, self._style("label")))
         return Strip(segments).crop(0, width)
