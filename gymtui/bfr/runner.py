@@ -111,6 +111,11 @@ class CuffRunner:
         await self.cuff.start(self._on_pressure, self._on_health)
         self._tasks.append(asyncio.create_task(self._ticker(), name="cuff-ticks"))
 
+    @property
+    def speed(self) -> float:
+        """How much faster than the wall the cuff's set clock runs (1 on the gym floor)."""
+        return self._speed
+
     async def stop(self) -> None:
         """Quit path: deflate, wait (up to the confirm time) until the cuff is down, then disconnect.
 

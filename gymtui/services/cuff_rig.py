@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 LOG_CLOSE_S = 2.0
 """At quit the cuff is already down: give its last records this long to reach the database."""
 
+STOP_MARGIN_S = 10.0
+"""Beyond the deflate's own confirm time, how long the quit path waits for the runner to stop (flush, disconnect)."""
+CLOSE_S = 5.0
+"""How long each closer (the BLE link, the emulated cuff's world) may take at quit before it is left behind."""
+
 SESSION_WINDOW = dt.timedelta(hours=2)
 """Cuff time in the last two hours counts toward this session's cap after a restart."""
 
@@ -185,11 +190,21 @@ class CuffRig:
 
     async def stop(self) -> None:
         """The quit path: deflate, wait for the cuff to be measured down, disconnect, disarm, end the loop."""
+        # Every wait here is bounded: the deflate is already written first thing
+        # in runner.stop; a link or a world that never finishes closing must
+        # not keep the app from exiting (the cuff's own watchdog covers a link
+        # left open).
+        stop_s = self.supervisor.limits.deflate_confirm_s / self.runner.speed + STOP_MARGIN_S
         try:
-            await self.thread.run(self.runner.stop())
+            try:
+                await self.thread.run(asyncio.wait_for(self.runner.stop(), stop_s))
+            except TimeoutError:
+                log.error("the cuff runner did not stop within %.1f s; leaving it", stop_s)
             for close in self._closers:
                 try:
-                    await self.thread.run(_awaited(close))
+                    await self.thread.run(asyncio.wait_for(_awaited(close), CLOSE_S))
+                except TimeoutError:
+                    log.error("closing %r took over %.1f s; left behind", close, CLOSE_S)
                 except Exception:
                     log.exception("closing %r", close)
         finally:

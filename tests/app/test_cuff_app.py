@@ -150,6 +150,34 @@ async def test_the_unmount_during_a_quit_waits_for_the_quit_to_deflate_and_save(
     assert sets == [("aborted", 1)]
 
 
+async def test_a_link_that_never_finishes_closing_does_not_hold_the_quit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cuff deflates first; a closer that never returns is left behind after its bound, and the app exits."""
+    from gymtui.services import cuff_rig
+
+    monkeypatch.setattr(cuff_rig, "CLOSE_S", 0.5)
+    db = tmp_path / "gym.db"
+    app, _ = app_with_cuff(db)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                               30, "the home screen with the cuff connected")
+        await pilot.press("B")
+        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 60,
+                               "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
+        closed: list[str] = []
+
+        async def hangs() -> None:
+            closed.append("started")
+            await asyncio.Event().wait()  # a BLE disconnect that never answers
+
+        app.cuff_rig.add_closer(hangs)
+        await asyncio.wait_for(app.shutdown("quit: set aborted"), 30)
+        assert closed == ["started"] and app.cuff_rig is None
+    events = cuff_events(db)
+    assert [e[4] for e in events if e[1] == "deflate"][-1].startswith("quit"), events[-5:]
+
+
 async def test_a_stuck_pressure_sensor_raises_the_alarm(tmp_path: Path) -> None:
     app, _ = app_with_cuff(tmp_path / "gym.db")
     async with app.run_test(size=(120, 45)) as pilot:
