@@ -17,6 +17,7 @@ import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import repo_paths
@@ -60,6 +61,15 @@ def app_with_cuff(db: Path, speed: float = SPEED) -> tuple[GymApp, Store]:
     config = AppConfig(demo=True, speed=speed, athlete="Demo athlete",
                        cuff=validate_settings("arm", 180, 50), lop_given=True)
     return GymApp(store, config), store
+
+
+async def cuff_up_in_the_first_bout(pilot: Any, app: GymApp) -> None:
+    """Home with the cuff connected, ``B`` (the quick BFR set), and the cuff above 60 mmHg in its first bout."""
+    await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
+                           30, "the home screen with the cuff connected")
+    await pilot.press("B")
+    await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 60,
+                           "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
 
 
 def in_phase(app: GymApp, kind: str) -> bool:
@@ -128,11 +138,7 @@ async def test_the_unmount_during_a_quit_waits_for_the_quit_to_deflate_and_save(
     db = tmp_path / "gym.db"
     app, _ = app_with_cuff(db)
     async with app.run_test(size=(120, 45)) as pilot:
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
-                               30, "the home screen with the cuff connected")
-        await pilot.press("B")
-        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 60,
-                               "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
+        await cuff_up_in_the_first_bout(pilot, app)
         quit_task = asyncio.create_task(app.shutdown("quit: set aborted"))
         deadline = time.monotonic() + 10
         while app.cuff_rig is not None:  # the quit has taken the cuff and is bringing it down
@@ -160,11 +166,7 @@ async def test_a_link_that_never_finishes_closing_does_not_hold_the_quit(
     db = tmp_path / "gym.db"
     app, _ = app_with_cuff(db)
     async with app.run_test(size=(120, 45)) as pilot:
-        await pilot_wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.cuff_rig is not None,
-                               30, "the home screen with the cuff connected")
-        await pilot.press("B")
-        await pilot_wait_until(pilot, lambda: (app.cuff_rig.view().pressure_mmhg or 0.0) > 60, 60,
-                               "the cuff above 60 mmHg in the reps", detail=lambda: app.cuff_rig.view())
+        await cuff_up_in_the_first_bout(pilot, app)
         closed: list[str] = []
 
         async def hangs() -> None:

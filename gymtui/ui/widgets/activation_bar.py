@@ -19,6 +19,9 @@ UV_FULL_SCALE = 500.0
 A fixed, stated scale: rest noise (a few µV) stays a sliver, and a
 contraction reads the same whichever channel is loudest. Auto-ranging to the
 frame's loudest channel made rest noise fill 80–100 % of a bar."""
+LOOK_REACTIVES = ("pct", "uv", "target", "zone", "marked", "flags", "full_scale")
+"""The values a bar draws from; none repaints by itself (see :meth:`ActivationBar._repaint_if_changed`)."""
+
 MARK_GLYPH = "◀ "
 """Prefixed to a marked bar's muscle: the channel the cue is about."""
 
@@ -132,26 +135,9 @@ class ActivationBar(Widget):
     # The values arrive ~30 times a second and most of them draw the same cells
     # as the last (a %MVC that moved by a tenth): the reactives do not repaint
     # by themselves; each change compares what would be drawn with what was.
-    def watch_pct(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_uv(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_target(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_zone(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_marked(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_flags(self) -> None:
-        self._repaint_if_changed()
-
-    def watch_full_scale(self) -> None:
-        self._repaint_if_changed()
+    def on_mount(self) -> None:
+        for name in LOOK_REACTIVES:  # a value set on its own (not through show) is compared as well
+            self.watch(self, name, self._repaint_if_changed, init=False)
 
     def show(
         self,
